@@ -1,0 +1,404 @@
+//! Section documents: one Automerge document per section, holding each signed entry as one
+//! byte-string value under its entry key at the root.
+//!
+//! Changes from another device are never merged blind: [`SectionDoc::receive_checked`] applies
+//! a sync message to a fork, checks every change it brought against a [`WriteCheck`], and
+//! merges the fork only when all of them pass. A failing batch leaves the document untouched.
+
+use std::collections::BTreeSet;
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{AutoCommit, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
+
+use crate::entry::{OpenedEntry, SignedEntry, Verification};
+use crate::error::CoreError;
+use crate::ids::{DeviceId, LivretId};
+use crate::section::Section;
+
+/// The largest sync message accepted for one section.
+pub const MAX_SYNC_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+/// The largest number of entries a section may hold.
+pub const MAX_ENTRIES_PER_SECTION: usize = 4096;
+
+/// One section of one livret, as an Automerge document.
+pub struct SectionDoc {
+    doc: AutoCommit,
+}
+
+impl std::fmt::Debug for SectionDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SectionDoc").finish_non_exhaustive()
+    }
+}
+
+impl Default for SectionDoc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A key of a section and the signed entries found there (more than one when two devices
+/// wrote it concurrently; Automerge keeps both and we show both).
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    /// The entry key.
+    pub key: String,
+    /// Every value under the key (the winner first), decoded.
+    pub values: Vec<Result<SignedEntry, CoreError>>,
+}
+
+/// An entry as read for display: where it is, what it says, whether it verifies.
+#[derive(Debug, Clone)]
+pub struct CheckedEntry {
+    /// The entry key.
+    pub key: String,
+    /// Its content, when the bytes could be opened.
+    pub opened: Option<OpenedEntry>,
+    /// Its author as stated, when decodable.
+    pub author: Option<DeviceId>,
+    /// The verification result.
+    pub verification: Verification,
+    /// Whether another value competes for this key (concurrent writes).
+    pub conflicted: bool,
+    /// The raw stored value (for extracts and seals).
+    pub signed: Option<SignedEntry>,
+}
+
+/// Who may have written what: the rules a batch of changes from a peer must follow.
+pub trait WriteCheck {
+    /// The livret and section of the document.
+    fn place(&self) -> (LivretId, Section);
+    /// The peer that sent the changes (authenticated by the transport).
+    fn sender(&self) -> DeviceId;
+    /// Whether the sender is an owner of the livret (owners may replace and delete entries).
+    fn sender_is_owner(&self) -> bool;
+    /// Whether `author` may have written an entry in this section at `time`.
+    fn may_author(&self, author: &DeviceId, time: i64) -> bool;
+    /// Additional checks of an entry's content and placement (official vocabulary).
+    fn check_content(&self, entry: &OpenedEntry) -> Result<(), String>;
+}
+
+/// Why a batch was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+impl SectionDoc {
+    /// An empty section document.
+    pub fn new() -> SectionDoc {
+        SectionDoc {
+            doc: AutoCommit::new(),
+        }
+    }
+
+    /// Loads a document from a snapshot and the incremental chunks saved after it.
+    pub fn load(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<SectionDoc, CoreError> {
+        let mut doc = if snapshot.is_empty() {
+            AutoCommit::new()
+        } else {
+            AutoCommit::load(snapshot).map_err(|e| CoreError::Document(e.to_string()))?
+        };
+        for chunk in increments {
+            doc.load_incremental(chunk)
+                .map_err(|e| CoreError::Document(e.to_string()))?;
+        }
+        Ok(SectionDoc { doc })
+    }
+
+    /// A full snapshot (compacted).
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The changes since the last save or incremental save.
+    pub fn save_incremental(&mut self) -> Vec<u8> {
+        self.doc.save_incremental()
+    }
+
+    /// The current heads.
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Writes a signed entry under its key (replacing what the local device saw there).
+    pub fn put(&mut self, key: &str, entry: &SignedEntry) -> Result<(), CoreError> {
+        use automerge::transaction::Transactable;
+        self.doc
+            .put(ROOT, key, ScalarValue::Bytes(entry.to_bytes()))
+            .map_err(|e| CoreError::Document(e.to_string()))?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// Deletes the entry under `key`.
+    pub fn delete(&mut self, key: &str) -> Result<(), CoreError> {
+        use automerge::transaction::Transactable;
+        self.doc
+            .delete(ROOT, key)
+            .map_err(|e| CoreError::Document(e.to_string()))?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// The keys of the document, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        self.doc.keys(ROOT).collect()
+    }
+
+    /// Every key with every value found there.
+    pub fn entries(&self) -> Vec<StoredEntry> {
+        self.keys()
+            .into_iter()
+            .map(|key| {
+                let values = match self.doc.get_all(ROOT, key.as_str()) {
+                    Ok(all) => all.iter().map(|(v, _)| decode_value(v)).collect(),
+                    Err(e) => vec![Err(CoreError::Document(e.to_string()))],
+                };
+                StoredEntry { key, values }
+            })
+            .collect()
+    }
+
+    /// The winning signed entry under `key`, if any.
+    pub fn get(&self, key: &str) -> Option<SignedEntry> {
+        match self.doc.get(ROOT, key) {
+            Ok(Some((v, _))) => decode_value(&v).ok(),
+            _ => None,
+        }
+    }
+
+    /// Every entry with its verification at this place.
+    pub fn checked_entries(
+        &self,
+        livret: LivretId,
+        section: Section,
+        is_known_author: &dyn Fn(&DeviceId) -> bool,
+    ) -> Vec<CheckedEntry> {
+        let mut out = Vec::new();
+        for stored in self.entries() {
+            let conflicted = stored.values.len() > 1;
+            for value in stored.values {
+                match value {
+                    Err(e) => out.push(CheckedEntry {
+                        key: stored.key.clone(),
+                        opened: None,
+                        author: None,
+                        verification: Verification::Invalid(e.to_string()),
+                        conflicted,
+                        signed: None,
+                    }),
+                    Ok(signed) => {
+                        let author = signed.payload_unverified().ok().map(|p| p.author_id());
+                        let (opened, verification) =
+                            signed.verify_at(livret, section, &stored.key, is_known_author);
+                        out.push(CheckedEntry {
+                            key: stored.key.clone(),
+                            opened,
+                            author,
+                            verification,
+                            conflicted,
+                            signed: Some(signed),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The next sync message for a peer, if there is anything to say.
+    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
+        self.doc
+            .sync()
+            .generate_sync_message(state)
+            .map(|m| m.encode())
+    }
+
+    /// Receives a sync message from a trusted source (our own earlier copy, a test): no checks.
+    pub fn receive_unchecked(
+        &mut self,
+        state: &mut sync::State,
+        message: &[u8],
+    ) -> Result<(), CoreError> {
+        let msg = decode_message(message)?;
+        self.doc
+            .sync()
+            .receive_sync_message(state, msg)
+            .map_err(|e| CoreError::Document(e.to_string()))
+    }
+
+    /// Receives a sync message from a peer: applies it to a fork, checks every change it
+    /// brought with `check`, and merges only if all pass. On refusal the document and `state`
+    /// are unchanged; the caller should reset the peer's sync state.
+    ///
+    /// Returns the number of new changes merged.
+    pub fn receive_checked(
+        &mut self,
+        state: &mut sync::State,
+        message: &[u8],
+        check: &dyn WriteCheck,
+    ) -> Result<usize, Refusal> {
+        let msg = decode_message(message).map_err(|e| Refusal(e.to_string()))?;
+        let before = self.doc.get_heads();
+        let mut fork = self.doc.fork();
+        let mut fork_state = state.clone();
+        fork.sync()
+            .receive_sync_message(&mut fork_state, msg)
+            .map_err(|e| Refusal(format!("message de synchronisation refusé : {e}")))?;
+        let new_changes = fork.get_changes(&before);
+        if new_changes.is_empty() {
+            *state = fork_state;
+            return Ok(0);
+        }
+        let touched = check_operations(&new_changes)?;
+        check_touched_keys(&mut fork, &before, &touched, check)?;
+        if fork.keys(ROOT).count() > MAX_ENTRIES_PER_SECTION {
+            return Err(Refusal(format!(
+                "trop d'inscriptions dans la section (maximum {MAX_ENTRIES_PER_SECTION})"
+            )));
+        }
+        let n = new_changes.len();
+        self.doc
+            .merge(&mut fork)
+            .map_err(|e| Refusal(format!("fusion impossible : {e}")))?;
+        *state = fork_state;
+        Ok(n)
+    }
+
+    /// Rebuilds the document with fresh history holding only the current winning entries.
+    pub fn rebuilt(&self) -> Result<SectionDoc, CoreError> {
+        let mut fresh = SectionDoc::new();
+        for key in self.keys() {
+            if let Some(entry) = self.get(&key) {
+                fresh.put(&key, &entry)?;
+            }
+        }
+        Ok(fresh)
+    }
+}
+
+fn decode_message(bytes: &[u8]) -> Result<sync::Message, CoreError> {
+    if bytes.len() > MAX_SYNC_MESSAGE_BYTES {
+        return Err(CoreError::TooLarge {
+            what: "sync message",
+            max: MAX_SYNC_MESSAGE_BYTES,
+            actual: bytes.len(),
+        });
+    }
+    sync::Message::decode(bytes).map_err(|e| CoreError::Malformed {
+        what: "sync message",
+        detail: e.to_string(),
+    })
+}
+
+fn decode_value(v: &Value<'_>) -> Result<SignedEntry, CoreError> {
+    match v {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Bytes(b) => SignedEntry::from_bytes(b),
+            _ => Err(CoreError::Malformed {
+                what: "entry",
+                detail: "not a byte string".into(),
+            }),
+        },
+        Value::Object(_) => Err(CoreError::Malformed {
+            what: "entry",
+            detail: "an object where an entry was expected".into(),
+        }),
+    }
+}
+
+/// Every operation of every new change must put a byte string at, or delete, a root key.
+fn check_operations(changes: &[automerge::Change]) -> Result<BTreeSet<String>, Refusal> {
+    use automerge::legacy::{Key, ObjectId, OpType};
+    let mut touched = BTreeSet::new();
+    for change in changes {
+        for op in change.decode().operations {
+            if op.obj != ObjectId::Root || op.insert {
+                return Err(Refusal(
+                    "modification hors de la structure d'une section (objet imbriqué)".into(),
+                ));
+            }
+            let Key::Map(key) = &op.key else {
+                return Err(Refusal("clé de section invalide".into()));
+            };
+            match &op.action {
+                OpType::Put(ScalarValue::Bytes(_)) | OpType::Delete => {}
+                _ => {
+                    return Err(Refusal(format!(
+                        "« {key} » : seule une inscription signée peut être écrite"
+                    )))
+                }
+            }
+            touched.insert(key.to_string());
+        }
+    }
+    Ok(touched)
+}
+
+fn check_touched_keys(
+    fork: &mut AutoCommit,
+    before: &[ChangeHash],
+    touched: &BTreeSet<String>,
+    check: &dyn WriteCheck,
+) -> Result<(), Refusal> {
+    let (livret, section) = check.place();
+    let sender = check.sender();
+    for key in touched {
+        let old: Vec<Vec<u8>> = fork
+            .get_all_at(ROOT, key.as_str(), before)
+            .map_err(|e| Refusal(e.to_string()))?
+            .iter()
+            .filter_map(|(v, _)| v.as_bytes().map(|b| b.to_vec()))
+            .collect();
+        let new: Vec<Vec<u8>> = fork
+            .get_all(ROOT, key.as_str())
+            .map_err(|e| Refusal(e.to_string()))?
+            .iter()
+            .filter_map(|(v, _)| v.as_bytes().map(|b| b.to_vec()))
+            .collect();
+        let mut new_authors = Vec::new();
+        for bytes in new.iter().filter(|b| !old.contains(b)) {
+            let entry = SignedEntry::from_bytes(bytes)
+                .map_err(|e| Refusal(format!("« {key} » : {e}")))?;
+            let (opened, verification) = entry.verify_at(livret, section, key, |_| true);
+            let opened = match (opened, verification) {
+                (Some(o), Verification::Valid) => o,
+                (_, Verification::Invalid(why)) => {
+                    return Err(Refusal(format!("« {key} » : {why}")))
+                }
+                _ => return Err(Refusal(format!("« {key} » : inscription illisible"))),
+            };
+            let author = opened.payload.author_id();
+            if !check.may_author(&author, opened.payload.time) {
+                return Err(Refusal(format!(
+                    "« {key} » : l'auteur {} n'a pas le droit d'écrire dans la section {section}",
+                    author.short()
+                )));
+            }
+            check
+                .check_content(&opened)
+                .map_err(|why| Refusal(format!("« {key} » : {why}")))?;
+            new_authors.push(author);
+        }
+        if check.sender_is_owner() {
+            continue;
+        }
+        for bytes in old.iter().filter(|b| !new.contains(b)) {
+            // A value disappeared: only its own author may replace or delete it.
+            let author = SignedEntry::from_bytes(bytes)
+                .and_then(|e| e.payload_unverified())
+                .map(|p| p.author_id())
+                .ok();
+            let allowed = match author {
+                Some(a) => new_authors.contains(&a) || (new_authors.is_empty() && a == sender),
+                None => false,
+            };
+            if !allowed {
+                return Err(Refusal(format!(
+                    "« {key} » : modification ou suppression de l'inscription d'un autre auteur"
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,443 @@
+//! Signed entries: one bilan line, one synthesis, one attestation... each signed by its author.
+//!
+//! The signed payload is the *short form*: livret id, section, entry key, content (codes,
+//! levels, marks and the SHA-256 digests of long texts), author key and time. The long texts
+//! travel beside it. The short form alone can be printed in a paper seal or carried in an
+//! extract and still be checked.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cbor;
+use crate::cose::{self, Envelope, Kind};
+use crate::error::CoreError;
+use crate::identity::DeviceSecret;
+use crate::ids::{DeviceId, LivretId};
+use crate::section::Section;
+
+/// The largest signed entry accepted (COSE bytes plus texts).
+pub const MAX_ENTRY_BYTES: usize = 32 * 1024;
+/// The largest signed short form accepted.
+pub const MAX_SHORT_FORM_BYTES: usize = 2 * 1024;
+
+/// A SHA-256 digest of a long text.
+pub type TextDigest = [u8; 32];
+
+/// The SHA-256 digest of a text, as it enters a signed short form.
+pub fn digest_text(text: &str) -> TextDigest {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&Sha256::digest(text.as_bytes()));
+    out
+}
+
+/// A period of a school year: index and count (trimestre 2/3, semestre 1/2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PeriodRef {
+    /// 1-based index.
+    #[serde(rename = "i")]
+    pub index: u8,
+    /// Number of periods in the year.
+    #[serde(rename = "n")]
+    pub count: u8,
+}
+
+/// What an entry says. Long texts appear by digest; the texts themselves travel beside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Content {
+    /// A subject's line in a bilan périodique.
+    #[serde(rename = "sub")]
+    Subject {
+        /// School year (by the year it starts).
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Discipline code (6 characters).
+        #[serde(rename = "c")]
+        code: String,
+        /// Discipline label.
+        #[serde(rename = "l")]
+        label: String,
+        /// Positioning 1-4, when positioned.
+        #[serde(rename = "lv", default, skip_serializing_if = "Option::is_none")]
+        level: Option<u8>,
+        /// A mark (at most 8 characters), when marked.
+        #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+        mark: Option<String>,
+        /// Digest of the appréciation.
+        #[serde(rename = "a", with = "cbor::fixed")]
+        appreciation: TextDigest,
+    },
+    /// The synthesis and advice of a bilan périodique.
+    #[serde(rename = "syn")]
+    Synthesis {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Digest of the synthesis text.
+        #[serde(rename = "t", with = "cbor::fixed")]
+        text: TextDigest,
+    },
+    /// Vie scolaire of a period: late arrivals, half-days of absence.
+    #[serde(rename = "vs")]
+    VieScolaire {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Late arrivals.
+        #[serde(rename = "r")]
+        late: u16,
+        /// Half-days of justified absence.
+        #[serde(rename = "j")]
+        justified: u16,
+        /// Half-days of unjustified absence.
+        #[serde(rename = "u")]
+        unjustified: u16,
+    },
+    /// A bilan de fin de cycle: the 8 socle components and a synthesis.
+    #[serde(rename = "cyc")]
+    Cycle {
+        /// Cycle 2, 3 or 4.
+        #[serde(rename = "c")]
+        cycle: u8,
+        /// School year of the bilan.
+        #[serde(rename = "y")]
+        year: u16,
+        /// Levels 0-4 of CPD_FRA, CPD_ETR, CPD_SCI, CPD_ART, MET_APP, FRM_CIT, SYS_NAT, REP_MND.
+        #[serde(rename = "lv")]
+        levels: [u8; 8],
+        /// Digest of the synthesis.
+        #[serde(rename = "s", with = "cbor::fixed")]
+        synthesis: TextDigest,
+    },
+    /// An attestation obtained.
+    #[serde(rename = "att")]
+    Attestation {
+        /// Code: APER, ASSR1, ASSR2, AER, PSC1, SAVOIR_NAGER, MAITRISE_SOCLE.
+        #[serde(rename = "k")]
+        kind: String,
+        /// Date obtained, YYYY-MM-DD.
+        #[serde(rename = "d")]
+        date: String,
+    },
+    /// The child's identity, written by the family.
+    #[serde(rename = "id")]
+    Identity {
+        /// Digest of the name.
+        #[serde(rename = "n", with = "cbor::fixed")]
+        name: TextDigest,
+        /// Digest of the birth date.
+        #[serde(rename = "b", with = "cbor::fixed")]
+        birth: TextDigest,
+        /// Digest of the INE (empty string when none).
+        #[serde(rename = "i", with = "cbor::fixed")]
+        ine: TextDigest,
+    },
+    /// A message between the family and a teacher.
+    #[serde(rename = "msg")]
+    Message {
+        /// Digest of the text.
+        #[serde(rename = "t", with = "cbor::fixed")]
+        text: TextDigest,
+    },
+}
+
+impl Content {
+    /// The digests of the long texts, in the order the texts travel.
+    pub fn digests(&self) -> Vec<TextDigest> {
+        match self {
+            Content::Subject { appreciation, .. } => vec![*appreciation],
+            Content::Synthesis { text, .. } | Content::Message { text } => vec![*text],
+            Content::Cycle { synthesis, .. } => vec![*synthesis],
+            Content::Identity { name, birth, ine } => vec![*name, *birth, *ine],
+            Content::VieScolaire { .. } | Content::Attestation { .. } => vec![],
+        }
+    }
+
+    /// A short name of the kind of content, for messages and JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Content::Subject { .. } => "subject",
+            Content::Synthesis { .. } => "synthesis",
+            Content::VieScolaire { .. } => "vie-scolaire",
+            Content::Cycle { .. } => "cycle",
+            Content::Attestation { .. } => "attestation",
+            Content::Identity { .. } => "identity",
+            Content::Message { .. } => "message",
+        }
+    }
+}
+
+/// The signed payload of an entry (its short form, once signed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryPayload {
+    /// Format version, 1.
+    #[serde(rename = "v")]
+    pub version: u8,
+    /// The livret this entry belongs to.
+    #[serde(rename = "l", with = "cbor::fixed")]
+    pub livret: [u8; 16],
+    /// The section it belongs to.
+    #[serde(rename = "s")]
+    pub section: Section,
+    /// Its key in the section document.
+    #[serde(rename = "k")]
+    pub key: String,
+    /// What it says.
+    #[serde(rename = "c")]
+    pub content: Content,
+    /// Who wrote it (ed25519 public key).
+    #[serde(rename = "a", with = "cbor::fixed")]
+    pub author: [u8; 32],
+    /// When, in seconds since 1970-01-01 UTC.
+    #[serde(rename = "t")]
+    pub time: i64,
+}
+
+impl EntryPayload {
+    /// The livret id.
+    pub fn livret_id(&self) -> LivretId {
+        LivretId(self.livret)
+    }
+    /// The author's device id.
+    pub fn author_id(&self) -> DeviceId {
+        DeviceId(self.author)
+    }
+}
+
+/// A signed entry as stored under its key in a section document: the COSE_Sign1 of its
+/// short form and the long texts it digests, as one value, so that concurrent writes of the
+/// same entry resolve to one whole signed entry and never to a mix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedEntry {
+    /// The COSE_Sign1 bytes of the short form.
+    #[serde(with = "cbor::bytes")]
+    pub short_form: Vec<u8>,
+    /// The long texts, in the order of their digests.
+    pub texts: Vec<String>,
+}
+
+/// What an entry says once verified, with its texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedEntry {
+    /// The signed payload.
+    pub payload: EntryPayload,
+    /// The texts, in digest order.
+    pub texts: Vec<String>,
+}
+
+/// The result of verifying one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// The signature verifies and the author is known to this device.
+    Valid,
+    /// The signature verifies, but the author is not a key this device knows for this livret.
+    UnknownAuthor,
+    /// Tampered or forged: the reason says how.
+    Invalid(String),
+}
+
+impl Verification {
+    /// `valid`, `unknown-author` or `invalid`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verification::Valid => "valid",
+            Verification::UnknownAuthor => "unknown-author",
+            Verification::Invalid(_) => "invalid",
+        }
+    }
+}
+
+impl SignedEntry {
+    /// Signs an entry. `texts` must be the long texts whose digests `content` carries, in order.
+    pub fn sign(
+        secret: &DeviceSecret,
+        livret: LivretId,
+        section: Section,
+        key: &str,
+        content: Content,
+        texts: Vec<String>,
+        time: i64,
+    ) -> SignedEntry {
+        let payload = EntryPayload {
+            version: 1,
+            livret: livret.0,
+            section,
+            key: key.to_string(),
+            content,
+            author: secret.device_id().0,
+            time,
+        };
+        SignedEntry {
+            short_form: cose::sign(secret, Kind::Entry, cbor::to_vec(&payload)),
+            texts,
+        }
+    }
+
+    /// Encodes the entry as the one value stored in a section document.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        cbor::to_vec(self)
+    }
+
+    /// Decodes a stored value (size-bounded).
+    pub fn from_bytes(bytes: &[u8]) -> Result<SignedEntry, CoreError> {
+        cbor::from_slice(bytes, MAX_ENTRY_BYTES, "entry")
+    }
+
+    /// Decodes the payload without checking the signature (to find its stated author).
+    pub fn payload_unverified(&self) -> Result<EntryPayload, CoreError> {
+        let env = Envelope::parse(&self.short_form, Kind::Entry, MAX_SHORT_FORM_BYTES)?;
+        cbor::from_slice(env.payload(), MAX_SHORT_FORM_BYTES, "entry")
+    }
+
+    /// Checks the signature against the stated author and the texts against their digests.
+    /// Returns the opened entry when both hold.
+    pub fn open(&self) -> Result<OpenedEntry, CoreError> {
+        let env = Envelope::parse(&self.short_form, Kind::Entry, MAX_SHORT_FORM_BYTES)?;
+        let payload: EntryPayload = cbor::from_slice(env.payload(), MAX_SHORT_FORM_BYTES, "entry")?;
+        if payload.version != 1 {
+            return Err(CoreError::Malformed {
+                what: "entry",
+                detail: format!("unknown version {}", payload.version),
+            });
+        }
+        if !env.verify(&payload.author_id()) {
+            return Err(CoreError::BadSignature { what: "entry" });
+        }
+        let digests = payload.content.digests();
+        if digests.len() != self.texts.len() {
+            return Err(CoreError::Malformed {
+                what: "entry",
+                detail: "texts do not match the signed digests".into(),
+            });
+        }
+        for (d, t) in digests.iter().zip(&self.texts) {
+            if digest_text(t) != *d {
+                return Err(CoreError::BadSignature { what: "entry" });
+            }
+        }
+        Ok(OpenedEntry {
+            payload,
+            texts: self.texts.clone(),
+        })
+    }
+
+    /// Verifies the entry where it was found (`livret`, `section`, `key`): the signature, the
+    /// texts, the place, and whether `is_known_author` knows its author.
+    pub fn verify_at(
+        &self,
+        livret: LivretId,
+        section: Section,
+        key: &str,
+        is_known_author: impl Fn(&DeviceId) -> bool,
+    ) -> (Option<OpenedEntry>, Verification) {
+        match self.open() {
+            Err(e) => (None, Verification::Invalid(e.to_string())),
+            Ok(opened) => {
+                let p = &opened.payload;
+                if p.livret_id() != livret || p.section != section || p.key != key {
+                    let v = Verification::Invalid(
+                        "inscription déplacée (autre livret, section ou clé)".into(),
+                    );
+                    return (Some(opened), v);
+                }
+                let v = if is_known_author(&p.author_id()) {
+                    Verification::Valid
+                } else {
+                    Verification::UnknownAuthor
+                };
+                (Some(opened), v)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(secret: &DeviceSecret) -> SignedEntry {
+        let text = "Très bon trimestre, élève sérieuse et impliquée.".to_string();
+        SignedEntry::sign(
+            secret,
+            LivretId([9; 16]),
+            Section::Annee(2025),
+            "bilan/1-3/FRANCS",
+            Content::Subject {
+                year: 2025,
+                period: PeriodRef { index: 1, count: 3 },
+                code: "FRANCS".into(),
+                label: "Français".into(),
+                level: Some(3),
+                mark: None,
+                appreciation: digest_text(&text),
+            },
+            vec![text],
+            1_760_000_000,
+        )
+    }
+
+    #[test]
+    fn a_signed_entry_verifies_where_it_belongs() {
+        let teacher = DeviceSecret::from_bytes(&[5; 32]);
+        let e = sample(&teacher);
+        let back = SignedEntry::from_bytes(&e.to_bytes()).unwrap();
+        let (_, v) = back.verify_at(LivretId([9; 16]), Section::Annee(2025), "bilan/1-3/FRANCS", |a| {
+            *a == teacher.device_id()
+        });
+        assert_eq!(v, Verification::Valid);
+        let (_, v) = back.verify_at(LivretId([9; 16]), Section::Annee(2025), "bilan/1-3/FRANCS", |_| false);
+        assert_eq!(v, Verification::UnknownAuthor);
+        let (_, v) = back.verify_at(LivretId([8; 16]), Section::Annee(2025), "bilan/1-3/FRANCS", |_| true);
+        assert!(matches!(v, Verification::Invalid(_)));
+        let (_, v) = back.verify_at(LivretId([9; 16]), Section::Annee(2025), "bilan/2-3/FRANCS", |_| true);
+        assert!(matches!(v, Verification::Invalid(_)));
+    }
+
+    #[test]
+    fn changing_any_byte_of_the_short_form_or_a_text_invalidates() {
+        let teacher = DeviceSecret::from_bytes(&[5; 32]);
+        let e = sample(&teacher);
+        for i in 0..e.short_form.len() {
+            let mut t = e.clone();
+            t.short_form[i] ^= 0x20;
+            assert!(t.open().is_err(), "byte {i} of the short form");
+        }
+        let mut t = e.clone();
+        t.texts[0] = t.texts[0].replace("Très bon", "Mauvais");
+        assert!(t.open().is_err());
+        let mut t = e.clone();
+        t.texts.push("en trop".into());
+        assert!(t.open().is_err());
+    }
+
+    #[test]
+    fn an_entry_claiming_another_author_is_refused() {
+        let teacher = DeviceSecret::from_bytes(&[5; 32]);
+        let impostor = DeviceSecret::from_bytes(&[6; 32]);
+        let e = sample(&impostor);
+        // Re-sign a payload that names `teacher` as author with the impostor's key.
+        let mut payload = e.payload_unverified().unwrap();
+        payload.author = teacher.device_id().0;
+        let forged = SignedEntry {
+            short_form: cose::sign(&impostor, Kind::Entry, cbor::to_vec(&payload)),
+            texts: e.texts.clone(),
+        };
+        assert_eq!(forged.open(), Err(CoreError::BadSignature { what: "entry" }));
+    }
+
+    #[test]
+    fn short_form_is_small() {
+        let e = sample(&DeviceSecret::from_bytes(&[5; 32]));
+        assert!(e.short_form.len() < 260, "{}", e.short_form.len());
+    }
+}

@@ -1,0 +1,107 @@
+//! Errors of the core, each with a French and an English one-line message.
+
+use crate::lang::{Lang, Localized};
+use crate::vocab::ValidationError;
+
+/// What went wrong in the core. Messages name the problem; none contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// A value of the official vocabulary was refused.
+    #[error("{0}")]
+    Validation(#[from] ValidationError),
+    /// A typed or pasted identifier is not valid.
+    #[error("identifiant invalide ({})", french_what(what))]
+    BadIdentifier {
+        /// What kind of identifier.
+        what: &'static str,
+    },
+    /// An unknown role.
+    #[error("rôle inconnu « {0} » (family, teacher, school ou jury)")]
+    UnknownRole(String),
+    /// An unknown section name.
+    #[error("section inconnue « {0} »")]
+    UnknownSection(String),
+    /// A section list with nothing in it.
+    #[error("la liste des sections est vide")]
+    EmptySectionList,
+    /// An input larger than allowed, refused before decoding.
+    #[error("{} trop volumineux ({actual} octets, maximum {max})", french_what(what))]
+    TooLarge {
+        /// What was too large.
+        what: &'static str,
+        /// The limit.
+        max: usize,
+        /// The size received.
+        actual: usize,
+    },
+    /// An input that does not decode.
+    #[error("{} mal formé : {detail}", french_what(what))]
+    Malformed {
+        /// What did not decode.
+        what: &'static str,
+        /// Why.
+        detail: String,
+    },
+    /// A signature that does not verify.
+    #[error("signature invalide ({})", french_what(what))]
+    BadSignature {
+        /// What was signed.
+        what: &'static str,
+    },
+    /// Something used after its expiry.
+    #[error("{} expiré", french_what(what))]
+    Expired {
+        /// What expired.
+        what: &'static str,
+    },
+    /// A document operation refused by Automerge.
+    #[error("document de section illisible : {0}")]
+    Document(String),
+    /// A value that does not belong where it was found (another livret, section or key).
+    #[error("{0}")]
+    OutOfScope(String),
+}
+
+impl Localized for CoreError {
+    fn localized(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Fr => self.to_string(),
+            Lang::En => match self {
+                CoreError::Validation(v) => v.localized(lang),
+                CoreError::BadIdentifier { what } => format!("invalid {what} identifier"),
+                CoreError::UnknownRole(r) => {
+                    format!("unknown role \"{r}\" (family, teacher, school or jury)")
+                }
+                CoreError::UnknownSection(s) => format!("unknown section \"{s}\""),
+                CoreError::EmptySectionList => "the section list is empty".into(),
+                CoreError::TooLarge { what, max, actual } => {
+                    format!("{what} too large ({actual} bytes, at most {max})")
+                }
+                CoreError::Malformed { what, detail } => format!("malformed {what}: {detail}"),
+                CoreError::BadSignature { what } => format!("invalid signature ({what})"),
+                CoreError::Expired { what } => format!("{what} has expired"),
+                CoreError::Document(d) => format!("unreadable section document: {d}"),
+                CoreError::OutOfScope(d) => d.clone(),
+            },
+        }
+    }
+}
+
+/// The French word for the English `what` of an error.
+pub fn french_what(what: &str) -> &str {
+    match what {
+        "device" => "appareil",
+        "livret" => "livret",
+        "grant" => "autorisation",
+        "invitation" => "invitation",
+        "entry" => "inscription",
+        "revocation" => "révocation",
+        "owner record" => "fiche de propriétaire",
+        "genesis record" => "acte de création",
+        "section document" => "document de section",
+        "sync message" => "message de synchronisation",
+        "frame" => "trame",
+        other => other,
+    }
+}

@@ -1,0 +1,966 @@
+//! Who may do what with a livret: the genesis record, owner records, invitations, grants and
+//! revocations, all signed; and the [`Manifest`] that gathers them and answers the policy
+//! question "may this key read / write this section of this livret at time T?".
+//!
+//! Revocation rule: a revocation names a grant and its audience. It voids that grant and every
+//! other grant to the same audience issued no later than the revocation, so a revocation made
+//! on one parent's device wins over a grant made concurrently on the other's. A grant issued
+//! after the revocation (a deliberate new decision) stands.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cbor;
+use crate::cose::{self, Envelope, Kind};
+use crate::error::CoreError;
+use crate::identity::DeviceSecret;
+use crate::ids::{DeviceId, GrantId, InvitationId, LivretId};
+use crate::section::Section;
+
+/// The largest signed record (grant, revocation, owner record) accepted.
+pub const MAX_RECORD_BYTES: usize = 4 * 1024;
+/// The largest invitation accepted.
+pub const MAX_INVITATION_BYTES: usize = 1024;
+/// How many sections a grant may name.
+pub const MAX_SECTIONS_PER_GRANT: usize = 32;
+/// How many addresses an invitation may carry.
+pub const MAX_INVITATION_ADDRESSES: usize = 4;
+
+/// What a grant allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "u8", try_from = "u8")]
+pub enum Rights {
+    /// Receive the sections.
+    Read,
+    /// Receive the sections and write signed entries in them.
+    Write,
+    /// Become an owner of the livret (a second parent's device).
+    Owner,
+}
+
+impl Rights {
+    /// `read`, `write` or `owner`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rights::Read => "read",
+            Rights::Write => "write",
+            Rights::Owner => "owner",
+        }
+    }
+    /// The French word.
+    pub fn french(self) -> &'static str {
+        match self {
+            Rights::Read => "lecture",
+            Rights::Write => "écriture",
+            Rights::Owner => "propriétaire",
+        }
+    }
+}
+
+impl std::str::FromStr for Rights {
+    type Err = CoreError;
+    fn from_str(s: &str) -> Result<Self, CoreError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "read" | "lecture" => Ok(Rights::Read),
+            "write" | "ecriture" | "écriture" => Ok(Rights::Write),
+            "owner" | "proprietaire" | "propriétaire" => Ok(Rights::Owner),
+            _ => Err(CoreError::Malformed {
+                what: "rights",
+                detail: format!("« {s} » (read, write ou owner)"),
+            }),
+        }
+    }
+}
+
+impl From<Rights> for u8 {
+    fn from(r: Rights) -> u8 {
+        match r {
+            Rights::Read => 1,
+            Rights::Write => 2,
+            Rights::Owner => 3,
+        }
+    }
+}
+
+impl TryFrom<u8> for Rights {
+    type Error = String;
+    fn try_from(v: u8) -> Result<Self, String> {
+        match v {
+            1 => Ok(Rights::Read),
+            2 => Ok(Rights::Write),
+            3 => Ok(Rights::Owner),
+            _ => Err(format!("unknown rights {v}")),
+        }
+    }
+}
+
+fn open_record<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    kind: Kind,
+    what: &'static str,
+    max: usize,
+    signer: impl Fn(&T) -> DeviceId,
+) -> Result<T, CoreError> {
+    let env = Envelope::parse(bytes, kind, max)?;
+    let payload: T = cbor::from_slice(env.payload(), max, what)?;
+    if !env.verify(&signer(&payload)) {
+        return Err(CoreError::BadSignature { what });
+    }
+    Ok(payload)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Genesis and owners
+
+/// The record of a livret's creation: the creator's key and the nonce its id derives from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// The creating device.
+    #[serde(rename = "c", with = "cbor::fixed")]
+    pub creator: [u8; 32],
+    /// The random nonce.
+    #[serde(rename = "n", with = "cbor::fixed")]
+    pub nonce: [u8; 16],
+    /// When, in seconds since 1970.
+    #[serde(rename = "t")]
+    pub at: i64,
+}
+
+impl Genesis {
+    /// Creates and signs the genesis record of a new livret. `nonce` must be random.
+    pub fn create(secret: &DeviceSecret, nonce: [u8; 16], at: i64) -> (LivretId, Vec<u8>) {
+        let g = Genesis {
+            creator: secret.device_id().0,
+            nonce,
+            at,
+        };
+        let id = g.livret_id();
+        (id, cose::sign(secret, Kind::Genesis, cbor::to_vec(&g)))
+    }
+
+    /// The livret id this record founds.
+    pub fn livret_id(&self) -> LivretId {
+        LivretId::derive(&DeviceId(self.creator), &self.nonce)
+    }
+
+    /// Opens and verifies a genesis record.
+    pub fn open(bytes: &[u8]) -> Result<Genesis, CoreError> {
+        open_record(bytes, Kind::Genesis, "genesis record", MAX_RECORD_BYTES, |g: &Genesis| {
+            DeviceId(g.creator)
+        })
+    }
+}
+
+/// A record making `owner` an owner of a livret, signed by an existing owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerRecord {
+    /// The livret.
+    #[serde(rename = "l", with = "cbor::fixed")]
+    pub livret: [u8; 16],
+    /// The new owner.
+    #[serde(rename = "o", with = "cbor::fixed")]
+    pub owner: [u8; 32],
+    /// The owner who signed.
+    #[serde(rename = "i", with = "cbor::fixed")]
+    pub issuer: [u8; 32],
+    /// The new owner's device name.
+    #[serde(rename = "n")]
+    pub name: String,
+    /// When.
+    #[serde(rename = "t")]
+    pub at: i64,
+}
+
+impl OwnerRecord {
+    /// Signs an owner record.
+    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
+        cose::sign(issuer, Kind::Owner, cbor::to_vec(self))
+    }
+    /// Opens and verifies an owner record.
+    pub fn open(bytes: &[u8]) -> Result<OwnerRecord, CoreError> {
+        open_record(bytes, Kind::Owner, "owner record", MAX_RECORD_BYTES, |o: &OwnerRecord| {
+            DeviceId(o.issuer)
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invitations
+
+/// An invitation: what the family's device shows as a QR code. It is a CBOR array (not a map)
+/// to fit QR version 10 at level M with one address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation(
+    /// Format version (1).
+    pub u8,
+    /// The livret.
+    #[serde(with = "cbor::fixed")] pub [u8; 16],
+    /// The family device (issuer), whose PeerId the grantee dials.
+    #[serde(with = "cbor::fixed")] pub [u8; 32],
+    /// The family device's addresses (binary multiaddrs).
+    pub Vec<AddressBytes>,
+    /// The one-time secret.
+    #[serde(with = "cbor::fixed")] pub [u8; 16],
+    /// Expiry of the invitation, seconds since 1970.
+    pub i64,
+    /// The proposed sections.
+    pub Vec<Section>,
+    /// The proposed rights.
+    pub Rights,
+    /// Until when the grant would run, seconds since 1970 (exclusive).
+    pub i64,
+    /// Whether this invites a jury (anonymized extract).
+    pub bool,
+);
+
+/// A binary multiaddr, as carried in an invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressBytes(#[serde(with = "cbor::bytes")] pub Vec<u8>);
+
+/// The text prefix of a pasted invitation.
+pub const INVITATION_PREFIX: &str = "LIVRET:";
+
+/// An invitation as the fields a program reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationView {
+    /// The livret.
+    pub livret: LivretId,
+    /// The family device to dial.
+    pub issuer: DeviceId,
+    /// Its addresses (binary multiaddrs).
+    pub addresses: Vec<Vec<u8>>,
+    /// The one-time secret.
+    pub secret: [u8; 16],
+    /// Expiry of the invitation (seconds).
+    pub expires_at: i64,
+    /// Proposed sections.
+    pub sections: Vec<Section>,
+    /// Proposed rights.
+    pub rights: Rights,
+    /// Proposed end of the grant (seconds, exclusive).
+    pub until: i64,
+    /// A jury invitation.
+    pub jury: bool,
+}
+
+impl InvitationView {
+    /// The invitation's id (the hash of its secret).
+    pub fn id(&self) -> InvitationId {
+        InvitationId::from_secret(&self.secret)
+    }
+
+    /// Signs the invitation with the issuing device's key.
+    pub fn sign(&self, secret_key: &DeviceSecret) -> Vec<u8> {
+        let inv = Invitation(
+            1,
+            self.livret.0,
+            self.issuer.0,
+            self.addresses.iter().cloned().map(AddressBytes).collect(),
+            self.secret,
+            self.expires_at,
+            self.sections.clone(),
+            self.rights,
+            self.until,
+            self.jury,
+        );
+        cose::sign(secret_key, Kind::Invitation, cbor::to_vec(&inv))
+    }
+
+    /// Opens and verifies a signed invitation (its signature only; expiry is checked by the
+    /// caller, who knows the time).
+    pub fn open(bytes: &[u8]) -> Result<InvitationView, CoreError> {
+        let inv: Invitation = open_record(
+            bytes,
+            Kind::Invitation,
+            "invitation",
+            MAX_INVITATION_BYTES,
+            |i: &Invitation| DeviceId(i.2),
+        )?;
+        if inv.0 != 1 {
+            return Err(CoreError::Malformed {
+                what: "invitation",
+                detail: format!("unknown version {}", inv.0),
+            });
+        }
+        if inv.3.len() > MAX_INVITATION_ADDRESSES || inv.6.len() > MAX_SECTIONS_PER_GRANT {
+            return Err(CoreError::Malformed {
+                what: "invitation",
+                detail: "too many addresses or sections".into(),
+            });
+        }
+        if inv.6.is_empty() && !matches!(inv.7, Rights::Owner) {
+            return Err(CoreError::EmptySectionList);
+        }
+        Ok(InvitationView {
+            livret: LivretId(inv.1),
+            issuer: DeviceId(inv.2),
+            addresses: inv.3.into_iter().map(|a| a.0).collect(),
+            secret: inv.4,
+            expires_at: inv.5,
+            sections: inv.6,
+            rights: inv.7,
+            until: inv.8,
+            jury: inv.9,
+        })
+    }
+
+    /// The text form of signed invitation bytes: `LIVRET:` then uppercase base32. The same
+    /// text is what the QR code holds (QR alphanumeric mode).
+    pub fn to_text(signed: &[u8]) -> String {
+        format!("{INVITATION_PREFIX}{}", data_encoding::BASE32_NOPAD.encode(signed))
+    }
+
+    /// Reads the text form (spaces and line breaks ignored, case-insensitive).
+    pub fn bytes_from_text(text: &str) -> Result<Vec<u8>, CoreError> {
+        let cleaned: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let upper = cleaned.to_ascii_uppercase();
+        let body = upper
+            .strip_prefix(INVITATION_PREFIX)
+            .ok_or_else(|| CoreError::Malformed {
+                what: "invitation",
+                detail: format!("le texte doit commencer par {INVITATION_PREFIX}"),
+            })?;
+        if body.len() > MAX_INVITATION_BYTES * 2 {
+            return Err(CoreError::TooLarge {
+                what: "invitation",
+                max: MAX_INVITATION_BYTES * 2,
+                actual: body.len(),
+            });
+        }
+        data_encoding::BASE32_NOPAD
+            .decode(body.as_bytes())
+            .map_err(|_| CoreError::Malformed {
+                what: "invitation",
+                detail: "base32 invalide".into(),
+            })
+    }
+}
+
+/// What a grantee sends to prove it holds an invitation's secret, bound to its own key so the
+/// proof cannot be replayed by another device. (It travels inside the Noise channel.)
+pub fn redeem_proof(secret: &[u8; 16], audience: &DeviceId) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"livret/redeem/v1");
+    h.update(secret);
+    h.update(audience.0);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&h.finalize());
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grants and revocations
+
+/// A grant: an owner lets one device (the audience) read or write some sections until a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// Grant id.
+    #[serde(rename = "g", with = "cbor::fixed")]
+    pub id: [u8; 16],
+    /// The livret.
+    #[serde(rename = "l", with = "cbor::fixed")]
+    pub livret: [u8; 16],
+    /// The owner who issued it.
+    #[serde(rename = "i", with = "cbor::fixed")]
+    pub issuer: [u8; 32],
+    /// The device it is for.
+    #[serde(rename = "a", with = "cbor::fixed")]
+    pub audience: [u8; 32],
+    /// The sections it covers.
+    #[serde(rename = "s")]
+    pub sections: Vec<Section>,
+    /// Read or write.
+    #[serde(rename = "r")]
+    pub rights: Rights,
+    /// Valid from (seconds).
+    #[serde(rename = "nb")]
+    pub not_before: i64,
+    /// Valid until (seconds, exclusive).
+    #[serde(rename = "u")]
+    pub until: i64,
+    /// When it was issued.
+    #[serde(rename = "t")]
+    pub issued_at: i64,
+    /// Whom it concerns, as the family shares it (the child's name). None for a jury.
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
+    /// A jury grant (anonymized extract).
+    #[serde(rename = "j", default)]
+    pub jury: bool,
+    /// The audience's device name, as it introduced itself.
+    #[serde(rename = "an", default)]
+    pub audience_name: String,
+}
+
+impl Grant {
+    /// The grant id.
+    pub fn grant_id(&self) -> GrantId {
+        GrantId(self.id)
+    }
+    /// The livret id.
+    pub fn livret_id(&self) -> LivretId {
+        LivretId(self.livret)
+    }
+    /// The audience.
+    pub fn audience_id(&self) -> DeviceId {
+        DeviceId(self.audience)
+    }
+    /// The issuer.
+    pub fn issuer_id(&self) -> DeviceId {
+        DeviceId(self.issuer)
+    }
+    /// Signs the grant.
+    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
+        cose::sign(issuer, Kind::Grant, cbor::to_vec(self))
+    }
+    /// Opens and verifies a grant (its signature by its stated issuer).
+    pub fn open(bytes: &[u8]) -> Result<Grant, CoreError> {
+        let g: Grant = open_record(bytes, Kind::Grant, "grant", MAX_RECORD_BYTES, |g: &Grant| {
+            DeviceId(g.issuer)
+        })?;
+        if g.sections.len() > MAX_SECTIONS_PER_GRANT {
+            return Err(CoreError::Malformed {
+                what: "grant",
+                detail: "too many sections".into(),
+            });
+        }
+        Ok(g)
+    }
+    /// Whether the grant's period covers `t`.
+    pub fn covers_time(&self, t: i64) -> bool {
+        self.not_before <= t && t < self.until
+    }
+}
+
+/// A revocation of a grant, signed by an owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    /// The livret.
+    #[serde(rename = "l", with = "cbor::fixed")]
+    pub livret: [u8; 16],
+    /// The grant revoked.
+    #[serde(rename = "g", with = "cbor::fixed")]
+    pub grant: [u8; 16],
+    /// The grant's audience (grants to it issued no later than `at` are void too).
+    #[serde(rename = "a", with = "cbor::fixed")]
+    pub audience: [u8; 32],
+    /// The owner who revoked.
+    #[serde(rename = "i", with = "cbor::fixed")]
+    pub issuer: [u8; 32],
+    /// When.
+    #[serde(rename = "t")]
+    pub at: i64,
+}
+
+impl Revocation {
+    /// Signs the revocation.
+    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
+        cose::sign(issuer, Kind::Revocation, cbor::to_vec(self))
+    }
+    /// Opens and verifies a revocation.
+    pub fn open(bytes: &[u8]) -> Result<Revocation, CoreError> {
+        open_record(bytes, Kind::Revocation, "revocation", MAX_RECORD_BYTES, |r: &Revocation| {
+            DeviceId(r.issuer)
+        })
+    }
+    /// Whether this revocation voids `grant`.
+    pub fn voids(&self, grant: &Grant) -> bool {
+        self.livret == grant.livret
+            && (self.grant == grant.id
+                || (self.audience == grant.audience && grant.issued_at <= self.at))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The manifest and the policy
+
+/// A signed record as kept in a manifest document, by key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestRecord {
+    /// `genesis`
+    Genesis(Genesis),
+    /// `owner/<device>`
+    Owner(OwnerRecord),
+    /// `grant/<grant id>`
+    Grant(Grant),
+    /// `revocation/<grant id>`
+    Revocation(Revocation),
+}
+
+impl ManifestRecord {
+    /// Opens a record stored under `key`, checking that the key matches its content.
+    pub fn open(key: &str, bytes: &[u8]) -> Result<ManifestRecord, CoreError> {
+        let mismatch = || CoreError::OutOfScope(format!("clé de manifeste « {key} » incohérente"));
+        if key == "genesis" {
+            return Genesis::open(bytes).map(ManifestRecord::Genesis);
+        }
+        if let Some(rest) = key.strip_prefix("owner/") {
+            let o = OwnerRecord::open(bytes)?;
+            return if rest == DeviceId(o.owner).to_string() {
+                Ok(ManifestRecord::Owner(o))
+            } else {
+                Err(mismatch())
+            };
+        }
+        if let Some(rest) = key.strip_prefix("grant/") {
+            let g = Grant::open(bytes)?;
+            return if rest == g.grant_id().to_string() {
+                Ok(ManifestRecord::Grant(g))
+            } else {
+                Err(mismatch())
+            };
+        }
+        if let Some(rest) = key.strip_prefix("revocation/") {
+            let r = Revocation::open(bytes)?;
+            return if rest == GrantId(r.grant).to_string() {
+                Ok(ManifestRecord::Revocation(r))
+            } else {
+                Err(mismatch())
+            };
+        }
+        Err(CoreError::OutOfScope(format!("clé de manifeste inconnue « {key} »")))
+    }
+
+    /// The key this record is stored under.
+    pub fn key(&self) -> String {
+        match self {
+            ManifestRecord::Genesis(_) => "genesis".into(),
+            ManifestRecord::Owner(o) => format!("owner/{}", DeviceId(o.owner)),
+            ManifestRecord::Grant(g) => format!("grant/{}", g.grant_id()),
+            ManifestRecord::Revocation(r) => format!("revocation/{}", GrantId(r.grant)),
+        }
+    }
+}
+
+/// What a device knows of who may do what with one livret: its genesis, owners, grants and
+/// revocations. On a family device it is complete; on a grantee's device it holds the genesis,
+/// the owners, its own grants and the revocations it was told of.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    livret: LivretId,
+    creator: DeviceId,
+    owners: BTreeMap<DeviceId, String>,
+    grants: BTreeMap<GrantId, Grant>,
+    revocations: Vec<Revocation>,
+    rejected: Vec<String>,
+}
+
+/// The answer of the policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Allowed as an owner.
+    Owner,
+    /// Allowed by this grant.
+    Granted(GrantId),
+    /// Refused, with the reason in French.
+    Denied(DenyReason),
+}
+
+/// Why the policy refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenyReason {
+    /// No grant names this key for this livret.
+    NoGrant,
+    /// A grant exists but was revoked.
+    Revoked,
+    /// A grant exists but is not yet valid or expired.
+    OutsidePeriod,
+    /// A grant exists but does not cover this section.
+    SectionNotGranted,
+    /// A grant covers the section for reading only.
+    ReadOnly,
+}
+
+impl DenyReason {
+    /// A short code for logs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DenyReason::NoGrant => "no-grant",
+            DenyReason::Revoked => "revoked",
+            DenyReason::OutsidePeriod => "expired",
+            DenyReason::SectionNotGranted => "section-not-granted",
+            DenyReason::ReadOnly => "read-only",
+        }
+    }
+    /// The French explanation.
+    pub fn french(self) -> &'static str {
+        match self {
+            DenyReason::NoGrant => "aucune autorisation pour cet appareil",
+            DenyReason::Revoked => "autorisation révoquée",
+            DenyReason::OutsidePeriod => "autorisation expirée ou pas encore valable",
+            DenyReason::SectionNotGranted => "section non couverte par l'autorisation",
+            DenyReason::ReadOnly => "autorisation en lecture seule",
+        }
+    }
+    /// The English explanation.
+    pub fn english(self) -> &'static str {
+        match self {
+            DenyReason::NoGrant => "no grant for this device",
+            DenyReason::Revoked => "grant revoked",
+            DenyReason::OutsidePeriod => "grant expired or not yet valid",
+            DenyReason::SectionNotGranted => "section not covered by the grant",
+            DenyReason::ReadOnly => "read-only grant",
+        }
+    }
+}
+
+impl Decision {
+    /// Whether the decision allows.
+    pub fn allowed(&self) -> bool {
+        !matches!(self, Decision::Denied(_))
+    }
+}
+
+impl Manifest {
+    /// Builds a manifest from stored records `(key, bytes)`. The genesis record is required;
+    /// every other record must verify and be signed by an owner (owners are found from the
+    /// creator outwards). Records that fail are set aside in [`Manifest::rejected`].
+    pub fn from_records<'a>(
+        records: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<Manifest, CoreError> {
+        let mut genesis = None;
+        let mut owner_records = Vec::new();
+        let mut grants = Vec::new();
+        let mut revocations = Vec::new();
+        let mut rejected = Vec::new();
+        for (key, bytes) in records {
+            match ManifestRecord::open(key, bytes) {
+                Ok(ManifestRecord::Genesis(g)) => genesis = Some(g),
+                Ok(ManifestRecord::Owner(o)) => owner_records.push(o),
+                Ok(ManifestRecord::Grant(g)) => grants.push(g),
+                Ok(ManifestRecord::Revocation(r)) => revocations.push(r),
+                Err(e) => rejected.push(format!("{key}: {e}")),
+            }
+        }
+        let genesis = genesis.ok_or_else(|| CoreError::Malformed {
+            what: "livret",
+            detail: "pas d'acte de création".into(),
+        })?;
+        let livret = genesis.livret_id();
+        let creator = DeviceId(genesis.creator);
+        let mut owners = BTreeMap::new();
+        owners.insert(creator, String::new());
+        // Owners are found from the creator outwards: a record counts once its issuer is known.
+        loop {
+            let before = owners.len();
+            for o in &owner_records {
+                if o.livret == livret.0 && owners.contains_key(&DeviceId(o.issuer)) {
+                    owners.entry(DeviceId(o.owner)).or_insert_with(|| o.name.clone());
+                    if DeviceId(o.owner) == creator {
+                        owners.insert(creator, o.name.clone());
+                    }
+                }
+            }
+            if owners.len() == before {
+                break;
+            }
+        }
+        for o in &owner_records {
+            if !owners.contains_key(&DeviceId(o.issuer)) || o.livret != livret.0 {
+                rejected.push(format!("owner/{}: signé par un non-propriétaire", DeviceId(o.owner)));
+            }
+        }
+        let mut m = Manifest {
+            livret,
+            creator,
+            owners,
+            grants: BTreeMap::new(),
+            revocations: Vec::new(),
+            rejected,
+        };
+        for g in grants {
+            if g.livret == livret.0 && m.is_owner(&g.issuer_id()) {
+                m.grants.insert(g.grant_id(), g);
+            } else {
+                m.rejected.push(format!("grant/{}: émetteur non propriétaire", g.grant_id()));
+            }
+        }
+        for r in revocations {
+            if r.livret == livret.0 && m.is_owner(&DeviceId(r.issuer)) {
+                m.revocations.push(r);
+            } else {
+                m.rejected
+                    .push(format!("revocation/{}: émetteur non propriétaire", GrantId(r.grant)));
+            }
+        }
+        Ok(m)
+    }
+
+    /// The livret.
+    pub fn livret(&self) -> LivretId {
+        self.livret
+    }
+    /// The creator.
+    pub fn creator(&self) -> DeviceId {
+        self.creator
+    }
+    /// The owners and their device names.
+    pub fn owners(&self) -> &BTreeMap<DeviceId, String> {
+        &self.owners
+    }
+    /// Whether `key` is an owner.
+    pub fn is_owner(&self, key: &DeviceId) -> bool {
+        self.owners.contains_key(key)
+    }
+    /// Every valid grant known, revoked or not.
+    pub fn grants(&self) -> impl Iterator<Item = &Grant> {
+        self.grants.values()
+    }
+    /// A grant by id.
+    pub fn grant(&self, id: &GrantId) -> Option<&Grant> {
+        self.grants.get(id)
+    }
+    /// Every revocation known.
+    pub fn revocations(&self) -> &[Revocation] {
+        &self.revocations
+    }
+    /// Records that did not verify or were not signed by an owner.
+    pub fn rejected(&self) -> &[String] {
+        &self.rejected
+    }
+
+    /// The revocation voiding `grant`, if any.
+    pub fn revocation_of(&self, grant: &Grant) -> Option<&Revocation> {
+        self.revocations.iter().find(|r| r.voids(grant))
+    }
+
+    /// Whether `key` is known to this livret (an owner or the audience of a grant): used to
+    /// tell "valid" from "unknown author" when verifying entries.
+    pub fn knows_author(&self, key: &DeviceId) -> bool {
+        self.is_owner(key) || self.grants.values().any(|g| g.audience_id() == *key)
+    }
+
+    /// May `key` read `section` at time `t`?
+    pub fn may_read(&self, key: &DeviceId, section: Section, t: i64) -> Decision {
+        self.decide(key, section, t, false)
+    }
+
+    /// May `key` write `section` at time `t`?
+    pub fn may_write(&self, key: &DeviceId, section: Section, t: i64) -> Decision {
+        self.decide(key, section, t, true)
+    }
+
+    fn decide(&self, key: &DeviceId, section: Section, t: i64, write: bool) -> Decision {
+        if self.is_owner(key) {
+            return Decision::Owner;
+        }
+        let mut best = DenyReason::NoGrant;
+        for g in self.grants.values().filter(|g| g.audience_id() == *key) {
+            let reason = if self.revocation_of(g).is_some() {
+                DenyReason::Revoked
+            } else if !g.covers_time(t) {
+                DenyReason::OutsidePeriod
+            } else if !g.sections.contains(&section) {
+                DenyReason::SectionNotGranted
+            } else if write && g.rights == Rights::Read {
+                DenyReason::ReadOnly
+            } else {
+                return Decision::Granted(g.grant_id());
+            };
+            best = more_telling(best, reason);
+        }
+        Decision::Denied(best)
+    }
+
+    /// The grants to `key` that are currently valid (not revoked, within their period).
+    pub fn live_grants_for(&self, key: &DeviceId, t: i64) -> Vec<&Grant> {
+        self.grants
+            .values()
+            .filter(|g| g.audience_id() == *key && g.covers_time(t) && self.revocation_of(g).is_none())
+            .collect()
+    }
+}
+
+fn more_telling(a: DenyReason, b: DenyReason) -> DenyReason {
+    fn rank(r: DenyReason) -> u8 {
+        match r {
+            DenyReason::NoGrant => 0,
+            DenyReason::Revoked => 1,
+            DenyReason::OutsidePeriod => 2,
+            DenyReason::SectionNotGranted => 3,
+            DenyReason::ReadOnly => 4,
+        }
+    }
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Family {
+        parent: DeviceSecret,
+        livret: LivretId,
+        records: Vec<(String, Vec<u8>)>,
+    }
+
+    fn family() -> Family {
+        let parent = DeviceSecret::from_bytes(&[1; 32]);
+        let (livret, genesis) = Genesis::create(&parent, [7; 16], 1_000);
+        Family {
+            parent,
+            livret,
+            records: vec![("genesis".into(), genesis)],
+        }
+    }
+
+    impl Family {
+        fn manifest(&self) -> Manifest {
+            Manifest::from_records(self.records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+                .unwrap()
+        }
+        fn grant(&mut self, by: &DeviceSecret, to: &DeviceSecret, id: u8, rights: Rights, at: i64) -> Grant {
+            let g = Grant {
+                id: [id; 16],
+                livret: self.livret.0,
+                issuer: by.device_id().0,
+                audience: to.device_id().0,
+                sections: vec![Section::Annee(2025)],
+                rights,
+                not_before: at,
+                until: 10_000,
+                issued_at: at,
+                subject_name: Some("Lina".into()),
+                jury: false,
+                audience_name: "M. Martin".into(),
+            };
+            self.records.push((format!("grant/{}", g.grant_id()), g.sign(by)));
+            g
+        }
+        fn revoke(&mut self, by: &DeviceSecret, g: &Grant, at: i64) {
+            let r = Revocation {
+                livret: self.livret.0,
+                grant: g.id,
+                audience: g.audience,
+                issuer: by.device_id().0,
+                at,
+            };
+            self.records.push((format!("revocation/{}", g.grant_id()), r.sign(by)));
+        }
+    }
+
+    #[test]
+    fn policy_follows_grants_rights_periods_and_revocations() {
+        let mut f = family();
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        let reader = DeviceSecret::from_bytes(&[3; 32]);
+        let stranger = DeviceSecret::from_bytes(&[4; 32]);
+        let parent = f.parent.clone();
+        let g = f.grant(&parent, &teacher, 1, Rights::Write, 100);
+        f.grant(&parent, &reader, 2, Rights::Read, 100);
+        let m = f.manifest();
+        let s = Section::Annee(2025);
+        assert_eq!(m.may_read(&parent.device_id(), Section::Accompagnement, 0), Decision::Owner);
+        assert_eq!(m.may_write(&teacher.device_id(), s, 500), Decision::Granted(g.grant_id()));
+        assert_eq!(m.may_write(&teacher.device_id(), s, 50), Decision::Denied(DenyReason::OutsidePeriod));
+        assert_eq!(m.may_write(&teacher.device_id(), s, 10_000), Decision::Denied(DenyReason::OutsidePeriod));
+        assert_eq!(m.may_write(&teacher.device_id(), Section::Cycles, 500), Decision::Denied(DenyReason::SectionNotGranted));
+        assert_eq!(m.may_write(&reader.device_id(), s, 500), Decision::Denied(DenyReason::ReadOnly));
+        assert!(m.may_read(&reader.device_id(), s, 500).allowed());
+        assert_eq!(m.may_read(&stranger.device_id(), s, 500), Decision::Denied(DenyReason::NoGrant));
+        f.revoke(&parent, &g, 600);
+        let m = f.manifest();
+        assert_eq!(m.may_read(&teacher.device_id(), s, 700), Decision::Denied(DenyReason::Revoked));
+    }
+
+    #[test]
+    fn a_revocation_on_one_parent_wins_over_a_concurrent_grant_on_the_other() {
+        let mut f = family();
+        let parent2 = DeviceSecret::from_bytes(&[9; 32]);
+        let rec = OwnerRecord {
+            livret: f.livret.0,
+            owner: parent2.device_id().0,
+            issuer: f.parent.device_id().0,
+            name: "Papa".into(),
+            at: 10,
+        };
+        f.records.push((format!("owner/{}", parent2.device_id()), rec.sign(&f.parent)));
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        let parent = f.parent.clone();
+        let g1 = f.grant(&parent, &teacher, 1, Rights::Write, 100);
+        // Parent 1 revokes at 300; parent 2, not yet aware, grants again at 290.
+        f.revoke(&parent, &g1, 300);
+        f.grant(&parent2, &teacher, 5, Rights::Write, 290);
+        let m = f.manifest();
+        assert!(m.is_owner(&parent2.device_id()));
+        assert_eq!(
+            m.may_read(&teacher.device_id(), Section::Annee(2025), 400),
+            Decision::Denied(DenyReason::Revoked)
+        );
+        // A grant made after the revocation is a new decision and stands.
+        let g3 = f.grant(&parent2, &teacher, 6, Rights::Read, 500);
+        let m = f.manifest();
+        assert_eq!(m.may_read(&teacher.device_id(), Section::Annee(2025), 600), Decision::Granted(g3.grant_id()));
+    }
+
+    #[test]
+    fn records_signed_by_strangers_are_set_aside() {
+        let mut f = family();
+        let mallory = DeviceSecret::from_bytes(&[66; 32]);
+        // Mallory makes herself an owner and grants herself access.
+        let rec = OwnerRecord {
+            livret: f.livret.0,
+            owner: mallory.device_id().0,
+            issuer: mallory.device_id().0,
+            name: "Mallory".into(),
+            at: 10,
+        };
+        f.records.push((format!("owner/{}", mallory.device_id()), rec.sign(&mallory)));
+        f.grant(&mallory.clone(), &mallory, 3, Rights::Write, 100);
+        let m = f.manifest();
+        assert!(!m.is_owner(&mallory.device_id()));
+        assert!(!m.may_read(&mallory.device_id(), Section::Annee(2025), 500).allowed());
+        assert_eq!(m.rejected().len(), 2);
+    }
+
+    #[test]
+    fn a_grant_issued_to_another_key_is_no_use_and_forgery_fails() {
+        let mut f = family();
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        let parent = f.parent.clone();
+        let g = f.grant(&parent, &teacher, 1, Rights::Write, 100);
+        let mut bytes = g.sign(&parent);
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert!(Grant::open(&bytes).is_err());
+        let mallory = DeviceSecret::from_bytes(&[66; 32]);
+        let m = f.manifest();
+        assert!(!m.may_read(&mallory.device_id(), Section::Annee(2025), 500).allowed());
+    }
+
+    #[test]
+    fn invitation_round_trip_text_and_size() {
+        let parent = DeviceSecret::from_bytes(&[1; 32]);
+        let view = InvitationView {
+            livret: LivretId([5; 16]),
+            issuer: parent.device_id(),
+            // /ip4/192.168.100.200/tcp/47123 as a binary multiaddr
+            addresses: vec![vec![0x04, 192, 168, 100, 200, 0x06, 0xb8, 0x13]],
+            secret: [8; 16],
+            expires_at: 1_780_000_000,
+            sections: vec![Section::Annee(2025), Section::VieScolaire(2025)],
+            rights: Rights::Write,
+            until: 1_790_000_000,
+            jury: false,
+        };
+        let signed = view.sign(&parent);
+        assert!(signed.len() <= 213, "invitation is {} bytes", signed.len());
+        let text = InvitationView::to_text(&signed);
+        let back = InvitationView::open(&InvitationView::bytes_from_text(&text).unwrap()).unwrap();
+        assert_eq!(back, view);
+        let mut tampered = signed.clone();
+        tampered[20] ^= 1;
+        assert!(InvitationView::open(&tampered).is_err());
+        assert!(InvitationView::bytes_from_text("bonjour").is_err());
+    }
+}

@@ -1,0 +1,172 @@
+//! Section names: the unit of sharing. Each section is its own Automerge document, because
+//! Automerge sync sends a document's whole history: what is shared must be what is read.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreError;
+
+/// The first and last school years (by the year they start) a section may name.
+pub const YEARS: std::ops::RangeInclusive<u16> = 2000..=2100;
+
+/// A section of a livret, as users type it on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Section {
+    /// `identite`: name, birth date, INE (written by the family).
+    Identite,
+    /// `annee/YYYY`: the bilans périodiques of the school year starting in YYYY.
+    Annee(u16),
+    /// `cycles`: the bilans de fin de cycle.
+    Cycles,
+    /// `attestations`: APER, ASSR, PSC1, savoir-nager...
+    Attestations,
+    /// `vie-scolaire/YYYY`: late arrivals and absences of the school year starting in YYYY.
+    VieScolaire(u16),
+    /// `accompagnement`: support measures (PPRE, PAI, PPS...). Sensitive: exists only when the
+    /// family opens it and is shared only by a grant that names it.
+    Accompagnement,
+    /// `correspondance`: messages between the family and the teachers.
+    Correspondance,
+}
+
+impl Section {
+    /// Whether the section holds sensitive data (support measures, some under medical secrecy).
+    pub fn is_sensitive(self) -> bool {
+        matches!(self, Section::Accompagnement)
+    }
+
+    /// A French label for people.
+    pub fn french_label(self) -> String {
+        match self {
+            Section::Identite => "Identité".into(),
+            Section::Annee(y) => format!("Année scolaire {}-{}", y, y + 1),
+            Section::Cycles => "Bilans de fin de cycle".into(),
+            Section::Attestations => "Attestations".into(),
+            Section::VieScolaire(y) => format!("Vie scolaire {}-{}", y, y + 1),
+            Section::Accompagnement => "Accompagnement (sensible)".into(),
+            Section::Correspondance => "Correspondance".into(),
+        }
+    }
+
+    /// An English label for people.
+    pub fn english_label(self) -> String {
+        match self {
+            Section::Identite => "Identity".into(),
+            Section::Annee(y) => format!("School year {}-{}", y, y + 1),
+            Section::Cycles => "End-of-cycle reports".into(),
+            Section::Attestations => "Certificates".into(),
+            Section::VieScolaire(y) => format!("Attendance {}-{}", y, y + 1),
+            Section::Accompagnement => "Support measures (sensitive)".into(),
+            Section::Correspondance => "Correspondence".into(),
+        }
+    }
+
+    /// Parses a comma-separated list (`annee/2025,cycles`), refusing duplicates.
+    pub fn parse_list(list: &str) -> Result<Vec<Section>, CoreError> {
+        let mut out: Vec<Section> = Vec::new();
+        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let s: Section = part.parse()?;
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        if out.is_empty() {
+            return Err(CoreError::EmptySectionList);
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+impl fmt::Display for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Section::Identite => f.write_str("identite"),
+            Section::Annee(y) => write!(f, "annee/{y}"),
+            Section::Cycles => f.write_str("cycles"),
+            Section::Attestations => f.write_str("attestations"),
+            Section::VieScolaire(y) => write!(f, "vie-scolaire/{y}"),
+            Section::Accompagnement => f.write_str("accompagnement"),
+            Section::Correspondance => f.write_str("correspondance"),
+        }
+    }
+}
+
+fn parse_year(text: &str, whole: &str) -> Result<u16, CoreError> {
+    let bad = || CoreError::UnknownSection(whole.to_string());
+    if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let y: u16 = text.parse().map_err(|_| bad())?;
+    if YEARS.contains(&y) {
+        Ok(y)
+    } else {
+        Err(bad())
+    }
+}
+
+impl FromStr for Section {
+    type Err = CoreError;
+    fn from_str(s: &str) -> Result<Self, CoreError> {
+        let t = s.trim();
+        match t {
+            "identite" | "identité" => return Ok(Section::Identite),
+            "cycles" => return Ok(Section::Cycles),
+            "attestations" => return Ok(Section::Attestations),
+            "accompagnement" => return Ok(Section::Accompagnement),
+            "correspondance" => return Ok(Section::Correspondance),
+            _ => {}
+        }
+        if let Some(y) = t.strip_prefix("annee/").or_else(|| t.strip_prefix("année/")) {
+            return Ok(Section::Annee(parse_year(y, s)?));
+        }
+        if let Some(y) = t.strip_prefix("vie-scolaire/") {
+            return Ok(Section::VieScolaire(parse_year(y, s)?));
+        }
+        Err(CoreError::UnknownSection(s.to_string()))
+    }
+}
+
+impl TryFrom<String> for Section {
+    type Error = CoreError;
+    fn try_from(s: String) -> Result<Self, CoreError> {
+        s.parse()
+    }
+}
+
+impl From<Section> for String {
+    fn from(s: Section) -> String {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_parse_and_print() {
+        for text in [
+            "identite",
+            "annee/2025",
+            "cycles",
+            "attestations",
+            "vie-scolaire/2024",
+            "accompagnement",
+            "correspondance",
+        ] {
+            assert_eq!(text.parse::<Section>().unwrap().to_string(), text);
+        }
+        for bad in ["annee/25", "annee/1999", "annee/", "secret", "annee/2025x", ""] {
+            assert!(bad.parse::<Section>().is_err(), "{bad}");
+        }
+        assert!(Section::Accompagnement.is_sensitive());
+        assert_eq!(
+            Section::parse_list("cycles, annee/2025,cycles").unwrap(),
+            vec![Section::Annee(2025), Section::Cycles]
+        );
+    }
+}

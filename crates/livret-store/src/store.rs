@@ -1,0 +1,1317 @@
+//! The store: opening, unlocking, and the tables' operations.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use crate::crypto::{random_salt, Ad, Keys, SALT_LEN};
+use crate::{
+    keyfile, schema, KdfParams, KeyKind, KeySource, StorageKey, StoreError, DB_FILE_NAME,
+    KEY_FILE_NAME,
+};
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const KEY_CHECK_PLAINTEXT: &[u8] = b"livret-store key check v1";
+const SECTION_DOMAIN: &str = "section-name";
+
+/// The device's own identity, one per home.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// The device's role (e.g. "family", "teacher"); stored in clear.
+    pub role: String,
+    /// A human name for the device; encrypted.
+    pub name: String,
+    /// The device's secret signing key; encrypted. Redacted in `Debug`.
+    pub secret_key: Zeroizing<[u8; 32]>,
+    /// Creation time, unix seconds.
+    pub created_at: i64,
+}
+
+impl fmt::Debug for DeviceRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceRecord")
+            .field("role", &self.role)
+            .field("name", &self.name)
+            .field("secret_key", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A section document as stored: the last snapshot and the incremental chunks
+/// appended since, in order. Load the snapshot, then each increment
+/// (Automerge `load` then `load_incremental`). The snapshot is empty if only
+/// increments were ever stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SectionData {
+    /// The compacted document (`Automerge::save`), possibly empty.
+    pub snapshot: Vec<u8>,
+    /// Chunks appended after the snapshot, oldest first.
+    pub increments: Vec<Vec<u8>>,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When, unix seconds.
+    pub at: i64,
+    /// The livret concerned, if any.
+    pub livret: Option<String>,
+    /// The peer concerned, if any.
+    pub peer: Option<String>,
+    /// The section concerned, if any; encrypted.
+    pub section: Option<String>,
+    /// What happened: "sent", "received", "refused", "granted", "revoked", "purged"...
+    pub action: String,
+    /// "accepted" or "refused".
+    pub outcome: String,
+    /// Free text; encrypted.
+    pub detail: String,
+}
+
+/// Options for [`Store::open_with`].
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Create the home and the database if missing (default true); when false,
+    /// opening a home that was never initialized fails with `NotInitialized`.
+    pub create: bool,
+    /// Argon2id parameters used when a passphrase store is *created*.
+    pub kdf: KdfParams,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            create: true,
+            kdf: KdfParams::RECOMMENDED,
+        }
+    }
+}
+
+/// The device's store: one SQLite connection and the unlocked keys.
+///
+/// Every write runs in its own transaction (or in the caller's, see
+/// [`Store::transaction`]); WAL with `synchronous=FULL` makes an acknowledged
+/// write durable and an interrupted one vanish whole.
+pub struct Store {
+    conn: Connection,
+    keys: Keys,
+    home: PathBuf,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("home", &self.home).finish()
+    }
+}
+
+/// Reads and writes inside one transaction; see [`Store::transaction`].
+pub struct StoreTx<'a> {
+    conn: &'a Connection,
+    keys: &'a Keys,
+}
+
+impl fmt::Debug for StoreTx<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoreTx")
+    }
+}
+
+// ---------------------------------------------------------------- opening
+
+fn create_home(home: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(home).map_err(StoreError::io(home))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::metadata(home) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(
+                    home = %home.display(),
+                    "the home directory is accessible to other users; chmod 700 is advised"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates the database file with mode 0600 before SQLite does (SQLite gives
+/// its -wal and -shm files the database file's permissions).
+fn precreate_private_file(path: &Path) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop).map_err(StoreError::io(path))
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(
+            mode,
+            "WAL unavailable on this file system; using the rollback journal"
+        );
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA trusted_schema = OFF;
+         PRAGMA cell_size_check = ON;",
+    )?;
+    Ok(())
+}
+
+fn meta_get(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+fn meta_put(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![name, value],
+    )?;
+    Ok(())
+}
+
+struct KeyMeta {
+    kind: KeyKind,
+    check: Vec<u8>,
+    salt: Option<Vec<u8>>,
+    kdf: Option<Vec<u8>>,
+}
+
+fn read_key_meta(conn: &Connection) -> Result<Option<KeyMeta>> {
+    let Some(check) = meta_get(conn, "key_check")? else {
+        return Ok(None);
+    };
+    let kind = meta_get(conn, "key_source")?
+        .and_then(|k| KeyKind::parse(&k))
+        .ok_or_else(|| StoreError::Corrupt("meta.key_source".into()))?;
+    Ok(Some(KeyMeta {
+        kind,
+        check,
+        salt: meta_get(conn, "kdf_salt")?,
+        kdf: meta_get(conn, "kdf_params")?,
+    }))
+}
+
+fn check_ad(kind: KeyKind) -> Ad {
+    Ad::new("meta", "key_check").str(kind.as_str())
+}
+
+/// Finds the storage key and checks it against the stored check value,
+/// or sets up the key on a fresh database.
+fn unlock(
+    conn: &mut Connection,
+    home: &Path,
+    key: KeySource,
+    options: &OpenOptions,
+) -> Result<Keys> {
+    if let Some(meta) = read_key_meta(conn)? {
+        return verify_key(home, key, &meta);
+    }
+    // Fresh database: set up under the write lock so that two processes
+    // opening the same new home agree on one key.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let keys = match read_key_meta(&tx)? {
+        Some(meta) => verify_key(home, key, &meta)?,
+        None => initialize_key(&tx, home, key, options)?,
+    };
+    tx.commit()?;
+    Ok(keys)
+}
+
+fn verify_key(home: &Path, key: KeySource, meta: &KeyMeta) -> Result<Keys> {
+    let given = key.kind();
+    if given != meta.kind {
+        return Err(StoreError::KeySourceMismatch {
+            expected: meta.kind,
+            given,
+        });
+    }
+    let storage_key = match key {
+        KeySource::KeyFile => {
+            let path = home.join(KEY_FILE_NAME);
+            match keyfile::read(&path)? {
+                Some(k) => k,
+                None => return Err(StoreError::KeyFileMissing { path }),
+            }
+        }
+        KeySource::Passphrase(passphrase) => {
+            let salt: [u8; SALT_LEN] = meta
+                .salt
+                .as_deref()
+                .and_then(|s| s.try_into().ok())
+                .ok_or_else(|| StoreError::Corrupt("meta.kdf_salt".into()))?;
+            let params = KdfParams::from_bytes(
+                meta.kdf
+                    .as_deref()
+                    .ok_or_else(|| StoreError::Corrupt("meta.kdf_params".into()))?,
+            )?;
+            params.derive(passphrase.as_str(), &salt)?
+        }
+        KeySource::Raw(bytes) => StorageKey::from_bytes(bytes),
+    };
+    let keys = Keys::derive(&storage_key)?;
+    let plain = keys
+        .open(&check_ad(meta.kind), &meta.check, "meta.key_check")
+        .map_err(|_| StoreError::WrongKey)?;
+    if plain.as_slice() != KEY_CHECK_PLAINTEXT {
+        return Err(StoreError::WrongKey);
+    }
+    Ok(keys)
+}
+
+fn initialize_key(
+    conn: &Connection,
+    home: &Path,
+    key: KeySource,
+    options: &OpenOptions,
+) -> Result<Keys> {
+    let kind = key.kind();
+    let storage_key = match key {
+        KeySource::KeyFile => {
+            let path = home.join(KEY_FILE_NAME);
+            match keyfile::read(&path)? {
+                Some(k) => k,
+                None => keyfile::create(&path)?,
+            }
+        }
+        KeySource::Passphrase(passphrase) => {
+            if passphrase.is_empty() {
+                return Err(StoreError::EmptyPassphrase);
+            }
+            let salt = random_salt();
+            let k = options.kdf.derive(passphrase.as_str(), &salt)?;
+            meta_put(conn, "kdf_salt", &salt)?;
+            meta_put(conn, "kdf_params", &options.kdf.to_bytes())?;
+            k
+        }
+        KeySource::Raw(bytes) => StorageKey::from_bytes(bytes),
+    };
+    let keys = Keys::derive(&storage_key)?;
+    meta_put(conn, "key_source", kind.as_str().as_bytes())?;
+    meta_put(
+        conn,
+        "key_check",
+        &keys.seal(&check_ad(kind), KEY_CHECK_PLAINTEXT)?,
+    )?;
+    Ok(keys)
+}
+
+impl Store {
+    /// Opens (creating if needed) the store of `home`: creates the directory
+    /// (mode 0700), opens `livret.sqlite3` (WAL, `synchronous=FULL`,
+    /// `foreign_keys=ON`, `secure_delete=ON`, 5 s busy timeout), runs pending
+    /// migrations and unlocks it with `key`.
+    pub fn open(home: &Path, key: KeySource) -> Result<Self> {
+        Self::open_with(home, key, &OpenOptions::default())
+    }
+
+    /// [`Store::open`] with options.
+    pub fn open_with(home: &Path, key: KeySource, options: &OpenOptions) -> Result<Self> {
+        if !options.create && !Self::exists(home) {
+            return Err(StoreError::NotInitialized {
+                path: home.to_path_buf(),
+            });
+        }
+        create_home(home)?;
+        let db_path = home.join(DB_FILE_NAME);
+        precreate_private_file(&db_path)?;
+        let mut conn = Connection::open(&db_path)?;
+        configure(&conn)?;
+        schema::migrate(&mut conn, &db_path)?;
+        let keys = unlock(&mut conn, home, key, options)?;
+        Ok(Self {
+            conn,
+            keys,
+            home: home.to_path_buf(),
+        })
+    }
+
+    /// Whether `home` holds an initialized store (database with a key set up).
+    pub fn exists(home: &Path) -> bool {
+        let path = home.join(DB_FILE_NAME);
+        if !path.is_file() {
+            return false;
+        }
+        let Ok(conn) = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        ) else {
+            return false;
+        };
+        let _ = conn.busy_timeout(BUSY_TIMEOUT);
+        conn.query_row(
+            "SELECT COUNT(*) FROM meta WHERE name = 'key_check'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
+        .unwrap_or(false)
+    }
+
+    /// The home directory.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<u32> {
+        schema::user_version(&self.conn)
+    }
+
+    /// Closes the database, reporting any error (dropping also closes).
+    pub fn close(self) -> Result<()> {
+        self.conn.close().map_err(|(_, e)| StoreError::Sqlite(e))
+    }
+
+    /// Runs `f` in one write transaction: everything it wrote is committed if
+    /// it returns `Ok`, and nothing if it returns `Err` or panics. A committed
+    /// transaction survives a crash (WAL, `synchronous=FULL`); an interrupted
+    /// one leaves no trace.
+    pub fn transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&StoreTx<'_>) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let out = f(&StoreTx {
+            conn: &tx,
+            keys: &self.keys,
+        })?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&StoreTx<'_>) -> Result<T>) -> Result<T> {
+        // A read transaction gives multi-statement reads one consistent snapshot.
+        let tx = self.conn.unchecked_transaction()?;
+        let out = f(&StoreTx {
+            conn: &tx,
+            keys: &self.keys,
+        });
+        drop(tx);
+        out
+    }
+
+    /// Runs SQLite's `PRAGMA integrity_check` and `foreign_key_check`, then
+    /// decrypts every stored value; any failure is `Corrupt`.
+    pub fn integrity_check(&self) -> Result<()> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let lines = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        if lines.len() != 1 || lines.first().map(String::as_str) != Some("ok") {
+            return Err(StoreError::Corrupt(format!(
+                "integrity_check: {}",
+                lines.join("; ")
+            )));
+        }
+        let mut stmt = self.conn.prepare("PRAGMA foreign_key_check")?;
+        let violations = stmt.query_map([], |_| Ok(()))?.count();
+        if violations > 0 {
+            return Err(StoreError::Corrupt(format!(
+                "{violations} foreign key violation(s)"
+            )));
+        }
+        self.read(|tx| tx.verify_all())
+    }
+
+    /// Rebuilds the database (`VACUUM`) and truncates the WAL
+    /// (`wal_checkpoint(TRUNCATE)`), so deleted data leaves the files.
+    /// Returns false if another connection kept the WAL from being truncated.
+    pub fn vacuum(&mut self) -> Result<bool> {
+        self.conn.execute_batch("VACUUM")?;
+        let busy: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy != 0 {
+            tracing::warn!("another connection kept the WAL from being truncated");
+        }
+        Ok(busy == 0)
+    }
+
+    /// Saves the device identity (replacing any previous one).
+    pub fn put_device(&mut self, device: &DeviceRecord) -> Result<()> {
+        self.transaction(|tx| tx.put_device(device))
+    }
+
+    /// The device identity, if set.
+    pub fn device(&self) -> Result<Option<DeviceRecord>> {
+        self.read(|tx| tx.device())
+    }
+
+    /// Inserts or replaces the record `(kind, id)`; `value` is encrypted.
+    pub fn put_record(
+        &mut self,
+        kind: &str,
+        id: &str,
+        livret: Option<&str>,
+        value: &[u8],
+    ) -> Result<()> {
+        self.transaction(|tx| tx.put_record(kind, id, livret, value))
+    }
+
+    /// The value of record `(kind, id)`.
+    pub fn record(&self, kind: &str, id: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|tx| tx.record(kind, id))
+    }
+
+    /// All records of `kind`, as (id, livret, value), ordered by id.
+    pub fn records(&self, kind: &str) -> Result<Vec<(String, Option<String>, Vec<u8>)>> {
+        self.read(|tx| tx.records(kind))
+    }
+
+    /// The records of `kind` attached to `livret`, as (id, value), ordered by id.
+    pub fn records_for_livret(&self, kind: &str, livret: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        self.read(|tx| tx.records_for_livret(kind, livret))
+    }
+
+    /// Deletes record `(kind, id)`; true if it existed.
+    pub fn delete_record(&mut self, kind: &str, id: &str) -> Result<bool> {
+        self.transaction(|tx| tx.delete_record(kind, id))
+    }
+
+    /// Deletes every record attached to `livret`; returns how many.
+    pub fn delete_records_for_livret(&mut self, livret: &str) -> Result<usize> {
+        self.transaction(|tx| tx.delete_records_for_livret(livret))
+    }
+
+    /// Replaces the section's snapshot and deletes its increments, atomically.
+    pub fn put_section_snapshot(
+        &mut self,
+        livret: &str,
+        section: &str,
+        snapshot: &[u8],
+    ) -> Result<()> {
+        self.transaction(|tx| tx.put_section_snapshot(livret, section, snapshot))
+    }
+
+    /// Appends an incremental chunk to the section (creating it with an empty
+    /// snapshot if needed). Empty chunks are not stored.
+    pub fn append_section_changes(
+        &mut self,
+        livret: &str,
+        section: &str,
+        changes: &[u8],
+    ) -> Result<()> {
+        self.transaction(|tx| tx.append_section_changes(livret, section, changes))
+    }
+
+    /// The section's snapshot and increments, or `None` if it does not exist.
+    pub fn load_section(&self, livret: &str, section: &str) -> Result<Option<SectionData>> {
+        self.read(|tx| tx.load_section(livret, section))
+    }
+
+    /// How many increments the section has since its snapshot.
+    pub fn section_increment_count(&self, livret: &str, section: &str) -> Result<usize> {
+        self.read(|tx| tx.section_increment_count(livret, section))
+    }
+
+    /// The names of the livret's sections, sorted.
+    pub fn sections_of(&self, livret: &str) -> Result<Vec<String>> {
+        self.read(|tx| tx.sections_of(livret))
+    }
+
+    /// Deletes a section, its increments and its sync states; true if it existed.
+    pub fn delete_section(&mut self, livret: &str, section: &str) -> Result<bool> {
+        self.transaction(|tx| tx.delete_section(livret, section))
+    }
+
+    /// The livrets that have at least one section, sorted.
+    pub fn livrets_with_sections(&self) -> Result<Vec<String>> {
+        self.read(|tx| tx.livrets_with_sections())
+    }
+
+    /// Saves the sync state with `peer` for one section.
+    pub fn put_sync_state(
+        &mut self,
+        peer: &str,
+        livret: &str,
+        section: &str,
+        state: &[u8],
+    ) -> Result<()> {
+        self.transaction(|tx| tx.put_sync_state(peer, livret, section, state))
+    }
+
+    /// The sync state with `peer` for one section.
+    pub fn sync_state(&self, peer: &str, livret: &str, section: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|tx| tx.sync_state(peer, livret, section))
+    }
+
+    /// Deletes the sync state with `peer` for one section; true if it existed.
+    pub fn delete_sync_state(&mut self, peer: &str, livret: &str, section: &str) -> Result<bool> {
+        self.transaction(|tx| tx.delete_sync_state(peer, livret, section))
+    }
+
+    /// Deletes every sync state with `peer`; returns how many.
+    pub fn delete_sync_states_for_peer(&mut self, peer: &str) -> Result<usize> {
+        self.transaction(|tx| tx.delete_sync_states_for_peer(peer))
+    }
+
+    /// Deletes every sync state of `livret`; returns how many.
+    pub fn delete_sync_states_for_livret(&mut self, livret: &str) -> Result<usize> {
+        self.transaction(|tx| tx.delete_sync_states_for_livret(livret))
+    }
+
+    /// Appends an entry to the audit log.
+    pub fn append_audit(&mut self, entry: &AuditEntry) -> Result<()> {
+        self.transaction(|tx| tx.append_audit(entry))
+    }
+
+    /// The audit log (of one livret, or all), in insertion order.
+    pub fn audit(&self, livret: Option<&str>) -> Result<Vec<AuditEntry>> {
+        self.read(|tx| tx.audit(livret))
+    }
+
+    /// Removes the livret's sections, increments, records and sync states in
+    /// one transaction (the audit log is kept). Call [`Store::vacuum`] after a
+    /// purge so the deleted bytes leave the files.
+    pub fn delete_livret(&mut self, livret: &str) -> Result<()> {
+        self.transaction(|tx| tx.delete_livret(livret))
+    }
+}
+
+// ------------------------------------------------------------ associated data
+
+fn device_ad(column: &str, role: &str, created_at: i64) -> Ad {
+    Ad::new("device", column).int(1).str(role).int(created_at)
+}
+
+fn record_ad(kind: &str, id: &str, livret: Option<&str>) -> Ad {
+    Ad::new("records", "value").str(kind).str(id).opt(livret)
+}
+
+fn section_ad(column: &str, livret: &str, hash: &[u8]) -> Ad {
+    Ad::new("sections", column).str(livret).bytes(hash)
+}
+
+fn increment_ad(livret: &str, hash: &[u8], seq: i64) -> Ad {
+    Ad::new("section_increments", "data")
+        .str(livret)
+        .bytes(hash)
+        .int(seq)
+}
+
+fn sync_ad(peer: &str, livret: &str, hash: &[u8]) -> Ad {
+    Ad::new("sync_states", "state")
+        .str(peer)
+        .str(livret)
+        .bytes(hash)
+}
+
+struct AuditRow {
+    seq: i64,
+    at: i64,
+    livret: Option<String>,
+    peer: Option<String>,
+    action: String,
+    outcome: String,
+    section: Option<Vec<u8>>,
+    detail: Vec<u8>,
+}
+
+fn audit_ad(
+    column: &str,
+    seq: i64,
+    at: i64,
+    livret: Option<&str>,
+    peer: Option<&str>,
+    action: &str,
+    outcome: &str,
+) -> Ad {
+    Ad::new("audit", column)
+        .int(seq)
+        .int(at)
+        .opt(livret)
+        .opt(peer)
+        .str(action)
+        .str(outcome)
+}
+
+fn count(n: i64) -> Result<usize> {
+    usize::try_from(n).map_err(|_| StoreError::Corrupt("row count".into()))
+}
+
+// ---------------------------------------------------------------- operations
+
+impl StoreTx<'_> {
+    fn open_vec(&self, ad: &Ad, sealed: &[u8], what: &str) -> Result<Vec<u8>> {
+        let mut plain = self.keys.open(ad, sealed, what)?;
+        Ok(std::mem::take(&mut *plain))
+    }
+
+    fn section_hash(&self, section: &str) -> Result<[u8; 32]> {
+        self.keys.lookup(SECTION_DOMAIN, section)
+    }
+
+    /// The next value of an AUTOINCREMENT key (the caller holds the write lock).
+    fn next_seq(&self, table: &'static str) -> Result<i64> {
+        let from_sequence: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let from_max: Option<i64> =
+            self.conn
+                .query_row(&format!("SELECT MAX(seq) FROM {table}"), [], |r| r.get(0))?;
+        Ok(from_sequence.unwrap_or(0).max(from_max.unwrap_or(0)) + 1)
+    }
+
+    /// Saves the device identity (replacing any previous one).
+    pub fn put_device(&self, device: &DeviceRecord) -> Result<()> {
+        let name = self.keys.seal(
+            &device_ad("name", &device.role, device.created_at),
+            device.name.as_bytes(),
+        )?;
+        let secret = self.keys.seal(
+            &device_ad("secret_key", &device.role, device.created_at),
+            device.secret_key.as_ref(),
+        )?;
+        self.conn.execute(
+            "INSERT INTO device (id, role, name, secret_key, created_at) VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET role = excluded.role, name = excluded.name,
+                 secret_key = excluded.secret_key, created_at = excluded.created_at",
+            params![device.role, name, secret, device.created_at],
+        )?;
+        Ok(())
+    }
+
+    /// The device identity, if set.
+    pub fn device(&self) -> Result<Option<DeviceRecord>> {
+        let row: Option<(String, Vec<u8>, Vec<u8>, i64)> = self
+            .conn
+            .query_row(
+                "SELECT role, name, secret_key, created_at FROM device WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((role, name, secret, created_at)) = row else {
+            return Ok(None);
+        };
+        let name =
+            self.keys
+                .open_string(&device_ad("name", &role, created_at), &name, "device.name")?;
+        let plain = self.keys.open(
+            &device_ad("secret_key", &role, created_at),
+            &secret,
+            "device.secret_key",
+        )?;
+        let mut secret_key = Zeroizing::new([0u8; 32]);
+        if plain.len() != 32 {
+            return Err(StoreError::Corrupt("device.secret_key".into()));
+        }
+        secret_key.copy_from_slice(&plain);
+        Ok(Some(DeviceRecord {
+            role,
+            name,
+            secret_key,
+            created_at,
+        }))
+    }
+
+    /// Inserts or replaces the record `(kind, id)`; `value` is encrypted.
+    pub fn put_record(
+        &self,
+        kind: &str,
+        id: &str,
+        livret: Option<&str>,
+        value: &[u8],
+    ) -> Result<()> {
+        let sealed = self.keys.seal(&record_ad(kind, id, livret), value)?;
+        self.conn.execute(
+            "INSERT INTO records (kind, id, livret, value) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kind, id) DO UPDATE SET livret = excluded.livret, value = excluded.value",
+            params![kind, id, livret, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// The value of record `(kind, id)`.
+    pub fn record(&self, kind: &str, id: &str) -> Result<Option<Vec<u8>>> {
+        let row: Option<(Option<String>, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT livret, value FROM records WHERE kind = ?1 AND id = ?2",
+                params![kind, id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(livret, sealed)| {
+            self.open_vec(
+                &record_ad(kind, id, livret.as_deref()),
+                &sealed,
+                "records.value",
+            )
+        })
+        .transpose()
+    }
+
+    /// All records of `kind`, as (id, livret, value), ordered by id.
+    pub fn records(&self, kind: &str) -> Result<Vec<(String, Option<String>, Vec<u8>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, livret, value FROM records WHERE kind = ?1 ORDER BY id")?;
+        let rows = stmt
+            .query_map([kind], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, livret, sealed)| {
+                let value = self.open_vec(
+                    &record_ad(kind, &id, livret.as_deref()),
+                    &sealed,
+                    "records.value",
+                )?;
+                Ok((id, livret, value))
+            })
+            .collect()
+    }
+
+    /// The records of `kind` attached to `livret`, as (id, value), ordered by id.
+    pub fn records_for_livret(&self, kind: &str, livret: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, value FROM records WHERE kind = ?1 AND livret = ?2 ORDER BY id")?;
+        let rows = stmt
+            .query_map([kind, livret], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, sealed)| {
+                let value = self.open_vec(
+                    &record_ad(kind, &id, Some(livret)),
+                    &sealed,
+                    "records.value",
+                )?;
+                Ok((id, value))
+            })
+            .collect()
+    }
+
+    /// Deletes record `(kind, id)`; true if it existed.
+    pub fn delete_record(&self, kind: &str, id: &str) -> Result<bool> {
+        let n = self.conn.execute(
+            "DELETE FROM records WHERE kind = ?1 AND id = ?2",
+            params![kind, id],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Deletes every record attached to `livret`; returns how many.
+    pub fn delete_records_for_livret(&self, livret: &str) -> Result<usize> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM records WHERE livret = ?1", [livret])?)
+    }
+
+    /// Replaces the section's snapshot and deletes its increments.
+    pub fn put_section_snapshot(&self, livret: &str, section: &str, snapshot: &[u8]) -> Result<()> {
+        let hash = self.section_hash(section)?;
+        let name = self
+            .keys
+            .seal(&section_ad("name", livret, &hash), section.as_bytes())?;
+        let snap = self
+            .keys
+            .seal(&section_ad("snapshot", livret, &hash), snapshot)?;
+        self.conn.execute(
+            "INSERT INTO sections (livret, name_hash, name, snapshot) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (livret, name_hash) DO UPDATE SET name = excluded.name,
+                 snapshot = excluded.snapshot",
+            params![livret, hash, name, snap],
+        )?;
+        self.conn.execute(
+            "DELETE FROM section_increments WHERE livret = ?1 AND name_hash = ?2",
+            params![livret, hash],
+        )?;
+        Ok(())
+    }
+
+    /// Appends an incremental chunk to the section (creating it with an empty
+    /// snapshot if needed). Empty chunks are not stored.
+    pub fn append_section_changes(
+        &self,
+        livret: &str,
+        section: &str,
+        changes: &[u8],
+    ) -> Result<()> {
+        let hash = self.section_hash(section)?;
+        let exists = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM sections WHERE livret = ?1 AND name_hash = ?2",
+                params![livret, hash],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !exists {
+            let name = self
+                .keys
+                .seal(&section_ad("name", livret, &hash), section.as_bytes())?;
+            let snap = self
+                .keys
+                .seal(&section_ad("snapshot", livret, &hash), &[])?;
+            self.conn.execute(
+                "INSERT INTO sections (livret, name_hash, name, snapshot) VALUES (?1, ?2, ?3, ?4)",
+                params![livret, hash, name, snap],
+            )?;
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let seq = self.next_seq("section_increments")?;
+        let data = self.keys.seal(&increment_ad(livret, &hash, seq), changes)?;
+        self.conn.execute(
+            "INSERT INTO section_increments (seq, livret, name_hash, data) VALUES (?1, ?2, ?3, ?4)",
+            params![seq, livret, hash, data],
+        )?;
+        Ok(())
+    }
+
+    /// The section's snapshot and increments, or `None` if it does not exist.
+    pub fn load_section(&self, livret: &str, section: &str) -> Result<Option<SectionData>> {
+        let hash = self.section_hash(section)?;
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT snapshot FROM sections WHERE livret = ?1 AND name_hash = ?2",
+                params![livret, hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let snapshot = self.open_vec(
+            &section_ad("snapshot", livret, &hash),
+            &sealed,
+            "sections.snapshot",
+        )?;
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, data FROM section_increments
+             WHERE livret = ?1 AND name_hash = ?2 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map(params![livret, hash], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let increments = rows
+            .into_iter()
+            .map(|(seq, data)| {
+                self.open_vec(
+                    &increment_ad(livret, &hash, seq),
+                    &data,
+                    "section_increments.data",
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(SectionData {
+            snapshot,
+            increments,
+        }))
+    }
+
+    /// How many increments the section has since its snapshot.
+    pub fn section_increment_count(&self, livret: &str, section: &str) -> Result<usize> {
+        let hash = self.section_hash(section)?;
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM section_increments WHERE livret = ?1 AND name_hash = ?2",
+            params![livret, hash],
+            |r| r.get(0),
+        )?;
+        count(n)
+    }
+
+    /// The names of the livret's sections, sorted.
+    pub fn sections_of(&self, livret: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name_hash, name FROM sections WHERE livret = ?1")?;
+        let rows = stmt
+            .query_map([livret], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut names = rows
+            .into_iter()
+            .map(|(hash, name)| {
+                self.keys
+                    .open_string(&section_ad("name", livret, &hash), &name, "sections.name")
+            })
+            .collect::<Result<Vec<_>>>()?;
+        names.sort();
+        Ok(names)
+    }
+
+    /// Deletes a section, its increments and its sync states; true if it existed.
+    pub fn delete_section(&self, livret: &str, section: &str) -> Result<bool> {
+        let hash = self.section_hash(section)?;
+        self.conn.execute(
+            "DELETE FROM section_increments WHERE livret = ?1 AND name_hash = ?2",
+            params![livret, hash],
+        )?;
+        self.conn.execute(
+            "DELETE FROM sync_states WHERE livret = ?1 AND section_hash = ?2",
+            params![livret, hash],
+        )?;
+        let n = self.conn.execute(
+            "DELETE FROM sections WHERE livret = ?1 AND name_hash = ?2",
+            params![livret, hash],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// The livrets that have at least one section, sorted.
+    pub fn livrets_with_sections(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT livret FROM sections ORDER BY livret")?;
+        let rows = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Saves the sync state with `peer` for one section.
+    pub fn put_sync_state(
+        &self,
+        peer: &str,
+        livret: &str,
+        section: &str,
+        state: &[u8],
+    ) -> Result<()> {
+        let hash = self.section_hash(section)?;
+        let sealed = self.keys.seal(&sync_ad(peer, livret, &hash), state)?;
+        self.conn.execute(
+            "INSERT INTO sync_states (peer, livret, section_hash, state) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (peer, livret, section_hash) DO UPDATE SET state = excluded.state",
+            params![peer, livret, hash, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// The sync state with `peer` for one section.
+    pub fn sync_state(&self, peer: &str, livret: &str, section: &str) -> Result<Option<Vec<u8>>> {
+        let hash = self.section_hash(section)?;
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT state FROM sync_states WHERE peer = ?1 AND livret = ?2 AND section_hash = ?3",
+                params![peer, livret, hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        sealed
+            .map(|s| self.open_vec(&sync_ad(peer, livret, &hash), &s, "sync_states.state"))
+            .transpose()
+    }
+
+    /// Deletes the sync state with `peer` for one section; true if it existed.
+    pub fn delete_sync_state(&self, peer: &str, livret: &str, section: &str) -> Result<bool> {
+        let hash = self.section_hash(section)?;
+        let n = self.conn.execute(
+            "DELETE FROM sync_states WHERE peer = ?1 AND livret = ?2 AND section_hash = ?3",
+            params![peer, livret, hash],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Deletes every sync state with `peer`; returns how many.
+    pub fn delete_sync_states_for_peer(&self, peer: &str) -> Result<usize> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM sync_states WHERE peer = ?1", [peer])?)
+    }
+
+    /// Deletes every sync state of `livret`; returns how many.
+    pub fn delete_sync_states_for_livret(&self, livret: &str) -> Result<usize> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM sync_states WHERE livret = ?1", [livret])?)
+    }
+
+    /// Appends an entry to the audit log.
+    pub fn append_audit(&self, e: &AuditEntry) -> Result<()> {
+        let seq = self.next_seq("audit")?;
+        let ad = |column| {
+            audit_ad(
+                column,
+                seq,
+                e.at,
+                e.livret.as_deref(),
+                e.peer.as_deref(),
+                &e.action,
+                &e.outcome,
+            )
+        };
+        let section = e
+            .section
+            .as_deref()
+            .map(|s| self.keys.seal(&ad("section"), s.as_bytes()))
+            .transpose()?;
+        let detail = self.keys.seal(&ad("detail"), e.detail.as_bytes())?;
+        self.conn.execute(
+            "INSERT INTO audit (seq, at, livret, peer, action, outcome, section, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![seq, e.at, e.livret, e.peer, e.action, e.outcome, section, detail],
+        )?;
+        Ok(())
+    }
+
+    /// The audit log (of one livret, or all), in insertion order.
+    pub fn audit(&self, livret: Option<&str>) -> Result<Vec<AuditEntry>> {
+        const COLUMNS: &str =
+            "SELECT seq, at, livret, peer, action, outcome, section, detail FROM audit";
+        let map = |r: &rusqlite::Row<'_>| {
+            Ok(AuditRow {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                livret: r.get(2)?,
+                peer: r.get(3)?,
+                action: r.get(4)?,
+                outcome: r.get(5)?,
+                section: r.get(6)?,
+                detail: r.get(7)?,
+            })
+        };
+        let rows = match livret {
+            Some(l) => {
+                let mut stmt = self
+                    .conn
+                    .prepare(&format!("{COLUMNS} WHERE livret = ?1 ORDER BY seq"))?;
+                let rows = stmt.query_map([l], map)?.collect::<Result<Vec<_>, _>>()?;
+                rows
+            }
+            None => {
+                let mut stmt = self.conn.prepare(&format!("{COLUMNS} ORDER BY seq"))?;
+                let rows = stmt.query_map([], map)?.collect::<Result<Vec<_>, _>>()?;
+                rows
+            }
+        };
+        rows.into_iter()
+            .map(|row| {
+                let ad = |column| {
+                    audit_ad(
+                        column,
+                        row.seq,
+                        row.at,
+                        row.livret.as_deref(),
+                        row.peer.as_deref(),
+                        &row.action,
+                        &row.outcome,
+                    )
+                };
+                let section = row
+                    .section
+                    .as_deref()
+                    .map(|s| self.keys.open_string(&ad("section"), s, "audit.section"))
+                    .transpose()?;
+                let detail = self
+                    .keys
+                    .open_string(&ad("detail"), &row.detail, "audit.detail")?;
+                Ok(AuditEntry {
+                    at: row.at,
+                    livret: row.livret,
+                    peer: row.peer,
+                    section,
+                    action: row.action,
+                    outcome: row.outcome,
+                    detail,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes the livret's sections, increments, records and sync states
+    /// (the audit log is kept).
+    pub fn delete_livret(&self, livret: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM section_increments WHERE livret = ?1", [livret])?;
+        self.conn
+            .execute("DELETE FROM sections WHERE livret = ?1", [livret])?;
+        self.conn
+            .execute("DELETE FROM records WHERE livret = ?1", [livret])?;
+        self.conn
+            .execute("DELETE FROM sync_states WHERE livret = ?1", [livret])?;
+        Ok(())
+    }
+
+    /// Decrypts every stored value.
+    fn verify_all(&self) -> Result<()> {
+        self.device()?;
+        let mut stmt = self.conn.prepare("SELECT DISTINCT kind FROM records")?;
+        let kinds = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        for kind in kinds {
+            self.records(&kind)?;
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT livret, name_hash, snapshot FROM sections")?;
+        let sections = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (livret, hash, snapshot) in &sections {
+            self.open_vec(
+                &section_ad("snapshot", livret, hash),
+                snapshot,
+                "sections.snapshot",
+            )?;
+        }
+        let livrets: std::collections::BTreeSet<&String> =
+            sections.iter().map(|(l, _, _)| l).collect();
+        for livret in livrets {
+            self.sections_of(livret)?;
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, livret, name_hash, data FROM section_increments")?;
+        let increments = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (seq, livret, hash, data) in increments {
+            self.open_vec(
+                &increment_ad(&livret, &hash, seq),
+                &data,
+                "section_increments.data",
+            )?;
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT peer, livret, section_hash, state FROM sync_states")?;
+        let states = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (peer, livret, hash, state) in states {
+            self.open_vec(&sync_ad(&peer, &livret, &hash), &state, "sync_states.state")?;
+        }
+        self.audit(None)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &Path) -> Store {
+        Store::open(dir, KeySource::Raw(Zeroizing::new([9; 32]))).unwrap()
+    }
+
+    #[test]
+    fn pragmas_are_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let get = |p: &str| -> i64 {
+            store
+                .conn
+                .query_row(&format!("PRAGMA {p}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(get("synchronous"), 2);
+        assert_eq!(get("foreign_keys"), 1);
+        assert_eq!(get("secure_delete"), 1);
+        assert_eq!(get("busy_timeout"), 5000);
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(store.schema_version().unwrap(), schema::SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn sequences_are_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        store.append_section_changes("L", "s", b"a").unwrap();
+        store.append_section_changes("L", "s", b"b").unwrap();
+        store.put_section_snapshot("L", "s", b"ab").unwrap();
+        store.append_section_changes("L", "s", b"c").unwrap();
+        let seq: i64 = store
+            .conn
+            .query_row("SELECT seq FROM section_increments", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(seq, 3);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let home = parent.path().join("a/home");
+        let _store = Store::open(&home, KeySource::KeyFile).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&home), 0o700);
+        assert_eq!(mode(&home.join(DB_FILE_NAME)), 0o600);
+        assert_eq!(mode(&home.join(KEY_FILE_NAME)), 0o600);
+        let wal = home.join(format!("{DB_FILE_NAME}-wal"));
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600);
+        }
+    }
+}

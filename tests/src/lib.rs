@@ -1,0 +1,1 @@
+//! Multi-device scenarios live in tests/*.rs.
