@@ -101,7 +101,7 @@ impl Envelope {
         if header.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) {
             return Err(malformed("algorithm is not EdDSA"));
         }
-        if header.content_type.is_some() || !header.rest.is_empty() || header.key_id.len() > 0 {
+        if header.content_type.is_some() || !header.rest.is_empty() || !header.key_id.is_empty() {
             return Err(malformed("unexpected protected header"));
         }
         if !sign1.unprotected.is_empty() {

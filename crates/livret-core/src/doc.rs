@@ -402,3 +402,162 @@ fn check_touched_keys(
     }
     Ok(())
 }
+
+/// The manifest of a livret as an Automerge document: signed records (genesis, owners, grants,
+/// revocations) under their keys. It only grows: a record is never replaced nor deleted, so
+/// merging two owners' manifests is the union of what both signed.
+pub struct ManifestDoc {
+    doc: AutoCommit,
+}
+
+impl std::fmt::Debug for ManifestDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManifestDoc").finish_non_exhaustive()
+    }
+}
+
+impl Default for ManifestDoc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ManifestDoc {
+    /// An empty manifest document.
+    pub fn new() -> ManifestDoc {
+        ManifestDoc {
+            doc: AutoCommit::new(),
+        }
+    }
+
+    /// Loads from a snapshot and increments.
+    pub fn load(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<ManifestDoc, CoreError> {
+        let s = SectionDoc::load(snapshot, increments)?;
+        Ok(ManifestDoc { doc: s.doc })
+    }
+
+    /// A full snapshot.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The changes since the last save.
+    pub fn save_incremental(&mut self) -> Vec<u8> {
+        self.doc.save_incremental()
+    }
+
+    /// The current heads.
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Adds a signed record (no-op if that exact record is already there).
+    pub fn add(&mut self, record: &crate::grant::ManifestRecord, bytes: &[u8]) -> Result<(), CoreError> {
+        use automerge::transaction::Transactable;
+        let key = record.key();
+        if let Ok(Some((Value::Scalar(s), _))) = self.doc.get(ROOT, key.as_str()) {
+            if let ScalarValue::Bytes(b) = s.as_ref() {
+                if b.as_slice() == bytes {
+                    return Ok(());
+                }
+            }
+        }
+        self.doc
+            .put(ROOT, key.as_str(), ScalarValue::Bytes(bytes.to_vec()))
+            .map_err(|e| CoreError::Document(e.to_string()))?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// Every record `(key, bytes)`, including concurrent values under one key.
+    pub fn records(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for key in self.doc.keys(ROOT) {
+            if let Ok(all) = self.doc.get_all(ROOT, key.as_str()) {
+                for (v, _) in all {
+                    if let Some(b) = v.as_bytes() {
+                        out.push((key.clone(), b.to_vec()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The manifest these records make.
+    pub fn manifest(&self) -> Result<crate::grant::Manifest, CoreError> {
+        let records = self.records();
+        crate::grant::Manifest::from_records(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+    }
+
+    /// The next sync message for a peer.
+    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
+        self.doc
+            .sync()
+            .generate_sync_message(state)
+            .map(|m| m.encode())
+    }
+
+    /// Receives a sync message from another owner: every new value must be a record that
+    /// verifies under its key and is signed by an owner of the merged manifest; nothing may be
+    /// deleted. All or nothing.
+    pub fn receive_checked(
+        &mut self,
+        state: &mut sync::State,
+        message: &[u8],
+        livret: LivretId,
+    ) -> Result<usize, Refusal> {
+        let msg = decode_message(message).map_err(|e| Refusal(e.to_string()))?;
+        let before = self.doc.get_heads();
+        let mut fork = self.doc.fork();
+        let mut fork_state = state.clone();
+        fork.sync()
+            .receive_sync_message(&mut fork_state, msg)
+            .map_err(|e| Refusal(format!("message de synchronisation refusé : {e}")))?;
+        let new_changes = fork.get_changes(&before);
+        if new_changes.is_empty() {
+            *state = fork_state;
+            return Ok(0);
+        }
+        use automerge::legacy::OpType;
+        for change in &new_changes {
+            for op in change.decode().operations {
+                if matches!(op.action, OpType::Delete) || !op.pred.is_empty() {
+                    return Err(Refusal("le manifeste ne s'efface ni ne se remplace".into()));
+                }
+            }
+        }
+        let touched = check_operations(&new_changes)?;
+        let merged = ManifestDoc { doc: fork.fork() };
+        let manifest = merged
+            .manifest()
+            .map_err(|e| Refusal(format!("manifeste invalide : {e}")))?;
+        if manifest.livret() != livret {
+            return Err(Refusal("manifeste d'un autre livret".into()));
+        }
+        for key in &touched {
+            for (v, _) in fork.get_all(ROOT, key.as_str()).map_err(|e| Refusal(e.to_string()))? {
+                let Some(bytes) = v.as_bytes() else {
+                    return Err(Refusal(format!("« {key} » : valeur invalide")));
+                };
+                let record = crate::grant::ManifestRecord::open(key, bytes)
+                    .map_err(|e| Refusal(format!("« {key} » : {e}")))?;
+                let signer = match &record {
+                    crate::grant::ManifestRecord::Genesis(g) => DeviceId(g.creator),
+                    crate::grant::ManifestRecord::Owner(o) => DeviceId(o.issuer),
+                    crate::grant::ManifestRecord::Grant(g) => g.issuer_id(),
+                    crate::grant::ManifestRecord::Revocation(r) => DeviceId(r.issuer),
+                };
+                if !manifest.is_owner(&signer) {
+                    return Err(Refusal(format!("« {key} » : signé par un non-propriétaire")));
+                }
+            }
+        }
+        let n = new_changes.len();
+        self.doc
+            .merge(&mut fork)
+            .map_err(|e| Refusal(format!("fusion impossible : {e}")))?;
+        *state = fork_state;
+        Ok(n)
+    }
+}

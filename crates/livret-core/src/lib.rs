@@ -5,6 +5,7 @@
 //! caller passes in. Everything here can be tested without sockets or disks.
 
 pub mod cbor;
+pub mod content;
 pub mod cose;
 pub mod doc;
 pub mod entry;

@@ -37,10 +37,10 @@ pub enum NetError {
     /// The device that answered is not the one expected (Noise authenticates it).
     #[error("expected peer {expected} but {obtained} answered")]
     WrongPeer {
-        /// The peer we wanted.
-        expected: PeerId,
+        /// The peer we wanted (boxed: peer ids are 80 bytes).
+        expected: Box<PeerId>,
         /// The peer that answered.
-        obtained: PeerId,
+        obtained: Box<PeerId>,
     },
     /// We tried to open a session with ourselves.
     #[error("cannot open a session with the local node")]

@@ -526,14 +526,24 @@ impl Task {
                 ..
             } => {
                 tracing::debug!(%peer, %error, "dial failed");
+                if let DialError::WrongPeerId { address, .. } = &error {
+                    // Someone else answers there: forget it for this peer.
+                    let address = strip_p2p(address);
+                    if let Some(known) = self.book.get_mut(&peer) {
+                        known.retain(|a| a != &address);
+                        if known.is_empty() {
+                            self.book.remove(&peer);
+                        }
+                    }
+                }
                 if !self.swarm.is_connected(&peer) {
                     if let Some(waiters) = self.pending_connects.remove(&peer) {
                         let reason = error.to_string();
                         for w in waiters {
                             let e = match &error {
                                 DialError::WrongPeerId { obtained, .. } => NetError::WrongPeer {
-                                    expected: peer,
-                                    obtained: *obtained,
+                                    expected: Box::new(peer),
+                                    obtained: Box::new(*obtained),
                                 },
                                 _ => NetError::Unreachable {
                                     peer,
@@ -626,8 +636,8 @@ fn strip_p2p(addr: &Multiaddr) -> Multiaddr {
 fn dial_error(peer: PeerId, error: DialError) -> NetError {
     match error {
         DialError::WrongPeerId { obtained, .. } => NetError::WrongPeer {
-            expected: peer,
-            obtained,
+            expected: Box::new(peer),
+            obtained: Box::new(obtained),
         },
         DialError::LocalPeerId { .. } => NetError::SelfDial,
         other => NetError::Unreachable {

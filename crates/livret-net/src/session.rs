@@ -60,7 +60,7 @@ impl Drop for SessionGuard {
 /// `send` is not: a cancelled `send` leaves the stream in an unknown state.
 pub struct Session {
     peer: PeerId,
-    io: Framed<Stream>,
+    io: Box<Framed<Stream>>,
     _guard: Option<SessionGuard>,
 }
 
@@ -84,7 +84,7 @@ impl Session {
     ) -> Self {
         Self {
             peer,
-            io: Framed::new(stream, limits),
+            io: Box::new(Framed::new(stream, limits)),
             _guard: guard,
         }
     }

@@ -79,9 +79,14 @@ async fn frames_go_both_ways_and_peers_are_authenticated() {
 
     sb.send(b"").await.unwrap();
     let big = vec![7u8; 1024 * 1024];
-    sb.send(&big).await.unwrap();
-    assert_eq!(sa.recv().await.unwrap().unwrap(), b"");
-    assert_eq!(sa.recv().await.unwrap().unwrap(), big);
+    // A large frame needs the reader to make progress (flow control).
+    let (sent, got) = tokio::join!(sb.send(&big), async {
+        let empty = sa.recv().await.unwrap().unwrap();
+        (empty, sa.recv().await.unwrap().unwrap())
+    });
+    sent.unwrap();
+    assert_eq!(got.0, b"");
+    assert_eq!(got.1, big);
 
     assert_eq!(sa.bytes_sent(), 4 + 7);
     assert_eq!(sb.bytes_received(), 4 + 7);
@@ -169,6 +174,7 @@ async fn fifth_concurrent_session_is_refused() {
     let r = tokio::time::timeout(WAIT, fifth.recv())
         .await
         .expect("no answer");
+    eprintln!("fifth session's recv: {r:?}");
     assert!(matches!(r, Ok(None) | Err(_)), "{r:?}");
     let none = tokio::time::timeout(Duration::from_millis(300), incoming(&mut eb)).await;
     assert!(none.is_err(), "a fifth session was delivered");
@@ -217,7 +223,8 @@ async fn frame_over_receiver_limit_is_refused_after_the_prefix() {
     assert_eq!(sb.bytes_received(), 4);
     drop(sb);
     // The sender's write fails or completes; it does not hang.
-    tokio::time::timeout(WAIT, sending).await.unwrap().unwrap();
+    let (_sc, sent) = tokio::time::timeout(WAIT, sending).await.unwrap().unwrap();
+    eprintln!("sender of the oversized frame got {sent:?}");
     let mut sc2 = c.open_session(b.peer_id(), vec![]).await.unwrap();
     sc2.send(b"toujours la").await.unwrap();
     let mut sb2 = incoming(&mut eb).await;
@@ -233,8 +240,8 @@ async fn wrong_expected_peer_fails() {
     let other = peer_id_from_public_key(&public_key(12)).unwrap();
     match a.open_session(other, b.listen_addrs()).await {
         Err(NetError::WrongPeer { expected, obtained }) => {
-            assert_eq!(expected, other);
-            assert_eq!(obtained, b.peer_id());
+            assert_eq!(*expected, other);
+            assert_eq!(*obtained, b.peer_id());
         }
         other => panic!("expected WrongPeer, got {other:?}"),
     }

@@ -20,6 +20,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const KEY_CHECK_PLAINTEXT: &[u8] = b"livret-store key check v1";
 const SECTION_DOMAIN: &str = "section-name";
 
+/// A record as listed by [`Store::records`]: (id, livret, decrypted value).
+pub type RecordRow = (String, Option<String>, Vec<u8>);
+
 /// The device's own identity, one per home.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DeviceRecord {
@@ -488,7 +491,7 @@ impl Store {
     }
 
     /// All records of `kind`, as (id, livret, value), ordered by id.
-    pub fn records(&self, kind: &str) -> Result<Vec<(String, Option<String>, Vec<u8>)>> {
+    pub fn records(&self, kind: &str) -> Result<Vec<RecordRow>> {
         self.read(|tx| tx.records(kind))
     }
 
@@ -782,7 +785,7 @@ impl StoreTx<'_> {
     }
 
     /// All records of `kind`, as (id, livret, value), ordered by id.
-    pub fn records(&self, kind: &str) -> Result<Vec<(String, Option<String>, Vec<u8>)>> {
+    pub fn records(&self, kind: &str) -> Result<Vec<RecordRow>> {
         let mut stmt = self
             .conn
             .prepare("SELECT id, livret, value FROM records WHERE kind = ?1 ORDER BY id")?;

@@ -1,0 +1,340 @@
+//! Building entry contents from the official vocabulary, and checking decoded ones.
+//!
+//! Every entry has one key, derived from what it says (`bilan/1-3/FRANCS`, `cycle/4`...), so
+//! that a correction replaces the entry it corrects. A decoded entry from another device is
+//! checked again here: right key, right section, values inside the official scales.
+
+use crate::entry::{digest_text, Content, OpenedEntry, PeriodRef};
+use crate::section::Section;
+use crate::vocab::{
+    Appreciation, AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode,
+    DisciplineLabel, Evaluation, Ine, Mark, Millesime, Period, PersonName, Positioning, SocleLevel,
+    SocleLevels, Synthesis, ValidationError, VieScolaire,
+};
+
+/// A content ready to sign: where it goes, what it says, and its long texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// The section it belongs to.
+    pub section: Section,
+    /// Its entry key.
+    pub key: String,
+    /// What it says.
+    pub content: Content,
+    /// The long texts its digests refer to.
+    pub texts: Vec<String>,
+}
+
+fn period_ref(p: Period) -> PeriodRef {
+    PeriodRef {
+        index: p.index(),
+        count: p.count(),
+    }
+}
+
+/// A subject's line of a bilan périodique.
+pub fn subject(
+    year: Millesime,
+    period: Period,
+    discipline: &Discipline,
+    evaluation: &Evaluation,
+    appreciation: &Appreciation,
+) -> Draft {
+    let (level, mark) = match evaluation {
+        Evaluation::Level(p) => (Some(p.value()), None),
+        Evaluation::Mark(m) => (None, Some(m.as_str().to_string())),
+    };
+    let content = Content::Subject {
+        year: year.year(),
+        period: period_ref(period),
+        code: discipline.code.as_str().to_string(),
+        label: discipline.label.as_str().to_string(),
+        level,
+        mark,
+        appreciation: digest_text(appreciation.as_str()),
+    };
+    Draft {
+        section: Section::Annee(year.year()),
+        key: entry_key(&content),
+        content,
+        texts: vec![appreciation.as_str().to_string()],
+    }
+}
+
+/// The synthesis and advice of a bilan périodique.
+pub fn synthesis(year: Millesime, period: Period, text: &Synthesis) -> Draft {
+    let content = Content::Synthesis {
+        year: year.year(),
+        period: period_ref(period),
+        text: digest_text(text.as_str()),
+    };
+    Draft {
+        section: Section::Annee(year.year()),
+        key: entry_key(&content),
+        content,
+        texts: vec![text.as_str().to_string()],
+    }
+}
+
+/// The vie scolaire of a period.
+pub fn vie_scolaire(year: Millesime, period: Period, counts: VieScolaire) -> Draft {
+    let content = Content::VieScolaire {
+        year: year.year(),
+        period: period_ref(period),
+        late: counts.late(),
+        justified: counts.justified(),
+        unjustified: counts.unjustified(),
+    };
+    Draft {
+        section: Section::VieScolaire(year.year()),
+        key: entry_key(&content),
+        content,
+        texts: vec![],
+    }
+}
+
+/// A bilan de fin de cycle.
+pub fn cycle(cycle: Cycle, year: Millesime, levels: &SocleLevels, text: &CycleSynthesis) -> Draft {
+    let mut arr = [0u8; 8];
+    for (slot, (_, level)) in arr.iter_mut().zip(levels.iter()) {
+        *slot = level.value();
+    }
+    let content = Content::Cycle {
+        cycle: cycle.value(),
+        year: year.year(),
+        levels: arr,
+        synthesis: digest_text(text.as_str()),
+    };
+    Draft {
+        section: Section::Cycles,
+        key: entry_key(&content),
+        content,
+        texts: vec![text.as_str().to_string()],
+    }
+}
+
+/// An attestation obtained on a date.
+pub fn attestation(kind: AttestationKind, date: Date) -> Draft {
+    let content = Content::Attestation {
+        kind: kind.code().to_string(),
+        date: date.to_string(),
+    };
+    Draft {
+        section: Section::Attestations,
+        key: entry_key(&content),
+        content,
+        texts: vec![],
+    }
+}
+
+/// The child's identity, written by the family.
+pub fn identity(name: &PersonName, birth: Date, ine: Option<&Ine>) -> Draft {
+    let ine_text = ine.map(|i| i.as_str().to_string()).unwrap_or_default();
+    let birth_text = birth.to_string();
+    let content = Content::Identity {
+        name: digest_text(name.as_str()),
+        birth: digest_text(&birth_text),
+        ine: digest_text(&ine_text),
+    };
+    Draft {
+        section: Section::Identite,
+        key: entry_key(&content),
+        content,
+        texts: vec![name.as_str().to_string(), birth_text, ine_text],
+    }
+}
+
+/// The key an entry with this content lives under.
+pub fn entry_key(content: &Content) -> String {
+    match content {
+        Content::Subject { period, code, .. } => {
+            format!("bilan/{}-{}/{}", period.index, period.count, code)
+        }
+        Content::Synthesis { period, .. } => format!("synthese/{}-{}", period.index, period.count),
+        Content::VieScolaire { period, .. } => {
+            format!("vie-scolaire/{}-{}", period.index, period.count)
+        }
+        Content::Cycle { cycle, .. } => format!("cycle/{cycle}"),
+        Content::Attestation { kind, .. } => format!("attestation/{kind}"),
+        Content::Identity { .. } => "identite".into(),
+        Content::Message { text } => format!("message/{}", hex::encode(&text[..8])),
+    }
+}
+
+/// The section an entry with this content belongs in.
+pub fn section_of(content: &Content) -> Section {
+    match content {
+        Content::Subject { year, .. } | Content::Synthesis { year, .. } => Section::Annee(*year),
+        Content::VieScolaire { year, .. } => Section::VieScolaire(*year),
+        Content::Cycle { .. } => Section::Cycles,
+        Content::Attestation { .. } => Section::Attestations,
+        Content::Identity { .. } => Section::Identite,
+        Content::Message { .. } => Section::Correspondance,
+    }
+}
+
+fn v<T>(r: Result<T, ValidationError>) -> Result<T, String> {
+    r.map_err(|e| e.to_string())
+}
+
+/// Checks a decoded entry against the official vocabulary and its place: the section and key
+/// it was found under must be the ones its content implies. Returns the reason in French.
+pub fn check(entry: &OpenedEntry) -> Result<(), String> {
+    let p = &entry.payload;
+    if section_of(&p.content) != p.section {
+        return Err(format!(
+            "une inscription « {} » n'a pas sa place dans la section {}",
+            p.content.kind(),
+            p.section
+        ));
+    }
+    if entry_key(&p.content) != p.key {
+        return Err(format!("clé « {} » incohérente avec le contenu", p.key));
+    }
+    let text = |i: usize| entry.texts.get(i).map(String::as_str).unwrap_or_default();
+    match &p.content {
+        Content::Subject {
+            year,
+            period,
+            code,
+            label,
+            level,
+            mark,
+            ..
+        } => {
+            v(Millesime::new(*year))?;
+            v(Period::new(period.index, period.count))?;
+            v(DisciplineCode::parse(code))?;
+            v(DisciplineLabel::parse(label))?;
+            match (level, mark) {
+                (Some(l), None) => {
+                    v(Positioning::from_value(*l))?;
+                }
+                (None, Some(m)) => {
+                    v(Mark::parse(m))?;
+                }
+                _ => return Err("un positionnement ou une note, pas les deux".into()),
+            }
+            v(Appreciation::parse(text(0)))?;
+        }
+        Content::Synthesis { year, period, .. } => {
+            v(Millesime::new(*year))?;
+            v(Period::new(period.index, period.count))?;
+            v(Synthesis::parse(text(0)))?;
+        }
+        Content::VieScolaire {
+            year,
+            period,
+            late,
+            justified,
+            unjustified,
+        } => {
+            v(Millesime::new(*year))?;
+            v(Period::new(period.index, period.count))?;
+            v(VieScolaire::new(*late, *justified, *unjustified))?;
+        }
+        Content::Cycle {
+            cycle,
+            year,
+            levels,
+            ..
+        } => {
+            v(Cycle::from_value(*cycle))?;
+            v(Millesime::new(*year))?;
+            for l in levels {
+                v(SocleLevel::from_value(*l))?;
+            }
+            v(CycleSynthesis::parse(text(0)))?;
+        }
+        Content::Attestation { kind, date } => {
+            v(AttestationKind::parse(kind))?;
+            v(Date::parse(date))?;
+        }
+        Content::Identity { .. } => {
+            v(PersonName::parse(text(0)))?;
+            v(Date::parse(text(1)))?;
+            if !text(2).is_empty() {
+                v(Ine::parse(text(2)))?;
+            }
+        }
+        Content::Message { .. } => {
+            if text(0).trim().is_empty() || text(0).chars().count() > 2000 {
+                return Err("message vide ou trop long (2000 caractères au plus)".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::SignedEntry;
+    use crate::identity::DeviceSecret;
+    use crate::ids::LivretId;
+
+    #[test]
+    fn drafts_sign_and_check() {
+        let teacher = DeviceSecret::from_bytes(&[5; 32]);
+        let code = DisciplineCode::parse("MATHEM").unwrap();
+        let d = Discipline::known(&code).unwrap();
+        let draft = subject(
+            Millesime::new(2025).unwrap(),
+            Period::parse("2/3").unwrap(),
+            &d,
+            &Evaluation::Level(Positioning::from_value(4).unwrap()),
+            &Appreciation::parse("Excellent travail, très à l'aise en géométrie.").unwrap(),
+        );
+        assert_eq!(draft.section, Section::Annee(2025));
+        assert_eq!(draft.key, "bilan/2-3/MATHEM");
+        let e = SignedEntry::sign(
+            &teacher,
+            LivretId([1; 16]),
+            draft.section,
+            &draft.key,
+            draft.content.clone(),
+            draft.texts.clone(),
+            1,
+        );
+        assert_eq!(check(&e.open().unwrap()), Ok(()));
+        // The same content under another key, or in another section, is refused.
+        let moved = SignedEntry::sign(
+            &teacher,
+            LivretId([1; 16]),
+            Section::Cycles,
+            &draft.key,
+            draft.content.clone(),
+            draft.texts.clone(),
+            1,
+        );
+        assert!(check(&moved.open().unwrap()).is_err());
+        let rekeyed = SignedEntry::sign(
+            &teacher,
+            LivretId([1; 16]),
+            draft.section,
+            "bilan/2-3/FRANCS",
+            draft.content,
+            draft.texts,
+            1,
+        );
+        assert!(check(&rekeyed.open().unwrap()).is_err());
+    }
+
+    #[test]
+    fn out_of_scale_values_signed_by_a_rogue_client_are_refused() {
+        let teacher = DeviceSecret::from_bytes(&[5; 32]);
+        let text = "x".repeat(601);
+        let content = Content::Subject {
+            year: 2025,
+            period: PeriodRef { index: 1, count: 3 },
+            code: "MATHEM".into(),
+            label: "Mathématiques".into(),
+            level: Some(7),
+            mark: None,
+            appreciation: digest_text(&text),
+        };
+        let key = entry_key(&content);
+        let e = SignedEntry::sign(&teacher, LivretId([1; 16]), Section::Annee(2025), &key, content, vec![text], 1);
+        assert!(check(&e.open().unwrap()).is_err());
+    }
+}
