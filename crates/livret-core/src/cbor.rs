@@ -34,8 +34,13 @@ pub fn from_slice<T: DeserializeOwned>(
         });
     }
     let mut reader = bytes;
-    let value: T = ciborium::de::from_reader_with_recursion_limit(&mut reader, 16)
-        .map_err(|e| CoreError::Malformed { what, detail: e.to_string() })?;
+    let value: T =
+        ciborium::de::from_reader_with_recursion_limit(&mut reader, 16).map_err(|e| {
+            CoreError::Malformed {
+                what,
+                detail: e.to_string(),
+            }
+        })?;
     if !reader.is_empty() {
         return Err(CoreError::Malformed {
             what,
@@ -55,7 +60,9 @@ pub mod fixed {
     }
 
     /// Deserializes a byte string of exactly `N` bytes.
-    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[u8; N], D::Error> {
         let b: ByteBuf = Deserialize::deserialize(d)?;
         b.0.try_into()
             .map_err(|_| serde::de::Error::custom(format!("expected {N} bytes")))

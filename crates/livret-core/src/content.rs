@@ -334,7 +334,15 @@ mod tests {
             appreciation: digest_text(&text),
         };
         let key = entry_key(&content);
-        let e = SignedEntry::sign(&teacher, LivretId([1; 16]), Section::Annee(2025), &key, content, vec![text], 1);
+        let e = SignedEntry::sign(
+            &teacher,
+            LivretId([1; 16]),
+            Section::Annee(2025),
+            &key,
+            content,
+            vec![text],
+            1,
+        );
         assert!(check(&e.open().unwrap()).is_err());
     }
 }

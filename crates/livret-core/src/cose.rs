@@ -6,7 +6,9 @@
 //! object can never be replayed as another. The unprotected header must be empty: nothing
 //! unsigned travels with a signed object. Objects are written untagged (one byte less).
 
-use coset::{iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
+use coset::{
+    iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable,
+};
 
 use crate::error::CoreError;
 use crate::identity::{verify_signature, DeviceSecret};
@@ -98,7 +100,11 @@ impl Envelope {
             detail: detail.to_string(),
         };
         let header = &sign1.protected.header;
-        if header.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) {
+        if header.alg
+            != Some(coset::RegisteredLabelWithPrivate::Assigned(
+                iana::Algorithm::EdDSA,
+            ))
+        {
             return Err(malformed("algorithm is not EdDSA"));
         }
         if header.content_type.is_some() || !header.rest.is_empty() || !header.key_id.is_empty() {

@@ -207,11 +207,12 @@ impl SectionDoc {
     }
 
     /// The next sync message for a peer, if there is anything to say.
-    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
-        self.doc
-            .sync()
-            .generate_sync_message(state)
-            .map(|m| m.encode())
+    /// The boolean tells whether the message carries changes (data), not only heads.
+    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<(Vec<u8>, bool)> {
+        self.doc.sync().generate_sync_message(state).map(|m| {
+            let carries = !m.changes.is_empty();
+            (m.encode(), carries)
+        })
     }
 
     /// Receives a sync message from a trusted source (our own earlier copy, a test): no checks.
@@ -358,8 +359,8 @@ fn check_touched_keys(
             .collect();
         let mut new_authors = Vec::new();
         for bytes in new.iter().filter(|b| !old.contains(b)) {
-            let entry = SignedEntry::from_bytes(bytes)
-                .map_err(|e| Refusal(format!("« {key} » : {e}")))?;
+            let entry =
+                SignedEntry::from_bytes(bytes).map_err(|e| Refusal(format!("« {key} » : {e}")))?;
             let (opened, verification) = entry.verify_at(livret, section, key, |_| true);
             let opened = match (opened, verification) {
                 (Some(o), Verification::Valid) => o,
@@ -452,7 +453,11 @@ impl ManifestDoc {
     }
 
     /// Adds a signed record (no-op if that exact record is already there).
-    pub fn add(&mut self, record: &crate::grant::ManifestRecord, bytes: &[u8]) -> Result<(), CoreError> {
+    pub fn add(
+        &mut self,
+        record: &crate::grant::ManifestRecord,
+        bytes: &[u8],
+    ) -> Result<(), CoreError> {
         use automerge::transaction::Transactable;
         let key = record.key();
         if let Ok(Some((Value::Scalar(s), _))) = self.doc.get(ROOT, key.as_str()) {
@@ -487,15 +492,18 @@ impl ManifestDoc {
     /// The manifest these records make.
     pub fn manifest(&self) -> Result<crate::grant::Manifest, CoreError> {
         let records = self.records();
-        crate::grant::Manifest::from_records(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+        crate::grant::Manifest::from_records(
+            records.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
+        )
     }
 
     /// The next sync message for a peer.
-    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
-        self.doc
-            .sync()
-            .generate_sync_message(state)
-            .map(|m| m.encode())
+    /// The boolean tells whether the message carries changes (data), not only heads.
+    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<(Vec<u8>, bool)> {
+        self.doc.sync().generate_sync_message(state).map(|m| {
+            let carries = !m.changes.is_empty();
+            (m.encode(), carries)
+        })
     }
 
     /// Receives a sync message from another owner: every new value must be a record that
@@ -536,7 +544,10 @@ impl ManifestDoc {
             return Err(Refusal("manifeste d'un autre livret".into()));
         }
         for key in &touched {
-            for (v, _) in fork.get_all(ROOT, key.as_str()).map_err(|e| Refusal(e.to_string()))? {
+            for (v, _) in fork
+                .get_all(ROOT, key.as_str())
+                .map_err(|e| Refusal(e.to_string()))?
+            {
                 let Some(bytes) = v.as_bytes() else {
                     return Err(Refusal(format!("« {key} » : valeur invalide")));
                 };
@@ -549,7 +560,9 @@ impl ManifestDoc {
                     crate::grant::ManifestRecord::Revocation(r) => DeviceId(r.issuer),
                 };
                 if !manifest.is_owner(&signer) {
-                    return Err(Refusal(format!("« {key} » : signé par un non-propriétaire")));
+                    return Err(Refusal(format!(
+                        "« {key} » : signé par un non-propriétaire"
+                    )));
                 }
             }
         }

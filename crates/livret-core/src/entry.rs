@@ -391,15 +391,33 @@ mod tests {
         let teacher = DeviceSecret::from_bytes(&[5; 32]);
         let e = sample(&teacher);
         let back = SignedEntry::from_bytes(&e.to_bytes()).unwrap();
-        let (_, v) = back.verify_at(LivretId([9; 16]), Section::Annee(2025), "bilan/1-3/FRANCS", |a| {
-            *a == teacher.device_id()
-        });
+        let (_, v) = back.verify_at(
+            LivretId([9; 16]),
+            Section::Annee(2025),
+            "bilan/1-3/FRANCS",
+            |a| *a == teacher.device_id(),
+        );
         assert_eq!(v, Verification::Valid);
-        let (_, v) = back.verify_at(LivretId([9; 16]), Section::Annee(2025), "bilan/1-3/FRANCS", |_| false);
+        let (_, v) = back.verify_at(
+            LivretId([9; 16]),
+            Section::Annee(2025),
+            "bilan/1-3/FRANCS",
+            |_| false,
+        );
         assert_eq!(v, Verification::UnknownAuthor);
-        let (_, v) = back.verify_at(LivretId([8; 16]), Section::Annee(2025), "bilan/1-3/FRANCS", |_| true);
+        let (_, v) = back.verify_at(
+            LivretId([8; 16]),
+            Section::Annee(2025),
+            "bilan/1-3/FRANCS",
+            |_| true,
+        );
         assert!(matches!(v, Verification::Invalid(_)));
-        let (_, v) = back.verify_at(LivretId([9; 16]), Section::Annee(2025), "bilan/2-3/FRANCS", |_| true);
+        let (_, v) = back.verify_at(
+            LivretId([9; 16]),
+            Section::Annee(2025),
+            "bilan/2-3/FRANCS",
+            |_| true,
+        );
         assert!(matches!(v, Verification::Invalid(_)));
     }
 
@@ -432,7 +450,10 @@ mod tests {
             short_form: cose::sign(&impostor, Kind::Entry, cbor::to_vec(&payload)),
             texts: e.texts.clone(),
         };
-        assert_eq!(forged.open(), Err(CoreError::BadSignature { what: "entry" }));
+        assert_eq!(
+            forged.open(),
+            Err(CoreError::BadSignature { what: "entry" })
+        );
     }
 
     #[test]

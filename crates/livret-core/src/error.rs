@@ -26,7 +26,10 @@ pub enum CoreError {
     #[error("la liste des sections est vide")]
     EmptySectionList,
     /// An input larger than allowed, refused before decoding.
-    #[error("{} trop volumineux ({actual} octets, maximum {max})", french_what(what))]
+    #[error(
+        "{} trop volumineux ({actual} octets, maximum {max})",
+        french_what(what)
+    )]
     TooLarge {
         /// What was too large.
         what: &'static str,

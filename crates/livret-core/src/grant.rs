@@ -148,9 +148,13 @@ impl Genesis {
 
     /// Opens and verifies a genesis record.
     pub fn open(bytes: &[u8]) -> Result<Genesis, CoreError> {
-        open_record(bytes, Kind::Genesis, "genesis record", MAX_RECORD_BYTES, |g: &Genesis| {
-            DeviceId(g.creator)
-        })
+        open_record(
+            bytes,
+            Kind::Genesis,
+            "genesis record",
+            MAX_RECORD_BYTES,
+            |g: &Genesis| DeviceId(g.creator),
+        )
     }
 }
 
@@ -182,9 +186,13 @@ impl OwnerRecord {
     }
     /// Opens and verifies an owner record.
     pub fn open(bytes: &[u8]) -> Result<OwnerRecord, CoreError> {
-        open_record(bytes, Kind::Owner, "owner record", MAX_RECORD_BYTES, |o: &OwnerRecord| {
-            DeviceId(o.issuer)
-        })
+        open_record(
+            bytes,
+            Kind::Owner,
+            "owner record",
+            MAX_RECORD_BYTES,
+            |o: &OwnerRecord| DeviceId(o.issuer),
+        )
     }
 }
 
@@ -198,13 +206,16 @@ pub struct Invitation(
     /// Format version (1).
     pub u8,
     /// The livret.
-    #[serde(with = "cbor::fixed")] pub [u8; 16],
+    #[serde(with = "cbor::fixed")]
+    pub [u8; 16],
     /// The family device (issuer), whose PeerId the grantee dials.
-    #[serde(with = "cbor::fixed")] pub [u8; 32],
+    #[serde(with = "cbor::fixed")]
+    pub [u8; 32],
     /// The family device's addresses (binary multiaddrs).
     pub Vec<AddressBytes>,
     /// The one-time secret.
-    #[serde(with = "cbor::fixed")] pub [u8; 16],
+    #[serde(with = "cbor::fixed")]
+    pub [u8; 16],
     /// Expiry of the invitation, seconds since 1970.
     pub i64,
     /// The proposed sections.
@@ -311,7 +322,10 @@ impl InvitationView {
     /// The text form of signed invitation bytes: `LIVRET:` then uppercase base32. The same
     /// text is what the QR code holds (QR alphanumeric mode).
     pub fn to_text(signed: &[u8]) -> String {
-        format!("{INVITATION_PREFIX}{}", data_encoding::BASE32_NOPAD.encode(signed))
+        format!(
+            "{INVITATION_PREFIX}{}",
+            data_encoding::BASE32_NOPAD.encode(signed)
+        )
     }
 
     /// Reads the text form (spaces and line breaks ignored, case-insensitive).
@@ -420,9 +434,13 @@ impl Grant {
     }
     /// Opens and verifies a grant (its signature by its stated issuer).
     pub fn open(bytes: &[u8]) -> Result<Grant, CoreError> {
-        let g: Grant = open_record(bytes, Kind::Grant, "grant", MAX_RECORD_BYTES, |g: &Grant| {
-            DeviceId(g.issuer)
-        })?;
+        let g: Grant = open_record(
+            bytes,
+            Kind::Grant,
+            "grant",
+            MAX_RECORD_BYTES,
+            |g: &Grant| DeviceId(g.issuer),
+        )?;
         if g.sections.len() > MAX_SECTIONS_PER_GRANT {
             return Err(CoreError::Malformed {
                 what: "grant",
@@ -465,9 +483,13 @@ impl Revocation {
     }
     /// Opens and verifies a revocation.
     pub fn open(bytes: &[u8]) -> Result<Revocation, CoreError> {
-        open_record(bytes, Kind::Revocation, "revocation", MAX_RECORD_BYTES, |r: &Revocation| {
-            DeviceId(r.issuer)
-        })
+        open_record(
+            bytes,
+            Kind::Revocation,
+            "revocation",
+            MAX_RECORD_BYTES,
+            |r: &Revocation| DeviceId(r.issuer),
+        )
     }
     /// Whether this revocation voids `grant`.
     pub fn voids(&self, grant: &Grant) -> bool {
@@ -524,7 +546,9 @@ impl ManifestRecord {
                 Err(mismatch())
             };
         }
-        Err(CoreError::OutOfScope(format!("clé de manifeste inconnue « {key} »")))
+        Err(CoreError::OutOfScope(format!(
+            "clé de manifeste inconnue « {key} »"
+        )))
     }
 
     /// The key this record is stored under.
@@ -651,7 +675,9 @@ impl Manifest {
             let before = owners.len();
             for o in &owner_records {
                 if o.livret == livret.0 && owners.contains_key(&DeviceId(o.issuer)) {
-                    owners.entry(DeviceId(o.owner)).or_insert_with(|| o.name.clone());
+                    owners
+                        .entry(DeviceId(o.owner))
+                        .or_insert_with(|| o.name.clone());
                     if DeviceId(o.owner) == creator {
                         owners.insert(creator, o.name.clone());
                     }
@@ -663,7 +689,10 @@ impl Manifest {
         }
         for o in &owner_records {
             if !owners.contains_key(&DeviceId(o.issuer)) || o.livret != livret.0 {
-                rejected.push(format!("owner/{}: signé par un non-propriétaire", DeviceId(o.owner)));
+                rejected.push(format!(
+                    "owner/{}: signé par un non-propriétaire",
+                    DeviceId(o.owner)
+                ));
             }
         }
         let mut m = Manifest {
@@ -678,15 +707,18 @@ impl Manifest {
             if g.livret == livret.0 && m.is_owner(&g.issuer_id()) {
                 m.grants.insert(g.grant_id(), g);
             } else {
-                m.rejected.push(format!("grant/{}: émetteur non propriétaire", g.grant_id()));
+                m.rejected
+                    .push(format!("grant/{}: émetteur non propriétaire", g.grant_id()));
             }
         }
         for r in revocations {
             if r.livret == livret.0 && m.is_owner(&DeviceId(r.issuer)) {
                 m.revocations.push(r);
             } else {
-                m.rejected
-                    .push(format!("revocation/{}: émetteur non propriétaire", GrantId(r.grant)));
+                m.rejected.push(format!(
+                    "revocation/{}: émetteur non propriétaire",
+                    GrantId(r.grant)
+                ));
             }
         }
         Ok(m)
@@ -772,7 +804,9 @@ impl Manifest {
     pub fn live_grants_for(&self, key: &DeviceId, t: i64) -> Vec<&Grant> {
         self.grants
             .values()
-            .filter(|g| g.audience_id() == *key && g.covers_time(t) && self.revocation_of(g).is_none())
+            .filter(|g| {
+                g.audience_id() == *key && g.covers_time(t) && self.revocation_of(g).is_none()
+            })
             .collect()
     }
 }
@@ -819,7 +853,14 @@ mod tests {
             Manifest::from_records(self.records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
                 .unwrap()
         }
-        fn grant(&mut self, by: &DeviceSecret, to: &DeviceSecret, id: u8, rights: Rights, at: i64) -> Grant {
+        fn grant(
+            &mut self,
+            by: &DeviceSecret,
+            to: &DeviceSecret,
+            id: u8,
+            rights: Rights,
+            at: i64,
+        ) -> Grant {
             let g = Grant {
                 id: [id; 16],
                 livret: self.livret.0,
@@ -834,7 +875,8 @@ mod tests {
                 jury: false,
                 audience_name: "M. Martin".into(),
             };
-            self.records.push((format!("grant/{}", g.grant_id()), g.sign(by)));
+            self.records
+                .push((format!("grant/{}", g.grant_id()), g.sign(by)));
             g
         }
         fn revoke(&mut self, by: &DeviceSecret, g: &Grant, at: i64) {
@@ -845,7 +887,8 @@ mod tests {
                 issuer: by.device_id().0,
                 at,
             };
-            self.records.push((format!("revocation/{}", g.grant_id()), r.sign(by)));
+            self.records
+                .push((format!("revocation/{}", g.grant_id()), r.sign(by)));
         }
     }
 
@@ -860,17 +903,41 @@ mod tests {
         f.grant(&parent, &reader, 2, Rights::Read, 100);
         let m = f.manifest();
         let s = Section::Annee(2025);
-        assert_eq!(m.may_read(&parent.device_id(), Section::Accompagnement, 0), Decision::Owner);
-        assert_eq!(m.may_write(&teacher.device_id(), s, 500), Decision::Granted(g.grant_id()));
-        assert_eq!(m.may_write(&teacher.device_id(), s, 50), Decision::Denied(DenyReason::OutsidePeriod));
-        assert_eq!(m.may_write(&teacher.device_id(), s, 10_000), Decision::Denied(DenyReason::OutsidePeriod));
-        assert_eq!(m.may_write(&teacher.device_id(), Section::Cycles, 500), Decision::Denied(DenyReason::SectionNotGranted));
-        assert_eq!(m.may_write(&reader.device_id(), s, 500), Decision::Denied(DenyReason::ReadOnly));
+        assert_eq!(
+            m.may_read(&parent.device_id(), Section::Accompagnement, 0),
+            Decision::Owner
+        );
+        assert_eq!(
+            m.may_write(&teacher.device_id(), s, 500),
+            Decision::Granted(g.grant_id())
+        );
+        assert_eq!(
+            m.may_write(&teacher.device_id(), s, 50),
+            Decision::Denied(DenyReason::OutsidePeriod)
+        );
+        assert_eq!(
+            m.may_write(&teacher.device_id(), s, 10_000),
+            Decision::Denied(DenyReason::OutsidePeriod)
+        );
+        assert_eq!(
+            m.may_write(&teacher.device_id(), Section::Cycles, 500),
+            Decision::Denied(DenyReason::SectionNotGranted)
+        );
+        assert_eq!(
+            m.may_write(&reader.device_id(), s, 500),
+            Decision::Denied(DenyReason::ReadOnly)
+        );
         assert!(m.may_read(&reader.device_id(), s, 500).allowed());
-        assert_eq!(m.may_read(&stranger.device_id(), s, 500), Decision::Denied(DenyReason::NoGrant));
+        assert_eq!(
+            m.may_read(&stranger.device_id(), s, 500),
+            Decision::Denied(DenyReason::NoGrant)
+        );
         f.revoke(&parent, &g, 600);
         let m = f.manifest();
-        assert_eq!(m.may_read(&teacher.device_id(), s, 700), Decision::Denied(DenyReason::Revoked));
+        assert_eq!(
+            m.may_read(&teacher.device_id(), s, 700),
+            Decision::Denied(DenyReason::Revoked)
+        );
     }
 
     #[test]
@@ -884,7 +951,10 @@ mod tests {
             name: "Papa".into(),
             at: 10,
         };
-        f.records.push((format!("owner/{}", parent2.device_id()), rec.sign(&f.parent)));
+        f.records.push((
+            format!("owner/{}", parent2.device_id()),
+            rec.sign(&f.parent),
+        ));
         let teacher = DeviceSecret::from_bytes(&[2; 32]);
         let parent = f.parent.clone();
         let g1 = f.grant(&parent, &teacher, 1, Rights::Write, 100);
@@ -900,7 +970,10 @@ mod tests {
         // A grant made after the revocation is a new decision and stands.
         let g3 = f.grant(&parent2, &teacher, 6, Rights::Read, 500);
         let m = f.manifest();
-        assert_eq!(m.may_read(&teacher.device_id(), Section::Annee(2025), 600), Decision::Granted(g3.grant_id()));
+        assert_eq!(
+            m.may_read(&teacher.device_id(), Section::Annee(2025), 600),
+            Decision::Granted(g3.grant_id())
+        );
     }
 
     #[test]
@@ -915,11 +988,14 @@ mod tests {
             name: "Mallory".into(),
             at: 10,
         };
-        f.records.push((format!("owner/{}", mallory.device_id()), rec.sign(&mallory)));
+        f.records
+            .push((format!("owner/{}", mallory.device_id()), rec.sign(&mallory)));
         f.grant(&mallory.clone(), &mallory, 3, Rights::Write, 100);
         let m = f.manifest();
         assert!(!m.is_owner(&mallory.device_id()));
-        assert!(!m.may_read(&mallory.device_id(), Section::Annee(2025), 500).allowed());
+        assert!(!m
+            .may_read(&mallory.device_id(), Section::Annee(2025), 500)
+            .allowed());
         assert_eq!(m.rejected().len(), 2);
     }
 
@@ -935,7 +1011,9 @@ mod tests {
         assert!(Grant::open(&bytes).is_err());
         let mallory = DeviceSecret::from_bytes(&[66; 32]);
         let m = f.manifest();
-        assert!(!m.may_read(&mallory.device_id(), Section::Annee(2025), 500).allowed());
+        assert!(!m
+            .may_read(&mallory.device_id(), Section::Annee(2025), 500)
+            .allowed());
     }
 
     #[test]

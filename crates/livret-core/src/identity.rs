@@ -94,7 +94,11 @@ impl DeviceSecret {
 
 impl fmt::Debug for DeviceSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DeviceSecret(<redacted> of {})", self.device_id().short())
+        write!(
+            f,
+            "DeviceSecret(<redacted> of {})",
+            self.device_id().short()
+        )
     }
 }
 

@@ -120,7 +120,10 @@ impl FromStr for Section {
             "correspondance" => return Ok(Section::Correspondance),
             _ => {}
         }
-        if let Some(y) = t.strip_prefix("annee/").or_else(|| t.strip_prefix("année/")) {
+        if let Some(y) = t
+            .strip_prefix("annee/")
+            .or_else(|| t.strip_prefix("année/"))
+        {
             return Ok(Section::Annee(parse_year(y, s)?));
         }
         if let Some(y) = t.strip_prefix("vie-scolaire/") {
@@ -160,7 +163,14 @@ mod tests {
         ] {
             assert_eq!(text.parse::<Section>().unwrap().to_string(), text);
         }
-        for bad in ["annee/25", "annee/1999", "annee/", "secret", "annee/2025x", ""] {
+        for bad in [
+            "annee/25",
+            "annee/1999",
+            "annee/",
+            "secret",
+            "annee/2025x",
+            "",
+        ] {
             assert!(bad.parse::<Section>().is_err(), "{bad}");
         }
         assert!(Section::Accompagnement.is_sensitive());

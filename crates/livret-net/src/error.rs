@@ -51,6 +51,15 @@ pub enum NetError {
     /// The peer does not speak the sync protocol.
     #[error("peer {0} does not support the sync protocol")]
     UnsupportedProtocol(PeerId),
+    /// The peer refused the session: we already have as many open with it as it allows.
+    #[error("peer {0} refused the session: too many sessions open")]
+    TooManySessions(PeerId),
+    /// The peer refused the session: it is overloaded.
+    #[error("peer {0} is busy and refused the session")]
+    PeerBusy(PeerId),
+    /// The peer broke the protocol.
+    #[error("protocol error from peer: {0}")]
+    Protocol(String),
     /// Opening the stream failed.
     #[error("could not open a session with {peer}: {reason}")]
     OpenStream {
@@ -108,6 +117,13 @@ impl NetError {
             }
             NetError::UnsupportedProtocol(_) => {
                 "L'appareil ne parle pas le protocole de synchronisation du livret.".to_string()
+            }
+            NetError::TooManySessions(_) => {
+                "L'appareil refuse une session de plus : trop de sessions déjà ouvertes.".to_string()
+            }
+            NetError::PeerBusy(_) => "L'appareil est occupé : réessayez dans un instant.".to_string(),
+            NetError::Protocol(_) => {
+                "L'appareil distant ne respecte pas le protocole du livret.".to_string()
             }
             NetError::OpenStream { .. } => {
                 "Impossible d'ouvrir une session de synchronisation avec l'appareil.".to_string()

@@ -8,10 +8,12 @@
 //! Frames are a `u32` big-endian length prefix followed by that many bytes,
 //! bounded by [`Limits::max_frame_bytes`].
 
+mod accept;
 mod config;
 mod error;
 mod keys;
 mod node;
+pub mod protocol;
 mod session;
 
 pub use config::{Limits, NodeConfig};

@@ -12,22 +12,25 @@ use libp2p::{identify, mdns, noise, ping, tcp, yamux, Multiaddr, PeerId, StreamP
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::accept::{accept_loop, read_status, Opening, STATUS_BUSY, STATUS_TOO_MANY_SESSIONS};
 use crate::keys::keypair_from_secret;
-use crate::session::{SessionCounts, SessionGuard};
+use crate::session::SessionCounts;
 use crate::{NetError, NodeConfig, Session, IDENTIFY_PROTOCOL, SYNC_PROTOCOL};
 
 /// Connections with no open stream are closed after this long.
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
 /// `open_session` gives up after this long (connect + stream negotiation).
 const OPEN_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
+/// Times `open_session` opens a stream that the peer drops unanswered.
+const OPEN_SESSION_TRIES: u32 = 8;
 /// `start` gives up if the listeners have no address after this long.
 const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// `disconnect` waits at most this long for the connections to close.
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// `shutdown` lets connections close gracefully for at most this long.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
-/// Events buffered for the application; beyond that, events are dropped
-/// (an incoming session dropped this way is refused).
+/// Events buffered for the application; beyond that, events are dropped and
+/// incoming sessions refused as busy.
 const EVENT_CAPACITY: usize = 256;
 /// Known addresses kept per peer, and peers kept, in the address book.
 const MAX_ADDRS_PER_PEER: usize = 16;
@@ -172,8 +175,7 @@ impl Node {
             swarm,
             events: events_tx,
             shared: shared.clone(),
-            limits: config.limits,
-            counts: SessionCounts::default(),
+            accept_task: None,
             book: HashMap::new(),
             mdns_addrs: HashMap::new(),
             pending_connects: HashMap::new(),
@@ -234,7 +236,13 @@ impl Node {
             }
         }
 
-        let handle = tokio::spawn(task.run(commands_rx, incoming));
+        task.accept_task = Some(tokio::spawn(accept_loop(
+            incoming,
+            SessionCounts::default(),
+            config.limits,
+            task.events.clone(),
+        )));
+        let handle = tokio::spawn(task.run(commands_rx));
         tracing::info!(%peer_id, "livret node started");
         let node = Node {
             inner: Arc::new(Inner {
@@ -276,27 +284,70 @@ impl Node {
             return Err(NetError::SelfDial);
         }
         let attempt = async {
-            let (reply, answer) = oneshot::channel();
-            self.inner
-                .commands
-                .send(Command::Connect { peer, addrs, reply })
-                .await
-                .map_err(|_| NetError::NodeStopped)?;
-            answer.await.map_err(|_| NetError::NodeStopped)??;
-            let mut control = self.inner.control.clone();
-            let stream = control
-                .open_stream(peer, StreamProtocol::new(SYNC_PROTOCOL))
-                .await
-                .map_err(|e| match e {
-                    libp2p_stream::OpenStreamError::UnsupportedProtocol(_) => {
-                        NetError::UnsupportedProtocol(peer)
-                    }
-                    other => NetError::OpenStream {
+            let mut tries = 0u32;
+            loop {
+                tries += 1;
+                let (reply, answer) = oneshot::channel();
+                self.inner
+                    .commands
+                    .send(Command::Connect {
                         peer,
-                        reason: other.to_string(),
-                    },
-                })?;
-            Ok(Session::new(peer, stream, self.inner.limits, None))
+                        addrs: addrs.clone(),
+                        reply,
+                    })
+                    .await
+                    .map_err(|_| NetError::NodeStopped)?;
+                answer.await.map_err(|_| NetError::NodeStopped)??;
+                let mut control = self.inner.control.clone();
+                let opened = control
+                    .open_stream(peer, StreamProtocol::new(SYNC_PROTOCOL))
+                    .await;
+                let mut stream = match opened {
+                    Ok(stream) => stream,
+                    Err(libp2p_stream::OpenStreamError::UnsupportedProtocol(_)) => {
+                        return Err(NetError::UnsupportedProtocol(peer))
+                    }
+                    // E.g. the connection closed between our dial and the
+                    // stream (libp2p-stream then dials with no address).
+                    Err(e) if tries < OPEN_SESSION_TRIES => {
+                        tracing::debug!(%peer, tries, "opening a stream failed, retrying: {e}");
+                        tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
+                        continue;
+                    }
+                    Err(e) => {
+                        return Err(NetError::OpenStream {
+                            peer,
+                            reason: e.to_string(),
+                        })
+                    }
+                };
+                match read_status(&mut stream).await {
+                    Opening::Accepted => {
+                        let mut session = Session::new(peer, stream, self.inner.limits, None);
+                        session.count_handshake(0, 1);
+                        return Ok(session);
+                    }
+                    Opening::Refused(STATUS_TOO_MANY_SESSIONS) => {
+                        return Err(NetError::TooManySessions(peer))
+                    }
+                    Opening::Refused(STATUS_BUSY) => return Err(NetError::PeerBusy(peer)),
+                    Opening::Refused(other) => {
+                        return Err(NetError::Protocol(format!(
+                            "unknown session status {other}"
+                        )))
+                    }
+                    Opening::Dropped if tries < OPEN_SESSION_TRIES => {
+                        tracing::debug!(%peer, tries, "session dropped before it began, retrying");
+                        tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
+                    }
+                    Opening::Dropped => {
+                        return Err(NetError::OpenStream {
+                            peer,
+                            reason: "the peer dropped the session before it began".to_string(),
+                        })
+                    }
+                }
+            }
         };
         match tokio::time::timeout(OPEN_SESSION_TIMEOUT, attempt).await {
             Ok(r) => r,
@@ -336,8 +387,8 @@ struct Task {
     swarm: Swarm<Behaviour>,
     events: mpsc::Sender<NodeEvent>,
     shared: Arc<Mutex<Shared>>,
-    limits: crate::Limits,
-    counts: SessionCounts,
+    /// Takes inbound streams (see `accept`); ends with the task.
+    accept_task: Option<JoinHandle<()>>,
     /// Addresses given to `open_session` or found by mDNS.
     book: HashMap<PeerId, Vec<Multiaddr>>,
     /// Addresses currently seen by mDNS, to tell when a peer expires.
@@ -347,11 +398,7 @@ struct Task {
 }
 
 impl Task {
-    async fn run(
-        mut self,
-        mut commands: mpsc::Receiver<Command>,
-        mut incoming: libp2p_stream::IncomingStreams,
-    ) {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
@@ -360,11 +407,13 @@ impl Task {
                     Some(Command::Disconnect { peer, reply }) => self.disconnect(peer, reply),
                     Some(Command::Shutdown) | None => break,
                 },
-                Some((peer, stream)) = incoming.next() => self.on_incoming(peer, stream),
             }
         }
         // Refuse new streams, then let connections close gracefully.
-        drop(incoming);
+        if let Some(accept) = self.accept_task.take() {
+            accept.abort();
+            let _ = accept.await;
+        }
         let peers: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
         for peer in peers {
             let _ = self.swarm.disconnect_peer_id(peer);
@@ -398,24 +447,6 @@ impl Task {
                 tracing::warn!("event queue full, dropping {}", event_kind(&event));
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
-        }
-    }
-
-    fn on_incoming(&mut self, peer: PeerId, stream: libp2p::Stream) {
-        match SessionGuard::try_acquire(&self.counts, peer, self.limits.max_sessions_per_peer) {
-            Some(guard) => {
-                tracing::debug!(%peer, "incoming sync session");
-                self.emit(NodeEvent::IncomingSession(Session::new(
-                    peer,
-                    stream,
-                    self.limits,
-                    Some(guard),
-                )));
-            }
-            None => {
-                tracing::warn!(%peer, "too many sessions from this peer, refusing a new one");
-                drop(stream);
-            }
         }
     }
 

@@ -89,6 +89,12 @@ impl Session {
         }
     }
 
+    /// Counts the bytes of the opening handshake.
+    pub(crate) fn count_handshake(&mut self, sent: u64, received: u64) {
+        self.io.bytes_sent += sent;
+        self.io.bytes_received += received;
+    }
+
     /// The remote peer, as authenticated by Noise.
     pub fn peer(&self) -> PeerId {
         self.peer

@@ -1265,6 +1265,12 @@ mod tests {
     }
 
     #[test]
+    fn store_can_move_between_threads() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Store>();
+    }
+
+    #[test]
     fn pragmas_are_set() {
         let dir = tempfile::tempdir().unwrap();
         let store = open(dir.path());

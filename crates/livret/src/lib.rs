@@ -1,1 +1,19 @@
-//! livret
+//! livret: the application. Everything a user can do is one method of [`Device`] (or one
+//! function of [`node`] for what needs the network); the command line and the mobile bridge
+//! only parse, call and print.
+
+mod device;
+pub mod error;
+mod livrets;
+pub mod node;
+mod session;
+mod sharing;
+
+pub use device::{Device, DeviceInfo, LivretMeta, Relation};
+pub use error::{Error, Result};
+pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
+pub use session::{SessionReport, SharedDevice};
+pub use sharing::{rfc3339, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES};
+
+pub use livret_core::{self as core, Lang, Localized};
+pub use livret_store::KeySource;

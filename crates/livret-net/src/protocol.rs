@@ -1,0 +1,209 @@
+//! The messages of `/livret/sync/1`, each one frame, CBOR-encoded.
+//!
+//! A session: the dialer may first redeem an invitation (`Redeem` → `Granted` or `Refused`);
+//! then both sides send a `Hello` listing the documents they hold *that concern the other*
+//! (livret, target, heads); then they take turns, the dialer first: each turn is the sync
+//! messages for every document it may send, ended by `EndRound`. When a turn with no message
+//! follows one with no message, the session is over. Reads and writes are authorized above
+//! this layer, at every turn.
+
+use serde::{Deserialize, Serialize};
+pub use serde_bytes::ByteBuf;
+
+/// The largest number of livrets a hello may list.
+pub const MAX_HELLO_LIVRETS: usize = 1024;
+/// The largest number of documents per livret a hello may list.
+pub const MAX_HELLO_TARGETS: usize = 64;
+/// The largest number of heads per document a hello may list.
+pub const MAX_HEADS: usize = 64;
+/// The most turns one session may take (each side counts the peer's).
+pub const MAX_ROUNDS: u32 = 64;
+
+/// A document of a livret: its manifest (synced between owners only) or a section (by name).
+pub type Target = String;
+/// The name of the manifest target.
+pub const MANIFEST: &str = "manifest";
+
+/// One frame of the protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Frame {
+    /// What the sender holds that concerns the receiver.
+    Hello(Hello),
+    /// A proof that the sender holds an invitation's one-time secret.
+    Redeem(Redeem),
+    /// The grant (or owner record) issued in answer to a redeem, with the manifest records
+    /// the grantee needs (genesis, owners).
+    Granted(Granted),
+    /// An Automerge sync message for one document.
+    Sync(SyncMessage),
+    /// The sender refuses something (a document, a batch, a redeem).
+    Refused(Refused),
+    /// The sender (an owner) revoked the receiver's grant to a livret: purge it.
+    Revoked(Revoked),
+    /// End of the sender's turn, with the number of sync messages it sent in it.
+    EndRound(u32),
+}
+
+/// What a device holds that concerns its peer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Hello {
+    /// The device's name, as its user set it.
+    pub name: String,
+    /// The device's role (family, teacher, school, jury).
+    pub role: String,
+    /// The livrets and their documents.
+    pub livrets: Vec<HelloLivret>,
+}
+
+/// One livret in a hello.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelloLivret {
+    /// The livret id.
+    #[serde(with = "serde_bytes16")]
+    pub livret: [u8; 16],
+    /// Its documents and their heads.
+    pub docs: Vec<(Target, Vec<ByteBuf>)>,
+}
+
+/// Redeeming an invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redeem {
+    /// The invitation id.
+    #[serde(with = "serde_bytes16")]
+    pub invitation: [u8; 16],
+    /// `redeem_proof(secret, sender key)`.
+    pub proof: ByteBuf,
+    /// The sender's device name.
+    pub name: String,
+    /// The sender's role.
+    pub role: String,
+}
+
+/// The answer to a successful redeem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Granted {
+    /// The livret.
+    #[serde(with = "serde_bytes16")]
+    pub livret: [u8; 16],
+    /// Manifest records `(key, signed bytes)`: genesis, owners, and the grant or owner record.
+    pub records: Vec<(String, ByteBuf)>,
+}
+
+/// One Automerge sync message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncMessage {
+    /// The livret.
+    #[serde(with = "serde_bytes16")]
+    pub livret: [u8; 16],
+    /// The document.
+    pub target: Target,
+    /// The encoded Automerge sync message.
+    pub message: ByteBuf,
+}
+
+/// A refusal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    /// The livret concerned, if any.
+    pub livret: Option<ByteBuf>,
+    /// The document concerned, if any.
+    pub target: Option<Target>,
+    /// Why, in French.
+    pub reason: String,
+}
+
+/// A revocation notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoked {
+    /// The livret.
+    #[serde(with = "serde_bytes16")]
+    pub livret: [u8; 16],
+    /// The signed revocation.
+    pub revocation: ByteBuf,
+    /// Owner records, so the grantee can check the revoking owner.
+    pub owners: Vec<(String, ByteBuf)>,
+}
+
+/// Why a frame could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("trame invalide : {0}")]
+pub struct FrameError(pub String);
+
+impl Frame {
+    /// Encodes the frame.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Err(e) = ciborium::into_writer(self, &mut out) {
+            debug_assert!(false, "encoding a frame failed: {e}");
+        }
+        out
+    }
+
+    /// Decodes a frame, checking the protocol's bounds.
+    pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
+        let mut reader = bytes;
+        let frame: Frame = ciborium::de::from_reader_with_recursion_limit(&mut reader, 32)
+            .map_err(|e| FrameError(e.to_string()))?;
+        if !reader.is_empty() {
+            return Err(FrameError("octets en trop après la trame".into()));
+        }
+        if let Frame::Hello(h) = &frame {
+            if h.livrets.len() > MAX_HELLO_LIVRETS
+                || h.livrets.iter().any(|l| {
+                    l.docs.len() > MAX_HELLO_TARGETS
+                        || l.docs.iter().any(|(_, h)| h.len() > MAX_HEADS)
+                })
+            {
+                return Err(FrameError("hello trop long".into()));
+            }
+            if h.name.chars().count() > 200 || h.role.len() > 16 {
+                return Err(FrameError("nom ou rôle trop long".into()));
+            }
+        }
+        Ok(frame)
+    }
+}
+
+mod serde_bytes16 {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 16], D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = [u8; 16];
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("16 bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<[u8; 16], E> {
+                v.try_into().map_err(|_| E::custom("expected 16 bytes"))
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_and_garbage_is_refused() {
+        let f = Frame::Hello(Hello {
+            name: "Mme Dupont".into(),
+            role: "teacher".into(),
+            livrets: vec![HelloLivret {
+                livret: [1; 16],
+                docs: vec![("annee/2025".into(), vec![ByteBuf::from(vec![2; 32])])],
+            }],
+        });
+        assert_eq!(Frame::decode(&f.encode()).unwrap(), f);
+        assert!(Frame::decode(b"\xff\x00garbage").is_err());
+        let mut bytes = Frame::EndRound(3).encode();
+        bytes.push(0);
+        assert!(Frame::decode(&bytes).is_err());
+    }
+}

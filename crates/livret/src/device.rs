@@ -1,0 +1,357 @@
+//! A device: its home directory, its store, its identity and clock. Every user action is a
+//! method on [`Device`] (here and in the sibling modules).
+
+use std::path::{Path, PathBuf};
+
+use livret_core::doc::{ManifestDoc, SectionDoc};
+use livret_core::grant::Manifest;
+use livret_core::{DeviceId, DeviceIdentity, DeviceSecret, LivretId, Role, Section};
+use livret_store::{AuditEntry, DeviceRecord, KeySource, OpenOptions, Store};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// The name under which a livret's manifest is stored beside its sections.
+pub(crate) const MANIFEST: &str = livret_net::protocol::MANIFEST;
+/// Compact a document once it has this many incremental chunks.
+const COMPACT_AFTER: usize = 32;
+
+/// How this device relates to a livret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Relation {
+    /// The family: an owner of the livret.
+    Owner,
+    /// A device holding a grant (teacher, jury).
+    Grantee,
+}
+
+/// What a device keeps about each livret it holds, beside its documents (encrypted at rest).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LivretMeta {
+    /// Owner or grantee.
+    pub relation: Relation,
+    /// The child's name: from the identity (family) or as the grant shares it (teacher).
+    pub name: Option<String>,
+    /// The class recorded by a teacher (e.g. `5B`).
+    pub class: Option<String>,
+    /// Addresses of the owner device(s) to dial (multiaddrs with /p2p).
+    pub peers: Vec<String>,
+}
+
+/// A device opened on its home directory.
+pub struct Device {
+    pub(crate) store: Store,
+    pub(crate) identity: DeviceIdentity,
+    clock_offset: i64,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("id", &self.identity.device_id())
+            .field("role", &self.identity.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The public facts of a device.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceInfo {
+    /// Its public key, in base32.
+    pub device_id: String,
+    /// family, teacher, school or jury.
+    pub role: String,
+    /// Its name.
+    pub name: String,
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    use rand::RngCore;
+    let mut b = [0u8; N];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b
+}
+
+pub(crate) fn random16() -> [u8; 16] {
+    random_bytes::<16>()
+}
+
+impl Device {
+    /// Creates a device in `home`: a new ed25519 key, a role and a name.
+    pub fn init(home: &Path, key: KeySource, role: Role, name: &str) -> Result<Device> {
+        Self::init_with(home, key, role, name, &OpenOptions::default())
+    }
+
+    /// Like [`Device::init`], with store options (tests use fast key derivation).
+    pub fn init_with(
+        home: &Path,
+        key: KeySource,
+        role: Role,
+        name: &str,
+        options: &OpenOptions,
+    ) -> Result<Device> {
+        let name = livret_core::vocab::PersonName::parse(name)?;
+        let mut store = Store::open_with(home, key, options)?;
+        if store.device()?.is_some() {
+            return Err(Error::AlreadyInitialized(home.display().to_string()));
+        }
+        let secret_bytes = Zeroizing::new(random_bytes::<32>());
+        let secret = DeviceSecret::from_bytes(&secret_bytes);
+        store.put_device(&DeviceRecord {
+            role: role.as_str().to_string(),
+            name: name.as_str().to_string(),
+            secret_key: secret_bytes,
+            created_at: system_now(),
+        })?;
+        Ok(Device {
+            store,
+            identity: DeviceIdentity {
+                role,
+                name: name.as_str().to_string(),
+                secret,
+            },
+            clock_offset: 0,
+        })
+    }
+
+    /// Opens the device in `home`.
+    pub fn open(home: &Path, key: KeySource) -> Result<Device> {
+        Self::open_with(home, key, &OpenOptions::default())
+    }
+
+    /// Like [`Device::open`], with store options.
+    pub fn open_with(home: &Path, key: KeySource, options: &OpenOptions) -> Result<Device> {
+        if !Store::exists(home) {
+            return Err(Error::NotInitialized(home.display().to_string()));
+        }
+        let opts = OpenOptions {
+            create: false,
+            ..options.clone()
+        };
+        let store = Store::open_with(home, key, &opts)?;
+        let record = store
+            .device()?
+            .ok_or_else(|| Error::NotInitialized(home.display().to_string()))?;
+        let role: Role = record.role.parse()?;
+        Ok(Device {
+            identity: DeviceIdentity {
+                role,
+                name: record.name.clone(),
+                secret: DeviceSecret::from_bytes(&record.secret_key),
+            },
+            store,
+            clock_offset: 0,
+        })
+    }
+
+    /// The device's home directory.
+    pub fn home(&self) -> PathBuf {
+        self.store.home().to_path_buf()
+    }
+
+    /// The device's public facts.
+    pub fn info(&self) -> DeviceInfo {
+        DeviceInfo {
+            device_id: self.identity.device_id().to_string(),
+            role: self.identity.role.as_str().to_string(),
+            name: self.identity.name.clone(),
+        }
+    }
+
+    /// The device's id (public key).
+    pub fn device_id(&self) -> DeviceId {
+        self.identity.device_id()
+    }
+
+    /// The device's role.
+    pub fn role(&self) -> Role {
+        self.identity.role
+    }
+
+    /// The device's name.
+    pub fn name(&self) -> &str {
+        &self.identity.name
+    }
+
+    /// The device's secret key bytes (for the libp2p identity). Never logged.
+    pub(crate) fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+        self.identity.secret.to_bytes()
+    }
+
+    /// Now, in seconds since 1970 (the system clock, moved by the test offset if any).
+    pub fn now(&self) -> i64 {
+        system_now() + self.clock_offset
+    }
+
+    /// Moves this device's clock forward or back. For tests only: users never set it.
+    #[doc(hidden)]
+    pub fn set_clock_offset_for_tests(&mut self, seconds: i64) {
+        self.clock_offset = seconds;
+    }
+
+    pub(crate) fn require_role(&self, needed: Role) -> Result<()> {
+        if self.identity.role == needed {
+            Ok(())
+        } else {
+            Err(Error::WrongRole {
+                needed: needed.french(),
+                actual: self.identity.role.french(),
+            })
+        }
+    }
+
+    // ---- livret metadata ----------------------------------------------------------------
+
+    pub(crate) fn meta(&self, livret: LivretId) -> Result<LivretMeta> {
+        let bytes = self
+            .store
+            .record("livret", &livret.to_string())?
+            .ok_or_else(|| Error::UnknownLivret(livret.to_string()))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Protocol(format!("métadonnées illisibles : {e}")))
+    }
+
+    pub(crate) fn put_meta(&mut self, livret: LivretId, meta: &LivretMeta) -> Result<()> {
+        let bytes =
+            serde_json::to_vec(meta).map_err(|e| Error::Protocol(format!("métadonnées : {e}")))?;
+        let id = livret.to_string();
+        self.store.put_record("livret", &id, Some(&id), &bytes)?;
+        Ok(())
+    }
+
+    /// The livrets this device holds, with their metadata.
+    pub(crate) fn held_livrets(&self) -> Result<Vec<(LivretId, LivretMeta)>> {
+        let mut out = Vec::new();
+        for (id, _, bytes) in self.store.records("livret")? {
+            let Ok(livret) = id.parse::<LivretId>() else {
+                continue;
+            };
+            if let Ok(meta) = serde_json::from_slice::<LivretMeta>(&bytes) {
+                out.push((livret, meta));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Parses a livret id typed by a user and checks this device holds it.
+    pub fn resolve_livret(&self, text: &str) -> Result<LivretId> {
+        let id: LivretId = text.parse()?;
+        self.meta(id)?;
+        Ok(id)
+    }
+
+    // ---- documents -----------------------------------------------------------------------
+
+    pub(crate) fn section_names(&self, livret: LivretId) -> Result<Vec<Section>> {
+        let mut out: Vec<Section> = self
+            .store
+            .sections_of(&livret.to_string())?
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    pub(crate) fn load_section(
+        &self,
+        livret: LivretId,
+        section: Section,
+    ) -> Result<Option<SectionDoc>> {
+        match self
+            .store
+            .load_section(&livret.to_string(), &section.to_string())?
+        {
+            None => Ok(None),
+            Some(data) => Ok(Some(SectionDoc::load(&data.snapshot, &data.increments)?)),
+        }
+    }
+
+    /// Saves what changed in a document since it was loaded (compacting now and then).
+    pub(crate) fn save_section(
+        &mut self,
+        livret: LivretId,
+        section: Section,
+        doc: &mut SectionDoc,
+    ) -> Result<()> {
+        let (l, s) = (livret.to_string(), section.to_string());
+        if self.store.section_increment_count(&l, &s)? >= COMPACT_AFTER
+            || self.store.load_section(&l, &s)?.is_none()
+        {
+            let snapshot = doc.save();
+            self.store.put_section_snapshot(&l, &s, &snapshot)?;
+        } else {
+            let chunk = doc.save_incremental();
+            if !chunk.is_empty() {
+                self.store.append_section_changes(&l, &s, &chunk)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn load_manifest_doc(&self, livret: LivretId) -> Result<ManifestDoc> {
+        match self.store.load_section(&livret.to_string(), MANIFEST)? {
+            None => Err(Error::UnknownLivret(livret.to_string())),
+            Some(data) => Ok(ManifestDoc::load(&data.snapshot, &data.increments)?),
+        }
+    }
+
+    pub(crate) fn save_manifest_doc(
+        &mut self,
+        livret: LivretId,
+        doc: &mut ManifestDoc,
+    ) -> Result<()> {
+        let l = livret.to_string();
+        if self.store.section_increment_count(&l, MANIFEST)? >= COMPACT_AFTER
+            || self.store.load_section(&l, MANIFEST)?.is_none()
+        {
+            let snapshot = doc.save();
+            self.store.put_section_snapshot(&l, MANIFEST, &snapshot)?;
+        } else {
+            let chunk = doc.save_incremental();
+            if !chunk.is_empty() {
+                self.store.append_section_changes(&l, MANIFEST, &chunk)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The policy view of a livret, as this device knows it.
+    pub(crate) fn manifest(&self, livret: LivretId) -> Result<Manifest> {
+        Ok(self.load_manifest_doc(livret)?.manifest()?)
+    }
+
+    // ---- audit -----------------------------------------------------------------------------
+
+    pub(crate) fn audit_event(
+        &mut self,
+        livret: Option<LivretId>,
+        peer: Option<&DeviceId>,
+        section: Option<&str>,
+        action: &str,
+        accepted: bool,
+        detail: &str,
+    ) {
+        let entry = AuditEntry {
+            at: self.now(),
+            livret: livret.map(|l| l.to_string()),
+            peer: peer.map(|p| p.to_string()),
+            section: section.map(str::to_string),
+            action: action.to_string(),
+            outcome: if accepted { "accepted" } else { "refused" }.to_string(),
+            detail: detail.to_string(),
+        };
+        if let Err(e) = self.store.append_audit(&entry) {
+            tracing::warn!("audit log write failed: {e}");
+        }
+    }
+}
+
+pub(crate) fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

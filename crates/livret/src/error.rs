@@ -1,0 +1,95 @@
+//! Errors of the application, each with a one-line message in French and in English.
+
+use livret_core::{CoreError, Lang, Localized};
+use livret_store::StoreError;
+
+/// What went wrong. Each message names the problem; none contains a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value or object refused by the core.
+    #[error("{0}")]
+    Core(#[from] CoreError),
+    /// The device store failed.
+    #[error("{}", .0.french())]
+    Store(#[from] StoreError),
+    /// The network failed.
+    #[error("{}", .0.french())]
+    Net(#[from] livret_net::NetError),
+    /// No device in this home yet.
+    #[error("aucun appareil dans {0} : lancez d'abord « livret init »")]
+    NotInitialized(String),
+    /// The home already holds a device.
+    #[error("un appareil existe déjà dans {0}")]
+    AlreadyInitialized(String),
+    /// This device's role cannot do that.
+    #[error("cette action est réservée à un appareil « {needed} » (cet appareil : « {actual} »)")]
+    WrongRole {
+        /// The role needed.
+        needed: &'static str,
+        /// This device's role.
+        actual: &'static str,
+    },
+    /// No such livret on this device.
+    #[error("livret inconnu sur cet appareil : {0}")]
+    UnknownLivret(String),
+    /// No such grant.
+    #[error("autorisation inconnue : {0}")]
+    UnknownGrant(String),
+    /// The policy refuses.
+    #[error("refusé : {0}")]
+    NotAuthorized(String),
+    /// An invitation past its expiry.
+    #[error("invitation expirée")]
+    InvitationExpired,
+    /// A peer refused.
+    #[error("refusé par l'autre appareil : {0}")]
+    PeerRefused(String),
+    /// The peer broke the protocol.
+    #[error("échange interrompu : {0}")]
+    Protocol(String),
+    /// A file could not be written or read.
+    #[error("fichier {path} : {detail}")]
+    File {
+        /// The path.
+        path: String,
+        /// What happened.
+        detail: String,
+    },
+}
+
+/// Results of the application.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Localized for Error {
+    fn localized(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Fr => self.to_string(),
+            Lang::En => match self {
+                Error::Core(e) => e.localized(lang),
+                Error::Store(e) => e.to_string(),
+                Error::Net(e) => e.to_string(),
+                Error::NotInitialized(h) => {
+                    format!("no device in {h}: run \"livret init\" first")
+                }
+                Error::AlreadyInitialized(h) => format!("a device already exists in {h}"),
+                Error::WrongRole { needed, actual } => {
+                    format!("this action needs a \"{needed}\" device (this device: \"{actual}\")")
+                }
+                Error::UnknownLivret(l) => format!("unknown livret on this device: {l}"),
+                Error::UnknownGrant(g) => format!("unknown grant: {g}"),
+                Error::NotAuthorized(r) => format!("refused: {r}"),
+                Error::InvitationExpired => "invitation expired".into(),
+                Error::PeerRefused(r) => format!("refused by the other device: {r}"),
+                Error::Protocol(r) => format!("exchange interrupted: {r}"),
+                Error::File { path, detail } => format!("file {path}: {detail}"),
+            },
+        }
+    }
+}
+
+impl From<livret_core::vocab::ValidationError> for Error {
+    fn from(e: livret_core::vocab::ValidationError) -> Self {
+        Error::Core(CoreError::Validation(e))
+    }
+}

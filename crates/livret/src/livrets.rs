@@ -1,0 +1,602 @@
+//! Creating, reading, verifying and writing livrets.
+
+use livret_core::content::{self, Draft};
+use livret_core::doc::{ManifestDoc, SectionDoc};
+use livret_core::entry::{Content, SignedEntry, Verification};
+use livret_core::grant::{Decision, Genesis, ManifestRecord};
+use livret_core::vocab::{
+    Appreciation, AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode,
+    DisciplineLabel, Evaluation, Ine, Mark, Millesime, Period, PersonName, Positioning,
+    SocleLevels, Synthesis, VieScolaire,
+};
+use livret_core::{DeviceId, LivretId, Role, Section};
+use serde::Serialize;
+
+use crate::device::{random16, Device, LivretMeta, Relation};
+use crate::error::{Error, Result};
+
+/// One livret in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct LivretSummary {
+    /// The livret id.
+    pub livret_id: String,
+    /// The child's name as this device knows it.
+    pub name: Option<String>,
+    /// The sections held.
+    pub sections: Vec<String>,
+    /// `owner` or `grantee`.
+    pub relation: Relation,
+    /// The class a teacher recorded.
+    pub class: Option<String>,
+}
+
+/// One entry as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryView {
+    /// Its key.
+    pub key: String,
+    /// subject, synthesis, vie-scolaire, cycle, attestation, identity, message.
+    pub kind: Option<String>,
+    /// Its author (device id).
+    pub author: Option<String>,
+    /// The author's name as this device knows it.
+    pub author_name: Option<String>,
+    /// valid, unknown-author or invalid.
+    pub signature: String,
+    /// Why it is invalid.
+    pub problem: Option<String>,
+    /// When it was signed (seconds since 1970).
+    pub time: Option<i64>,
+    /// Whether another version competes (concurrent writes).
+    pub conflicted: bool,
+    /// Whether it is sensitive content.
+    pub sensitive: bool,
+    /// The content, field by field.
+    pub content: serde_json::Value,
+    /// One line in French.
+    pub summary: String,
+}
+
+/// One section as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionView {
+    /// Its name (`annee/2025`...).
+    pub section: String,
+    /// Its French label.
+    pub label: String,
+    /// Whether it is a sensitive section.
+    pub sensitive: bool,
+    /// Its entries.
+    pub entries: Vec<EntryView>,
+}
+
+/// A livret as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct LivretView {
+    /// The livret id.
+    pub livret_id: String,
+    /// The child's name as this device knows it.
+    pub name: Option<String>,
+    /// The class a teacher recorded.
+    pub class: Option<String>,
+    /// The sections.
+    pub sections: Vec<SectionView>,
+}
+
+/// One verification failure.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyFailure {
+    /// The section.
+    pub section: String,
+    /// The entry key.
+    pub key: String,
+    /// unknown-author or invalid.
+    pub status: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The result of verifying a livret.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// How many entries were checked.
+    pub checked: usize,
+    /// How many verify.
+    pub valid: usize,
+    /// The others.
+    pub failures: Vec<VerifyFailure>,
+}
+
+impl Device {
+    /// Creates a livret for a child (family device): a random id, a signed genesis record, and
+    /// the identity section signed by this device. Returns the livret id.
+    pub fn add_child(&mut self, name: &str, birth: &str, ine: Option<&str>) -> Result<LivretId> {
+        self.require_role(Role::Family)?;
+        let name = PersonName::parse(name)?;
+        let birth = Date::parse(birth).map_err(|e| e.with_field("birth"))?;
+        let ine = ine.map(Ine::parse).transpose()?;
+        let now = self.now();
+        if birth.unix_seconds_start() > now {
+            return Err(livret_core::vocab::ValidationError::new(
+                "birth",
+                livret_core::vocab::Rule::BadDate,
+            )
+            .into());
+        }
+        let (livret, genesis_bytes) = Genesis::create(&self.identity.secret, random16(), now);
+        let genesis = Genesis::open(&genesis_bytes)?;
+        let mut manifest = ManifestDoc::new();
+        manifest.add(&ManifestRecord::Genesis(genesis), &genesis_bytes)?;
+        let draft = content::identity(&name, birth, ine.as_ref());
+        let mut identity = SectionDoc::new();
+        let entry = self.sign_draft(livret, &draft);
+        identity.put(&draft.key, &entry)?;
+        let meta = LivretMeta {
+            relation: Relation::Owner,
+            name: Some(name.as_str().to_string()),
+            class: None,
+            peers: vec![],
+        };
+        let (m_snap, i_snap) = (manifest.save(), identity.save());
+        let meta_bytes = serde_json::to_vec(&meta).map_err(|e| Error::Protocol(e.to_string()))?;
+        let id = livret.to_string();
+        self.store.transaction(|tx| -> Result<()> {
+            tx.put_section_snapshot(&id, crate::device::MANIFEST, &m_snap)?;
+            tx.put_section_snapshot(&id, &Section::Identite.to_string(), &i_snap)?;
+            tx.put_record("livret", &id, Some(&id), &meta_bytes)?;
+            Ok(())
+        })?;
+        self.audit_event(Some(livret), None, None, "created", true, "livret créé");
+        Ok(livret)
+    }
+
+    pub(crate) fn sign_draft(&self, livret: LivretId, draft: &Draft) -> SignedEntry {
+        SignedEntry::sign(
+            &self.identity.secret,
+            livret,
+            draft.section,
+            &draft.key,
+            draft.content.clone(),
+            draft.texts.clone(),
+            self.now(),
+        )
+    }
+
+    /// The livrets this device holds.
+    pub fn list(&self) -> Result<Vec<LivretSummary>> {
+        let mut out = Vec::new();
+        for (livret, meta) in self.held_livrets()? {
+            out.push(LivretSummary {
+                livret_id: livret.to_string(),
+                name: meta.name,
+                sections: self
+                    .section_names(livret)?
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                relation: meta.relation,
+                class: meta.class,
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name).then(a.livret_id.cmp(&b.livret_id)));
+        Ok(out)
+    }
+
+    /// Who wrote what, as this device knows the keys of a livret.
+    fn author_name(
+        &self,
+        manifest: &livret_core::grant::Manifest,
+        key: &DeviceId,
+    ) -> Option<String> {
+        if *key == self.device_id() {
+            return Some(self.name().to_string());
+        }
+        if let Some(n) = manifest.owners().get(key) {
+            return Some(if n.is_empty() {
+                "famille".into()
+            } else {
+                n.clone()
+            });
+        }
+        manifest
+            .grants()
+            .find(|g| g.audience_id() == *key && !g.audience_name.is_empty())
+            .map(|g| g.audience_name.clone())
+    }
+
+    /// A livret's sections and entries, each with its author and signature status.
+    pub fn show(&self, livret: LivretId) -> Result<LivretView> {
+        let meta = self.meta(livret)?;
+        let manifest = self.manifest(livret)?;
+        let me = self.device_id();
+        let known = |k: &DeviceId| *k == me || manifest.knows_author(k);
+        let mut sections = Vec::new();
+        for section in self.section_names(livret)? {
+            let Some(doc) = self.load_section(livret, section)? else {
+                continue;
+            };
+            let mut entries = Vec::new();
+            for checked in doc.checked_entries(livret, section, &known) {
+                let author_name = checked.author.and_then(|a| self.author_name(&manifest, &a));
+                let (kind, content, summary, time) = match &checked.opened {
+                    Some(o) => (
+                        Some(o.payload.content.kind().to_string()),
+                        content_json(&o.payload.content, &o.texts),
+                        summarize(&o.payload.content, &o.texts),
+                        Some(o.payload.time),
+                    ),
+                    None => (None, serde_json::Value::Null, "illisible".into(), None),
+                };
+                entries.push(EntryView {
+                    key: checked.key,
+                    kind,
+                    author: checked.author.map(|a| a.to_string()),
+                    author_name,
+                    signature: checked.verification.as_str().to_string(),
+                    problem: match &checked.verification {
+                        Verification::Invalid(why) => Some(why.clone()),
+                        _ => None,
+                    },
+                    time,
+                    conflicted: checked.conflicted,
+                    sensitive: section.is_sensitive(),
+                    content,
+                    summary,
+                });
+            }
+            sections.push(SectionView {
+                section: section.to_string(),
+                label: section.french_label(),
+                sensitive: section.is_sensitive(),
+                entries,
+            });
+        }
+        Ok(LivretView {
+            livret_id: livret.to_string(),
+            name: meta.name,
+            class: meta.class,
+            sections,
+        })
+    }
+
+    /// Verifies every entry of a livret.
+    pub fn verify(&self, livret: LivretId) -> Result<VerifyReport> {
+        let view = self.show(livret)?;
+        let mut report = VerifyReport {
+            checked: 0,
+            valid: 0,
+            failures: vec![],
+        };
+        for s in view.sections {
+            for e in s.entries {
+                report.checked += 1;
+                if e.signature == "valid" {
+                    report.valid += 1;
+                } else {
+                    report.failures.push(VerifyFailure {
+                        section: s.section.clone(),
+                        key: e.key,
+                        status: e.signature,
+                        reason: e
+                            .problem
+                            .unwrap_or_else(|| "auteur inconnu de cet appareil".into()),
+                    });
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Everything the device holds of a livret, as JSON (entries with their signed forms).
+    pub fn export_json(&self, livret: LivretId) -> Result<serde_json::Value> {
+        let view = self.show(livret)?;
+        let mut raw = serde_json::Map::new();
+        for section in self.section_names(livret)? {
+            if let Some(doc) = self.load_section(livret, section)? {
+                let mut entries = serde_json::Map::new();
+                for stored in doc.entries() {
+                    let values: Vec<serde_json::Value> = stored
+                        .values
+                        .iter()
+                        .filter_map(|v| v.as_ref().ok())
+                        .map(|e| {
+                            serde_json::json!({
+                                "short_form": hex::encode(&e.short_form),
+                                "texts": e.texts,
+                            })
+                        })
+                        .collect();
+                    entries.insert(stored.key, serde_json::Value::Array(values));
+                }
+                raw.insert(section.to_string(), serde_json::Value::Object(entries));
+            }
+        }
+        let manifest: Vec<serde_json::Value> = self
+            .load_manifest_doc(livret)?
+            .records()
+            .into_iter()
+            .map(|(k, v)| serde_json::json!({"key": k, "signed": hex::encode(v)}))
+            .collect();
+        Ok(serde_json::json!({
+            "format": "livret-export/1",
+            "livret": view,
+            "manifest": manifest,
+            "signed_entries": raw,
+        }))
+    }
+
+    // ---- writing entries -------------------------------------------------------------------
+
+    /// Writes a signed entry in this device's copy, if the policy lets this device write there.
+    pub(crate) fn write_draft(&mut self, livret: LivretId, draft: &Draft) -> Result<String> {
+        let manifest = self.manifest(livret)?;
+        match manifest.may_write(&self.device_id(), draft.section, self.now()) {
+            Decision::Denied(reason) => {
+                return Err(Error::NotAuthorized(format!(
+                    "{} (section {})",
+                    reason.french(),
+                    draft.section
+                )))
+            }
+            Decision::Owner | Decision::Granted(_) => {}
+        }
+        self.write_draft_unchecked(livret, draft)
+    }
+
+    /// Writes an entry without asking the local policy, as a modified client could. For tests
+    /// of the receiving side's checks only.
+    #[doc(hidden)]
+    pub fn write_draft_unchecked(&mut self, livret: LivretId, draft: &Draft) -> Result<String> {
+        self.meta(livret)?;
+        let entry = self.sign_draft(livret, draft);
+        let mut doc = self
+            .load_section(livret, draft.section)?
+            .unwrap_or_default();
+        doc.put(&draft.key, &entry)?;
+        self.save_section(livret, draft.section, &mut doc)?;
+        self.audit_event(
+            Some(livret),
+            None,
+            Some(&draft.section.to_string()),
+            "written",
+            true,
+            &draft.key,
+        );
+        Ok(draft.key.clone())
+    }
+
+    /// A subject's positioning or mark and appréciation for a period (teacher).
+    #[allow(clippy::too_many_arguments)]
+    pub fn assess(
+        &mut self,
+        livret: LivretId,
+        year: u16,
+        period: &str,
+        subject: &str,
+        label: Option<&str>,
+        level: Option<u8>,
+        mark: Option<&str>,
+        text: &str,
+    ) -> Result<String> {
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let period = Period::parse(period)?;
+        let code = DisciplineCode::parse(subject)?;
+        let discipline = match label {
+            Some(l) => Discipline {
+                code,
+                label: DisciplineLabel::parse(l)?,
+            },
+            None => match Discipline::known(&code) {
+                Some(d) => d,
+                None => Discipline {
+                    label: DisciplineLabel::parse(code.as_str())?,
+                    code,
+                },
+            },
+        };
+        let evaluation = match (level, mark) {
+            (Some(l), None) => Evaluation::Level(Positioning::from_value(l)?),
+            (None, Some(m)) => Evaluation::Mark(Mark::parse(m)?),
+            _ => {
+                return Err(livret_core::vocab::ValidationError::new(
+                    "level",
+                    livret_core::vocab::Rule::Empty,
+                )
+                .into())
+            }
+        };
+        let appreciation = Appreciation::parse(text)?;
+        let draft = content::subject(year, period, &discipline, &evaluation, &appreciation);
+        self.write_draft(livret, &draft)
+    }
+
+    /// The synthesis and advice of a period (teacher).
+    pub fn synthesis(
+        &mut self,
+        livret: LivretId,
+        year: u16,
+        period: &str,
+        text: &str,
+    ) -> Result<String> {
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let draft = content::synthesis(year, Period::parse(period)?, &Synthesis::parse(text)?);
+        self.write_draft(livret, &draft)
+    }
+
+    /// Late arrivals and half-days of absence of a period (teacher).
+    pub fn vie_scolaire(
+        &mut self,
+        livret: LivretId,
+        year: u16,
+        period: &str,
+        late: u16,
+        justified: u16,
+        unjustified: u16,
+    ) -> Result<String> {
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let counts = VieScolaire::new(late, justified, unjustified)?;
+        let draft = content::vie_scolaire(year, Period::parse(period)?, counts);
+        self.write_draft(livret, &draft)
+    }
+
+    /// A bilan de fin de cycle (teacher).
+    pub fn cycle(
+        &mut self,
+        livret: LivretId,
+        cycle: u8,
+        year: u16,
+        levels: &str,
+        synthesis: &str,
+    ) -> Result<String> {
+        let cycle = Cycle::from_value(cycle)?;
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let levels = SocleLevels::parse(levels)?;
+        let text = CycleSynthesis::parse(synthesis).map_err(|e| e.with_field("synthesis"))?;
+        let draft = content::cycle(cycle, year, &levels, &text);
+        self.write_draft(livret, &draft)
+    }
+
+    /// An attestation obtained (teacher).
+    pub fn attest(&mut self, livret: LivretId, kind: &str, date: &str) -> Result<String> {
+        let kind = AttestationKind::parse(kind)?;
+        let date = Date::parse(date)?;
+        let draft = content::attestation(kind, date);
+        self.write_draft(livret, &draft)
+    }
+}
+
+fn text_at(texts: &[String], i: usize) -> String {
+    texts.get(i).cloned().unwrap_or_default()
+}
+
+fn content_json(content: &Content, texts: &[String]) -> serde_json::Value {
+    use serde_json::json;
+    match content {
+        Content::Subject {
+            year,
+            period,
+            code,
+            label,
+            level,
+            mark,
+            ..
+        } => json!({
+            "year": year, "period": format!("{}/{}", period.index, period.count),
+            "subject": code, "label": label, "level": level, "mark": mark,
+            "appreciation": text_at(texts, 0),
+        }),
+        Content::Synthesis { year, period, .. } => json!({
+            "year": year, "period": format!("{}/{}", period.index, period.count),
+            "text": text_at(texts, 0),
+        }),
+        Content::VieScolaire {
+            year,
+            period,
+            late,
+            justified,
+            unjustified,
+        } => json!({
+            "year": year, "period": format!("{}/{}", period.index, period.count),
+            "late": late, "justified": justified, "unjustified": unjustified,
+        }),
+        Content::Cycle {
+            cycle,
+            year,
+            levels,
+            ..
+        } => {
+            let comps: serde_json::Map<String, serde_json::Value> =
+                livret_core::vocab::SocleComponent::ALL
+                    .iter()
+                    .zip(levels.iter())
+                    .map(|(c, l)| (c.code().to_string(), json!(l)))
+                    .collect();
+            json!({"cycle": cycle, "year": year, "levels": comps, "synthesis": text_at(texts, 0)})
+        }
+        Content::Attestation { kind, date } => json!({"kind": kind, "date": date}),
+        Content::Identity { .. } => json!({
+            "name": text_at(texts, 0), "birth": text_at(texts, 1),
+            "ine": if text_at(texts, 2).is_empty() { serde_json::Value::Null } else { json!(text_at(texts, 2)) },
+        }),
+        Content::Message { .. } => json!({"text": text_at(texts, 0)}),
+    }
+}
+
+/// One line in French describing an entry.
+pub(crate) fn summarize(content: &Content, texts: &[String]) -> String {
+    match content {
+        Content::Subject {
+            period,
+            code,
+            label,
+            level,
+            mark,
+            ..
+        } => {
+            let eval = match (level, mark) {
+                (Some(l), _) => Positioning::from_value(*l)
+                    .map(|p| format!("positionnement {l} ({})", p.label()))
+                    .unwrap_or_else(|_| format!("positionnement {l}")),
+                (None, Some(m)) => format!("note {m}"),
+                _ => String::new(),
+            };
+            let plabel = Period::new(period.index, period.count)
+                .map(|p| p.label())
+                .unwrap_or_default();
+            format!(
+                "{label} ({code}), {plabel} : {eval} — « {} »",
+                text_at(texts, 0)
+            )
+        }
+        Content::Synthesis { period, .. } => {
+            let plabel = Period::new(period.index, period.count)
+                .map(|p| p.label())
+                .unwrap_or_default();
+            format!("Synthèse, {plabel} : « {} »", text_at(texts, 0))
+        }
+        Content::VieScolaire {
+            period,
+            late,
+            justified,
+            unjustified,
+            ..
+        } => {
+            let plabel = Period::new(period.index, period.count)
+                .map(|p| p.label())
+                .unwrap_or_default();
+            format!("Vie scolaire, {plabel} : {late} retard(s), {justified} demi-journée(s) d'absence justifiée(s), {unjustified} injustifiée(s)")
+        }
+        Content::Cycle { cycle, levels, .. } => {
+            let lv: Vec<String> = livret_core::vocab::SocleComponent::ALL
+                .iter()
+                .zip(levels.iter())
+                .map(|(c, l)| format!("{}={l}", c.code()))
+                .collect();
+            format!(
+                "Bilan de fin de cycle {cycle} : {} — « {} »",
+                lv.join(", "),
+                text_at(texts, 0)
+            )
+        }
+        Content::Attestation { kind, date } => {
+            let label = AttestationKind::parse(kind)
+                .map(|k| k.label().to_string())
+                .unwrap_or_else(|_| kind.clone());
+            format!("{label}, obtenue le {date}")
+        }
+        Content::Identity { .. } => {
+            let ine = text_at(texts, 2);
+            format!(
+                "{}, né(e) le {}{}",
+                text_at(texts, 0),
+                text_at(texts, 1),
+                if ine.is_empty() {
+                    String::new()
+                } else {
+                    format!(", INE {ine}")
+                }
+            )
+        }
+        Content::Message { .. } => format!("Message : « {} »", text_at(texts, 0)),
+    }
+}

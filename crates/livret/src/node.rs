@@ -1,0 +1,291 @@
+//! What needs the network: running the node (`serve`), accepting an invitation, syncing.
+
+use std::future::Future;
+use std::time::Duration;
+
+use livret_core::grant::InvitationView;
+use livret_core::{DeviceId, Role};
+use livret_net::{Multiaddr, Node, NodeConfig, NodeEvent, PeerId};
+use tokio::sync::mpsc::Receiver;
+
+use crate::device::{Device, Relation};
+use crate::error::{Error, Result};
+use crate::session::{self, lock, RedeemPlan, SessionReport, SharedDevice};
+
+/// The TCP port the node listens on by default, so invitations stay valid across restarts.
+pub const DEFAULT_PORT: u16 = 4715;
+
+/// The default listen address: every IPv4 interface, port [`DEFAULT_PORT`].
+pub fn default_listen() -> Vec<Multiaddr> {
+    format!("/ip4/0.0.0.0/tcp/{DEFAULT_PORT}")
+        .parse()
+        .map(|a| vec![a])
+        .unwrap_or_default()
+}
+
+/// Options of a node.
+#[derive(Debug, Clone)]
+pub struct NodeOptions {
+    /// Addresses to listen on.
+    pub listen: Vec<Multiaddr>,
+    /// Local discovery (mDNS).
+    pub mdns: bool,
+}
+
+/// Wraps a device for sharing between the node's tasks.
+pub fn share(device: Device) -> SharedDevice {
+    std::sync::Arc::new(std::sync::Mutex::new(device))
+}
+
+/// Starts this device's libp2p node. Its identity is the device key. The listen addresses are
+/// remembered so that `invite` (maybe another process) can put them in invitations.
+pub async fn start(
+    dev: &SharedDevice,
+    options: NodeOptions,
+) -> Result<(Node, Receiver<NodeEvent>)> {
+    let secret = lock(dev).secret_bytes();
+    let mut config = NodeConfig::new(secret);
+    config.listen = options.listen;
+    config.mdns = options.mdns;
+    let (node, events) = Node::start(config).await?;
+    let addrs: Vec<String> = node
+        .listen_addrs()
+        .iter()
+        .map(|a| format!("{a}/p2p/{}", node.peer_id()))
+        .collect();
+    lock(dev).remember_addresses(&addrs)?;
+    Ok((node, events))
+}
+
+impl Device {
+    pub(crate) fn remember_addresses(&mut self, addrs: &[String]) -> Result<()> {
+        let json = serde_json::to_vec(addrs).map_err(|e| Error::Protocol(e.to_string()))?;
+        self.store.put_record("node", "addresses", None, &json)?;
+        Ok(())
+    }
+
+    /// The addresses the node listened on last (with /p2p/ suffix).
+    pub fn known_addresses(&self) -> Result<Vec<String>> {
+        Ok(match self.store.record("node", "addresses")? {
+            Some(b) => serde_json::from_slice(&b).unwrap_or_default(),
+            None => vec![],
+        })
+    }
+
+    /// The addresses to put in an invitation (binary multiaddrs without /p2p): the last known
+    /// listen addresses, non-loopback IPv4 first, at most two.
+    pub fn invitation_addresses(&self) -> Result<Vec<Vec<u8>>> {
+        let mut addrs: Vec<Multiaddr> = self
+            .known_addresses()?
+            .iter()
+            .filter_map(|a| a.parse::<Multiaddr>().ok())
+            .map(strip_p2p)
+            .collect();
+        addrs.sort_by_key(|a| a.to_string().starts_with("/ip4/127."));
+        Ok(addrs.into_iter().take(2).map(|a| a.to_vec()).collect())
+    }
+}
+
+fn strip_p2p(addr: Multiaddr) -> Multiaddr {
+    addr.into_iter()
+        .filter(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
+        .collect()
+}
+
+/// Splits `/ip4/…/tcp/…/p2p/PEER` into the peer and its address.
+pub fn parse_peer_address(text: &str) -> Result<(PeerId, Multiaddr)> {
+    let addr: Multiaddr = text
+        .trim()
+        .parse()
+        .map_err(|e| Error::Protocol(format!("adresse « {text} » invalide : {e}")))?;
+    let peer = addr.iter().find_map(|p| match p {
+        libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+        _ => None,
+    });
+    match peer {
+        Some(p) => Ok((p, strip_p2p(addr))),
+        None => Err(Error::Protocol(format!(
+            "l'adresse « {text} » doit se terminer par /p2p/<identifiant de l'appareil> (voir « livret serve »)"
+        ))),
+    }
+}
+
+/// Answers one incoming session.
+pub async fn answer(dev: SharedDevice, mut s: livret_net::Session) -> Result<SessionReport> {
+    let report = session::run(dev, &mut s, false, None).await;
+    let _ = s.close().await;
+    report
+}
+
+/// Dials a peer and syncs every livret both hold that concerns the other.
+pub async fn sync_with(
+    dev: &SharedDevice,
+    node: &Node,
+    peer: PeerId,
+    addrs: Vec<Multiaddr>,
+) -> Result<SessionReport> {
+    let mut s = node.open_session(peer, addrs).await?;
+    let report = session::run(dev.clone(), &mut s, true, None).await;
+    let _ = s.close().await;
+    report
+}
+
+/// Accepts an invitation (its text form): dials the family device it names, proves the
+/// one-time secret, receives the grant and syncs the granted sections.
+pub async fn accept(
+    dev: &SharedDevice,
+    node: &Node,
+    invitation: &str,
+    class: Option<&str>,
+) -> Result<SessionReport> {
+    let bytes = InvitationView::bytes_from_text(invitation)?;
+    let view = InvitationView::open(&bytes)?;
+    let class = class
+        .map(|c| livret_core::vocab::Division::parse(c).map(|d| d.as_str().to_string()))
+        .transpose()?;
+    {
+        let d = lock(dev);
+        if d.now() >= view.expires_at {
+            return Err(Error::InvitationExpired);
+        }
+        match (view.rights, d.role()) {
+            (livret_core::grant::Rights::Owner, Role::Family) => {}
+            (livret_core::grant::Rights::Owner, _) => {
+                return Err(Error::WrongRole {
+                    needed: Role::Family.french(),
+                    actual: d.role().french(),
+                })
+            }
+            (_, Role::Teacher | Role::Jury) => {}
+            (_, r) => {
+                return Err(Error::WrongRole {
+                    needed: Role::Teacher.french(),
+                    actual: r.french(),
+                })
+            }
+        }
+        if d.meta(view.livret).is_ok() {
+            return Err(Error::NotAuthorized(
+                "ce livret est déjà sur cet appareil".into(),
+            ));
+        }
+    }
+    let peer = livret_net::peer_id_from_public_key(&view.issuer.0)?;
+    let addrs: Vec<Multiaddr> = view
+        .addresses
+        .iter()
+        .filter_map(|b| Multiaddr::try_from(b.clone()).ok())
+        .collect();
+    if addrs.is_empty() {
+        return Err(Error::Protocol(
+            "l'invitation ne contient aucune adresse utilisable".into(),
+        ));
+    }
+    let peer_addrs = addrs.iter().map(|a| format!("{a}/p2p/{peer}")).collect();
+    let plan = RedeemPlan {
+        invitation: view,
+        class,
+        peer_addrs,
+    };
+    let mut s = node.open_session(peer, addrs).await?;
+    let report = session::run(dev.clone(), &mut s, true, Some(plan)).await;
+    let _ = s.close().await;
+    report
+}
+
+/// The peers this device knows to dial for its livrets (the owners' addresses it recorded).
+pub fn known_peers(dev: &SharedDevice) -> Result<Vec<(PeerId, Vec<Multiaddr>)>> {
+    let d = lock(dev);
+    let mut out: Vec<(PeerId, Vec<Multiaddr>)> = Vec::new();
+    for (_, meta) in d.held_livrets()? {
+        for a in &meta.peers {
+            if let Ok((p, addr)) = parse_peer_address(a) {
+                match out.iter_mut().find(|(q, _)| *q == p) {
+                    Some((_, v)) => v.push(addr),
+                    None => out.push((p, vec![addr])),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `peer` concerns any livret of this device (an owner of one I hold, or a live
+/// grantee or owner of one I own): only those are dialled on discovery.
+fn concerns(dev: &Device, peer: &DeviceId) -> bool {
+    let Ok(held) = dev.held_livrets() else {
+        return false;
+    };
+    held.iter().any(|(l, meta)| match dev.manifest(*l) {
+        Ok(m) => match meta.relation {
+            Relation::Owner => m.is_owner(peer) || !m.live_grants_for(peer, dev.now()).is_empty(),
+            Relation::Grantee => m.is_owner(peer),
+        },
+        Err(_) => false,
+    })
+}
+
+/// Whether `peer` held grants to livrets this device owns and none is live any more
+/// (revoked or expired): its connections are closed.
+fn access_ended(dev: &Device, peer: &DeviceId) -> bool {
+    let Ok(held) = dev.held_livrets() else {
+        return false;
+    };
+    let mut had = false;
+    for (l, meta) in &held {
+        if meta.relation != Relation::Owner {
+            continue;
+        }
+        let Ok(m) = dev.manifest(*l) else { continue };
+        if m.is_owner(peer) || !m.live_grants_for(peer, dev.now()).is_empty() {
+            return false;
+        }
+        had |= m.grants().any(|g| g.audience_id() == *peer);
+    }
+    had
+}
+
+/// Runs the node until `shutdown` resolves: answers sessions, syncs with discovered peers that
+/// concern this device, closes connections of peers whose access ended, purges expired grants.
+pub async fn serve(
+    dev: SharedDevice,
+    node: Node,
+    mut events: Receiver<NodeEvent>,
+    shutdown: impl Future<Output = ()>,
+    on_report: impl Fn(Result<SessionReport>) + Send + Sync + 'static,
+) -> Result<()> {
+    let on_report = std::sync::Arc::new(on_report);
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            ev = events.recv() => match ev {
+                None => break,
+                Some(NodeEvent::IncomingSession(s)) => {
+                    let (dev, cb) = (dev.clone(), on_report.clone());
+                    tokio::spawn(async move { cb(answer(dev, s).await) });
+                }
+                Some(NodeEvent::PeerDiscovered { peer, addrs }) => {
+                    let Some(key) = livret_net::public_key_from_peer_id(&peer) else { continue };
+                    if !concerns(&lock(&dev), &DeviceId(key)) { continue; }
+                    let (dev, node, cb) = (dev.clone(), node.clone(), on_report.clone());
+                    tokio::spawn(async move { cb(sync_with(&dev, &node, peer, addrs).await) });
+                }
+                Some(_) => {}
+            },
+            _ = tick.tick() => {
+                let to_close: Vec<PeerId> = {
+                    let mut d = lock(&dev);
+                    if let Err(e) = d.purge_expired() { tracing::warn!("purge: {e}"); }
+                    node.connected_peers().into_iter().filter(|p| {
+                        livret_net::public_key_from_peer_id(p).map(|k| access_ended(&d, &DeviceId(k))).unwrap_or(false)
+                    }).collect()
+                };
+                for p in to_close { node.disconnect(p).await; }
+            }
+        }
+    }
+    node.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,768 @@
+//! One sync session of `/livret/sync/1` between two devices, on either side.
+//!
+//! Both sides run the same code with their own policy: a device sends a document only to a
+//! peer its policy lets read it *at that moment* (checked again before every turn), and merges
+//! a peer's changes only after [`SectionDoc::receive_checked`] has checked them on a fork.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use automerge::sync::State;
+use livret_core::doc::{ManifestDoc, Refusal, SectionDoc, WriteCheck};
+use livret_core::entry::OpenedEntry;
+use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest};
+use livret_core::{DeviceId, InvitationId, LivretId, Section};
+use livret_net::protocol::{
+    ByteBuf, Frame, Granted, Hello, HelloLivret, Redeem, Refused, Revoked, SyncMessage, MANIFEST,
+    MAX_ROUNDS,
+};
+use livret_net::Session;
+use serde::Serialize;
+
+use crate::device::{Device, Relation};
+use crate::error::{Error, Result};
+
+/// A device shared between the node's tasks.
+pub type SharedDevice = Arc<Mutex<Device>>;
+
+pub(crate) fn lock(dev: &SharedDevice) -> MutexGuard<'_, Device> {
+    // A panic while holding the lock leaves the Device usable: its state lives in SQLite.
+    dev.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What a session did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SessionReport {
+    /// The peer's device id.
+    pub peer: String,
+    /// The peer's name, from its hello.
+    pub peer_name: String,
+    /// Documents synced `livret/section`.
+    pub synced: Vec<String>,
+    /// Sync messages sent carrying changes.
+    pub sent_changes: usize,
+    /// Changes merged from the peer.
+    pub received_changes: usize,
+    /// Refusals, both ways, in French.
+    pub refused: Vec<String>,
+    /// Livrets purged because the family revoked this device.
+    pub purged: Vec<String>,
+    /// Livrets the peer was told it is revoked from.
+    pub revoked_peer: Vec<String>,
+    /// Turns taken.
+    pub rounds: u32,
+    /// Bytes on the wire, sent.
+    pub bytes_sent: u64,
+    /// Bytes on the wire, received.
+    pub bytes_received: u64,
+}
+
+impl SessionReport {
+    /// Whether something was refused (by either side).
+    pub fn had_refusals(&self) -> bool {
+        !self.refused.is_empty()
+    }
+}
+
+/// An invitation to redeem at the start of a session.
+pub(crate) struct RedeemPlan {
+    pub invitation: InvitationView,
+    pub class: Option<String>,
+    pub peer_addrs: Vec<String>,
+}
+
+enum Doc {
+    Manifest(ManifestDoc),
+    Section(SectionDoc),
+}
+
+struct Target {
+    livret: LivretId,
+    name: String,
+    doc: Doc,
+    state: State,
+    dirty: bool,
+}
+
+type Key = (LivretId, String);
+
+struct Ctx {
+    dev: SharedDevice,
+    peer: DeviceId,
+    targets: BTreeMap<Key, Target>,
+    outbox: Vec<Frame>,
+    told_revoked: BTreeSet<LivretId>,
+    report: SessionReport,
+}
+
+/// Write rules for a batch from `sender`, as this device's manifest says.
+struct Check<'a> {
+    livret: LivretId,
+    section: Section,
+    sender: DeviceId,
+    manifest: &'a Manifest,
+    /// On a grantee device: changes from owners are accepted for its sections.
+    trust_owners: bool,
+}
+
+impl WriteCheck for Check<'_> {
+    fn place(&self) -> (LivretId, Section) {
+        (self.livret, self.section)
+    }
+    fn sender(&self) -> DeviceId {
+        self.sender
+    }
+    fn sender_is_owner(&self) -> bool {
+        self.manifest.is_owner(&self.sender)
+    }
+    fn may_author(&self, author: &DeviceId, time: i64) -> bool {
+        if self.trust_owners && self.manifest.is_owner(&self.sender) {
+            return true;
+        }
+        // The author must have been allowed to write this section when it signed.
+        self.manifest
+            .may_write(author, self.section, time)
+            .allowed()
+    }
+    fn check_content(&self, entry: &OpenedEntry) -> std::result::Result<(), String> {
+        livret_core::content::check(entry)
+    }
+}
+
+fn parse_target(name: &str) -> Option<Option<Section>> {
+    if name == MANIFEST {
+        Some(None)
+    } else {
+        name.parse::<Section>().ok().map(Some)
+    }
+}
+
+/// May `peer` receive `target` of `livret` from this device now?
+fn may_send(dev: &Device, peer: &DeviceId, livret: LivretId, target: &str) -> Result<Decision> {
+    let meta = dev.meta(livret)?;
+    let manifest = dev.manifest(livret)?;
+    let Some(section) = parse_target(target) else {
+        return Ok(Decision::Denied(DenyReason::SectionNotGranted));
+    };
+    Ok(match meta.relation {
+        Relation::Owner => match section {
+            None if manifest.is_owner(peer) => Decision::Owner,
+            None => Decision::Denied(DenyReason::SectionNotGranted),
+            Some(s) => manifest.may_read(peer, s, dev.now()),
+        },
+        // A grantee sends only to the livret's owners, and only sections its grant still covers.
+        Relation::Grantee => match section {
+            Some(s) if manifest.is_owner(peer) => {
+                match manifest.may_read(&dev.device_id(), s, dev.now()) {
+                    Decision::Denied(r) => Decision::Denied(r),
+                    _ => Decision::Owner,
+                }
+            }
+            _ => Decision::Denied(DenyReason::NoGrant),
+        },
+    })
+}
+
+fn hello_for(dev: &mut Device, peer: &DeviceId) -> Result<Hello> {
+    let mut livrets = Vec::new();
+    for (livret, meta) in dev.held_livrets()? {
+        let mut names: Vec<String> = dev
+            .section_names(livret)?
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if meta.relation == Relation::Owner {
+            names.push(MANIFEST.to_string());
+        }
+        let mut docs = Vec::new();
+        for name in names {
+            if !may_send(dev, peer, livret, &name)?.allowed() {
+                continue;
+            }
+            let heads = match load_doc(dev, livret, &name)? {
+                Some(Doc::Manifest(mut m)) => m.heads(),
+                Some(Doc::Section(mut s)) => s.heads(),
+                None => vec![],
+            };
+            docs.push((
+                name,
+                heads.iter().map(|h| ByteBuf::from(h.0.to_vec())).collect(),
+            ));
+        }
+        if !docs.is_empty() {
+            livrets.push(HelloLivret {
+                livret: livret.0,
+                docs,
+            });
+        }
+    }
+    Ok(Hello {
+        name: dev.name().to_string(),
+        role: dev.role().as_str().to_string(),
+        livrets,
+    })
+}
+
+fn load_doc(dev: &Device, livret: LivretId, name: &str) -> Result<Option<Doc>> {
+    match parse_target(name) {
+        Some(None) => Ok(Some(Doc::Manifest(dev.load_manifest_doc(livret)?))),
+        Some(Some(s)) => Ok(dev.load_section(livret, s)?.map(Doc::Section)),
+        None => Ok(None),
+    }
+}
+
+fn load_state(dev: &Device, peer: &DeviceId, livret: LivretId, name: &str) -> State {
+    dev.store
+        .sync_state(&peer.to_string(), &livret.to_string(), name)
+        .ok()
+        .flatten()
+        .and_then(|b| State::decode(&b).ok())
+        .unwrap_or_default()
+}
+
+impl Ctx {
+    fn refuse(
+        &mut self,
+        dev: &mut Device,
+        livret: Option<LivretId>,
+        target: Option<&str>,
+        reason: String,
+    ) {
+        dev.audit_event(livret, Some(&self.peer), target, "refused", false, &reason);
+        self.report.refused.push(match (livret, target) {
+            (Some(l), Some(t)) => format!("{l}/{t} : {reason}"),
+            _ => reason.clone(),
+        });
+        self.outbox.push(Frame::Refused(Refused {
+            livret: livret.map(|l| ByteBuf::from(l.0.to_vec())),
+            target: target.map(str::to_string),
+            reason,
+        }));
+    }
+
+    /// Tells a revoked peer, once per livret, and returns whether it was revoked.
+    fn tell_if_revoked(&mut self, dev: &mut Device, livret: LivretId) -> Result<bool> {
+        if self.told_revoked.contains(&livret) {
+            return Ok(true);
+        }
+        let meta = dev.meta(livret)?;
+        if meta.relation != Relation::Owner {
+            return Ok(false);
+        }
+        let manifest = dev.manifest(livret)?;
+        if manifest.is_owner(&self.peer)
+            || !manifest.live_grants_for(&self.peer, dev.now()).is_empty()
+        {
+            return Ok(false);
+        }
+        let revocation = manifest
+            .grants()
+            .filter(|g| g.audience_id() == self.peer)
+            .find_map(|g| manifest.revocation_of(g).cloned());
+        let Some(r) = revocation else {
+            return Ok(false);
+        };
+        let mdoc = dev.load_manifest_doc(livret)?;
+        let (rev_bytes, owners): (Vec<_>, Vec<_>) = mdoc
+            .records()
+            .into_iter()
+            .filter(|(k, _)| {
+                k.starts_with("owner/")
+                    || *k == format!("revocation/{}", livret_core::GrantId(r.grant))
+            })
+            .partition(|(k, _)| k.starts_with("revocation/"));
+        let Some((_, rev)) = rev_bytes.into_iter().next() else {
+            return Ok(false);
+        };
+        self.outbox.push(Frame::Revoked(Revoked {
+            livret: livret.0,
+            revocation: ByteBuf::from(rev),
+            owners: owners
+                .into_iter()
+                .map(|(k, v)| (k, ByteBuf::from(v)))
+                .collect(),
+        }));
+        self.told_revoked.insert(livret);
+        self.report.revoked_peer.push(livret.to_string());
+        dev.audit_event(
+            Some(livret),
+            Some(&self.peer),
+            None,
+            "refused",
+            false,
+            "appareil révoqué : session refusée",
+        );
+        Ok(true)
+    }
+
+    /// Decides the documents of this session after both hellos.
+    fn plan(&mut self, theirs: &Hello) -> Result<()> {
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let peer = self.peer;
+        let held: BTreeSet<LivretId> = dev.held_livrets()?.into_iter().map(|(l, _)| l).collect();
+        // What I hold and may send.
+        for livret in &held {
+            let livret = *livret;
+            if self.tell_if_revoked(&mut dev, livret)? {
+                continue;
+            }
+            let meta = dev.meta(livret)?;
+            let mut names: Vec<String> = dev
+                .section_names(livret)?
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if meta.relation == Relation::Owner {
+                names.push(MANIFEST.to_string());
+            }
+            for name in names {
+                if may_send(&dev, &peer, livret, &name)?.allowed() {
+                    self.add_target(&dev, livret, &name)?;
+                }
+            }
+        }
+        // What the peer listed: join in if allowed, refuse otherwise.
+        for hl in &theirs.livrets {
+            let livret = LivretId(hl.livret);
+            for (name, _) in &hl.docs {
+                if self.targets.contains_key(&(livret, name.clone())) {
+                    continue;
+                }
+                if !held.contains(&livret) {
+                    let reason = "livret inconnu de cet appareil".to_string();
+                    self.refuse(&mut dev, Some(livret), Some(name), reason);
+                    break;
+                }
+                if self.tell_if_revoked(&mut dev, livret)? {
+                    break;
+                }
+                match may_send(&dev, &peer, livret, name)? {
+                    Decision::Denied(r) => {
+                        self.refuse(&mut dev, Some(livret), Some(name), r.french().to_string())
+                    }
+                    _ => self.add_target(&dev, livret, name)?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn add_target(&mut self, dev: &Device, livret: LivretId, name: &str) -> Result<()> {
+        let doc = match load_doc(dev, livret, name)? {
+            Some(d) => d,
+            None => match parse_target(name) {
+                Some(Some(_)) => Doc::Section(SectionDoc::new()),
+                _ => return Ok(()),
+            },
+        };
+        let state = load_state(dev, &self.peer, livret, name);
+        self.targets.insert(
+            (livret, name.to_string()),
+            Target {
+                livret,
+                name: name.to_string(),
+                doc,
+                state,
+                dirty: false,
+            },
+        );
+        Ok(())
+    }
+
+    /// My turn: re-check every document against the policy now, then generate messages.
+    fn my_turn(&mut self) -> Result<Vec<Frame>> {
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let peer = self.peer;
+        let keys: Vec<Key> = self.targets.keys().cloned().collect();
+        let mut frames = std::mem::take(&mut self.outbox);
+        let mut n = 0u32;
+        for key in keys {
+            let (livret, name) = key.clone();
+            let allowed = match dev.meta(livret) {
+                Ok(_) => may_send(&dev, &peer, livret, &name)?.allowed(),
+                Err(_) => false, // purged meanwhile
+            };
+            if !allowed {
+                self.targets.remove(&key);
+                if dev.meta(livret).is_ok() && !self.tell_if_revoked(&mut dev, livret)? {
+                    self.refuse(&mut dev, Some(livret), Some(&name), "accès retiré".into());
+                }
+                frames.append(&mut self.outbox);
+                continue;
+            }
+            let Some(t) = self.targets.get_mut(&key) else {
+                continue;
+            };
+            let msg = match &mut t.doc {
+                Doc::Manifest(m) => m.generate_sync_message(&mut t.state),
+                Doc::Section(s) => s.generate_sync_message(&mut t.state),
+            };
+            if let Some((bytes, carries)) = msg {
+                if carries {
+                    self.report.sent_changes += 1;
+                    dev.audit_event(
+                        Some(livret),
+                        Some(&peer),
+                        Some(&name),
+                        "sent",
+                        true,
+                        "modifications envoyées",
+                    );
+                }
+                frames.push(Frame::Sync(SyncMessage {
+                    livret: livret.0,
+                    target: name,
+                    message: ByteBuf::from(bytes),
+                }));
+                n += 1;
+            }
+        }
+        frames.push(Frame::EndRound(n));
+        Ok(frames)
+    }
+
+    /// One incoming sync message.
+    fn receive(&mut self, msg: SyncMessage) -> Result<()> {
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let livret = LivretId(msg.livret);
+        let key = (livret, msg.target.clone());
+        if !self.targets.contains_key(&key) {
+            if self.told_revoked.contains(&livret) {
+                return Ok(());
+            }
+            let held = dev.meta(livret).is_ok();
+            let allowed = held && may_send(&dev, &self.peer, livret, &msg.target)?.allowed();
+            if !allowed {
+                let reason = if held {
+                    "document non autorisé pour cet appareil"
+                } else {
+                    "livret inconnu de cet appareil"
+                };
+                self.refuse(&mut dev, Some(livret), Some(&msg.target), reason.into());
+                return Ok(());
+            }
+            self.add_target(&dev, livret, &msg.target)?;
+        }
+        let manifest = dev.manifest(livret)?;
+        let meta = dev.meta(livret)?;
+        let peer = self.peer;
+        let Some(t) = self.targets.get_mut(&key) else {
+            return Ok(());
+        };
+        let outcome: std::result::Result<usize, Refusal> = match &mut t.doc {
+            Doc::Manifest(m) => {
+                if manifest.is_owner(&peer) && meta.relation == Relation::Owner {
+                    m.receive_checked(&mut t.state, &msg.message, livret)
+                } else {
+                    Err(Refusal("manifeste réservé aux propriétaires".into()))
+                }
+            }
+            Doc::Section(s) => {
+                let Some(Some(section)) = parse_target(&t.name) else {
+                    return Ok(());
+                };
+                let check = Check {
+                    livret,
+                    section,
+                    sender: peer,
+                    manifest: &manifest,
+                    trust_owners: meta.relation == Relation::Grantee,
+                };
+                s.receive_checked(&mut t.state, &msg.message, &check)
+            }
+        };
+        match outcome {
+            Ok(0) => {}
+            Ok(n) => {
+                t.dirty = true;
+                self.report.received_changes += n;
+                let name = t.name.clone();
+                match &mut t.doc {
+                    Doc::Manifest(m) => dev.save_manifest_doc(livret, m)?,
+                    Doc::Section(s) => {
+                        if let Some(Some(section)) = parse_target(&name) {
+                            dev.save_section(livret, section, s)?;
+                        }
+                    }
+                }
+                dev.audit_event(
+                    Some(livret),
+                    Some(&peer),
+                    Some(&name),
+                    "received",
+                    true,
+                    &format!("{n} modification(s) vérifiée(s) et fusionnée(s)"),
+                );
+            }
+            Err(refusal) => {
+                // Nothing of the batch is kept; the peer's sync state for it starts over.
+                let name = t.name.clone();
+                self.targets.remove(&key);
+                let _ = dev
+                    .store
+                    .delete_sync_state(&peer.to_string(), &livret.to_string(), &name);
+                self.refuse(
+                    &mut dev,
+                    Some(livret),
+                    Some(&name),
+                    format!("lot refusé : {}", refusal.0),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let peer = self.peer.to_string();
+        for t in self.targets.values() {
+            if dev.meta(t.livret).is_err() {
+                continue;
+            }
+            let _ =
+                dev.store
+                    .put_sync_state(&peer, &t.livret.to_string(), &t.name, &t.state.encode());
+            self.report.synced.push(format!("{}/{}", t.livret, t.name));
+        }
+    }
+}
+
+async fn send(session: &mut Session, frame: &Frame) -> Result<()> {
+    Ok(session.send(&frame.encode()).await?)
+}
+
+async fn recv(session: &mut Session) -> Result<Option<Frame>> {
+    match session.recv().await? {
+        None => Ok(None),
+        Some(bytes) => Frame::decode(&bytes)
+            .map(Some)
+            .map_err(|e| Error::Protocol(e.to_string())),
+    }
+}
+
+/// Runs a whole session. `initiator` is the side that dialed; it may redeem an invitation first.
+pub(crate) async fn run(
+    dev: SharedDevice,
+    session: &mut Session,
+    initiator: bool,
+    redeem: Option<RedeemPlan>,
+) -> Result<SessionReport> {
+    let peer_key = livret_net::public_key_from_peer_id(&session.peer())
+        .map(DeviceId)
+        .ok_or_else(|| Error::Protocol("pair sans clé ed25519".into()))?;
+    let mut ctx = Ctx {
+        dev: dev.clone(),
+        peer: peer_key,
+        targets: BTreeMap::new(),
+        outbox: vec![],
+        told_revoked: BTreeSet::new(),
+        report: SessionReport {
+            peer: peer_key.to_string(),
+            ..Default::default()
+        },
+    };
+    let result = drive(&mut ctx, session, initiator, redeem).await;
+    ctx.finish();
+    ctx.report.bytes_sent = session.bytes_sent();
+    ctx.report.bytes_received = session.bytes_received();
+    result.map(|_| ctx.report)
+}
+
+async fn drive(
+    ctx: &mut Ctx,
+    session: &mut Session,
+    initiator: bool,
+    redeem: Option<RedeemPlan>,
+) -> Result<()> {
+    let peer = ctx.peer;
+    let theirs: Hello;
+    if initiator {
+        if let Some(plan) = redeem {
+            let (name, role) = {
+                let d = lock(&ctx.dev);
+                (d.name().to_string(), d.role().as_str().to_string())
+            };
+            let proof = livret_core::grant::redeem_proof(
+                &plan.invitation.secret,
+                &lock(&ctx.dev).device_id(),
+            );
+            send(
+                session,
+                &Frame::Redeem(Redeem {
+                    invitation: plan.invitation.id().0,
+                    proof: ByteBuf::from(proof.to_vec()),
+                    name,
+                    role,
+                }),
+            )
+            .await?;
+            match recv(session).await? {
+                Some(Frame::Granted(g)) => {
+                    let records = g
+                        .records
+                        .into_iter()
+                        .map(|(k, v)| (k, v.into_vec()))
+                        .collect();
+                    lock(&ctx.dev).accept_granted(
+                        &plan.invitation,
+                        LivretId(g.livret),
+                        records,
+                        plan.class,
+                        plan.peer_addrs,
+                    )?;
+                }
+                Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
+                None => {
+                    return Err(Error::Protocol(
+                        "l'autre appareil a fermé la session".into(),
+                    ))
+                }
+                Some(_) => return Err(Error::Protocol("réponse inattendue à l'invitation".into())),
+            }
+        }
+        let hello = hello_for(&mut lock(&ctx.dev), &peer)?;
+        send(session, &Frame::Hello(hello)).await?;
+        theirs = match recv(session).await? {
+            Some(Frame::Hello(h)) => h,
+            Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
+            None => return Ok(()),
+            Some(_) => return Err(Error::Protocol("hello attendu".into())),
+        };
+    } else {
+        let mut first = recv(session).await?;
+        if let Some(Frame::Redeem(r)) = first {
+            let answer = {
+                let mut d = lock(&ctx.dev);
+                d.redeem(peer, InvitationId(r.invitation), &r.proof, &r.name, &r.role)
+            };
+            match answer {
+                Ok((livret, records)) => {
+                    let frame = Frame::Granted(Granted {
+                        livret: livret.0,
+                        records: records
+                            .into_iter()
+                            .map(|(k, v)| (k, ByteBuf::from(v)))
+                            .collect(),
+                    });
+                    send(session, &frame).await?;
+                }
+                Err(e) => {
+                    let frame = Frame::Refused(Refused {
+                        livret: None,
+                        target: None,
+                        reason: e.to_string(),
+                    });
+                    send(session, &frame).await?;
+                    ctx.report.refused.push(e.to_string());
+                    return Ok(());
+                }
+            }
+            first = recv(session).await?;
+        }
+        theirs = match first {
+            Some(Frame::Hello(h)) => h,
+            None => return Ok(()),
+            Some(_) => return Err(Error::Protocol("hello attendu".into())),
+        };
+        let hello = hello_for(&mut lock(&ctx.dev), &peer)?;
+        send(session, &Frame::Hello(hello)).await?;
+    }
+    ctx.report.peer_name = theirs.name.chars().take(100).collect();
+    ctx.plan(&theirs)?;
+
+    let max_frames_per_turn = 4 * (ctx.targets.len() + theirs.livrets.len() * 8) + 64;
+    let mut last_mine: Option<u32> = None;
+    if initiator {
+        last_mine = Some(my_turn(ctx, session).await?);
+    }
+    loop {
+        ctx.report.rounds += 1;
+        if ctx.report.rounds > MAX_ROUNDS {
+            return Err(Error::Protocol(format!(
+                "plus de {MAX_ROUNDS} tours : session arrêtée"
+            )));
+        }
+        let Some(n_peer) = peer_turn(ctx, session, max_frames_per_turn).await? else {
+            return Ok(());
+        };
+        if n_peer == 0 && last_mine == Some(0) {
+            break;
+        }
+        let n_mine = my_turn(ctx, session).await?;
+        if n_mine == 0 && n_peer == 0 {
+            break;
+        }
+        last_mine = Some(n_mine);
+    }
+    Ok(())
+}
+
+async fn my_turn(ctx: &mut Ctx, session: &mut Session) -> Result<u32> {
+    let frames = ctx.my_turn()?;
+    let mut n = 0;
+    for f in &frames {
+        if let Frame::EndRound(k) = f {
+            n = *k;
+        }
+        send(session, f).await?;
+    }
+    Ok(n)
+}
+
+async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> Result<Option<u32>> {
+    let mut count = 0usize;
+    loop {
+        count += 1;
+        if count > max_frames {
+            return Err(Error::Protocol("trop de trames dans un tour".into()));
+        }
+        match recv(session).await? {
+            None => return Ok(None),
+            Some(Frame::EndRound(n)) => return Ok(Some(n)),
+            Some(Frame::Sync(m)) => ctx.receive(m)?,
+            Some(Frame::Refused(r)) => {
+                let mut d = lock(&ctx.dev);
+                let livret = r.livret.as_ref().and_then(|b| LivretId::from_slice(b).ok());
+                d.audit_event(
+                    livret,
+                    Some(&ctx.peer),
+                    r.target.as_deref(),
+                    "refused-by-peer",
+                    false,
+                    &r.reason,
+                );
+                ctx.report.refused.push(r.reason);
+            }
+            Some(Frame::Revoked(r)) => {
+                let livret = LivretId(r.livret);
+                let owners: Vec<(String, Vec<u8>)> = r
+                    .owners
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_vec()))
+                    .collect();
+                let purged = {
+                    let mut d = lock(&ctx.dev);
+                    match d.meta(livret) {
+                        Ok(m) if m.relation == Relation::Grantee => {
+                            d.apply_revocation(livret, &r.revocation, &owners)?
+                        }
+                        _ => false,
+                    }
+                };
+                if purged {
+                    ctx.targets.retain(|(l, _), _| *l != livret);
+                    ctx.report.purged.push(livret.to_string());
+                }
+            }
+            Some(_) => {
+                return Err(Error::Protocol(
+                    "trame inattendue pendant la synchronisation".into(),
+                ))
+            }
+        }
+    }
+}

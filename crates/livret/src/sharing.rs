@@ -1,0 +1,520 @@
+//! Invitations, grants, revocations and the audit log: how a family opens part of a livret
+//! to another device and closes it again.
+
+use livret_core::grant::{
+    redeem_proof, Grant, InvitationView, ManifestRecord, OwnerRecord, Revocation, Rights,
+};
+use livret_core::vocab::Date;
+use livret_core::{DeviceId, GrantId, InvitationId, LivretId, Role, Section};
+use serde::{Deserialize, Serialize};
+
+use crate::device::{random16, Device, LivretMeta, Relation};
+use crate::error::{Error, Result};
+
+/// How long an invitation stays valid by default, in minutes.
+pub const DEFAULT_INVITATION_MINUTES: i64 = 15;
+
+/// An invitation ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationOut {
+    /// The text form (also what the QR code holds).
+    pub invitation: String,
+    /// When it expires (RFC 3339, UTC).
+    pub expires_at: String,
+    /// The signed bytes.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    /// The sections proposed.
+    pub sections: Vec<String>,
+    /// The rights proposed.
+    pub rights: String,
+    /// Whether a sensitive section is included (the screen must say so).
+    pub includes_sensitive: bool,
+}
+
+/// An invitation waiting to be redeemed, kept on the family device (encrypted).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PendingInvitation {
+    livret: LivretId,
+    secret: [u8; 16],
+    expires_at: i64,
+    sections: Vec<Section>,
+    rights: Rights,
+    until: i64,
+    jury: bool,
+}
+
+/// A grant as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantView {
+    /// The grant id.
+    pub grant_id: String,
+    /// The device it is for.
+    pub audience: String,
+    /// That device's name.
+    pub audience_name: String,
+    /// The sections.
+    pub sections: Vec<String>,
+    /// read or write.
+    pub rights: String,
+    /// Last valid day (YYYY-MM-DD).
+    pub until: String,
+    /// Whether it was revoked.
+    pub revoked: bool,
+    /// Whether it has expired.
+    pub expired: bool,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditView {
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// The peer device.
+    pub peer: Option<String>,
+    /// The section.
+    pub section: Option<String>,
+    /// What happened.
+    pub action: String,
+    /// accepted or refused.
+    pub outcome: String,
+    /// Details.
+    pub detail: String,
+}
+
+/// Formats seconds since 1970 as RFC 3339 UTC.
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let date = Date::from_days(days)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| "????-??-??".into());
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// The last valid day of a period ending (exclusively) at `until`.
+fn last_day(until: i64) -> String {
+    Date::from_unix_seconds(until - 1)
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+impl Device {
+    /// Creates an invitation (family device, owner of the livret): proposed sections, rights and
+    /// end date, valid `minutes` minutes, carrying this device's `addresses` (binary multiaddrs).
+    pub fn invite(
+        &mut self,
+        livret: LivretId,
+        sections: &[Section],
+        rights: Rights,
+        until: &str,
+        minutes: i64,
+        addresses: Vec<Vec<u8>>,
+    ) -> Result<InvitationOut> {
+        let manifest = self.manifest(livret)?;
+        if !manifest.is_owner(&self.device_id()) {
+            return Err(Error::NotAuthorized(
+                "seul un propriétaire du livret (la famille) peut inviter".into(),
+            ));
+        }
+        let until_date = Date::parse(until).map_err(|e| e.with_field("until"))?;
+        let until = until_date.add_days(1)?.unix_seconds_start();
+        let now = self.now();
+        if until <= now {
+            return Err(Error::Core(livret_core::CoreError::Expired {
+                what: "grant",
+            }));
+        }
+        if !(1..=24 * 60).contains(&minutes) {
+            return Err(livret_core::vocab::ValidationError::new(
+                "expires-in",
+                livret_core::vocab::Rule::OutOfRange {
+                    min: 1,
+                    max: 24 * 60,
+                    actual: minutes,
+                },
+            )
+            .into());
+        }
+        if sections.is_empty() && rights != Rights::Owner {
+            return Err(Error::Core(livret_core::CoreError::EmptySectionList));
+        }
+        let secret = random16();
+        let view = InvitationView {
+            livret,
+            issuer: self.device_id(),
+            addresses,
+            secret,
+            expires_at: now + minutes * 60,
+            sections: sections.to_vec(),
+            rights,
+            until,
+            jury: false,
+        };
+        let bytes = view.sign(&self.identity.secret);
+        let pending = PendingInvitation {
+            livret,
+            secret,
+            expires_at: view.expires_at,
+            sections: sections.to_vec(),
+            rights,
+            until,
+            jury: false,
+        };
+        let json = serde_json::to_vec(&pending).map_err(|e| Error::Protocol(e.to_string()))?;
+        self.store.put_record(
+            "invitation",
+            &view.id().to_string(),
+            Some(&livret.to_string()),
+            &json,
+        )?;
+        let names: Vec<String> = sections.iter().map(|s| s.to_string()).collect();
+        self.audit_event(
+            Some(livret),
+            None,
+            Some(&names.join(",")),
+            "invited",
+            true,
+            rights.as_str(),
+        );
+        Ok(InvitationOut {
+            invitation: InvitationView::to_text(&bytes),
+            expires_at: rfc3339(view.expires_at),
+            bytes,
+            sections: names,
+            rights: rights.as_str().to_string(),
+            includes_sensitive: sections.iter().any(|s| s.is_sensitive()),
+        })
+    }
+
+    /// Family side of a redeem: checks the invitation (known, unused, unexpired, proof bound to
+    /// the peer's key), issues the grant or owner record, and returns the manifest records the
+    /// grantee needs. The invitation is spent whatever the outcome of a valid attempt.
+    pub(crate) fn redeem(
+        &mut self,
+        peer: DeviceId,
+        invitation: InvitationId,
+        proof: &[u8],
+        peer_name: &str,
+        peer_role: &str,
+    ) -> Result<(LivretId, Vec<(String, Vec<u8>)>)> {
+        let id = invitation.to_string();
+        let refuse = |dev: &mut Device, livret: Option<LivretId>, why: &str| {
+            dev.audit_event(livret, Some(&peer), None, "redeem", false, why);
+            Err(Error::NotAuthorized(why.to_string()))
+        };
+        let Some(bytes) = self.store.record("invitation", &id)? else {
+            return refuse(self, None, "invitation inconnue ou déjà utilisée");
+        };
+        let pending: PendingInvitation =
+            serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(e.to_string()))?;
+        if redeem_proof(&pending.secret, &peer).as_slice() != proof {
+            return refuse(self, Some(pending.livret), "preuve d'invitation invalide");
+        }
+        // One use only: the secret is gone before anything is granted.
+        self.store.delete_record("invitation", &id)?;
+        let now = self.now();
+        if now >= pending.expires_at {
+            return refuse(self, Some(pending.livret), "invitation expirée");
+        }
+        let livret = pending.livret;
+        let meta = self.meta(livret)?;
+        let mut mdoc = self.load_manifest_doc(livret)?;
+        let peer_name: String = peer_name.chars().take(100).collect();
+        let detail;
+        if pending.rights == Rights::Owner {
+            if peer_role != Role::Family.as_str() {
+                return refuse(
+                    self,
+                    Some(livret),
+                    "seul un appareil « famille » peut devenir propriétaire",
+                );
+            }
+            let record = OwnerRecord {
+                livret: livret.0,
+                owner: peer.0,
+                issuer: self.device_id().0,
+                name: peer_name.clone(),
+                at: now,
+            };
+            let bytes = record.sign(&self.identity.secret);
+            mdoc.add(&ManifestRecord::Owner(record), &bytes)?;
+            // The creator's own name, so the other parent knows whom it syncs with.
+            let me = self.device_id();
+            if !mdoc
+                .records()
+                .iter()
+                .any(|(k, _)| *k == format!("owner/{me}"))
+            {
+                let mine = OwnerRecord {
+                    livret: livret.0,
+                    owner: me.0,
+                    issuer: me.0,
+                    name: self.name().to_string(),
+                    at: now,
+                };
+                let b = mine.sign(&self.identity.secret);
+                mdoc.add(&ManifestRecord::Owner(mine), &b)?;
+            }
+            detail = "propriétaire ajouté".to_string();
+        } else {
+            let grant = Grant {
+                id: random16(),
+                livret: livret.0,
+                issuer: self.device_id().0,
+                audience: peer.0,
+                sections: pending.sections.clone(),
+                rights: pending.rights,
+                not_before: now,
+                until: pending.until,
+                issued_at: now,
+                subject_name: if pending.jury {
+                    None
+                } else {
+                    meta.name.clone()
+                },
+                jury: pending.jury,
+                audience_name: peer_name.clone(),
+            };
+            let bytes = grant.sign(&self.identity.secret);
+            detail = format!("autorisation {} accordée à {peer_name}", grant.grant_id());
+            mdoc.add(&ManifestRecord::Grant(grant), &bytes)?;
+        }
+        self.save_manifest_doc(livret, &mut mdoc)?;
+        self.audit_event(Some(livret), Some(&peer), None, "granted", true, &detail);
+        // What the grantee receives: everything for an owner; otherwise genesis, owners, its grant.
+        let records = mdoc
+            .records()
+            .into_iter()
+            .filter(|(k, _)| {
+                pending.rights == Rights::Owner
+                    || k == "genesis"
+                    || k.starts_with("owner/")
+                    || self.record_is_grant_to(k, &mdoc, &peer)
+            })
+            .collect();
+        Ok((livret, records))
+    }
+
+    fn record_is_grant_to(
+        &self,
+        key: &str,
+        mdoc: &livret_core::doc::ManifestDoc,
+        peer: &DeviceId,
+    ) -> bool {
+        key.starts_with("grant/")
+            && mdoc
+                .records()
+                .iter()
+                .filter(|(k, _)| k == key)
+                .any(|(_, b)| {
+                    Grant::open(b)
+                        .map(|g| g.audience_id() == *peer)
+                        .unwrap_or(false)
+                })
+    }
+
+    /// Grantee side of a redeem: checks what the family sent (genesis founding this livret,
+    /// a grant or owner record naming this device, signed by an owner) and records it.
+    pub(crate) fn accept_granted(
+        &mut self,
+        invitation: &InvitationView,
+        livret: LivretId,
+        records: Vec<(String, Vec<u8>)>,
+        class: Option<String>,
+        peer_addrs: Vec<String>,
+    ) -> Result<Relation> {
+        if livret != invitation.livret {
+            return Err(Error::Protocol(
+                "livret différent de celui de l'invitation".into(),
+            ));
+        }
+        let mut mdoc = livret_core::doc::ManifestDoc::new();
+        for (key, bytes) in &records {
+            let record = ManifestRecord::open(key, bytes)?;
+            mdoc.add(&record, bytes)?;
+        }
+        let manifest = mdoc.manifest()?;
+        if manifest.livret() != livret || !manifest.is_owner(&invitation.issuer) {
+            return Err(Error::Protocol(
+                "l'émetteur de l'invitation n'est pas propriétaire du livret".into(),
+            ));
+        }
+        let me = self.device_id();
+        let relation = if manifest.is_owner(&me) {
+            Relation::Owner
+        } else {
+            let mine = manifest.live_grants_for(&me, self.now());
+            if mine.is_empty() {
+                return Err(Error::Protocol(
+                    "aucune autorisation valable pour cet appareil".into(),
+                ));
+            }
+            Relation::Grantee
+        };
+        let name = manifest
+            .grants()
+            .find(|g| g.audience_id() == me)
+            .and_then(|g| g.subject_name.clone());
+        let meta = LivretMeta {
+            relation,
+            name,
+            class,
+            peers: peer_addrs,
+        };
+        self.save_manifest_doc(livret, &mut mdoc)?;
+        self.put_meta(livret, &meta)?;
+        self.audit_event(
+            Some(livret),
+            Some(&invitation.issuer),
+            None,
+            "accepted",
+            true,
+            "invitation acceptée",
+        );
+        Ok(relation)
+    }
+
+    /// The grants of a livret (family device).
+    pub fn grants(&self, livret: LivretId) -> Result<Vec<GrantView>> {
+        let manifest = self.manifest(livret)?;
+        let now = self.now();
+        Ok(manifest
+            .grants()
+            .map(|g| GrantView {
+                grant_id: g.grant_id().to_string(),
+                audience: g.audience_id().to_string(),
+                audience_name: g.audience_name.clone(),
+                sections: g.sections.iter().map(|s| s.to_string()).collect(),
+                rights: g.rights.as_str().to_string(),
+                until: last_day(g.until),
+                revoked: manifest.revocation_of(g).is_some(),
+                expired: !g.covers_time(now),
+            })
+            .collect())
+    }
+
+    /// Revokes a grant (family device, owner): a signed revocation in the manifest. From now
+    /// on this device refuses the grantee; it tells the grantee at its next session.
+    pub fn revoke(&mut self, grant_id: &str) -> Result<(LivretId, GrantId)> {
+        let gid: GrantId = grant_id.parse()?;
+        for (livret, meta) in self.held_livrets()? {
+            if meta.relation != Relation::Owner {
+                continue;
+            }
+            let mut mdoc = self.load_manifest_doc(livret)?;
+            let manifest = mdoc.manifest()?;
+            let Some(grant) = manifest.grant(&gid).cloned() else {
+                continue;
+            };
+            let revocation = Revocation {
+                livret: livret.0,
+                grant: grant.id,
+                audience: grant.audience,
+                issuer: self.device_id().0,
+                at: self.now(),
+            };
+            let bytes = revocation.sign(&self.identity.secret);
+            mdoc.add(&ManifestRecord::Revocation(revocation), &bytes)?;
+            self.save_manifest_doc(livret, &mut mdoc)?;
+            self.store
+                .delete_sync_states_for_peer(&grant.audience_id().to_string())?;
+            self.audit_event(
+                Some(livret),
+                Some(&grant.audience_id()),
+                None,
+                "revoked",
+                true,
+                &format!("autorisation {gid} révoquée"),
+            );
+            return Ok((livret, gid));
+        }
+        Err(Error::UnknownGrant(grant_id.to_string()))
+    }
+
+    /// Grantee side: a revocation arrived. If it is signed by an owner and voids this device's
+    /// grants, the livret is purged from this device.
+    pub(crate) fn apply_revocation(
+        &mut self,
+        livret: LivretId,
+        revocation: &[u8],
+        owners: &[(String, Vec<u8>)],
+    ) -> Result<bool> {
+        let r = Revocation::open(revocation)?;
+        if r.livret != livret.0 {
+            return Ok(false);
+        }
+        let mut mdoc = self.load_manifest_doc(livret)?;
+        for (key, bytes) in owners {
+            if key.starts_with("owner/") {
+                if let Ok(rec) = ManifestRecord::open(key, bytes) {
+                    mdoc.add(&rec, bytes)?;
+                }
+            }
+        }
+        let manifest = mdoc.manifest()?;
+        if !manifest.is_owner(&DeviceId(r.issuer)) {
+            return Ok(false);
+        }
+        let me = self.device_id();
+        let live_after: Vec<_> = manifest
+            .live_grants_for(&me, self.now())
+            .into_iter()
+            .filter(|g| !r.voids(g))
+            .collect();
+        if !live_after.is_empty() {
+            return Ok(false);
+        }
+        self.purge_livret(livret, "autorisation révoquée par la famille")?;
+        Ok(true)
+    }
+
+    /// Deletes everything this device holds of a livret (grantee side), leaving one line in the
+    /// audit log.
+    pub(crate) fn purge_livret(&mut self, livret: LivretId, why: &str) -> Result<()> {
+        self.store.delete_livret(&livret.to_string())?;
+        self.store.vacuum()?;
+        self.audit_event(Some(livret), None, None, "purged", true, why);
+        Ok(())
+    }
+
+    /// Grantee side: purges every livret whose grants have all ended (expired). Returns them.
+    pub fn purge_expired(&mut self) -> Result<Vec<LivretId>> {
+        let mut purged = Vec::new();
+        let now = self.now();
+        for (livret, meta) in self.held_livrets()? {
+            if meta.relation != Relation::Grantee {
+                continue;
+            }
+            let manifest = self.manifest(livret)?;
+            if manifest.live_grants_for(&self.device_id(), now).is_empty() {
+                self.purge_livret(livret, "autorisation expirée")?;
+                purged.push(livret);
+            }
+        }
+        Ok(purged)
+    }
+
+    /// The audit log of a livret (or of the whole device).
+    pub fn audit(&self, livret: Option<LivretId>) -> Result<Vec<AuditView>> {
+        let l = livret.map(|l| l.to_string());
+        Ok(self
+            .store
+            .audit(l.as_deref())?
+            .into_iter()
+            .map(|e| AuditView {
+                at: rfc3339(e.at),
+                peer: e.peer,
+                section: e.section,
+                action: e.action,
+                outcome: e.outcome,
+                detail: e.detail,
+            })
+            .collect())
+    }
+}
