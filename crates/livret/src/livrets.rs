@@ -325,6 +325,21 @@ impl Device {
         }))
     }
 
+    /// Every signed entry of a livret with its place (for extracts, seals, demonstrations).
+    pub fn signed_entries(&self, livret: LivretId) -> Result<Vec<(Section, String, SignedEntry)>> {
+        let mut out = Vec::new();
+        for section in self.section_names(livret)? {
+            if let Some(doc) = self.load_section(livret, section)? {
+                for stored in doc.entries() {
+                    for value in stored.values.into_iter().flatten() {
+                        out.push((section, stored.key.clone(), value));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     // ---- writing entries -------------------------------------------------------------------
 
     /// Writes a signed entry in this device's copy, if the policy lets this device write there.

@@ -104,6 +104,13 @@ fn last_day(until: i64) -> String {
         .unwrap_or_default()
 }
 
+impl InvitationOut {
+    /// The invitation's QR code (level M; one address fits version 10).
+    pub fn qr(&self) -> Result<livret_export::qr::Qr> {
+        livret_export::qr::Qr::new(&self.invitation).map_err(|e| Error::Protocol(e.to_string()))
+    }
+}
+
 impl Device {
     /// Creates an invitation (family device, owner of the livret): proposed sections, rights and
     /// end date, valid `minutes` minutes, carrying this device's `addresses` (binary multiaddrs).

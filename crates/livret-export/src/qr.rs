@@ -1,0 +1,89 @@
+//! QR codes of invitations (and later of seals): in the terminal, as PNG and as SVG.
+//!
+//! The text is encoded at error-correction level M. Invitations are uppercase base32 behind
+//! `LIVRET:`, which the qrcode crate puts in alphanumeric mode (5.5 bits a character).
+
+use qrcode::render::{svg, unicode};
+use qrcode::{EcLevel, QrCode, Version};
+
+/// Why a QR code could not be made or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QrError {
+    /// The text is too long for any QR code.
+    #[error("texte trop long pour un code QR : {0}")]
+    TooLong(String),
+    /// The PNG could not be encoded.
+    #[error("image PNG impossible à produire : {0}")]
+    Png(String),
+}
+
+/// A QR code of a text, at level M.
+pub struct Qr {
+    code: QrCode,
+}
+
+impl Qr {
+    /// Encodes `text` at error-correction level M.
+    pub fn new(text: &str) -> Result<Qr, QrError> {
+        let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+            .map_err(|e| QrError::TooLong(e.to_string()))?;
+        Ok(Qr { code })
+    }
+
+    /// The QR version (1-40); invitations must fit version 10.
+    pub fn version(&self) -> i16 {
+        match self.code.version() {
+            Version::Normal(v) | Version::Micro(v) => v,
+        }
+    }
+
+    /// The code drawn with Unicode half blocks, for a terminal (dark modules on light).
+    pub fn to_terminal(&self) -> String {
+        self.code
+            .render::<unicode::Dense1x2>()
+            .dark_color(unicode::Dense1x2::Light)
+            .light_color(unicode::Dense1x2::Dark)
+            .quiet_zone(true)
+            .build()
+    }
+
+    /// The code as an SVG document.
+    pub fn to_svg(&self) -> String {
+        self.code
+            .render::<svg::Color<'_>>()
+            .min_dimensions(256, 256)
+            .quiet_zone(true)
+            .build()
+    }
+
+    /// The code as PNG bytes (8 pixels a module).
+    pub fn to_png(&self) -> Result<Vec<u8>, QrError> {
+        let img = self
+            .code
+            .render::<image::Luma<u8>>()
+            .module_dimensions(8, 8)
+            .quiet_zone(true)
+            .build();
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png)
+            .map_err(|e| QrError::Png(e.to_string()))?;
+        Ok(out.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_in_three_forms() {
+        let qr = Qr::new("LIVRET:ABCDEFGH234567").unwrap();
+        assert!(qr.version() <= 2);
+        assert!(qr.to_terminal().contains('█') || qr.to_terminal().contains('▀'));
+        assert!(qr.to_svg().starts_with("<?xml"));
+        let png = qr.to_png().unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        assert!(Qr::new(&"A".repeat(5000)).is_err());
+    }
+}
