@@ -36,6 +36,7 @@ impl TestDevice {
             NodeOptions {
                 listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
                 mdns: false,
+                remember_addresses: false,
             },
         )
         .await
@@ -135,4 +136,29 @@ impl TestDevice {
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     let n = needle.as_bytes();
     haystack.windows(n.len()).any(|w| w == n)
+}
+
+/// Writes a subject entry signed by `dev` without asking its local policy or role (as a
+/// family device or a modified client could): for tests of what the receiving side accepts.
+pub fn write_subject_unchecked(
+    dev: &TestDevice,
+    livret: LivretId,
+    period: &str,
+    subject: &str,
+    level: u8,
+    text: &str,
+) {
+    use livret::core::vocab::{
+        Appreciation, Discipline, DisciplineCode, Evaluation, Millesime, Period, Positioning,
+    };
+    let code = DisciplineCode::parse(subject).unwrap();
+    let draft = livret::core::content::subject(
+        Millesime::new(2025).unwrap(),
+        Period::parse(period).unwrap(),
+        &Discipline::known(&code).unwrap(),
+        &Evaluation::Level(Positioning::from_value(level).unwrap()),
+        &Appreciation::parse(text).unwrap(),
+    );
+    dev.with(|d| d.write_draft_unchecked(livret, &draft))
+        .unwrap();
 }

@@ -215,6 +215,18 @@ impl SectionDoc {
         })
     }
 
+    /// Uses the heads a peer announced in its hello to skip the first exchange of a sync:
+    /// when every announced head is known here, the next message carries the missing changes
+    /// at once. Returns whether the peer is already up to date (nothing to send).
+    pub fn prime(&mut self, state: &mut sync::State, their_heads: &[ChangeHash]) -> bool {
+        prime_state(&mut self.doc, state, their_heads)
+    }
+
+    /// Whether the peer's last known heads are ours (then there is nothing to tell it).
+    pub fn in_sync_with(&mut self, state: &sync::State) -> bool {
+        state.their_heads.as_deref() == Some(self.doc.get_heads().as_slice())
+    }
+
     /// Receives a sync message from a trusted source (our own earlier copy, a test): no checks.
     pub fn receive_unchecked(
         &mut self,
@@ -266,6 +278,11 @@ impl SectionDoc {
         Ok(n)
     }
 
+    #[cfg(test)]
+    fn save_nocompress_for_tests(&mut self) -> Vec<u8> {
+        self.doc.save_nocompress()
+    }
+
     /// Rebuilds the document with fresh history holding only the current winning entries.
     pub fn rebuilt(&self) -> Result<SectionDoc, CoreError> {
         let mut fresh = SectionDoc::new();
@@ -276,6 +293,29 @@ impl SectionDoc {
         }
         Ok(fresh)
     }
+}
+
+fn prime_state(doc: &mut AutoCommit, state: &mut sync::State, their_heads: &[ChangeHash]) -> bool {
+    let mut ours = doc.get_heads();
+    let mut theirs = their_heads.to_vec();
+    ours.sort();
+    theirs.sort();
+    if ours == theirs {
+        state.their_heads = Some(their_heads.to_vec());
+        return true;
+    }
+    if their_heads
+        .iter()
+        .all(|h| doc.get_change_by_hash(h).is_some())
+    {
+        state.their_heads = Some(their_heads.to_vec());
+        state.their_need = Some(vec![]);
+        state.their_have = Some(vec![sync::Have {
+            last_sync: their_heads.to_vec(),
+            bloom: sync::BloomFilter::default(),
+        }]);
+    }
+    false
 }
 
 fn decode_message(bytes: &[u8]) -> Result<sync::Message, CoreError> {
@@ -506,6 +546,18 @@ impl ManifestDoc {
         })
     }
 
+    /// Uses the heads a peer announced in its hello to skip the first exchange of a sync:
+    /// when every announced head is known here, the next message carries the missing changes
+    /// at once. Returns whether the peer is already up to date (nothing to send).
+    pub fn prime(&mut self, state: &mut sync::State, their_heads: &[ChangeHash]) -> bool {
+        prime_state(&mut self.doc, state, their_heads)
+    }
+
+    /// Whether the peer's last known heads are ours (then there is nothing to tell it).
+    pub fn in_sync_with(&mut self, state: &sync::State) -> bool {
+        state.their_heads.as_deref() == Some(self.doc.get_heads().as_slice())
+    }
+
     /// Receives a sync message from another owner: every new value must be a record that
     /// verifies under its key and is signed by an owner of the merged manifest; nothing may be
     /// deleted. All or nothing.
@@ -572,5 +624,281 @@ impl ManifestDoc {
             .map_err(|e| Refusal(format!("fusion impossible : {e}")))?;
         *state = fork_state;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{digest_text, Content, PeriodRef};
+    use crate::identity::DeviceSecret;
+    use proptest::prelude::*;
+
+    const LIVRET: LivretId = LivretId([4; 16]);
+
+    fn entry(author: &DeviceSecret, code: &str, level: u8, text: &str) -> (String, SignedEntry) {
+        let content = Content::Subject {
+            year: 2025,
+            period: PeriodRef { index: 1, count: 3 },
+            code: code.into(),
+            label: code.into(),
+            level: Some(level),
+            mark: None,
+            appreciation: digest_text(text),
+        };
+        let key = crate::content::entry_key(&content);
+        let e = SignedEntry::sign(
+            author,
+            LIVRET,
+            Section::Annee(2025),
+            &key,
+            content,
+            vec![text.into()],
+            1,
+        );
+        (key, e)
+    }
+
+    /// Every value under every key, in a canonical order.
+    fn content_of(doc: &SectionDoc) -> Vec<(String, Vec<Vec<u8>>)> {
+        doc.entries()
+            .into_iter()
+            .map(|s| {
+                let mut v: Vec<Vec<u8>> = s
+                    .values
+                    .into_iter()
+                    .flatten()
+                    .map(|e| e.to_bytes())
+                    .collect();
+                v.sort();
+                (s.key, v)
+            })
+            .collect()
+    }
+
+    fn sync_pair(a: &mut SectionDoc, b: &mut SectionDoc) {
+        let (mut sa, mut sb) = (sync::State::new(), sync::State::new());
+        for _ in 0..20 {
+            let ma = a.generate_sync_message(&mut sa);
+            let mb = b.generate_sync_message(&mut sb);
+            if ma.is_none() && mb.is_none() {
+                break;
+            }
+            if let Some((m, _)) = ma {
+                b.receive_unchecked(&mut sb, &m).unwrap();
+            }
+            if let Some((m, _)) = mb {
+                a.receive_unchecked(&mut sa, &m).unwrap();
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Put {
+            replica: bool,
+            subject: u8,
+            level: u8,
+        },
+        Delete {
+            replica: bool,
+            subject: u8,
+        },
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            (any::<bool>(), 0u8..5, 1u8..5).prop_map(|(replica, subject, level)| Edit::Put {
+                replica,
+                subject,
+                level
+            }),
+            (any::<bool>(), 0u8..5)
+                .prop_map(|(replica, subject)| Edit::Delete { replica, subject }),
+        ]
+    }
+
+    const SUBJECTS: [&str; 5] = ["FRANCS", "MATHEM", "HISGEO", "ANGLV1", "PHYCHI"];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Random concurrent edits on two replicas merge to the same content, in either order.
+        #[test]
+        fn replicas_converge_whatever_the_merge_order(edits in proptest::collection::vec(edit(), 0..24)) {
+            let t1 = DeviceSecret::from_bytes(&[1; 32]);
+            let t2 = DeviceSecret::from_bytes(&[2; 32]);
+            let mut base = SectionDoc::new();
+            let (k, e) = entry(&t1, "FRANCS", 2, "départ");
+            base.put(&k, &e).unwrap();
+            let snapshot = base.save();
+            let mut a = SectionDoc::load(&snapshot, &[]).unwrap();
+            let mut b = SectionDoc::load(&snapshot, &[]).unwrap();
+            for ed in &edits {
+                match ed {
+                    Edit::Put { replica, subject, level } => {
+                        let who = if *replica { &t1 } else { &t2 };
+                        let (k, e) = entry(who, SUBJECTS[*subject as usize], *level, "texte");
+                        if *replica { a.put(&k, &e).unwrap() } else { b.put(&k, &e).unwrap() }
+                    }
+                    Edit::Delete { replica, subject } => {
+                        let k = format!("bilan/1-3/{}", SUBJECTS[*subject as usize]);
+                        let d = if *replica { &mut a } else { &mut b };
+                        if d.get(&k).is_some() { d.delete(&k).unwrap(); }
+                    }
+                }
+            }
+            // Order 1: a absorbs b. Order 2: b absorbs a (on copies).
+            let (sa, sb) = (a.save(), b.save());
+            let mut a1 = SectionDoc::load(&sa, &[]).unwrap();
+            let mut b1 = SectionDoc::load(&sb, &[]).unwrap();
+            sync_pair(&mut a1, &mut b1);
+            let mut b2 = SectionDoc::load(&sb, &[]).unwrap();
+            let mut a2 = SectionDoc::load(&sa, &[]).unwrap();
+            sync_pair(&mut b2, &mut a2);
+            prop_assert_eq!(content_of(&a1), content_of(&b1));
+            prop_assert_eq!(content_of(&a1), content_of(&b2));
+            prop_assert_eq!(content_of(&a2), content_of(&b2));
+        }
+    }
+
+    struct Rules {
+        sender: DeviceId,
+        owner: DeviceId,
+        writers: Vec<DeviceId>,
+    }
+
+    impl WriteCheck for Rules {
+        fn place(&self) -> (LivretId, Section) {
+            (LIVRET, Section::Annee(2025))
+        }
+        fn sender(&self) -> DeviceId {
+            self.sender
+        }
+        fn sender_is_owner(&self) -> bool {
+            self.sender == self.owner
+        }
+        fn may_author(&self, author: &DeviceId, _time: i64) -> bool {
+            self.writers.contains(author) || *author == self.owner
+        }
+        fn check_content(&self, entry: &OpenedEntry) -> Result<(), String> {
+            crate::content::check(entry)
+        }
+    }
+
+    /// Syncs `from` into `to` with checks; returns the first refusal.
+    fn push(from: &mut SectionDoc, to: &mut SectionDoc, rules: &Rules) -> Result<(), Refusal> {
+        let (mut sf, mut st) = (sync::State::new(), sync::State::new());
+        for _ in 0..20 {
+            let mf = from.generate_sync_message(&mut sf);
+            let mt = to.generate_sync_message(&mut st);
+            if mf.is_none() && mt.is_none() {
+                return Ok(());
+            }
+            if let Some((m, _)) = mf {
+                to.receive_checked(&mut st, &m, rules)?;
+            }
+            if let Some((m, _)) = mt {
+                from.receive_unchecked(&mut sf, &m)
+                    .map_err(|e| Refusal(e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn checked_receive_accepts_granted_writers_and_refuses_the_rest_whole() {
+        let family = DeviceSecret::from_bytes(&[9; 32]);
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let t2 = DeviceSecret::from_bytes(&[2; 32]);
+        let mut fam = SectionDoc::new();
+        let mut teacher = SectionDoc::new();
+        let (k, e) = entry(&t1, "FRANCS", 3, "bien");
+        teacher.put(&k, &e).unwrap();
+        let rules = Rules {
+            sender: t1.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id()],
+        };
+        push(&mut teacher, &mut fam, &rules).unwrap();
+        assert_eq!(fam.keys(), vec![k.clone()]);
+
+        // t2 (not a writer) sends an entry: refused, nothing kept.
+        let mut other = SectionDoc::load(&fam.save(), &[]).unwrap();
+        let (k2, e2) = entry(&t2, "MATHEM", 3, "intrus");
+        other.put(&k2, &e2).unwrap();
+        let before = content_of(&fam);
+        let rules2 = Rules {
+            sender: t2.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id()],
+        };
+        assert!(push(&mut other, &mut fam, &rules2).is_err());
+        assert_eq!(content_of(&fam), before);
+
+        // t2 as a writer deletes t1's entry alongside a legitimate write: refused whole.
+        let mut other = SectionDoc::load(&fam.save(), &[]).unwrap();
+        other.put(&k2, &e2).unwrap();
+        other.delete(&k).unwrap();
+        let rules3 = Rules {
+            sender: t2.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id(), t2.device_id()],
+        };
+        assert!(push(&mut other, &mut fam, &rules3).is_err());
+        assert_eq!(content_of(&fam), before);
+
+        // A forged entry (t2's key, claiming t1 as author) is refused.
+        let mut other = SectionDoc::load(&fam.save(), &[]).unwrap();
+        let (_, mut forged) = entry(&t2, "HISGEO", 2, "faux");
+        let mut payload = forged.payload_unverified().unwrap();
+        payload.author = t1.device_id().0;
+        forged.short_form =
+            crate::cose::sign(&t2, crate::cose::Kind::Entry, crate::cbor::to_vec(&payload));
+        other.put("bilan/1-3/HISGEO", &forged).unwrap();
+        assert!(push(&mut other, &mut fam, &rules).is_err());
+        assert_eq!(content_of(&fam), before);
+
+        // Raw values that are not signed entries, and nested objects, are refused.
+        let mut other = SectionDoc::load(&fam.save(), &[]).unwrap();
+        {
+            use automerge::transaction::Transactable;
+            other
+                .doc
+                .put(ROOT, "bilan/1-3/HISGEO", "texte brut")
+                .unwrap();
+            other.doc.commit();
+        }
+        assert!(push(&mut other, &mut fam, &rules).is_err());
+        let mut other = SectionDoc::load(&fam.save(), &[]).unwrap();
+        {
+            use automerge::transaction::Transactable;
+            other
+                .doc
+                .put_object(ROOT, "x", automerge::ObjType::Map)
+                .unwrap();
+            other.doc.commit();
+        }
+        assert!(push(&mut other, &mut fam, &rules).is_err());
+        assert_eq!(content_of(&fam), before);
+    }
+
+    #[test]
+    fn rebuilt_documents_forget_history() {
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let mut doc = SectionDoc::new();
+        let (k, e) = entry(&t1, "FRANCS", 3, "Une appréciation à oublier");
+        doc.put(&k, &e).unwrap();
+        let (k2, e2) = entry(&t1, "FRANCS", 4, "La bonne");
+        doc.put(&k2, &e2).unwrap();
+        assert_eq!(
+            doc.get(&k).map(|e| e.texts[0].clone()).as_deref(),
+            Some("La bonne")
+        );
+        let mut fresh = doc.rebuilt().unwrap();
+        // The old value is gone from the new document's history, not just hidden.
+        let bytes = fresh.save_nocompress_for_tests();
+        assert!(!bytes.windows("oublier".len()).any(|w| w == b"oublier"));
+        assert!(bytes.windows("La bonne".len()).any(|w| w == b"La bonne"));
+        assert_eq!(fresh.keys(), vec![k]);
     }
 }

@@ -38,6 +38,9 @@ pub struct LivretMeta {
     pub class: Option<String>,
     /// Addresses of the owner device(s) to dial (multiaddrs with /p2p).
     pub peers: Vec<String>,
+    /// On a grantee: the owners' device ids, to know quickly which peer a livret concerns.
+    #[serde(default)]
+    pub owners: Vec<DeviceId>,
 }
 
 /// A device opened on its home directory.

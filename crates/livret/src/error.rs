@@ -48,6 +48,12 @@ pub enum Error {
     /// The peer broke the protocol.
     #[error("échange interrompu : {0}")]
     Protocol(String),
+    /// No address to put in an invitation.
+    #[error("aucune adresse où joindre cet appareil : lancez d'abord « livret serve »")]
+    NoAddress,
+    /// A peer address that cannot be used.
+    #[error("champ « peer » : adresse « {0} » invalide ; attendu /ip4/…/tcp/…/p2p/<identifiant> (voir « livret serve »)")]
+    BadAddress(String),
     /// A file could not be written or read.
     #[error("fichier {path} : {detail}")]
     File {
@@ -83,6 +89,12 @@ impl Localized for Error {
                 Error::PeerRefused(r) => format!("refused by the other device: {r}"),
                 Error::Protocol(r) => format!("exchange interrupted: {r}"),
                 Error::File { path, detail } => format!("file {path}: {detail}"),
+                Error::NoAddress => {
+                    "no address where this device can be reached: run \"livret serve\" first".into()
+                }
+                Error::BadAddress(a) => format!(
+                    "field \"peer\": invalid address \"{a}\"; expected /ip4/…/tcp/…/p2p/<id> (see \"livret serve\")"
+                ),
             },
         }
     }

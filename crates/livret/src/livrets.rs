@@ -136,6 +136,7 @@ impl Device {
             name: Some(name.as_str().to_string()),
             class: None,
             peers: vec![],
+            owners: vec![],
         };
         let (m_snap, i_snap) = (manifest.save(), identity.save());
         let meta_bytes = serde_json::to_vec(&meta).map_err(|e| Error::Protocol(e.to_string()))?;
@@ -340,10 +341,34 @@ impl Device {
         Ok(out)
     }
 
+    /// A section document as stored (benchmarks compare it with bare Automerge).
+    #[doc(hidden)]
+    pub fn section_doc_for_bench(&self, livret: LivretId, section: Section) -> Result<SectionDoc> {
+        self.load_section(livret, section)?
+            .ok_or_else(|| Error::UnknownLivret(format!("{livret}/{section}")))
+    }
+
+    /// Writes one more entry (a subject of the third period) for the incremental benchmark.
+    #[doc(hidden)]
+    pub fn attest_or_assess_for_bench(&mut self, livret: LivretId) {
+        let _ = self.assess(
+            livret,
+            2025,
+            "3/3",
+            "GRECAN",
+            None,
+            Some(3),
+            None,
+            "Une nouvelle appréciation.",
+        );
+    }
+
     // ---- writing entries -------------------------------------------------------------------
 
     /// Writes a signed entry in this device's copy, if the policy lets this device write there.
     pub(crate) fn write_draft(&mut self, livret: LivretId, draft: &Draft) -> Result<String> {
+        // Bilans and attestations are a teacher's word, signed by a teacher's key.
+        self.require_role(Role::Teacher)?;
         let manifest = self.manifest(livret)?;
         match manifest.may_write(&self.device_id(), draft.section, self.now()) {
             Decision::Denied(reason) => {

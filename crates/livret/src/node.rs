@@ -30,6 +30,9 @@ pub struct NodeOptions {
     pub listen: Vec<Multiaddr>,
     /// Local discovery (mDNS).
     pub mdns: bool,
+    /// Remember the listen addresses for invitations (only the long-running `serve` node;
+    /// the short-lived nodes of `accept` and `sync` listen on ports nobody will dial).
+    pub remember_addresses: bool,
 }
 
 /// Wraps a device for sharing between the node's tasks.
@@ -45,15 +48,18 @@ pub async fn start(
 ) -> Result<(Node, Receiver<NodeEvent>)> {
     let secret = lock(dev).secret_bytes();
     let mut config = NodeConfig::new(secret);
-    config.listen = options.listen;
+    config.listen = options.listen.clone();
     config.mdns = options.mdns;
+    let remember = options.remember_addresses;
     let (node, events) = Node::start(config).await?;
-    let addrs: Vec<String> = node
-        .listen_addrs()
-        .iter()
-        .map(|a| format!("{a}/p2p/{}", node.peer_id()))
-        .collect();
-    lock(dev).remember_addresses(&addrs)?;
+    if remember {
+        let addrs: Vec<String> = node
+            .listen_addrs()
+            .iter()
+            .map(|a| format!("{a}/p2p/{}", node.peer_id()))
+            .collect();
+        lock(dev).remember_addresses(&addrs)?;
+    }
     Ok((node, events))
 }
 
@@ -97,16 +103,14 @@ pub fn parse_peer_address(text: &str) -> Result<(PeerId, Multiaddr)> {
     let addr: Multiaddr = text
         .trim()
         .parse()
-        .map_err(|e| Error::Protocol(format!("adresse « {text} » invalide : {e}")))?;
+        .map_err(|_| Error::BadAddress(text.to_string()))?;
     let peer = addr.iter().find_map(|p| match p {
         libp2p::multiaddr::Protocol::P2p(id) => Some(id),
         _ => None,
     });
     match peer {
         Some(p) => Ok((p, strip_p2p(addr))),
-        None => Err(Error::Protocol(format!(
-            "l'adresse « {text} » doit se terminer par /p2p/<identifiant de l'appareil> (voir « livret serve »)"
-        ))),
+        None => Err(Error::BadAddress(text.to_string())),
     }
 }
 

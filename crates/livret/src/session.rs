@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use automerge::sync::State;
 use livret_core::doc::{ManifestDoc, Refusal, SectionDoc, WriteCheck};
 use livret_core::entry::OpenedEntry;
-use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest};
+use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocation};
 use livret_core::{DeviceId, InvitationId, LivretId, Section};
 use livret_net::protocol::{
     ByteBuf, Frame, Granted, Hello, HelloLivret, Redeem, Refused, Revoked, SyncMessage, MANIFEST,
@@ -19,7 +19,7 @@ use livret_net::protocol::{
 use livret_net::Session;
 use serde::Serialize;
 
-use crate::device::{Device, Relation};
+use crate::device::{Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
 
 /// A device shared between the node's tasks.
@@ -58,9 +58,9 @@ pub struct SessionReport {
 }
 
 impl SessionReport {
-    /// Whether something was refused (by either side).
+    /// Whether something was refused (by either side), a revocation included.
     pub fn had_refusals(&self) -> bool {
-        !self.refused.is_empty()
+        !self.refused.is_empty() || !self.purged.is_empty()
     }
 }
 
@@ -81,7 +81,6 @@ struct Target {
     name: String,
     doc: Doc,
     state: State,
-    dirty: bool,
 }
 
 type Key = (LivretId, String);
@@ -90,6 +89,8 @@ struct Ctx {
     dev: SharedDevice,
     peer: DeviceId,
     targets: BTreeMap<Key, Target>,
+    loaded: BTreeMap<Key, Doc>,
+    policy: Policy,
     outbox: Vec<Frame>,
     told_revoked: BTreeSet<LivretId>,
     report: SessionReport,
@@ -137,66 +138,92 @@ fn parse_target(name: &str) -> Option<Option<Section>> {
     }
 }
 
-/// May `peer` receive `target` of `livret` from this device now?
-fn may_send(dev: &Device, peer: &DeviceId, livret: LivretId, target: &str) -> Result<Decision> {
-    let meta = dev.meta(livret)?;
-    let manifest = dev.manifest(livret)?;
-    let Some(section) = parse_target(target) else {
-        return Ok(Decision::Denied(DenyReason::SectionNotGranted));
-    };
-    Ok(match meta.relation {
-        Relation::Owner => match section {
-            None if manifest.is_owner(peer) => Decision::Owner,
-            None => Decision::Denied(DenyReason::SectionNotGranted),
-            Some(s) => manifest.may_read(peer, s, dev.now()),
-        },
-        // A grantee sends only to the livret's owners (what it holds of their livret is
-        // theirs); the owner's device decides what it accepts.
-        Relation::Grantee => match section {
-            Some(_) if manifest.is_owner(peer) => Decision::Owner,
-            _ => Decision::Denied(DenyReason::NoGrant),
-        },
-    })
+/// What this device knows, at one moment, of the livrets that concern one peer. Reloaded from
+/// the store at every turn, so a revocation recorded meanwhile (maybe by another process) holds
+/// from the next turn on.
+struct Policy {
+    now: i64,
+    livrets: BTreeMap<LivretId, (LivretMeta, Manifest)>,
 }
 
-fn hello_for(dev: &mut Device, peer: &DeviceId) -> Result<Hello> {
-    let mut livrets = Vec::new();
-    for (livret, meta) in dev.held_livrets()? {
+impl Policy {
+    /// Loads the livrets that concern `peer`: on a family device, those it owns where the peer
+    /// is an owner or ever held a grant; on a grantee, those the peer owns.
+    fn load(dev: &Device, peer: &DeviceId) -> Result<Policy> {
+        let mut livrets = BTreeMap::new();
+        for (livret, meta) in dev.held_livrets()? {
+            if meta.relation == Relation::Grantee && !meta.owners.contains(peer) {
+                continue;
+            }
+            let Ok(manifest) = dev.manifest(livret) else {
+                continue;
+            };
+            let concerns = match meta.relation {
+                Relation::Owner => {
+                    manifest.is_owner(peer) || manifest.grants().any(|g| g.audience_id() == *peer)
+                }
+                Relation::Grantee => manifest.is_owner(peer),
+            };
+            if concerns {
+                livrets.insert(livret, (meta, manifest));
+            }
+        }
+        Ok(Policy {
+            now: dev.now(),
+            livrets,
+        })
+    }
+
+    /// May `peer` receive `target` of `livret` from this device now?
+    fn may_send(&self, peer: &DeviceId, livret: LivretId, target: &str) -> Decision {
+        let Some((meta, manifest)) = self.livrets.get(&livret) else {
+            return Decision::Denied(DenyReason::NoGrant);
+        };
+        let Some(section) = parse_target(target) else {
+            return Decision::Denied(DenyReason::SectionNotGranted);
+        };
+        match meta.relation {
+            Relation::Owner => match section {
+                None if manifest.is_owner(peer) => Decision::Owner,
+                None => Decision::Denied(DenyReason::SectionNotGranted),
+                Some(s) => manifest.may_read(peer, s, self.now),
+            },
+            // A grantee sends only to the livret's owners (what it holds of their livret is
+            // theirs); the owner's device decides what it accepts.
+            Relation::Grantee => match section {
+                Some(_) if manifest.is_owner(peer) => Decision::Owner,
+                _ => Decision::Denied(DenyReason::NoGrant),
+            },
+        }
+    }
+
+    /// On a family device: the revocation to tell `peer`, if all its grants to `livret` ended
+    /// by revocation.
+    fn revocation_for(&self, peer: &DeviceId, livret: LivretId) -> Option<Revocation> {
+        let (meta, manifest) = self.livrets.get(&livret)?;
+        if meta.relation != Relation::Owner
+            || manifest.is_owner(peer)
+            || !manifest.live_grants_for(peer, self.now).is_empty()
+        {
+            return None;
+        }
+        manifest
+            .grants()
+            .filter(|g| g.audience_id() == *peer)
+            .find_map(|g| manifest.revocation_of(g).cloned())
+    }
+
+    fn docs_of(&self, dev: &Device, livret: LivretId) -> Result<Vec<String>> {
         let mut names: Vec<String> = dev
             .section_names(livret)?
             .iter()
             .map(|s| s.to_string())
             .collect();
-        if meta.relation == Relation::Owner {
+        if matches!(self.livrets.get(&livret), Some((m, _)) if m.relation == Relation::Owner) {
             names.push(MANIFEST.to_string());
         }
-        let mut docs = Vec::new();
-        for name in names {
-            if !may_send(dev, peer, livret, &name)?.allowed() {
-                continue;
-            }
-            let heads = match load_doc(dev, livret, &name)? {
-                Some(Doc::Manifest(mut m)) => m.heads(),
-                Some(Doc::Section(mut s)) => s.heads(),
-                None => vec![],
-            };
-            docs.push((
-                name,
-                heads.iter().map(|h| ByteBuf::from(h.0.to_vec())).collect(),
-            ));
-        }
-        if !docs.is_empty() {
-            livrets.push(HelloLivret {
-                livret: livret.0,
-                docs,
-            });
-        }
+        Ok(names)
     }
-    Ok(Hello {
-        name: dev.name().to_string(),
-        role: dev.role().as_str().to_string(),
-        livrets,
-    })
 }
 
 fn load_doc(dev: &Device, livret: LivretId, name: &str) -> Result<Option<Doc>> {
@@ -217,6 +244,47 @@ fn load_state(dev: &Device, peer: &DeviceId, livret: LivretId, name: &str) -> St
 }
 
 impl Ctx {
+    /// My hello: the documents I may send the peer, with their heads. The documents loaded
+    /// for it are kept for the session.
+    fn hello(&mut self) -> Result<Hello> {
+        let dev_arc = self.dev.clone();
+        let dev = lock(&dev_arc);
+        let policy = Policy::load(&dev, &self.peer)?;
+        let mut livrets = Vec::new();
+        for livret in policy.livrets.keys().copied() {
+            let mut docs = Vec::new();
+            for name in policy.docs_of(&dev, livret)? {
+                if !policy.may_send(&self.peer, livret, &name).allowed() {
+                    continue;
+                }
+                let Some(mut doc) = load_doc(&dev, livret, &name)? else {
+                    continue;
+                };
+                let heads = match &mut doc {
+                    Doc::Manifest(m) => m.heads(),
+                    Doc::Section(s) => s.heads(),
+                };
+                docs.push((
+                    name.clone(),
+                    heads.iter().map(|h| ByteBuf::from(h.0.to_vec())).collect(),
+                ));
+                self.loaded.insert((livret, name), doc);
+            }
+            if !docs.is_empty() {
+                livrets.push(HelloLivret {
+                    livret: livret.0,
+                    docs,
+                });
+            }
+        }
+        self.policy = policy;
+        Ok(Hello {
+            name: dev.name().to_string(),
+            role: dev.role().as_str().to_string(),
+            livrets,
+        })
+    }
+
     fn refuse(
         &mut self,
         dev: &mut Device,
@@ -241,42 +309,26 @@ impl Ctx {
         if self.told_revoked.contains(&livret) {
             return Ok(true);
         }
-        let meta = dev.meta(livret)?;
-        if meta.relation != Relation::Owner {
-            return Ok(false);
-        }
-        let manifest = dev.manifest(livret)?;
-        if manifest.is_owner(&self.peer)
-            || !manifest.live_grants_for(&self.peer, dev.now()).is_empty()
-        {
-            return Ok(false);
-        }
-        let revocation = manifest
-            .grants()
-            .filter(|g| g.audience_id() == self.peer)
-            .find_map(|g| manifest.revocation_of(g).cloned());
-        let Some(r) = revocation else {
+        let Some(r) = self.policy.revocation_for(&self.peer, livret) else {
             return Ok(false);
         };
-        let mdoc = dev.load_manifest_doc(livret)?;
-        let (rev_bytes, owners): (Vec<_>, Vec<_>) = mdoc
-            .records()
-            .into_iter()
-            .filter(|(k, _)| {
-                k.starts_with("owner/")
-                    || *k == format!("revocation/{}", livret_core::GrantId(r.grant))
-            })
-            .partition(|(k, _)| k.starts_with("revocation/"));
-        let Some((_, rev)) = rev_bytes.into_iter().next() else {
+        let rev_key = format!("revocation/{}", livret_core::GrantId(r.grant));
+        let mut revocation = None;
+        let mut owners = Vec::new();
+        for (k, v) in dev.load_manifest_doc(livret)?.records() {
+            if k == rev_key {
+                revocation = Some(v);
+            } else if k.starts_with("owner/") {
+                owners.push((k, ByteBuf::from(v)));
+            }
+        }
+        let Some(rev) = revocation else {
             return Ok(false);
         };
         self.outbox.push(Frame::Revoked(Revoked {
             livret: livret.0,
             revocation: ByteBuf::from(rev),
-            owners: owners
-                .into_iter()
-                .map(|(k, v)| (k, ByteBuf::from(v)))
-                .collect(),
+            owners,
         }));
         self.told_revoked.insert(livret);
         self.report.revoked_peer.push(livret.to_string());
@@ -296,44 +348,46 @@ impl Ctx {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let peer = self.peer;
-        let held: BTreeSet<LivretId> = dev.held_livrets()?.into_iter().map(|(l, _)| l).collect();
-        // What I hold and may send.
-        for livret in &held {
-            let livret = *livret;
+        // What I may send.
+        let mine: Vec<LivretId> = self.policy.livrets.keys().copied().collect();
+        for livret in mine {
             if self.tell_if_revoked(&mut dev, livret)? {
                 continue;
             }
-            let meta = dev.meta(livret)?;
-            let mut names: Vec<String> = dev
-                .section_names(livret)?
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            if meta.relation == Relation::Owner {
-                names.push(MANIFEST.to_string());
-            }
-            for name in names {
-                if may_send(&dev, &peer, livret, &name)?.allowed() {
+            for name in self.policy.docs_of(&dev, livret)? {
+                if self.policy.may_send(&peer, livret, &name).allowed() {
                     self.add_target(&dev, livret, &name)?;
                 }
             }
         }
         // What the peer listed: join in if allowed, refuse otherwise.
+        let mut announced: BTreeMap<Key, Vec<automerge::ChangeHash>> = BTreeMap::new();
         for hl in &theirs.livrets {
             let livret = LivretId(hl.livret);
+            for (name, heads) in &hl.docs {
+                let heads = heads
+                    .iter()
+                    .filter_map(|h| automerge::ChangeHash::try_from(h.as_slice()).ok())
+                    .collect();
+                announced.insert((livret, name.clone()), heads);
+            }
             for (name, _) in &hl.docs {
                 if self.targets.contains_key(&(livret, name.clone())) {
                     continue;
                 }
-                if !held.contains(&livret) {
-                    let reason = "livret inconnu de cet appareil".to_string();
-                    self.refuse(&mut dev, Some(livret), Some(name), reason);
-                    break;
-                }
                 if self.tell_if_revoked(&mut dev, livret)? {
                     break;
                 }
-                match may_send(&dev, &peer, livret, name)? {
+                if !self.policy.livrets.contains_key(&livret) {
+                    self.refuse(
+                        &mut dev,
+                        Some(livret),
+                        Some(name),
+                        "livret inconnu de cet appareil ou sans rapport avec le vôtre".into(),
+                    );
+                    break;
+                }
+                match self.policy.may_send(&peer, livret, name) {
                     Decision::Denied(r) => {
                         self.refuse(&mut dev, Some(livret), Some(name), r.french().to_string())
                     }
@@ -341,59 +395,89 @@ impl Ctx {
                 }
             }
         }
+        // The peer's announced heads (none if it did not list the document) let the first
+        // message carry the changes it lacks; documents already equal are left out.
+        let mut equal = Vec::new();
+        for (key, t) in self.targets.iter_mut() {
+            let heads = announced.get(key).cloned().unwrap_or_default();
+            let up_to_date = match &mut t.doc {
+                Doc::Manifest(m) => m.prime(&mut t.state, &heads),
+                Doc::Section(s) => s.prime(&mut t.state, &heads),
+            };
+            if up_to_date {
+                equal.push(key.clone());
+            }
+        }
+        for key in equal {
+            self.targets.remove(&key);
+        }
+        self.loaded.clear();
         Ok(())
     }
 
     fn add_target(&mut self, dev: &Device, livret: LivretId, name: &str) -> Result<()> {
-        let doc = match load_doc(dev, livret, name)? {
+        let key = (livret, name.to_string());
+        let doc = match self.loaded.remove(&key) {
             Some(d) => d,
-            None => match parse_target(name) {
-                Some(Some(_)) => Doc::Section(SectionDoc::new()),
-                _ => return Ok(()),
+            None => match load_doc(dev, livret, name)? {
+                Some(d) => d,
+                None => match parse_target(name) {
+                    Some(Some(_)) => Doc::Section(SectionDoc::new()),
+                    _ => return Ok(()),
+                },
             },
         };
         let state = load_state(dev, &self.peer, livret, name);
         self.targets.insert(
-            (livret, name.to_string()),
+            key,
             Target {
                 livret,
                 name: name.to_string(),
                 doc,
                 state,
-                dirty: false,
             },
         );
         Ok(())
     }
 
-    /// My turn: re-check every document against the policy now, then generate messages.
+    /// My turn: re-read the policy now, drop what it no longer allows, generate messages.
     fn my_turn(&mut self) -> Result<Vec<Frame>> {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let peer = self.peer;
+        self.policy = Policy::load(&dev, &peer)?;
         let keys: Vec<Key> = self.targets.keys().cloned().collect();
-        let mut frames = std::mem::take(&mut self.outbox);
         let mut n = 0u32;
+        let mut messages = Vec::new();
         for key in keys {
             let (livret, name) = key.clone();
-            let allowed = match dev.meta(livret) {
-                Ok(_) => may_send(&dev, &peer, livret, &name)?.allowed(),
-                Err(_) => false, // purged meanwhile
-            };
-            if !allowed {
+            if !self.policy.may_send(&peer, livret, &name).allowed() {
                 self.targets.remove(&key);
-                if dev.meta(livret).is_ok() && !self.tell_if_revoked(&mut dev, livret)? {
+                let held = dev.meta(livret).is_ok();
+                if held && !self.tell_if_revoked(&mut dev, livret)? {
                     self.refuse(&mut dev, Some(livret), Some(&name), "accès retiré".into());
                 }
-                frames.append(&mut self.outbox);
                 continue;
             }
             let Some(t) = self.targets.get_mut(&key) else {
                 continue;
             };
+            // Equal heads: nothing to tell (not even an acknowledgement).
             let msg = match &mut t.doc {
-                Doc::Manifest(m) => m.generate_sync_message(&mut t.state),
-                Doc::Section(s) => s.generate_sync_message(&mut t.state),
+                Doc::Manifest(m) => {
+                    if m.in_sync_with(&t.state) {
+                        None
+                    } else {
+                        m.generate_sync_message(&mut t.state)
+                    }
+                }
+                Doc::Section(s) => {
+                    if s.in_sync_with(&t.state) {
+                        None
+                    } else {
+                        s.generate_sync_message(&mut t.state)
+                    }
+                }
             };
             if let Some((bytes, carries)) = msg {
                 if carries {
@@ -407,7 +491,7 @@ impl Ctx {
                         "modifications envoyées",
                     );
                 }
-                frames.push(Frame::Sync(SyncMessage {
+                messages.push(Frame::Sync(SyncMessage {
                     livret: livret.0,
                     target: name,
                     message: ByteBuf::from(bytes),
@@ -415,6 +499,8 @@ impl Ctx {
                 n += 1;
             }
         }
+        let mut frames = std::mem::take(&mut self.outbox);
+        frames.append(&mut messages);
         frames.push(Frame::EndRound(n));
         Ok(frames)
     }
@@ -425,25 +511,28 @@ impl Ctx {
         let mut dev = lock(&dev_arc);
         let livret = LivretId(msg.livret);
         let key = (livret, msg.target.clone());
+        if self.told_revoked.contains(&livret) {
+            return Ok(());
+        }
         if !self.targets.contains_key(&key) {
-            if self.told_revoked.contains(&livret) {
-                return Ok(());
-            }
-            let held = dev.meta(livret).is_ok();
-            let allowed = held && may_send(&dev, &self.peer, livret, &msg.target)?.allowed();
-            if !allowed {
-                let reason = if held {
+            if !self
+                .policy
+                .may_send(&self.peer, livret, &msg.target)
+                .allowed()
+            {
+                let reason = if self.policy.livrets.contains_key(&livret) {
                     "document non autorisé pour cet appareil"
                 } else {
-                    "livret inconnu de cet appareil"
+                    "livret inconnu de cet appareil ou sans rapport avec le vôtre"
                 };
                 self.refuse(&mut dev, Some(livret), Some(&msg.target), reason.into());
                 return Ok(());
             }
             self.add_target(&dev, livret, &msg.target)?;
         }
-        let manifest = dev.manifest(livret)?;
-        let meta = dev.meta(livret)?;
+        let Some((meta, manifest)) = self.policy.livrets.get(&livret) else {
+            return Ok(());
+        };
         let peer = self.peer;
         let Some(t) = self.targets.get_mut(&key) else {
             return Ok(());
@@ -464,7 +553,7 @@ impl Ctx {
                     livret,
                     section,
                     sender: peer,
-                    manifest: &manifest,
+                    manifest,
                     trust_owners: meta.relation == Relation::Grantee,
                 };
                 s.receive_checked(&mut t.state, &msg.message, &check)
@@ -473,7 +562,6 @@ impl Ctx {
         match outcome {
             Ok(0) => {}
             Ok(n) => {
-                t.dirty = true;
                 self.report.received_changes += n;
                 let name = t.name.clone();
                 match &mut t.doc {
@@ -554,6 +642,11 @@ pub(crate) async fn run(
         dev: dev.clone(),
         peer: peer_key,
         targets: BTreeMap::new(),
+        loaded: BTreeMap::new(),
+        policy: Policy {
+            now: 0,
+            livrets: BTreeMap::new(),
+        },
         outbox: vec![],
         told_revoked: BTreeSet::new(),
         report: SessionReport {
@@ -620,7 +713,7 @@ async fn drive(
                 Some(_) => return Err(Error::Protocol("réponse inattendue à l'invitation".into())),
             }
         }
-        let hello = hello_for(&mut lock(&ctx.dev), &peer)?;
+        let hello = ctx.hello()?;
         send(session, &Frame::Hello(hello)).await?;
         theirs = match recv(session).await? {
             Some(Frame::Hello(h)) => h,
@@ -664,7 +757,7 @@ async fn drive(
             None => return Ok(()),
             Some(_) => return Err(Error::Protocol("hello attendu".into())),
         };
-        let hello = hello_for(&mut lock(&ctx.dev), &peer)?;
+        let hello = ctx.hello()?;
         send(session, &Frame::Hello(hello)).await?;
     }
     ctx.report.peer_name = theirs.name.chars().take(100).collect();

@@ -14,6 +14,9 @@ use crate::error::{Error, Result};
 /// How long an invitation stays valid by default, in minutes.
 pub const DEFAULT_INVITATION_MINUTES: i64 = 15;
 
+/// Manifest records as (key, signed bytes).
+pub(crate) type Records = Vec<(String, Vec<u8>)>;
+
 /// An invitation ready to show.
 #[derive(Debug, Clone, Serialize)]
 pub struct InvitationOut {
@@ -148,6 +151,9 @@ impl Device {
             )
             .into());
         }
+        if addresses.is_empty() {
+            return Err(Error::NoAddress);
+        }
         if sections.is_empty() && rights != Rights::Owner {
             return Err(Error::Core(livret_core::CoreError::EmptySectionList));
         }
@@ -209,7 +215,7 @@ impl Device {
         proof: &[u8],
         peer_name: &str,
         peer_role: &str,
-    ) -> Result<(LivretId, Vec<(String, Vec<u8>)>)> {
+    ) -> Result<(LivretId, Records)> {
         let id = invitation.to_string();
         let refuse = |dev: &mut Device, livret: Option<LivretId>, why: &str| {
             dev.audit_event(livret, Some(&peer), None, "redeem", false, why);
@@ -373,6 +379,7 @@ impl Device {
             name,
             class,
             peers: peer_addrs,
+            owners: manifest.owners().keys().copied().collect(),
         };
         self.save_manifest_doc(livret, &mut mdoc)?;
         self.put_meta(livret, &meta)?;

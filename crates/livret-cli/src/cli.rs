@@ -1,0 +1,343 @@
+//! The command line as clap sees it. Help texts are in French (clap's own error messages stay
+//! English).
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// The livret scolaire kept by the family, on its own devices, shared face to face.
+#[derive(Debug, Parser)]
+#[command(
+    name = "livret",
+    version,
+    about = "Le livret scolaire tenu par la famille, sur ses propres appareils, partagé de pair à pair avec les enseignants (sans serveur).",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// Dossier de l'appareil (sinon la variable LIVRET_HOME, sinon le dossier de données de la plateforme)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DOSSIER",
+        help_heading = "Options générales"
+    )]
+    pub home: Option<PathBuf>,
+
+    /// Langue des messages : fr (par défaut) ou en (sinon d'après LANG / LC_ALL)
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "LANGUE",
+        help_heading = "Options générales"
+    )]
+    pub lang: Option<LangArg>,
+
+    /// Affiche l'aide
+    #[arg(short = 'h', long = "help", global = true, action = ArgAction::Help, help_heading = "Options générales")]
+    pub help: Option<bool>,
+
+    /// Affiche la version
+    #[arg(short = 'V', long = "version", action = ArgAction::Version, help_heading = "Options générales")]
+    pub version: Option<bool>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The languages of `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// français
+    Fr,
+    /// English
+    En,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crée l'appareil dans son dossier : une clé, un rôle et un nom ; affiche son identifiant
+    Init {
+        /// Rôle de l'appareil : family (famille), teacher (enseignant), school (établissement) ou jury
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// Nom de l'appareil, tel que les autres le verront (par exemple « M. Martin »)
+        #[arg(long, value_name = "NOM")]
+        name: String,
+    },
+    /// Affiche l'identité de cet appareil (identifiant, rôle, nom)
+    Id {
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Les enfants de la famille
+    Child {
+        #[command(subcommand)]
+        command: ChildCommand,
+    },
+    /// Liste les livrets présents sur cet appareil
+    List {
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Affiche un livret : sections, inscriptions, auteurs et état des signatures
+    Show {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Vérifie la signature de chaque inscription d'un livret (code de sortie 1 en cas d'échec)
+    Verify {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exporte tout ce que l'appareil détient d'un livret dans un fichier
+    Export {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
+        /// Format du fichier (seul « json » pour l'instant)
+        #[arg(long, value_name = "FORMAT", default_value = "json")]
+        format: String,
+        /// Fichier à écrire (écrit à côté puis renommé : jamais à moitié écrit)
+        #[arg(long, value_name = "FICHIER")]
+        out: PathBuf,
+    },
+    /// Fait tourner l'appareil : répond aux autres appareils (invitations, synchronisations) jusqu'à Ctrl-C
+    Serve {
+        /// Adresse d'écoute (multiaddr, par défaut /ip4/0.0.0.0/tcp/4715) ; répétable
+        #[arg(long = "listen", value_name = "MULTIADDR")]
+        listen: Vec<String>,
+        /// Désactive la découverte sur le réseau local (mDNS)
+        #[arg(long)]
+        no_mdns: bool,
+    },
+    /// Invite un appareil (enseignant, second parent) : affiche un code QR à lui montrer
+    Invite(InviteArgs),
+    /// Accepte une invitation (texte LIVRET:… du code QR) en joignant l'appareil de la famille
+    Accept {
+        /// Le texte de l'invitation (LIVRET:…)
+        #[arg(value_name = "INVITATION")]
+        invitation: String,
+        /// Classe de l'élève, notée par l'enseignant (par exemple 5B)
+        #[arg(long, value_name = "DIVISION")]
+        class: Option<String>,
+    },
+    /// Écrit le positionnement ou la note et l'appréciation d'une discipline pour une période
+    Assess(AssessArgs),
+    /// Écrit la synthèse (acquis, progrès et conseils) d'une période
+    Synthesis {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
+        /// Année scolaire (année de la rentrée, par exemple 2025)
+        #[arg(long, value_name = "AAAA")]
+        year: u16,
+        /// Période I/N, par exemple 1/3 (trimestre 1) ou 2/2 (semestre 2)
+        #[arg(long, value_name = "I/N")]
+        period: String,
+        /// Texte de la synthèse (1000 caractères au plus)
+        #[arg(long, value_name = "TEXTE")]
+        text: String,
+    },
+    /// Écrit la vie scolaire d'une période : retards et demi-journées d'absence
+    VieScolaire {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
+        /// Année scolaire (année de la rentrée, par exemple 2025)
+        #[arg(long, value_name = "AAAA")]
+        year: u16,
+        /// Période I/N, par exemple 1/3
+        #[arg(long, value_name = "I/N")]
+        period: String,
+        /// Nombre de retards
+        #[arg(long, value_name = "N")]
+        late: u16,
+        /// Demi-journées d'absence justifiées
+        #[arg(long, value_name = "N")]
+        justified: u16,
+        /// Demi-journées d'absence injustifiées
+        #[arg(long, value_name = "N")]
+        unjustified: u16,
+    },
+    /// Écrit un bilan de fin de cycle : les 8 composantes du socle et une synthèse
+    Cycle {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
+        /// Cycle : 2, 3 ou 4
+        #[arg(long, value_name = "CYCLE")]
+        cycle: u8,
+        /// Année scolaire (année de la rentrée)
+        #[arg(long, value_name = "AAAA")]
+        year: u16,
+        /// Niveaux des 8 composantes : CPD_FRA=3,CPD_ETR=2,CPD_SCI=…,CPD_ART=…,MET_APP=…,FRM_CIT=…,SYS_NAT=…,REP_MND=…
+        #[arg(long, value_name = "CODE=NIVEAU,…")]
+        levels: String,
+        /// Synthèse du bilan (1500 caractères au plus)
+        #[arg(long, value_name = "TEXTE")]
+        synthesis: String,
+    },
+    /// Écrit une attestation obtenue (ASSR1, ASSR2, APER, AER, PSC1, SAVOIR_NAGER)
+    Attest {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
+        /// Attestation : ASSR1, ASSR2, APER, AER, PSC1 ou SAVOIR_NAGER
+        #[arg(long, value_name = "TYPE")]
+        kind: String,
+        /// Date d'obtention (AAAA-MM-JJ)
+        #[arg(long, value_name = "AAAA-MM-JJ")]
+        date: String,
+    },
+    /// Synchronise avec les appareils de la famille (ou ceux indiqués par --peer)
+    Sync {
+        /// Adresse d'un appareil, terminée par /p2p/<identifiant> (voir « livret serve ») ; répétable
+        #[arg(long = "peer", value_name = "MULTIADDR")]
+        peer: Vec<String>,
+        /// Une seule séance par appareil, puis s'arrête (code 1 si un refus ou un appareil injoignable)
+        #[arg(long)]
+        once: bool,
+        /// Désactive la découverte sur le réseau local (mDNS)
+        #[arg(long)]
+        no_mdns: bool,
+    },
+    /// Liste les autorisations données pour un livret
+    Grants {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Révoque une autorisation : l'appareil concerné ne reçoit plus rien et efface le livret
+    Revoke {
+        /// Identifiant de l'autorisation (voir « livret grants »)
+        #[arg(value_name = "GRANT_ID")]
+        grant_id: String,
+    },
+    /// Journal : quel appareil a reçu ou envoyé quelle section, quand, accepté ou refusé
+    Audit {
+        /// Identifiant du livret (sans lui : tout le journal de l'appareil)
+        #[arg(value_name = "LIVRET")]
+        livret: Option<String>,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Démonstration complète en quelques secondes : une famille, deux enseignants, un vrai réseau local
+    Demo,
+}
+
+/// `livret child …`
+#[derive(Debug, Subcommand)]
+pub enum ChildCommand {
+    /// Crée le livret d'un enfant (appareil de la famille) ; affiche l'identifiant du livret
+    Add {
+        /// Nom et prénom de l'enfant
+        #[arg(long, value_name = "NOM")]
+        name: String,
+        /// Date de naissance (AAAA-MM-JJ)
+        #[arg(long, value_name = "AAAA-MM-JJ")]
+        birth: String,
+        /// Identifiant national élève (INE), facultatif
+        #[arg(long, value_name = "INE")]
+        ine: Option<String>,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `livret invite …`
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// Identifiant du livret
+    #[arg(value_name = "LIVRET")]
+    pub livret: String,
+    /// Sections proposées, séparées par des virgules (annee/2025, vie-scolaire/2025, cycles, attestations, accompagnement, correspondance, identite)
+    #[arg(long, value_name = "LISTE")]
+    pub sections: Option<String>,
+    /// Droits : read (lecture), write (lecture et écriture) ou owner (second parent)
+    #[arg(long, value_name = "DROITS")]
+    pub rights: String,
+    /// Dernier jour de validité de l'autorisation (AAAA-MM-JJ)
+    #[arg(long, value_name = "AAAA-MM-JJ")]
+    pub until: String,
+    /// Durée de validité de l'invitation elle-même, en minutes
+    #[arg(long, value_name = "MINUTES", default_value_t = livret::DEFAULT_INVITATION_MINUTES, allow_negative_numbers = true)]
+    pub expires_in: i64,
+    /// Adresse de cet appareil à mettre dans l'invitation (sinon celles du dernier « livret serve ») ; répétable
+    #[arg(long, value_name = "MULTIADDR")]
+    pub address: Vec<String>,
+    /// Écrit aussi le code QR dans ce fichier PNG
+    #[arg(long, value_name = "FICHIER")]
+    pub qr_png: Option<PathBuf>,
+    /// Écrit aussi le code QR dans ce fichier SVG
+    #[arg(long, value_name = "FICHIER")]
+    pub qr_svg: Option<PathBuf>,
+    /// Sortie JSON (seulement le JSON sur la sortie standard)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `livret assess …`
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// Identifiant du livret
+    #[arg(value_name = "LIVRET")]
+    pub livret: String,
+    /// Année scolaire (année de la rentrée, par exemple 2025)
+    #[arg(long, value_name = "AAAA")]
+    pub year: u16,
+    /// Période I/N, par exemple 1/3 (trimestre 1) ou 2/2 (semestre 2)
+    #[arg(long, value_name = "I/N")]
+    pub period: String,
+    /// Code de la discipline, 6 lettres ou chiffres (FRANCS, MATHEM, HISGEO…)
+    #[arg(long, value_name = "CODE")]
+    pub subject: String,
+    #[command(flatten)]
+    pub evaluation: Evaluation,
+    /// Appréciation (600 caractères au plus)
+    #[arg(long, value_name = "APPRÉCIATION")]
+    pub text: String,
+    /// Libellé de la discipline, s'il n'est pas dans la liste officielle
+    #[arg(long, value_name = "LIBELLÉ")]
+    pub label: Option<String>,
+}
+
+/// A positioning or a mark, not both.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Evaluation {
+    /// Positionnement de 1 à 4 (1 objectifs non atteints, 2 partiellement atteints, 3 atteints, 4 dépassés)
+    #[arg(long, value_name = "1-4")]
+    pub level: Option<u8>,
+    /// Note, telle qu'écrite (par exemple 15,5)
+    #[arg(long, value_name = "NOTE")]
+    pub mark: Option<String>,
+}
+
+/// Puts the French headings on every command's help.
+pub fn french(cmd: clap::Command) -> clap::Command {
+    cmd.help_template(
+        "{before-help}{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}",
+    )
+    .subcommand_help_heading("Commandes")
+    .subcommand_value_name("COMMANDE")
+    .mut_subcommands(french)
+}

@@ -1,0 +1,747 @@
+//! The commands that need no network: parse, call the `livret` API, print.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use livret::core::grant::Rights;
+use livret::core::{Lang, Role, Section};
+use livret::{Device, EntryView, KeySource, LivretView};
+
+use crate::cli::{AssessArgs, InviteArgs};
+use crate::util::{fail, print_json, short, AtomicFile};
+use crate::{outln, tr};
+
+/// What every command needs: where the device lives and the language of messages.
+pub struct Ctx {
+    /// The device's home directory.
+    pub home: PathBuf,
+    /// The language of messages.
+    pub lang: Lang,
+}
+
+impl Ctx {
+    /// Opens the device of this home (key from the environment or the key file).
+    pub fn open(&self) -> livret::Result<Device> {
+        Device::open(&self.home, KeySource::from_env())
+    }
+}
+
+/// `livret init`
+pub fn init(ctx: &Ctx, role: &str, name: &str) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let role: Role = role.parse().map_err(livret::Error::from)?;
+    let dev = Device::init(&ctx.home, KeySource::from_env(), role, name)?;
+    let info = dev.info();
+    let (name, home) = (&info.name, ctx.home.display());
+    let role_fr = role.french();
+    let role_en = role.as_str();
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Appareil « {name} » créé ({role_fr}) dans {home}.",
+            "Device \"{name}\" created ({role_en}) in {home}."
+        )
+    );
+    let id = &info.device_id;
+    outln!(
+        "{}",
+        tr!(lang, "Identifiant de l'appareil : {id}", "Device id: {id}")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `livret id`
+pub fn id(ctx: &Ctx, json: bool) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let dev = ctx.open()?;
+    let info = dev.info();
+    if json {
+        print_json(&info)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (id, name) = (&info.device_id, &info.name);
+    let role = match lang {
+        Lang::Fr => dev.role().french(),
+        Lang::En => dev.role().as_str(),
+    };
+    outln!("{}", tr!(lang, "Appareil : {name}", "Device: {name}"));
+    outln!("{}", tr!(lang, "Rôle : {role}", "Role: {role}"));
+    outln!("{}", tr!(lang, "Identifiant : {id}", "Id: {id}"));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `livret child add`
+pub fn child_add(
+    ctx: &Ctx,
+    name: &str,
+    birth: &str,
+    ine: Option<&str>,
+    json: bool,
+) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let mut dev = ctx.open()?;
+    let livret = dev.add_child(name, birth, ine)?;
+    if json {
+        print_json(&serde_json::json!({ "livret_id": livret.to_string() }))?;
+    } else {
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "Livret créé pour « {name} » : {livret}",
+                "Livret created for \"{name}\": {livret}"
+            )
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn section_label(lang: Lang, section: &str) -> String {
+    match (lang, section.parse::<Section>()) {
+        (Lang::Fr, Ok(s)) => s.french_label(),
+        (Lang::En, Ok(s)) => s.english_label(),
+        (_, Err(_)) => section.to_string(),
+    }
+}
+
+fn relation_word(lang: Lang, relation: livret::Relation) -> &'static str {
+    match relation {
+        livret::Relation::Owner => lang.pick("famille (propriétaire)", "family (owner)"),
+        livret::Relation::Grantee => lang.pick("autorisé", "grantee"),
+    }
+}
+
+/// `livret list`
+pub fn list(ctx: &Ctx, json: bool) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let dev = ctx.open()?;
+    let list = dev.list()?;
+    if json {
+        print_json(&list)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.is_empty() {
+        outln!(
+            "{}",
+            lang.pick(
+                "Aucun livret sur cet appareil.",
+                "No livret on this device."
+            )
+        );
+    }
+    for l in &list {
+        let unnamed = lang.pick("(sans nom)", "(no name)").to_string();
+        let name = l.name.clone().unwrap_or(unnamed);
+        let class = match &l.class {
+            Some(c) => tr!(lang, ", classe {c}", ", class {c}"),
+            None => String::new(),
+        };
+        let rel = relation_word(lang, l.relation);
+        let sections = if l.sections.is_empty() {
+            lang.pick("aucune", "none").to_string()
+        } else {
+            l.sections.join(", ")
+        };
+        let id = &l.livret_id;
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "{id}  {name}{class} — {rel} — sections : {sections}",
+                "{id}  {name}{class} — {rel} — sections: {sections}"
+            )
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The signature status as people read it.
+pub fn signature_word(lang: Lang, status: &str) -> String {
+    match status {
+        "valid" => lang.pick("valide", "valid").to_string(),
+        "unknown-author" => lang.pick("auteur inconnu", "unknown author").to_string(),
+        "invalid" => lang.pick("INVALIDE", "INVALID").to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn jtext(v: &serde_json::Value, field: &str) -> String {
+    match &v[field] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// One line describing an entry: the API's French summary, or an English one built from the
+/// entry's fields.
+pub fn entry_summary(lang: Lang, e: &EntryView) -> String {
+    if lang == Lang::Fr {
+        return e.summary.clone();
+    }
+    let c = &e.content;
+    let period = jtext(c, "period");
+    match e.kind.as_deref() {
+        Some("subject") => {
+            let (label, code) = (jtext(c, "label"), jtext(c, "subject"));
+            let eval = match (jtext(c, "level"), jtext(c, "mark")) {
+                (l, _) if !l.is_empty() => format!("level {l}"),
+                (_, m) if !m.is_empty() => format!("mark {m}"),
+                _ => String::new(),
+            };
+            let text = jtext(c, "appreciation");
+            format!("{label} ({code}), period {period}: {eval} — “{text}”")
+        }
+        Some("synthesis") => format!("Synthesis, period {period}: “{}”", jtext(c, "text")),
+        Some("vie-scolaire") => format!(
+            "Attendance, period {period}: {} late arrival(s), {} justified and {} unjustified half-day(s) of absence",
+            jtext(c, "late"),
+            jtext(c, "justified"),
+            jtext(c, "unjustified")
+        ),
+        Some("cycle") => {
+            let levels = match &c["levels"] {
+                serde_json::Value::Object(m) => m
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => String::new(),
+            };
+            format!(
+                "End-of-cycle report, cycle {}: {levels} — “{}”",
+                jtext(c, "cycle"),
+                jtext(c, "synthesis")
+            )
+        }
+        Some("attestation") => format!("{}, obtained on {}", jtext(c, "kind"), jtext(c, "date")),
+        Some("identity") => {
+            let ine = jtext(c, "ine");
+            let ine = if ine.is_empty() {
+                String::new()
+            } else {
+                format!(", INE {ine}")
+            };
+            format!("{}, born {}{ine}", jtext(c, "name"), jtext(c, "birth"))
+        }
+        Some("message") => format!("Message: “{}”", jtext(c, "text")),
+        _ => e.summary.clone(),
+    }
+}
+
+/// Who signed an entry: name and short id.
+pub fn author_of(lang: Lang, e: &EntryView) -> String {
+    let name = e
+        .author_name
+        .clone()
+        .unwrap_or_else(|| lang.pick("inconnu", "unknown").to_string());
+    match &e.author {
+        Some(a) => format!("{name} ({})", short(a)),
+        None => name,
+    }
+}
+
+fn print_view(lang: Lang, view: &LivretView) {
+    let unnamed = lang.pick("(sans nom)", "(no name)").to_string();
+    let name = view.name.clone().unwrap_or(unnamed);
+    let id = &view.livret_id;
+    let class = match &view.class {
+        Some(c) => tr!(lang, " — classe {c}", " — class {c}"),
+        None => String::new(),
+    };
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Livret {id} — {name}{class}",
+            "Livret {id} — {name}{class}"
+        )
+    );
+    if view.sections.is_empty() {
+        outln!("{}", lang.pick("(aucune section)", "(no section)"));
+    }
+    for s in &view.sections {
+        let label = section_label(lang, &s.section);
+        let sensitive = if s.sensitive {
+            lang.pick(
+                "  ⚠ SECTION SENSIBLE (mesures d'accompagnement, parfois sous secret médical)",
+                "  ⚠ SENSITIVE SECTION (support measures, some under medical secrecy)",
+            )
+        } else {
+            ""
+        };
+        outln!();
+        outln!("== {label} [{}]{sensitive}", s.section);
+        if s.entries.is_empty() {
+            outln!("  {}", lang.pick("(vide)", "(empty)"));
+        }
+        for e in &s.entries {
+            outln!("- {} : {}", e.key, entry_summary(lang, e));
+            let author = author_of(lang, e);
+            let status = signature_word(lang, &e.signature);
+            let problem = match &e.problem {
+                Some(p) => format!(" ({p})"),
+                None => String::new(),
+            };
+            let when = e.time.map(livret::rfc3339).unwrap_or_default();
+            outln!(
+                "    {}",
+                tr!(
+                    lang,
+                    "auteur : {author} — signature : {status}{problem} — {when}",
+                    "author: {author} — signature: {status}{problem} — {when}"
+                )
+            );
+            if e.conflicted {
+                outln!(
+                    "    {}",
+                    lang.pick(
+                        "⚠ une autre version concurrente existe",
+                        "⚠ a competing version exists"
+                    )
+                );
+            }
+        }
+    }
+}
+
+/// `livret show`
+pub fn show(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
+    let dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let view = dev.show(id)?;
+    if json {
+        print_json(&view)?;
+    } else {
+        print_view(ctx.lang, &view);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `livret verify`
+pub fn verify(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let report = dev.verify(id)?;
+    let ok = report.failures.is_empty();
+    if json {
+        print_json(&report)?;
+    } else if ok {
+        let n = report.checked;
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "Livret {id} : {n} inscription(s) vérifiée(s), toutes valides.",
+                "Livret {id}: {n} entr(y/ies) checked, all valid."
+            )
+        );
+    } else {
+        let (n, bad) = (report.checked, report.failures.len());
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "Livret {id} : {bad} inscription(s) sur {n} ne se vérifie(nt) pas :",
+                "Livret {id}: {bad} of {n} entr(y/ies) do not verify:"
+            )
+        );
+        for f in &report.failures {
+            let status = signature_word(lang, &f.status);
+            let (section, key, reason) = (&f.section, &f.key, &f.reason);
+            outln!(
+                "{}",
+                tr!(
+                    lang,
+                    "- section {section}, clé {key} : {status} — {reason}",
+                    "- section {section}, key {key}: {status} — {reason}"
+                )
+            );
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `livret export`
+pub fn export(ctx: &Ctx, livret: &str, format: &str, out: &std::path::Path) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    if !format.trim().eq_ignore_ascii_case("json") {
+        return fail(
+            format!("format non pris en charge : « {format} » (seul « json » pour l'instant)"),
+            format!("unsupported format: \"{format}\" (only \"json\" for now)"),
+        );
+    }
+    let dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let value = dev.export_json(id)?;
+    let mut bytes = serde_json::to_vec_pretty(&value)?;
+    bytes.push(b'\n');
+    let file = AtomicFile::create(out)?;
+    file.commit(&bytes)?;
+    let path = out.display();
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Livret {id} exporté dans {path}.",
+            "Livret {id} exported to {path}."
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rights_words(lang: Lang, rights: &str) -> String {
+    match rights.parse::<Rights>() {
+        Ok(r) => match lang {
+            Lang::Fr => r.french().to_string(),
+            Lang::En => r.as_str().to_string(),
+        },
+        Err(_) => rights.to_string(),
+    }
+}
+
+fn rights_sentence(lang: Lang, rights: Rights) -> &'static str {
+    match rights {
+        Rights::Read => lang.pick(
+            "lire ces sections (sans pouvoir y écrire)",
+            "read these sections (without writing in them)",
+        ),
+        Rights::Write => lang.pick(
+            "lire ces sections et y écrire des inscriptions signées",
+            "read these sections and write signed entries in them",
+        ),
+        Rights::Owner => lang.pick(
+            "devenir propriétaire du livret (second parent) : tout lire, tout gérer",
+            "become an owner of the livret (second parent): read and manage everything",
+        ),
+    }
+}
+
+fn user_address(text: &str) -> Result<Vec<u8>> {
+    // Invitations carry addresses without /p2p: the invitation names the device already.
+    let bare = match text.find("/p2p/") {
+        Some(i) => &text[..i],
+        None => text,
+    };
+    match bare.trim().parse::<livret_net::Multiaddr>() {
+        Ok(a) => Ok(a.to_vec()),
+        Err(e) => fail(
+            format!("champ « address » : adresse « {text} » invalide : {e}"),
+            format!("field \"address\": invalid address \"{text}\": {e}"),
+        ),
+    }
+}
+
+/// `livret invite`
+pub fn invite(ctx: &Ctx, args: &InviteArgs) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let mut dev = ctx.open()?;
+    let livret = dev.resolve_livret(&args.livret)?;
+    let sections = match &args.sections {
+        Some(list) => Section::parse_list(list).map_err(livret::Error::from)?,
+        None => Vec::new(),
+    };
+    let rights: Rights = args.rights.parse().map_err(livret::Error::from)?;
+    let addresses = if args.address.is_empty() {
+        dev.invitation_addresses()?
+    } else {
+        args.address
+            .iter()
+            .map(|a| user_address(a))
+            .collect::<Result<Vec<_>>>()?
+    };
+    if addresses.is_empty() {
+        return fail(
+            "aucune adresse connue pour cet appareil : lancez d'abord « livret serve » (ou indiquez --address)",
+            "no known address for this device: run \"livret serve\" first (or give --address)",
+        );
+    }
+    // The QR files are prepared before anything is written, so a bad path fails first.
+    let png = args.qr_png.as_deref().map(AtomicFile::create).transpose()?;
+    let svg = args.qr_svg.as_deref().map(AtomicFile::create).transpose()?;
+    let out = dev.invite(
+        livret,
+        &sections,
+        rights,
+        &args.until,
+        args.expires_in,
+        addresses,
+    )?;
+    let qr = out.qr()?;
+    if let Some(f) = png {
+        let bytes = qr
+            .to_png()
+            .map_err(|e| livret::Error::Protocol(e.to_string()))?;
+        f.commit(&bytes)?;
+    }
+    if let Some(f) = svg {
+        f.commit(qr.to_svg().as_bytes())?;
+    }
+    if args.json {
+        print_json(&out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!("{}", qr.to_terminal());
+    outln!(
+        "{}",
+        lang.pick(
+            "Montrez ce code QR à l'appareil invité (ou donnez-lui le texte ci-dessous) :",
+            "Show this QR code to the invited device (or give it the text below):"
+        )
+    );
+    outln!("{}", out.invitation);
+    outln!();
+    let (exp, mins) = (&out.expires_at, args.expires_in);
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Invitation valable jusqu'à {exp} ({mins} min), une seule fois.",
+            "Invitation valid until {exp} ({mins} min), once."
+        )
+    );
+    if !out.sections.is_empty() {
+        outln!("{}", lang.pick("Sections proposées :", "Sections offered:"));
+        for s in &out.sections {
+            outln!("  - {} [{s}]", section_label(lang, s));
+        }
+    }
+    let (words, sentence) = (
+        rights_words(lang, &out.rights),
+        rights_sentence(lang, rights),
+    );
+    let until = &args.until;
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Droits : {words} — l'appareil invité pourra {sentence}, jusqu'au {until} inclus.",
+            "Rights: {words} — the invited device may {sentence}, until {until} inclusive."
+        )
+    );
+    if out.includes_sensitive {
+        outln!();
+        outln!(
+            "{}",
+            lang.pick(
+                "⚠ ATTENTION : cette invitation inclut la section sensible « accompagnement » (PAP, PAI, PPRE, PPS… dont certaines relèvent du secret médical). Ne la partagez qu'en connaissance de cause.",
+                "⚠ WARNING: this invitation includes the sensitive section \"accompagnement\" (support measures PAP, PAI, PPRE, PPS…, some under medical secrecy). Share it only knowingly."
+            )
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_key(lang: Lang, key: &str) {
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Inscription écrite et signée : {key}",
+            "Entry written and signed: {key}"
+        )
+    );
+}
+
+/// `livret assess`
+pub fn assess(ctx: &Ctx, a: &AssessArgs) -> Result<ExitCode> {
+    let mut dev = ctx.open()?;
+    let id = dev.resolve_livret(&a.livret)?;
+    let key = dev.assess(
+        id,
+        a.year,
+        &a.period,
+        &a.subject,
+        a.label.as_deref(),
+        a.evaluation.level,
+        a.evaluation.mark.as_deref(),
+        &a.text,
+    )?;
+    print_key(ctx.lang, &key);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `livret synthesis`
+pub fn synthesis(ctx: &Ctx, livret: &str, year: u16, period: &str, text: &str) -> Result<ExitCode> {
+    let mut dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let key = dev.synthesis(id, year, period, text)?;
+    print_key(ctx.lang, &key);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `livret vie-scolaire`
+pub fn vie_scolaire(
+    ctx: &Ctx,
+    livret: &str,
+    year: u16,
+    period: &str,
+    counts: (u16, u16, u16),
+) -> Result<ExitCode> {
+    let mut dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let key = dev.vie_scolaire(id, year, period, counts.0, counts.1, counts.2)?;
+    print_key(ctx.lang, &key);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `livret cycle`
+pub fn cycle(
+    ctx: &Ctx,
+    livret: &str,
+    cycle: u8,
+    year: u16,
+    levels: &str,
+    synthesis: &str,
+) -> Result<ExitCode> {
+    let mut dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let key = dev.cycle(id, cycle, year, levels, synthesis)?;
+    print_key(ctx.lang, &key);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `livret attest`
+pub fn attest(ctx: &Ctx, livret: &str, kind: &str, date: &str) -> Result<ExitCode> {
+    let mut dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let key = dev.attest(id, kind, date)?;
+    print_key(ctx.lang, &key);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `livret grants`
+pub fn grants(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let grants = dev.grants(id)?;
+    if json {
+        print_json(&grants)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if grants.is_empty() {
+        outln!(
+            "{}",
+            lang.pick(
+                "Aucune autorisation pour ce livret.",
+                "No grant for this livret."
+            )
+        );
+    }
+    for g in &grants {
+        let state = if g.revoked {
+            lang.pick("RÉVOQUÉE", "REVOKED")
+        } else if g.expired {
+            lang.pick("expirée", "expired")
+        } else {
+            lang.pick("active", "active")
+        };
+        let (gid, who, aud) = (&g.grant_id, &g.audience_name, short(&g.audience));
+        let (sections, rights, until) = (
+            g.sections.join(", "),
+            rights_words(lang, &g.rights),
+            &g.until,
+        );
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "{gid}  {who} ({aud}) — {rights} — sections : {sections} — jusqu'au {until} — {state}",
+                "{gid}  {who} ({aud}) — {rights} — sections: {sections} — until {until} — {state}"
+            )
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `livret revoke`
+pub fn revoke(ctx: &Ctx, grant_id: &str) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let mut dev = ctx.open()?;
+    let (livret, gid) = dev.revoke(grant_id)?;
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Autorisation {gid} révoquée (livret {livret}).",
+            "Grant {gid} revoked (livret {livret})."
+        )
+    );
+    outln!(
+        "{}",
+        lang.pick(
+            "À sa prochaine synchronisation, l'appareil révoqué est refusé et efface ce livret. La révocation protège ce qui vient après elle : ce que cet appareil a déjà reçu auparavant ne peut pas être repris.",
+            "At its next sync the revoked device is refused and erases this livret. Revocation protects what comes after it: what that device already received before cannot be taken back."
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn action_words(lang: Lang, action: &str) -> String {
+    let (fr, en) = match action {
+        "created" => ("livret créé", "livret created"),
+        "written" => ("inscription écrite", "entry written"),
+        "invited" => ("invitation émise", "invitation issued"),
+        "redeem" => ("invitation présentée", "invitation presented"),
+        "granted" => ("autorisation accordée", "grant issued"),
+        "accepted" => ("invitation acceptée", "invitation accepted"),
+        "revoked" => ("autorisation révoquée", "grant revoked"),
+        "purged" => ("livret effacé", "livret erased"),
+        "sent" => ("envoyé", "sent"),
+        "received" => ("reçu", "received"),
+        "refused" => ("refusé par cet appareil", "refused by this device"),
+        "refused-by-peer" => ("refusé par l'autre appareil", "refused by the other device"),
+        other => (other, other),
+    };
+    lang.pick(fr, en).to_string()
+}
+
+/// `livret audit`
+pub fn audit(ctx: &Ctx, livret: Option<&str>, json: bool) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let dev = ctx.open()?;
+    // Parsed only (not looked up): the log of a livret erased from this device still shows.
+    let id = livret
+        .map(|l| l.parse::<livret::core::LivretId>())
+        .transpose()
+        .map_err(livret::Error::from)?;
+    let lines = dev.audit(id)?;
+    if json {
+        print_json(&lines)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if lines.is_empty() {
+        outln!("{}", lang.pick("Journal vide.", "Empty log."));
+    }
+    for a in &lines {
+        let action = action_words(lang, &a.action);
+        let outcome = match a.outcome.as_str() {
+            "accepted" => lang.pick("accepté", "accepted"),
+            "refused" => lang.pick("REFUSÉ", "REFUSED"),
+            o => o,
+        };
+        let peer = match a.peer.as_deref().map(short) {
+            Some(p) => tr!(lang, " — appareil {p}", " — device {p}"),
+            None => String::new(),
+        };
+        let section = match &a.section {
+            Some(s) => format!(" — {s}"),
+            None => String::new(),
+        };
+        let detail = if a.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", a.detail)
+        };
+        outln!("{} {action} ({outcome}){section}{peer}{detail}", a.at);
+    }
+    Ok(ExitCode::SUCCESS)
+}

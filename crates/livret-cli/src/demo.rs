@@ -1,0 +1,649 @@
+//! `livret demo`: the whole story in a few seconds, in one process, over real libp2p on
+//! 127.0.0.1, each device with its own home in a temporary directory. Every step checks what
+//! it claims through the API; nothing is printed that was not observed.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::PoisonError;
+
+use anyhow::Result;
+use livret::core::entry::Verification;
+use livret::core::grant::Rights;
+use livret::core::vocab::Date;
+use livret::core::{DeviceId, Lang, LivretId, Role, Section};
+use livret::node::{self, NodeOptions};
+use livret::{Device, KeySource, SessionReport, SharedDevice};
+use livret_net::Node;
+use tokio::sync::oneshot;
+
+use crate::net::{clean, report_line};
+use crate::util::{ensure, short};
+use crate::{outln, tr};
+
+const CHILD: &str = "Lina Moreau";
+const BIRTH: &str = "2014-03-02";
+const YEAR: u16 = 2025;
+const FRANCAIS: &str = "Lina progresse nettement en rédaction ; très bonne participation à l'oral.";
+const MATHS: &str = "Bons résultats en calcul ; la géométrie demande encore de la rigueur.";
+const SYNTHESE: &str = "Trimestre sérieux et régulier. Continuer à lire chaque jour.";
+const HISTOIRE: &str = "Connaissances solides ; les croquis doivent être plus soignés.";
+const FRANCAIS_T2: &str = "Très beau deuxième trimestre : rédactions riches et soignées.";
+
+/// One device of the story: its home, its node, serving in the background like `livret serve`.
+struct Actor {
+    name: &'static str,
+    dev: SharedDevice,
+    node: Node,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Actor {
+    async fn new(root: &Path, dir: &str, role: Role, name: &'static str) -> Result<Actor> {
+        let home = root.join(dir);
+        let device = Device::init(&home, KeySource::KeyFile, role, name)?;
+        let dev = node::share(device);
+        let (node, events) = node::start(
+            &dev,
+            NodeOptions {
+                listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
+                mdns: false,
+                remember_addresses: false,
+            },
+        )
+        .await?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(node::serve(
+            dev.clone(),
+            node.clone(),
+            events,
+            async move {
+                let _ = stopped.await;
+            },
+            |_| {},
+        ));
+        Ok(Actor {
+            name,
+            dev,
+            node,
+            stop: Some(stop),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Device) -> T) -> T {
+        let mut d = self.dev.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut d)
+    }
+
+    fn id(&self) -> DeviceId {
+        self.with(|d| d.device_id())
+    }
+
+    fn addresses(&self) -> Vec<Vec<u8>> {
+        self.node
+            .listen_addrs()
+            .iter()
+            .map(|a| a.to_vec())
+            .collect()
+    }
+
+    async fn sync_with(&self, other: &Actor) -> livret::Result<SessionReport> {
+        node::sync_with(
+            &self.dev,
+            &self.node,
+            other.node.peer_id(),
+            other.node.listen_addrs(),
+        )
+        .await
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.node.shutdown().await;
+    }
+}
+
+fn step(lang: Lang, n: u32, fr: &str, en: &str) {
+    outln!();
+    let title = lang.pick(fr, en);
+    outln!("{}", tr!(lang, "Étape {n} — {title}", "Step {n} — {title}"));
+}
+
+fn says(lang: Lang, who: &str, what: &str) {
+    let sep = lang.pick(" :", ":");
+    outln!("   {who}{sep} {what}");
+}
+
+/// Changes one character of a text (the first lower-case ASCII letter to the next letter).
+fn alter_one_character(text: &str) -> Option<String> {
+    let pos = text.char_indices().find(|(_, c)| c.is_ascii_lowercase())?;
+    let (i, c) = pos;
+    let next = if c == 'z' {
+        'a'
+    } else {
+        char::from(c as u8 + 1)
+    };
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..i]);
+    out.push(next);
+    out.push_str(&text[i + c.len_utf8()..]);
+    Some(out)
+}
+
+/// Runs the demonstration.
+pub async fn run(lang: Lang) -> Result<ExitCode> {
+    let root = tempfile::tempdir()?;
+    let result = story(lang, root.path()).await;
+    drop(root);
+    result
+}
+
+#[allow(clippy::too_many_lines)]
+async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
+    outln!(
+        "{}",
+        lang.pick(
+            "Démonstration du livret scolaire tenu par la famille : trois appareils, chacun avec sa clé et son dossier, reliés par un vrai réseau libp2p local (127.0.0.1). Aucun serveur.",
+            "Demonstration of the family-held livret scolaire: three devices, each with its own key and folder, linked by a real local libp2p network (127.0.0.1). No server."
+        )
+    );
+
+    // 1. The devices.
+    step(lang, 1, "les appareils", "the devices");
+    let family = Actor::new(root, "famille", Role::Family, "Parent de Lina").await?;
+    let t1 = Actor::new(root, "enseignant1", Role::Teacher, "M. Martin").await?;
+    let t2 = Actor::new(root, "enseignant2", Role::Teacher, "Mme Diallo").await?;
+    for (a, role_fr, role_en) in [
+        (&family, "famille", "family"),
+        (&t1, "enseignant", "teacher"),
+        (&t2, "enseignant", "teacher"),
+    ] {
+        let (id, addr) = (
+            short(&a.id().to_string()),
+            a.node
+                .listen_addrs()
+                .first()
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+        );
+        let line = tr!(
+            lang,
+            "appareil {role_fr}, clé {id}…, à l'écoute sur {addr}",
+            "{role_en} device, key {id}…, listening on {addr}"
+        );
+        says(lang, a.name, &line);
+    }
+
+    // 2. The family creates the livret.
+    step(
+        lang,
+        2,
+        "la famille crée le livret de l'enfant",
+        "the family creates the child's livret",
+    );
+    let livret: LivretId = family.with(|d| d.add_child(CHILD, BIRTH, None))?;
+    let list = family.with(|d| d.list())?;
+    ensure(
+        list.len() == 1 && list[0].name.as_deref() == Some(CHILD),
+        "le livret créé n'apparaît pas dans la liste de la famille",
+        "the new livret is not in the family's list",
+    )?;
+    let sections = list[0].sections.join(", ");
+    says(
+        lang,
+        family.name,
+        &tr!(
+            lang,
+            "livret {livret} créé pour « {CHILD} » (né(e) le {BIRTH}) ; sections : {sections}",
+            "livret {livret} created for \"{CHILD}\" (born {BIRTH}); sections: {sections}"
+        ),
+    );
+    says(
+        lang,
+        family.name,
+        lang.pick(
+            "le nom de l'enfant n'est écrit que chiffré sur cet appareil, nulle part ailleurs",
+            "the child's name is stored only encrypted on this device, nowhere else",
+        ),
+    );
+
+    // 3. Invitations, face to face.
+    step(
+        lang,
+        3,
+        "la famille invite les deux enseignants (code QR montré en personne)",
+        "the family invites both teachers (QR code shown in person)",
+    );
+    let now = family.with(|d| d.now());
+    let until = Date::from_unix_seconds(now)?.add_days(300)?.to_string();
+    let invitations = [(&t1, "annee/2025,vie-scolaire/2025"), (&t2, "annee/2025")];
+    for (teacher, list) in invitations {
+        let sections = Section::parse_list(list).map_err(livret::Error::from)?;
+        let addrs = family.addresses();
+        let inv = family.with(|d| d.invite(livret, &sections, Rights::Write, &until, 15, addrs))?;
+        let (exp, secs) = (&inv.expires_at, inv.sections.join(" + "));
+        let who = teacher.name;
+        says(
+            lang,
+            family.name,
+            &tr!(
+                lang,
+                "invitation pour {who} : écriture sur {secs}, jusqu'au {until} ; le code expire à {exp}",
+                "invitation for {who}: write on {secs}, until {until}; the code expires at {exp}"
+            ),
+        );
+        let report = node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B")).await?;
+        ensure(
+            clean(&report),
+            format!(
+                "{who} : invitation refusée : {}",
+                report.refused.join(" | ")
+            ),
+            format!("{who}: invitation refused: {}", report.refused.join(" | ")),
+        )?;
+        let seen = teacher.with(|d| d.list())?;
+        ensure(
+            seen.len() == 1
+                && seen[0].livret_id == livret.to_string()
+                && seen[0].name.as_deref() == Some(CHILD),
+            format!("{who} ne voit pas le livret reçu"),
+            format!("{who} does not see the livret received"),
+        )?;
+        let class = seen[0].class.clone().unwrap_or_default();
+        says(
+            lang,
+            who,
+            &tr!(
+                lang,
+                "invitation acceptée ; je vois le livret de « {CHILD} », classe {class}",
+                "invitation accepted; I see the livret of \"{CHILD}\", class {class}"
+            ),
+        );
+    }
+
+    // 4. The teachers write.
+    step(
+        lang,
+        4,
+        "les enseignants écrivent le bilan du 1er trimestre, chacun sur son appareil",
+        "the teachers write the first-term report, each on their own device",
+    );
+    let mut expected: Vec<(String, DeviceId)> = Vec::new();
+    let k = t1.with(|d| d.assess(livret, YEAR, "1/3", "FRANCS", None, Some(3), None, FRANCAIS))?;
+    expected.push((k.clone(), t1.id()));
+    says(
+        lang,
+        t1.name,
+        &tr!(
+            lang,
+            "{k} : français, positionnement 3 (objectifs atteints)",
+            "{k}: French, level 3 (objectives met)"
+        ),
+    );
+    let k = t1.with(|d| {
+        d.assess(
+            livret,
+            YEAR,
+            "1/3",
+            "MATHEM",
+            None,
+            None,
+            Some("15,5"),
+            MATHS,
+        )
+    })?;
+    expected.push((k.clone(), t1.id()));
+    says(
+        lang,
+        t1.name,
+        &tr!(
+            lang,
+            "{k} : mathématiques, note 15,5",
+            "{k}: mathematics, mark 15,5"
+        ),
+    );
+    let k = t1.with(|d| d.synthesis(livret, YEAR, "1/3", SYNTHESE))?;
+    expected.push((k.clone(), t1.id()));
+    says(
+        lang,
+        t1.name,
+        &tr!(lang, "{k} : synthèse du trimestre", "{k}: term synthesis"),
+    );
+    let k = t1.with(|d| d.vie_scolaire(livret, YEAR, "1/3", 1, 2, 0))?;
+    expected.push((k.clone(), t1.id()));
+    says(
+        lang,
+        t1.name,
+        &tr!(
+            lang,
+            "{k} : vie scolaire, 1 retard, 2 demi-journées d'absence justifiées",
+            "{k}: attendance, 1 late arrival, 2 justified half-days of absence"
+        ),
+    );
+    let k = t2.with(|d| d.assess(livret, YEAR, "1/3", "HISGEO", None, Some(3), None, HISTOIRE))?;
+    expected.push((k.clone(), t2.id()));
+    says(
+        lang,
+        t2.name,
+        &tr!(
+            lang,
+            "{k} : histoire-géographie, positionnement 3",
+            "{k}: history-geography, level 3"
+        ),
+    );
+
+    // 5. Sync to the family.
+    step(
+        lang,
+        5,
+        "chaque enseignant synchronise directement avec l'appareil de la famille",
+        "each teacher syncs directly with the family's device",
+    );
+    for t in [&t1, &t2] {
+        let r = t.sync_with(&family).await?;
+        ensure(
+            clean(&r) && r.sent_changes >= 1,
+            format!(
+                "{} : synchronisation incomplète : {}",
+                t.name,
+                report_line(Lang::Fr, &r)
+            ),
+            format!("{}: incomplete sync: {}", t.name, report_line(Lang::En, &r)),
+        )?;
+        says(lang, t.name, &report_line(lang, &r));
+    }
+    let t2_sections = t2.with(|d| d.list())?;
+    let t2_sections = t2_sections
+        .first()
+        .map(|l| l.sections.clone())
+        .unwrap_or_default();
+    ensure(
+        !t2_sections.iter().any(|s| s.starts_with("vie-scolaire")),
+        "Mme Diallo a reçu la vie scolaire sans y être autorisée",
+        "Mme Diallo received the attendance section without a grant",
+    )?;
+    let shown = t2_sections.join(", ");
+    says(
+        lang,
+        t2.name,
+        &tr!(
+            lang,
+            "je ne détiens que ce que la famille m'a ouvert : {shown} (ni identité, ni vie scolaire)",
+            "I hold only what the family opened to me: {shown} (no identity, no attendance)"
+        ),
+    );
+
+    // 6. The family verifies.
+    step(
+        lang,
+        6,
+        "la famille vérifie chaque signature et voit qui a écrit quoi",
+        "the family checks every signature and sees who wrote what",
+    );
+    let report = family.with(|d| d.verify(livret))?;
+    ensure(
+        report.failures.is_empty() && report.checked == expected.len() + 1,
+        format!(
+            "vérification : {} inscription(s) valides sur {}, {} attendue(s)",
+            report.valid,
+            report.checked,
+            expected.len() + 1
+        ),
+        format!(
+            "verification: {} valid entr(y/ies) of {}, {} expected",
+            report.valid,
+            report.checked,
+            expected.len() + 1
+        ),
+    )?;
+    let view = family.with(|d| d.show(livret))?;
+    for (key, author) in &expected {
+        let found = view
+            .sections
+            .iter()
+            .flat_map(|s| s.entries.iter())
+            .find(|e| &e.key == key);
+        let ok = found.is_some_and(|e| {
+            e.signature == "valid" && e.author.as_deref() == Some(author.to_string().as_str())
+        });
+        ensure(
+            ok,
+            format!("l'inscription {key} manque ou n'est pas signée par son auteur"),
+            format!("entry {key} is missing or not signed by its author"),
+        )?;
+    }
+    for s in &view.sections {
+        for e in &s.entries {
+            let author = crate::commands::author_of(lang, e);
+            let status = crate::commands::signature_word(lang, &e.signature);
+            let (sec, key) = (&s.section, &e.key);
+            says(
+                lang,
+                family.name,
+                &tr!(
+                    lang,
+                    "{sec} {key} — écrit par {author} — signature {status}",
+                    "{sec} {key} — written by {author} — signature {status}"
+                ),
+            );
+        }
+    }
+    let n = report.checked;
+    says(
+        lang,
+        family.name,
+        &tr!(
+            lang,
+            "{n} inscriptions vérifiées : toutes valides",
+            "{n} entries checked: all valid"
+        ),
+    );
+
+    // 7. A tampered copy.
+    step(
+        lang,
+        7,
+        "une copie falsifiée : un seul caractère changé dans une appréciation",
+        "a tampered copy: one character changed in an appréciation",
+    );
+    let francs_key = expected.first().map(|(k, _)| k.clone()).unwrap_or_default();
+    let entries = family.with(|d| d.signed_entries(livret))?;
+    let Some((section, key, original)) = entries.into_iter().find(|(_, k, _)| *k == francs_key)
+    else {
+        return crate::util::fail(
+            format!("inscription {francs_key} introuvable"),
+            format!("entry {francs_key} not found"),
+        );
+    };
+    let known = [family.id(), t1.id(), t2.id()];
+    let is_known = |a: &DeviceId| known.contains(a);
+    let (_, before) = original.verify_at(livret, section, &key, is_known);
+    ensure(
+        before == Verification::Valid,
+        "l'inscription originale ne se vérifie pas",
+        "the original entry does not verify",
+    )?;
+    let mut forged = original.clone();
+    let text = forged.texts.first().cloned().unwrap_or_default();
+    let Some(altered) = alter_one_character(&text) else {
+        return crate::util::fail(
+            "texte sans lettre à modifier",
+            "text without a letter to change",
+        );
+    };
+    if let Some(t) = forged.texts.first_mut() {
+        *t = altered.clone();
+    }
+    says(
+        lang,
+        lang.pick("original", "original"),
+        &format!("« {text} » → {}", lang.pick("valide", "valid")),
+    );
+    says(
+        lang,
+        lang.pick("falsifié", "tampered"),
+        &format!("« {altered} »"),
+    );
+    match forged.verify_at(livret, section, &key, is_known) {
+        (_, Verification::Invalid(reason)) => says(
+            lang,
+            family.name,
+            &tr!(
+                lang,
+                "la copie falsifiée est INVALIDE : {reason}",
+                "the tampered copy is INVALID: {reason}"
+            ),
+        ),
+        (_, other) => {
+            let s = other.as_str();
+            return crate::util::fail(
+                format!("la copie falsifiée n'est pas détectée (état : {s})"),
+                format!("the tampered copy is not detected (status: {s})"),
+            );
+        }
+    }
+
+    // 8. Revocation.
+    step(
+        lang,
+        8,
+        "la famille révoque l'autorisation de Mme Diallo",
+        "the family revokes Mme Diallo's grant",
+    );
+    let t2_id = t2.id().to_string();
+    let grants = family.with(|d| d.grants(livret))?;
+    let Some(grant) = grants.iter().find(|g| g.audience == t2_id && !g.revoked) else {
+        return crate::util::fail(
+            "autorisation de Mme Diallo introuvable",
+            "Mme Diallo's grant not found",
+        );
+    };
+    let (_, gid) = family.with(|d| d.revoke(&grant.grant_id))?;
+    let revoked = family
+        .with(|d| d.grants(livret))?
+        .iter()
+        .any(|g| g.grant_id == gid.to_string() && g.revoked);
+    ensure(
+        revoked,
+        "la révocation n'apparaît pas dans les autorisations",
+        "the revocation does not show in the grants",
+    )?;
+    says(
+        lang,
+        family.name,
+        &tr!(
+            lang,
+            "autorisation {gid} révoquée (signée par la famille)",
+            "grant {gid} revoked (signed by the family)"
+        ),
+    );
+
+    // 9. The revoked teacher syncs.
+    step(
+        lang,
+        9,
+        "Mme Diallo synchronise à nouveau",
+        "Mme Diallo syncs again",
+    );
+    let r = t2.sync_with(&family).await;
+    let refused_line = match &r {
+        Ok(report) => report_line(lang, report),
+        Err(e) => livret::core::Localized::localized(e, lang),
+    };
+    says(lang, t2.name, &refused_line);
+    let left = t2.with(|d| d.list())?;
+    ensure(
+        left.is_empty(),
+        "le livret est resté sur l'appareil révoqué",
+        "the livret stayed on the revoked device",
+    )?;
+    says(
+        lang,
+        t2.name,
+        lang.pick(
+            "refusée par la famille ; mon appareil a effacé le livret : ma liste est vide",
+            "refused by the family; my device erased the livret: my list is empty",
+        ),
+    );
+    let audit = family.with(|d| d.audit(Some(livret)))?;
+    let refusal = audit
+        .iter()
+        .any(|a| a.outcome == "refused" && a.peer.as_deref() == Some(t2_id.as_str()));
+    ensure(
+        refusal,
+        "le journal de la famille ne montre pas le refus",
+        "the family's log does not show the refusal",
+    )?;
+    says(
+        lang,
+        family.name,
+        lang.pick(
+            "mon journal note le refus de l'appareil révoqué",
+            "my log records the revoked device being refused",
+        ),
+    );
+
+    // 10. The other teacher still works.
+    step(
+        lang,
+        10,
+        "M. Martin, lui, continue normalement",
+        "M. Martin carries on as before",
+    );
+    let k = t1.with(|d| {
+        d.assess(
+            livret,
+            YEAR,
+            "2/3",
+            "FRANCS",
+            None,
+            Some(4),
+            None,
+            FRANCAIS_T2,
+        )
+    })?;
+    let r = t1.sync_with(&family).await?;
+    ensure(
+        clean(&r) && t1.with(|d| d.list())?.len() == 1,
+        format!(
+            "M. Martin : synchronisation refusée : {}",
+            report_line(Lang::Fr, &r)
+        ),
+        format!("M. Martin: sync refused: {}", report_line(Lang::En, &r)),
+    )?;
+    says(lang, t1.name, &report_line(lang, &r));
+    let view = family.with(|d| d.show(livret))?;
+    let arrived = view
+        .sections
+        .iter()
+        .flat_map(|s| s.entries.iter())
+        .any(|e| e.key == k && e.signature == "valid");
+    ensure(
+        arrived,
+        format!("la nouvelle inscription {k} n'est pas arrivée valide"),
+        format!("the new entry {k} did not arrive valid"),
+    )?;
+    says(
+        lang,
+        family.name,
+        &tr!(
+            lang,
+            "nouvelle inscription {k} reçue, signature valide",
+            "new entry {k} received, signature valid"
+        ),
+    );
+
+    outln!();
+    outln!(
+        "{}",
+        lang.pick(
+            "Fin de la démonstration : tout a été vérifié. Les dossiers temporaires sont effacés.",
+            "End of the demonstration: everything was checked. The temporary folders are deleted."
+        )
+    );
+    for a in [family, t1, t2] {
+        a.stop().await;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,424 @@
+//! The commands that use the network: serve, accept, sync.
+
+use std::process::ExitCode;
+use std::sync::PoisonError;
+use std::time::Duration;
+
+use anyhow::Result;
+use livret::core::grant::{InvitationView, Rights};
+use livret::core::{Lang, Localized};
+use livret::node::{self, NodeOptions};
+use livret::{SessionReport, SharedDevice};
+use livret_net::{Multiaddr, Node, PeerId};
+
+use crate::commands::Ctx;
+use crate::util::{fail, is_loopback, one_line, short};
+use crate::{outln, tr};
+
+/// How often `sync` (without `--once`) dials the known peers again.
+const REDIAL_EVERY: Duration = Duration::from_secs(30);
+
+/// Waits for SIGINT or SIGTERM. The handlers are installed when this is created, so a signal
+/// that arrives before the wait is not lost (nor fatal).
+pub struct Shutdown {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    /// Installs the handlers.
+    pub fn install() -> Result<Shutdown> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Shutdown {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Shutdown {})
+        }
+    }
+
+    /// Resolves on the first SIGINT or SIGTERM.
+    pub async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let Shutdown {
+                mut interrupt,
+                mut terminate,
+            } = self;
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+fn lock(dev: &SharedDevice) -> std::sync::MutexGuard<'_, livret::Device> {
+    dev.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn parse_listen(text: &str) -> Result<Multiaddr> {
+    match text.trim().parse::<Multiaddr>() {
+        Ok(a) => Ok(a),
+        Err(e) => fail(
+            format!("champ « listen » : adresse « {text} » invalide : {e}"),
+            format!("field \"listen\": invalid address \"{text}\": {e}"),
+        ),
+    }
+}
+
+fn any_port(loopback: bool) -> Result<Multiaddr> {
+    parse_listen(if loopback {
+        "/ip4/127.0.0.1/tcp/0"
+    } else {
+        "/ip4/0.0.0.0/tcp/0"
+    })
+}
+
+/// Whether a session went without refusal. Being revoked (the livret purged here) counts as a
+/// refusal: the other device refused this one.
+pub fn clean(report: &SessionReport) -> bool {
+    !report.had_refusals() && report.purged.is_empty()
+}
+
+/// One line describing a session.
+pub fn report_line(lang: Lang, r: &SessionReport) -> String {
+    let who = if r.peer_name.is_empty() {
+        short(&r.peer)
+    } else {
+        let (name, id) = (&r.peer_name, short(&r.peer));
+        tr!(lang, "« {name} » ({id})", "\"{name}\" ({id})")
+    };
+    let (docs, got, sent) = (r.synced.len(), r.received_changes, r.sent_changes);
+    let mut line = tr!(
+        lang,
+        "Séance avec {who} : {docs} document(s) synchronisé(s), {got} modification(s) reçue(s), {sent} envoi(s)",
+        "Session with {who}: {docs} document(s) synced, {got} change(s) received, {sent} sent"
+    );
+    if !r.refused.is_empty() {
+        let list = one_line(&r.refused.join(" | "));
+        line.push_str(&tr!(lang, " ; REFUS : {list}", "; REFUSED: {list}"));
+    }
+    if !r.purged.is_empty() {
+        let list = r.purged.join(", ");
+        line.push_str(&tr!(
+            lang,
+            " ; autorisation révoquée par la famille : livret {list} effacé de cet appareil",
+            "; grant revoked by the family: livret {list} erased from this device"
+        ));
+    }
+    if !r.revoked_peer.is_empty() {
+        let list = r.revoked_peer.join(", ");
+        line.push_str(&tr!(
+            lang,
+            " ; appareil révoqué, refusé et informé (livret {list})",
+            "; revoked device refused and told (livret {list})"
+        ));
+    }
+    line
+}
+
+fn print_outcome(lang: Lang, r: livret::Result<SessionReport>) {
+    match r {
+        Ok(r) => outln!("{}", report_line(lang, &r)),
+        Err(e) => {
+            let msg = one_line(&e.localized(lang));
+            eprintln!(
+                "{}",
+                tr!(lang, "séance échouée : {msg}", "session failed: {msg}")
+            );
+        }
+    }
+}
+
+/// `livret serve`
+pub async fn serve(ctx: &Ctx, listen: &[String], no_mdns: bool) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let listen = if listen.is_empty() {
+        node::default_listen()
+    } else {
+        listen
+            .iter()
+            .map(|a| parse_listen(a))
+            .collect::<Result<Vec<_>>>()?
+    };
+    let dev = node::share(ctx.open()?);
+    let shutdown = Shutdown::install()?;
+    let (n, events) = node::start(
+        &dev,
+        NodeOptions {
+            listen,
+            mdns: !no_mdns,
+            remember_addresses: true,
+        },
+    )
+    .await?;
+    let name = lock(&dev).name().to_string();
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Appareil « {name} » à l'écoute. Adresses (à copier pour --peer) :",
+            "Device \"{name}\" listening. Addresses (copy one for --peer):"
+        )
+    );
+    for a in n.listen_addrs() {
+        outln!("{a}/p2p/{}", n.peer_id());
+    }
+    outln!(
+        "{}",
+        if no_mdns {
+            lang.pick(
+                "Découverte locale (mDNS) désactivée. Ctrl-C pour arrêter.",
+                "Local discovery (mDNS) off. Ctrl-C to stop.",
+            )
+        } else {
+            lang.pick(
+                "Découverte locale (mDNS) active. Ctrl-C pour arrêter.",
+                "Local discovery (mDNS) on. Ctrl-C to stop.",
+            )
+        }
+    );
+    node::serve(dev, n, events, shutdown.wait(), move |r| {
+        print_outcome(lang, r)
+    })
+    .await?;
+    outln!("{}", lang.pick("Arrêt.", "Stopped."));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn section_labels(lang: Lang, sections: &[livret::core::Section]) -> String {
+    sections
+        .iter()
+        .map(|s| match lang {
+            Lang::Fr => format!("{} [{s}]", s.french_label()),
+            Lang::En => format!("{} [{s}]", s.english_label()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `livret accept`
+pub async fn accept(ctx: &Ctx, invitation: &str, class: Option<&str>) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let dev = node::share(ctx.open()?);
+    // Read the invitation only to choose where the temporary node listens; the API checks it.
+    let bytes = InvitationView::bytes_from_text(invitation).map_err(livret::Error::from)?;
+    let view = InvitationView::open(&bytes).map_err(livret::Error::from)?;
+    let addrs: Vec<String> = view
+        .addresses
+        .iter()
+        .filter_map(|b| Multiaddr::try_from(b.clone()).ok())
+        .map(|a| a.to_string())
+        .collect();
+    let loopback = !addrs.is_empty() && addrs.iter().all(|a| is_loopback(a));
+    let (n, _events) = node::start(
+        &dev,
+        NodeOptions {
+            listen: vec![any_port(loopback)?],
+            mdns: false,
+            remember_addresses: false,
+        },
+    )
+    .await?;
+    let result = node::accept(&dev, &n, invitation, class).await;
+    n.shutdown().await;
+    let report = result?;
+
+    let livret = view.livret.to_string();
+    let summary = lock(&dev)
+        .list()?
+        .into_iter()
+        .find(|l| l.livret_id == livret);
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Invitation acceptée : livret {livret}",
+            "Invitation accepted: livret {livret}"
+        )
+    );
+    if let Some(s) = &summary {
+        if let Some(name) = &s.name {
+            outln!("{}", tr!(lang, "Enfant : {name}", "Child: {name}"));
+        }
+        if let Some(c) = &s.class {
+            outln!("{}", tr!(lang, "Classe : {c}", "Class: {c}"));
+        }
+    }
+    let rights = match lang {
+        Lang::Fr => view.rights.french(),
+        Lang::En => view.rights.as_str(),
+    };
+    if view.rights == Rights::Owner {
+        outln!(
+            "{}",
+            lang.pick(
+                "Cet appareil est désormais propriétaire du livret.",
+                "This device now owns the livret."
+            )
+        );
+    } else {
+        let granted = section_labels(lang, &view.sections);
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "Sections autorisées ({rights}) : {granted}",
+                "Sections granted ({rights}): {granted}"
+            )
+        );
+    }
+    let received = summary
+        .map(|s| s.sections.join(", "))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| lang.pick("aucune pour l'instant", "none yet").to_string());
+    outln!(
+        "{}",
+        tr!(
+            lang,
+            "Sections reçues : {received}",
+            "Sections received: {received}"
+        )
+    );
+    if clean(&report) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        outln!("{}", report_line(lang, &report));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+type Targets = Vec<(PeerId, Vec<Multiaddr>)>;
+
+/// One session with each target; whether all went without refusal.
+async fn pass(lang: Lang, dev: &SharedDevice, n: &Node, targets: &Targets) -> bool {
+    let mut all_ok = true;
+    for (peer, addrs) in targets {
+        let r = node::sync_with(dev, n, *peer, addrs.clone()).await;
+        match &r {
+            Ok(report) => all_ok &= clean(report),
+            Err(_) => all_ok = false,
+        }
+        if let Err(e) = &r {
+            let (p, msg) = (short(&peer.to_string()), one_line(&e.localized(lang)));
+            eprintln!(
+                "{}",
+                tr!(
+                    lang,
+                    "appareil {p} : séance impossible : {msg}",
+                    "device {p}: no session: {msg}"
+                )
+            );
+        } else {
+            print_outcome(lang, r);
+        }
+    }
+    all_ok
+}
+
+fn targets_of(dev: &SharedDevice, given: &Targets) -> livret::Result<Targets> {
+    if given.is_empty() {
+        node::known_peers(dev)
+    } else {
+        Ok(given.clone())
+    }
+}
+
+/// `livret sync`
+pub async fn sync(ctx: &Ctx, peers: &[String], once: bool, no_mdns: bool) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let mut given: Targets = Vec::new();
+    for p in peers {
+        let (peer, addr) = node::parse_peer_address(p)?;
+        match given.iter_mut().find(|(q, _)| *q == peer) {
+            Some((_, v)) => v.push(addr),
+            None => given.push((peer, vec![addr])),
+        }
+    }
+    let dev = node::share(ctx.open()?);
+    let targets = targets_of(&dev, &given)?;
+    if targets.is_empty() && once {
+        return fail(
+            "aucun appareil à joindre : indiquez --peer ou acceptez d'abord une invitation",
+            "no device to reach: give --peer or accept an invitation first",
+        );
+    }
+    let loopback = !targets.is_empty()
+        && targets
+            .iter()
+            .all(|(_, a)| !a.is_empty() && a.iter().all(|a| is_loopback(&a.to_string())));
+    let shutdown = if once {
+        None
+    } else {
+        Some(Shutdown::install()?)
+    };
+    let (n, events) = node::start(
+        &dev,
+        NodeOptions {
+            listen: vec![any_port(loopback)?],
+            mdns: !(no_mdns || once),
+            remember_addresses: false,
+        },
+    )
+    .await?;
+    if targets.is_empty() {
+        outln!(
+            "{}",
+            lang.pick(
+                "Aucun appareil connu à joindre pour l'instant.",
+                "No known device to reach yet."
+            )
+        );
+    }
+    let ok = pass(lang, &dev, &n, &targets).await;
+    let Some(shutdown) = shutdown else {
+        n.shutdown().await;
+        drop(events);
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    };
+    outln!(
+        "{}",
+        lang.pick(
+            "En attente d'autres séances ; nouvel essai toutes les 30 s. Ctrl-C pour arrêter.",
+            "Waiting for more sessions; trying again every 30 s. Ctrl-C to stop."
+        )
+    );
+    let redial = {
+        let (dev, n) = (dev.clone(), n.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(REDIAL_EVERY).await;
+                match targets_of(&dev, &given) {
+                    Ok(t) => {
+                        pass(lang, &dev, &n, &t).await;
+                    }
+                    Err(e) => eprintln!("{}", one_line(&e.localized(lang))),
+                }
+            }
+        })
+    };
+    let served = node::serve(dev, n, events, shutdown.wait(), move |r| {
+        print_outcome(lang, r)
+    })
+    .await;
+    redial.abort();
+    served?;
+    outln!("{}", lang.pick("Arrêt.", "Stopped."));
+    Ok(ExitCode::SUCCESS)
+}

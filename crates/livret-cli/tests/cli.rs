@@ -1,0 +1,791 @@
+//! The `livret` binary, run as a user would: separate homes, real processes, real libp2p on
+//! 127.0.0.1. LIVRET_PASSPHRASE is removed (key files are used) and LANG=C (French default).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const CHILD: &str = "Zéphyrine Quillard-Bonnefoy";
+
+fn livret(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_livret"));
+    c.arg("--home")
+        .arg(home)
+        .env_remove("LIVRET_PASSPHRASE")
+        .env_remove("LIVRET_HOME")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
+    c
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(home: &Path, args: &[&str]) -> Out {
+    let o = livret(home).args(args).output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(o.stdout).unwrap(),
+        stderr: String::from_utf8(o.stderr).unwrap(),
+    }
+}
+
+/// Runs and requires success; returns stdout.
+fn ok(home: &Path, args: &[&str]) -> String {
+    let o = run(home, args);
+    assert_eq!(
+        o.code, 0,
+        "livret {args:?} failed\nstdout: {}\nstderr: {}",
+        o.stdout, o.stderr
+    );
+    o.stdout
+}
+
+fn json(home: &Path, args: &[&str]) -> Value {
+    let out = ok(home, args);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+}
+
+/// Requires a failure with exit 1 and exactly one error line on stderr; returns that line.
+fn fails(home: &Path, args: &[&str]) -> String {
+    let o = run(home, args);
+    assert_eq!(
+        o.code, 1,
+        "livret {args:?} should fail with 1\nstdout: {}\nstderr: {}",
+        o.stdout, o.stderr
+    );
+    let line = o.stderr.trim_end();
+    assert!(!line.is_empty(), "{args:?}: no error message");
+    assert!(!line.contains('\n'), "{args:?}: more than one line: {line}");
+    line.to_string()
+}
+
+fn family_with_child(home: &Path) -> String {
+    ok(home, &["init", "--role", "family", "--name", "Parent"]);
+    let v = json(
+        home,
+        &[
+            "child",
+            "add",
+            "--name",
+            CHILD,
+            "--birth",
+            "2014-03-02",
+            "--json",
+        ],
+    );
+    v["livret_id"].as_str().unwrap().to_string()
+}
+
+/// Every file under `dir` (recursively) with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.insert(p, bytes);
+            }
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    haystack.windows(n.len()).any(|w| w == n)
+}
+
+/// A `livret serve` child process; killed if the test fails midway.
+struct Serve {
+    child: Child,
+    addr: String,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Serve {
+    fn start(home: &Path) -> Serve {
+        let mut child = livret(home)
+            .args(["serve", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx
+                .recv_timeout(left)
+                .expect("serve printed no /ip4/ address");
+            if line.starts_with("/ip4/") {
+                break line;
+            }
+        };
+        assert!(addr.contains("/p2p/"), "{addr}");
+        Serve {
+            child,
+            addr,
+            lines: rx,
+        }
+    }
+
+    /// Sends SIGTERM and returns the exit status and the time it took to stop.
+    fn terminate(&mut self) -> (std::process::ExitStatus, Duration) {
+        let started = Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return (s, started.elapsed());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "serve did not stop within 10 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+// 1 ------------------------------------------------------------------------------------------
+
+#[test]
+fn init_id_child_list_show_verify_export_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("famille");
+
+    // No device yet: one clear line, in English on request, French by default; nothing created.
+    let en = fails(&home, &["--lang", "en", "id"]);
+    assert!(en.starts_with("error: no device in "), "{en}");
+    let fr = fails(&home, &["id"]);
+    assert!(fr.starts_with("erreur : aucun appareil dans "), "{fr}");
+    let en_env = livret(&home)
+        .env("LANG", "en_GB.UTF-8")
+        .arg("id")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&en_env.stderr).starts_with("error: "));
+    assert!(!home.exists(), "a failed command created the home");
+
+    let out = ok(
+        &home,
+        &["init", "--role", "family", "--name", "Parent de Z"],
+    );
+    let id = json(&home, &["id", "--json"]);
+    assert_eq!(id["role"], "family");
+    assert_eq!(id["name"], "Parent de Z");
+    let device_id = id["device_id"].as_str().unwrap();
+    assert!(out.contains(device_id), "init prints the device id: {out}");
+    assert!(
+        fails(&home, &["init", "--role", "family", "--name", "Encore"]).contains("existe déjà")
+    );
+
+    let added = json(
+        &home,
+        &[
+            "child",
+            "add",
+            "--name",
+            CHILD,
+            "--birth",
+            "2014-03-02",
+            "--json",
+        ],
+    );
+    let livret_id = added["livret_id"].as_str().unwrap().to_string();
+
+    let list = json(&home, &["list", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["livret_id"], livret_id.as_str());
+    assert_eq!(list[0]["name"], CHILD);
+    assert_eq!(list[0]["relation"], "owner");
+    assert!(list[0]["class"].is_null());
+    assert!(list[0]["sections"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("identite")));
+
+    let show = json(&home, &["show", &livret_id, "--json"]);
+    assert_eq!(show["livret_id"], livret_id.as_str());
+    let entry = &show["sections"][0]["entries"][0];
+    assert_eq!(entry["signature"], "valid");
+    assert_eq!(entry["author"], device_id);
+    assert_eq!(entry["author_name"], "Parent de Z");
+    assert_eq!(entry["content"]["name"], CHILD);
+    let text = ok(&home, &["show", &livret_id]);
+    assert!(text.contains("signature : valide"), "{text}");
+
+    let verify = ok(&home, &["verify", &livret_id]);
+    assert!(verify.contains("toutes valides"), "{verify}");
+    assert_eq!(verify.trim().lines().count(), 1);
+    let verify_en = ok(&home, &["--lang", "en", "verify", &livret_id]);
+    assert!(verify_en.contains("all valid"), "{verify_en}");
+    let vj = json(&home, &["verify", &livret_id, "--json"]);
+    assert_eq!(vj["failures"].as_array().unwrap().len(), 0);
+    assert_eq!(vj["checked"], 1);
+
+    // Export: whole file, same view as `show`.
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let file = exports.join("livret.json");
+    ok(
+        &home,
+        &[
+            "export",
+            &livret_id,
+            "--format",
+            "json",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    let exported: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(exported["format"], "livret-export/1");
+    assert_eq!(exported["livret"], show);
+    assert!(exported["signed_entries"]["identite"].is_object());
+    // Unsupported format: a clear error, nothing written, no temporary file left.
+    let pdf = exports.join("livret.pdf");
+    let e = fails(
+        &home,
+        &[
+            "export",
+            &livret_id,
+            "--format",
+            "pdf",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(e.contains("format non pris en charge"), "{e}");
+    let names: Vec<_> = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("livret.json")]);
+    // A directory that does not exist: an error, nothing written.
+    let e = fails(
+        &home,
+        &[
+            "export",
+            &livret_id,
+            "--out",
+            dir.path().join("nope/x.json").to_str().unwrap(),
+        ],
+    );
+    assert!(e.starts_with("erreur : fichier "), "{e}");
+
+    // Unknown livret.
+    let e = fails(&home, &["show", "aaaaaaaaaaaaaaaaaaaaaaaaaa"]);
+    assert!(e.starts_with("erreur : "), "{e}");
+}
+
+// 2 ------------------------------------------------------------------------------------------
+
+#[test]
+fn invalid_values_name_their_field_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("famille");
+    let l = family_with_child(&home);
+    let long = "a".repeat(601);
+    let good_levels = "CPD_FRA=3,CPD_ETR=2,CPD_SCI=3,CPD_ART=4,MET_APP=3,FRM_CIT=3,SYS_NAT=2";
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "child",
+                "add",
+                "--name",
+                "A",
+                "--birth",
+                "2014-03-02",
+                "--ine",
+                "12345",
+            ],
+            "ine",
+        ),
+        // A UAI (school number) where an INE is expected.
+        (
+            vec![
+                "child",
+                "add",
+                "--name",
+                "A",
+                "--birth",
+                "2014-03-02",
+                "--ine",
+                "0951099D",
+            ],
+            "ine",
+        ),
+        (
+            vec![
+                "child",
+                "add",
+                "--name",
+                "A",
+                "--birth",
+                "2014-03-02",
+                "--ine",
+                "0123456789Z",
+            ],
+            "ine",
+        ),
+        (
+            vec!["child", "add", "--name", "A", "--birth", "2014-02-30"],
+            "birth",
+        ),
+        (
+            vec!["child", "add", "--name", "A", "--birth", "02/03/2014"],
+            "birth",
+        ),
+        (
+            vec!["child", "add", "--name", "  ", "--birth", "2014-03-02"],
+            "name",
+        ),
+        (
+            vec![
+                "assess",
+                &l,
+                "--year",
+                "2025",
+                "--period",
+                "1/3",
+                "--subject",
+                "MATH",
+                "--level",
+                "3",
+                "--text",
+                "Bien.",
+            ],
+            "subject",
+        ),
+        (
+            vec![
+                "assess",
+                &l,
+                "--year",
+                "2025",
+                "--period",
+                "1/3",
+                "--subject",
+                "MATHEM",
+                "--level",
+                "3",
+                "--text",
+                &long,
+            ],
+            "text",
+        ),
+        (
+            vec![
+                "assess",
+                &l,
+                "--year",
+                "2025",
+                "--period",
+                "1/3",
+                "--subject",
+                "MATHEM",
+                "--level",
+                "7",
+                "--text",
+                "Bien.",
+            ],
+            "level",
+        ),
+        (
+            vec![
+                "assess",
+                &l,
+                "--year",
+                "2025",
+                "--period",
+                "5/3",
+                "--subject",
+                "MATHEM",
+                "--level",
+                "3",
+                "--text",
+                "Bien.",
+            ],
+            "period",
+        ),
+        (
+            vec![
+                "synthesis",
+                &l,
+                "--year",
+                "1850",
+                "--period",
+                "1/3",
+                "--text",
+                "Bien.",
+            ],
+            "year",
+        ),
+        (
+            vec![
+                "cycle",
+                &l,
+                "--cycle",
+                "3",
+                "--year",
+                "2025",
+                "--levels",
+                good_levels,
+                "--synthesis",
+                "Bien.",
+            ],
+            "levels",
+        ),
+        (
+            vec!["attest", &l, "--kind", "PSC1", "--date", "2025-13-01"],
+            "date",
+        ),
+        (
+            vec![
+                "invite",
+                &l,
+                "--sections",
+                "annee/2025",
+                "--rights",
+                "write",
+                "--until",
+                "2030-02-30",
+                "--address",
+                "/ip4/127.0.0.1/tcp/4715",
+            ],
+            "until",
+        ),
+    ];
+    let before = snapshot(&home);
+    let list_before = ok(&home, &["list", "--json"]);
+    let show_before = ok(&home, &["show", &l, "--json"]);
+    for (args, field) in &cases {
+        let line = fails(&home, args);
+        assert!(line.starts_with("erreur : "), "{args:?}: {line}");
+        assert!(
+            line.contains(&format!("« {field} »")),
+            "{args:?}: the error does not name « {field} »: {line}"
+        );
+    }
+    // English too.
+    let line = fails(
+        &home,
+        &[
+            "--lang",
+            "en",
+            "assess",
+            &l,
+            "--year",
+            "2025",
+            "--period",
+            "1/3",
+            "--subject",
+            "MATHEM",
+            "--level",
+            "7",
+            "--text",
+            "Bien.",
+        ],
+    );
+    assert!(line.starts_with("error: field \"level\""), "{line}");
+    // --level and --mark together: a usage error from clap (exit 2).
+    let o = run(
+        &home,
+        &[
+            "assess",
+            &l,
+            "--year",
+            "2025",
+            "--period",
+            "1/3",
+            "--subject",
+            "MATHEM",
+            "--level",
+            "3",
+            "--mark",
+            "12",
+            "--text",
+            "Bien.",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+
+    // Raw bytes of every file of the home: unchanged. (SQLite's -wal/-shm files come and go
+    // only while a connection is open; every command has exited here, so they are compared as
+    // whatever exists.) The database content is compared through the API as well.
+    let after = snapshot(&home);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "files appeared or disappeared"
+    );
+    for (path, bytes) in &before {
+        assert!(after[path] == *bytes, "{} changed", path.display());
+    }
+    assert_eq!(ok(&home, &["list", "--json"]), list_before);
+    assert_eq!(ok(&home, &["show", &l, "--json"]), show_before);
+}
+
+// 3 ------------------------------------------------------------------------------------------
+
+#[test]
+fn the_child_name_is_never_in_plain_text_in_the_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("famille");
+    ok(&home, &["init", "--role", "family", "--name", "Parent"]);
+    // A running node keeps the database open, so the -wal file stays while we look.
+    let mut serve = Serve::start(&home);
+    let v = json(
+        &home,
+        &[
+            "child",
+            "add",
+            "--name",
+            CHILD,
+            "--birth",
+            "2014-03-02",
+            "--ine",
+            "123456789AB",
+            "--json",
+        ],
+    );
+    let l = v["livret_id"].as_str().unwrap().to_string();
+    ok(&home, &["show", &l]);
+    let needles = [CHILD, "Zéphyrine", "Quillard", "Bonnefoy", "123456789AB"];
+    let check = |when: &str| {
+        let files = snapshot(&home);
+        assert!(!files.is_empty());
+        for (path, bytes) in &files {
+            for n in needles {
+                assert!(
+                    !contains(bytes, n),
+                    "{when}: « {n} » in plain text in {}",
+                    path.display()
+                );
+            }
+        }
+        files.keys().cloned().collect::<Vec<_>>()
+    };
+    let open_files = check("while serving");
+    eprintln!("files while serving: {open_files:?}");
+    let (status, _) = serve.terminate();
+    assert!(status.success());
+    check("after");
+}
+
+// 4 ------------------------------------------------------------------------------------------
+
+#[test]
+fn readme_flow_with_real_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fam = dir.path().join("famille");
+    let tea = dir.path().join("enseignant");
+    let l = family_with_child(&fam);
+    ok(&tea, &["init", "--role", "teacher", "--name", "M. Martin"]);
+
+    // Without a serve, the invitation has no address to carry.
+    let e = fails(
+        &fam,
+        &[
+            "invite",
+            &l,
+            "--sections",
+            "annee/2025",
+            "--rights",
+            "write",
+            "--until",
+            "2099-06-30",
+        ],
+    );
+    assert!(e.contains("livret serve"), "{e}");
+
+    let mut serve = Serve::start(&fam);
+    let addr = serve.addr.clone();
+
+    let inv = json(
+        &fam,
+        &[
+            "invite",
+            &l,
+            "--sections",
+            "annee/2025,vie-scolaire/2025",
+            "--rights",
+            "write",
+            "--until",
+            "2099-06-30",
+            "--json",
+        ],
+    );
+    let invitation = inv["invitation"].as_str().unwrap().to_string();
+    assert!(invitation.starts_with("LIVRET:"));
+    assert!(inv["expires_at"].as_str().unwrap().ends_with('Z'));
+
+    let accepted = ok(&tea, &["accept", &invitation, "--class", "5B"]);
+    assert!(accepted.contains(&l), "{accepted}");
+    assert!(accepted.contains(CHILD), "{accepted}");
+    let tl = json(&tea, &["list", "--json"]);
+    assert_eq!(tl[0]["name"], CHILD);
+    assert_eq!(tl[0]["class"], "5B");
+    assert_eq!(tl[0]["relation"], "grantee");
+
+    let key = ok(
+        &tea,
+        &[
+            "assess",
+            &l,
+            "--year",
+            "2025",
+            "--period",
+            "1/3",
+            "--subject",
+            "FRANCS",
+            "--level",
+            "3",
+            "--text",
+            "Très bon trimestre, participation active.",
+        ],
+    );
+    assert!(key.contains("bilan/1-3/FRANCS"), "{key}");
+    let out = ok(&tea, &["sync", "--peer", &addr, "--once"]);
+    assert!(out.contains("Parent"), "{out}");
+
+    let show = json(&fam, &["show", &l, "--json"]);
+    let entry = show["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["entries"].as_array().unwrap().iter())
+        .find(|e| e["key"] == "bilan/1-3/FRANCS")
+        .expect("the entry reached the family");
+    assert_eq!(entry["signature"], "valid");
+    assert_eq!(entry["author_name"], "M. Martin");
+
+    let grants = json(&fam, &["grants", &l, "--json"]);
+    let grant = &grants.as_array().unwrap()[0];
+    assert_eq!(grant["rights"], "write");
+    assert_eq!(grant["until"], "2099-06-30");
+    assert_eq!(grant["revoked"], false);
+    let gid = grant["grant_id"].as_str().unwrap().to_string();
+    let revoked = ok(&fam, &["revoke", &gid]);
+    assert!(revoked.contains("révoquée"), "{revoked}");
+    assert_eq!(json(&fam, &["grants", &l, "--json"])[0]["revoked"], true);
+
+    let o = run(&tea, &["sync", "--peer", &addr, "--once"]);
+    assert_ne!(
+        o.code, 0,
+        "a revoked teacher's sync must fail: {}",
+        o.stdout
+    );
+    assert_eq!(json(&tea, &["list", "--json"]), serde_json::json!([]));
+
+    let audit = json(&fam, &["audit", &l, "--json"]);
+    assert!(audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["outcome"] == "refused"));
+
+    let (status, took) = serve.terminate();
+    assert!(status.success(), "serve exited with {status:?}");
+    assert!(took < Duration::from_secs(5), "serve took {took:?} to stop");
+    // The family's node reported the sessions it answered.
+    let lines: Vec<String> = serve.lines.try_iter().collect();
+    assert!(
+        lines.iter().any(|l| l.contains("M. Martin")),
+        "serve output: {lines:?}"
+    );
+}
+
+// 5 ------------------------------------------------------------------------------------------
+
+#[test]
+fn demo_runs_in_french_and_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let fr = ok(dir.path(), &["demo"]);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(fr.contains("révoque"), "{fr}");
+    assert!(fr.contains("INVALIDE"), "{fr}");
+    assert!(fr.contains("Étape 10"), "{fr}");
+    let en = ok(dir.path(), &["demo", "--lang", "en"]);
+    assert!(en.contains("revokes"), "{en}");
+    assert!(en.contains("Step 1 "), "{en}");
+    assert!(!en.contains("Étape"), "{en}");
+    // The demo uses its own temporary directory, not the home.
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}
+
+// Help ---------------------------------------------------------------------------------------
+
+#[test]
+fn help_is_in_french() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = ok(dir.path(), &["--help"]);
+    assert!(top.contains("Commandes"), "{top}");
+    assert!(top.contains("Crée l'appareil"), "{top}");
+    for sub in [
+        "init",
+        "id",
+        "child",
+        "list",
+        "show",
+        "verify",
+        "export",
+        "serve",
+        "invite",
+        "accept",
+        "assess",
+        "synthesis",
+        "vie-scolaire",
+        "cycle",
+        "attest",
+        "sync",
+        "grants",
+        "revoke",
+        "audit",
+        "demo",
+    ] {
+        let h = ok(dir.path(), &[sub, "--help"]);
+        assert!(h.contains("Utilisation : livret"), "{sub}: {h}");
+        assert!(h.contains("Affiche l'aide"), "{sub}: {h}");
+    }
+    let h = ok(dir.path(), &["child", "add", "--help"]);
+    assert!(h.contains("Date de naissance"), "{h}");
+}

@@ -1,0 +1,335 @@
+//! Benchmark of the sharing issue: one teacher, a class of 30 livrets (a full school year
+//! each: 3 periods × 12 subjects with 600-character appréciations, syntheses, vie scolaire),
+//! 30 family devices, real libp2p on 127.0.0.1.
+//!
+//! The teacher runs in a child process (this same binary with `--teacher`) so that its peak
+//! memory is its own. Measured in one run, side by side: the first sync of the class, the same
+//! documents synced with bare Automerge in memory (the baseline), and an incremental sync of
+//! one new entry per livret.
+//!
+//! Run: `cargo bench -p livret-tests --bench class_sync` (add `-- --livrets N` to change size).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use livret::core::grant::Rights;
+use livret::core::{LivretId, Role, Section};
+use livret::node;
+use livret_tests::TestDevice;
+
+const SUBJECTS: [&str; 12] = [
+    "FRANCS", "MATHEM", "HISGEO", "ANGLV1", "ESPLV2", "SVTERR", "PHYCHI", "TECHNO", "ARTPLA",
+    "EDMUSI", "EPSPOR", "LATINL",
+];
+
+fn appreciation(seed: usize) -> String {
+    let base = "Élève sérieuse et appliquée, qui participe volontiers à l'oral et progresse \
+                régulièrement. Les méthodes de travail se consolident ; il faut maintenant gagner \
+                en autonomie et soigner la présentation des copies. ";
+    let mut s = format!("{seed} ");
+    while s.chars().count() < 600 {
+        s.push_str(base);
+    }
+    s.chars().take(600).collect()
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    if args.iter().any(|a| a == "--teacher") {
+        rt.block_on(teacher());
+    } else {
+        let n = args
+            .iter()
+            .position(|a| a == "--livrets")
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30usize);
+        rt.block_on(families(n));
+    }
+}
+
+/// The parent: 30 family devices, each serving its node.
+async fn families(n: usize) {
+    let mut fams = Vec::new();
+    for i in 0..n {
+        let f = TestDevice::new(Role::Family, &format!("Famille {i}")).await;
+        let livret = f
+            .with(|d| d.add_child(&format!("Enfant Numéro {i}"), "2013-04-01", None))
+            .unwrap();
+        fams.push((f, livret));
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(exe)
+        .arg("--teacher")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut to_child = child.stdin.take().unwrap();
+    let mut from_child = BufReader::new(child.stdout.take().unwrap());
+    for (f, livret) in &fams {
+        let inv = f.invite(*livret, "annee/2025,vie-scolaire/2025", Rights::Write);
+        writeln!(to_child, "{inv} {}/p2p/{}", f.addr(), f.node.peer_id()).unwrap();
+    }
+    writeln!(to_child, "go").unwrap();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if from_child.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        print!("{line}");
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "teacher process failed");
+    // Check the families received and verified everything.
+    for (f, livret) in &fams {
+        let report = f.with(|d| d.verify(*livret)).unwrap();
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        assert_eq!(
+            report.checked,
+            1 + 36 + 3 + 3 + 1,
+            "entries on a family device"
+        );
+    }
+    println!(
+        "families: every livret verified ({} entries each)",
+        1 + 36 + 3 + 3 + 1
+    );
+}
+
+struct Pass {
+    wall_ms: f64,
+    bytes: u64,
+    max_rounds: u32,
+    refused: usize,
+}
+
+async fn sync_all(dev: &livret::SharedDevice, node: &livret_net::Node, peers: &[String]) -> Pass {
+    let start = Instant::now();
+    let mut bytes = 0;
+    let mut max_rounds = 0;
+    let mut refused = 0;
+    // Four sessions at a time, as a laptop meeting phones would.
+    for chunk in peers.chunks(4) {
+        let mut tasks = Vec::new();
+        for p in chunk {
+            let (peer, addr) = node::parse_peer_address(p).unwrap();
+            let (dev, node) = (dev.clone(), node.clone());
+            tasks.push(tokio::spawn(async move {
+                node::sync_with(&dev, &node, peer, vec![addr]).await
+            }));
+        }
+        for t in tasks {
+            let r = t.await.unwrap().unwrap();
+            bytes += r.bytes_sent + r.bytes_received;
+            max_rounds = max_rounds.max(r.rounds);
+            refused += r.refused.len();
+        }
+    }
+    Pass {
+        wall_ms: start.elapsed().as_secs_f64() * 1000.0,
+        bytes,
+        max_rounds,
+        refused,
+    }
+}
+
+/// Bare Automerge in memory: each section document synced into an empty one.
+fn baseline(docs: &mut [livret::core::doc::SectionDoc]) -> (f64, u64) {
+    use automerge::sync::{State, SyncDoc};
+    use automerge::AutoCommit;
+    let saved: Vec<Vec<u8>> = docs.iter_mut().map(|d| d.save()).collect();
+    let start = Instant::now();
+    let mut bytes = 0u64;
+    for s in &saved {
+        let mut a = AutoCommit::load(s).unwrap();
+        let mut b = AutoCommit::new();
+        let (mut sa, mut sb) = (State::new(), State::new());
+        loop {
+            let ma = a.sync().generate_sync_message(&mut sa);
+            let mb = b.sync().generate_sync_message(&mut sb);
+            if ma.is_none() && mb.is_none() {
+                break;
+            }
+            if let Some(m) = ma {
+                let enc = m.encode();
+                bytes += enc.len() as u64;
+                b.sync()
+                    .receive_sync_message(&mut sb, automerge::sync::Message::decode(&enc).unwrap())
+                    .unwrap();
+            }
+            if let Some(m) = mb {
+                let enc = m.encode();
+                bytes += enc.len() as u64;
+                a.sync()
+                    .receive_sync_message(&mut sa, automerge::sync::Message::decode(&enc).unwrap())
+                    .unwrap();
+            }
+        }
+        assert_eq!(a.get_heads(), b.get_heads());
+    }
+    (start.elapsed().as_secs_f64() * 1000.0, bytes)
+}
+
+/// The child: the teacher's device.
+async fn teacher() {
+    let home = tempfile::tempdir().unwrap();
+    let device = livret::Device::init(
+        home.path(),
+        livret::KeySource::KeyFile,
+        Role::Teacher,
+        "M. Prof",
+    )
+    .unwrap();
+    let dev = node::share(device);
+    let (node_handle, _events) = node::start(
+        &dev,
+        node::NodeOptions {
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+            mdns: false,
+            remember_addresses: false,
+        },
+    )
+    .await
+    .unwrap();
+    let stdin = std::io::stdin();
+    let mut peers = Vec::new();
+    let mut livrets = Vec::new();
+    for line in stdin.lock().lines() {
+        let line = line.unwrap();
+        if line == "go" {
+            break;
+        }
+        let (inv, addr) = line.split_once(' ').unwrap();
+        node::accept(&dev, &node_handle, inv, Some("5B"))
+            .await
+            .unwrap();
+        peers.push(addr.to_string());
+    }
+    for l in dev.lock().unwrap().list().unwrap() {
+        livrets.push(l.livret_id.parse::<LivretId>().unwrap());
+    }
+    let n = livrets.len();
+    // A full school year per livret.
+    let t_write = Instant::now();
+    {
+        let mut d = dev.lock().unwrap();
+        for (i, l) in livrets.iter().enumerate() {
+            for p in 1..=3u8 {
+                let period = format!("{p}/3");
+                for (j, s) in SUBJECTS.iter().enumerate() {
+                    let level = ((i + j + p as usize) % 4 + 1) as u8;
+                    d.assess(
+                        *l,
+                        2025,
+                        &period,
+                        s,
+                        None,
+                        Some(level),
+                        None,
+                        &appreciation(i * 100 + j),
+                    )
+                    .unwrap();
+                }
+                d.synthesis(
+                    *l,
+                    2025,
+                    &period,
+                    &format!(
+                        "{} Bon trimestre dans l'ensemble, à poursuivre.",
+                        appreciation(i)
+                    ),
+                )
+                .unwrap();
+                d.vie_scolaire(*l, 2025, &period, p as u16, 2, 0).unwrap();
+            }
+        }
+    }
+    let write_ms = t_write.elapsed().as_secs_f64() * 1000.0;
+
+    let first = sync_all(&dev, &node_handle, &peers).await;
+    let mut docs = Vec::new();
+    {
+        let d = dev.lock().unwrap();
+        for l in &livrets {
+            for s in [Section::Annee(2025), Section::VieScolaire(2025)] {
+                docs.push(d.section_doc_for_bench(*l, s).unwrap());
+            }
+        }
+    }
+    let (base_ms, base_bytes) = baseline(&mut docs);
+
+    {
+        let mut d = dev.lock().unwrap();
+        for l in &livrets {
+            d.attest_or_assess_for_bench(*l);
+        }
+    }
+    let incr = sync_all(&dev, &node_handle, &peers).await;
+    let peak = peak_rss_kib();
+
+    println!("class: {n} livrets × (36 subject entries, 3 syntheses, 3 vie scolaire), 600-character appréciations");
+    println!(
+        "teacher wrote and signed {} entries in {write_ms:.0} ms",
+        n * 42
+    );
+    println!();
+    println!("| measure | livret over libp2p | bare Automerge in memory | ratio |");
+    println!("|---|---|---|---|");
+    println!(
+        "| first class sync, wall time | {:.0} ms | {:.0} ms | {:.2}× |",
+        first.wall_ms,
+        base_ms,
+        first.wall_ms / base_ms
+    );
+    println!(
+        "| first class sync, bytes | {} B | {} B | {:.2}× |",
+        first.bytes,
+        base_bytes,
+        first.bytes as f64 / base_bytes as f64
+    );
+    println!(
+        "| incremental sync (1 entry per livret), wall time | {:.0} ms | | |",
+        incr.wall_ms
+    );
+    println!(
+        "| incremental sync, bytes per livret | {} B | | |",
+        incr.bytes / n as u64
+    );
+    println!(
+        "| incremental sync, turns per session (max) | {} | | |",
+        incr.max_rounds
+    );
+    println!(
+        "| first sync, turns per session (max) | {} | | |",
+        first.max_rounds
+    );
+    println!(
+        "| teacher process peak memory (VmHWM) | {} MiB | | |",
+        peak / 1024
+    );
+    assert_eq!(
+        first.refused + incr.refused,
+        0,
+        "refusals during the benchmark"
+    );
+}
