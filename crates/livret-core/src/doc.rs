@@ -308,6 +308,9 @@ fn prime_state(doc: &mut AutoCommit, state: &mut sync::State, their_heads: &[Cha
         .iter()
         .all(|h| doc.get_change_by_hash(h).is_some())
     {
+        // Both ends run this code: a peer that lacks most of the document gets it whole and
+        // compressed (Automerge's v2 message) rather than change by change.
+        state.their_capabilities = Some(vec![sync::Capability::MessageV2]);
         state.their_heads = Some(their_heads.to_vec());
         state.their_need = Some(vec![]);
         state.their_have = Some(vec![sync::Have {

@@ -76,6 +76,31 @@ impl Qr {
 mod tests {
     use super::*;
 
+    /// An invitation carrying one IPv4 address fits QR version 10 at level M.
+    #[test]
+    fn an_invitation_with_one_ipv4_address_fits_version_10() {
+        use livret_core::grant::{InvitationView, Rights};
+        use livret_core::{DeviceSecret, LivretId, Section};
+        let parent = DeviceSecret::from_bytes(&[1; 32]);
+        let view = InvitationView {
+            livret: LivretId([0xa5; 16]),
+            issuer: parent.device_id(),
+            // /ip4/192.168.100.200/tcp/47150, the widest IPv4 address and a 5-digit port
+            addresses: vec![vec![0x04, 192, 168, 100, 200, 0x06, 0xb8, 0x2e]],
+            secret: [0xff; 16],
+            expires_at: 4_102_444_800,
+            sections: vec![Section::Annee(2025), Section::VieScolaire(2025), Section::Attestations],
+            rights: Rights::Write,
+            until: 4_102_444_800,
+            jury: false,
+        };
+        let signed = view.sign(&parent);
+        assert!(signed.len() <= 213, "{} bytes", signed.len());
+        let text = InvitationView::to_text(&signed);
+        let qr = Qr::new(&text).unwrap();
+        assert!(qr.version() <= 10, "QR version {} for {} characters", qr.version(), text.len());
+    }
+
     #[test]
     fn renders_in_three_forms() {
         let qr = Qr::new("LIVRET:ABCDEFGH234567").unwrap();
