@@ -89,7 +89,11 @@ mod tests {
             addresses: vec![vec![0x04, 192, 168, 100, 200, 0x06, 0xb8, 0x2e]],
             secret: [0xff; 16],
             expires_at: 4_102_444_800,
-            sections: vec![Section::Annee(2025), Section::VieScolaire(2025), Section::Attestations],
+            sections: vec![
+                Section::Annee(2025),
+                Section::VieScolaire(2025),
+                Section::Attestations,
+            ],
             rights: Rights::Write,
             until: 4_102_444_800,
             jury: false,
@@ -98,7 +102,12 @@ mod tests {
         assert!(signed.len() <= 213, "{} bytes", signed.len());
         let text = InvitationView::to_text(&signed);
         let qr = Qr::new(&text).unwrap();
-        assert!(qr.version() <= 10, "QR version {} for {} characters", qr.version(), text.len());
+        assert!(
+            qr.version() <= 10,
+            "QR version {} for {} characters",
+            qr.version(),
+            text.len()
+        );
     }
 
     #[test]
