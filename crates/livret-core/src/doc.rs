@@ -23,6 +23,8 @@ pub const MAX_ENTRIES_PER_SECTION: usize = 4096;
 /// One section of one livret, as an Automerge document.
 pub struct SectionDoc {
     doc: AutoCommit,
+    /// The heads at the last load or save: what `save_incremental` saves after.
+    saved: Vec<ChangeHash>,
 }
 
 impl std::fmt::Debug for SectionDoc {
@@ -88,6 +90,7 @@ impl SectionDoc {
     pub fn new() -> SectionDoc {
         SectionDoc {
             doc: AutoCommit::new(),
+            saved: vec![],
         }
     }
 
@@ -102,17 +105,21 @@ impl SectionDoc {
             doc.load_incremental(chunk)
                 .map_err(|e| CoreError::Document(e.to_string()))?;
         }
-        Ok(SectionDoc { doc })
+        let saved = doc.get_heads();
+        Ok(SectionDoc { doc, saved })
     }
 
     /// A full snapshot (compacted).
     pub fn save(&mut self) -> Vec<u8> {
+        self.saved = self.doc.get_heads();
         self.doc.save()
     }
 
-    /// The changes since the last save or incremental save.
+    /// The changes since the last load, save or incremental save.
     pub fn save_incremental(&mut self) -> Vec<u8> {
-        self.doc.save_incremental()
+        let out = self.doc.save_after(&self.saved);
+        self.saved = self.doc.get_heads();
+        out
     }
 
     /// The current heads.
@@ -270,10 +277,11 @@ impl SectionDoc {
                 "trop d'inscriptions dans la section (maximum {MAX_ENTRIES_PER_SECTION})"
             )));
         }
+        // The fork is the document plus the checked changes: it becomes the document (no
+        // second application of the same changes).
         let n = new_changes.len();
-        self.doc
-            .merge(&mut fork)
-            .map_err(|e| Refusal(format!("fusion impossible : {e}")))?;
+        fork.set_actor(self.doc.get_actor().clone());
+        self.doc = fork;
         *state = fork_state;
         Ok(n)
     }
@@ -422,19 +430,26 @@ fn check_touched_keys(
             check
                 .check_content(&opened)
                 .map_err(|why| Refusal(format!("« {key} » : {why}")))?;
-            new_authors.push(author);
+            new_authors.push((author, opened.payload.time));
         }
         if check.sender_is_owner() {
             continue;
         }
         for bytes in old.iter().filter(|b| !new.contains(b)) {
-            // A value disappeared: only its own author may replace or delete it.
+            // A value disappeared: only its own author may replace or delete it. A value
+            // relayed from another author must be newer than the one it replaces, so that a
+            // peer holding an older signed version cannot roll the entry back.
             let author = SignedEntry::from_bytes(bytes)
                 .and_then(|e| e.payload_unverified())
-                .map(|p| p.author_id())
+                .map(|p| (p.author_id(), p.time))
                 .ok();
             let allowed = match author {
-                Some(a) => new_authors.contains(&a) || (new_authors.is_empty() && a == sender),
+                Some((a, t)) => {
+                    new_authors
+                        .iter()
+                        .any(|(na, nt)| *na == a && (a == sender || *nt >= t))
+                        || (new_authors.is_empty() && a == sender)
+                }
                 None => false,
             };
             if !allowed {
@@ -452,6 +467,7 @@ fn check_touched_keys(
 /// merging two owners' manifests is the union of what both signed.
 pub struct ManifestDoc {
     doc: AutoCommit,
+    saved: Vec<ChangeHash>,
 }
 
 impl std::fmt::Debug for ManifestDoc {
@@ -471,23 +487,30 @@ impl ManifestDoc {
     pub fn new() -> ManifestDoc {
         ManifestDoc {
             doc: AutoCommit::new(),
+            saved: vec![],
         }
     }
 
     /// Loads from a snapshot and increments.
     pub fn load(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<ManifestDoc, CoreError> {
         let s = SectionDoc::load(snapshot, increments)?;
-        Ok(ManifestDoc { doc: s.doc })
+        Ok(ManifestDoc {
+            doc: s.doc,
+            saved: s.saved,
+        })
     }
 
     /// A full snapshot.
     pub fn save(&mut self) -> Vec<u8> {
+        self.saved = self.doc.get_heads();
         self.doc.save()
     }
 
-    /// The changes since the last save.
+    /// The changes since the last load or save.
     pub fn save_incremental(&mut self) -> Vec<u8> {
-        self.doc.save_incremental()
+        let out = self.doc.save_after(&self.saved);
+        self.saved = self.doc.get_heads();
+        out
     }
 
     /// The current heads.
@@ -591,7 +614,10 @@ impl ManifestDoc {
             }
         }
         let touched = check_operations(&new_changes)?;
-        let merged = ManifestDoc { doc: fork.fork() };
+        let merged = ManifestDoc {
+            doc: fork.fork(),
+            saved: vec![],
+        };
         let manifest = merged
             .manifest()
             .map_err(|e| Refusal(format!("manifeste invalide : {e}")))?;
@@ -622,9 +648,8 @@ impl ManifestDoc {
             }
         }
         let n = new_changes.len();
-        self.doc
-            .merge(&mut fork)
-            .map_err(|e| Refusal(format!("fusion impossible : {e}")))?;
+        fork.set_actor(self.doc.get_actor().clone());
+        self.doc = fork;
         *state = fork_state;
         Ok(n)
     }

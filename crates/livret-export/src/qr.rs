@@ -1,4 +1,4 @@
-//! QR codes of invitations (and later of seals): in the terminal, as PNG and as SVG.
+//! QR codes of invitations and of paper seals: in the terminal, as PNG and as SVG.
 //!
 //! The text is encoded at error-correction level M. Invitations are uppercase base32 behind
 //! `LIVRET:`, which the qrcode crate puts in alphanumeric mode (5.5 bits a character).
@@ -36,6 +36,17 @@ impl Qr {
         match self.code.version() {
             Version::Normal(v) | Version::Micro(v) => v,
         }
+    }
+
+    /// The width in modules (without quiet zone) and the modules row by row, `true` for dark.
+    pub fn modules(&self) -> (usize, Vec<bool>) {
+        let dark = self
+            .code
+            .to_colors()
+            .iter()
+            .map(|c| *c == qrcode::Color::Dark)
+            .collect();
+        (self.code.width(), dark)
     }
 
     /// The code drawn with Unicode half blocks, for a terminal (dark modules on light).

@@ -337,7 +337,23 @@ impl Device {
         accepted: bool,
         detail: &str,
     ) {
-        let entry = AuditEntry {
+        let entry = self.audit_entry(livret, peer, section, action, accepted, detail);
+        if let Err(e) = self.store.append_audit(&entry) {
+            tracing::warn!("audit log write failed: {e}");
+        }
+    }
+
+    /// An audit entry, to be written later with others in one transaction.
+    pub(crate) fn audit_entry(
+        &self,
+        livret: Option<LivretId>,
+        peer: Option<&DeviceId>,
+        section: Option<&str>,
+        action: &str,
+        accepted: bool,
+        detail: &str,
+    ) -> AuditEntry {
+        AuditEntry {
             at: self.now(),
             livret: livret.map(|l| l.to_string()),
             peer: peer.map(|p| p.to_string()),
@@ -345,8 +361,29 @@ impl Device {
             action: action.to_string(),
             outcome: if accepted { "accepted" } else { "refused" }.to_string(),
             detail: detail.to_string(),
-        };
-        if let Err(e) = self.store.append_audit(&entry) {
+        }
+    }
+
+    /// Writes audit entries and sync states gathered during a session, in one transaction.
+    pub(crate) fn write_session_records(
+        &mut self,
+        audit: &mut Vec<AuditEntry>,
+        sync_states: &[(String, String, String, Vec<u8>)],
+    ) {
+        if audit.is_empty() && sync_states.is_empty() {
+            return;
+        }
+        let entries = std::mem::take(audit);
+        let result = self.store.transaction(|tx| -> Result<()> {
+            for e in &entries {
+                tx.append_audit(e)?;
+            }
+            for (peer, livret, doc, state) in sync_states {
+                tx.put_sync_state(peer, livret, doc, state)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
             tracing::warn!("audit log write failed: {e}");
         }
     }

@@ -22,6 +22,19 @@ use serde::Serialize;
 use crate::device::{Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
 
+/// Refusals of one session recorded one by one in the audit log (and told to the peer); the
+/// rest are counted and recorded as one line.
+const MAX_DETAILED_REFUSALS: usize = 32;
+/// A session with more refusals than this (both ways) is ended: a peer that keeps asking for
+/// what it may not have is not answered further.
+const MAX_REFUSALS_PER_SESSION: usize = 256;
+/// A reason (ours or the peer's) is kept to this many characters in reports and the audit log.
+const MAX_REASON_CHARS: usize = 300;
+
+fn bounded(reason: &str) -> String {
+    reason.chars().take(MAX_REASON_CHARS).collect()
+}
+
 /// A device shared between the node's tasks.
 pub type SharedDevice = Arc<Mutex<Device>>;
 
@@ -92,7 +105,11 @@ struct Ctx {
     loaded: BTreeMap<Key, Doc>,
     policy: Policy,
     outbox: Vec<Frame>,
+    /// Audit entries of this session, written at the end of each turn in one transaction.
+    audit: Vec<livret_store::AuditEntry>,
     told_revoked: BTreeSet<LivretId>,
+    /// Refusals so far, both ways (see [`MAX_REFUSALS_PER_SESSION`]).
+    refusals: usize,
     report: SessionReport,
 }
 
@@ -292,7 +309,12 @@ impl Ctx {
         target: Option<&str>,
         reason: String,
     ) {
-        dev.audit_event(livret, Some(&self.peer), target, "refused", false, &reason);
+        self.refusals += 1;
+        if self.refusals > MAX_DETAILED_REFUSALS {
+            return;
+        }
+        let reason = bounded(&reason);
+        self.audit.push(dev.audit_entry(livret, Some(&self.peer), target, "refused", false, &reason));
         self.report.refused.push(match (livret, target) {
             (Some(l), Some(t)) => format!("{l}/{t} : {reason}"),
             _ => reason.clone(),
@@ -302,6 +324,16 @@ impl Ctx {
             target: target.map(str::to_string),
             reason,
         }));
+    }
+
+    /// Ends the session once the peer has drawn too many refusals.
+    fn check_refusals(&self) -> Result<()> {
+        if self.refusals > MAX_REFUSALS_PER_SESSION {
+            return Err(Error::Protocol(format!(
+                "plus de {MAX_REFUSALS_PER_SESSION} refus : session arrêtée"
+            )));
+        }
+        Ok(())
     }
 
     /// Tells a revoked peer, once per livret, and returns whether it was revoked.
@@ -332,14 +364,14 @@ impl Ctx {
         }));
         self.told_revoked.insert(livret);
         self.report.revoked_peer.push(livret.to_string());
-        dev.audit_event(
+        self.audit.push(dev.audit_entry(
             Some(livret),
             Some(&self.peer),
             None,
             "refused",
             false,
             "appareil révoqué : session refusée",
-        );
+        ));
         Ok(true)
     }
 
@@ -482,14 +514,14 @@ impl Ctx {
             if let Some((bytes, carries)) = msg {
                 if carries {
                     self.report.sent_changes += 1;
-                    dev.audit_event(
+                    self.audit.push(dev.audit_entry(
                         Some(livret),
                         Some(&peer),
                         Some(&name),
                         "sent",
                         true,
                         "modifications envoyées",
-                    );
+                    ));
                 }
                 messages.push(Frame::Sync(SyncMessage {
                     livret: livret.0,
@@ -572,7 +604,7 @@ impl Ctx {
                         }
                     }
                 }
-                dev.audit_event(
+                let entry = dev.audit_entry(
                     Some(livret),
                     Some(&peer),
                     Some(&name),
@@ -580,6 +612,7 @@ impl Ctx {
                     true,
                     &format!("{n} modification(s) vérifiée(s) et fusionnée(s)"),
                 );
+                self.audit.push(entry);
             }
             Err(refusal) => {
                 // Nothing of the batch is kept; the peer's sync state for it starts over.
@@ -599,19 +632,26 @@ impl Ctx {
         Ok(())
     }
 
+    /// Writes the audit entries gathered so far (end of a turn).
+    fn flush_audit(&mut self) {
+        let dev_arc = self.dev.clone();
+        lock(&dev_arc).write_session_records(&mut self.audit, &[]);
+    }
+
+    /// Writes the sync states and the remaining audit entries, in one transaction.
     fn finish(&mut self) {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let peer = self.peer.to_string();
+        let mut states = Vec::new();
         for t in self.targets.values() {
             if dev.meta(t.livret).is_err() {
                 continue;
             }
-            let _ =
-                dev.store
-                    .put_sync_state(&peer, &t.livret.to_string(), &t.name, &t.state.encode());
+            states.push((peer.clone(), t.livret.to_string(), t.name.clone(), t.state.encode()));
             self.report.synced.push(format!("{}/{}", t.livret, t.name));
         }
+        dev.write_session_records(&mut self.audit, &states);
     }
 }
 
@@ -648,7 +688,9 @@ pub(crate) async fn run(
             livrets: BTreeMap::new(),
         },
         outbox: vec![],
+        audit: vec![],
         told_revoked: BTreeSet::new(),
+        refusals: 0,
         report: SessionReport {
             peer: peer_key.to_string(),
             ..Default::default()
@@ -656,6 +698,20 @@ pub(crate) async fn run(
     };
     let result = drive(&mut ctx, session, initiator, redeem).await;
     ctx.finish();
+    {
+        let mut d = lock(&dev);
+        if ctx.refusals > MAX_DETAILED_REFUSALS {
+            let more = ctx.refusals - MAX_DETAILED_REFUSALS;
+            let detail = format!("{more} refus de plus dans cette session, non détaillés");
+            d.audit_event(None, Some(&peer_key), None, "refused", false, &detail);
+        }
+        // Whatever ended the session early (a frame too large, garbage, too many turns or
+        // refusals, a silent peer) is recorded against the peer.
+        if let Err(e) = &result {
+            let detail = bounded(&format!("session interrompue : {e}"));
+            d.audit_event(None, Some(&peer_key), None, "session", false, &detail);
+        }
+    }
     ctx.report.bytes_sent = session.bytes_sent();
     ctx.report.bytes_received = session.bytes_received();
     result.map(|_| ctx.report)
@@ -762,6 +818,7 @@ async fn drive(
     }
     ctx.report.peer_name = theirs.name.chars().take(100).collect();
     ctx.plan(&theirs)?;
+    ctx.check_refusals()?;
 
     let max_frames_per_turn = 4 * (ctx.targets.len() + theirs.livrets.len() * 8) + 64;
     let mut last_mine: Option<u32> = None;
@@ -792,6 +849,7 @@ async fn drive(
 
 async fn my_turn(ctx: &mut Ctx, session: &mut Session) -> Result<u32> {
     let frames = ctx.my_turn()?;
+    ctx.flush_audit();
     let mut n = 0;
     for f in &frames {
         if let Frame::EndRound(k) = f {
@@ -809,14 +867,22 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
         if count > max_frames {
             return Err(Error::Protocol("trop de trames dans un tour".into()));
         }
+        ctx.check_refusals()?;
         match recv(session).await? {
             None => return Ok(None),
-            Some(Frame::EndRound(n)) => return Ok(Some(n)),
+            Some(Frame::EndRound(n)) => {
+                ctx.flush_audit();
+                return Ok(Some(n));
+            }
             Some(Frame::Sync(m)) => ctx.receive(m)?,
-            Some(Frame::Refused(r)) => {
-                let mut d = lock(&ctx.dev);
+            Some(Frame::Refused(mut r)) => {
+                ctx.refusals += 1;
+                if ctx.refusals > MAX_DETAILED_REFUSALS {
+                    continue;
+                }
+                r.reason = bounded(&r.reason);
                 let livret = r.livret.as_ref().and_then(|b| LivretId::from_slice(b).ok());
-                d.audit_event(
+                let entry = lock(&ctx.dev).audit_entry(
                     livret,
                     Some(&ctx.peer),
                     r.target.as_deref(),
@@ -824,6 +890,7 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                     false,
                     &r.reason,
                 );
+                ctx.audit.push(entry);
                 ctx.report.refused.push(r.reason);
             }
             Some(Frame::Revoked(r)) => {
@@ -845,6 +912,17 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                 if purged {
                     ctx.targets.retain(|(l, _), _| *l != livret);
                     ctx.report.purged.push(livret.to_string());
+                } else {
+                    // Not signed by an owner, not about this device, or sent to an owner.
+                    ctx.refusals += 1;
+                    lock(&ctx.dev).audit_event(
+                        Some(livret),
+                        Some(&ctx.peer),
+                        None,
+                        "refused",
+                        false,
+                        "avis de révocation sans effet sur cet appareil : ignoré",
+                    );
                 }
             }
             Some(_) => {

@@ -1,0 +1,422 @@
+//! The records and enums the apps see, each converted from its `livret` counterpart.
+
+use livret::core::grant::Rights as CoreRights;
+use livret::core::Role as CoreRole;
+
+/// A device's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Role {
+    /// A parent's device: creates and owns livrets.
+    Family,
+    /// A teacher's device: writes bilans under a write grant.
+    Teacher,
+    /// A school's device.
+    School,
+    /// An exam jury's device.
+    Jury,
+}
+
+impl From<Role> for CoreRole {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Family => CoreRole::Family,
+            Role::Teacher => CoreRole::Teacher,
+            Role::School => CoreRole::School,
+            Role::Jury => CoreRole::Jury,
+        }
+    }
+}
+
+impl From<CoreRole> for Role {
+    fn from(r: CoreRole) -> Self {
+        match r {
+            CoreRole::Family => Role::Family,
+            CoreRole::Teacher => Role::Teacher,
+            CoreRole::School => Role::School,
+            CoreRole::Jury => Role::Jury,
+        }
+    }
+}
+
+/// What an invitation proposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Rights {
+    /// Receive the sections.
+    Read,
+    /// Receive the sections and write signed entries in them.
+    Write,
+    /// Become an owner of the livret (a second parent's device).
+    Owner,
+}
+
+impl From<Rights> for CoreRights {
+    fn from(r: Rights) -> Self {
+        match r {
+            Rights::Read => CoreRights::Read,
+            Rights::Write => CoreRights::Write,
+            Rights::Owner => CoreRights::Owner,
+        }
+    }
+}
+
+/// How this device relates to a livret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Relation {
+    /// The family: an owner of the livret.
+    Owner,
+    /// A device holding a grant (teacher, jury).
+    Grantee,
+}
+
+impl From<livret::Relation> for Relation {
+    fn from(r: livret::Relation) -> Self {
+        match r {
+            livret::Relation::Owner => Relation::Owner,
+            livret::Relation::Grantee => Relation::Grantee,
+        }
+    }
+}
+
+/// The public facts of this device.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DeviceInfo {
+    /// Its public key, in base32 (also its libp2p identity).
+    pub device_id: String,
+    /// Its role.
+    pub role: Role,
+    /// Its name.
+    pub name: String,
+}
+
+/// One livret in a list.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct LivretSummary {
+    /// The livret id.
+    pub livret_id: String,
+    /// The child's name as this device knows it.
+    pub name: Option<String>,
+    /// The sections held (`identite`, `annee/2025`...).
+    pub sections: Vec<String>,
+    /// Owner (family) or grantee (teacher).
+    pub relation: Relation,
+    /// The class a teacher recorded.
+    pub class: Option<String>,
+}
+
+impl From<livret::LivretSummary> for LivretSummary {
+    fn from(s: livret::LivretSummary) -> Self {
+        LivretSummary {
+            livret_id: s.livret_id,
+            name: s.name,
+            sections: s.sections,
+            relation: s.relation.into(),
+            class: s.class,
+        }
+    }
+}
+
+/// One entry as shown.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Entry {
+    /// Its key in the section.
+    pub key: String,
+    /// subject, synthesis, vie-scolaire, cycle, attestation, identity, message.
+    pub kind: Option<String>,
+    /// Its author (device id).
+    pub author: Option<String>,
+    /// The author's name as this device knows it.
+    pub author_name: Option<String>,
+    /// `valid`, `unknown-author` or `invalid`.
+    pub signature: String,
+    /// Why it is invalid.
+    pub problem: Option<String>,
+    /// When it was signed (seconds since 1970).
+    pub time: Option<i64>,
+    /// Whether another version competes (concurrent writes).
+    pub conflicted: bool,
+    /// Whether it is sensitive content.
+    pub sensitive: bool,
+    /// The content, field by field, as a JSON object (its fields depend on `kind`).
+    pub content_json: String,
+    /// One line in French.
+    pub summary: String,
+}
+
+impl From<livret::EntryView> for Entry {
+    fn from(e: livret::EntryView) -> Self {
+        Entry {
+            key: e.key,
+            kind: e.kind,
+            author: e.author,
+            author_name: e.author_name,
+            signature: e.signature,
+            problem: e.problem,
+            time: e.time,
+            conflicted: e.conflicted,
+            sensitive: e.sensitive,
+            content_json: e.content.to_string(),
+            summary: e.summary,
+        }
+    }
+}
+
+/// One section as shown.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SectionView {
+    /// Its name (`annee/2025`...).
+    pub section: String,
+    /// Its French label.
+    pub label: String,
+    /// Whether it is a sensitive section.
+    pub sensitive: bool,
+    /// Its entries.
+    pub entries: Vec<Entry>,
+}
+
+impl From<livret::SectionView> for SectionView {
+    fn from(s: livret::SectionView) -> Self {
+        SectionView {
+            section: s.section,
+            label: s.label,
+            sensitive: s.sensitive,
+            entries: s.entries.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A livret as shown: its sections and entries, each with its author and signature status.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct LivretView {
+    /// The livret id.
+    pub livret_id: String,
+    /// The child's name as this device knows it.
+    pub name: Option<String>,
+    /// The class a teacher recorded.
+    pub class: Option<String>,
+    /// The sections.
+    pub sections: Vec<SectionView>,
+}
+
+impl From<livret::LivretView> for LivretView {
+    fn from(v: livret::LivretView) -> Self {
+        LivretView {
+            livret_id: v.livret_id,
+            name: v.name,
+            class: v.class,
+            sections: v.sections.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One verification failure.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct VerifyFailure {
+    /// The section.
+    pub section: String,
+    /// The entry key.
+    pub key: String,
+    /// `unknown-author` or `invalid`.
+    pub status: String,
+    /// Why, in French.
+    pub reason: String,
+}
+
+/// The result of verifying a livret: it verifies when `failures` is empty.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct VerifyReport {
+    /// How many entries were checked.
+    pub checked: u64,
+    /// How many verify.
+    pub valid: u64,
+    /// The others.
+    pub failures: Vec<VerifyFailure>,
+}
+
+impl From<livret::VerifyReport> for VerifyReport {
+    fn from(r: livret::VerifyReport) -> Self {
+        VerifyReport {
+            checked: r.checked as u64,
+            valid: r.valid as u64,
+            failures: r
+                .failures
+                .into_iter()
+                .map(|f| VerifyFailure {
+                    section: f.section,
+                    key: f.key,
+                    status: f.status,
+                    reason: f.reason,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An invitation ready to show: the QR code (PNG and SVG) and its text form.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Invitation {
+    /// The text form `LIVRET:…` (what the QR code holds; can be pasted instead).
+    pub text: String,
+    /// When it expires (RFC 3339, UTC). It is usable once.
+    pub expires_at: String,
+    /// The sections proposed.
+    pub sections: Vec<String>,
+    /// The rights proposed (`read`, `write` or `owner`).
+    pub rights: String,
+    /// Whether a sensitive section is included (the screen must say so).
+    pub includes_sensitive: bool,
+    /// The QR code as a PNG image.
+    pub qr_png: Vec<u8>,
+    /// The QR code as an SVG document.
+    pub qr_svg: String,
+}
+
+/// A grant as listed.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Grant {
+    /// The grant id (what `revoke` takes).
+    pub grant_id: String,
+    /// The device it is for.
+    pub audience: String,
+    /// That device's name.
+    pub audience_name: String,
+    /// The sections.
+    pub sections: Vec<String>,
+    /// `read` or `write`.
+    pub rights: String,
+    /// Last valid day (YYYY-MM-DD).
+    pub until: String,
+    /// Whether it was revoked.
+    pub revoked: bool,
+    /// Whether it has expired.
+    pub expired: bool,
+}
+
+impl From<livret::GrantView> for Grant {
+    fn from(g: livret::GrantView) -> Self {
+        Grant {
+            grant_id: g.grant_id,
+            audience: g.audience,
+            audience_name: g.audience_name,
+            sections: g.sections,
+            rights: g.rights,
+            until: g.until,
+            revoked: g.revoked,
+            expired: g.expired,
+        }
+    }
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct AuditEntry {
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// The peer device.
+    pub peer: Option<String>,
+    /// The section.
+    pub section: Option<String>,
+    /// What happened (`created`, `invited`, `granted`, `sent`, `refused`, `revoked`...).
+    pub action: String,
+    /// `accepted` or `refused`.
+    pub outcome: String,
+    /// Details, in French.
+    pub detail: String,
+}
+
+impl From<livret::AuditView> for AuditEntry {
+    fn from(a: livret::AuditView) -> Self {
+        AuditEntry {
+            at: a.at,
+            peer: a.peer,
+            section: a.section,
+            action: a.action,
+            outcome: a.outcome,
+            detail: a.detail,
+        }
+    }
+}
+
+/// A subject's positioning (level 1-4) or mark, and its appréciation, for a period.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Assessment {
+    /// The school year's first calendar year (2025 for 2025-2026).
+    pub year: u16,
+    /// The period, `I/N` (`1/3` for the first trimester).
+    pub period: String,
+    /// The discipline code (`FRANCS`, `MATHS`...).
+    pub subject: String,
+    /// The label, for a code the official list does not know.
+    pub label: Option<String>,
+    /// The positioning, 1 to 4 (give this or `mark`).
+    pub level: Option<u8>,
+    /// A mark (give this or `level`).
+    pub mark: Option<String>,
+    /// The appréciation (at most 600 characters).
+    pub text: String,
+}
+
+/// What a sync session did.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncReport {
+    /// The other device's id.
+    pub peer: String,
+    /// Its name, from its hello.
+    pub peer_name: String,
+    /// Documents synced, `livret/section` (`livret/manifest` is the grants document).
+    pub synced: Vec<String>,
+    /// Sync messages sent carrying changes.
+    pub sent_changes: u64,
+    /// Changes merged from the other device.
+    pub received_changes: u64,
+    /// Refusals, both ways, in French.
+    pub refused: Vec<String>,
+    /// Livrets erased from this device because the family revoked it.
+    pub purged: Vec<String>,
+    /// Livrets the other device was told it is revoked from.
+    pub revoked_peer: Vec<String>,
+    /// Turns taken.
+    pub rounds: u32,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+}
+
+impl From<livret::SessionReport> for SyncReport {
+    fn from(r: livret::SessionReport) -> Self {
+        SyncReport {
+            peer: r.peer,
+            peer_name: r.peer_name,
+            synced: r.synced,
+            sent_changes: r.sent_changes as u64,
+            received_changes: r.received_changes as u64,
+            refused: r.refused,
+            purged: r.purged,
+            revoked_peer: r.revoked_peer,
+            rounds: r.rounds,
+            bytes_sent: r.bytes_sent,
+            bytes_received: r.bytes_received,
+        }
+    }
+}
+
+/// The outcome of one session with a known peer (`sync_known_peers`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PeerSync {
+    /// The peer's device id.
+    pub peer: String,
+    /// What the session did, if it took place.
+    pub report: Option<SyncReport>,
+    /// Why it did not, in French.
+    pub error: Option<String>,
+}
+
+/// How to run the node.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NodeConfig {
+    /// Addresses to listen on (multiaddrs such as `/ip4/0.0.0.0/tcp/4715`); empty for the
+    /// default (every IPv4 interface, port 4715, so invitations stay valid across restarts).
+    pub listen: Vec<String>,
+    /// Local discovery (mDNS). On Android it needs a multicast lock held by the app.
+    pub mdns: bool,
+}
