@@ -199,7 +199,11 @@ pub fn section_sync(data: &[u8]) {
             Ok(_) => check_accepted(f, &doc),
             Err(_) => {
                 assert_eq!(values(&doc), before, "a refused batch changed the document");
-                assert_eq!(state.encode(), saved_state, "a refused batch changed the state");
+                assert_eq!(
+                    state.encode(),
+                    saved_state,
+                    "a refused batch changed the state"
+                );
             }
         }
         let _ = doc.generate_sync_message(&mut state);
@@ -388,7 +392,11 @@ pub fn fixture() -> &'static Fixture {
         let (other_key, other_older) =
             subject(&other, livret, "MATHEM", 1, "Des difficultés.", T0 + 1);
         let (_, other_entry) = subject(&other, livret, "MATHEM", 3, "Nets progrès.", T0 + 2);
-        let puts = [(&k1, &e1), (&other_key, &other_older), (&other_key, &other_entry)];
+        let puts = [
+            (&k1, &e1),
+            (&other_key, &other_older),
+            (&other_key, &other_entry),
+        ];
         for (k, e) in puts {
             doc.put(k, e)
                 .unwrap_or_else(|e| panic!("fixture document: {e}"));
@@ -444,7 +452,11 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     };
     for (n, v) in [("write", &view), ("owner", &owner_view)] {
         let b = v.sign(&f.family);
-        add("invitation_text", n, InvitationView::to_text(&b).into_bytes());
+        add(
+            "invitation_text",
+            n,
+            InvitationView::to_text(&b).into_bytes(),
+        );
         add("invitation", n, b);
     }
     add(
@@ -596,7 +608,11 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     // Section documents and sync messages: the teacher's copy gets a new entry, replaces its
     // own, tries to delete the other teacher's; the messages it sends the family are recorded.
     let mut fam = SectionDoc::load(&f.snapshot, &[]).unwrap_or_default();
-    add("section_doc", "snapshot", [&[0u8][..], &f.snapshot].concat());
+    add(
+        "section_doc",
+        "snapshot",
+        [&[0u8][..], &f.snapshot].concat(),
+    );
     let mut teacher = SectionDoc::new();
     let (mut s_fam, mut s_t) = (sync::State::new(), sync::State::new());
     let exchange = |from: &mut SectionDoc,
@@ -625,7 +641,14 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         recorded
     };
     let _ = exchange(&mut fam, &mut teacher, &mut s_fam, &mut s_t);
-    let (k, e) = subject(&f.teacher, f.livret, "HISGEO", 2, "Peut mieux faire.", T0 + 5);
+    let (k, e) = subject(
+        &f.teacher,
+        f.livret,
+        "HISGEO",
+        2,
+        "Peut mieux faire.",
+        T0 + 5,
+    );
     let _ = teacher.put(&k, &e);
     let mut fam2 = SectionDoc::load(&f.snapshot, &[]).unwrap_or_default();
     let (mut a, mut b) = (sync::State::new(), sync::State::new());
@@ -649,7 +672,11 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         "teacher-increment",
         [&[1u8][..], &teacher.save_incremental()].concat(),
     );
-    add("section_doc", "teacher-snapshot", [&[0u8][..], &teacher.save()].concat());
+    add(
+        "section_doc",
+        "teacher-snapshot",
+        [&[0u8][..], &teacher.save()].concat(),
+    );
 
     // Frames: one of each kind.
     let (m, _) = teacher

@@ -109,19 +109,20 @@ impl LivretDevice {
         }
     }
 
-    /// Runs `session` on the device's runtime and reports it to the listener.
+    /// Runs `session` on the device's runtime and reports what it did to the listener (a
+    /// failure is the caller's error, not an event).
     async fn session<F>(&self, session: F) -> Result<SyncReport>
     where
         F: std::future::Future<Output = livret::Result<livret::SessionReport>> + Send + 'static,
     {
         let (_, sink) = self.running()?;
-        let result = self
+        let report = self
             .runtime
             .spawn(session)
             .await
-            .map_err(|e| LivretError::internal("séance interrompue", e))?;
-        sink.report(&result);
-        Ok(result?.into())
+            .map_err(|e| LivretError::internal("séance interrompue", e))??;
+        sink.report(&report);
+        Ok(report.into())
     }
 
     fn stop(&self) {
@@ -404,7 +405,7 @@ impl LivretDevice {
             async move {
                 let _ = stopped.await;
             },
-            move |result| reports.report(&result),
+            move |result| reports.outcome(&result),
         ));
         let addresses = node_addresses(&node);
         *slot = Some(RunningNode {
@@ -434,12 +435,18 @@ impl LivretDevice {
 
     /// Accepts an invitation (its text form, from the QR code): dials the family device it
     /// names, proves the one-time secret, receives the grant and syncs the granted sections.
-    /// `class` is the division a teacher records (e.g. `5B`).
-    pub async fn accept(&self, invitation: String, class: Option<String>) -> Result<SyncReport> {
+    /// `school_class` is the class (division) a teacher records, e.g. `5B`.
+    pub async fn accept(
+        &self,
+        invitation: String,
+        school_class: Option<String>,
+    ) -> Result<SyncReport> {
         let (node, _) = self.running()?;
         let dev = self.dev.clone();
-        self.session(async move { node::accept(&dev, &node, &invitation, class.as_deref()).await })
-            .await
+        self.session(async move {
+            node::accept(&dev, &node, &invitation, school_class.as_deref()).await
+        })
+        .await
     }
 
     /// One session with the device at `address` (`/ip4/…/tcp/…/p2p/…`): syncs every livret

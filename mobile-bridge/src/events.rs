@@ -51,7 +51,8 @@ pub enum SyncEvent {
         /// The livret.
         livret_id: String,
     },
-    /// A session failed before it could report (network, protocol).
+    /// A session the node answered or started on discovery failed (network, protocol). The
+    /// failures of `accept` and `sync_with` are their errors instead.
     SessionFailed {
         /// Why, in French.
         message: String,
@@ -107,7 +108,7 @@ impl EventSink {
     }
 
     /// The events of one session's outcome.
-    pub(crate) fn report(&self, result: &livret::Result<livret::SessionReport>) {
+    pub(crate) fn outcome(&self, result: &livret::Result<livret::SessionReport>) {
         if self.tx.is_none() {
             return;
         }
@@ -115,19 +116,31 @@ impl EventSink {
             self.send(event);
         }
     }
+
+    /// The events of one session's report.
+    pub(crate) fn report(&self, report: &livret::SessionReport) {
+        if self.tx.is_none() {
+            return;
+        }
+        for event in report_events(report) {
+            self.send(event);
+        }
+    }
 }
 
 /// The events a session's outcome stands for, in order.
-pub(crate) fn events_of(result: &livret::Result<livret::SessionReport>) -> Vec<SyncEvent> {
-    use livret::core::Localized;
-    let r = match result {
-        Ok(r) => r,
-        Err(e) => {
-            return vec![SyncEvent::SessionFailed {
-                message: e.localized(livret::Lang::Fr),
-            }]
-        }
-    };
+fn events_of(result: &livret::Result<livret::SessionReport>) -> Vec<SyncEvent> {
+    use livret::Localized;
+    match result {
+        Ok(r) => report_events(r),
+        Err(e) => vec![SyncEvent::SessionFailed {
+            message: e.localized(livret::Lang::Fr),
+        }],
+    }
+}
+
+/// The events a session's report stands for, in order.
+fn report_events(r: &livret::SessionReport) -> Vec<SyncEvent> {
     let peer = r.peer.clone();
     let mut out = Vec::new();
     if !peer.is_empty() {

@@ -99,8 +99,8 @@ pub struct LivretSummary {
     pub sections: Vec<String>,
     /// Owner (family) or grantee (teacher).
     pub relation: Relation,
-    /// The class a teacher recorded.
-    pub class: Option<String>,
+    /// The class (division, e.g. `5B`) a teacher recorded.
+    pub school_class: Option<String>,
 }
 
 impl From<livret::LivretSummary> for LivretSummary {
@@ -110,7 +110,7 @@ impl From<livret::LivretSummary> for LivretSummary {
             name: s.name,
             sections: s.sections,
             relation: s.relation.into(),
-            class: s.class,
+            school_class: s.class,
         }
     }
 }
@@ -191,8 +191,8 @@ pub struct LivretView {
     pub livret_id: String,
     /// The child's name as this device knows it.
     pub name: Option<String>,
-    /// The class a teacher recorded.
-    pub class: Option<String>,
+    /// The class (division, e.g. `5B`) a teacher recorded.
+    pub school_class: Option<String>,
     /// The sections.
     pub sections: Vec<SectionView>,
 }
@@ -202,7 +202,7 @@ impl From<livret::LivretView> for LivretView {
         LivretView {
             livret_id: v.livret_id,
             name: v.name,
-            class: v.class,
+            school_class: v.class,
             sections: v.sections.into_iter().map(Into::into).collect(),
         }
     }

@@ -30,6 +30,17 @@ impl TestDevice {
     pub async fn new(role: Role, name: &str) -> TestDevice {
         let home = tempfile::tempdir().unwrap();
         let device = Device::init(home.path(), KeySource::KeyFile, role, name).unwrap();
+        Self::start(home, device).await
+    }
+
+    /// Creates a school device (with its UAI) and its node.
+    pub async fn school(name: &str, uai: &str) -> TestDevice {
+        let home = tempfile::tempdir().unwrap();
+        let device = Device::init_school(home.path(), KeySource::KeyFile, name, uai).unwrap();
+        Self::start(home, device).await
+    }
+
+    async fn start(home: TempDir, device: Device) -> TestDevice {
         let dev = node::share(device);
         let (node, events) = node::start(
             &dev,
@@ -80,6 +91,20 @@ impl TestDevice {
     /// The node's first address.
     pub fn addr(&self) -> Multiaddr {
         self.node.listen_addrs()[0].clone()
+    }
+
+    /// This device's id, as text.
+    pub fn id(&self) -> String {
+        self.with(|d| d.device_id().to_string())
+    }
+
+    /// A jury invitation to `livret` for these sections, valid 15 minutes.
+    pub fn invite_jury(&self, livret: LivretId, sections: &str) -> String {
+        let sections = Section::parse_list(sections).unwrap();
+        let addrs = self.addresses();
+        self.with(|d| d.invite_jury(livret, &sections, None, 15, addrs))
+            .unwrap()
+            .invitation
     }
 
     /// An invitation to `livret` for these sections and rights, valid 15 minutes.

@@ -103,17 +103,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Exporte tout ce que l'appareil détient d'un livret dans un fichier
-    Export {
-        /// Identifiant du livret
-        #[arg(value_name = "LIVRET")]
-        livret: String,
-        /// Format du fichier (seul « json » pour l'instant)
-        #[arg(long, value_name = "FORMAT", default_value = "json")]
-        format: String,
-        /// Fichier à écrire (écrit à côté puis renommé : jamais à moitié écrit)
-        #[arg(long, value_name = "FICHIER")]
-        out: PathBuf,
+    /// Exporte dans un fichier : un livret (json, ou pdf : le livret papier scellé) ou les bilans d'une classe (lsu-xml)
+    Export(crate::formats::ExportArgs),
+    /// Vérifie sans réseau le sceau QR d'une page du livret papier (et, avec --pdf, ses textes)
+    VerifySeal(crate::formats::VerifySealArgs),
+    /// Importe un fichier LSU du logiciel de l'établissement : chaque bilan devient des inscriptions signées par cet enseignant
+    ImportLsu(crate::formats::ImportLsuArgs),
+    /// Identifiants côté établissement pour le fichier LSU : UAI, chef d'établissement, STS, id-be
+    SchoolIds {
+        #[command(subcommand)]
+        command: crate::formats::SchoolIdsCommand,
     },
     /// Fait tourner l'appareil : répond aux autres appareils (invitations, synchronisations) jusqu'à Ctrl-C
     Serve {

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod demo;
+mod formats;
 mod net;
 mod util;
 
@@ -75,11 +76,10 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::List { json } => commands::list(&ctx, json),
         Command::Show { livret, json } => commands::show(&ctx, &livret, json),
         Command::Verify { livret, json } => commands::verify(&ctx, &livret, json),
-        Command::Export {
-            livret,
-            format,
-            out,
-        } => commands::export(&ctx, &livret, &format, &out),
+        Command::Export(args) => formats::export(&ctx, &args),
+        Command::VerifySeal(args) => formats::verify_seal(&ctx, &args),
+        Command::ImportLsu(args) => formats::import_lsu(&ctx, &args),
+        Command::SchoolIds { command } => formats::school_ids(&ctx, &command),
         Command::Serve { listen, no_mdns } => {
             runtime()?.block_on(net::serve(&ctx, &listen, no_mdns))
         }

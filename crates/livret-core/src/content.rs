@@ -4,12 +4,12 @@
 //! that a correction replaces the entry it corrects. A decoded entry from another device is
 //! checked again here: right key, right section, values inside the official scales.
 
-use crate::entry::{digest_text, Content, OpenedEntry, PeriodRef};
+use crate::entry::{digest_text, Content, OpenedEntry, PeriodRef, WITHHELD};
 use crate::section::Section;
 use crate::vocab::{
     Appreciation, AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode,
-    DisciplineLabel, Evaluation, Ine, Mark, Millesime, Period, PersonName, Positioning, SocleLevel,
-    SocleLevels, Synthesis, ValidationError, VieScolaire,
+    DisciplineLabel, Evaluation, ExamOpinion, Ine, LyceeText, Mark, Millesime, Period, PersonName,
+    Positioning, SocleLevel, SocleLevels, Synthesis, ValidationError, VieScolaire,
 };
 
 /// A content ready to sign: where it goes, what it says, and its long texts.
@@ -144,6 +144,54 @@ pub fn identity(name: &PersonName, birth: Date, ine: Option<&Ine>) -> Draft {
     }
 }
 
+/// Livret scolaire du lycée: a subject's average, the class statistics (average, lowest,
+/// highest) and the annual appréciation.
+pub fn lycee_subject(
+    year: Millesime,
+    period: Period,
+    discipline: &Discipline,
+    average: &Mark,
+    class_stats: [&Mark; 3],
+    appreciation: &LyceeText,
+) -> Draft {
+    let content = Content::LyceeSubject {
+        year: year.year(),
+        period: period_ref(period),
+        code: discipline.code.as_str().to_string(),
+        label: discipline.label.as_str().to_string(),
+        average: average.as_str().to_string(),
+        class_stats: class_stats.map(|m| m.as_str().to_string()),
+        appreciation: digest_text(appreciation.as_str()),
+    };
+    Draft {
+        section: Section::Annee(year.year()),
+        key: entry_key(&content),
+        content,
+        texts: vec![appreciation.as_str().to_string()],
+    }
+}
+
+/// Livret scolaire du lycée: engagement, the head's opinion and the opinion for the exam.
+pub fn lycee_opinion(
+    year: Millesime,
+    engagement: &LyceeText,
+    head: &LyceeText,
+    exam: ExamOpinion,
+) -> Draft {
+    let content = Content::LyceeOpinion {
+        year: year.year(),
+        engagement: digest_text(engagement.as_str()),
+        head: digest_text(head.as_str()),
+        exam: exam.value(),
+    };
+    Draft {
+        section: Section::Annee(year.year()),
+        key: entry_key(&content),
+        content,
+        texts: vec![engagement.as_str().to_string(), head.as_str().to_string()],
+    }
+}
+
 /// The key an entry with this content lives under.
 pub fn entry_key(content: &Content) -> String {
     match content {
@@ -158,13 +206,20 @@ pub fn entry_key(content: &Content) -> String {
         Content::Attestation { kind, .. } => format!("attestation/{kind}"),
         Content::Identity { .. } => "identite".into(),
         Content::Message { text } => format!("message/{}", hex::encode(&text[..8])),
+        Content::LyceeSubject { period, code, .. } => {
+            format!("lsl/{}-{}/{}", period.index, period.count, code)
+        }
+        Content::LyceeOpinion { .. } => "lsl/avis".into(),
     }
 }
 
 /// The section an entry with this content belongs in.
 pub fn section_of(content: &Content) -> Section {
     match content {
-        Content::Subject { year, .. } | Content::Synthesis { year, .. } => Section::Annee(*year),
+        Content::Subject { year, .. }
+        | Content::Synthesis { year, .. }
+        | Content::LyceeSubject { year, .. }
+        | Content::LyceeOpinion { year, .. } => Section::Annee(*year),
         Content::VieScolaire { year, .. } => Section::VieScolaire(*year),
         Content::Cycle { .. } => Section::Cycles,
         Content::Attestation { .. } => Section::Attestations,
@@ -192,6 +247,8 @@ pub fn check(entry: &OpenedEntry) -> Result<(), String> {
         return Err(format!("clé « {} » incohérente avec le contenu", p.key));
     }
     let text = |i: usize| entry.texts.get(i).map(String::as_str).unwrap_or_default();
+    // A text withheld from an extract is checked by its digest only (the signature holds).
+    let withheld = |i: usize| text(i) == WITHHELD;
     match &p.content {
         Content::Subject {
             year,
@@ -215,12 +272,16 @@ pub fn check(entry: &OpenedEntry) -> Result<(), String> {
                 }
                 _ => return Err("un positionnement ou une note, pas les deux".into()),
             }
-            v(Appreciation::parse(text(0)))?;
+            if !withheld(0) {
+                v(Appreciation::parse(text(0)))?;
+            }
         }
         Content::Synthesis { year, period, .. } => {
             v(Millesime::new(*year))?;
             v(Period::new(period.index, period.count))?;
-            v(Synthesis::parse(text(0)))?;
+            if !withheld(0) {
+                v(Synthesis::parse(text(0)))?;
+            }
         }
         Content::VieScolaire {
             year,
@@ -244,7 +305,9 @@ pub fn check(entry: &OpenedEntry) -> Result<(), String> {
             for l in levels {
                 v(SocleLevel::from_value(*l))?;
             }
-            v(CycleSynthesis::parse(text(0)))?;
+            if !withheld(0) {
+                v(CycleSynthesis::parse(text(0)))?;
+            }
         }
         Content::Attestation { kind, date } => {
             v(AttestationKind::parse(kind))?;
@@ -257,7 +320,40 @@ pub fn check(entry: &OpenedEntry) -> Result<(), String> {
                 v(Ine::parse(text(2)))?;
             }
         }
+        Content::LyceeSubject {
+            year,
+            period,
+            code,
+            label,
+            average,
+            class_stats,
+            ..
+        } => {
+            v(Millesime::new(*year))?;
+            v(Period::new(period.index, period.count))?;
+            v(DisciplineCode::parse(code))?;
+            v(DisciplineLabel::parse(label))?;
+            v(Mark::parse(average))?;
+            for m in class_stats {
+                v(Mark::parse(m))?;
+            }
+            if !withheld(0) {
+                v(LyceeText::parse(text(0)))?;
+            }
+        }
+        Content::LyceeOpinion { year, exam, .. } => {
+            v(Millesime::new(*year))?;
+            v(ExamOpinion::from_value(*exam))?;
+            for i in 0..2 {
+                if !withheld(i) {
+                    v(LyceeText::parse(text(i)))?;
+                }
+            }
+        }
         Content::Message { .. } => {
+            if withheld(0) {
+                return Ok(());
+            }
             if text(0).trim().is_empty() || text(0).chars().count() > 2000 {
                 return Err("message vide ou trop long (2000 caractères au plus)".into());
             }

@@ -29,6 +29,10 @@ pub enum Kind {
     Owner,
     /// The record of a livret's creation.
     Genesis,
+    /// A school's card: its key, UAI and name (a trust anchor).
+    SchoolCard,
+    /// A school's certificate of a teacher's key.
+    Certificate,
 }
 
 impl Kind {
@@ -40,6 +44,8 @@ impl Kind {
             Kind::Revocation => b"livret/revocation/1",
             Kind::Owner => b"livret/owner/1",
             Kind::Genesis => b"livret/genesis/1",
+            Kind::SchoolCard => b"livret/school/1",
+            Kind::Certificate => b"livret/certificate/1",
         }
     }
 
@@ -51,6 +57,8 @@ impl Kind {
             Kind::Revocation => "revocation",
             Kind::Owner => "owner record",
             Kind::Genesis => "genesis record",
+            Kind::SchoolCard => "school card",
+            Kind::Certificate => "certificate",
         }
     }
 }

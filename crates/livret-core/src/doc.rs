@@ -291,6 +291,54 @@ impl SectionDoc {
         self.doc.save_nocompress()
     }
 
+    /// An extract for a third party (a jury): a new document with fresh history holding the
+    /// current winning entries with their original signatures, texts naming the child
+    /// withheld (see [`SignedEntry::withholding`]). It is deterministic (one change, by an
+    /// actor derived from `seed`, at time 0), so the same content gives the same heads and
+    /// is not sent twice.
+    pub fn extract(&self, withhold: &[String], seed: &[u8]) -> Result<SectionDoc, CoreError> {
+        use automerge::transaction::Transactable;
+        use sha2::Digest as _;
+        let actor = sha2::Sha256::digest(seed);
+        let mut doc = AutoCommit::new().with_actor(automerge::ActorId::from(&actor[..16]));
+        for key in self.keys() {
+            if let Some(entry) = self.get(&key) {
+                let value = entry.withholding(withhold).to_bytes();
+                doc.put(ROOT, key.as_str(), ScalarValue::Bytes(value))
+                    .map_err(|e| CoreError::Document(e.to_string()))?;
+            }
+        }
+        doc.commit_with(automerge::transaction::CommitOptions::default().with_time(0));
+        Ok(SectionDoc { doc, saved: vec![] })
+    }
+
+    /// Checks a whole document received as an extract: every value is a signed entry that
+    /// verifies, at its place, inside the official scales. Returns the reason of the first
+    /// failure.
+    pub fn check_extract(&self, livret: LivretId, section: Section) -> Result<(), Refusal> {
+        if self.keys().len() > MAX_ENTRIES_PER_SECTION {
+            return Err(Refusal("extrait trop grand".into()));
+        }
+        for stored in self.entries() {
+            if stored.values.len() != 1 {
+                return Err(Refusal(format!("« {} » : valeurs concurrentes", stored.key)));
+            }
+            for value in stored.values {
+                let entry = value.map_err(|e| Refusal(format!("« {} » : {e}", stored.key)))?;
+                let (opened, verification) = entry.verify_at(livret, section, &stored.key, |_| true);
+                match (opened, verification) {
+                    (Some(o), Verification::Valid) => crate::content::check(&o)
+                        .map_err(|why| Refusal(format!("« {} » : {why}", stored.key)))?,
+                    (_, Verification::Invalid(why)) => {
+                        return Err(Refusal(format!("« {} » : {why}", stored.key)))
+                    }
+                    _ => return Err(Refusal(format!("« {} » : inscription illisible", stored.key))),
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Rebuilds the document with fresh history holding only the current winning entries.
     pub fn rebuilt(&self) -> Result<SectionDoc, CoreError> {
         let mut fresh = SectionDoc::new();
@@ -337,10 +385,51 @@ fn decode_message(bytes: &[u8]) -> Result<sync::Message, CoreError> {
             actual: bytes.len(),
         });
     }
-    sync::Message::decode(bytes).map_err(|e| CoreError::Malformed {
+    let msg = sync::Message::decode(bytes).map_err(|e| CoreError::Malformed {
         what: "sync message",
         detail: e.to_string(),
-    })
+    })?;
+    for have in &msg.have {
+        check_bloom(&have.bloom.to_bytes()).map_err(|detail| CoreError::Malformed {
+            what: "sync message",
+            detail: detail.into(),
+        })?;
+    }
+    Ok(msg)
+}
+
+/// Automerge trusts the parameters of a peer's Bloom filter: zero bits per entry makes
+/// `generate_sync_message` divide by zero (a panic, found by fuzzing: `section_sync`), and a
+/// huge probe count makes it allocate gigabytes (an abort). Only sane filters are let through:
+/// empty, or at least one entry, 1 to 64 bits per entry and 1 to 64 probes (Automerge writes
+/// 10 and 7).
+fn check_bloom(bytes: &[u8]) -> Result<(), &'static str> {
+    fn leb128(input: &mut &[u8]) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&byte, rest) = input.split_first()?;
+            *input = rest;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let mut input = bytes;
+    let (Some(entries), Some(bits), Some(probes)) =
+        (leb128(&mut input), leb128(&mut input), leb128(&mut input))
+    else {
+        return Err("filtre de Bloom illisible");
+    };
+    if entries == 0 || !(1..=64).contains(&bits) || !(1..=64).contains(&probes) || input.is_empty()
+    {
+        return Err("filtre de Bloom aux paramètres invalides");
+    }
+    Ok(())
 }
 
 fn decode_value(v: &Value<'_>) -> Result<SignedEntry, CoreError> {
@@ -436,9 +525,9 @@ fn check_touched_keys(
             continue;
         }
         for bytes in old.iter().filter(|b| !new.contains(b)) {
-            // A value disappeared: only its own author may replace or delete it. A value
-            // relayed from another author must be newer than the one it replaces, so that a
-            // peer holding an older signed version cannot roll the entry back.
+            // A value disappeared: only its own author may replace or delete it. A value of
+            // another author's relayed by the sender must be strictly newer than the one it
+            // replaces, so that a peer holding an older signed version cannot roll it back.
             let author = SignedEntry::from_bytes(bytes)
                 .and_then(|e| e.payload_unverified())
                 .map(|p| (p.author_id(), p.time))
@@ -447,7 +536,7 @@ fn check_touched_keys(
                 Some((a, t)) => {
                     new_authors
                         .iter()
-                        .any(|(na, nt)| *na == a && (a == sender || *nt >= t))
+                        .any(|(na, nt)| *na == a && (a == sender || *nt > t))
                         || (new_authors.is_empty() && a == sender)
                 }
                 None => false,
@@ -908,6 +997,103 @@ mod tests {
         }
         assert!(push(&mut other, &mut fam, &rules).is_err());
         assert_eq!(content_of(&fam), before);
+    }
+
+    /// Fuzzing (`section_sync`, reproducer `fuzz/artifacts/section_sync/crash-c15cfef3…`):
+    /// a sync message whose Bloom filter has zero bits per entry made the next
+    /// `generate_sync_message` divide by zero; a huge probe count would allocate gigabytes.
+    #[test]
+    fn sync_messages_with_insane_bloom_filters_are_refused() {
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let family = DeviceSecret::from_bytes(&[9; 32]);
+        let rules = Rules {
+            sender: t1.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id()],
+        };
+        let mut teacher = SectionDoc::new();
+        let (k, e) = entry(&t1, "FRANCS", 3, "bien");
+        teacher.put(&k, &e).unwrap();
+        let (first, _) = teacher
+            .generate_sync_message(&mut sync::State::new())
+            .unwrap();
+        for bloom in [
+            &[1u8, 0, 7][..],
+            &[1, 10, 0, 0xff, 0xff][..],
+            &[1, 8, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff][..],
+        ] {
+            let mut msg = sync::Message::decode(&first).unwrap();
+            msg.have[0].bloom = sync::BloomFilter::try_from(bloom).unwrap();
+            let bad = msg.encode();
+            let mut fam = SectionDoc::new();
+            let (k, e) = entry(&family, "MUSIQU", 4, "ok");
+            fam.put(&k, &e).unwrap();
+            let mut state = sync::State::new();
+            assert!(fam.receive_checked(&mut state, &bad, &rules).is_err());
+            assert!(fam.receive_unchecked(&mut state, &bad).is_err());
+            // Nothing of it stayed in the state: the next message is generated safely.
+            let _ = fam.generate_sync_message(&mut state);
+        }
+        // Automerge's own filters pass.
+        let mut fam = SectionDoc::new();
+        let mut state = sync::State::new();
+        fam.receive_checked(&mut state, &first, &rules).unwrap();
+        assert!(fam.generate_sync_message(&mut state).is_some());
+    }
+
+    /// A peer relaying another author's entry may not put back an older signed version of it.
+    #[test]
+    fn an_older_version_of_another_authors_entry_is_refused() {
+        let family = DeviceSecret::from_bytes(&[9; 32]);
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let t2 = DeviceSecret::from_bytes(&[2; 32]);
+        let mut fam = SectionDoc::new();
+        let (k, old) = entry(&t1, "FRANCS", 2, "avant");
+        fam.put(&k, &old).unwrap();
+        let mut newer = old.clone();
+        let mut p = newer.payload_unverified().unwrap();
+        p.time += 10;
+        p.content = match p.content {
+            Content::Subject {
+                year,
+                period,
+                code,
+                label,
+                mark,
+                ..
+            } => Content::Subject {
+                year,
+                period,
+                code,
+                label,
+                level: Some(3),
+                mark,
+                appreciation: digest_text("après"),
+            },
+            c => c,
+        };
+        newer.short_form =
+            crate::cose::sign(&t1, crate::cose::Kind::Entry, crate::cbor::to_vec(&p));
+        newer.texts = vec!["après".into()];
+        fam.put(&k, &newer).unwrap();
+        let rules = Rules {
+            sender: t2.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id(), t2.device_id()],
+        };
+        let before = content_of(&fam);
+        let mut other = SectionDoc::load(&fam.save(), &[]).unwrap();
+        other.put(&k, &old).unwrap();
+        assert!(push(&mut other, &mut fam, &rules).is_err());
+        assert_eq!(content_of(&fam), before);
+        // The author itself may go back to its older text (it could sign it again anyway).
+        let rules_t1 = Rules {
+            sender: t1.device_id(),
+            ..rules
+        };
+        let mut own = SectionDoc::load(&fam.save(), &[]).unwrap();
+        own.put(&k, &old).unwrap();
+        push(&mut own, &mut fam, &rules_t1).unwrap();
     }
 
     #[test]

@@ -141,6 +141,47 @@ pub enum Content {
         #[serde(rename = "i", with = "cbor::fixed")]
         ine: TextDigest,
     },
+    /// Livret scolaire du lycée: a subject's averages and annual appréciation.
+    #[serde(rename = "lsl")]
+    LyceeSubject {
+        /// School year (première or terminale, by the year it starts).
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Discipline code (6 characters).
+        #[serde(rename = "c")]
+        code: String,
+        /// Discipline label.
+        #[serde(rename = "l")]
+        label: String,
+        /// The pupil's average (at most 8 characters, e.g. `14,5`).
+        #[serde(rename = "m")]
+        average: String,
+        /// Class statistics: average, lowest and highest averages of the class.
+        #[serde(rename = "cs")]
+        class_stats: [String; 3],
+        /// Digest of the annual appréciation.
+        #[serde(rename = "a", with = "cbor::fixed")]
+        appreciation: TextDigest,
+    },
+    /// Livret scolaire du lycée: engagement, the head's opinion and the opinion for the exam.
+    #[serde(rename = "lsla")]
+    LyceeOpinion {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// Digest of the engagement and responsibilities text.
+        #[serde(rename = "e", with = "cbor::fixed")]
+        engagement: TextDigest,
+        /// Digest of the head's opinion.
+        #[serde(rename = "h", with = "cbor::fixed")]
+        head: TextDigest,
+        /// Opinion for the exam: 1 très favorable, 2 favorable, 3 doit faire ses preuves.
+        #[serde(rename = "x")]
+        exam: u8,
+    },
     /// A message between the family and a teacher.
     #[serde(rename = "msg")]
     Message {
@@ -158,6 +199,10 @@ impl Content {
             Content::Synthesis { text, .. } | Content::Message { text } => vec![*text],
             Content::Cycle { synthesis, .. } => vec![*synthesis],
             Content::Identity { name, birth, ine } => vec![*name, *birth, *ine],
+            Content::LyceeSubject { appreciation, .. } => vec![*appreciation],
+            Content::LyceeOpinion {
+                engagement, head, ..
+            } => vec![*engagement, *head],
             Content::VieScolaire { .. } | Content::Attestation { .. } => vec![],
         }
     }
@@ -171,6 +216,8 @@ impl Content {
             Content::Cycle { .. } => "cycle",
             Content::Attestation { .. } => "attestation",
             Content::Identity { .. } => "identity",
+            Content::LyceeSubject { .. } => "lycee-subject",
+            Content::LyceeOpinion { .. } => "lycee-opinion",
             Content::Message { .. } => "message",
         }
     }
@@ -222,8 +269,38 @@ pub struct SignedEntry {
     /// The COSE_Sign1 bytes of the short form.
     #[serde(with = "cbor::bytes")]
     pub short_form: Vec<u8>,
-    /// The long texts, in the order of their digests.
+    /// The long texts, in the order of their digests. A text withheld from an extract (it named
+    /// the child) is [`WITHHELD`]: the short form still verifies, the text is not shown.
     pub texts: Vec<String>,
+    /// The author's certificate from its school, if it has one (signed by the school, so it
+    /// travels beside the short form).
+    #[serde(
+        rename = "cert",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "opt_bytes"
+    )]
+    pub certificate: Option<Vec<u8>>,
+}
+
+/// What stands in place of a text withheld from an extract. It starts with a control
+/// character, which no real text of the livret may hold.
+pub const WITHHELD: &str = "\u{0}withheld";
+
+mod opt_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_bytes(b),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        let b: Option<crate::cbor::fixed::ByteBuf> = Option::deserialize(d)?;
+        Ok(b.map(|b| b.0))
+    }
 }
 
 /// What an entry says once verified, with its texts.
@@ -258,6 +335,43 @@ impl Verification {
 }
 
 impl SignedEntry {
+    /// The same entry with every text that names the child withheld, and nothing else
+    /// changed: the signature still holds. `names` are the identifying strings: a name (each of
+    /// its words of two letters or more is matched as a whole word, ignoring case) or an
+    /// identifier with digits (a birth date, an INE: matched anywhere).
+    pub fn withholding(&self, names: &[String]) -> SignedEntry {
+        let mut words: Vec<String> = Vec::new();
+        let mut phrases: Vec<String> = Vec::new();
+        for n in names {
+            if n.chars().any(|c| c.is_ascii_digit()) {
+                phrases.push(n.to_lowercase());
+            } else {
+                words.extend(
+                    n.split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| w.chars().count() >= 2)
+                        .map(str::to_lowercase),
+                );
+            }
+        }
+        let names_child = |t: &str| {
+            let lower = t.to_lowercase();
+            phrases.iter().any(|p| lower.contains(p.as_str()))
+                || lower
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|tok| words.iter().any(|w| w == tok))
+        };
+        let texts = self
+            .texts
+            .iter()
+            .map(|t| if names_child(t) { WITHHELD.to_string() } else { t.clone() })
+            .collect();
+        SignedEntry {
+            short_form: self.short_form.clone(),
+            texts,
+            certificate: self.certificate.clone(),
+        }
+    }
+
     /// Signs an entry. `texts` must be the long texts whose digests `content` carries, in order.
     pub fn sign(
         secret: &DeviceSecret,
@@ -280,6 +394,7 @@ impl SignedEntry {
         SignedEntry {
             short_form: cose::sign(secret, Kind::Entry, cbor::to_vec(&payload)),
             texts,
+            certificate: None,
         }
     }
 
@@ -321,7 +436,7 @@ impl SignedEntry {
             });
         }
         for (d, t) in digests.iter().zip(&self.texts) {
-            if digest_text(t) != *d {
+            if t != WITHHELD && digest_text(t) != *d {
                 return Err(CoreError::BadSignature { what: "entry" });
             }
         }
@@ -449,11 +564,41 @@ mod tests {
         let forged = SignedEntry {
             short_form: cose::sign(&impostor, Kind::Entry, cbor::to_vec(&payload)),
             texts: e.texts.clone(),
+            certificate: None,
         };
         assert_eq!(
             forged.open(),
             Err(CoreError::BadSignature { what: "entry" })
         );
+    }
+
+    #[test]
+    fn withholding_keeps_the_signature_and_hides_texts_naming_the_child() {
+        let teacher = DeviceSecret::from_bytes(&[5; 32]);
+        let named = SignedEntry::sign(
+            &teacher,
+            LivretId([9; 16]),
+            Section::Annee(2025),
+            "bilan/1-3/FRANCS",
+            Content::Subject {
+                year: 2025,
+                period: PeriodRef { index: 1, count: 3 },
+                code: "FRANCS".into(),
+                label: "Français".into(),
+                level: Some(3),
+                mark: None,
+                appreciation: digest_text("Lina progresse."),
+            },
+            vec!["Lina progresse.".into()],
+            1,
+        );
+        let names = vec!["Lina Moreau".to_string(), "2014-03-02".to_string()];
+        let w = named.withholding(&names);
+        assert_eq!(w.texts, vec![WITHHELD.to_string()]);
+        assert!(w.open().is_ok(), "the short form still verifies");
+        // Whole words only: « Linares » does not name Lina; digits of other dates are kept.
+        let other = sample(&teacher);
+        assert_eq!(other.withholding(&names).texts, other.texts);
     }
 
     #[test]

@@ -105,6 +105,8 @@ pub fn french_what(what: &str) -> &str {
         "section document" => "document de section",
         "sync message" => "message de synchronisation",
         "frame" => "trame",
+        "school card" => "carte d'établissement",
+        "certificate" => "certificat",
         other => other,
     }
 }

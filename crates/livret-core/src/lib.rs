@@ -5,6 +5,7 @@
 //! caller passes in. Everything here can be tested without sockets or disks.
 
 pub mod cbor;
+pub mod cert;
 pub mod content;
 pub mod cose;
 pub mod doc;

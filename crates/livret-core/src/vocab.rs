@@ -932,6 +932,85 @@ bounded_text!(
     PersonName, max = 100, field = "name", multiline = false
 );
 
+bounded_text!(
+    /// A lycée text (LSL): annual appréciation, engagement, the head's opinion (≤ 600).
+    LyceeText, max = 600, field = "text", multiline = true
+);
+
+/// The opinion for the exam in the livret scolaire du lycée.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ExamOpinion {
+    /// Très favorable.
+    TresFavorable,
+    /// Favorable.
+    Favorable,
+    /// Doit faire ses preuves à l'examen.
+    DoitFaireSesPreuves,
+}
+
+impl ExamOpinion {
+    /// The three opinions, best first.
+    pub const ALL: [ExamOpinion; 3] = [
+        ExamOpinion::TresFavorable,
+        ExamOpinion::Favorable,
+        ExamOpinion::DoitFaireSesPreuves,
+    ];
+
+    /// 1, 2 or 3 (as signed).
+    pub fn value(self) -> u8 {
+        match self {
+            ExamOpinion::TresFavorable => 1,
+            ExamOpinion::Favorable => 2,
+            ExamOpinion::DoitFaireSesPreuves => 3,
+        }
+    }
+
+    /// From 1, 2 or 3.
+    pub fn from_value(v: u8) -> Result<ExamOpinion, ValidationError> {
+        match v {
+            1 => Ok(ExamOpinion::TresFavorable),
+            2 => Ok(ExamOpinion::Favorable),
+            3 => Ok(ExamOpinion::DoitFaireSesPreuves),
+            _ => Err(ValidationError::new(
+                "exam",
+                Rule::OutOfRange { min: 1, max: 3, actual: i64::from(v) },
+            )),
+        }
+    }
+
+    /// The French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExamOpinion::TresFavorable => "Très favorable",
+            ExamOpinion::Favorable => "Favorable",
+            ExamOpinion::DoitFaireSesPreuves => "Doit faire ses preuves",
+        }
+    }
+
+    /// Reads `tres-favorable`, `favorable`, `doit-faire-ses-preuves` (or the labels, or 1-3).
+    pub fn parse(s: &str) -> Result<ExamOpinion, ValidationError> {
+        let t: String = s
+            .trim()
+            .to_lowercase()
+            .replace(['é', 'è'], "e")
+            .chars()
+            .map(|c| if c == ' ' || c == '_' { '-' } else { c })
+            .collect();
+        match t.as_str() {
+            "tres-favorable" | "1" => Ok(ExamOpinion::TresFavorable),
+            "favorable" | "2" => Ok(ExamOpinion::Favorable),
+            "doit-faire-ses-preuves" | "3" => Ok(ExamOpinion::DoitFaireSesPreuves),
+            _ => Err(ValidationError::new(
+                "exam",
+                Rule::UnknownCode {
+                    code: s.chars().take(32).collect(),
+                    expected: &["tres-favorable", "favorable", "doit-faire-ses-preuves"],
+                },
+            )),
+        }
+    }
+}
+
 /// A class (division) name such as `5B` or `3E2`: letters, digits, spaces and hyphens,
 /// at most 20 characters (LSU `CodeStructure`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

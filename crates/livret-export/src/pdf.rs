@@ -614,7 +614,8 @@ fn slot_of(content: &Content) -> Slot {
             date: date.clone(),
             kind: kind.clone(),
         },
-        Content::Message { .. } => Slot::Other,
+        // Lycée entries (LSL) and any other kind: printed generically, after the rest.
+        _ => Slot::Other,
     }
 }
 
@@ -859,6 +860,36 @@ fn attestation_block(fonts: &Fonts, e: &Prepared, idx: usize, group: usize) -> B
     b.finish(Some(idx), Some(group), false)
 }
 
+/// An entry of a kind this layout does not know in detail (lycée entries...): its kind and its
+/// signed texts.
+fn other_block(fonts: &Fonts, e: &Prepared, idx: usize, group: usize) -> Block {
+    let mut b = Builder::new(fonts);
+    let kind = e.opened.payload.content.kind();
+    let label = match kind {
+        "lycee-subject" => "Livret scolaire du lycée : discipline".to_string(),
+        "lycee-opinion" => "Livret scolaire du lycée : engagement et avis".to_string(),
+        other => format!("Inscription « {other} »"),
+    };
+    b.gap(3.0);
+    b.rule(0.6);
+    b.gap(4.0);
+    b.line(FontId::Bold, 10.0, LEFT, 0.0, &format!("{label} ({})", e.key));
+    for i in 0..e.opened.texts.len() {
+        b.gap(1.5);
+        b.paragraph(
+            FontId::Regular,
+            9.5,
+            LEFT + 6.0,
+            WIDTH - 6.0,
+            text(e, i),
+            Some((&e.section, &e.key, i)),
+        );
+    }
+    b.gap(1.0);
+    b.signed_by(e);
+    b.finish(Some(idx), Some(group), false)
+}
+
 fn title_block(
     fonts: &Fonts,
     paper: &PaperLivret,
@@ -973,6 +1004,9 @@ fn blocks(
                 date: String::new(),
                 kind: String::new(),
             },
+            Slot::Other if !matches!(e.opened.payload.content, Content::Message { .. }) => {
+                Slot::Other
+            }
             Slot::Identity | Slot::Other => continue,
         };
         let title = match &group_key {
@@ -984,7 +1018,8 @@ fn blocks(
                 year_label(*year)
             ),
             Slot::Cycle { cycle, .. } => format!("Bilan de fin de cycle {cycle}"),
-            _ => "Attestations".to_string(),
+            Slot::Attestation { .. } => "Attestations".to_string(),
+            _ => "Autres inscriptions".to_string(),
         };
         let group = match &current {
             Some((k, g)) if *k == group_key => *g,
@@ -1008,6 +1043,7 @@ fn blocks(
             Content::Cycle { .. } => out.extend(cycle_blocks(fonts, e, i, group)),
             Content::Attestation { .. } => out.push(attestation_block(fonts, e, i, group)),
             Content::Identity { .. } | Content::Message { .. } => {}
+            _ => out.push(other_block(fonts, e, i, group)),
         }
     }
     (out, continuations)
@@ -1915,6 +1951,81 @@ mod tests {
             assert!(b.height <= BODY_BOTTOM - BODY_TOP, "block of {}", b.height);
         }
         assert!(render(&paper).is_ok());
+    }
+
+    fn run(cmd: &str, args: &[&str]) -> std::process::Output {
+        let out = std::process::Command::new(cmd)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{cmd} is needed (apt-get install poppler-utils): {e}"));
+        assert!(out.status.success(), "{cmd}: {out:?}");
+        out
+    }
+
+    /// Whitespace-insensitive search (pdftotext breaks lines where the layout wraps).
+    fn squash(s: &str) -> String {
+        s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    #[test]
+    fn poppler_reads_the_text_and_every_page_seal_scans() {
+        let texts = [
+            "Lina progresse nettement en rédaction ; très bonne participation à l'oral, bravo !",
+            "Élève sérieuse et appliquée ; l'écriture doit être plus soignée. Œuvres étudiées : « Le Cid ».",
+        ];
+        let paper = sample(&texts);
+        let out = render(&paper).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("livret.pdf");
+        std::fs::write(&pdf, &out.pdf).unwrap();
+        let pdf_s = pdf.to_str().unwrap();
+        let text = String::from_utf8(run("pdftotext", &["-enc", "UTF-8", pdf_s, "-"]).stdout)
+            .unwrap();
+        let flat = squash(&text);
+        for needle in [
+            "Français",
+            "Mathématiques",
+            "Histoire-géographie-EMC",
+            "Sciences de la vie et de la Terre",
+            "Éducation physique et sportive",
+            "Objectifs d'apprentissage atteints",
+            "Objectifs d'apprentissage dépassés",
+            "Objectifs d'apprentissage non atteints",
+            "Note : 15,5",
+            "Maîtrise satisfaisante",
+            "Très bonne maîtrise",
+            "Dispensé",
+            "Demi-journées d'absence justifiées : 2",
+            "Léa Dupont-Éloïse",
+            texts[0],
+            texts[1],
+        ] {
+            assert!(flat.contains(&squash(needle)), "pdftotext misses {needle:?}:\n{text}");
+        }
+        let prefix = dir.path().join("page");
+        run(
+            "pdftoppm",
+            &["-r", "150", "-png", pdf_s, prefix.to_str().unwrap()],
+        );
+        let mut pngs: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "png"))
+            .collect();
+        pngs.sort();
+        assert_eq!(pngs.len(), out.pages.len());
+        for (png, page) in pngs.iter().zip(&out.pages) {
+            let forms = seal::decode_png(&std::fs::read(png).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+            assert_eq!(forms, seal::decode(&page.seal).unwrap());
+            assert!(seal::verify(&forms).iter().all(seal::SealedEntry::is_valid));
+        }
+        if let Ok(keep) = std::env::var("LIVRET_KEEP_PDF") {
+            std::fs::copy(&pdf, &keep).unwrap();
+            for (i, png) in pngs.iter().enumerate() {
+                std::fs::copy(png, format!("{keep}.{}.png", i + 1)).unwrap();
+            }
+        }
     }
 
     #[test]

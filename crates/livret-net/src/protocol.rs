@@ -40,8 +40,22 @@ pub enum Frame {
     Refused(Refused),
     /// The sender (an owner) revoked the receiver's grant to a livret: purge it.
     Revoked(Revoked),
+    /// A whole document replacing the receiver's copy: an anonymized extract for a jury.
+    Extract(Extract),
     /// End of the sender's turn, with the number of sync messages it sent in it.
     EndRound(u32),
+}
+
+/// An extract: a document with fresh history, sent whole, that replaces the receiver's copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extract {
+    /// The livret.
+    #[serde(with = "serde_bytes16")]
+    pub livret: [u8; 16],
+    /// The section.
+    pub target: Target,
+    /// The document (Automerge save).
+    pub doc: ByteBuf,
 }
 
 /// What a device holds that concerns its peer.

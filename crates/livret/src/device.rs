@@ -95,6 +95,21 @@ impl Device {
         name: &str,
         options: &OpenOptions,
     ) -> Result<Device> {
+        if role == Role::School {
+            return Err(Error::NotAuthorized(
+                "un établissement se crée avec son UAI (livret init --role school --uai UAI)".into(),
+            ));
+        }
+        Self::create(home, key, role, name, options)
+    }
+
+    pub(crate) fn create(
+        home: &Path,
+        key: KeySource,
+        role: Role,
+        name: &str,
+        options: &OpenOptions,
+    ) -> Result<Device> {
         let name = livret_core::vocab::PersonName::parse(name)?;
         let mut store = Store::open_with(home, key, options)?;
         if store.device()?.is_some() {
@@ -138,7 +153,7 @@ impl Device {
             .device()?
             .ok_or_else(|| Error::NotInitialized(home.display().to_string()))?;
         let role: Role = record.role.parse()?;
-        Ok(Device {
+        let mut device = Device {
             identity: DeviceIdentity {
                 role,
                 name: record.name.clone(),
@@ -146,7 +161,12 @@ impl Device {
             },
             store,
             clock_offset: 0,
-        })
+        };
+        // At start-up, what a grant no longer covers goes.
+        if matches!(role, Role::Teacher | Role::Jury) {
+            device.purge_expired()?;
+        }
+        Ok(device)
     }
 
     /// The device's home directory.

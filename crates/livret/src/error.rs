@@ -62,6 +62,14 @@ pub enum Error {
         /// What happened.
         detail: String,
     },
+    /// A file format (paper seal, PDF, LSU XML) refused, or that cannot be produced.
+    #[error("{fr}")]
+    Format {
+        /// The message in French.
+        fr: String,
+        /// The message in English.
+        en: String,
+    },
 }
 
 /// Results of the application.
@@ -89,6 +97,7 @@ impl Localized for Error {
                 Error::PeerRefused(r) => format!("refused by the other device: {r}"),
                 Error::Protocol(r) => format!("exchange interrupted: {r}"),
                 Error::File { path, detail } => format!("file {path}: {detail}"),
+                Error::Format { en, .. } => en.clone(),
                 Error::NoAddress => {
                     "no address where this device can be reached: run \"livret serve\" first".into()
                 }

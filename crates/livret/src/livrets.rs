@@ -43,6 +43,13 @@ pub struct EntryView {
     pub author_name: Option<String>,
     /// valid, unknown-author or invalid.
     pub signature: String,
+    /// certified (by a school this device trusts, within the certificate's validity) or
+    /// uncertified.
+    pub certification: String,
+    /// The certifying school's key, when certified.
+    pub certified_by: Option<String>,
+    /// Why it is not certified.
+    pub certification_note: Option<String>,
     /// Why it is invalid.
     pub problem: Option<String>,
     /// When it was signed (seconds since 1970).
@@ -83,16 +90,17 @@ pub struct LivretView {
     pub sections: Vec<SectionView>,
 }
 
-/// One verification failure.
+/// One entry's verification.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyFailure {
     /// The section.
     pub section: String,
     /// The entry key.
     pub key: String,
-    /// unknown-author or invalid.
+    /// certified, valid (by a key this device knows), uncertified (valid signature by a key
+    /// no trusted school vouches for and this device does not know) or invalid.
     pub status: String,
-    /// Why.
+    /// Why (for uncertified and invalid).
     pub reason: String,
 }
 
@@ -101,9 +109,13 @@ pub struct VerifyFailure {
 pub struct VerifyReport {
     /// How many entries were checked.
     pub checked: usize,
-    /// How many verify.
+    /// How many have a valid signature.
     pub valid: usize,
-    /// The others.
+    /// How many are certified by a trusted school.
+    pub certified: usize,
+    /// Every entry with its status.
+    pub entries: Vec<VerifyFailure>,
+    /// The entries that do not verify (tampered or forged).
     pub failures: Vec<VerifyFailure>,
 }
 
@@ -152,7 +164,7 @@ impl Device {
     }
 
     pub(crate) fn sign_draft(&self, livret: LivretId, draft: &Draft) -> SignedEntry {
-        SignedEntry::sign(
+        let mut entry = SignedEntry::sign(
             &self.identity.secret,
             livret,
             draft.section,
@@ -160,7 +172,10 @@ impl Device {
             draft.content.clone(),
             draft.texts.clone(),
             self.now(),
-        )
+        );
+        // A teacher's entries carry its school's certificate, when it has a valid one.
+        entry.certificate = self.current_certificate_bytes();
+        entry
     }
 
     /// The livrets this device holds.
@@ -211,6 +226,7 @@ impl Device {
         let manifest = self.manifest(livret)?;
         let me = self.device_id();
         let known = |k: &DeviceId| *k == me || manifest.knows_author(k);
+        let trusted = self.trusted_schools();
         let mut sections = Vec::new();
         for section in self.section_names(livret)? {
             let Some(doc) = self.load_section(livret, section)? else {
@@ -219,6 +235,15 @@ impl Device {
             let mut entries = Vec::new();
             for checked in doc.checked_entries(livret, section, &known) {
                 let author_name = checked.author.and_then(|a| self.author_name(&manifest, &a));
+                let certification = match (&checked.opened, &checked.signed) {
+                    (Some(o), Some(signed)) => livret_core::cert::certify(
+                        signed.certificate.as_deref(),
+                        &o.payload.author_id(),
+                        o.payload.time,
+                        &trusted,
+                    ),
+                    _ => livret_core::cert::Certification::Uncertified("inscription illisible".into()),
+                };
                 let (kind, content, summary, time) = match &checked.opened {
                     Some(o) => (
                         Some(o.payload.content.kind().to_string()),
@@ -234,6 +259,15 @@ impl Device {
                     author: checked.author.map(|a| a.to_string()),
                     author_name,
                     signature: checked.verification.as_str().to_string(),
+                    certification: certification.as_str().to_string(),
+                    certified_by: match &certification {
+                        livret_core::cert::Certification::Certified { school, .. } => Some(school.to_string()),
+                        _ => None,
+                    },
+                    certification_note: match &certification {
+                        livret_core::cert::Certification::Uncertified(why) => Some(why.clone()),
+                        _ => None,
+                    },
                     problem: match &checked.verification {
                         Verification::Invalid(why) => Some(why.clone()),
                         _ => None,
@@ -260,29 +294,50 @@ impl Device {
         })
     }
 
-    /// Verifies every entry of a livret.
+    /// Verifies every entry of a livret: signatures, texts, places, and certification by the
+    /// schools this device trusts. Failures are the entries that do not verify.
     pub fn verify(&self, livret: LivretId) -> Result<VerifyReport> {
         let view = self.show(livret)?;
         let mut report = VerifyReport {
             checked: 0,
             valid: 0,
+            certified: 0,
+            entries: vec![],
             failures: vec![],
         };
         for s in view.sections {
             for e in s.entries {
                 report.checked += 1;
-                if e.signature == "valid" {
-                    report.valid += 1;
+                let (status, reason) = if e.signature == "invalid" {
+                    ("invalid", e.problem.clone().unwrap_or_default())
+                } else if e.certification == "certified" {
+                    ("certified", String::new())
+                } else if e.signature == "valid" {
+                    ("valid", e.certification_note.clone().unwrap_or_default())
                 } else {
-                    report.failures.push(VerifyFailure {
-                        section: s.section.clone(),
-                        key: e.key,
-                        status: e.signature,
-                        reason: e
-                            .problem
+                    (
+                        "uncertified",
+                        e.certification_note
+                            .clone()
                             .unwrap_or_else(|| "auteur inconnu de cet appareil".into()),
-                    });
+                    )
+                };
+                if status != "invalid" {
+                    report.valid += 1;
                 }
+                if status == "certified" {
+                    report.certified += 1;
+                }
+                let item = VerifyFailure {
+                    section: s.section.clone(),
+                    key: e.key,
+                    status: status.to_string(),
+                    reason,
+                };
+                if status == "invalid" {
+                    report.failures.push(item.clone());
+                }
+                report.entries.push(item);
             }
         }
         Ok(report)
@@ -324,6 +379,33 @@ impl Device {
             "manifest": manifest,
             "signed_entries": raw,
         }))
+    }
+
+    /// The words that identify the child (name, first name, birth date, INE), from the
+    /// identity section and the livret's metadata: texts holding them are withheld from
+    /// extracts.
+    pub(crate) fn identifying_words(&self, livret: LivretId) -> Result<Vec<String>> {
+        let mut words = Vec::new();
+        if let Some(name) = self.meta(livret)?.name {
+            words.push(name);
+        }
+        if let Some(doc) = self.load_section(livret, Section::Identite)? {
+            for stored in doc.entries() {
+                for entry in stored.values.into_iter().flatten() {
+                    for t in &entry.texts {
+                        if t.is_empty() {
+                            continue;
+                        }
+                        words.push(t.clone());
+                        // A birth date is also written day/month/year.
+                        if let Ok(d) = livret_core::vocab::Date::parse(t) {
+                            words.push(format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(words)
     }
 
     /// Every signed entry of a livret with its place (for extracts, seals, demonstrations).
@@ -420,20 +502,7 @@ impl Device {
     ) -> Result<String> {
         let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
         let period = Period::parse(period)?;
-        let code = DisciplineCode::parse(subject)?;
-        let discipline = match label {
-            Some(l) => Discipline {
-                code,
-                label: DisciplineLabel::parse(l)?,
-            },
-            None => match Discipline::known(&code) {
-                Some(d) => d,
-                None => Discipline {
-                    label: DisciplineLabel::parse(code.as_str())?,
-                    code,
-                },
-            },
-        };
+        let discipline = discipline_of(subject, label)?;
         let evaluation = match (level, mark) {
             (Some(l), None) => Evaluation::Level(Positioning::from_value(l)?),
             (None, Some(m)) => Evaluation::Mark(Mark::parse(m)?),
@@ -496,6 +565,60 @@ impl Device {
         self.write_draft(livret, &draft)
     }
 
+    /// Livret scolaire du lycée: a subject's average, class statistics and annual appréciation
+    /// (teacher).
+    #[allow(clippy::too_many_arguments)]
+    pub fn lycee_subject(
+        &mut self,
+        livret: LivretId,
+        year: u16,
+        period: &str,
+        subject: &str,
+        label: Option<&str>,
+        average: &str,
+        class_stats: [&str; 3],
+        text: &str,
+    ) -> Result<String> {
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let period = Period::parse(period)?;
+        let discipline = discipline_of(subject, label)?;
+        let average = Mark::parse(average).map_err(|e| e.with_field("average"))?;
+        let fields = ["class-average", "class-min", "class-max"];
+        let mut stats = Vec::new();
+        for (value, field) in class_stats.iter().zip(fields) {
+            stats.push(Mark::parse(value).map_err(|e| e.with_field(field))?);
+        }
+        let text = livret_core::vocab::LyceeText::parse(text)?;
+        let draft = content::lycee_subject(
+            year,
+            period,
+            &discipline,
+            &average,
+            [&stats[0], &stats[1], &stats[2]],
+            &text,
+        );
+        self.write_draft(livret, &draft)
+    }
+
+    /// Livret scolaire du lycée: engagement, the head's opinion, the opinion for the exam
+    /// (teacher: the professeur principal writes what the head decided).
+    pub fn lycee_opinion(
+        &mut self,
+        livret: LivretId,
+        year: u16,
+        engagement: &str,
+        head: &str,
+        exam: &str,
+    ) -> Result<String> {
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let engagement = livret_core::vocab::LyceeText::parse(engagement)
+            .map_err(|e| e.with_field("engagement"))?;
+        let head = livret_core::vocab::LyceeText::parse(head).map_err(|e| e.with_field("head"))?;
+        let exam = livret_core::vocab::ExamOpinion::parse(exam)?;
+        let draft = content::lycee_opinion(year, &engagement, &head, exam);
+        self.write_draft(livret, &draft)
+    }
+
     /// An attestation obtained (teacher).
     pub fn attest(&mut self, livret: LivretId, kind: &str, date: &str) -> Result<String> {
         let kind = AttestationKind::parse(kind)?;
@@ -505,8 +628,31 @@ impl Device {
     }
 }
 
+fn discipline_of(subject: &str, label: Option<&str>) -> Result<Discipline> {
+    let code = DisciplineCode::parse(subject)?;
+    Ok(match label {
+        Some(l) => Discipline {
+            code,
+            label: DisciplineLabel::parse(l)?,
+        },
+        None => match Discipline::known(&code) {
+            Some(d) => d,
+            None => Discipline {
+                label: DisciplineLabel::parse(code.as_str())?,
+                code,
+            },
+        },
+    })
+}
+
 fn text_at(texts: &[String], i: usize) -> String {
-    texts.get(i).cloned().unwrap_or_default()
+    match texts.get(i) {
+        Some(t) if t == livret_core::entry::WITHHELD => {
+            "[texte retiré de l'extrait : il nomme l'élève]".to_string()
+        }
+        Some(t) => t.clone(),
+        None => String::new(),
+    }
 }
 
 fn content_json(content: &Content, texts: &[String]) -> serde_json::Value {
@@ -559,6 +705,16 @@ fn content_json(content: &Content, texts: &[String]) -> serde_json::Value {
             "ine": if text_at(texts, 2).is_empty() { serde_json::Value::Null } else { json!(text_at(texts, 2)) },
         }),
         Content::Message { .. } => json!({"text": text_at(texts, 0)}),
+        Content::LyceeSubject { year, period, code, label, average, class_stats, .. } => json!({
+            "year": year, "period": format!("{}/{}", period.index, period.count),
+            "subject": code, "label": label, "average": average,
+            "class_average": class_stats[0], "class_min": class_stats[1], "class_max": class_stats[2],
+            "appreciation": text_at(texts, 0),
+        }),
+        Content::LyceeOpinion { year, exam, .. } => json!({
+            "year": year, "engagement": text_at(texts, 0), "head_opinion": text_at(texts, 1),
+            "exam_opinion": livret_core::vocab::ExamOpinion::from_value(*exam).map(|e| e.label()).unwrap_or("?"),
+        }),
     }
 }
 
@@ -638,5 +794,20 @@ pub(crate) fn summarize(content: &Content, texts: &[String]) -> String {
             )
         }
         Content::Message { .. } => format!("Message : « {} »", text_at(texts, 0)),
+        Content::LyceeSubject { period, code, label, average, class_stats, .. } => {
+            let plabel = Period::new(period.index, period.count).map(|p| p.label()).unwrap_or_default();
+            format!(
+                "{label} ({code}), {plabel} : moyenne {average} (classe : {}, de {} à {}) — « {} »",
+                class_stats[0], class_stats[1], class_stats[2], text_at(texts, 0)
+            )
+        }
+        Content::LyceeOpinion { exam, .. } => {
+            let exam = livret_core::vocab::ExamOpinion::from_value(*exam).map(|e| e.label()).unwrap_or("?");
+            format!(
+                "Avis pour l'examen : {exam} — engagement : « {} » — avis du chef d'établissement : « {} »",
+                text_at(texts, 0),
+                text_at(texts, 1)
+            )
+        }
     }
 }

@@ -281,7 +281,7 @@ pub async fn serve(
             _ = tick.tick() => {
                 let to_close: Vec<PeerId> = {
                     let mut d = lock(&dev);
-                    if let Err(e) = d.purge_expired() { tracing::warn!("purge: {e}"); }
+                    if let Err(e) = d.purge() { tracing::warn!("purge: {e}"); }
                     node.connected_peers().into_iter().filter(|p| {
                         livret_net::public_key_from_peer_id(p).map(|k| access_ended(&d, &DeviceId(k))).unwrap_or(false)
                     }).collect()

@@ -13,7 +13,7 @@ use livret_core::entry::OpenedEntry;
 use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocation};
 use livret_core::{DeviceId, InvitationId, LivretId, Section};
 use livret_net::protocol::{
-    ByteBuf, Frame, Granted, Hello, HelloLivret, Redeem, Refused, Revoked, SyncMessage, MANIFEST,
+    ByteBuf, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Refused, Revoked, SyncMessage, MANIFEST,
     MAX_ROUNDS,
 };
 use livret_net::Session;
@@ -159,6 +159,7 @@ fn parse_target(name: &str) -> Option<Option<Section>> {
 /// the store at every turn, so a revocation recorded meanwhile (maybe by another process) holds
 /// from the next turn on.
 struct Policy {
+    me: DeviceId,
     now: i64,
     livrets: BTreeMap<LivretId, (LivretMeta, Manifest)>,
 }
@@ -186,9 +187,38 @@ impl Policy {
             }
         }
         Ok(Policy {
+            me: dev.device_id(),
             now: dev.now(),
             livrets,
         })
+    }
+
+    /// On a family device: whether `peer`'s only access to `livret` is a jury grant (it gets
+    /// anonymized extracts, never the documents themselves, and writes nothing).
+    fn jury_peer(&self, peer: &DeviceId, livret: LivretId) -> bool {
+        let Some((meta, manifest)) = self.livrets.get(&livret) else {
+            return false;
+        };
+        if meta.relation != Relation::Owner || manifest.is_owner(peer) {
+            return false;
+        }
+        let live = manifest.live_grants_for(peer, self.now);
+        !live.is_empty() && live.iter().all(|g| g.jury)
+    }
+
+    /// On a jury device: the sections of its live jury grant to `livret`.
+    fn my_jury_sections(&self, livret: LivretId) -> Option<Vec<Section>> {
+        let (meta, manifest) = self.livrets.get(&livret)?;
+        if meta.relation != Relation::Grantee {
+            return None;
+        }
+        let live = manifest.live_grants_for(&self.me, self.now);
+        let jury: Vec<Section> = live
+            .iter()
+            .filter(|g| g.jury)
+            .flat_map(|g| g.sections.iter().copied())
+            .collect();
+        (!jury.is_empty()).then_some(jury)
     }
 
     /// May `peer` receive `target` of `livret` from this device now?
@@ -199,6 +229,10 @@ impl Policy {
         let Some(section) = parse_target(target) else {
             return Decision::Denied(DenyReason::SectionNotGranted);
         };
+        // Extracts, not documents, go to a jury; a jury sends nothing back.
+        if self.jury_peer(peer, livret) || self.my_jury_sections(livret).is_some() {
+            return Decision::Denied(DenyReason::ReadOnly);
+        }
         match meta.relation {
             Relation::Owner => match section {
                 None if manifest.is_owner(peer) => Decision::Owner,
@@ -270,8 +304,10 @@ impl Ctx {
         let mut livrets = Vec::new();
         for livret in policy.livrets.keys().copied() {
             let mut docs = Vec::new();
+            let jury = policy.my_jury_sections(livret).is_some();
             for name in policy.docs_of(&dev, livret)? {
-                if !policy.may_send(&self.peer, livret, &name).allowed() {
+                // A jury lists the heads of its extracts (so unchanged ones are not re-sent).
+                if !jury && !policy.may_send(&self.peer, livret, &name).allowed() {
                     continue;
                 }
                 let Some(mut doc) = load_doc(&dev, livret, &name)? else {
@@ -380,10 +416,27 @@ impl Ctx {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let peer = self.peer;
+        let mut announced: BTreeMap<Key, Vec<automerge::ChangeHash>> = BTreeMap::new();
+        for hl in &theirs.livrets {
+            for (name, heads) in &hl.docs {
+                let heads = heads
+                    .iter()
+                    .filter_map(|h| automerge::ChangeHash::try_from(h.as_slice()).ok())
+                    .collect();
+                announced.insert((LivretId(hl.livret), name.clone()), heads);
+            }
+        }
         // What I may send.
         let mine: Vec<LivretId> = self.policy.livrets.keys().copied().collect();
         for livret in mine {
             if self.tell_if_revoked(&mut dev, livret)? {
+                continue;
+            }
+            if self.policy.jury_peer(&peer, livret) {
+                self.send_extracts(&mut dev, livret, &announced)?;
+                continue;
+            }
+            if self.policy.my_jury_sections(livret).is_some() {
                 continue;
             }
             for name in self.policy.docs_of(&dev, livret)? {
@@ -393,15 +446,10 @@ impl Ctx {
             }
         }
         // What the peer listed: join in if allowed, refuse otherwise.
-        let mut announced: BTreeMap<Key, Vec<automerge::ChangeHash>> = BTreeMap::new();
         for hl in &theirs.livrets {
             let livret = LivretId(hl.livret);
-            for (name, heads) in &hl.docs {
-                let heads = heads
-                    .iter()
-                    .filter_map(|h| automerge::ChangeHash::try_from(h.as_slice()).ok())
-                    .collect();
-                announced.insert((livret, name.clone()), heads);
+            if self.policy.jury_peer(&peer, livret) || self.policy.my_jury_sections(livret).is_some() {
+                continue;
             }
             for (name, _) in &hl.docs {
                 if self.targets.contains_key(&(livret, name.clone())) {
@@ -444,6 +492,94 @@ impl Ctx {
             self.targets.remove(&key);
         }
         self.loaded.clear();
+        Ok(())
+    }
+
+    /// Family side, jury peer: an anonymized extract of each granted section, unless the jury
+    /// already holds the same one.
+    fn send_extracts(
+        &mut self,
+        dev: &mut Device,
+        livret: LivretId,
+        announced: &BTreeMap<Key, Vec<automerge::ChangeHash>>,
+    ) -> Result<()> {
+        let Some((_, manifest)) = self.policy.livrets.get(&livret) else {
+            return Ok(());
+        };
+        let mut sections: Vec<Section> = manifest
+            .live_grants_for(&self.peer, self.policy.now)
+            .iter()
+            .flat_map(|g| g.sections.iter().copied())
+            .filter(|s| *s != Section::Identite)
+            .collect();
+        sections.sort();
+        sections.dedup();
+        let withhold = dev.identifying_words(livret)?;
+        for section in sections {
+            let Some(doc) = dev.load_section(livret, section)? else {
+                continue;
+            };
+            let mut seed = livret.0.to_vec();
+            seed.extend_from_slice(section.to_string().as_bytes());
+            seed.extend_from_slice(&self.peer.0);
+            let mut extract = doc.extract(&withhold, &seed)?;
+            let name = section.to_string();
+            let mut heads = extract.heads();
+            heads.sort();
+            let mut theirs = announced.get(&(livret, name.clone())).cloned().unwrap_or_default();
+            theirs.sort();
+            if heads == theirs {
+                continue;
+            }
+            self.outbox.push(Frame::Extract(Extract {
+                livret: livret.0,
+                target: name.clone(),
+                doc: ByteBuf::from(extract.save()),
+            }));
+            self.report.sent_changes += 1;
+            let entry = dev.audit_entry(Some(livret), Some(&self.peer), Some(&name), "sent", true, "extrait anonymisé envoyé au jury");
+            self.audit.push(entry);
+        }
+        Ok(())
+    }
+
+    /// Jury side: an extract replaces this device's copy, once every entry in it verifies.
+    fn receive_extract(&mut self, x: Extract) -> Result<()> {
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let livret = LivretId(x.livret);
+        let section = x.target.parse::<Section>().ok();
+        let allowed = match (self.policy.my_jury_sections(livret), section) {
+            (Some(granted), Some(s)) => {
+                granted.contains(&s)
+                    && self
+                        .policy
+                        .livrets
+                        .get(&livret)
+                        .is_some_and(|(_, m)| m.is_owner(&self.peer))
+            }
+            _ => false,
+        };
+        let Some(section) = section.filter(|_| allowed) else {
+            self.refuse(&mut dev, Some(livret), Some(&x.target), "extrait non demandé".into());
+            return Ok(());
+        };
+        let checked = SectionDoc::load(&x.doc, &[])
+            .map_err(|e| Refusal(e.to_string()))
+            .and_then(|d| d.check_extract(livret, section).map(|_| d));
+        match checked {
+            Ok(mut doc) => {
+                let snapshot = doc.save();
+                dev.store
+                    .put_section_snapshot(&livret.to_string(), &x.target, &snapshot)?;
+                self.report.received_changes += 1;
+                let entry = dev.audit_entry(Some(livret), Some(&self.peer), Some(&x.target), "received", true, "extrait reçu et vérifié");
+                self.audit.push(entry);
+            }
+            Err(refusal) => {
+                self.refuse(&mut dev, Some(livret), Some(&x.target), format!("extrait refusé : {}", refusal.0));
+            }
+        }
         Ok(())
     }
 
@@ -544,6 +680,10 @@ impl Ctx {
         let livret = LivretId(msg.livret);
         let key = (livret, msg.target.clone());
         if self.told_revoked.contains(&livret) {
+            return Ok(());
+        }
+        if self.policy.jury_peer(&self.peer, livret) {
+            self.refuse(&mut dev, Some(livret), Some(&msg.target), "un jury ne peut rien écrire dans le livret".into());
             return Ok(());
         }
         if !self.targets.contains_key(&key) {
@@ -684,6 +824,7 @@ pub(crate) async fn run(
         targets: BTreeMap::new(),
         loaded: BTreeMap::new(),
         policy: Policy {
+            me: peer_key,
             now: 0,
             livrets: BTreeMap::new(),
         },
@@ -875,6 +1016,7 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                 return Ok(Some(n));
             }
             Some(Frame::Sync(m)) => ctx.receive(m)?,
+            Some(Frame::Extract(x)) => ctx.receive_extract(x)?,
             Some(Frame::Refused(mut r)) => {
                 ctx.refusals += 1;
                 if ctx.refusals > MAX_DETAILED_REFUSALS {

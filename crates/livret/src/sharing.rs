@@ -100,6 +100,20 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// The default end of a jury grant: the bac results (taken as July 10 of the school year's
+/// end) plus two months.
+fn default_jury_until(now: i64) -> Result<Date> {
+    let today = Date::from_unix_seconds(now)?;
+    let end_year = if today.month() >= 9 { today.year() + 1 } else { today.year() };
+    let results = Date::new(end_year, 7, 10)?;
+    let results = if results.to_days() < today.to_days() {
+        Date::new(end_year + 1, 7, 10)?
+    } else {
+        results
+    };
+    Ok(Date::new(results.year(), 9, 10)?)
+}
+
 /// The last valid day of a period ending (exclusively) at `until`.
 fn last_day(until: i64) -> String {
     Date::from_unix_seconds(until - 1)
@@ -126,13 +140,51 @@ impl Device {
         minutes: i64,
         addresses: Vec<Vec<u8>>,
     ) -> Result<InvitationOut> {
+        let until_date = Date::parse(until).map_err(|e| e.with_field("until"))?;
+        self.create_invitation(livret, sections, rights, until_date, minutes, addresses, false)
+    }
+
+    /// Invites an exam jury (or the next school): a read-only grant to an anonymized extract
+    /// of `sections`, until `until` (by default the bac results date plus two months, the
+    /// official retention: results are taken as July 10 of the school year's end).
+    pub fn invite_jury(
+        &mut self,
+        livret: LivretId,
+        sections: &[Section],
+        until: Option<&str>,
+        minutes: i64,
+        addresses: Vec<Vec<u8>>,
+    ) -> Result<InvitationOut> {
+        if sections.contains(&Section::Identite) {
+            return Err(Error::NotAuthorized(
+                "un extrait pour un jury est anonyme : la section « identite » n'en fait jamais partie"
+                    .into(),
+            ));
+        }
+        let until_date = match until {
+            Some(u) => Date::parse(u).map_err(|e| e.with_field("until"))?,
+            None => default_jury_until(self.now())?,
+        };
+        self.create_invitation(livret, sections, Rights::Read, until_date, minutes, addresses, true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create_invitation(
+        &mut self,
+        livret: LivretId,
+        sections: &[Section],
+        rights: Rights,
+        until_date: Date,
+        minutes: i64,
+        addresses: Vec<Vec<u8>>,
+        jury: bool,
+    ) -> Result<InvitationOut> {
         let manifest = self.manifest(livret)?;
         if !manifest.is_owner(&self.device_id()) {
             return Err(Error::NotAuthorized(
                 "seul un propriétaire du livret (la famille) peut inviter".into(),
             ));
         }
-        let until_date = Date::parse(until).map_err(|e| e.with_field("until"))?;
         let until = until_date.add_days(1)?.unix_seconds_start();
         let now = self.now();
         if until <= now {
@@ -167,7 +219,7 @@ impl Device {
             sections: sections.to_vec(),
             rights,
             until,
-            jury: false,
+            jury,
         };
         let bytes = view.sign(&self.identity.secret);
         let pending = PendingInvitation {
@@ -177,7 +229,7 @@ impl Device {
             sections: sections.to_vec(),
             rights,
             until,
-            jury: false,
+            jury,
         };
         let json = serde_json::to_vec(&pending).map_err(|e| Error::Protocol(e.to_string()))?;
         self.store.put_record(
@@ -193,7 +245,7 @@ impl Device {
             Some(&names.join(",")),
             "invited",
             true,
-            rights.as_str(),
+            if jury { "jury" } else { rights.as_str() },
         );
         Ok(InvitationOut {
             invitation: InvitationView::to_text(&bytes),
@@ -300,14 +352,18 @@ impl Device {
         }
         self.save_manifest_doc(livret, &mut mdoc)?;
         self.audit_event(Some(livret), Some(&peer), None, "granted", true, &detail);
-        // What the grantee receives: everything for an owner; otherwise genesis, owners, its grant.
+        // What the grantee receives: everything for an owner; otherwise genesis, owners, its
+        // grant. A jury gets no owner record (they carry the parents' device names) unless this
+        // device is not the creator and must prove its ownership.
+        let creator_issued = mdoc.manifest()?.creator() == self.device_id();
+        let with_owners = !pending.jury || !creator_issued;
         let records = mdoc
             .records()
             .into_iter()
             .filter(|(k, _)| {
                 pending.rights == Rights::Owner
                     || k == "genesis"
-                    || k.starts_with("owner/")
+                    || (with_owners && k.starts_with("owner/"))
                     || self.record_is_grant_to(k, &mdoc, &peer)
             })
             .collect();
@@ -512,6 +568,46 @@ impl Device {
             }
         }
         Ok(purged)
+    }
+
+    /// On demand, at start-up and periodically in `serve`: a grantee deletes every livret whose
+    /// grants have all ended (expired or revoked); a family device records in its audit log the
+    /// end of every grant that expired. Returns the livrets purged.
+    pub fn purge(&mut self) -> Result<Vec<LivretId>> {
+        let purged = self.purge_expired()?;
+        self.record_grant_ends()?;
+        Ok(purged)
+    }
+
+    fn record_grant_ends(&mut self) -> Result<()> {
+        let now = self.now();
+        for (livret, meta) in self.held_livrets()? {
+            if meta.relation != Relation::Owner {
+                continue;
+            }
+            let manifest = self.manifest(livret)?;
+            let ended: Vec<_> = manifest
+                .grants()
+                .filter(|g| g.until <= now && manifest.revocation_of(g).is_none())
+                .map(|g| (g.grant_id(), g.audience_id(), g.audience_name.clone()))
+                .collect();
+            for (gid, audience, name) in ended {
+                if self.store.record("grant-end", &gid.to_string())?.is_some() {
+                    continue;
+                }
+                self.store
+                    .put_record("grant-end", &gid.to_string(), Some(&livret.to_string()), b"expired")?;
+                self.audit_event(
+                    Some(livret),
+                    Some(&audience),
+                    None,
+                    "expired",
+                    true,
+                    &format!("autorisation {gid} ({name}) arrivée à échéance"),
+                );
+            }
+        }
+        Ok(())
     }
 
     /// The audit log of a livret (or of the whole device).

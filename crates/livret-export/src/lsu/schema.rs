@@ -387,7 +387,10 @@ fn valid_date(s: &str) -> bool {
     // Time zone.
     let body = if let Some(b) = rest.strip_suffix('Z') {
         b
-    } else if rest.len() > 6 && matches!(rest.as_bytes()[rest.len() - 6], b'+' | b'-') {
+    } else if rest.len() > 6
+        && matches!(rest.as_bytes()[rest.len() - 6], b'+' | b'-')
+        && rest.as_bytes()[rest.len() - 3] == b':'
+    {
         let (b, tz) = rest.split_at(rest.len() - 6);
         let tz = &tz[1..];
         let ok = tz.len() == 5

@@ -1,0 +1,475 @@
+//! Convergence under faults: five devices (two parents' devices, two teachers with write grants,
+//! a reader with a read-only grant who writes and deletes anyway) edit one section concurrently
+//! while sync messages are dropped, duplicated, reordered and links are partitioned. Every
+//! message goes through `SectionDoc::receive_checked` with the rules of `livret::session::Check`.
+//!
+//! When the network heals, the four honest devices hold the same entries, every kept entry
+//! verifies and is inside the scales, and no entry outside a grant was ever accepted by an
+//! owner's device (checked after every accepted batch, not only at the end).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use automerge::sync::State;
+use livret_core::content;
+use livret_core::doc::{SectionDoc, WriteCheck};
+use livret_core::entry::{digest_text, Content, OpenedEntry, PeriodRef, SignedEntry, Verification};
+use livret_core::grant::{Genesis, Grant, Manifest, OwnerRecord, Rights};
+use livret_core::{DeviceId, DeviceSecret, LivretId, Section};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
+
+const P1: usize = 0;
+const P2: usize = 1;
+const T1: usize = 2;
+const T2: usize = 3;
+const R: usize = 4;
+const N: usize = 5;
+/// Who syncs with whom: owners together, every grantee with each owner.
+const LINKS: [(usize, usize); 7] = [
+    (P1, P2),
+    (P1, T1),
+    (P1, T2),
+    (P1, R),
+    (P2, T1),
+    (P2, T2),
+    (P2, R),
+];
+/// The subjects each device writes (its own keys). Owners delete any key.
+const SUBJECTS: [[&str; 2]; N] = [
+    ["MUSIQU", "EPSPOR"],
+    ["ARTPLA", "TECHNO"],
+    ["FRANCS", "MATHEM"],
+    ["HISGEO", "ANGLV1"],
+    ["PHYCHI", "SVTSVT"],
+];
+const SECTION: Section = Section::Annee(2025);
+
+struct World {
+    livret: LivretId,
+    manifest: Manifest,
+    keys: Vec<DeviceSecret>,
+    docs: Vec<SectionDoc>,
+    /// Persisted sync state of device `a` for peer `b` (what survives between sessions).
+    states: HashMap<(usize, usize), Vec<u8>>,
+    clock: i64,
+}
+
+fn is_owner(d: usize) -> bool {
+    d == P1 || d == P2
+}
+
+impl World {
+    fn new() -> World {
+        let keys: Vec<DeviceSecret> = (0..N)
+            .map(|i| DeviceSecret::from_bytes(&[i as u8 + 1; 32]))
+            .collect();
+        let (livret, genesis) = Genesis::create(&keys[P1], [7; 16], 1_000);
+        let mut records = vec![("genesis".to_string(), genesis)];
+        let owner = OwnerRecord {
+            livret: livret.0,
+            owner: keys[P2].device_id().0,
+            issuer: keys[P1].device_id().0,
+            name: "Papa".into(),
+            at: 1_000,
+        };
+        records.push((
+            format!("owner/{}", keys[P2].device_id()),
+            owner.sign(&keys[P1]),
+        ));
+        for (who, id, rights, issuer) in [
+            (T1, 1u8, Rights::Write, P1),
+            (T2, 2, Rights::Write, P2),
+            (R, 3, Rights::Read, P1),
+        ] {
+            let g = Grant {
+                id: [id; 16],
+                livret: livret.0,
+                issuer: keys[issuer].device_id().0,
+                audience: keys[who].device_id().0,
+                sections: vec![SECTION],
+                rights,
+                not_before: 1_000,
+                until: i64::MAX,
+                issued_at: 1_000,
+                subject_name: Some("Lina".into()),
+                jury: false,
+                audience_name: format!("device {who}"),
+            };
+            records.push((format!("grant/{}", g.grant_id()), g.sign(&keys[issuer])));
+        }
+        let manifest =
+            Manifest::from_records(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+                .unwrap();
+        assert!(manifest.rejected().is_empty(), "{:?}", manifest.rejected());
+        World {
+            livret,
+            manifest,
+            keys,
+            docs: (0..N).map(|_| SectionDoc::new()).collect(),
+            states: HashMap::new(),
+            clock: 2_000,
+        }
+    }
+
+    fn id(&self, d: usize) -> DeviceId {
+        self.keys[d].device_id()
+    }
+
+    fn write(&mut self, d: usize, subject: usize, level: u8) {
+        self.clock += 1;
+        let code = SUBJECTS[d][subject % 2];
+        let text = format!("Appréciation {} de {code}.", self.clock);
+        let c = Content::Subject {
+            year: 2025,
+            period: PeriodRef { index: 1, count: 3 },
+            code: code.into(),
+            label: code.into(),
+            level: Some(level),
+            mark: None,
+            appreciation: digest_text(&text),
+        };
+        let key = content::entry_key(&c);
+        let e = SignedEntry::sign(
+            &self.keys[d],
+            self.livret,
+            SECTION,
+            &key,
+            c,
+            vec![text],
+            self.clock,
+        );
+        self.docs[d].put(&key, &e).unwrap();
+    }
+
+    fn delete(&mut self, d: usize, owner_of_key: usize, subject: usize) {
+        let key = format!("bilan/1-3/{}", SUBJECTS[owner_of_key][subject % 2]);
+        if self.docs[d].get(&key).is_some() {
+            self.docs[d].delete(&key).unwrap();
+        }
+    }
+}
+
+/// The rules a device applies to a batch from `sender` (as `livret::session::Check`).
+struct Rules<'a> {
+    w: &'a World,
+    sender: usize,
+    receiver: usize,
+}
+
+impl WriteCheck for Rules<'_> {
+    fn place(&self) -> (LivretId, Section) {
+        (self.w.livret, SECTION)
+    }
+    fn sender(&self) -> DeviceId {
+        self.w.id(self.sender)
+    }
+    fn sender_is_owner(&self) -> bool {
+        self.w.manifest.is_owner(&self.sender())
+    }
+    fn may_author(&self, author: &DeviceId, time: i64) -> bool {
+        // A grantee's device takes what an owner sends it.
+        if !is_owner(self.receiver) && self.sender_is_owner() {
+            return true;
+        }
+        self.w.manifest.may_write(author, SECTION, time).allowed()
+    }
+    fn check_content(&self, entry: &OpenedEntry) -> Result<(), String> {
+        content::check(entry)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    Deliver,
+    Drop,
+    Duplicate,
+    /// Held back and delivered after the next message (reordering).
+    Delay,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Write {
+        dev: usize,
+        subject: usize,
+        level: u8,
+    },
+    Delete {
+        dev: usize,
+        of: usize,
+        subject: usize,
+    },
+    Sync {
+        link: usize,
+        faults: Vec<Fault>,
+    },
+    /// Links whose bit is set are down until the next partition.
+    Partition(u8),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let fault = prop_oneof![
+        4 => Just(Fault::Deliver),
+        1 => Just(Fault::Drop),
+        1 => Just(Fault::Duplicate),
+        1 => Just(Fault::Delay),
+    ];
+    prop_oneof![
+        4 => (0..N, 0..2usize, 1u8..5).prop_map(|(dev, subject, level)| Op::Write { dev, subject, level }),
+        1 => (0..N, 0..N, 0..2usize).prop_map(|(dev, of, subject)| Op::Delete { dev, of, subject }),
+        6 => (0..LINKS.len(), proptest::collection::vec(fault, 0..8))
+            .prop_map(|(link, faults)| Op::Sync { link, faults }),
+        1 => any::<u8>().prop_map(Op::Partition),
+    ]
+}
+
+#[derive(Default)]
+struct Stats {
+    sessions: AtomicUsize,
+    delivered: AtomicUsize,
+    dropped: AtomicUsize,
+    duplicated: AtomicUsize,
+    reordered: AtomicUsize,
+    accepted: AtomicUsize,
+    refused: AtomicUsize,
+}
+
+/// Every value at an owner's device is a verifying entry, inside the scales, by a key allowed
+/// to write the section (never the reader).
+fn check_owner_doc(w: &World, d: usize) -> Result<(), String> {
+    for c in w.docs[d].checked_entries(w.livret, SECTION, &|_| true) {
+        let Some(o) = &c.opened else {
+            return Err(format!("device {d}: {} does not open", c.key));
+        };
+        if c.verification != Verification::Valid {
+            return Err(format!("device {d}: {} {:?}", c.key, c.verification));
+        }
+        let author = o.payload.author_id();
+        if author == w.id(R)
+            || !w
+                .manifest
+                .may_write(&author, SECTION, o.payload.time)
+                .allowed()
+        {
+            return Err(format!(
+                "device {d} accepted {} by a key without a write grant",
+                c.key
+            ));
+        }
+        content::check(o).map_err(|e| format!("device {d}: {} {e}", c.key))?;
+    }
+    Ok(())
+}
+
+/// One session between `a` and `b`: both start from their persisted states, exchange messages
+/// (with `faults` applied in turn) until quiet; a refused batch ends it and the receiver forgets
+/// its state for that peer. Returns whether any change was accepted.
+fn session(
+    w: &mut World,
+    a: usize,
+    b: usize,
+    faults: &[Fault],
+    st: &Stats,
+) -> Result<bool, String> {
+    st.sessions.fetch_add(1, Ordering::Relaxed);
+    let load = |w: &World, x: usize, y: usize| {
+        w.states
+            .get(&(x, y))
+            .and_then(|s| State::decode(s).ok())
+            .unwrap_or_default()
+    };
+    let mut states = [load(w, a, b), load(w, b, a)];
+    let ends = [a, b];
+    let mut faults = faults.iter().copied();
+    let mut held: [Option<Vec<u8>>; 2] = [None, None];
+    let mut changed = false;
+    let mut refused: Option<usize> = None;
+    'rounds: for _ in 0..16 {
+        let mut quiet = true;
+        for side in 0..2 {
+            let (from, to) = (ends[side], ends[1 - side]);
+            let msg = w.docs[from].generate_sync_message(&mut states[side]);
+            let mut deliveries: Vec<Vec<u8>> = Vec::new();
+            if let Some((m, _)) = msg {
+                quiet = false;
+                match faults.next().unwrap_or(Fault::Deliver) {
+                    Fault::Deliver => deliveries.push(m),
+                    Fault::Drop => {
+                        st.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Fault::Duplicate => {
+                        st.duplicated.fetch_add(1, Ordering::Relaxed);
+                        deliveries.push(m.clone());
+                        deliveries.push(m);
+                    }
+                    Fault::Delay => match held[side].take() {
+                        Some(h) => {
+                            st.reordered.fetch_add(1, Ordering::Relaxed);
+                            deliveries.push(m);
+                            deliveries.push(h);
+                        }
+                        None => held[side] = Some(m),
+                    },
+                }
+            } else if let Some(h) = held[side].take() {
+                // Delivered after the other side's message: out of order.
+                st.reordered.fetch_add(1, Ordering::Relaxed);
+                quiet = false;
+                deliveries.push(h);
+            }
+            for m in deliveries {
+                st.delivered.fetch_add(1, Ordering::Relaxed);
+                let mut doc = std::mem::take(&mut w.docs[to]);
+                let outcome = {
+                    let rules = Rules {
+                        w,
+                        sender: from,
+                        receiver: to,
+                    };
+                    doc.receive_checked(&mut states[1 - side], &m, &rules)
+                };
+                w.docs[to] = doc;
+                match outcome {
+                    Ok(0) => {}
+                    Ok(_) => {
+                        st.accepted.fetch_add(1, Ordering::Relaxed);
+                        changed = true;
+                        if is_owner(to) {
+                            check_owner_doc(w, to)?;
+                        }
+                    }
+                    Err(_) => {
+                        st.refused.fetch_add(1, Ordering::Relaxed);
+                        if from != R && !is_owner(from) && !is_owner(to) {
+                            return Err(format!("grantee {to} refused grantee {from}?"));
+                        }
+                        refused = Some(1 - side);
+                        break 'rounds;
+                    }
+                }
+            }
+        }
+        if quiet {
+            break;
+        }
+    }
+    for side in 0..2 {
+        let key = (ends[side], ends[1 - side]);
+        if refused == Some(side) {
+            w.states.remove(&key);
+        } else {
+            // What persists of a sync state is its shared heads (as the store keeps it).
+            w.states.insert(key, states[side].encode());
+        }
+    }
+    Ok(changed)
+}
+
+/// Every value under every key of a device, sorted.
+fn values(w: &World, d: usize) -> Vec<(String, Vec<Vec<u8>>)> {
+    w.docs[d]
+        .entries()
+        .into_iter()
+        .map(|s| {
+            let mut v: Vec<Vec<u8>> = s
+                .values
+                .into_iter()
+                .flatten()
+                .map(|e| e.to_bytes())
+                .collect();
+            v.sort();
+            (s.key, v)
+        })
+        .collect()
+}
+
+fn run(ops: &[Op], st: &Stats) -> Result<(), String> {
+    let mut w = World::new();
+    let mut down = 0u8;
+    for op in ops {
+        match op {
+            Op::Write {
+                dev,
+                subject,
+                level,
+            } => w.write(*dev, *subject, *level),
+            Op::Delete { dev, of, subject } => {
+                // Teachers delete their own entries; owners and the rogue reader anything.
+                let of = if *dev == T1 || *dev == T2 { *dev } else { *of };
+                w.delete(*dev, of, *subject);
+            }
+            Op::Partition(mask) => down = *mask,
+            Op::Sync { link, faults } => {
+                if down & (1 << link) == 0 {
+                    let (a, b) = LINKS[*link];
+                    session(&mut w, a, b, faults, st)?;
+                }
+            }
+        }
+    }
+    // The network heals: sessions on every link, no faults, until a whole pass changes nothing.
+    let mut passes = 0;
+    loop {
+        passes += 1;
+        if passes > 30 {
+            return Err("no convergence after 30 passes".into());
+        }
+        let mut changed = false;
+        for (a, b) in LINKS {
+            changed |= session(&mut w, a, b, &[], st)?;
+        }
+        if !changed {
+            break;
+        }
+    }
+    let reference = values(&w, P1);
+    for d in [P2, T1, T2] {
+        if values(&w, d) != reference {
+            return Err(format!(
+                "device {d} differs from the family's after healing"
+            ));
+        }
+    }
+    for d in [P1, P2, T1, T2] {
+        check_owner_doc(&w, d)?;
+    }
+    // The reader received every entry of the honest devices it did not tamper with locally.
+    Ok(())
+}
+
+#[test]
+fn honest_devices_converge_under_faults_and_nothing_outside_a_grant_is_accepted() {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
+            "proptest-regressions",
+        ))),
+        ..Config::default()
+    });
+    let stats = Stats::default();
+    let result = runner.run(&proptest::collection::vec(op(), 1..60), |ops| {
+        run(&ops, &stats).map_err(TestCaseError::fail)
+    });
+    let get = |a: &AtomicUsize| a.load(Ordering::Relaxed);
+    eprintln!(
+        "convergence: {cases} cases, {} sessions, {} messages delivered, {} dropped, {} duplicated, \
+         {} reordered, {} batches accepted, {} refused",
+        get(&stats.sessions),
+        get(&stats.delivered),
+        get(&stats.dropped),
+        get(&stats.duplicated),
+        get(&stats.reordered),
+        get(&stats.accepted),
+        get(&stats.refused),
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}

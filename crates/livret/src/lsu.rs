@@ -1,0 +1,914 @@
+//! The official LSU file on a teacher's device: the school-side identifiers the official
+//! import needs (UAI, head of school, STS id of each teacher, SIECLE id-be of each pupil),
+//! the export of a class's bilans, and the import of a file made by the school's software
+//! (each bilan written as entries signed by this teacher, all of a pupil's or none).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use livret_core::content::{self, Draft};
+use livret_core::entry::{Content, Verification};
+use livret_core::grant::Decision;
+use livret_core::vocab::{
+    Appreciation, Cycle, CycleSynthesis, Discipline, DisciplineCode, DisciplineLabel, Division,
+    Evaluation, Mark, Millesime, Period, PersonName, Positioning, Rule, SocleLevel, SocleLevels,
+    Synthesis, Uai, ValidationError, VieScolaire,
+};
+use livret_core::{DeviceId, Lang, LivretId, Localized, Role, Section};
+use livret_export::lsu::{self as fmt, LsuFile};
+use serde::{Deserialize, Serialize};
+
+use crate::device::Device;
+use crate::error::{Error, Result};
+
+const SCHOOL_KIND: &str = "lsu-school";
+const SCHOOL_ID: &str = "school";
+const PUPIL_KIND: &str = "lsu-pupil";
+
+/// The school-side identifiers kept on a teacher's device (encrypted like every record).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct SchoolRecord {
+    uai: Option<String>,
+    head: Option<String>,
+    id_sts: Option<u64>,
+    /// Other teachers' STS ids, by device id.
+    #[serde(default)]
+    teachers: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PupilRecord {
+    id_be: u64,
+}
+
+/// One pupil's identifier as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct PupilIdView {
+    /// The livret.
+    pub livret_id: String,
+    /// The child's name.
+    pub name: Option<String>,
+    /// The class.
+    pub class: Option<String>,
+    /// The SIECLE id-be, if recorded.
+    pub id_be: Option<u64>,
+}
+
+/// Another teacher's STS id as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeacherIdView {
+    /// The teacher's device.
+    pub device_id: String,
+    /// The STS id.
+    pub id_sts: u64,
+}
+
+/// The school-side identifiers of this device.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchoolIdsView {
+    /// The school's UAI.
+    pub uai: Option<String>,
+    /// The head of school as named on the bilans.
+    pub head: Option<String>,
+    /// This teacher's STS id.
+    pub id_sts: Option<u64>,
+    /// Other teachers' STS ids.
+    pub teachers: Vec<TeacherIdView>,
+    /// The pupils of the livrets held.
+    pub pupils: Vec<PupilIdView>,
+}
+
+/// An LSU file made on this device.
+#[derive(Debug, Clone)]
+pub struct LsuExport {
+    /// The XML (valid against the schema).
+    pub xml: String,
+    /// Pupils in the file.
+    pub pupils: usize,
+    /// Bilans périodiques.
+    pub periodic: usize,
+    /// Bilans de fin de cycle.
+    pub cycles: usize,
+    /// What was left out, and why (in French).
+    pub notes: Vec<String>,
+}
+
+/// What happened (or would happen) to one pupil of an imported file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportedPupil {
+    /// The pupil's id-be in the file.
+    pub id_be: u64,
+    /// The name in the file.
+    pub name: String,
+    /// The class in the file.
+    pub division: String,
+    /// The livret matched, if any.
+    pub livret_id: Option<String>,
+    /// `id-be`, `name` (by name and class: to confirm) or `none`.
+    pub matched_by: String,
+    /// `written`, `would-write`, `invalid`, `unmatched`.
+    pub status: String,
+    /// Why it is invalid or unmatched.
+    pub reason: Option<String>,
+    /// The entries written (or that would be).
+    pub entries: Vec<String>,
+    /// Parts of the file not imported for this pupil, and why.
+    pub skipped: Vec<String>,
+}
+
+/// The result of an import.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// Each pupil of the file.
+    pub pupils: Vec<ImportedPupil>,
+    /// File-level parts not imported.
+    pub ignored: Vec<String>,
+}
+
+fn format_error(fr: String, en: String) -> Error {
+    Error::Format { fr, en }
+}
+
+fn lsu_err(e: &fmt::LsuError) -> Error {
+    format_error(e.localized(Lang::Fr), e.localized(Lang::En))
+}
+
+fn positive(field: &'static str, n: u64) -> Result<u64> {
+    if n == 0 {
+        return Err(ValidationError::new(
+            field,
+            Rule::OutOfRange {
+                min: 1,
+                max: i64::MAX,
+                actual: 0,
+            },
+        )
+        .into());
+    }
+    Ok(n)
+}
+
+fn normalize_name(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn date_of(secs: i64) -> String {
+    livret_core::vocab::Date::from_unix_seconds(secs)
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+impl Device {
+    fn school_record(&self) -> Result<SchoolRecord> {
+        match self.store.record(SCHOOL_KIND, SCHOOL_ID)? {
+            None => Ok(SchoolRecord::default()),
+            Some(b) => serde_json::from_slice(&b)
+                .map_err(|e| Error::Protocol(format!("identifiants d'établissement : {e}"))),
+        }
+    }
+
+    fn put_school_record(&mut self, r: &SchoolRecord) -> Result<()> {
+        let bytes = serde_json::to_vec(r).map_err(|e| Error::Protocol(e.to_string()))?;
+        self.store.put_record(SCHOOL_KIND, SCHOOL_ID, None, &bytes)?;
+        Ok(())
+    }
+
+    fn pupil_id_be(&self, livret: LivretId) -> Result<Option<u64>> {
+        match self.store.record(PUPIL_KIND, &livret.to_string())? {
+            None => Ok(None),
+            Some(b) => Ok(serde_json::from_slice::<PupilRecord>(&b).ok().map(|p| p.id_be)),
+        }
+    }
+
+    /// Records this device's school: its UAI, the head of school as named on the bilans, and
+    /// this teacher's STS id (teacher device). Values not given are kept.
+    pub fn set_school_ids(
+        &mut self,
+        uai: Option<&str>,
+        head: Option<&str>,
+        id_sts: Option<u64>,
+    ) -> Result<()> {
+        self.require_role(Role::Teacher)?;
+        let mut r = self.school_record()?;
+        if uai.is_none() && head.is_none() && id_sts.is_none() {
+            return Err(ValidationError::new("uai", Rule::Empty).into());
+        }
+        if let Some(u) = uai {
+            r.uai = Some(Uai::parse(u)?.as_str().to_string());
+        }
+        if let Some(h) = head {
+            r.head = Some(PersonName::parse(h)?.as_str().to_string());
+        }
+        if let Some(n) = id_sts {
+            r.id_sts = Some(positive("id-sts", n)?);
+        }
+        self.put_school_record(&r)
+    }
+
+    /// Records another teacher's STS id (for the entries that teacher signed).
+    pub fn set_teacher_id_sts(&mut self, device: &str, id_sts: u64) -> Result<()> {
+        self.require_role(Role::Teacher)?;
+        let id: DeviceId = device.parse()?;
+        let n = positive("id-sts", id_sts)?;
+        let mut r = self.school_record()?;
+        if id == self.device_id() {
+            r.id_sts = Some(n);
+        } else {
+            r.teachers.insert(id.to_string(), n);
+        }
+        self.put_school_record(&r)
+    }
+
+    /// Records a pupil's SIECLE id-be for a livret this device holds (deleted with the
+    /// livret if the family revokes the grant).
+    pub fn set_pupil_id_be(&mut self, livret: LivretId, id_be: u64) -> Result<()> {
+        self.require_role(Role::Teacher)?;
+        self.meta(livret)?;
+        let n = positive("id-be", id_be)?;
+        for (other, _) in self.held_livrets()? {
+            if other != livret && self.pupil_id_be(other)? == Some(n) {
+                return Err(ValidationError::new(
+                    "id-be",
+                    Rule::Duplicate {
+                        code: n.to_string(),
+                    },
+                )
+                .into());
+            }
+        }
+        let bytes = serde_json::to_vec(&PupilRecord { id_be: n })
+            .map_err(|e| Error::Protocol(e.to_string()))?;
+        let id = livret.to_string();
+        self.store.put_record(PUPIL_KIND, &id, Some(&id), &bytes)?;
+        Ok(())
+    }
+
+    /// The school-side identifiers recorded on this device.
+    pub fn school_ids(&self) -> Result<SchoolIdsView> {
+        let r = self.school_record()?;
+        let mut pupils = Vec::new();
+        for (livret, meta) in self.held_livrets()? {
+            pupils.push(PupilIdView {
+                livret_id: livret.to_string(),
+                name: meta.name,
+                class: meta.class,
+                id_be: self.pupil_id_be(livret)?,
+            });
+        }
+        pupils.sort_by(|a, b| (&a.class, &a.name).cmp(&(&b.class, &b.name)));
+        Ok(SchoolIdsView {
+            uai: r.uai,
+            head: r.head,
+            id_sts: r.id_sts,
+            teachers: r
+                .teachers
+                .iter()
+                .map(|(d, n)| TeacherIdView {
+                    device_id: d.clone(),
+                    id_sts: *n,
+                })
+                .collect(),
+            pupils,
+        })
+    }
+
+    /// The LSU file of a class for a period (teacher device): every livret this device holds
+    /// of that class (as recorded at `accept --class`), with its bilan périodique (subjects,
+    /// synthesis, vie scolaire: all three are required by the schema) and its bilans de fin
+    /// de cycle 3 and 4 of that year. Only sections this device may read now and entries
+    /// whose signature verifies are used. When an identifier or a part is missing, nothing is
+    /// written: the error lists everything missing.
+    pub fn export_lsu(&self, class: &str, year: u16, period: &str) -> Result<LsuExport> {
+        self.require_role(Role::Teacher)?;
+        let division = Division::parse(class)?;
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let period = Period::parse(period)?;
+        let school = self.school_record()?;
+        let me = self.device_id();
+        let now = self.now();
+        let mut missing: Vec<(String, String)> = Vec::new();
+        let mut notes = Vec::new();
+        if school.uai.is_none() {
+            missing.push((
+                "l'UAI de l'établissement (livret school-ids set --uai UAI)".into(),
+                "the school's UAI (livret school-ids set --uai UAI)".into(),
+            ));
+        }
+        if school.head.is_none() {
+            missing.push((
+                "le nom du chef d'établissement (livret school-ids set --head NOM)".into(),
+                "the head of school's name (livret school-ids set --head NAME)".into(),
+            ));
+        }
+        let mut livrets: Vec<(LivretId, crate::device::LivretMeta)> = self
+            .held_livrets()?
+            .into_iter()
+            .filter(|(_, m)| m.class.as_deref().map(str::trim) == Some(division.as_str()))
+            .collect();
+        livrets.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        if livrets.is_empty() {
+            let c = division.as_str();
+            return Err(format_error(
+                format!("aucun livret de la classe {c} sur cet appareil (classe notée à « livret accept --class »)"),
+                format!("no livret of class {c} on this device (class recorded by \"livret accept --class\")"),
+            ));
+        }
+        let mut file = LsuFile {
+            editor: "livret".into(),
+            application: "livret".into(),
+            app_version: Some(env!("CARGO_PKG_VERSION").into()),
+            uai: school.uai.clone().unwrap_or_default(),
+            head: school.head.clone().unwrap_or_default(),
+            pupils: vec![],
+            teachers: vec![],
+            periodic: vec![],
+            cycles: vec![],
+            ignored: vec![],
+        };
+        let mut teacher_index: BTreeMap<DeviceId, usize> = BTreeMap::new();
+        for (livret, meta) in &livrets {
+            let name = meta.name.clone().unwrap_or_else(|| livret.to_string());
+            let manifest = self.manifest(*livret)?;
+            if !manifest.may_read(&me, Section::Annee(year.year()), now).allowed() {
+                notes.push(format!(
+                    "{name} : exclu, cet appareil ne peut plus lire annee/{}",
+                    year.year()
+                ));
+                continue;
+            }
+            let names: BTreeMap<String, String> = self
+                .show(*livret)?
+                .sections
+                .into_iter()
+                .flat_map(|s| s.entries)
+                .filter_map(|e| Some((e.author?, e.author_name?)))
+                .collect();
+            let known = |k: &DeviceId| *k == me || manifest.knows_author(k);
+            let mut opened = Vec::new();
+            for section in [
+                Section::Annee(year.year()),
+                Section::VieScolaire(year.year()),
+                Section::Cycles,
+            ] {
+                if !manifest.may_read(&me, section, now).allowed() {
+                    continue;
+                }
+                let Some(doc) = self.load_section(*livret, section)? else {
+                    continue;
+                };
+                let mut seen = BTreeSet::new();
+                for c in doc.checked_entries(*livret, section, &known) {
+                    if !seen.insert(c.key.clone()) {
+                        continue;
+                    }
+                    match (c.opened, c.verification) {
+                        (Some(o), Verification::Valid | Verification::UnknownAuthor) => {
+                            opened.push(o)
+                        }
+                        (_, Verification::Invalid(why)) => {
+                            notes.push(format!("{name} : {section} {} ignorée : {why}", c.key))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let in_period = |p: &livret_core::entry::PeriodRef| {
+                p.index == period.index() && p.count == period.count()
+            };
+            let mut subjects = Vec::new();
+            let mut synthesis = None;
+            let mut vie = None;
+            let mut cycles = Vec::new();
+            let mut last_time = 0i64;
+            for o in &opened {
+                match &o.payload.content {
+                    Content::Subject { period: p, .. } if in_period(p) => {
+                        subjects.push(o);
+                        last_time = last_time.max(o.payload.time);
+                    }
+                    Content::Synthesis { period: p, .. } if in_period(p) => {
+                        synthesis = Some(o);
+                        last_time = last_time.max(o.payload.time);
+                    }
+                    Content::VieScolaire { period: p, .. } if in_period(p) => {
+                        vie = Some(o);
+                        last_time = last_time.max(o.payload.time);
+                    }
+                    Content::Cycle { cycle, year: y, .. } if *y == year.year() => {
+                        if *cycle == 3 || *cycle == 4 {
+                            cycles.push(o);
+                        } else {
+                            notes.push(format!(
+                                "{name} : bilan de fin de cycle {cycle} non exporté (le fichier LSU collège ne prend que les cycles 3 et 4)"
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let has_periodic = !subjects.is_empty() || synthesis.is_some() || vie.is_some();
+            let plabel = period.label().to_lowercase();
+            if !has_periodic && cycles.is_empty() {
+                missing.push((
+                    format!("le bilan de {name} ({plabel}) : aucune inscription"),
+                    format!("{name}'s report ({period}): no entry"),
+                ));
+                continue;
+            }
+            if has_periodic {
+                if subjects.is_empty() {
+                    missing.push((
+                        format!("les disciplines du bilan de {name} ({plabel})"),
+                        format!("the subjects of {name}'s report ({period})"),
+                    ));
+                }
+                if synthesis.is_none() {
+                    missing.push((
+                        format!("la synthèse du bilan de {name} ({plabel})"),
+                        format!("the synthesis of {name}'s report ({period})"),
+                    ));
+                }
+                if vie.is_none() {
+                    missing.push((
+                        format!("la vie scolaire de {name} ({plabel})"),
+                        format!("the attendance of {name} ({period})"),
+                    ));
+                }
+            }
+            let id_be = self.pupil_id_be(*livret)?;
+            if id_be.is_none() {
+                missing.push((
+                    format!("l'id-be SIECLE de {name} (livret school-ids pupil {livret} --id-be N)"),
+                    format!("{name}'s SIECLE id-be (livret school-ids pupil {livret} --id-be N)"),
+                ));
+            }
+            // Teachers of the subjects.
+            let mut subject_teacher = Vec::new();
+            for s in &subjects {
+                let author = s.payload.author_id();
+                let id_sts = if author == me {
+                    school.id_sts
+                } else {
+                    school.teachers.get(&author.to_string()).copied()
+                };
+                match id_sts {
+                    Some(n) => {
+                        let idx = *teacher_index.entry(author).or_insert_with(|| {
+                            file.teachers.push(fmt::Teacher {
+                                id_sts: n,
+                                kind: "epp".into(),
+                                civility: None,
+                                last_name: names
+                                    .get(&author.to_string())
+                                    .filter(|n| (1..=100).contains(&n.chars().count()))
+                                    .cloned(),
+                                first_name: None,
+                            });
+                            file.teachers.len() - 1
+                        });
+                        subject_teacher.push(idx);
+                    }
+                    None => {
+                        let who = names
+                            .get(&author.to_string())
+                            .cloned()
+                            .unwrap_or_else(|| "enseignant".into());
+                        let cmd = if author == me {
+                            "livret school-ids set --id-sts N".to_string()
+                        } else {
+                            format!("livret school-ids teacher {author} --id-sts N")
+                        };
+                        let pair = (
+                            format!("l'identifiant STS de {who} ({cmd})"),
+                            format!("the STS id of {who} ({cmd})"),
+                        );
+                        if !missing.contains(&pair) {
+                            missing.push(pair);
+                        }
+                        subject_teacher.push(usize::MAX);
+                    }
+                }
+            }
+            let pupil = file.pupils.len();
+            file.pupils.push(fmt::Pupil {
+                id_be: id_be.unwrap_or(0),
+                last_name: Some(name.chars().take(100).collect()),
+                first_name: None,
+                division: division.as_str().to_string(),
+            });
+            if let (true, Some(syn), Some(vie)) = (has_periodic, synthesis, vie) {
+                let mut out_subjects = Vec::new();
+                for (s, t) in subjects.iter().zip(&subject_teacher) {
+                    if let Content::Subject {
+                        code,
+                        label,
+                        level,
+                        mark,
+                        ..
+                    } = &s.payload.content
+                    {
+                        out_subjects.push(fmt::Subject {
+                            code: code.clone(),
+                            label: label.clone(),
+                            election: "S".into(),
+                            teachers: vec![*t],
+                            level: *level,
+                            mark: mark.clone(),
+                            appreciation: s.texts.first().cloned(),
+                            elements: vec![],
+                            not_marked: false,
+                        });
+                    }
+                }
+                let (late, justified, unjustified) = match &vie.payload.content {
+                    Content::VieScolaire {
+                        late,
+                        justified,
+                        unjustified,
+                        ..
+                    } => (*late, *justified, *unjustified),
+                    _ => (0, 0, 0),
+                };
+                file.periodic.push(fmt::Periodic {
+                    pupil,
+                    year: format!("{:04}", year.year()),
+                    index: i32::from(period.index()),
+                    count: i32::from(period.count()),
+                    council_date: date_of(last_time),
+                    schooling_date: format!("{:04}-09-01", year.year()),
+                    subjects: out_subjects,
+                    synthesis: syn.texts.first().cloned().unwrap_or_default(),
+                    late,
+                    justified,
+                    unjustified,
+                    ignored: vec![],
+                    line: 0,
+                });
+            }
+            for c in cycles {
+                if let Content::Cycle { cycle, levels, .. } = &c.payload.content {
+                    file.cycles.push(fmt::CycleBilan {
+                        pupil,
+                        cycle: *cycle,
+                        year: format!("{:04}", year.year()),
+                        date: date_of(c.payload.time),
+                        levels: *levels,
+                        synthesis: c.texts.first().cloned().unwrap_or_default(),
+                        ignored: vec![],
+                        line: 0,
+                    });
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let fr: Vec<String> = missing.iter().map(|(f, _)| f.clone()).collect();
+            let en: Vec<String> = missing.iter().map(|(_, e)| e.clone()).collect();
+            return Err(format_error(
+                format!("export LSU impossible, il manque : {}", fr.join(" ; ")),
+                format!("LSU export impossible, missing: {}", en.join("; ")),
+            ));
+        }
+        if file.pupils.is_empty() {
+            return Err(format_error(
+                "export LSU impossible : aucun élève exportable".into(),
+                "LSU export impossible: no pupil to export".into(),
+            ));
+        }
+        let xml = fmt::to_xml(&file).map_err(|e| lsu_err(&e))?;
+        Ok(LsuExport {
+            xml,
+            pupils: file.pupils.len(),
+            periodic: file.periodic.len(),
+            cycles: file.cycles.len(),
+            notes,
+        })
+    }
+
+    /// Imports an LSU file made by the school's software (teacher device). The file is first
+    /// checked against the schema (refused whole, with the first violation, when it is not
+    /// valid). Each pupil is matched to a livret this device holds: by the id-be recorded for
+    /// it, else by name and class (to confirm: `dry_run` shows the matches and writes
+    /// nothing). A pupil's bilans become entries signed by this teacher, checked first and
+    /// written together in one transaction; a pupil with any invalid part gets nothing. Parts
+    /// this device may not write (no write grant on that section) are reported, not written.
+    pub fn import_lsu(&mut self, xml: &str, dry_run: bool) -> Result<ImportReport> {
+        self.require_role(Role::Teacher)?;
+        let file = fmt::parse(xml).map_err(|e| lsu_err(&e))?;
+        let me = self.device_id();
+        let now = self.now();
+        let held = self.held_livrets()?;
+        let mut by_id_be: BTreeMap<u64, LivretId> = BTreeMap::new();
+        for (l, _) in &held {
+            if let Some(n) = self.pupil_id_be(*l)? {
+                by_id_be.insert(n, *l);
+            }
+        }
+        let mut report = ImportReport {
+            dry_run,
+            pupils: vec![],
+            ignored: file.ignored.clone(),
+        };
+        for (pi, pupil) in file.pupils.iter().enumerate() {
+            let name = match (&pupil.first_name, &pupil.last_name) {
+                (Some(f), Some(l)) => format!("{f} {l}"),
+                (None, Some(l)) => l.clone(),
+                (Some(f), None) => f.clone(),
+                (None, None) => String::new(),
+            };
+            let mut out = ImportedPupil {
+                id_be: pupil.id_be,
+                name: name.clone(),
+                division: pupil.division.clone(),
+                livret_id: None,
+                matched_by: "none".into(),
+                status: "unmatched".into(),
+                reason: None,
+                entries: vec![],
+                skipped: vec![],
+            };
+            // Match.
+            let matched = if let Some(l) = by_id_be.get(&pupil.id_be) {
+                out.matched_by = "id-be".into();
+                Some(*l)
+            } else {
+                let mut candidates = Vec::new();
+                let forms: Vec<String> = [
+                    Some(name.clone()),
+                    match (&pupil.first_name, &pupil.last_name) {
+                        (Some(f), Some(l)) => Some(format!("{l} {f}")),
+                        _ => None,
+                    },
+                ]
+                .into_iter()
+                .flatten()
+                .map(|n| normalize_name(&n))
+                .filter(|n| !n.is_empty())
+                .collect();
+                for (l, meta) in &held {
+                    if self.pupil_id_be(*l)?.is_some() {
+                        continue;
+                    }
+                    let same_class =
+                        meta.class.as_deref().map(str::trim) == Some(pupil.division.trim());
+                    let same_name = meta
+                        .name
+                        .as_deref()
+                        .is_some_and(|n| forms.contains(&normalize_name(n)));
+                    if same_class && same_name {
+                        candidates.push(*l);
+                    }
+                }
+                match candidates.as_slice() {
+                    [one] => {
+                        out.matched_by = "name".into();
+                        Some(*one)
+                    }
+                    [] => {
+                        out.reason = Some(
+                            "aucun livret de cet appareil avec cet id-be, ni avec ce nom dans cette classe".into(),
+                        );
+                        None
+                    }
+                    _ => {
+                        out.reason = Some(format!(
+                            "{} livrets portent ce nom dans cette classe : enregistrez l'id-be (livret school-ids pupil LIVRET --id-be {})",
+                            candidates.len(),
+                            pupil.id_be
+                        ));
+                        None
+                    }
+                }
+            };
+            let Some(livret) = matched else {
+                report.pupils.push(out);
+                continue;
+            };
+            out.livret_id = Some(livret.to_string());
+            // Build and check every draft of this pupil before writing any.
+            let mut drafts: Vec<Draft> = Vec::new();
+            let mut invalid: Option<String> = None;
+            for b in file.periodic.iter().filter(|b| b.pupil == pi) {
+                match periodic_drafts(b, &mut out.skipped) {
+                    Ok(mut d) => drafts.append(&mut d),
+                    Err(why) => {
+                        invalid = Some(format!("ligne {} : {why}", b.line));
+                        break;
+                    }
+                }
+            }
+            if invalid.is_none() {
+                for c in file.cycles.iter().filter(|c| c.pupil == pi) {
+                    match cycle_draft(c) {
+                        Ok(d) => {
+                            drafts.push(d);
+                            for part in &c.ignored {
+                                out.skipped.push(format!("{part} : non conservé par le livret"));
+                            }
+                        }
+                        Err(why) => {
+                            invalid = Some(format!("ligne {} : {why}", c.line));
+                            break;
+                        }
+                    }
+                }
+            }
+            if let Some(why) = invalid {
+                out.status = "invalid".into();
+                out.reason = Some(why);
+                report.pupils.push(out);
+                continue;
+            }
+            let mut keys = BTreeSet::new();
+            if let Some(d) = drafts.iter().find(|d| !keys.insert((d.section, d.key.clone()))) {
+                out.status = "invalid".into();
+                out.reason = Some(format!("{} {} donné deux fois", d.section, d.key));
+                report.pupils.push(out);
+                continue;
+            }
+            let manifest = self.manifest(livret)?;
+            let mut allowed = Vec::new();
+            for d in drafts {
+                match manifest.may_write(&me, d.section, now) {
+                    Decision::Denied(reason) => out.skipped.push(format!(
+                        "{} {} : non écrit ({}, section {})",
+                        d.section,
+                        d.key,
+                        reason.french(),
+                        d.section
+                    )),
+                    Decision::Owner | Decision::Granted(_) => allowed.push(d),
+                }
+            }
+            if allowed.is_empty() {
+                out.status = "unmatched".into();
+                out.reason = Some(
+                    "cet appareil n'a d'autorisation d'écriture sur aucune section de ce bilan"
+                        .into(),
+                );
+                report.pupils.push(out);
+                continue;
+            }
+            out.entries = allowed
+                .iter()
+                .map(|d| format!("{} {}", d.section, d.key))
+                .collect();
+            if dry_run {
+                out.status = "would-write".into();
+            } else {
+                self.write_drafts_together(livret, &allowed)?;
+                if out.matched_by == "name" {
+                    self.set_pupil_id_be(livret, pupil.id_be)?;
+                }
+                out.status = "written".into();
+            }
+            report.pupils.push(out);
+        }
+        Ok(report)
+    }
+
+    /// Signs the drafts and writes them in one store transaction: all or nothing.
+    fn write_drafts_together(&mut self, livret: LivretId, drafts: &[Draft]) -> Result<()> {
+        let mut docs: BTreeMap<Section, livret_core::doc::SectionDoc> = BTreeMap::new();
+        for d in drafts {
+            if !docs.contains_key(&d.section) {
+                let doc = self.load_section(livret, d.section)?.unwrap_or_default();
+                docs.insert(d.section, doc);
+            }
+            let entry = self.sign_draft(livret, d);
+            if let Some(doc) = docs.get_mut(&d.section) {
+                doc.put(&d.key, &entry)?;
+            }
+        }
+        let l = livret.to_string();
+        let mut chunks = Vec::new();
+        for (section, doc) in docs.iter_mut() {
+            let s = section.to_string();
+            let fresh = self.store.load_section(&l, &s)?.is_none()
+                || self.store.section_increment_count(&l, &s)? >= 32;
+            if fresh {
+                chunks.push((s, true, doc.save()));
+            } else {
+                chunks.push((s, false, doc.save_incremental()));
+            }
+        }
+        self.store.transaction(|tx| -> Result<()> {
+            for (s, snapshot, bytes) in &chunks {
+                if *snapshot {
+                    tx.put_section_snapshot(&l, s, bytes)?;
+                } else if !bytes.is_empty() {
+                    tx.append_section_changes(&l, s, bytes)?;
+                }
+            }
+            Ok(())
+        })?;
+        for d in drafts {
+            self.audit_event(
+                Some(livret),
+                None,
+                Some(&d.section.to_string()),
+                "written",
+                true,
+                &format!("{} (import LSU)", d.key),
+            );
+        }
+        Ok(())
+    }
+}
+
+fn v<T>(r: std::result::Result<T, ValidationError>) -> std::result::Result<T, String> {
+    r.map_err(|e| e.to_string())
+}
+
+/// The entries of one bilan périodique, every value checked.
+fn periodic_drafts(
+    b: &fmt::Periodic,
+    skipped: &mut Vec<String>,
+) -> std::result::Result<Vec<Draft>, String> {
+    let year = parse_year(&b.year)?;
+    let period = v(Period::new(
+        u8::try_from(b.index).unwrap_or(0),
+        u8::try_from(b.count).unwrap_or(0),
+    ))?;
+    let mut out = Vec::new();
+    for s in &b.subjects {
+        let code = v(DisciplineCode::parse(&s.code))?;
+        let label = v(DisciplineLabel::parse(&s.label))?;
+        let evaluation = match (s.level, &s.mark) {
+            (Some(l), _) => Evaluation::Level(v(Positioning::from_value(l))?),
+            (None, Some(m)) => Evaluation::Mark(v(Mark::parse(m))?),
+            (None, None) => {
+                skipped.push(format!(
+                    "{} ({}) : ni positionnement ni note, non importé",
+                    s.label, s.code
+                ));
+                continue;
+            }
+        };
+        let Some(text) = &s.appreciation else {
+            skipped.push(format!(
+                "{} ({}) : sans appréciation, non importé",
+                s.label, s.code
+            ));
+            continue;
+        };
+        let appreciation = v(Appreciation::parse(text))?;
+        if !s.elements.is_empty() {
+            skipped.push(format!(
+                "{} ({}) : éléments du programme non conservés (le livret n'a pas ce champ)",
+                s.label, s.code
+            ));
+        }
+        let discipline = Discipline { code, label };
+        out.push(content::subject(
+            year,
+            period,
+            &discipline,
+            &evaluation,
+            &appreciation,
+        ));
+    }
+    let synthesis = v(Synthesis::parse(&b.synthesis))?;
+    out.push(content::synthesis(year, period, &synthesis));
+    let counts = v(VieScolaire::new(b.late, b.justified, b.unjustified))?;
+    out.push(content::vie_scolaire(year, period, counts));
+    for part in &b.ignored {
+        skipped.push(format!("{part} : non conservé par le livret"));
+    }
+    Ok(out)
+}
+
+fn parse_year(text: &str) -> std::result::Result<Millesime, String> {
+    let bad = || {
+        ValidationError::new(
+            "millesime",
+            Rule::BadFormat(livret_core::vocab::Format::Millesime),
+        )
+        .to_string()
+    };
+    if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let y: u16 = text.parse().map_err(|_| bad())?;
+    v(Millesime::new(y))
+}
+
+/// The entry of one bilan de fin de cycle, every value checked.
+fn cycle_draft(c: &fmt::CycleBilan) -> std::result::Result<Draft, String> {
+    let cycle = v(Cycle::from_value(c.cycle))?;
+    let year = parse_year(&c.year)?;
+    let mut levels = [SocleLevel::Exempted; 8];
+    for (slot, value) in levels.iter_mut().zip(c.levels) {
+        *slot = v(SocleLevel::from_value(value))?;
+    }
+    let text = v(CycleSynthesis::parse(&c.synthesis))?;
+    Ok(content::cycle(
+        cycle,
+        year,
+        &SocleLevels::from_array(levels),
+        &text,
+    ))
+}

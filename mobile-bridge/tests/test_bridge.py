@@ -1,0 +1,217 @@
+"""The mobile bridge through its generated Python bindings: a family and a teacher, each with
+its own home and its own node on 127.0.0.1, in one process, over real libp2p."""
+
+import asyncio
+import gc
+import json
+import secrets
+
+import pytest
+
+import livret_mobile as lm
+from conftest import LOOPBACK, Recorder
+
+CHILD = "Lina Moreau"
+FRANCAIS = "Lina progresse nettement en rédaction."
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def new_livret(family):
+    return family.dev.add_child(CHILD, "2014-03-02", "1234567890V")
+
+
+def invite(family, livret_id, sections=("annee/2025", "vie-scolaire/2025")):
+    return family.dev.invite(livret_id, list(sections), lm.Rights.WRITE, "2099-06-30", None)
+
+
+def assessment(level=3, text=FRANCAIS):
+    return lm.Assessment(
+        year=2025, period="1/3", subject="FRANCS", label=None, level=level, mark=None, text=text
+    )
+
+
+def test_the_story_invite_accept_assess_sync_verify_revoke(family, teacher):
+    livret_id = new_livret(family)
+    assert family.dev.info().role == lm.Role.FAMILY
+    [summary] = family.dev.list()
+    assert (summary.livret_id, summary.name, summary.relation) == (
+        livret_id,
+        CHILD,
+        lm.Relation.OWNER,
+    )
+
+    # The invitation: its text form, and the QR code as PNG and SVG.
+    inv = invite(family, livret_id)
+    assert inv.text.startswith("LIVRET:")
+    assert inv.qr_png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in inv.qr_svg
+    assert inv.sections == ["annee/2025", "vie-scolaire/2025"]
+    assert inv.rights == "write" and not inv.includes_sensitive
+
+    # The teacher accepts it over loopback libp2p.
+    report = run(teacher.dev.accept(inv.text, "5B"))
+    assert report.refused == [] and report.purged == []
+    assert report.peer == family.dev.info().device_id
+    [held] = teacher.dev.list()
+    assert (held.livret_id, held.name, held.school_class) == (livret_id, CHILD, "5B")
+    assert held.relation == lm.Relation.GRANTEE
+    assert family.events.wait_for(
+        lambda e: e.is_peer_seen() and e.name == "M. Martin"
+    )
+
+    # The teacher writes a bilan and syncs it to the family.
+    key = teacher.dev.assess(livret_id, assessment())
+    assert key
+    report = run(teacher.dev.sync_with(family.address))
+    assert report.refused == []
+    assert f"{livret_id}/annee/2025" in report.synced
+    assert report.sent_changes > 0
+    teacher.events.wait_for(
+        lambda e: e.is_section_synced() and e.section == "annee/2025"
+    )
+    family.events.wait_for(
+        lambda e: e.is_section_synced()
+        and e.livret_id == livret_id
+        and e.section == "annee/2025"
+    )
+
+    # The family sees it, signed by the teacher, and everything verifies.
+    view = family.dev.show(livret_id)
+    [annee] = [s for s in view.sections if s.section == "annee/2025"]
+    [entry] = annee.entries
+    assert entry.author == teacher.dev.info().device_id
+    assert entry.author_name == "M. Martin"
+    assert entry.signature == "valid"
+    assert json.loads(entry.content_json)["appreciation"] == FRANCAIS
+    verified = family.dev.verify(livret_id)
+    assert verified.failures == []
+    assert verified.checked == verified.valid >= 2
+
+    # The family revokes the grant.
+    [grant] = family.dev.grants(livret_id)
+    assert (grant.audience_name, grant.rights, grant.revoked) == ("M. Martin", "write", False)
+    assert family.dev.revoke(grant.grant_id) == livret_id
+    [grant] = family.dev.grants(livret_id)
+    assert grant.revoked
+
+    # At its next session the teacher's device is told and erases the livret.
+    report = run(teacher.dev.sync_with(family.address))
+    assert report.purged == [livret_id]
+    assert teacher.dev.list() == []
+    teacher.events.wait_for(lambda e: e.is_revoked() and e.livret_id == livret_id)
+    family.events.wait_for(lambda e: e.is_peer_revoked() and e.livret_id == livret_id)
+    with pytest.raises(lm.LivretError.NotFound) as err:
+        teacher.dev.show(livret_id)
+    assert "livret inconnu sur cet appareil" in str(err.value)
+
+    # Both audit logs tell it.
+    assert any(a.action == "revoked" for a in family.dev.audit(livret_id))
+    assert any(a.action == "purged" for a in teacher.dev.audit(None))
+
+
+def test_a_malformed_invitation_gives_the_french_error_and_changes_nothing(family, teacher):
+    livret_id = new_livret(family)
+    good = invite(family, livret_id).text
+    tampered = good[:-3] + ("A" if good[-3] != "A" else "B") + good[-2:]
+    teacher_audit = len(teacher.dev.audit(None))
+    family_audit = len(family.dev.audit(livret_id))
+
+    cases = {
+        "bonjour": "invitation mal formé",
+        "LIVRET:!!!": "base32 invalide",
+        tampered: "invitation",
+    }
+    for text, expected in cases.items():
+        with pytest.raises(lm.LivretError.Invalid) as err:
+            run(teacher.dev.accept(text, None))
+        assert expected in str(err.value), str(err.value)
+
+    assert teacher.dev.list() == []
+    assert len(teacher.dev.audit(None)) == teacher_audit
+    assert family.dev.grants(livret_id) == []
+    assert len(family.dev.audit(livret_id)) == family_audit
+
+    # The invitation itself is still good: it was never spent.
+    report = run(teacher.dev.accept(good, None))
+    assert report.refused == []
+    assert [l.livret_id for l in teacher.dev.list()] == [livret_id]
+
+
+def test_refusals_and_bad_values_are_french_messages(family, teacher):
+    livret_id = new_livret(family)
+
+    # A family device cannot write a bilan: a teacher's word.
+    with pytest.raises(lm.LivretError.Refused) as err:
+        family.dev.assess(livret_id, assessment())
+    assert "réservée à un appareil" in str(err.value)
+
+    # A teacher cannot write in a livret it holds no grant for.
+    with pytest.raises(lm.LivretError.NotFound):
+        teacher.dev.assess(livret_id, assessment())
+
+    # Values outside the official vocabulary name the field.
+    with pytest.raises(lm.LivretError.Invalid) as err:
+        family.dev.add_child(CHILD, "2999-01-01", None)
+    assert "birth" in str(err.value)
+    with pytest.raises(lm.LivretError.Invalid):
+        family.dev.invite(livret_id, ["pas-une-section"], lm.Rights.READ, "2099-06-30", None)
+
+    # A bad appréciation level, on a granted teacher.
+    run(teacher.dev.accept(invite(family, livret_id).text, "5B"))
+    with pytest.raises(lm.LivretError.Invalid):
+        teacher.dev.assess(livret_id, assessment(level=7))
+    with pytest.raises(lm.LivretError.Invalid):
+        teacher.dev.assess(livret_id, assessment(text="x" * 601))
+    assert family.dev.verify(livret_id).failures == []
+
+
+def test_open_create_keys_and_the_node_lifecycle(tmp_path):
+    home = str(tmp_path / "maison")
+    key = secrets.token_bytes(32)
+
+    with pytest.raises(lm.LivretError.NoDevice):
+        lm.LivretDevice.open(home, key)
+    with pytest.raises(lm.LivretError.Invalid) as err:
+        lm.LivretDevice.create(home, key[:31], lm.Role.FAMILY, "Papa")
+    assert "32 octets" in str(err.value)
+
+    dev = lm.LivretDevice.create(home, key, lm.Role.FAMILY, "Papa de Lina")
+    info = dev.info()
+    assert (info.role, info.name) == (lm.Role.FAMILY, "Papa de Lina")
+    livret_id = dev.add_child(CHILD, "2014-03-02", None)
+
+    # Without a node, an invitation has no address, and sessions cannot start.
+    assert not dev.node_running()
+    with pytest.raises(lm.LivretError.Network):
+        dev.invite(livret_id, ["annee/2025"], lm.Rights.READ, "2099-06-30", None)
+    with pytest.raises(lm.LivretError.Node):
+        run(dev.sync_with("/ip4/127.0.0.1/tcp/1/p2p/inconnu"))
+    with pytest.raises(lm.LivretError.Node):
+        dev.node_addresses()
+
+    events = Recorder()
+    addresses = dev.start_node(LOOPBACK, events)
+    assert addresses and all(a.startswith("/ip4/127.0.0.1/tcp/") and "/p2p/" in a for a in addresses)
+    assert dev.node_addresses() == addresses
+    with pytest.raises(lm.LivretError.Node):
+        dev.start_node(LOOPBACK, None)
+    with pytest.raises(lm.LivretError.Invalid):
+        run(dev.sync_with("pas une adresse"))
+    dev.stop_node()
+    dev.stop_node()
+    assert not dev.node_running()
+    del dev
+    gc.collect()
+
+    # The home opens again with its key, and only with it.
+    with pytest.raises(lm.LivretError.AlreadyExists):
+        lm.LivretDevice.create(home, key, lm.Role.FAMILY, "Papa")
+    with pytest.raises(lm.LivretError.WrongKey):
+        lm.LivretDevice.open(home, secrets.token_bytes(32))
+    again = lm.LivretDevice.open(home, key)
+    assert again.info() == info
+    assert [l.livret_id for l in again.list()] == [livret_id]
+    assert lm.bridge_version()
