@@ -232,7 +232,7 @@ async fn scene() -> (TestDevice, TestDevice, LivretId) {
         let r = teacher.sync_with(&family).await.unwrap();
         assert!(r.refused.is_empty(), "{r:?}");
     }
-    livret_tests::write_subject_unchecked(&family, livret, "1/3", "MUSIQU", 4, "Très bien.");
+    livret_tests::write_subject_unchecked(&family, livret, "1/3", "EDMUSI", 4, "Très bien.");
     (family, teacher, livret)
 }
 

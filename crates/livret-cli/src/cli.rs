@@ -67,6 +67,9 @@ pub enum Command {
         /// Nom de l'appareil, tel que les autres le verront (par exemple « M. Martin »)
         #[arg(long, value_name = "NOM")]
         name: String,
+        /// UAI de l'établissement (7 chiffres et une lettre de contrôle ; rôle school seulement)
+        #[arg(long, value_name = "UAI")]
+        uai: Option<String>,
     },
     /// Affiche l'identité de cet appareil (identifiant, rôle, nom)
     Id {
@@ -114,6 +117,29 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::formats::SchoolIdsCommand,
     },
+    /// Certifie la clé d'un enseignant (appareil d'établissement) : affiche le certificat et son code QR
+    Certify(crate::trust::CertifyArgs),
+    /// Le certificat de cet enseignant : l'importer, l'afficher
+    Certificate {
+        #[command(subcommand)]
+        command: crate::trust::CertificateCommand,
+    },
+    /// Les établissements que cet appareil reconnaît (ancres de confiance)
+    Trust {
+        #[command(subcommand)]
+        command: crate::trust::TrustCommand,
+    },
+    /// L'établissement (appareil d'établissement) : sa carte
+    School {
+        #[command(subcommand)]
+        command: crate::trust::SchoolCommand,
+    },
+    /// Efface ce que les autorisations terminées (expirées ou révoquées) ne couvrent plus ; note les fins d'autorisation
+    Purge,
+    /// Livret du lycée : moyennes d'une discipline, statistiques de la classe et appréciation annuelle
+    Lycee(crate::trust::LyceeArgs),
+    /// Livret du lycée : engagement, avis du chef d'établissement et avis pour l'examen
+    LyceeAvis(crate::trust::LyceeAvisArgs),
     /// Fait tourner l'appareil : répond aux autres appareils (invitations, synchronisations) jusqu'à Ctrl-C
     Serve {
         /// Adresse d'écoute (multiaddr, par défaut /ip4/0.0.0.0/tcp/4715) ; répétable
@@ -272,11 +298,14 @@ pub struct InviteArgs {
     #[arg(long, value_name = "LISTE")]
     pub sections: Option<String>,
     /// Droits : read (lecture), write (lecture et écriture) ou owner (second parent)
-    #[arg(long, value_name = "DROITS")]
-    pub rights: String,
-    /// Dernier jour de validité de l'autorisation (AAAA-MM-JJ)
-    #[arg(long, value_name = "AAAA-MM-JJ")]
-    pub until: String,
+    #[arg(long, value_name = "DROITS", required_unless_present = "jury")]
+    pub rights: Option<String>,
+    /// Dernier jour de validité de l'autorisation (AAAA-MM-JJ) ; pour un jury, par défaut la date des résultats du bac plus deux mois
+    #[arg(long, value_name = "AAAA-MM-JJ", required_unless_present = "jury")]
+    pub until: Option<String>,
+    /// Invite un jury (ou l'établissement suivant) : un extrait anonyme, en lecture seule, limité dans le temps
+    #[arg(long, conflicts_with = "rights")]
+    pub jury: bool,
     /// Durée de validité de l'invitation elle-même, en minutes
     #[arg(long, value_name = "MINUTES", default_value_t = livret::DEFAULT_INVITATION_MINUTES, allow_negative_numbers = true)]
     pub expires_in: i64,

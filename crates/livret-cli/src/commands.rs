@@ -28,10 +28,19 @@ impl Ctx {
 }
 
 /// `livret init`
-pub fn init(ctx: &Ctx, role: &str, name: &str) -> Result<ExitCode> {
+pub fn init(ctx: &Ctx, role: &str, name: &str, uai: Option<&str>) -> Result<ExitCode> {
     let lang = ctx.lang;
     let role: Role = role.parse().map_err(livret::Error::from)?;
-    let dev = Device::init(&ctx.home, KeySource::from_env(), role, name)?;
+    let dev = match (role, uai) {
+        (Role::School, Some(uai)) => Device::init_school(&ctx.home, KeySource::from_env(), name, uai)?,
+        (_, None) => Device::init(&ctx.home, KeySource::from_env(), role, name)?,
+        (_, Some(_)) => {
+            return fail(
+                "--uai ne s'emploie qu'avec --role school",
+                "--uai is only for --role school",
+            )
+        }
+    };
     let info = dev.info();
     let (name, home) = (&info.name, ctx.home.display());
     let role_fr = role.french();
@@ -448,7 +457,11 @@ pub fn invite(ctx: &Ctx, args: &InviteArgs) -> Result<ExitCode> {
         Some(list) => Section::parse_list(list).map_err(livret::Error::from)?,
         None => Vec::new(),
     };
-    let rights: Rights = args.rights.parse().map_err(livret::Error::from)?;
+    let rights: Option<Rights> = args
+        .rights
+        .as_deref()
+        .map(|r| r.parse().map_err(livret::Error::from))
+        .transpose()?;
     let addresses = if args.address.is_empty() {
         dev.invitation_addresses()?
     } else {
@@ -466,14 +479,13 @@ pub fn invite(ctx: &Ctx, args: &InviteArgs) -> Result<ExitCode> {
     // The QR files are prepared before anything is written, so a bad path fails first.
     let png = args.qr_png.as_deref().map(AtomicFile::create).transpose()?;
     let svg = args.qr_svg.as_deref().map(AtomicFile::create).transpose()?;
-    let out = dev.invite(
-        livret,
-        &sections,
-        rights,
-        &args.until,
-        args.expires_in,
-        addresses,
-    )?;
+    let out = match (args.jury, rights, args.until.as_deref()) {
+        (true, _, until) => dev.invite_jury(livret, &sections, until, args.expires_in, addresses)?,
+        (false, Some(rights), Some(until)) => {
+            dev.invite(livret, &sections, rights, until, args.expires_in, addresses)?
+        }
+        _ => return fail("--rights et --until sont requis", "--rights and --until are required"),
+    };
     let qr = out.qr()?;
     if let Some(f) = png {
         let bytes = qr
@@ -513,19 +525,31 @@ pub fn invite(ctx: &Ctx, args: &InviteArgs) -> Result<ExitCode> {
             outln!("  - {} [{s}]", section_label(lang, s));
         }
     }
-    let (words, sentence) = (
-        rights_words(lang, &out.rights),
-        rights_sentence(lang, rights),
-    );
-    let until = &args.until;
-    outln!(
-        "{}",
-        tr!(
-            lang,
-            "Droits : {words} — l'appareil invité pourra {sentence}, jusqu'au {until} inclus.",
-            "Rights: {words} — the invited device may {sentence}, until {until} inclusive."
-        )
-    );
+    let until = &out.until;
+    if out.jury {
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "Jury : un extrait anonyme (sans nom, prénom, date de naissance, INE ni établissement), en lecture seule, effacé de l'appareil du jury après le {until}.",
+                "Jury: an anonymized extract (no name, first name, birth date, INE or school), read-only, deleted from the jury's device after {until}."
+            )
+        );
+    } else {
+        let rights: Rights = out.rights.parse().map_err(livret::Error::from)?;
+        let (words, sentence) = (
+            rights_words(lang, &out.rights),
+            rights_sentence(lang, rights),
+        );
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "Droits : {words} — l'appareil invité pourra {sentence}, jusqu'au {until} inclus.",
+                "Rights: {words} — the invited device may {sentence}, until {until} inclusive."
+            )
+        );
+    }
     if out.includes_sensitive {
         outln!();
         outln!(

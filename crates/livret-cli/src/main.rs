@@ -7,6 +7,7 @@ mod commands;
 mod demo;
 mod formats;
 mod net;
+mod trust;
 mod util;
 
 use std::process::ExitCode;
@@ -62,7 +63,14 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
     let home = livret_store::resolve_home(cli.home.as_deref()).map_err(livret::Error::from)?;
     let ctx = Ctx { home, lang };
     match cli.command {
-        Command::Init { role, name } => commands::init(&ctx, &role, &name),
+        Command::Init { role, name, uai } => commands::init(&ctx, &role, &name, uai.as_deref()),
+        Command::Certify(args) => trust::certify(&ctx, &args),
+        Command::Certificate { command } => trust::certificate(&ctx, &command),
+        Command::Trust { command } => trust::trust(&ctx, &command),
+        Command::School { command } => trust::school(&ctx, &command),
+        Command::Purge => trust::purge(&ctx),
+        Command::Lycee(args) => trust::lycee(&ctx, &args),
+        Command::LyceeAvis(args) => trust::lycee_avis(&ctx, &args),
         Command::Id { json } => commands::id(&ctx, json),
         Command::Child {
             command:

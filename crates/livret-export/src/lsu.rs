@@ -834,6 +834,164 @@ pub(crate) mod tests {
         assert_eq!(back, expected);
     }
 
+    /// The official schema, beside the repository (`../shared/lsu`).
+    pub fn xsd_path() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/lsu/import-bilan-complet.xsd")
+    }
+
+    /// Whether `xmllint --schema` accepts the file (xmllint must be installed:
+    /// `apt-get install libxml2-utils`).
+    pub fn xmllint_accepts(xml: &str) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.xml");
+        std::fs::write(&path, xml).unwrap();
+        let out = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(xsd_path())
+            .arg(&path)
+            .output()
+            .unwrap_or_else(|e| panic!("xmllint is needed (apt-get install libxml2-utils): {e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("failed to compile") && !err.contains("failed to load"),
+            "{err}"
+        );
+        out.status.success()
+    }
+
+    #[test]
+    fn written_files_are_valid_for_xmllint() {
+        let xml = to_xml(&sample()).unwrap();
+        assert!(xmllint_accepts(&xml), "{xml}");
+    }
+
+    /// Variants of a valid file, each with whether the schema accepts it.
+    fn variants() -> Vec<(&'static str, String)> {
+        let base = to_xml(&sample()).unwrap();
+        let r = |from: &str, to: &str| {
+            assert!(base.contains(from), "{from}");
+            base.replacen(from, to, 1)
+        };
+        let long = "x".repeat(1001);
+        vec![
+            ("valid", base.clone()),
+            ("schemaVersion 8.0", r("schemaVersion=\"7.0\"", "schemaVersion=\"8.0\"")),
+            ("schemaVersion 2.0", r("schemaVersion=\"7.0\"", "schemaVersion=\"2.0\"")),
+            ("no editeur", r("<editeur>livret</editeur>", "")),
+            ("no appliVersion", r("<appliVersion>0.1.0</appliVersion>", "")),
+            (
+                "entete in another order",
+                r(
+                    "<editeur>livret</editeur>\n    <application>livret</application>",
+                    "<application>livret</application>\n    <editeur>livret</editeur>",
+                ),
+            ),
+            ("editeur twice", r("<editeur>livret</editeur>", "<editeur>a</editeur><editeur>b</editeur>")),
+            ("UAI of 7", r("<etablissement>0951099D</etablissement>", "<etablissement>0951099</etablissement>")),
+            ("id-be 0", r("id-be=\"1234\"", "id-be=\"0\"")),
+            ("id-be +12", r("id-be=\"1234\"", "id-be=\"+12\"")),
+            ("id-be with blanks", r("id-be=\"1234\"", "id-be=\" 12 \"")),
+            ("id-be not a number", r("id-be=\"1234\"", "id-be=\"12a\"")),
+            ("same id-be twice", r("id-be=\"1234\"", "id-be=\"5678\"")),
+            ("same id-be written differently", r("id-be=\"1234\"", "id-be=\"05678\"")),
+            ("duplicate id", r("id=\"EL2\"", "id=\"EL1\"")),
+            ("unknown eleve-ref", r("eleve-ref=\"EL1\"", "eleve-ref=\"EL9\"")),
+            ("positionnement 5", r("positionnement=\"3\"", "positionnement=\"5\"")),
+            ("positionnement 03", r("positionnement=\"3\"", "positionnement=\"03\"")),
+            ("positionnement with blanks", r("positionnement=\"3\"", "positionnement=\" 3 \"")),
+            ("date 2025-02-30", r("2025-12-10", "2025-02-30")),
+            ("date 2024-02-29", r("2025-12-10", "2024-02-29")),
+            ("date with zone", r("2025-12-10", "2025-12-10+01:00")),
+            ("date in French", r("2025-12-10", "10/12/2025")),
+            ("empty appreciation", r("<appreciation>Bon trimestre.</appreciation>", "<appreciation></appreciation>")),
+            ("blank appreciation", r("<appreciation>Bon trimestre.</appreciation>", "<appreciation> \n </appreciation>")),
+            ("no appreciation", r("<appreciation>Bon trimestre.</appreciation>", "")),
+            ("synthesis of 1001", r("Trimestre sérieux.", &long)),
+            ("synthesis of 1000 accents", r("Trimestre sérieux.", &"é".repeat(1000))),
+            ("1000 late", r("nb-retards=\"1\"", "nb-retards=\"1000\"")),
+            ("hours missed", r("nb-retards=\"1\"", "nb-retards=\"1\" nb-heures-manquees=\"3\"")),
+            ("7 domains", r("<domaine code=\"REP_MND\" positionnement=\"4\"/>", "")),
+            ("same domain twice", r("code=\"REP_MND\"", "code=\"SYS_NAT\"")),
+            ("domain level 5", r("code=\"REP_MND\" positionnement=\"4\"", "code=\"REP_MND\" positionnement=\"5\"")),
+            ("cycle 2", r("cycle=\"4\"", "cycle=\"2\"")),
+            ("unknown attribute", r("<eleve id=\"EL1\"", "<eleve couleur=\"bleu\" id=\"EL1\"")),
+            ("xsi attribute", r("schemaVersion=\"7.0\"", "schemaVersion=\"7.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"urn:x f.xsd\"")),
+            ("unknown element", r("<eleves>", "<inconnu/>\n    <eleves>")),
+            ("text in liste-acquis", r("<liste-acquis>", "<liste-acquis>texte")),
+            ("no vie-scolaire", r("<vie-scolaire nb-retards=\"1\" nb-abs-justifiees=\"2\" nb-abs-injustifiees=\"0\"/>", "")),
+            ("long discipline label", r("libelle=\"Mathématiques\"", &format!("libelle=\"{}\"", "M".repeat(41)))),
+            (
+                "acquis-conseils before liste-acquis",
+                {
+                    let start = base.find("<liste-acquis>").unwrap();
+                    let end = base.find("</liste-acquis>").unwrap() + "</liste-acquis>".len();
+                    let list = &base[start..end];
+                    let syn = "<acquis-conseils>Trimestre sérieux.</acquis-conseils>";
+                    base.replacen(list, syn, 1).replacen(&format!("\n        {syn}"), &format!("\n        {list}"), 1)
+                },
+            ),
+            ("devoirs-faits", r("</acquis-conseils>", "</acquis-conseils>\n<devoirs-faits>Faits.</devoirs-faits>")),
+            ("parcours", r("</liste-acquis>", "</liste-acquis><liste-parcours><parcours code=\"PAR_CIT\">Conseil de vie collégienne.</parcours></liste-parcours>")),
+            ("bad parcours code", r("</liste-acquis>", "</liste-acquis><liste-parcours><parcours code=\"PAR_XXX\">x</parcours></liste-parcours>")),
+            ("modalites twice the same", r("</liste-acquis>", "</liste-acquis><modalites-accompagnement><modalite-accompagnement code=\"PPRE\"/><modalite-accompagnement code=\"PPRE\"/></modalites-accompagnement>")),
+            ("modalite PPRE", r("</liste-acquis>", "</liste-acquis><modalites-accompagnement><modalite-accompagnement code=\"PPRE\"><complement-ppre>Lecture.</complement-ppre></modalite-accompagnement></modalites-accompagnement>")),
+            ("competences numeriques", r("</liste-acquis>", "</liste-acquis><competences-numeriques><appreciation-num>Bien.</appreciation-num><competence-num code=\"CN_INF_MEN\" niveau=\"2\"/><competence-num code=\"CN_CRE_PRO\" niveau=\"3\"/></competences-numeriques>")),
+            ("competences numeriques empty", r("</liste-acquis>", "</liste-acquis><competences-numeriques/>")),
+            ("competence level 4", r("</liste-acquis>", "</liste-acquis><competences-numeriques><competence-num code=\"CN_INF_MEN\" niveau=\"4\"/></competences-numeriques>")),
+            ("mark of 9", r("moyenne-eleve=\"15,5\"", "moyenne-eleve=\"123456789\"")),
+            ("no teacher", r("enseignant-refs=\"ENS1\"", "enseignant-refs=\"\"")),
+            ("unknown teacher", r("enseignant-refs=\"ENS1\"", "enseignant-refs=\"ENS7\"")),
+            ("no responsables-etab", {
+                let start = base.find("<responsables-etab>").unwrap();
+                let end = base.find("</responsables-etab>").unwrap() + "</responsables-etab>".len();
+                base.replacen(&base[start..end], "", 1)
+            }),
+            ("wrong namespace", r("urn:fr:edu:scolarite:lsun:bilans:import", "urn:autre")),
+            ("millesime of 5", r("millesime=\"2025\" indice", "millesime=\"20255\" indice")),
+            ("millesime of letters", r("millesime=\"2025\" indice", "millesime=\"abcd\" indice")),
+            ("periodic socle of 1", r("</vie-scolaire>", "</vie-scolaire>").replacen("nb-abs-injustifiees=\"0\"/>", "nb-abs-injustifiees=\"0\"/><socle><domaine code=\"CPD_FRA\" positionnement=\"3\"/></socle>", 1)),
+            ("prof-princ-refs", r("responsable-etab-ref=\"RESP1\">", "responsable-etab-ref=\"RESP1\" prof-princ-refs=\"ENS1\">")),
+            ("prof-princ-refs unknown", r("responsable-etab-ref=\"RESP1\">", "responsable-etab-ref=\"RESP1\" prof-princ-refs=\"ENSX\">")),
+            ("date-verrou", r("responsable-etab-ref=\"RESP1\">", "responsable-etab-ref=\"RESP1\" date-verrou=\"2025-12-01T10:00:00\">")),
+            ("bad date-verrou", r("responsable-etab-ref=\"RESP1\">", "responsable-etab-ref=\"RESP1\" date-verrou=\"2025-12-01T10:00\">")),
+            ("enseignement complement", r("</synthese>", "</synthese><enseignement-complement code=\"LCA\" positionnement=\"2\"/>")),
+            ("langue regionale before complement", r("</synthese>", "</synthese><langue-culture-regionale code=\"BRE\"/><enseignement-complement code=\"LCA\"/>")),
+            ("not xml", r("</donnees>", "</donees>")),
+            ("prenom empty for teacher", r("civilite=\"M\"", "civilite=\"M\" prenom=\"\"")),
+            ("civilite Mme", r("civilite=\"M\"", "civilite=\"Mme\"")),
+            ("two disciplines same code", r("code=\"MATHEM\"", "code=\"FRANCS\"")),
+            ("discipline with id-lv", r("code=\"MATHEM\" modalite-election=\"S\"", "code=\"MATHEM\" modalite-election=\"S\" id-lv=\"DI1\"")),
+            ("periods key clash", r("indice=\"1\"", "indice=\"1\"")),
+            ("comment and PI", r("<eleves>", "<!-- note --><?pi x?><eleves>")),
+        ]
+    }
+
+    #[test]
+    fn the_validator_agrees_with_xmllint() {
+        let mut disagreements = Vec::new();
+        for (name, xml) in variants() {
+            let ours = validate(&xml);
+            let theirs = xmllint_accepts(&xml);
+            if ours.is_ok() != theirs {
+                disagreements.push(format!("{name}: xmllint {theirs}, ours {ours:?}"));
+            }
+        }
+        assert!(disagreements.is_empty(), "{disagreements:#?}");
+    }
+
+    #[test]
+    fn violations_name_the_rule() {
+        let xml = to_xml(&sample()).unwrap();
+        let bad = xml.replacen("positionnement=\"3\"", "positionnement=\"5\"", 1);
+        let v = validate(&bad).unwrap_err();
+        let fr = v.localized(Lang::Fr);
+        assert!(fr.contains("positionnement") && fr.contains("ligne"), "{fr}");
+        assert!(v.localized(Lang::En).contains("line"));
+        assert!(matches!(parse(&bad), Err(LsuError::Invalid(_))));
+    }
+
     #[test]
     fn models_that_would_be_invalid_are_refused() {
         let mut f = sample();

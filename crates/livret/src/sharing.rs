@@ -33,6 +33,10 @@ pub struct InvitationOut {
     pub rights: String,
     /// Whether a sensitive section is included (the screen must say so).
     pub includes_sensitive: bool,
+    /// The last day of the proposed grant (YYYY-MM-DD).
+    pub until: String,
+    /// Whether it invites a jury (an anonymized extract).
+    pub jury: bool,
 }
 
 /// An invitation waiting to be redeemed, kept on the family device (encrypted).
@@ -254,6 +258,8 @@ impl Device {
             sections: names,
             rights: rights.as_str().to_string(),
             includes_sensitive: sections.iter().any(|s| s.is_sensitive()),
+            until: until_date.to_string(),
+            jury,
         })
     }
 
