@@ -295,12 +295,17 @@ fn print_view(lang: Lang, view: &LivretView) {
                 None => String::new(),
             };
             let when = e.time.map(livret::rfc3339).unwrap_or_default();
+            let cert = if e.certification == "certified" {
+                lang.pick(" — certifiée par un établissement reconnu", " — certified by a trusted school")
+            } else {
+                ""
+            };
             outln!(
                 "    {}",
                 tr!(
                     lang,
-                    "auteur : {author} — signature : {status}{problem} — {when}",
-                    "author: {author} — signature: {status}{problem} — {when}"
+                    "auteur : {author} — signature : {status}{problem}{cert} — {when}",
+                    "author: {author} — signature: {status}{problem}{cert} — {when}"
                 )
             );
             if e.conflicted {
@@ -339,15 +344,26 @@ pub fn verify(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
     if json {
         print_json(&report)?;
     } else if ok {
-        let n = report.checked;
+        let (n, c) = (report.checked, report.certified);
         outln!(
             "{}",
             tr!(
                 lang,
-                "Livret {id} : {n} inscription(s) vérifiée(s), toutes valides.",
-                "Livret {id}: {n} entr(y/ies) checked, all valid."
+                "Livret {id} : {n} inscription(s) vérifiée(s), toutes valides ; {c} certifiée(s) par un établissement reconnu.",
+                "Livret {id}: {n} entr(y/ies) checked, all valid; {c} certified by a trusted school."
             )
         );
+        for e in report.entries.iter().filter(|e| e.status == "uncertified") {
+            let (section, key, reason) = (&e.section, &e.key, &e.reason);
+            outln!(
+                "{}",
+                tr!(
+                    lang,
+                    "- section {section}, clé {key} : signature valide, non certifiée — {reason}",
+                    "- section {section}, key {key}: valid signature, uncertified — {reason}"
+                )
+            );
+        }
     } else {
         let (n, bad) = (report.checked, report.failures.len());
         outln!(

@@ -218,8 +218,8 @@ pub struct Invitation(
     pub [u8; 16],
     /// Expiry of the invitation, seconds since 1970.
     pub i64,
-    /// The proposed sections.
-    pub Vec<Section>,
+    /// The proposed sections, as compact numbers ([`Section::code`]).
+    pub Vec<u32>,
     /// The proposed rights.
     pub Rights,
     /// Until when the grant would run, seconds since 1970 (exclusive).
@@ -273,7 +273,7 @@ impl InvitationView {
             self.addresses.iter().cloned().map(AddressBytes).collect(),
             self.secret,
             self.expires_at,
-            self.sections.clone(),
+            self.sections.iter().map(|s| s.code()).collect(),
             self.rights,
             self.until,
             self.jury,
@@ -306,13 +306,18 @@ impl InvitationView {
         if inv.6.is_empty() && !matches!(inv.7, Rights::Owner) {
             return Err(CoreError::EmptySectionList);
         }
+        let sections = inv
+            .6
+            .iter()
+            .map(|c| Section::from_code(*c))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(InvitationView {
             livret: LivretId(inv.1),
             issuer: DeviceId(inv.2),
             addresses: inv.3.into_iter().map(|a| a.0).collect(),
             secret: inv.4,
             expires_at: inv.5,
-            sections: inv.6,
+            sections,
             rights: inv.7,
             until: inv.8,
             jury: inv.9,

@@ -64,6 +64,37 @@ impl Section {
         }
     }
 
+    /// A compact number for the section (kind × 10000 + year), used where every byte counts
+    /// (invitations must fit a small QR code).
+    pub fn code(self) -> u32 {
+        match self {
+            Section::Identite => 10_000,
+            Section::Annee(y) => 20_000 + u32::from(y),
+            Section::Cycles => 30_000,
+            Section::Attestations => 40_000,
+            Section::VieScolaire(y) => 50_000 + u32::from(y),
+            Section::Accompagnement => 60_000,
+            Section::Correspondance => 70_000,
+        }
+    }
+
+    /// The section of a compact number.
+    pub fn from_code(code: u32) -> Result<Section, CoreError> {
+        let year = u16::try_from(code % 10_000).unwrap_or(0);
+        let bad = || CoreError::UnknownSection(code.to_string());
+        let section = match code / 10_000 {
+            1 if year == 0 => Section::Identite,
+            2 if YEARS.contains(&year) => Section::Annee(year),
+            3 if year == 0 => Section::Cycles,
+            4 if year == 0 => Section::Attestations,
+            5 if YEARS.contains(&year) => Section::VieScolaire(year),
+            6 if year == 0 => Section::Accompagnement,
+            7 if year == 0 => Section::Correspondance,
+            _ => return Err(bad()),
+        };
+        Ok(section)
+    }
+
     /// Parses a comma-separated list (`annee/2025,cycles`), refusing duplicates.
     pub fn parse_list(list: &str) -> Result<Vec<Section>, CoreError> {
         let mut out: Vec<Section> = Vec::new();
@@ -174,6 +205,12 @@ mod tests {
             assert!(bad.parse::<Section>().is_err(), "{bad}");
         }
         assert!(Section::Accompagnement.is_sensitive());
+        for s in [Section::Identite, Section::Annee(2025), Section::VieScolaire(2100), Section::Correspondance] {
+            assert_eq!(Section::from_code(s.code()).unwrap(), s);
+        }
+        assert!(Section::from_code(20_000).is_err());
+        assert!(Section::from_code(10_001).is_err());
+        assert!(Section::from_code(90_000).is_err());
         assert_eq!(
             Section::parse_list("cycles, annee/2025,cycles").unwrap(),
             vec![Section::Annee(2025), Section::Cycles]
