@@ -37,6 +37,26 @@ pub const TARGETS: &[&str] = &[
     "section_sync",
 ];
 
+/// `livret-core` turns panics inside Automerge (on malformed input) into errors with
+/// `catch_unwind`. libFuzzer's panic hook aborts on every panic, caught or not: this hook lets
+/// the caught ones through (those raised in Automerge or its codec `hexane`) and hands every
+/// other panic to the previous hook. A panic that escapes is still a crash (libfuzzer-sys
+/// aborts when the body unwinds).
+pub fn let_automerge_panics_be_caught() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let inside = info
+                .location()
+                .is_some_and(|l| l.file().contains("/automerge-") || l.file().contains("/hexane-"));
+            if !inside {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Runs the body of target `name` on `data`. Unknown names do nothing.
 pub fn run(name: &str, data: &[u8]) {
     match name {
@@ -148,6 +168,7 @@ pub fn frame(data: &[u8]) {
 /// A stored section document (snapshot, or an empty snapshot and one increment): load, list,
 /// verify every entry, rebuild.
 pub fn section_doc(data: &[u8]) {
+    let_automerge_panics_be_caught();
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
@@ -181,6 +202,7 @@ pub fn section_doc(data: &[u8]) {
 /// `annee/2025`, which holds one entry by that teacher and one by another. Input: messages,
 /// each prefixed by its length (u16 big-endian).
 pub fn section_sync(data: &[u8]) {
+    let_automerge_panics_be_caught();
     let f = fixture();
     let Ok(mut doc) = SectionDoc::load(&f.snapshot, &[]) else {
         panic!("the fixture does not load");

@@ -568,7 +568,8 @@ async fn forged_grants_replayed_invitations_and_writes_outside_a_grant_are_refus
     // to its older signed version (found in the history it received).
     let history = annee.save();
     let older = older_version(&history, "bilan/1-3/FRANCS", &francs.values[0]);
-    let attempts: Vec<(&str, Box<dyn Fn(&mut SectionDoc)>)> = vec![
+    type Attack<'a> = Box<dyn Fn(&mut SectionDoc) + 'a>;
+    let attempts: Vec<(&str, Attack)> = vec![
         (
             "own entry",
             Box::new(|d: &mut SectionDoc| {

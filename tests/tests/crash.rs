@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use livret_store::{KeySource, Store};
 
-const RUNS: u64 = 60;
+const RUNS: u64 = 50;
 
 fn payload(i: u64) -> Vec<u8> {
     let mut v = format!("appréciation numéro {i} : ").into_bytes();
@@ -71,7 +71,7 @@ fn every_acknowledged_write_survives_sigkill() {
                 .collect::<Vec<u64>>()
         });
         // Somewhere between the opening of the store and a few hundred writes.
-        std::thread::sleep(Duration::from_micros(rng.next() % 150_000));
+        std::thread::sleep(Duration::from_micros(rng.next() % 100_000));
         child.kill().unwrap(); // SIGKILL
         let status = child.wait().unwrap();
         let got = reader.join().unwrap();

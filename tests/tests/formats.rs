@@ -66,8 +66,26 @@ async fn family_and_teacher(
 
 fn write_bilan(t: &TestDevice, livret: LivretId, appreciation: &str) {
     t.with(|d| {
-        d.assess(livret, 2025, "1/3", "FRANCS", None, Some(3), None, appreciation)?;
-        d.assess(livret, 2025, "1/3", "MATHEM", None, None, Some("15,5"), MATHS)?;
+        d.assess(
+            livret,
+            2025,
+            "1/3",
+            "FRANCS",
+            None,
+            Some(3),
+            None,
+            appreciation,
+        )?;
+        d.assess(
+            livret,
+            2025,
+            "1/3",
+            "MATHEM",
+            None,
+            None,
+            Some("15,5"),
+            MATHS,
+        )?;
         d.assess(livret, 2025, "1/3", "HISGEO", None, Some(4), None, HISTOIRE)?;
         d.synthesis(livret, 2025, "1/3", SYNTHESE)?;
         d.vie_scolaire(livret, 2025, "1/3", 1, 2, 0)?;
@@ -113,13 +131,19 @@ async fn a_printed_livret_is_searchable_and_every_page_seal_verifies() {
         "Dispensé (0)",
         "Bilan de fin de cycle 4",
     ] {
-        assert!(flat.contains(&squash(needle)), "missing {needle:?} in:\n{text}");
+        assert!(
+            flat.contains(&squash(needle)),
+            "missing {needle:?} in:\n{text}"
+        );
     }
 
     // pdftoppm renders every page; the QR seal of each page decodes from the picture and
     // verifies, and every printed text matches its signed digest.
     let prefix = dir.path().join("page");
-    run("pdftoppm", &["-r", "150", "-png", pdf_s, prefix.to_str().unwrap()]);
+    run(
+        "pdftoppm",
+        &["-r", "150", "-png", pdf_s, prefix.to_str().unwrap()],
+    );
     let mut pngs: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -186,7 +210,10 @@ async fn a_printed_livret_is_searchable_and_every_page_seal_verifies() {
     let term = family
         .with(|d| d.export_pdf(livret, Some(2025), Some("1/3")))
         .unwrap();
-    assert_eq!(term.entries, 6, "identity + 3 subjects + synthesis + vie scolaire");
+    assert_eq!(
+        term.entries, 6,
+        "identity + 3 subjects + synthesis + vie scolaire"
+    );
     let t = teacher.with(|d| d.export_pdf(livret, None, None)).unwrap();
     assert_eq!(t.entries, 6, "no identity on the teacher's device");
 }
@@ -277,7 +304,10 @@ async fn lsu_import_then_export_keeps_every_value_and_validates() {
     let dry = teacher.with(|d| d.import_lsu(&file, true)).unwrap();
     assert_eq!(dry.pupils.len(), 2);
     for p in &dry.pupils {
-        assert_eq!((p.matched_by.as_str(), p.status.as_str()), ("name", "would-write"));
+        assert_eq!(
+            (p.matched_by.as_str(), p.status.as_str()),
+            ("name", "would-write")
+        );
     }
     assert_eq!(entry_count(&teacher, lina), 0);
     assert!(dry.pupils[0]
@@ -286,7 +316,10 @@ async fn lsu_import_then_export_keeps_every_value_and_validates() {
         .any(|s| s.contains("éléments du programme")));
 
     let done = teacher.with(|d| d.import_lsu(&file, false)).unwrap();
-    assert!(done.pupils.iter().all(|p| p.status == "written"), "{done:#?}");
+    assert!(
+        done.pupils.iter().all(|p| p.status == "written"),
+        "{done:#?}"
+    );
     assert_eq!(entry_count(&teacher, lina), 6);
     assert_eq!(entry_count(&teacher, noe), 4);
     // The id-be found by name is kept: the next import matches by id-be.
@@ -314,7 +347,11 @@ async fn lsu_import_then_export_keeps_every_value_and_validates() {
     let a = lsu::parse(&file).unwrap();
     let b = lsu::parse(&out.xml).unwrap();
     for (pa, pupil) in a.pupils.iter().enumerate() {
-        let pb = b.pupils.iter().position(|p| p.id_be == pupil.id_be).unwrap();
+        let pb = b
+            .pupils
+            .iter()
+            .position(|p| p.id_be == pupil.id_be)
+            .unwrap();
         let ba = a.periodic.iter().find(|x| x.pupil == pa).unwrap();
         let bb = b.periodic.iter().find(|x| x.pupil == pb).unwrap();
         assert_eq!(
@@ -322,7 +359,10 @@ async fn lsu_import_then_export_keeps_every_value_and_validates() {
             (bb.late, bb.justified, bb.unjustified)
         );
         assert_eq!(ba.synthesis, bb.synthesis);
-        assert_eq!((&ba.year, ba.index, ba.count), (&bb.year, bb.index, bb.count));
+        assert_eq!(
+            (&ba.year, ba.index, ba.count),
+            (&bb.year, bb.index, bb.count)
+        );
         assert_eq!(ba.subjects.len(), bb.subjects.len());
         for sa in &ba.subjects {
             let sb = bb.subjects.iter().find(|s| s.code == sa.code).unwrap();
@@ -353,7 +393,10 @@ async fn invalid_lsu_files_are_refused_and_invalid_pupils_get_nothing() {
         ("nb-retards=\"3\"", "nb-retards=\"1000\""),
         ("<domaine code=\"REP_MND\" positionnement=\"1\"/>", ""),
         ("schemaVersion=\"7.0\"", "schemaVersion=\"9.0\""),
-        ("<acquis-conseils>Bon trimestre ; continuer ainsi.</acquis-conseils>", ""),
+        (
+            "<acquis-conseils>Bon trimestre ; continuer ainsi.</acquis-conseils>",
+            "",
+        ),
     ] {
         let bad = file.replacen(from, to, 1);
         assert_ne!(bad, file);
@@ -381,7 +424,14 @@ async fn invalid_lsu_files_are_refused_and_invalid_pupils_get_nothing() {
     assert_eq!(entry_count(&teacher, noe), 0, "nothing partial");
     assert_eq!(entry_count(&teacher, lina), 6);
     // An unknown pupil is reported, not guessed.
-    let stranger = file.replacen("nom=\"Durand\" prenom=\"Noé\"", "nom=\"Martin\" prenom=\"Jules\"", 1);
+    let stranger = file.replacen(
+        "nom=\"Durand\" prenom=\"Noé\"",
+        "nom=\"Martin\" prenom=\"Jules\"",
+        1,
+    );
     let r = teacher.with(|d| d.import_lsu(&stranger, true)).unwrap();
-    assert!(r.pupils.iter().any(|p| p.status == "unmatched" && p.id_be == 102));
+    assert!(r
+        .pupils
+        .iter()
+        .any(|p| p.status == "unmatched" && p.id_be == 102));
 }

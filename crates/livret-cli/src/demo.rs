@@ -634,6 +634,9 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
         ),
     );
 
+    // 11-12. The paper livret with its seals; the LSU file of the class.
+    crate::formats::demo_steps(lang, root, &family.dev, &t1.dev, t2.id(), livret)?;
+
     outln!();
     outln!(
         "{}",

@@ -241,10 +241,7 @@ fn print_seal(lang: Lang, r: &SealReport) {
                 None => format!("{}…", short(a)),
             };
             let known = if e.author_status == "known" {
-                lang.pick(
-                    "clé connue de cet appareil",
-                    "key known to this device",
-                )
+                lang.pick("clé connue de cet appareil", "key known to this device")
             } else {
                 lang.pick(
                     "clé inconnue de cet appareil (signature vérifiée, auteur non identifié)",
@@ -494,7 +491,10 @@ pub fn school_ids(ctx: &Ctx, command: &SchoolIdsCommand) -> Result<ExitCode> {
             );
             outln!(
                 "{} {}",
-                lang.pick("Identifiant STS de cet enseignant :", "This teacher's STS id:"),
+                lang.pick(
+                    "Identifiant STS de cet enseignant :",
+                    "This teacher's STS id:"
+                ),
                 opt(&v.id_sts.map(|n| n.to_string()))
             );
             for t in &v.teachers {
@@ -517,4 +517,95 @@ pub fn school_ids(ctx: &Ctx, command: &SchoolIdsCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The last steps of `livret demo`: the family prints the paper livret and every page's seal
+/// is checked against the PDF; the teacher exports the class's LSU file, which the Rust
+/// validator checks against the official schema.
+pub fn demo_steps(
+    lang: Lang,
+    root: &std::path::Path,
+    family: &livret::SharedDevice,
+    teacher: &livret::SharedDevice,
+    other_teacher: livret::core::DeviceId,
+    livret_id: livret::core::LivretId,
+) -> Result<()> {
+    use std::sync::PoisonError;
+    let step = |n: u32, fr: &str, en: &str| {
+        outln!();
+        let title = lang.pick(fr, en);
+        outln!("{}", tr!(lang, "Étape {n} — {title}", "Step {n} — {title}"));
+    };
+    step(
+        11,
+        "la famille imprime le livret papier : chaque page porte un sceau QR signé",
+        "the family prints the paper livret: every page carries a signed QR seal",
+    );
+    let pdf_path = root.join("livret-lina.pdf");
+    {
+        let dev = family.lock().unwrap_or_else(PoisonError::into_inner);
+        let out = dev.export_pdf(livret_id, None, None)?;
+        AtomicFile::create(&pdf_path)?.commit(&out.pdf)?;
+        let (path, pages, n) = (pdf_path.display(), out.pages, out.entries);
+        outln!(
+            "   {}",
+            tr!(
+                lang,
+                "{path} : {pages} page(s), {n} inscription(s) scellée(s)",
+                "{path}: {pages} page(s), {n} sealed entr(y/ies)"
+            )
+        );
+        for (i, seal) in out.seals.iter().enumerate() {
+            let r = livret::paper::verify_seal(SealInput::Text(seal), Some(&out.pdf), Some(&dev))?;
+            let page = i + 1;
+            crate::util::ensure(
+                r.ok,
+                format!("le sceau de la page {page} ne se vérifie pas"),
+                format!("the seal of page {page} does not verify"),
+            )?;
+            let k = r.entries.len();
+            let texts: usize = r.entries.iter().map(|e| e.texts.len()).sum();
+            outln!(
+                "   {}",
+                tr!(
+                    lang,
+                    "page {page} : sceau de {k} inscription(s), signatures valides, {texts} texte(s) imprimé(s) conformes à leur empreinte (livret verify-seal)",
+                    "page {page}: seal of {k} entr(y/ies), signatures valid, {texts} printed text(s) matching their digest (livret verify-seal)"
+                )
+            );
+        }
+    }
+    step(
+        12,
+        "M. Martin exporte le fichier LSU de la classe 5B pour le logiciel de l'établissement",
+        "M. Martin exports the LSU file of class 5B for the school's software",
+    );
+    let lsu_path = root.join("lsu-5B.xml");
+    {
+        let mut dev = teacher.lock().unwrap_or_else(PoisonError::into_inner);
+        dev.set_school_ids(Some("0951099D"), Some("Mme Leroy"), Some(1001))?;
+        dev.set_teacher_id_sts(&other_teacher.to_string(), 1002)?;
+        dev.set_pupil_id_be(livret_id, 123_456)?;
+        outln!(
+            "   {}",
+            lang.pick(
+                "identifiants de l'établissement enregistrés : UAI 0951099D, STS des enseignants, id-be de l'élève",
+                "school identifiers recorded: UAI 0951099D, teachers' STS ids, the pupil's id-be"
+            )
+        );
+        let out = dev.export_lsu("5B", 2025, "1/3")?;
+        AtomicFile::create(&lsu_path)?.commit(out.xml.as_bytes())?;
+        let xml = std::fs::read_to_string(&lsu_path)?;
+        let pupils = livret::lsu::check_file(&xml)?;
+        let (path, b, c) = (lsu_path.display(), out.periodic, out.cycles);
+        outln!(
+            "   {}",
+            tr!(
+                lang,
+                "{path} : {pupils} élève(s), {b} bilan(s) périodique(s), {c} bilan(s) de fin de cycle ; conforme au schéma LSU 7.0 (vérifié par le validateur du livret)",
+                "{path}: {pupils} pupil(s), {b} periodic report(s), {c} end-of-cycle report(s); valid against LSU schema 7.0 (checked by the livret's validator)"
+            )
+        );
+    }
+    Ok(())
 }

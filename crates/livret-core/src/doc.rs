@@ -96,6 +96,10 @@ impl SectionDoc {
 
     /// Loads a document from a snapshot and the incremental chunks saved after it.
     pub fn load(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<SectionDoc, CoreError> {
+        guarded(|| Self::load_unguarded(snapshot, increments))
+    }
+
+    fn load_unguarded(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<SectionDoc, CoreError> {
         let mut doc = if snapshot.is_empty() {
             AutoCommit::new()
         } else {
@@ -241,10 +245,12 @@ impl SectionDoc {
         message: &[u8],
     ) -> Result<(), CoreError> {
         let msg = decode_message(message)?;
-        self.doc
-            .sync()
-            .receive_sync_message(state, msg)
-            .map_err(|e| CoreError::Document(e.to_string()))
+        guarded(|| {
+            self.doc
+                .sync()
+                .receive_sync_message(state, msg)
+                .map_err(|e| CoreError::Document(e.to_string()))
+        })
     }
 
     /// Receives a sync message from a peer: applies it to a fork, checks every change it
@@ -253,6 +259,15 @@ impl SectionDoc {
     ///
     /// Returns the number of new changes merged.
     pub fn receive_checked(
+        &mut self,
+        state: &mut sync::State,
+        message: &[u8],
+        check: &dyn WriteCheck,
+    ) -> Result<usize, Refusal> {
+        guarded_refusal(|| self.receive_checked_unguarded(state, message, check))
+    }
+
+    fn receive_checked_unguarded(
         &mut self,
         state: &mut sync::State,
         message: &[u8],
@@ -377,6 +392,26 @@ fn prime_state(doc: &mut AutoCommit, state: &mut sync::State, their_heads: &[Cha
     false
 }
 
+/// Runs Automerge on bytes from outside, turning a panic inside it into an error. Automerge's
+/// column decoder (`hexane`) unwraps on some malformed changes (found by fuzzing: `section_doc`,
+/// reproducer `fuzz/artifacts/section_doc/crash-ccf71bdb…`); the same decoder reads the changes of
+/// a sync message. Callers work on a fork or a fresh document, so nothing half-applied is kept.
+fn guarded<T>(f: impl FnOnce() -> Result<T, CoreError>) -> Result<T, CoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(CoreError::Document(
+            "données Automerge mal formées (décodage interrompu)".into(),
+        ))
+    })
+}
+
+fn guarded_refusal<T>(f: impl FnOnce() -> Result<T, Refusal>) -> Result<T, Refusal> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Refusal(
+            "message de synchronisation mal formé (décodage interrompu)".into(),
+        ))
+    })
+}
+
 fn decode_message(bytes: &[u8]) -> Result<sync::Message, CoreError> {
     if bytes.len() > MAX_SYNC_MESSAGE_BYTES {
         return Err(CoreError::TooLarge {
@@ -385,9 +420,11 @@ fn decode_message(bytes: &[u8]) -> Result<sync::Message, CoreError> {
             actual: bytes.len(),
         });
     }
-    let msg = sync::Message::decode(bytes).map_err(|e| CoreError::Malformed {
-        what: "sync message",
-        detail: e.to_string(),
+    let msg = guarded(|| {
+        sync::Message::decode(bytes).map_err(|e| CoreError::Malformed {
+            what: "sync message",
+            detail: e.to_string(),
+        })
     })?;
     for have in &msg.have {
         check_bloom(&have.bloom.to_bytes()).map_err(|detail| CoreError::Malformed {
@@ -677,6 +714,15 @@ impl ManifestDoc {
     /// verifies under its key and is signed by an owner of the merged manifest; nothing may be
     /// deleted. All or nothing.
     pub fn receive_checked(
+        &mut self,
+        state: &mut sync::State,
+        message: &[u8],
+        livret: LivretId,
+    ) -> Result<usize, Refusal> {
+        guarded_refusal(|| self.receive_checked_unguarded(state, message, livret))
+    }
+
+    fn receive_checked_unguarded(
         &mut self,
         state: &mut sync::State,
         message: &[u8],

@@ -168,7 +168,10 @@ impl Localized for LsuError {
         match (lang, self) {
             (Lang::Fr, _) => self.to_string(),
             (Lang::En, LsuError::Invalid(v)) => {
-                format!("LSU file not valid against the schema: {}", v.localized(lang))
+                format!(
+                    "LSU file not valid against the schema: {}",
+                    v.localized(lang)
+                )
             }
             (Lang::En, LsuError::Model(m)) => format!("LSU file cannot be written: {m}"),
         }
@@ -360,8 +363,7 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
                     .iter()
                     .position(|(c, _, e)| *c == s.code && *e == s.election)
                     .unwrap_or(0);
-                if s.teachers.is_empty() || s.teachers.iter().any(|t| *t >= file.teachers.len())
-                {
+                if s.teachers.is_empty() || s.teachers.iter().any(|t| *t >= file.teachers.len()) {
                     return Err(model(format!("discipline {} sans enseignant", s.code)));
                 }
                 let refs: Vec<String> =
@@ -619,10 +621,7 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
                             .split(' ')
                             .filter_map(|r| elements.get(r).cloned())
                             .collect(),
-                        not_marked: matches!(
-                            collapsed(s, "eleve-non-note").as_str(),
-                            "true" | "1"
-                        ),
+                        not_marked: matches!(collapsed(s, "eleve-non-note").as_str(), "true" | "1"),
                     });
                 }
             }
@@ -650,7 +649,10 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
             if vie.and_then(|v| child(v, "commentaire")).is_some() {
                 ignored.push("vie-scolaire/commentaire".into());
             }
-            if vie.and_then(|v| v.attribute("nb-heures-manquees")).is_some() {
+            if vie
+                .and_then(|v| v.attribute("nb-heures-manquees"))
+                .is_some()
+            {
                 ignored.push("vie-scolaire/@nb-heures-manquees".into());
             }
             periodic.push(Periodic {
@@ -1003,7 +1005,10 @@ pub(crate) mod tests {
         let bad = xml.replacen("positionnement=\"3\"", "positionnement=\"5\"", 1);
         let v = validate(&bad).unwrap_err();
         let fr = v.localized(Lang::Fr);
-        assert!(fr.contains("positionnement") && fr.contains("ligne"), "{fr}");
+        assert!(
+            fr.contains("positionnement") && fr.contains("ligne"),
+            "{fr}"
+        );
         assert!(v.localized(Lang::En).contains("line"));
         assert!(matches!(parse(&bad), Err(LsuError::Invalid(_))));
     }

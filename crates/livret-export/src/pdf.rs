@@ -148,8 +148,7 @@ struct FontData {
 
 impl FontData {
     fn load(bytes: &'static [u8]) -> Result<FontData, PdfError> {
-        let face =
-            ttf_parser::Face::parse(bytes, 0).map_err(|e| PdfError::Font(e.to_string()))?;
+        let face = ttf_parser::Face::parse(bytes, 0).map_err(|e| PdfError::Font(e.to_string()))?;
         let upem = f32::from(face.units_per_em());
         Ok(FontData {
             bytes,
@@ -476,10 +475,7 @@ impl<'f> Builder<'f> {
             .author_name
             .clone()
             .unwrap_or_else(|| "auteur inconnu de l'appareil".into());
-        let text = format!(
-            "Signé par {who} (clé {}…) le {}",
-            &e.author_short, e.date
-        );
+        let text = format!("Signé par {who} (clé {}…) le {}", &e.author_short, e.date);
         let w = self.text_at(FontId::Regular, 7.0, LEFT, GREY, &text);
         self.ops.push(Op::SealNumber {
             x: LEFT + w + 4.0,
@@ -524,14 +520,7 @@ struct Prepared {
 
 fn date_of(secs: i64) -> String {
     livret_core::vocab::Date::from_unix_seconds(secs)
-        .map(|d| {
-            format!(
-                "{:02}/{:02}/{:04}",
-                d.day(),
-                d.month(),
-                d.year()
-            )
-        })
+        .map(|d| format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year()))
         .unwrap_or_default()
 }
 
@@ -546,7 +535,11 @@ fn period_label(index: u8, count: u8) -> String {
 }
 
 fn text(e: &Prepared, i: usize) -> &str {
-    e.opened.texts.get(i).map(String::as_str).unwrap_or_default()
+    e.opened
+        .texts
+        .get(i)
+        .map(String::as_str)
+        .unwrap_or_default()
 }
 
 /// The order subjects are printed in: the official list first, then by code.
@@ -873,7 +866,13 @@ fn other_block(fonts: &Fonts, e: &Prepared, idx: usize, group: usize) -> Block {
     b.gap(3.0);
     b.rule(0.6);
     b.gap(4.0);
-    b.line(FontId::Bold, 10.0, LEFT, 0.0, &format!("{label} ({})", e.key));
+    b.line(
+        FontId::Bold,
+        10.0,
+        LEFT,
+        0.0,
+        &format!("{label} ({})", e.key),
+    );
     for i in 0..e.opened.texts.len() {
         b.gap(1.5);
         b.paragraph(
@@ -890,11 +889,7 @@ fn other_block(fonts: &Fonts, e: &Prepared, idx: usize, group: usize) -> Block {
     b.finish(Some(idx), Some(group), false)
 }
 
-fn title_block(
-    fonts: &Fonts,
-    paper: &PaperLivret,
-    identity: Option<(usize, &Prepared)>,
-) -> Block {
+fn title_block(fonts: &Fonts, paper: &PaperLivret, identity: Option<(usize, &Prepared)>) -> Block {
     let mut b = Builder::new(fonts);
     b.line(FontId::Bold, 18.0, LEFT, 0.0, "Livret scolaire");
     b.gap(2.0);
@@ -934,7 +929,13 @@ fn title_block(
         }
     }
     if let Some(class) = &paper.class {
-        b.line(FontId::Regular, 10.0, LEFT, 0.0, &format!("Classe : {class}"));
+        b.line(
+            FontId::Regular,
+            10.0,
+            LEFT,
+            0.0,
+            &format!("Classe : {class}"),
+        );
     }
     b.gap(3.0);
     b.line(FontId::Regular, 9.0, LEFT, 0.0, &paper.scope);
@@ -1305,8 +1306,7 @@ pub fn render(paper: &PaperLivret) -> Result<PaperOut, PdfError> {
             while col < modules {
                 if dark.get(row * modules + col).copied().unwrap_or(false) {
                     let start = col;
-                    while col < modules && dark.get(row * modules + col).copied().unwrap_or(false)
-                    {
+                    while col < modules && dark.get(row * modules + col).copied().unwrap_or(false) {
                         col += 1;
                     }
                     ops.push(Op::Fill {
@@ -1426,7 +1426,10 @@ fn embed_font(
     let compressed = deflate(&subset);
     pdf.stream(file, &compressed)
         .filter(Filter::FlateDecode)
-        .pair(Name(b"Length1"), i32::try_from(subset.len()).unwrap_or(i32::MAX));
+        .pair(
+            Name(b"Length1"),
+            i32::try_from(subset.len()).unwrap_or(i32::MAX),
+        );
     let mut map = pdf_writer::types::UnicodeCmap::new(Name(b"Livret-UTF16"), info);
     for (old, c) in &used {
         if let Some(new) = remap.get(old) {
@@ -1806,7 +1809,11 @@ mod tests {
         entries.push(PrintEntry {
             signed: sign(
                 &teacher,
-                content::synthesis(y, p, &Synthesis::new("Trimestre sérieux ; à poursuivre.").unwrap()),
+                content::synthesis(
+                    y,
+                    p,
+                    &Synthesis::new("Trimestre sérieux ; à poursuivre.").unwrap(),
+                ),
                 2,
             ),
             author_name: None,
@@ -1979,8 +1986,8 @@ mod tests {
         let pdf = dir.path().join("livret.pdf");
         std::fs::write(&pdf, &out.pdf).unwrap();
         let pdf_s = pdf.to_str().unwrap();
-        let text = String::from_utf8(run("pdftotext", &["-enc", "UTF-8", pdf_s, "-"]).stdout)
-            .unwrap();
+        let text =
+            String::from_utf8(run("pdftotext", &["-enc", "UTF-8", pdf_s, "-"]).stdout).unwrap();
         let flat = squash(&text);
         for needle in [
             "Français",
@@ -2000,7 +2007,10 @@ mod tests {
             texts[0],
             texts[1],
         ] {
-            assert!(flat.contains(&squash(needle)), "pdftotext misses {needle:?}:\n{text}");
+            assert!(
+                flat.contains(&squash(needle)),
+                "pdftotext misses {needle:?}:\n{text}"
+            );
         }
         let prefix = dir.path().join("page");
         run(

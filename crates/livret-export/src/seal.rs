@@ -116,7 +116,10 @@ pub fn decode(text: &str) -> Result<Vec<Vec<u8>>, SealError> {
         return Err(SealError::Damaged(format!("version {} inconnue", body.0)));
     }
     if body.1.len() > MAX_SEAL_ENTRIES {
-        return Err(SealError::TooLarge(format!("{} inscriptions", body.1.len())));
+        return Err(SealError::TooLarge(format!(
+            "{} inscriptions",
+            body.1.len()
+        )));
     }
     Ok(body.1.into_iter().map(|s| s.0).collect())
 }

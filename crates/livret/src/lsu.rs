@@ -173,14 +173,17 @@ impl Device {
 
     fn put_school_record(&mut self, r: &SchoolRecord) -> Result<()> {
         let bytes = serde_json::to_vec(r).map_err(|e| Error::Protocol(e.to_string()))?;
-        self.store.put_record(SCHOOL_KIND, SCHOOL_ID, None, &bytes)?;
+        self.store
+            .put_record(SCHOOL_KIND, SCHOOL_ID, None, &bytes)?;
         Ok(())
     }
 
     fn pupil_id_be(&self, livret: LivretId) -> Result<Option<u64>> {
         match self.store.record(PUPIL_KIND, &livret.to_string())? {
             None => Ok(None),
-            Some(b) => Ok(serde_json::from_slice::<PupilRecord>(&b).ok().map(|p| p.id_be)),
+            Some(b) => Ok(serde_json::from_slice::<PupilRecord>(&b)
+                .ok()
+                .map(|p| p.id_be)),
         }
     }
 
@@ -333,7 +336,10 @@ impl Device {
         for (livret, meta) in &livrets {
             let name = meta.name.clone().unwrap_or_else(|| livret.to_string());
             let manifest = self.manifest(*livret)?;
-            if !manifest.may_read(&me, Section::Annee(year.year()), now).allowed() {
+            if !manifest
+                .may_read(&me, Section::Annee(year.year()), now)
+                .allowed()
+            {
                 notes.push(format!(
                     "{name} : exclu, cet appareil ne peut plus lire annee/{}",
                     year.year()
@@ -442,7 +448,9 @@ impl Device {
             let id_be = self.pupil_id_be(*livret)?;
             if id_be.is_none() {
                 missing.push((
-                    format!("l'id-be SIECLE de {name} (livret school-ids pupil {livret} --id-be N)"),
+                    format!(
+                        "l'id-be SIECLE de {name} (livret school-ids pupil {livret} --id-be N)"
+                    ),
                     format!("{name}'s SIECLE id-be (livret school-ids pupil {livret} --id-be N)"),
                 ));
             }
@@ -706,7 +714,8 @@ impl Device {
                         Ok(d) => {
                             drafts.push(d);
                             for part in &c.ignored {
-                                out.skipped.push(format!("{part} : non conservé par le livret"));
+                                out.skipped
+                                    .push(format!("{part} : non conservé par le livret"));
                             }
                         }
                         Err(why) => {
@@ -723,7 +732,10 @@ impl Device {
                 continue;
             }
             let mut keys = BTreeSet::new();
-            if let Some(d) = drafts.iter().find(|d| !keys.insert((d.section, d.key.clone()))) {
+            if let Some(d) = drafts
+                .iter()
+                .find(|d| !keys.insert((d.section, d.key.clone())))
+            {
                 out.status = "invalid".into();
                 out.reason = Some(format!("{} {} donné deux fois", d.section, d.key));
                 report.pupils.push(out);
@@ -774,14 +786,14 @@ impl Device {
     fn write_drafts_together(&mut self, livret: LivretId, drafts: &[Draft]) -> Result<()> {
         let mut docs: BTreeMap<Section, livret_core::doc::SectionDoc> = BTreeMap::new();
         for d in drafts {
-            if !docs.contains_key(&d.section) {
-                let doc = self.load_section(livret, d.section)?.unwrap_or_default();
-                docs.insert(d.section, doc);
-            }
             let entry = self.sign_draft(livret, d);
-            if let Some(doc) = docs.get_mut(&d.section) {
-                doc.put(&d.key, &entry)?;
-            }
+            let doc = match docs.entry(d.section) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(self.load_section(livret, d.section)?.unwrap_or_default())
+                }
+            };
+            doc.put(&d.key, &entry)?;
         }
         let l = livret.to_string();
         let mut chunks = Vec::new();
@@ -817,6 +829,14 @@ impl Device {
         }
         Ok(())
     }
+}
+
+/// Checks an LSU file against the schema and reads it, without touching any device: the
+/// number of pupils it holds, or the first violation.
+pub fn check_file(xml: &str) -> Result<usize> {
+    fmt::parse(xml)
+        .map(|f| f.pupils.len())
+        .map_err(|e| lsu_err(&e))
 }
 
 fn v<T>(r: std::result::Result<T, ValidationError>) -> std::result::Result<T, String> {

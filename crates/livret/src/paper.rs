@@ -24,6 +24,8 @@ pub struct PaperExport {
     pub entries: usize,
     /// The QR version of each page's seal.
     pub seal_versions: Vec<i16>,
+    /// The text of each page's seal (`LIVRET-SCEAU:…`).
+    pub seals: Vec<String>,
     /// Entries held but not printed, and why (in French).
     pub skipped: Vec<String>,
 }
@@ -169,9 +171,7 @@ impl Device {
                 continue;
             }
             match (year, section) {
-                (Some(y), Section::Annee(s) | Section::VieScolaire(s)) if s != y.year() => {
-                    continue
-                }
+                (Some(y), Section::Annee(s) | Section::VieScolaire(s)) if s != y.year() => continue,
                 _ => {}
             }
             let Some(doc) = self.load_section(livret, section)? else {
@@ -213,11 +213,9 @@ impl Device {
             }
         }
         let scope = match (year, period) {
-            (Some(y), Some(p)) => format!(
-                "Année scolaire {}, {}",
-                y.label(),
-                p.label().to_lowercase()
-            ),
+            (Some(y), Some(p)) => {
+                format!("Année scolaire {}, {}", y.label(), p.label().to_lowercase())
+            }
             (Some(y), None) => format!("Année scolaire {}", y.label()),
             _ => "Livret complet (tout ce que cet appareil détient)".to_string(),
         };
@@ -237,6 +235,7 @@ impl Device {
             entries: paper.entries.len(),
             pages: out.pages.len(),
             seal_versions: out.pages.iter().map(|p| p.qr_version).collect(),
+            seals: out.pages.iter().map(|p| p.seal.clone()).collect(),
             pdf: out.pdf,
             skipped,
         })
@@ -256,7 +255,13 @@ impl Device {
         let name = manifest
             .owners()
             .get(author)
-            .map(|n| if n.is_empty() { "famille".into() } else { n.clone() })
+            .map(|n| {
+                if n.is_empty() {
+                    "famille".into()
+                } else {
+                    n.clone()
+                }
+            })
             .or_else(|| {
                 manifest
                     .grants()
@@ -388,8 +393,7 @@ pub fn verify_seal(
                     .collect();
                 let (status, page) = match found.first() {
                     None => ("absent", None),
-                    Some(_) => match found.iter().find(|r| seal::text_matches(p, index, &r.text))
-                    {
+                    Some(_) => match found.iter().find(|r| seal::text_matches(p, index, &r.text)) {
                         Some(r) if found.iter().all(|x| seal::text_matches(p, index, &x.text)) => {
                             ("match", Some(r.page))
                         }

@@ -304,9 +304,7 @@ const TYPE_ENSEIGNANT: St = St::Enum(&["epp", "local", "dir", "autre"]);
 const CIVILITE: St = St::Enum(&["M", "MME"]);
 const TYPE_STRUCTURE: St = St::Enum(&["D", "G"]);
 const CODE_PARCOURS: St = St::Enum(&["PAR_AVN", "PAR_CIT", "PAR_ART", "PAR_SAN"]);
-const CODE_MODALITE: St = St::Enum(&[
-    "PAP", "PPS", "UPE2A", "SEGPA", "ULIS", "PAI", "PPRE", "CTR",
-]);
+const CODE_MODALITE: St = St::Enum(&["PAP", "PPS", "UPE2A", "SEGPA", "ULIS", "PAI", "PPRE", "CTR"]);
 const CODE_DOMAINE: St = St::Enum(&[
     "CPD_FRA", "CPD_ETR", "CPD_SCI", "CPD_ART", "MET_APP", "FRM_CIT", "SYS_NAT", "REP_MND",
 ]);
@@ -393,11 +391,8 @@ fn valid_date(s: &str) -> bool {
     {
         let (b, tz) = rest.split_at(rest.len() - 6);
         let tz = &tz[1..];
-        let ok = tz.len() == 5
-            && tz.as_bytes()[2] == b':'
-            && digits(&tz[..2])
-            && digits(&tz[3..])
-            && {
+        let ok =
+            tz.len() == 5 && tz.as_bytes()[2] == b':' && digits(&tz[..2]) && digits(&tz[3..]) && {
                 let h: u32 = tz[..2].parse().unwrap_or(99);
                 let m: u32 = tz[3..].parse().unwrap_or(99);
                 m <= 59 && (h < 14 || (h == 14 && m == 0))
@@ -748,9 +743,8 @@ fn types() -> BTreeMap<&'static str, Complex> {
             ]),
         ),
     );
-    let list = |child: &'static str, ty: &'static str| {
-        ct(vec![], Model::Seq(vec![many(child, ty)]))
-    };
+    let list =
+        |child: &'static str, ty: &'static str| ct(vec![], Model::Seq(vec![many(child, ty)]));
     t.insert(
         "responsables-etab",
         unique(
@@ -797,7 +791,10 @@ fn types() -> BTreeMap<&'static str, Complex> {
     );
     t.insert(
         "competences-numeriques-communs",
-        list("competences-numeriques-commun", "CompetencesNumeriquesCommun"),
+        list(
+            "competences-numeriques-commun",
+            "CompetencesNumeriquesCommun",
+        ),
     );
     t.insert(
         "parcours-communs",
@@ -840,7 +837,10 @@ fn types() -> BTreeMap<&'static str, Complex> {
     t.insert("epis", list("epi", "Epi"));
     t.insert("epis-groupes", list("epi-groupe", "EpiGroupe"));
     t.insert("acc-persos", list("acc-perso", "AccPerso"));
-    t.insert("acc-persos-groupes", list("acc-perso-groupe", "AccPersoGroupe"));
+    t.insert(
+        "acc-persos-groupes",
+        list("acc-perso-groupe", "AccPersoGroupe"),
+    );
     t.insert(
         "bilans-periodiques",
         unique(
@@ -1025,11 +1025,7 @@ fn types() -> BTreeMap<&'static str, Complex> {
     );
     t.insert(
         "liste-acquis",
-        unique(
-            list("acquis", "Acquis"),
-            "acquis",
-            &["discipline-ref"],
-        ),
+        unique(list("acquis", "Acquis"), "acquis", &["discipline-ref"]),
     );
     t.insert(
         "competences-numeriques",
@@ -1445,9 +1441,9 @@ impl<'d, 'i> Validator<'d, 'i> {
                 let mut found = BTreeSet::new();
                 for c in &children {
                     let cname = c.tag_name().name();
-                    let item = items
-                        .iter()
-                        .find(|(n, _, _)| *n == cname && c.tag_name().namespace() == Some(NAMESPACE));
+                    let item = items.iter().find(|(n, _, _)| {
+                        *n == cname && c.tag_name().namespace() == Some(NAMESPACE)
+                    });
                     match item {
                         Some((n, t, _)) if found.insert(*n) => plan.push((*c, t)),
                         _ => {
@@ -1491,10 +1487,7 @@ impl<'d, 'i> Validator<'d, 'i> {
             for u in &complex.uniques {
                 let child_ty = child_type(complex, u.child);
                 let mut keys = BTreeSet::new();
-                for c in children
-                    .iter()
-                    .filter(|c| c.tag_name().name() == u.child)
-                {
+                for c in children.iter().filter(|c| c.tag_name().name() == u.child) {
                     let values: Option<Vec<String>> = u
                         .fields
                         .iter()
@@ -1733,7 +1726,9 @@ mod tests {
             ViolationKind::NotXml(_)
         ));
         assert!(matches!(
-            validate("<lsun-bilans schemaVersion=\"7.0\"/>").unwrap_err().kind,
+            validate("<lsun-bilans schemaVersion=\"7.0\"/>")
+                .unwrap_err()
+                .kind,
             ViolationKind::WrongRoot(_)
         ));
     }
