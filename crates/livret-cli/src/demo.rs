@@ -69,6 +69,41 @@ impl Actor {
         })
     }
 
+    async fn school(root: &Path, name: &'static str, uai: &str) -> Result<Actor> {
+        let home = root.join("etablissement");
+        let device = Device::init_school(&home, KeySource::KeyFile, name, uai)?;
+        Self::serve(device, name).await
+    }
+
+    async fn serve(device: Device, name: &'static str) -> Result<Actor> {
+        let dev = node::share(device);
+        let (node, events) = node::start(
+            &dev,
+            NodeOptions {
+                listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
+                mdns: false,
+                remember_addresses: false,
+            },
+        )
+        .await?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(node::serve(
+            dev.clone(),
+            node.clone(),
+            events,
+            async move {
+                let _ = stopped.await;
+            },
+            |_| {},
+        ));
+        Ok(Actor {
+            name,
+            dev,
+            node,
+            stop: Some(stop),
+        })
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Device) -> T) -> T {
         let mut d = self.dev.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut d)
@@ -637,6 +672,10 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
     // 11-12. The paper livret with its seals; the LSU file of the class.
     crate::formats::demo_steps(lang, root, &family.dev, &t1.dev, t2.id(), livret)?;
 
+    let (school, jury) = jury_scene(lang, root, &family, &t1, livret).await?;
+    school.stop().await;
+    jury.stop().await;
+
     outln!();
     outln!(
         "{}",
@@ -649,4 +688,125 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
         a.stop().await;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The last scene: a school certifies M. Martin, the family shows the bac jury an anonymized
+/// extract, the jury verifies it offline, and the extract disappears when the grant ends.
+async fn jury_scene(
+    lang: Lang,
+    root: &Path,
+    family: &Actor,
+    t1: &Actor,
+    livret: LivretId,
+) -> Result<(Actor, Actor)> {
+    step(
+        lang,
+        13,
+        "le collège certifie la clé de M. Martin",
+        "the school certifies M. Martin's key",
+    );
+    let school = Actor::school(root, "Collège Jean Moulin", "0951099D").await?;
+    let cert = school.with(|d| d.certify(&t1.id().to_string(), "M. Martin", "2099-06-30"))?;
+    t1.with(|d| d.import_certificate(&cert.text))?;
+    says(
+        lang,
+        school.name,
+        lang.pick(
+            "certificat signé pour M. Martin (il ne nomme ni l'établissement ni son UAI, seulement sa clé)",
+            "certificate signed for M. Martin (it names neither the school nor its UAI, only its key)",
+        ),
+    );
+    let k = t1.with(|d| {
+        d.assess(
+            livret,
+            YEAR,
+            "3/3",
+            "FRANCS",
+            None,
+            Some(4),
+            None,
+            "Excellente fin d'année, travail exemplaire.",
+        )
+    })?;
+    let r = t1.sync_with(family).await?;
+    ensure(clean(&r), "synchronisation refusée", "sync refused")?;
+    says(
+        lang,
+        t1.name,
+        &tr!(
+            lang,
+            "nouvelle inscription {k}, certificat joint, envoyée à la famille",
+            "new entry {k}, certificate attached, sent to the family"
+        ),
+    );
+
+    step(
+        lang,
+        14,
+        "la famille montre au jury du bac un extrait anonyme",
+        "the family shows the bac jury an anonymized extract",
+    );
+    let jury = Actor::new(root, "jury", Role::Jury, "Jury du bac").await?;
+    let school_key = school.id().to_string();
+    jury.with(|d| d.trust_add(&school_key))?;
+    let addrs = family.addresses();
+    let inv = family.with(|d| d.invite_jury(livret, &[Section::Annee(YEAR)], None, 15, addrs))?;
+    let until = inv.until.clone();
+    node::accept(&jury.dev, &jury.node, &inv.invitation, None).await?;
+    let report = jury.with(|d| d.verify(livret))?;
+    ensure(
+        report.failures.is_empty() && report.certified >= 1,
+        "le jury n'a pas pu tout vérifier",
+        "the jury could not verify everything",
+    )?;
+    let (n, c) = (report.checked, report.certified);
+    says(
+        lang,
+        jury.name,
+        &tr!(
+            lang,
+            "extrait reçu : {n} inscription(s) aux signatures d'origine, toutes valides ; {c} certifiée(s) par le collège (les autres ont été écrites avant le certificat) ; autorisation jusqu'au {until}",
+            "extract received: {n} entr(y/ies) with their original signatures, all valid; {c} certified by the school (the others were written before the certificate); grant until {until}"
+        ),
+    );
+    let shown = serde_json::to_string(&jury.with(|d| d.show(livret))?)?;
+    let anonymous = ["Lina", "Moreau", BIRTH, "Jean Moulin", "0951099D"]
+        .iter()
+        .all(|w| !shown.contains(w));
+    ensure(
+        anonymous,
+        "l'extrait nomme l'enfant ou l'établissement",
+        "the extract names the child or the school",
+    )?;
+    says(
+        lang,
+        jury.name,
+        lang.pick(
+            "ni nom, ni prénom, ni date de naissance, ni établissement dans ce que je vois ; l'appréciation qui nommait l'élève est retirée, sa signature reste vérifiable",
+            "no name, first name, birth date or school in what I see; the appréciation naming the pupil is withheld, its signature still checks",
+        ),
+    );
+
+    step(
+        lang,
+        15,
+        "l'autorisation du jury arrive à son terme : l'extrait disparaît",
+        "the jury's grant ends: the extract disappears",
+    );
+    jury.with(|d| d.set_clock_offset_for_tests(400 * 24 * 3600));
+    let purged = jury.with(|d| d.purge())?;
+    ensure(
+        purged == vec![livret] && jury.with(|d| d.list())?.is_empty(),
+        "l'extrait est resté sur l'appareil du jury",
+        "the extract stayed on the jury's device",
+    )?;
+    says(
+        lang,
+        jury.name,
+        lang.pick(
+            "(horloge avancée d'un an pour la démonstration) autorisation expirée : extrait effacé, ma liste est vide",
+            "(clock moved one year on for the demonstration) grant expired: extract deleted, my list is empty",
+        ),
+    );
+    Ok((school, jury))
 }

@@ -134,11 +134,18 @@ pub struct LyceeAvisArgs {
     pub exam: String,
 }
 
-fn show_card(ctx: &Ctx, card: &SignedCard, qr_png: Option<&std::path::Path>, json: bool) -> Result<()> {
+fn show_card(
+    ctx: &Ctx,
+    card: &SignedCard,
+    qr_png: Option<&std::path::Path>,
+    json: bool,
+) -> Result<()> {
     let qr = card.qr()?;
     if let Some(path) = qr_png {
         let file = AtomicFile::create(path)?;
-        let png = qr.to_png().map_err(|e| livret::Error::Protocol(e.to_string()))?;
+        let png = qr
+            .to_png()
+            .map_err(|e| livret::Error::Protocol(e.to_string()))?;
         file.commit(&png)?;
     }
     if json {
@@ -195,9 +202,19 @@ pub fn certificate(ctx: &Ctx, command: &CertificateCommand) -> Result<ExitCode> 
                 match view {
                     Some(v) => {
                         let (name, until, school) = (&v.name, &v.until, &v.school);
-                        outln!("{}", tr!(lang, "{name} — établissement {school} — jusqu'au {until}", "{name} — school {school} — until {until}"));
+                        outln!(
+                            "{}",
+                            tr!(
+                                lang,
+                                "{name} — établissement {school} — jusqu'au {until}",
+                                "{name} — school {school} — until {until}"
+                            )
+                        );
                     }
-                    None => outln!("{}", lang.pick("Aucun certificat valable.", "No valid certificate.")),
+                    None => outln!(
+                        "{}",
+                        lang.pick("Aucun certificat valable.", "No valid certificate.")
+                    ),
                 }
             }
         }
@@ -216,9 +233,20 @@ pub fn trust(ctx: &Ctx, command: &TrustCommand) -> Result<ExitCode> {
             match (&anchor.name, &anchor.uai) {
                 (Some(name), Some(uai)) => outln!(
                     "{}",
-                    tr!(lang, "Établissement reconnu : {name} ({uai}), clé {key}", "School trusted: {name} ({uai}), key {key}")
+                    tr!(
+                        lang,
+                        "Établissement reconnu : {name} ({uai}), clé {key}",
+                        "School trusted: {name} ({uai}), key {key}"
+                    )
                 ),
-                _ => outln!("{}", tr!(lang, "Établissement reconnu : clé {key}", "School trusted: key {key}")),
+                _ => outln!(
+                    "{}",
+                    tr!(
+                        lang,
+                        "Établissement reconnu : clé {key}",
+                        "School trusted: key {key}"
+                    )
+                ),
             }
         }
         TrustCommand::List { json } => {
@@ -226,7 +254,10 @@ pub fn trust(ctx: &Ctx, command: &TrustCommand) -> Result<ExitCode> {
             if *json {
                 print_json(&list)?;
             } else if list.is_empty() {
-                outln!("{}", lang.pick("Aucun établissement reconnu.", "No trusted school."));
+                outln!(
+                    "{}",
+                    lang.pick("Aucun établissement reconnu.", "No trusted school.")
+                );
             } else {
                 for a in list {
                     let name = a.name.unwrap_or_default();
@@ -270,7 +301,14 @@ pub fn purge(ctx: &Ctx) -> Result<ExitCode> {
         outln!("{}", lang.pick("Rien à effacer.", "Nothing to delete."));
     }
     for l in purged {
-        outln!("{}", tr!(lang, "Livret {l} effacé de cet appareil (autorisation terminée).", "Livret {l} deleted from this device (grant ended)."));
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "Livret {l} effacé de cet appareil (autorisation terminée).",
+                "Livret {l} deleted from this device (grant ended)."
+            )
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -290,7 +328,10 @@ pub fn lycee(ctx: &Ctx, a: &LyceeArgs) -> Result<ExitCode> {
         &a.text,
     )?;
     let lang = ctx.lang;
-    outln!("{}", tr!(lang, "Inscription signée : {key}", "Signed entry: {key}"));
+    outln!(
+        "{}",
+        tr!(lang, "Inscription signée : {key}", "Signed entry: {key}")
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -300,6 +341,9 @@ pub fn lycee_avis(ctx: &Ctx, a: &LyceeAvisArgs) -> Result<ExitCode> {
     let livret = dev.resolve_livret(&a.livret)?;
     let key = dev.lycee_opinion(livret, a.year, &a.engagement, &a.head, &a.exam)?;
     let lang = ctx.lang;
-    outln!("{}", tr!(lang, "Inscription signée : {key}", "Signed entry: {key}"));
+    outln!(
+        "{}",
+        tr!(lang, "Inscription signée : {key}", "Signed entry: {key}")
+    );
     Ok(ExitCode::SUCCESS)
 }

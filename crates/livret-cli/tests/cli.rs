@@ -280,16 +280,16 @@ fn init_id_child_list_show_verify_export_round_trip() {
     assert_eq!(exported["livret"], show);
     assert!(exported["signed_entries"]["identite"].is_object());
     // Unsupported format: a clear error, nothing written, no temporary file left.
-    let pdf = exports.join("livret.pdf");
+    let odt = exports.join("livret.odt");
     let e = fails(
         &home,
         &[
             "export",
             &livret_id,
             "--format",
-            "pdf",
+            "odt",
             "--out",
-            pdf.to_str().unwrap(),
+            odt.to_str().unwrap(),
         ],
     );
     assert!(e.contains("format non pris en charge"), "{e}");
