@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use crate::error::{LivretError, Result};
-use crate::events::{EventSink, SyncListener};
+use crate::events::{DeliveryThread, EventSink, SyncListener};
 use crate::types::*;
 
 /// How long `stop_node` waits for the node to close its connections.
@@ -28,6 +28,7 @@ struct RunningNode {
     stop: oneshot::Sender<()>,
     served: JoinHandle<livret::Result<()>>,
     sink: EventSink,
+    delivery: Option<DeliveryThread>,
 }
 
 /// A device opened on its home directory, with the runtime that runs its node.
@@ -48,7 +49,7 @@ impl std::fmt::Debug for LivretDevice {
     }
 }
 
-/// The storage key from the platform keystore: exactly 32 bytes. The caller's copy is wiped.
+/// The storage key from the platform keystore: exactly 32 bytes. The bridge wipes its copy.
 fn key_source(storage_key: Vec<u8>) -> Result<KeySource> {
     let bytes = Zeroizing::new(storage_key);
     let mut key = Zeroizing::new([0u8; 32]);
@@ -137,6 +138,9 @@ impl LivretDevice {
             let _ = self
                 .runtime
                 .block_on(async { tokio::time::timeout(STOP_TIMEOUT, served).await });
+        }
+        if let Some(delivery) = running.delivery {
+            delivery.stop();
         }
     }
 }
@@ -379,9 +383,17 @@ impl LivretDevice {
             mdns: config.mdns,
             remember_addresses: true,
         };
-        let (node, mut events) = self.runtime.block_on(node::start(&self.dev, options))?;
-        let sink = EventSink::start(listener)
+        let (sink, delivery) = EventSink::start(listener)
             .map_err(|e| LivretError::internal("fil des événements", e))?;
+        let (node, mut events) = match self.runtime.block_on(node::start(&self.dev, options)) {
+            Ok(started) => started,
+            Err(e) => {
+                if let Some(delivery) = delivery {
+                    delivery.stop();
+                }
+                return Err(e.into());
+            }
+        };
 
         // The node's events pass by the bridge on their way to `serve`, to see discoveries.
         let (forward, forwarded) = mpsc::channel::<NodeEvent>(EVENT_BUFFER);
@@ -413,11 +425,13 @@ impl LivretDevice {
             stop,
             served,
             sink,
+            delivery,
         });
         Ok(addresses)
     }
 
-    /// Stops the node (nothing happens if it is not running).
+    /// Stops the node (nothing happens if it is not running). When it returns, the listener is
+    /// called no more (called from the listener itself: after the events already sent).
     pub fn stop_node(&self) {
         self.stop();
     }

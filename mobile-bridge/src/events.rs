@@ -67,33 +67,64 @@ pub trait SyncListener: Send + Sync {
     fn on_event(&self, event: SyncEvent);
 }
 
+/// What the delivery thread receives.
+enum Delivery {
+    Event(SyncEvent),
+    Stop,
+}
+
 /// Where events go: a channel to the delivery thread, or nowhere.
 #[derive(Clone, Default)]
 pub(crate) struct EventSink {
-    tx: Option<mpsc::Sender<SyncEvent>>,
+    tx: Option<mpsc::Sender<Delivery>>,
+}
+
+/// The thread that calls the listener.
+pub(crate) struct DeliveryThread {
+    tx: mpsc::Sender<Delivery>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl DeliveryThread {
+    /// Delivers what was sent before, then stops; waits for that unless called from the
+    /// listener itself. No event is delivered after this returns.
+    pub(crate) fn stop(self) {
+        let _ = self.tx.send(Delivery::Stop);
+        if self.thread.thread().id() != std::thread::current().id() {
+            let _ = self.thread.join();
+        }
+    }
 }
 
 impl EventSink {
-    /// Starts the delivery thread of `listener`; it ends when every sink is dropped.
-    pub(crate) fn start(listener: Option<Arc<dyn SyncListener>>) -> std::io::Result<EventSink> {
+    /// Starts the delivery thread of `listener`, if any.
+    pub(crate) fn start(
+        listener: Option<Arc<dyn SyncListener>>,
+    ) -> std::io::Result<(EventSink, Option<DeliveryThread>)> {
         let Some(listener) = listener else {
-            return Ok(EventSink::default());
+            return Ok((EventSink::default(), None));
         };
-        let (tx, rx) = mpsc::channel::<SyncEvent>();
-        std::thread::Builder::new()
+        let (tx, rx) = mpsc::channel::<Delivery>();
+        let thread = std::thread::Builder::new()
             .name("livret-events".into())
             .spawn(move || {
-                for event in rx {
+                for delivery in rx {
+                    let Delivery::Event(event) = delivery else {
+                        break;
+                    };
                     // A listener that throws loses that event, not the ones after it.
                     let _ = catch_unwind(AssertUnwindSafe(|| listener.on_event(event)));
                 }
             })?;
-        Ok(EventSink { tx: Some(tx) })
+        let sink = EventSink {
+            tx: Some(tx.clone()),
+        };
+        Ok((sink, Some(DeliveryThread { tx, thread })))
     }
 
     fn send(&self, event: SyncEvent) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(event);
+            let _ = tx.send(Delivery::Event(event));
         }
     }
 

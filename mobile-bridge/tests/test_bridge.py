@@ -5,6 +5,7 @@ import asyncio
 import gc
 import json
 import secrets
+import time
 
 import pytest
 
@@ -215,3 +216,40 @@ def test_open_create_keys_and_the_node_lifecycle(tmp_path):
     assert again.info() == info
     assert [l.livret_id for l in again.list()] == [livret_id]
     assert lm.bridge_version()
+
+
+def test_the_listener_may_throw_and_call_back_into_the_bridge(family, tmp_path):
+    livret_id = new_livret(family)
+
+    class Listener(lm.SyncListener):
+        def __init__(self):
+            self.device = None
+            self.events = Recorder()
+            self.held = []
+
+        def on_event(self, event):
+            first = not self.events.events()
+            self.events.on_event(event)
+            if first:
+                raise RuntimeError("the app's listener failed")
+            self.held.append(len(self.device.list()))  # back into the bridge
+            if event.is_section_synced():
+                self.device.stop_node()  # even this, from the listener's thread
+
+    listener = Listener()
+    dev = lm.LivretDevice.create(
+        str(tmp_path / "prof"), secrets.token_bytes(32), lm.Role.TEACHER, "Mme Durand"
+    )
+    listener.device = dev
+    dev.start_node(LOOPBACK, listener)
+
+    run(dev.accept(invite(family, livret_id).text, None))  # its event makes the listener throw
+    dev.assess(livret_id, assessment())
+    run(dev.sync_with(family.address))
+    listener.events.wait_for(lambda e: e.is_section_synced() and e.section == "annee/2025")
+    assert listener.held and set(listener.held) == {1}
+    deadline = time.monotonic() + 5
+    while dev.node_running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not dev.node_running()
+    dev.stop_node()

@@ -142,7 +142,7 @@ async fn a_printed_livret_is_searchable_and_every_page_seal_verifies() {
     let prefix = dir.path().join("page");
     run(
         "pdftoppm",
-        &["-r", "150", "-png", pdf_s, prefix.to_str().unwrap()],
+        &["-r", "300", "-png", pdf_s, prefix.to_str().unwrap()],
     );
     let mut pngs: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -39,6 +39,9 @@ const QR_MAX: f32 = 172.0;
 const BAND_TOP: f32 = PAGE_HEIGHT - BOTTOM - QR_MAX - 10.0;
 const BODY_BOTTOM: f32 = BAND_TOP - 8.0;
 const GREY: f32 = 0.35;
+/// The largest QR version a page's seal may take: below the format's bound (40), so that a
+/// module stays at least 0.4 mm wide on paper and a phone or a 300 dpi scan reads it.
+const PAGE_SEAL_VERSION: i16 = 32;
 
 /// The tag of a marked-content sequence holding a signed text.
 const TEXT_TAG: &[u8] = b"LivretTexte";
@@ -1073,7 +1076,7 @@ fn seal_fits(entries: &[Prepared], idx: &[usize]) -> Result<bool, PdfError> {
         return Ok(false);
     }
     let text = seal::encode(&forms)?;
-    Ok(seal::qr_version(&text).is_some())
+    Ok(seal::qr_version(&text).is_some_and(|v| v <= PAGE_SEAL_VERSION))
 }
 
 /// Distributes the blocks on pages: a block goes on the current page if it fits (with the
@@ -2015,7 +2018,7 @@ mod tests {
         let prefix = dir.path().join("page");
         run(
             "pdftoppm",
-            &["-r", "150", "-png", pdf_s, prefix.to_str().unwrap()],
+            &["-r", "300", "-png", pdf_s, prefix.to_str().unwrap()],
         );
         let mut pngs: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
