@@ -222,6 +222,22 @@ impl LivretDevice {
         Ok(self.device().export_json(livret)?.to_string())
     }
 
+    /// The paper livret as this device may print it (PDF bytes, a signed seal on every page):
+    /// everything, or one school year (`year`), or one period of it (`period`, `I/N`, with
+    /// `year`). Entries that do not verify are not printed and are listed in `skipped`.
+    pub fn export_pdf(
+        &self,
+        livret_id: String,
+        year: Option<u16>,
+        period: Option<String>,
+    ) -> Result<PaperExport> {
+        let livret = self.livret(&livret_id)?;
+        Ok(self
+            .device()
+            .export_pdf(livret, year, period.as_deref())?
+            .into())
+    }
+
     // ---- writing (teacher) ----------------------------------------------------------------
 
     /// A subject's positioning or mark and appréciation (teacher device, write grant).

@@ -10,7 +10,7 @@ use livret_store::StoreError;
 #[uniffi(flat_error)]
 pub enum LivretError {
     /// A value was refused (a date, a code, a text too long, a malformed invitation or
-    /// address...). The message names the field and the rule.
+    /// address, a file format...). The message names the field and the rule.
     #[error("{0}")]
     Invalid(String),
     /// An invitation or a grant past its end.
@@ -51,7 +51,7 @@ impl From<livret::Error> for LivretError {
         let message = e.localized(Lang::Fr);
         match e {
             E::Core(CoreError::Expired { .. }) | E::InvitationExpired => Self::Expired(message),
-            E::Core(_) | E::BadAddress(_) => Self::Invalid(message),
+            E::Core(_) | E::BadAddress(_) | E::Format { .. } => Self::Invalid(message),
             E::UnknownLivret(_) | E::UnknownGrant(_) => Self::NotFound(message),
             E::NotInitialized(_) => Self::NoDevice(message),
             E::AlreadyInitialized(_) => Self::AlreadyExists(message),

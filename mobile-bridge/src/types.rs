@@ -420,3 +420,30 @@ pub struct NodeConfig {
     /// Local discovery (mDNS). On Android it needs a multicast lock held by the app.
     pub mdns: bool,
 }
+
+/// The paper livret: a PDF with a signed seal (a QR code) on every page.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PaperExport {
+    /// The PDF bytes.
+    pub pdf: Vec<u8>,
+    /// How many pages.
+    pub pages: u64,
+    /// How many entries are printed.
+    pub entries: u64,
+    /// The text of each page's seal (`LIVRET-SCEAU:…`).
+    pub seals: Vec<String>,
+    /// Entries held but not printed, and why (in French).
+    pub skipped: Vec<String>,
+}
+
+impl From<livret::paper::PaperExport> for PaperExport {
+    fn from(p: livret::paper::PaperExport) -> Self {
+        PaperExport {
+            pdf: p.pdf,
+            pages: p.pages as u64,
+            entries: p.entries as u64,
+            seals: p.seals,
+            skipped: p.skipped,
+        }
+    }
+}

@@ -91,6 +91,15 @@ def test_the_story_invite_accept_assess_sync_verify_revoke(family, teacher):
     assert verified.failures == []
     assert verified.checked == verified.valid >= 2
 
+    # The paper livret: a PDF with a signed seal on every page.
+    paper = family.dev.export_pdf(livret_id, 2025, None)
+    assert paper.pdf[:5] == b"%PDF-"
+    assert paper.pages >= 1 and paper.entries >= 1 and paper.skipped == []
+    assert len(paper.seals) == paper.pages
+    assert all(s.startswith("LIVRET-SCEAU:") for s in paper.seals)
+    with pytest.raises(lm.LivretError.Invalid):
+        family.dev.export_pdf(livret_id, None, "1/3")  # a period needs its year
+
     # The family revokes the grant.
     [grant] = family.dev.grants(livret_id)
     assert (grant.audience_name, grant.rights, grant.revoked) == ("M. Martin", "write", False)
