@@ -28,16 +28,43 @@ async fn world() -> World {
         .with(|d| d.certify(&teacher.id(), "M. Martin", "2099-06-30"))
         .unwrap();
     teacher.with(|d| d.import_certificate(&cert.text)).unwrap();
-    let livret = family.with(|d| d.add_child(CHILD, BIRTH, Some(INE))).unwrap();
+    let livret = family
+        .with(|d| d.add_child(CHILD, BIRTH, Some(INE)))
+        .unwrap();
     teacher
-        .accept(&family.invite(livret, "annee/2025", Rights::Write), Some("3A"))
+        .accept(
+            &family.invite(livret, "annee/2025", Rights::Write),
+            Some("3A"),
+        )
         .await
         .unwrap();
     teacher
-        .with(|d| d.assess(livret, 2025, "1/3", "FRANCS", None, Some(3), None, "Très bon travail en rédaction."))
+        .with(|d| {
+            d.assess(
+                livret,
+                2025,
+                "1/3",
+                "FRANCS",
+                None,
+                Some(3),
+                None,
+                "Très bon travail en rédaction.",
+            )
+        })
         .unwrap();
     teacher
-        .with(|d| d.assess(livret, 2025, "1/3", "MATHEM", None, None, Some("15,5"), "Lina progresse beaucoup en géométrie."))
+        .with(|d| {
+            d.assess(
+                livret,
+                2025,
+                "1/3",
+                "MATHEM",
+                None,
+                None,
+                Some("15,5"),
+                "Lina progresse beaucoup en géométrie.",
+            )
+        })
         .unwrap();
     teacher
         .with(|d| d.synthesis(livret, 2025, "1/3", "Trimestre sérieux, à poursuivre."))
@@ -69,7 +96,10 @@ fn assert_anonymous(jury: &TestDevice, livret: LivretId) {
     let listed = serde_json::to_string(&jury.with(|d| d.list()).unwrap()).unwrap();
     for word in identifying() {
         assert!(!contains(&raw, &word), "the jury's home holds « {word} »");
-        assert!(!shown.contains(&word), "show --json holds « {word} »: {shown}");
+        assert!(
+            !shown.contains(&word),
+            "show --json holds « {word} »: {shown}"
+        );
         assert!(!listed.contains(&word), "list --json holds « {word} »");
     }
 }
@@ -93,13 +123,24 @@ async fn a_jury_gets_an_anonymized_certified_extract() {
         .iter()
         .map(|e| e.summary.clone())
         .collect();
-    assert!(texts.iter().any(|t| t.contains("Très bon travail en rédaction.")), "{texts:?}");
-    assert!(texts.iter().any(|t| t.contains("texte retiré")), "the text naming the child is withheld: {texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Très bon travail en rédaction.")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("texte retiré")),
+        "the text naming the child is withheld: {texts:?}"
+    );
     assert_anonymous(&jury, w.livret);
 
     // Uncertified when the school is not trusted.
     let other = TestDevice::new(Role::Jury, "Autre jury").await;
-    other.accept(&w.family.invite_jury(w.livret, "annee/2025"), None).await.unwrap();
+    other
+        .accept(&w.family.invite_jury(w.livret, "annee/2025"), None)
+        .await
+        .unwrap();
     let v = other.with(|d| d.verify(w.livret)).unwrap();
     assert_eq!(v.certified, 0);
     assert!(v.entries.iter().all(|e| e.status == "uncertified"), "{v:?}");
@@ -111,7 +152,10 @@ async fn a_jury_gets_an_anonymized_certified_extract() {
     let last = tampered.short_form.len() - 1;
     tampered.short_form[last] ^= 1;
     let (_, status) = tampered.verify_at(w.livret, section, &key, |_| true);
-    assert!(matches!(status, livret::core::entry::Verification::Invalid(_)));
+    assert!(matches!(
+        status,
+        livret::core::entry::Verification::Invalid(_)
+    ));
     let (_, status) = entry.verify_at(w.livret, section, &key, |_| true);
     assert_eq!(status, livret::core::entry::Verification::Valid);
 }
@@ -121,20 +165,45 @@ async fn the_jury_cannot_write_and_holds_nothing_after_expiry_or_revocation() {
     let w = world().await;
     let jury = TestDevice::new(Role::Jury, "Jury du bac").await;
     jury.with(|d| d.trust_add(&w.school.id())).unwrap();
-    jury.accept(&w.family.invite_jury(w.livret, "annee/2025"), None).await.unwrap();
+    jury.accept(&w.family.invite_jury(w.livret, "annee/2025"), None)
+        .await
+        .unwrap();
     let before: Vec<_> = w.family.with(|d| d.signed_entries(w.livret)).unwrap();
 
     // No write: not through the API, and a modified client is refused.
     assert!(jury
-        .with(|d| d.assess(w.livret, 2025, "1/3", "HISGEO", None, Some(1), None, "Écrit par le jury."))
+        .with(|d| d.assess(
+            w.livret,
+            2025,
+            "1/3",
+            "HISGEO",
+            None,
+            Some(1),
+            None,
+            "Écrit par le jury."
+        ))
         .is_err());
-    livret_tests::write_subject_unchecked(&jury, w.livret, "1/3", "HISGEO", 1, "Écrit par le jury.");
+    livret_tests::write_subject_unchecked(
+        &jury,
+        w.livret,
+        "1/3",
+        "HISGEO",
+        1,
+        "Écrit par le jury.",
+    );
     jury.sync_with(&w.family).await.unwrap();
     // The family's extract replaced the jury's altered copy.
     let held = jury.with(|d| d.signed_entries(w.livret)).unwrap();
-    assert!(held.iter().all(|(_, k, _)| k != "bilan/1-3/HISGEO"), "{held:?}");
+    assert!(
+        held.iter().all(|(_, k, _)| k != "bilan/1-3/HISGEO"),
+        "{held:?}"
+    );
     let after: Vec<_> = w.family.with(|d| d.signed_entries(w.livret)).unwrap();
-    assert_eq!(before.len(), after.len(), "the family's livret is unchanged");
+    assert_eq!(
+        before.len(),
+        after.len(),
+        "the family's livret is unchanged"
+    );
 
     // Revocation: the jury is told at its next session and purges.
     let grant = w
@@ -152,7 +221,9 @@ async fn the_jury_cannot_write_and_holds_nothing_after_expiry_or_revocation() {
 
     // Expiry: a second jury's grant ends (its clock moved past it): it purges on its own.
     let late = TestDevice::new(Role::Jury, "Jury de septembre").await;
-    late.accept(&w.family.invite_jury(w.livret, "annee/2025"), None).await.unwrap();
+    late.accept(&w.family.invite_jury(w.livret, "annee/2025"), None)
+        .await
+        .unwrap();
     assert_eq!(late.with(|d| d.list()).unwrap().len(), 1);
     let year = 366 * 24 * 3600;
     late.with(|d| d.set_clock_offset_for_tests(year));
@@ -172,22 +243,49 @@ async fn the_jury_cannot_write_and_holds_nothing_after_expiry_or_revocation() {
 async fn certificates_from_an_untrusted_or_expired_school_do_not_certify() {
     let w = world().await;
     // The family trusts the school: the teacher's entries are certified on its device too.
-    w.family.with(|d| d.trust_add(&w.school.with(|s| s.school_card()).unwrap().text)).unwrap();
+    w.family
+        .with(|d| d.trust_add(&w.school.with(|s| s.school_card()).unwrap().text))
+        .unwrap();
     let v = w.family.with(|d| d.verify(w.livret)).unwrap();
     assert_eq!(v.certified, 3, "{v:?}");
     // A teacher certified by another school, not trusted: valid but uncertified.
     let rogue_school = TestDevice::school("Établissement inconnu", "0382032C").await;
     let t2 = TestDevice::new(Role::Teacher, "Mme Autre").await;
-    let cert = rogue_school.with(|d| d.certify(&t2.id(), "Mme Autre", "2099-06-30")).unwrap();
+    let cert = rogue_school
+        .with(|d| d.certify(&t2.id(), "Mme Autre", "2099-06-30"))
+        .unwrap();
     t2.with(|d| d.import_certificate(&cert.text)).unwrap();
     // A certificate for someone else's key is refused at import.
-    assert!(w.teacher.with(|d| d.import_certificate(&cert.text)).is_err());
-    t2.accept(&w.family.invite(w.livret, "annee/2025", Rights::Write), None).await.unwrap();
-    t2.with(|d| d.assess(w.livret, 2025, "1/3", "HISGEO", None, Some(2), None, "Correct."))
-        .unwrap();
+    assert!(w
+        .teacher
+        .with(|d| d.import_certificate(&cert.text))
+        .is_err());
+    t2.accept(
+        &w.family.invite(w.livret, "annee/2025", Rights::Write),
+        None,
+    )
+    .await
+    .unwrap();
+    t2.with(|d| {
+        d.assess(
+            w.livret,
+            2025,
+            "1/3",
+            "HISGEO",
+            None,
+            Some(2),
+            None,
+            "Correct.",
+        )
+    })
+    .unwrap();
     t2.sync_with(&w.family).await.unwrap();
     let v = w.family.with(|d| d.verify(w.livret)).unwrap();
-    let hisgeo = v.entries.iter().find(|e| e.key == "bilan/1-3/HISGEO").unwrap();
+    let hisgeo = v
+        .entries
+        .iter()
+        .find(|e| e.key == "bilan/1-3/HISGEO")
+        .unwrap();
     assert_eq!(hisgeo.status, "valid", "{hisgeo:?}");
     assert!(hisgeo.reason.contains("non reconnu"), "{hisgeo:?}");
 }
@@ -196,9 +294,14 @@ async fn certificates_from_an_untrusted_or_expired_school_do_not_certify() {
 async fn lycee_content_is_written_signed_and_verified() {
     let family = TestDevice::new(Role::Family, "Papa").await;
     let teacher = TestDevice::new(Role::Teacher, "Mme Prof Principale").await;
-    let livret = family.with(|d| d.add_child("Hugo Lambert", "2008-05-12", None)).unwrap();
+    let livret = family
+        .with(|d| d.add_child("Hugo Lambert", "2008-05-12", None))
+        .unwrap();
     teacher
-        .accept(&family.invite(livret, "annee/2025", Rights::Write), Some("1G2"))
+        .accept(
+            &family.invite(livret, "annee/2025", Rights::Write),
+            Some("1G2"),
+        )
         .await
         .unwrap();
     teacher
@@ -216,13 +319,30 @@ async fn lycee_content_is_written_signed_and_verified() {
         })
         .unwrap();
     teacher
-        .with(|d| d.lycee_opinion(livret, 2025, "Délégué de classe, engagé.", "Élève sérieux.", "tres-favorable"))
+        .with(|d| {
+            d.lycee_opinion(
+                livret,
+                2025,
+                "Délégué de classe, engagé.",
+                "Élève sérieux.",
+                "tres-favorable",
+            )
+        })
         .unwrap();
     assert!(teacher
         .with(|d| d.lycee_opinion(livret, 2025, "x", "y", "peut-etre"))
         .is_err());
     assert!(teacher
-        .with(|d| d.lycee_subject(livret, 2025, "1/3", "MATHEM", None, "15,255555", ["1", "2", "3"], "x"))
+        .with(|d| d.lycee_subject(
+            livret,
+            2025,
+            "1/3",
+            "MATHEM",
+            None,
+            "15,255555",
+            ["1", "2", "3"],
+            "x"
+        ))
         .is_err());
     teacher.sync_with(&family).await.unwrap();
     let v = family.with(|d| d.verify(livret)).unwrap();

@@ -32,7 +32,9 @@ pub fn init(ctx: &Ctx, role: &str, name: &str, uai: Option<&str>) -> Result<Exit
     let lang = ctx.lang;
     let role: Role = role.parse().map_err(livret::Error::from)?;
     let dev = match (role, uai) {
-        (Role::School, Some(uai)) => Device::init_school(&ctx.home, KeySource::from_env(), name, uai)?,
+        (Role::School, Some(uai)) => {
+            Device::init_school(&ctx.home, KeySource::from_env(), name, uai)?
+        }
         (_, None) => Device::init(&ctx.home, KeySource::from_env(), role, name)?,
         (_, Some(_)) => {
             return fail(
@@ -296,7 +298,10 @@ fn print_view(lang: Lang, view: &LivretView) {
             };
             let when = e.time.map(livret::rfc3339).unwrap_or_default();
             let cert = if e.certification == "certified" {
-                lang.pick(" — certifiée par un établissement reconnu", " — certified by a trusted school")
+                lang.pick(
+                    " — certifiée par un établissement reconnu",
+                    " — certified by a trusted school",
+                )
             } else {
                 ""
             };
@@ -496,11 +501,18 @@ pub fn invite(ctx: &Ctx, args: &InviteArgs) -> Result<ExitCode> {
     let png = args.qr_png.as_deref().map(AtomicFile::create).transpose()?;
     let svg = args.qr_svg.as_deref().map(AtomicFile::create).transpose()?;
     let out = match (args.jury, rights, args.until.as_deref()) {
-        (true, _, until) => dev.invite_jury(livret, &sections, until, args.expires_in, addresses)?,
+        (true, _, until) => {
+            dev.invite_jury(livret, &sections, until, args.expires_in, addresses)?
+        }
         (false, Some(rights), Some(until)) => {
             dev.invite(livret, &sections, rights, until, args.expires_in, addresses)?
         }
-        _ => return fail("--rights et --until sont requis", "--rights and --until are required"),
+        _ => {
+            return fail(
+                "--rights et --until sont requis",
+                "--rights and --until are required",
+            )
+        }
     };
     let qr = out.qr()?;
     if let Some(f) = png {

@@ -29,10 +29,12 @@ fn to_text(prefix: &str, bytes: &[u8]) -> String {
 fn from_text(prefix: &str, text: &str, what: &'static str) -> Result<Vec<u8>, CoreError> {
     let cleaned: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let upper = cleaned.to_ascii_uppercase();
-    let body = upper.strip_prefix(prefix).ok_or_else(|| CoreError::Malformed {
-        what,
-        detail: format!("le texte doit commencer par {prefix}"),
-    })?;
+    let body = upper
+        .strip_prefix(prefix)
+        .ok_or_else(|| CoreError::Malformed {
+            what,
+            detail: format!("le texte doit commencer par {prefix}"),
+        })?;
     if body.len() > MAX_CERT_BYTES * 2 {
         return Err(CoreError::TooLarge {
             what,
@@ -83,7 +85,9 @@ impl SchoolCard {
         let env = Envelope::parse(bytes, Kind::SchoolCard, MAX_CERT_BYTES)?;
         let card: SchoolCard = cbor::from_slice(env.payload(), MAX_CERT_BYTES, "school card")?;
         if !env.verify(&DeviceId(card.key)) {
-            return Err(CoreError::BadSignature { what: "school card" });
+            return Err(CoreError::BadSignature {
+                what: "school card",
+            });
         }
         Uai::parse(&card.uai)?;
         Ok(card)
@@ -137,7 +141,9 @@ impl Certificate {
         let env = Envelope::parse(bytes, Kind::Certificate, MAX_CERT_BYTES)?;
         let cert: Certificate = cbor::from_slice(env.payload(), MAX_CERT_BYTES, "certificate")?;
         if !env.verify(&DeviceId(cert.school)) {
-            return Err(CoreError::BadSignature { what: "certificate" });
+            return Err(CoreError::BadSignature {
+                what: "certificate",
+            });
         }
         Ok(cert)
     }
@@ -224,7 +230,9 @@ mod tests {
             &PersonName::parse("Collège Jean Moulin").unwrap(),
             1,
         );
-        let opened = SchoolCard::open(&SchoolCard::bytes_from_text(&SchoolCard::to_text(&card)).unwrap()).unwrap();
+        let opened =
+            SchoolCard::open(&SchoolCard::bytes_from_text(&SchoolCard::to_text(&card)).unwrap())
+                .unwrap();
         assert_eq!(opened.school(), school.device_id());
         let cert = Certificate {
             school: school.device_id().0,
@@ -238,12 +246,27 @@ mod tests {
         let cert = Certificate::bytes_from_text(&text).unwrap();
         let trusted = vec![school.device_id()];
         let t = teacher.device_id();
-        assert!(matches!(certify(Some(&cert), &t, 500, &trusted), Certification::Certified { .. }));
+        assert!(matches!(
+            certify(Some(&cert), &t, 500, &trusted),
+            Certification::Certified { .. }
+        ));
         // Expired before the entry's time, not yet valid, untrusted school, other key.
-        assert_eq!(certify(Some(&cert), &t, 1000, &trusted).as_str(), "uncertified");
-        assert_eq!(certify(Some(&cert), &t, 99, &trusted).as_str(), "uncertified");
-        assert_eq!(certify(Some(&cert), &t, 500, &[other_school.device_id()]).as_str(), "uncertified");
-        assert_eq!(certify(Some(&cert), &school.device_id(), 500, &trusted).as_str(), "uncertified");
+        assert_eq!(
+            certify(Some(&cert), &t, 1000, &trusted).as_str(),
+            "uncertified"
+        );
+        assert_eq!(
+            certify(Some(&cert), &t, 99, &trusted).as_str(),
+            "uncertified"
+        );
+        assert_eq!(
+            certify(Some(&cert), &t, 500, &[other_school.device_id()]).as_str(),
+            "uncertified"
+        );
+        assert_eq!(
+            certify(Some(&cert), &school.device_id(), 500, &trusted).as_str(),
+            "uncertified"
+        );
         assert_eq!(certify(None, &t, 500, &trusted).as_str(), "uncertified");
         // A certificate signed by a different school than it names does not open.
         let forged = Certificate {
@@ -255,7 +278,10 @@ mod tests {
         }
         .sign(&other_school);
         assert!(Certificate::open(&forged).is_err());
-        assert_eq!(certify(Some(&forged), &t, 500, &trusted).as_str(), "uncertified");
+        assert_eq!(
+            certify(Some(&forged), &t, 500, &trusted).as_str(),
+            "uncertified"
+        );
         // A card with a bad UAI does not open.
         let bad = SchoolCard {
             key: school.device_id().0,
@@ -263,6 +289,8 @@ mod tests {
             name: "X".into(),
             at: 1,
         };
-        assert!(SchoolCard::open(&cose::sign(&school, Kind::SchoolCard, cbor::to_vec(&bad))).is_err());
+        assert!(
+            SchoolCard::open(&cose::sign(&school, Kind::SchoolCard, cbor::to_vec(&bad))).is_err()
+        );
     }
 }

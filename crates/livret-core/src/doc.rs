@@ -336,18 +336,27 @@ impl SectionDoc {
         }
         for stored in self.entries() {
             if stored.values.len() != 1 {
-                return Err(Refusal(format!("« {} » : valeurs concurrentes", stored.key)));
+                return Err(Refusal(format!(
+                    "« {} » : valeurs concurrentes",
+                    stored.key
+                )));
             }
             for value in stored.values {
                 let entry = value.map_err(|e| Refusal(format!("« {} » : {e}", stored.key)))?;
-                let (opened, verification) = entry.verify_at(livret, section, &stored.key, |_| true);
+                let (opened, verification) =
+                    entry.verify_at(livret, section, &stored.key, |_| true);
                 match (opened, verification) {
                     (Some(o), Verification::Valid) => crate::content::check(&o)
                         .map_err(|why| Refusal(format!("« {} » : {why}", stored.key)))?,
                     (_, Verification::Invalid(why)) => {
                         return Err(Refusal(format!("« {} » : {why}", stored.key)))
                     }
-                    _ => return Err(Refusal(format!("« {} » : inscription illisible", stored.key))),
+                    _ => {
+                        return Err(Refusal(format!(
+                            "« {} » : inscription illisible",
+                            stored.key
+                        )))
+                    }
                 }
             }
         }

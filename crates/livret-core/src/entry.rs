@@ -363,7 +363,13 @@ impl SignedEntry {
         let texts = self
             .texts
             .iter()
-            .map(|t| if names_child(t) { WITHHELD.to_string() } else { t.clone() })
+            .map(|t| {
+                if names_child(t) {
+                    WITHHELD.to_string()
+                } else {
+                    t.clone()
+                }
+            })
             .collect();
         SignedEntry {
             short_form: self.short_form.clone(),

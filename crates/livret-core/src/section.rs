@@ -205,7 +205,12 @@ mod tests {
             assert!(bad.parse::<Section>().is_err(), "{bad}");
         }
         assert!(Section::Accompagnement.is_sensitive());
-        for s in [Section::Identite, Section::Annee(2025), Section::VieScolaire(2100), Section::Correspondance] {
+        for s in [
+            Section::Identite,
+            Section::Annee(2025),
+            Section::VieScolaire(2100),
+            Section::Correspondance,
+        ] {
             assert_eq!(Section::from_code(s.code()).unwrap(), s);
         }
         assert!(Section::from_code(20_000).is_err());

@@ -973,7 +973,11 @@ impl ExamOpinion {
             3 => Ok(ExamOpinion::DoitFaireSesPreuves),
             _ => Err(ValidationError::new(
                 "exam",
-                Rule::OutOfRange { min: 1, max: 3, actual: i64::from(v) },
+                Rule::OutOfRange {
+                    min: 1,
+                    max: 3,
+                    actual: i64::from(v),
+                },
             )),
         }
     }

@@ -97,7 +97,8 @@ impl Device {
     ) -> Result<Device> {
         if role == Role::School {
             return Err(Error::NotAuthorized(
-                "un établissement se crée avec son UAI (livret init --role school --uai UAI)".into(),
+                "un établissement se crée avec son UAI (livret init --role school --uai UAI)"
+                    .into(),
             ));
         }
         Self::create(home, key, role, name, options)

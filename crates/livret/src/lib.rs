@@ -16,8 +16,8 @@ pub use device::{Device, DeviceInfo, LivretMeta, Relation};
 pub use error::{Error, Result};
 pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
 pub use session::{SessionReport, SharedDevice};
-pub use trust::{CertificateView, SignedCard, TrustAnchor};
 pub use sharing::{rfc3339, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES};
+pub use trust::{CertificateView, SignedCard, TrustAnchor};
 
 pub use livret_core::{self as core, Lang, Localized};
 pub use livret_store::KeySource;

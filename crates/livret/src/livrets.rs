@@ -242,7 +242,9 @@ impl Device {
                         o.payload.time,
                         &trusted,
                     ),
-                    _ => livret_core::cert::Certification::Uncertified("inscription illisible".into()),
+                    _ => livret_core::cert::Certification::Uncertified(
+                        "inscription illisible".into(),
+                    ),
                 };
                 let (kind, content, summary, time) = match &checked.opened {
                     Some(o) => (
@@ -261,7 +263,9 @@ impl Device {
                     signature: checked.verification.as_str().to_string(),
                     certification: certification.as_str().to_string(),
                     certified_by: match &certification {
-                        livret_core::cert::Certification::Certified { school, .. } => Some(school.to_string()),
+                        livret_core::cert::Certification::Certified { school, .. } => {
+                            Some(school.to_string())
+                        }
                         _ => None,
                     },
                     certification_note: match &certification {
@@ -705,7 +709,15 @@ fn content_json(content: &Content, texts: &[String]) -> serde_json::Value {
             "ine": if text_at(texts, 2).is_empty() { serde_json::Value::Null } else { json!(text_at(texts, 2)) },
         }),
         Content::Message { .. } => json!({"text": text_at(texts, 0)}),
-        Content::LyceeSubject { year, period, code, label, average, class_stats, .. } => json!({
+        Content::LyceeSubject {
+            year,
+            period,
+            code,
+            label,
+            average,
+            class_stats,
+            ..
+        } => json!({
             "year": year, "period": format!("{}/{}", period.index, period.count),
             "subject": code, "label": label, "average": average,
             "class_average": class_stats[0], "class_min": class_stats[1], "class_max": class_stats[2],
@@ -794,15 +806,29 @@ pub(crate) fn summarize(content: &Content, texts: &[String]) -> String {
             )
         }
         Content::Message { .. } => format!("Message : « {} »", text_at(texts, 0)),
-        Content::LyceeSubject { period, code, label, average, class_stats, .. } => {
-            let plabel = Period::new(period.index, period.count).map(|p| p.label()).unwrap_or_default();
+        Content::LyceeSubject {
+            period,
+            code,
+            label,
+            average,
+            class_stats,
+            ..
+        } => {
+            let plabel = Period::new(period.index, period.count)
+                .map(|p| p.label())
+                .unwrap_or_default();
             format!(
                 "{label} ({code}), {plabel} : moyenne {average} (classe : {}, de {} à {}) — « {} »",
-                class_stats[0], class_stats[1], class_stats[2], text_at(texts, 0)
+                class_stats[0],
+                class_stats[1],
+                class_stats[2],
+                text_at(texts, 0)
             )
         }
         Content::LyceeOpinion { exam, .. } => {
-            let exam = livret_core::vocab::ExamOpinion::from_value(*exam).map(|e| e.label()).unwrap_or("?");
+            let exam = livret_core::vocab::ExamOpinion::from_value(*exam)
+                .map(|e| e.label())
+                .unwrap_or("?");
             format!(
                 "Avis pour l'examen : {exam} — engagement : « {} » — avis du chef d'établissement : « {} »",
                 text_at(texts, 0),

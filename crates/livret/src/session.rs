@@ -13,8 +13,8 @@ use livret_core::entry::OpenedEntry;
 use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocation};
 use livret_core::{DeviceId, InvitationId, LivretId, Section};
 use livret_net::protocol::{
-    ByteBuf, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Refused, Revoked, SyncMessage, MANIFEST,
-    MAX_ROUNDS,
+    ByteBuf, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Refused, Revoked, SyncMessage,
+    MANIFEST, MAX_ROUNDS,
 };
 use livret_net::Session;
 use serde::Serialize;
@@ -350,7 +350,14 @@ impl Ctx {
             return;
         }
         let reason = bounded(&reason);
-        self.audit.push(dev.audit_entry(livret, Some(&self.peer), target, "refused", false, &reason));
+        self.audit.push(dev.audit_entry(
+            livret,
+            Some(&self.peer),
+            target,
+            "refused",
+            false,
+            &reason,
+        ));
         self.report.refused.push(match (livret, target) {
             (Some(l), Some(t)) => format!("{l}/{t} : {reason}"),
             _ => reason.clone(),
@@ -448,7 +455,9 @@ impl Ctx {
         // What the peer listed: join in if allowed, refuse otherwise.
         for hl in &theirs.livrets {
             let livret = LivretId(hl.livret);
-            if self.policy.jury_peer(&peer, livret) || self.policy.my_jury_sections(livret).is_some() {
+            if self.policy.jury_peer(&peer, livret)
+                || self.policy.my_jury_sections(livret).is_some()
+            {
                 continue;
             }
             for (name, _) in &hl.docs {
@@ -526,7 +535,10 @@ impl Ctx {
             let name = section.to_string();
             let mut heads = extract.heads();
             heads.sort();
-            let mut theirs = announced.get(&(livret, name.clone())).cloned().unwrap_or_default();
+            let mut theirs = announced
+                .get(&(livret, name.clone()))
+                .cloned()
+                .unwrap_or_default();
             theirs.sort();
             if heads == theirs {
                 continue;
@@ -537,7 +549,14 @@ impl Ctx {
                 doc: ByteBuf::from(extract.save()),
             }));
             self.report.sent_changes += 1;
-            let entry = dev.audit_entry(Some(livret), Some(&self.peer), Some(&name), "sent", true, "extrait anonymisé envoyé au jury");
+            let entry = dev.audit_entry(
+                Some(livret),
+                Some(&self.peer),
+                Some(&name),
+                "sent",
+                true,
+                "extrait anonymisé envoyé au jury",
+            );
             self.audit.push(entry);
         }
         Ok(())
@@ -561,7 +580,12 @@ impl Ctx {
             _ => false,
         };
         let Some(section) = section.filter(|_| allowed) else {
-            self.refuse(&mut dev, Some(livret), Some(&x.target), "extrait non demandé".into());
+            self.refuse(
+                &mut dev,
+                Some(livret),
+                Some(&x.target),
+                "extrait non demandé".into(),
+            );
             return Ok(());
         };
         let checked = SectionDoc::load(&x.doc, &[])
@@ -573,11 +597,23 @@ impl Ctx {
                 dev.store
                     .put_section_snapshot(&livret.to_string(), &x.target, &snapshot)?;
                 self.report.received_changes += 1;
-                let entry = dev.audit_entry(Some(livret), Some(&self.peer), Some(&x.target), "received", true, "extrait reçu et vérifié");
+                let entry = dev.audit_entry(
+                    Some(livret),
+                    Some(&self.peer),
+                    Some(&x.target),
+                    "received",
+                    true,
+                    "extrait reçu et vérifié",
+                );
                 self.audit.push(entry);
             }
             Err(refusal) => {
-                self.refuse(&mut dev, Some(livret), Some(&x.target), format!("extrait refusé : {}", refusal.0));
+                self.refuse(
+                    &mut dev,
+                    Some(livret),
+                    Some(&x.target),
+                    format!("extrait refusé : {}", refusal.0),
+                );
             }
         }
         Ok(())
@@ -683,7 +719,12 @@ impl Ctx {
             return Ok(());
         }
         if self.policy.jury_peer(&self.peer, livret) {
-            self.refuse(&mut dev, Some(livret), Some(&msg.target), "un jury ne peut rien écrire dans le livret".into());
+            self.refuse(
+                &mut dev,
+                Some(livret),
+                Some(&msg.target),
+                "un jury ne peut rien écrire dans le livret".into(),
+            );
             return Ok(());
         }
         if !self.targets.contains_key(&key) {
@@ -788,7 +829,12 @@ impl Ctx {
             if dev.meta(t.livret).is_err() {
                 continue;
             }
-            states.push((peer.clone(), t.livret.to_string(), t.name.clone(), t.state.encode()));
+            states.push((
+                peer.clone(),
+                t.livret.to_string(),
+                t.name.clone(),
+                t.state.encode(),
+            ));
             self.report.synced.push(format!("{}/{}", t.livret, t.name));
         }
         dev.write_session_records(&mut self.audit, &states);

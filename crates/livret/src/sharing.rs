@@ -108,7 +108,11 @@ pub fn rfc3339(secs: i64) -> String {
 /// end) plus two months.
 fn default_jury_until(now: i64) -> Result<Date> {
     let today = Date::from_unix_seconds(now)?;
-    let end_year = if today.month() >= 9 { today.year() + 1 } else { today.year() };
+    let end_year = if today.month() >= 9 {
+        today.year() + 1
+    } else {
+        today.year()
+    };
     let results = Date::new(end_year, 7, 10)?;
     let results = if results.to_days() < today.to_days() {
         Date::new(end_year + 1, 7, 10)?
@@ -145,7 +149,9 @@ impl Device {
         addresses: Vec<Vec<u8>>,
     ) -> Result<InvitationOut> {
         let until_date = Date::parse(until).map_err(|e| e.with_field("until"))?;
-        self.create_invitation(livret, sections, rights, until_date, minutes, addresses, false)
+        self.create_invitation(
+            livret, sections, rights, until_date, minutes, addresses, false,
+        )
     }
 
     /// Invites an exam jury (or the next school): a read-only grant to an anonymized extract
@@ -169,7 +175,15 @@ impl Device {
             Some(u) => Date::parse(u).map_err(|e| e.with_field("until"))?,
             None => default_jury_until(self.now())?,
         };
-        self.create_invitation(livret, sections, Rights::Read, until_date, minutes, addresses, true)
+        self.create_invitation(
+            livret,
+            sections,
+            Rights::Read,
+            until_date,
+            minutes,
+            addresses,
+            true,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -601,8 +615,12 @@ impl Device {
                 if self.store.record("grant-end", &gid.to_string())?.is_some() {
                     continue;
                 }
-                self.store
-                    .put_record("grant-end", &gid.to_string(), Some(&livret.to_string()), b"expired")?;
+                self.store.put_record(
+                    "grant-end",
+                    &gid.to_string(),
+                    Some(&livret.to_string()),
+                    b"expired",
+                )?;
                 self.audit_event(
                     Some(livret),
                     Some(&audience),

@@ -54,7 +54,12 @@ pub struct CertificateView {
 
 impl Device {
     /// Creates a school device: like [`Device::init`], with its UAI (checked) and a signed card.
-    pub fn init_school(home: &std::path::Path, key: KeySource, name: &str, uai: &str) -> Result<Device> {
+    pub fn init_school(
+        home: &std::path::Path,
+        key: KeySource,
+        name: &str,
+        uai: &str,
+    ) -> Result<Device> {
         Self::init_school_with(home, key, name, uai, &OpenOptions::default())
     }
 
@@ -77,10 +82,9 @@ impl Device {
     /// The school's card (school device): what families and juries add as a trust anchor.
     pub fn school_card(&self) -> Result<SignedCard> {
         self.require_role(Role::School)?;
-        let bytes = self
-            .store
-            .record("school", "card")?
-            .ok_or_else(|| Error::NotAuthorized("cet établissement n'a pas de carte (UAI manquant)".into()))?;
+        let bytes = self.store.record("school", "card")?.ok_or_else(|| {
+            Error::NotAuthorized("cet établissement n'a pas de carte (UAI manquant)".into())
+        })?;
         Ok(SignedCard {
             text: SchoolCard::to_text(&bytes),
             bytes,
@@ -97,7 +101,9 @@ impl Device {
         let end = until.add_days(1)?.unix_seconds_start();
         let now = self.now();
         if end <= now {
-            return Err(Error::Core(livret_core::CoreError::Expired { what: "certificate" }));
+            return Err(Error::Core(livret_core::CoreError::Expired {
+                what: "certificate",
+            }));
         }
         let bytes = Certificate {
             school: self.device_id().0,
@@ -107,7 +113,14 @@ impl Device {
             until: end,
         }
         .sign(&self.identity.secret);
-        self.audit_event(None, Some(&teacher), None, "certified", true, &format!("certificat jusqu'au {until}"));
+        self.audit_event(
+            None,
+            Some(&teacher),
+            None,
+            "certified",
+            true,
+            &format!("certificat jusqu'au {until}"),
+        );
         Ok(SignedCard {
             text: Certificate::to_text(&bytes),
             bytes,
@@ -121,12 +134,17 @@ impl Device {
         let bytes = Certificate::bytes_from_text(text)?;
         let cert = Certificate::open(&bytes)?;
         if DeviceId(cert.teacher) != self.device_id() {
-            return Err(Error::NotAuthorized("ce certificat concerne une autre clé que celle de cet appareil".into()));
+            return Err(Error::NotAuthorized(
+                "ce certificat concerne une autre clé que celle de cet appareil".into(),
+            ));
         }
         if cert.until <= self.now() {
-            return Err(Error::Core(livret_core::CoreError::Expired { what: "certificate" }));
+            return Err(Error::Core(livret_core::CoreError::Expired {
+                what: "certificate",
+            }));
         }
-        self.store.put_record("certificate", "current", None, &bytes)?;
+        self.store
+            .put_record("certificate", "current", None, &bytes)?;
         Ok(view_of(&cert))
     }
 
@@ -152,7 +170,10 @@ impl Device {
     /// only: nothing that names the school stays on it.
     pub fn trust_add(&mut self, card_or_key: &str) -> Result<TrustAnchor> {
         let text = card_or_key.trim();
-        let (key, card) = if text.to_ascii_uppercase().starts_with(livret_core::cert::SCHOOL_CARD_PREFIX) {
+        let (key, card) = if text
+            .to_ascii_uppercase()
+            .starts_with(livret_core::cert::SCHOOL_CARD_PREFIX)
+        {
             let bytes = SchoolCard::bytes_from_text(text)?;
             let card = SchoolCard::open(&bytes)?;
             (card.school(), Some((bytes, card)))
@@ -161,9 +182,14 @@ impl Device {
             key.verifying_key()?;
             (key, None)
         };
-        let keep = if self.role() == Role::Jury { None } else { card };
+        let keep = if self.role() == Role::Jury {
+            None
+        } else {
+            card
+        };
         let value = keep.as_ref().map(|(b, _)| b.clone()).unwrap_or_default();
-        self.store.put_record("trust", &key.to_string(), None, &value)?;
+        self.store
+            .put_record("trust", &key.to_string(), None, &value)?;
         Ok(TrustAnchor {
             school: key.to_string(),
             uai: keep.as_ref().map(|(_, c)| c.uai.clone()),
@@ -188,7 +214,11 @@ impl Device {
     pub(crate) fn trusted_schools(&self) -> Vec<DeviceId> {
         self.store
             .records("trust")
-            .map(|rows| rows.iter().filter_map(|(id, _, _)| id.parse().ok()).collect())
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|(id, _, _)| id.parse().ok())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
