@@ -110,6 +110,9 @@ struct Ctx {
     told_revoked: BTreeSet<LivretId>,
     /// Refusals so far, both ways (see [`MAX_REFUSALS_PER_SESSION`]).
     refusals: usize,
+    /// Documents refused in this session, either way: not synced again until the next one
+    /// (a peer whose batch was refused would otherwise send it again at every turn).
+    refused_targets: BTreeSet<Key>,
     report: SessionReport,
 }
 
@@ -345,6 +348,9 @@ impl Ctx {
         target: Option<&str>,
         reason: String,
     ) {
+        if let (Some(l), Some(t)) = (livret, target) {
+            self.refused_targets.insert((l, t.to_string()));
+        }
         self.refusals += 1;
         if self.refusals > MAX_DETAILED_REFUSALS {
             return;
@@ -715,7 +721,7 @@ impl Ctx {
         let mut dev = lock(&dev_arc);
         let livret = LivretId(msg.livret);
         let key = (livret, msg.target.clone());
-        if self.told_revoked.contains(&livret) {
+        if self.told_revoked.contains(&livret) || self.refused_targets.contains(&key) {
             return Ok(());
         }
         if self.policy.jury_peer(&self.peer, livret) {
@@ -878,6 +884,7 @@ pub(crate) async fn run(
         audit: vec![],
         told_revoked: BTreeSet::new(),
         refusals: 0,
+        refused_targets: BTreeSet::new(),
         report: SessionReport {
             peer: peer_key.to_string(),
             ..Default::default()
@@ -1064,6 +1071,15 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
             Some(Frame::Sync(m)) => ctx.receive(m)?,
             Some(Frame::Extract(x)) => ctx.receive_extract(x)?,
             Some(Frame::Refused(mut r)) => {
+                let refused_doc = r
+                    .livret
+                    .as_ref()
+                    .and_then(|b| LivretId::from_slice(b).ok())
+                    .zip(r.target.clone());
+                if let Some(key) = refused_doc {
+                    ctx.targets.remove(&key);
+                    ctx.refused_targets.insert(key);
+                }
                 ctx.refusals += 1;
                 if ctx.refusals > MAX_DETAILED_REFUSALS {
                     continue;
