@@ -39,34 +39,8 @@ struct Actor {
 
 impl Actor {
     async fn new(root: &Path, dir: &str, role: Role, name: &'static str) -> Result<Actor> {
-        let home = root.join(dir);
-        let device = Device::init(&home, KeySource::KeyFile, role, name)?;
-        let dev = node::share(device);
-        let (node, events) = node::start(
-            &dev,
-            NodeOptions {
-                listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
-                mdns: false,
-                remember_addresses: false,
-            },
-        )
-        .await?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(node::serve(
-            dev.clone(),
-            node.clone(),
-            events,
-            async move {
-                let _ = stopped.await;
-            },
-            |_| {},
-        ));
-        Ok(Actor {
-            name,
-            dev,
-            node,
-            stop: Some(stop),
-        })
+        let device = Device::init(&root.join(dir), KeySource::KeyFile, role, name)?;
+        Self::serve(device, name).await
     }
 
     async fn school(root: &Path, name: &'static str, uai: &str) -> Result<Actor> {
