@@ -220,10 +220,7 @@ impl SectionDoc {
     /// The next sync message for a peer, if there is anything to say.
     /// The boolean tells whether the message carries changes (data), not only heads.
     pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<(Vec<u8>, bool)> {
-        self.doc.sync().generate_sync_message(state).map(|m| {
-            let carries = !m.changes.is_empty();
-            (m.encode(), carries)
-        })
+        generate_message(&mut self.doc, state)
     }
 
     /// Uses the heads a peer announced in its hello to skip the first exchange of a sync:
@@ -273,18 +270,15 @@ impl SectionDoc {
         message: &[u8],
         check: &dyn WriteCheck,
     ) -> Result<usize, Refusal> {
-        let msg = decode_message(message).map_err(|e| Refusal(e.to_string()))?;
-        let before = self.doc.get_heads();
-        let mut fork = self.doc.fork();
-        let mut fork_state = state.clone();
-        fork.sync()
-            .receive_sync_message(&mut fork_state, msg)
-            .map_err(|e| Refusal(format!("message de synchronisation refusé : {e}")))?;
-        let new_changes = fork.get_changes(&before);
-        if new_changes.is_empty() {
-            *state = fork_state;
+        let Some(Received {
+            before,
+            mut fork,
+            fork_state,
+            new_changes,
+        }) = receive_into_fork(&mut self.doc, state, message)?
+        else {
             return Ok(0);
-        }
+        };
         let touched = check_operations(&new_changes)?;
         check_touched_keys(&mut fork, &before, &touched, check)?;
         if fork.keys(ROOT).count() > MAX_ENTRIES_PER_SECTION {
@@ -373,6 +367,48 @@ impl SectionDoc {
         }
         Ok(fresh)
     }
+}
+
+/// A peer's sync message applied to a fork of the document, not yet checked nor kept.
+struct Received {
+    before: Vec<ChangeHash>,
+    fork: AutoCommit,
+    fork_state: sync::State,
+    new_changes: Vec<automerge::Change>,
+}
+
+/// Applies `message` to a fork of `doc` with a copy of `state`. `None` when it brought no new
+/// change (then `state` is advanced: nothing needs checking).
+fn receive_into_fork(
+    doc: &mut AutoCommit,
+    state: &mut sync::State,
+    message: &[u8],
+) -> Result<Option<Received>, Refusal> {
+    let msg = decode_message(message).map_err(|e| Refusal(e.to_string()))?;
+    let before = doc.get_heads();
+    let mut fork = doc.fork();
+    let mut fork_state = state.clone();
+    fork.sync()
+        .receive_sync_message(&mut fork_state, msg)
+        .map_err(|e| Refusal(format!("message de synchronisation refusé : {e}")))?;
+    let new_changes = fork.get_changes(&before);
+    if new_changes.is_empty() {
+        *state = fork_state;
+        return Ok(None);
+    }
+    Ok(Some(Received {
+        before,
+        fork,
+        fork_state,
+        new_changes,
+    }))
+}
+
+fn generate_message(doc: &mut AutoCommit, state: &mut sync::State) -> Option<(Vec<u8>, bool)> {
+    doc.sync().generate_sync_message(state).map(|m| {
+        let carries = !m.changes.is_empty();
+        (m.encode(), carries)
+    })
 }
 
 fn prime_state(doc: &mut AutoCommit, state: &mut sync::State, their_heads: &[ChangeHash]) -> bool {
@@ -701,10 +737,7 @@ impl ManifestDoc {
     /// The next sync message for a peer.
     /// The boolean tells whether the message carries changes (data), not only heads.
     pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<(Vec<u8>, bool)> {
-        self.doc.sync().generate_sync_message(state).map(|m| {
-            let carries = !m.changes.is_empty();
-            (m.encode(), carries)
-        })
+        generate_message(&mut self.doc, state)
     }
 
     /// Uses the heads a peer announced in its hello to skip the first exchange of a sync:
@@ -737,18 +770,15 @@ impl ManifestDoc {
         message: &[u8],
         livret: LivretId,
     ) -> Result<usize, Refusal> {
-        let msg = decode_message(message).map_err(|e| Refusal(e.to_string()))?;
-        let before = self.doc.get_heads();
-        let mut fork = self.doc.fork();
-        let mut fork_state = state.clone();
-        fork.sync()
-            .receive_sync_message(&mut fork_state, msg)
-            .map_err(|e| Refusal(format!("message de synchronisation refusé : {e}")))?;
-        let new_changes = fork.get_changes(&before);
-        if new_changes.is_empty() {
-            *state = fork_state;
+        let Some(Received {
+            before: _,
+            mut fork,
+            fork_state,
+            new_changes,
+        }) = receive_into_fork(&mut self.doc, state, message)?
+        else {
             return Ok(0);
-        }
+        };
         use automerge::legacy::OpType;
         for change in &new_changes {
             for op in change.decode().operations {
