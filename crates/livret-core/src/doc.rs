@@ -100,6 +100,10 @@ impl SectionDoc {
     }
 
     fn load_unguarded(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<SectionDoc, CoreError> {
+        check_chunks(snapshot).map_err(CoreError::Document)?;
+        for chunk in increments {
+            check_chunks(chunk).map_err(CoreError::Document)?;
+        }
         let mut doc = if snapshot.is_empty() {
             AutoCommit::new()
         } else {
@@ -471,6 +475,12 @@ fn decode_message(bytes: &[u8]) -> Result<sync::Message, CoreError> {
             detail: e.to_string(),
         })
     })?;
+    for chunk in msg.changes.iter() {
+        check_chunks(chunk).map_err(|detail| CoreError::Malformed {
+            what: "sync message",
+            detail,
+        })?;
+    }
     for have in &msg.have {
         check_bloom(&have.bloom.to_bytes()).map_err(|detail| CoreError::Malformed {
             what: "sync message",
@@ -480,24 +490,126 @@ fn decode_message(bytes: &[u8]) -> Result<sync::Message, CoreError> {
     Ok(msg)
 }
 
+/// At most this many bytes once the DEFLATE-compressed parts of one chunk list (a sync message's
+/// changes, a snapshot, an increment) are inflated: 16 times the largest sync message.
+const MAX_INFLATED_BYTES: u64 = 16 * MAX_SYNC_MESSAGE_BYTES as u64;
+
+/// Walks the Automerge storage chunks in `bytes` before Automerge parses them and lets through
+/// only what honest devices produce: documents (a snapshot, a first sync), changes and
+/// compressed changes, with every compressed part inflating to at most [`MAX_INFLATED_BYTES`].
+///
+/// Why: Automerge trusts sizes it reads. A crafted "bundle" chunk (an experimental format no
+/// livret device ever writes or sends) of 718 bytes made `load_incremental` allocate more than
+/// 8 GiB (found by fuzzing: `section_doc`, reproducers `fuzz/artifacts/section_doc/oom-*`), and
+/// a DEFLATE stream can inflate a thousandfold. Both are refused here, with a message.
+fn check_chunks(mut bytes: &[u8]) -> Result<(), String> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let mut inflated = 0u64;
+    while !bytes.is_empty() {
+        let rest = bytes
+            .strip_prefix(&MAGIC)
+            .ok_or("bloc Automerge sans en-tête valide")?;
+        // 4 bytes of checksum, then the chunk type and the length of its data.
+        let (&kind, mut rest) = rest
+            .get(4..)
+            .and_then(<[u8]>::split_first)
+            .ok_or("bloc Automerge tronqué")?;
+        let len = leb128(&mut rest).ok_or("longueur de bloc Automerge illisible")?;
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&l| l <= rest.len())
+            .ok_or("bloc Automerge tronqué")?;
+        let (data, next) = rest.split_at(len);
+        match kind {
+            0 => check_document_columns(data, &mut inflated)?,
+            1 => {}
+            2 => inflate_bounded(data, &mut inflated)?,
+            3 => return Err("lot de modifications Automerge (« bundle ») refusé : aucun appareil livret n'en produit".into()),
+            other => return Err(format!("type de bloc Automerge inconnu ({other})")),
+        }
+        bytes = next;
+    }
+    Ok(())
+}
+
+/// The columns of a document chunk: those marked DEFLATE must inflate within the budget.
+/// Layout (Automerge binary format): actors, heads, change column specs, op column specs, then
+/// the column data in that order.
+fn check_document_columns(mut data: &[u8], inflated: &mut u64) -> Result<(), String> {
+    const MALFORMED: &str = "document Automerge mal formé";
+    let actors = leb128(&mut data).ok_or(MALFORMED)?;
+    for _ in 0..actors {
+        let len = leb128(&mut data).ok_or(MALFORMED)?;
+        data = usize::try_from(len)
+            .ok()
+            .and_then(|l| data.get(l..))
+            .ok_or(MALFORMED)?;
+    }
+    let heads = leb128(&mut data).ok_or(MALFORMED)?;
+    data = usize::try_from(heads)
+        .ok()
+        .and_then(|n| n.checked_mul(32))
+        .and_then(|l| data.get(l..))
+        .ok_or(MALFORMED)?;
+    let mut columns = Vec::new();
+    for _ in 0..2 {
+        let count = leb128(&mut data).ok_or(MALFORMED)?;
+        for _ in 0..count {
+            let spec = leb128(&mut data).ok_or(MALFORMED)?;
+            let len = leb128(&mut data).ok_or(MALFORMED)?;
+            columns.push((spec, usize::try_from(len).map_err(|_| MALFORMED)?));
+            if columns.len() > data.len() {
+                // Each column spec takes at least two bytes: a count this large is a lie.
+                return Err(MALFORMED.into());
+            }
+        }
+    }
+    for (spec, len) in columns {
+        let column = data.get(..len).ok_or(MALFORMED)?;
+        data = &data[len..];
+        if spec & 0b1000 != 0 {
+            inflate_bounded(column, inflated)?;
+        }
+    }
+    Ok(())
+}
+
+/// Inflates `deflated` into a sink, failing once the running total passes the budget.
+fn inflate_bounded(deflated: &[u8], inflated: &mut u64) -> Result<(), String> {
+    use std::io::Read;
+    let budget = MAX_INFLATED_BYTES.saturating_sub(*inflated);
+    let mut decoder = flate2::bufread::DeflateDecoder::new(deflated).take(budget + 1);
+    let n = std::io::copy(&mut decoder, &mut std::io::sink())
+        .map_err(|_| "données compressées Automerge illisibles".to_string())?;
+    if n > budget {
+        return Err(format!(
+            "données Automerge trop grandes une fois décompressées (plus de {MAX_INFLATED_BYTES} octets)"
+        ));
+    }
+    *inflated += n;
+    Ok(())
+}
+
+/// Reads one unsigned LEB128 number (at most 64 bits).
+fn leb128(input: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = input.split_first()?;
+        *input = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
 /// Automerge trusts the parameters of a peer's Bloom filter: zero bits per entry makes
 /// `generate_sync_message` divide by zero (a panic, found by fuzzing: `section_sync`), and a
 /// huge probe count makes it allocate gigabytes (an abort). Only sane filters are let through:
 /// empty, or at least one entry, 1 to 64 bits per entry and 1 to 64 probes (Automerge writes
 /// 10 and 7).
 fn check_bloom(bytes: &[u8]) -> Result<(), &'static str> {
-    fn leb128(input: &mut &[u8]) -> Option<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let (&byte, rest) = input.split_first()?;
-            *input = rest;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-        None
-    }
     if bytes.is_empty() {
         return Ok(());
     }
@@ -876,6 +988,96 @@ mod tests {
                 (s.key, v)
             })
             .collect()
+    }
+
+    /// A real bundle of a real document's changes: Automerge reads it, livret refuses it (as an
+    /// increment and inside a sync message), because crafted bundles are memory bombs.
+    #[test]
+    fn bundles_are_refused_before_automerge_reads_them() {
+        let author = DeviceSecret::from_bytes(&[7; 32]);
+        let mut doc = SectionDoc::new();
+        let (key, e) = entry(&author, "FRANC", 3, "Bon travail.");
+        doc.put(&key, &e).unwrap();
+        let heads = doc.heads();
+        let bundle = doc.doc.document().bundle(heads).unwrap().bytes().to_vec();
+        let mut plain = AutoCommit::new();
+        plain.load_incremental(&bundle).unwrap();
+        let err = SectionDoc::load(&[], &[bundle.clone()]).unwrap_err();
+        assert!(err.to_string().contains("bundle"), "{err}");
+
+        let msg = sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: bundle.into(),
+            flags: None,
+            version: sync::MessageVersion::V2,
+        };
+        let mut target = SectionDoc::new();
+        let before = target.save();
+        let id = author.device_id();
+        let rules = Rules {
+            sender: id,
+            owner: id,
+            writers: vec![],
+        };
+        let refusal = target
+            .receive_checked(&mut sync::State::new(), &msg.encode(), &rules)
+            .unwrap_err();
+        assert!(refusal.0.contains("bundle"), "{refusal}");
+        assert_eq!(target.save(), before);
+    }
+
+    /// A compressed change that inflates past the budget (64 MiB of zeros in 64 KiB) is refused
+    /// before Automerge inflates it; an honest document, saved with compressed columns, passes.
+    #[test]
+    fn deflate_bombs_are_refused_and_honest_documents_pass() {
+        use std::io::Write;
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..=(MAX_INFLATED_BYTES >> 20) {
+            encoder.write_all(&zeros).unwrap();
+        }
+        let deflated = encoder.finish().unwrap();
+        let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+        let mut len = deflated.len();
+        loop {
+            let byte = (len & 0x7f) as u8;
+            len >>= 7;
+            if len == 0 {
+                chunk.push(byte);
+                break;
+            }
+            chunk.push(byte | 0x80);
+        }
+        chunk.extend_from_slice(&deflated);
+        let err = check_chunks(&chunk).unwrap_err();
+        assert!(err.contains("décompressées"), "{err}");
+        assert!(SectionDoc::load(&[], &[chunk]).is_err());
+
+        let author = DeviceSecret::from_bytes(&[7; 32]);
+        let mut doc = SectionDoc::new();
+        for i in 0..40 {
+            let text = format!("Appréciation numéro {i} : des progrès réguliers en lecture.");
+            let (key, e) = entry(&author, &format!("D{i:03}"), 3, &text);
+            doc.put(&key, &e).unwrap();
+        }
+        let snapshot = doc.save();
+        check_chunks(&snapshot).unwrap();
+        assert_eq!(SectionDoc::load(&snapshot, &[]).unwrap().keys().len(), 40);
+    }
+
+    #[test]
+    fn truncated_or_foreign_chunks_are_refused() {
+        assert!(check_chunks(&[]).is_ok());
+        assert!(check_chunks(b"not automerge").is_err());
+        assert!(check_chunks(&[0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 1, 10, 1]).is_err());
+        assert!(check_chunks(&[0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 9, 0]).is_err());
+        // A document claiming 2^62 columns.
+        let mut doc = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 0, 12, 0, 0];
+        doc.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f, 0x08]);
+        assert!(check_chunks(&doc).is_err());
     }
 
     fn sync_pair(a: &mut SectionDoc, b: &mut SectionDoc) {
