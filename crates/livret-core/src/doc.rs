@@ -1002,7 +1002,7 @@ mod tests {
         let bundle = doc.doc.document().bundle(heads).unwrap().bytes().to_vec();
         let mut plain = AutoCommit::new();
         plain.load_incremental(&bundle).unwrap();
-        let err = SectionDoc::load(&[], &[bundle.clone()]).unwrap_err();
+        let err = SectionDoc::load(&[], std::slice::from_ref(&bundle)).unwrap_err();
         assert!(err.to_string().contains("bundle"), "{err}");
 
         let msg = sync::Message {
