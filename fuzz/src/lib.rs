@@ -35,6 +35,8 @@ pub const TARGETS: &[&str] = &[
     "frame",
     "section_doc",
     "section_sync",
+    "control_record",
+    "recovery_words",
 ];
 
 /// `livret-core` turns panics inside Automerge (on malformed input) into errors with
@@ -70,6 +72,8 @@ pub fn run(name: &str, data: &[u8]) {
         "frame" => frame(data),
         "section_doc" => section_doc(data),
         "section_sync" => section_sync(data),
+        "control_record" => control_record(data),
+        "recovery_words" => recovery_words(data),
         _ => {}
     }
 }
@@ -117,6 +121,55 @@ pub fn owner_record(data: &[u8]) {
     if let Ok(o) = OwnerRecord::open(data) {
         let key = format!("owner/{}", DeviceId(o.owner));
         assert!(ManifestRecord::open(&key, data).is_ok());
+    }
+}
+
+/// The family's control records (an erasure, a livret's deletion, an owner device's
+/// revocation, the opening of a sensitive section): each decoder, the manifest key check, and
+/// a manifest holding the record beside the fixture's.
+pub fn control_record(data: &[u8]) {
+    use livret_core::erasure::{Deletion, Erasure, OwnerRevocation};
+    let f = fixture();
+    let mut key = None;
+    if let Ok(e) = Erasure::open(data) {
+        let _ = (e.whole_section(), e.erases("bilan/1-3/FRANCS"), e.section());
+        key = Some(e.key());
+    }
+    if let Ok(r) = OwnerRevocation::open(data) {
+        let _ = r.keeps_grant(&f.grant.grant_id());
+        key = Some(r.key());
+    }
+    if let Ok(o) = livret_core::grant::Opening::open(data) {
+        key = Some(livret_core::grant::Opening::key_of(o.section));
+    }
+    let _ = Deletion::open(data);
+    if let Some(key) = key {
+        assert!(ManifestRecord::open(&key, data).is_ok(), "{key}");
+        let mut records: Vec<(&str, &[u8])> = f
+            .records
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect();
+        records.push((key.as_str(), data));
+        if let Ok(m) = Manifest::from_records(records) {
+            // The family device stays an owner unless another owner revoked it.
+            let _ = m.is_owner(&f.family.device_id());
+            let _ = m.erasures_of(Section::Annee(2025));
+        }
+    }
+}
+
+/// The 24 recovery words, as typed: parsed, and when they parse, shown again as the same key.
+pub fn recovery_words(data: &[u8]) {
+    use livret_core::recovery::RecoveryKey;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(key) = RecoveryKey::from_words(text) {
+        if let Ok(words) = key.words() {
+            let again = RecoveryKey::from_words(&words.join(" "));
+            assert_eq!(again.ok().map(|k| k.public()), Some(key.public()));
+        }
     }
 }
 
@@ -491,6 +544,71 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         .into_bytes(),
     );
 
+    // The family's control records.
+    {
+        use livret_core::erasure::{Deletion, Erasure, OwnerRevocation};
+        let erase_one = Erasure::new(
+            [5; 16],
+            [6; 16],
+            f.livret,
+            Section::Annee(2025),
+            &["bilan/1-3/FRANCS".into()],
+            f.family.device_id(),
+            T0 + 50,
+        );
+        add("control_record", "erasure-entry", erase_one.sign(&f.family));
+        let erase_all = Erasure::new(
+            [7; 16],
+            [8; 16],
+            f.livret,
+            Section::Accompagnement,
+            &[],
+            f.family.device_id(),
+            T0 + 60,
+        );
+        add(
+            "control_record",
+            "erasure-section",
+            erase_all.sign(&f.family),
+        );
+        let deletion = Deletion {
+            livret: f.livret.0,
+            issuer: f.family.device_id().0,
+            at: T0 + 70,
+        };
+        add("control_record", "deletion", deletion.sign(&f.family));
+        let revoke = OwnerRevocation {
+            livret: f.livret.0,
+            device: f.teacher.device_id().0,
+            issuer: f.family.device_id().0,
+            at: T0 + 80,
+            kept_grants: f.grant.id.to_vec(),
+            kept_owners: f.family.device_id().0.to_vec(),
+        };
+        add("control_record", "owner-revocation", revoke.sign(&f.family));
+        let opening = livret_core::grant::Opening {
+            livret: f.livret.0,
+            section: Section::Accompagnement,
+            issuer: f.family.device_id().0,
+            at: T0 + 90,
+        };
+        add("control_record", "opening", opening.sign(&f.family));
+        let key = livret_core::recovery::RecoveryKey::from_entropy(&[42; 32]);
+        if let Ok(words) = key.words() {
+            add("recovery_words", "plain", words.join(" ").into_bytes());
+            let numbered: Vec<String> = words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("{}. {}", i + 1, w.to_uppercase()))
+                .collect();
+            add(
+                "recovery_words",
+                "numbered",
+                numbered.join(", ").into_bytes(),
+            );
+        }
+    }
+
     // Manifest records.
     add("grant", "write", f.grant_bytes.clone());
     let read = make_grant(&f.family, f.livret, &f.reader, 3, Rights::Read);
@@ -716,6 +834,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
                         ("annee/2025".into(), vec![ByteBuf::from(vec![2; 32])]),
                         ("manifest".into(), vec![]),
                     ],
+                    erasures: vec![],
                 }],
             }),
         ),

@@ -480,6 +480,7 @@ async fn a_device_without_a_grant_receives_no_section_data() {
                 ("identite".into(), vec![]),
                 ("manifest".into(), vec![]),
             ],
+            erasures: vec![],
         }],
     });
     s.send(&hello.encode()).await.unwrap();

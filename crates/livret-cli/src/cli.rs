@@ -216,6 +216,13 @@ pub enum Command {
         #[arg(long, value_name = "TEXTE")]
         synthesis: String,
     },
+    /// La section sensible « accompagnement » : l'ouvrir (famille), lister les sections
+    Section {
+        #[command(subcommand)]
+        command: crate::consent::SectionCommand,
+    },
+    /// Écrit une mesure d'accompagnement (PAP, PAI, PPRE, PPS…) dans la section sensible ouverte (famille, ou enseignant autorisé sur « accompagnement »)
+    Accompagnement(crate::consent::AccompagnementArgs),
     /// Écrit une attestation obtenue (ASSR1, ASSR2, APER, AER, PSC1, SAVOIR_NAGER)
     Attest {
         /// Identifiant du livret
@@ -266,6 +273,22 @@ pub enum Command {
     },
     /// Démonstration complète en quelques secondes : une famille, deux enseignants, un vrai réseau local
     Demo,
+    /// Feuille de secours : imprimer la clé de secours de la famille, rétablir les livrets sur un nouvel appareil
+    Recovery {
+        #[command(subcommand)]
+        command: crate::rights::RecoveryCommand,
+    },
+    /// Importe un livret exporté en JSON (« livret export LIVRET --format json ») : tout est vérifié, les signatures restent intactes
+    Import(crate::rights::ImportArgs),
+    /// Efface une inscription ou toute une section d'un livret, historique compris, sur les appareils de la famille puis chez ceux qui la détiennent
+    Forget(crate::control::ForgetArgs),
+    /// Supprime un livret de la famille, partout où il a été partagé (le journal ne garde que la trace de la suppression)
+    Delete(crate::control::DeleteArgs),
+    /// Les appareils de la famille : révoquer un appareil perdu ou volé
+    Device {
+        #[command(subcommand)]
+        command: crate::control::DeviceCommand,
+    },
 }
 
 /// `livret child …`

@@ -238,6 +238,21 @@ pub fn entry_summary(lang: Lang, e: &EntryView) -> String {
             format!("{}, born {}{ine}", jtext(c, "name"), jtext(c, "birth"))
         }
         Some("message") => format!("Message: “{}”", jtext(c, "text")),
+        Some("accompagnement") => {
+            let end = jtext(c, "end");
+            let end = if end.is_empty() {
+                String::new()
+            } else {
+                format!(" to {end}")
+            };
+            format!(
+                "Support measure {} ({}), from {}{end} — “{}”",
+                jtext(c, "measure"),
+                jtext(c, "label"),
+                jtext(c, "start"),
+                jtext(c, "note")
+            )
+        }
         _ => e.summary.clone(),
     }
 }
@@ -289,7 +304,12 @@ fn print_view(lang: Lang, view: &LivretView) {
             outln!("  {}", lang.pick("(vide)", "(empty)"));
         }
         for e in &s.entries {
-            outln!("- {} : {}", e.key, entry_summary(lang, e));
+            let mark = if e.sensitive {
+                lang.pick("⚠ sensible — ", "⚠ sensitive — ")
+            } else {
+                ""
+            };
+            outln!("- {} : {mark}{}", e.key, entry_summary(lang, e));
             let author = author_of(lang, e);
             let status = signature_word(lang, &e.signature);
             let problem = match &e.problem {
@@ -529,6 +549,16 @@ pub fn invite(ctx: &Ctx, args: &InviteArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     outln!("{}", qr.to_terminal());
+    // Beside the code and its text: whether the sensitive section is included.
+    if let Some(notice) = &out.sensitive_notice {
+        outln!(
+            "{}",
+            match lang {
+                Lang::Fr => notice.clone(),
+                Lang::En => "⚠ This invitation includes the sensitive section \"accompagnement\" (PAP, PAI, PPRE, PPS…): the child's support measures, some under medical secrecy.".to_string(),
+            }
+        );
+    }
     outln!(
         "{}",
         lang.pick(

@@ -4,9 +4,12 @@
 
 mod cli;
 mod commands;
+mod consent;
+mod control;
 mod demo;
 mod formats;
 mod net;
+mod rights;
 mod trust;
 mod util;
 
@@ -118,6 +121,8 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             synthesis,
         } => commands::cycle(&ctx, &livret, cycle, year, &levels, &synthesis),
         Command::Attest { livret, kind, date } => commands::attest(&ctx, &livret, &kind, &date),
+        Command::Section { command } => consent::section(&ctx, &command),
+        Command::Accompagnement(args) => consent::accompagnement(&ctx, &args),
         Command::Sync {
             peer,
             once,
@@ -127,10 +132,15 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Revoke { grant_id } => commands::revoke(&ctx, &grant_id),
         Command::Audit { livret, json } => commands::audit(&ctx, livret.as_deref(), json),
         Command::Demo => runtime()?.block_on(demo::run(lang)),
+        Command::Recovery { command } => rights::recovery(&ctx, &command),
+        Command::Import(args) => rights::import(&ctx, &args),
+        Command::Forget(args) => control::forget(&ctx, &args),
+        Command::Delete(args) => control::delete(&ctx, &args),
+        Command::Device { command } => control::device(&ctx, &command),
     }
 }
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

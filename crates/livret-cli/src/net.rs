@@ -118,6 +118,30 @@ pub fn report_line(lang: Lang, r: &SessionReport) -> String {
             "; grant revoked by the family: livret {list} erased from this device"
         ));
     }
+    if !r.erased.is_empty() {
+        let list = r.erased.join(", ");
+        line.push_str(&tr!(
+            lang,
+            " ; effacement demandé par la famille appliqué, copie reconstruite : {list}",
+            "; erasure ordered by the family applied, copy rebuilt: {list}"
+        ));
+    }
+    if !r.deleted.is_empty() {
+        let list = r.deleted.join(", ");
+        line.push_str(&tr!(
+            lang,
+            " ; livret supprimé par la famille, effacé de cet appareil : {list}",
+            "; livret deleted by the family, erased from this device: {list}"
+        ));
+    }
+    if !r.awaiting_erasure.is_empty() {
+        let list = r.awaiting_erasure.join(", ");
+        line.push_str(&tr!(
+            lang,
+            " ; en attente d'un effacement, synchronisé à la prochaine séance : {list}",
+            "; waiting for an erasure, synced at the next session: {list}"
+        ));
+    }
     if !r.revoked_peer.is_empty() {
         let list = r.revoked_peer.join(", ");
         line.push_str(&tr!(
@@ -279,6 +303,15 @@ pub async fn accept(ctx: &Ctx, invitation: &str, class: Option<&str>) -> Result<
                 "Sections granted ({rights}): {granted}"
             )
         );
+        if let Some(notice) = livret::sensitive_notice(&view.sections) {
+            outln!(
+                "{}",
+                match lang {
+                    Lang::Fr => notice,
+                    Lang::En => "⚠ This invitation includes the sensitive section \"accompagnement\" (PAP, PAI, PPRE, PPS…): the child's support measures, some under medical secrecy. Keep them confidential.".to_string(),
+                }
+            );
+        }
     }
     let received = summary
         .map(|s| s.sections.join(", "))

@@ -566,6 +566,58 @@ fn invalid_values_name_their_field_and_change_nothing() {
 // 3 ------------------------------------------------------------------------------------------
 
 #[test]
+fn forget_delete_and_device_revoke_refuse_bad_input_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("famille");
+    let l = family_with_child(&home);
+    let before = snapshot(&home);
+    for (args, says) in [
+        (
+            vec!["forget", &l, "--section", "annee/2025"],
+            "n'a pas de section « annee/2025 »",
+        ),
+        (
+            vec!["forget", &l, "--section", "identite", "--entry", "nope"],
+            "aucune inscription « nope »",
+        ),
+        (vec!["forget", &l, "--section", "annee/19"], "annee/19"),
+        (vec!["delete", &l], "--yes"),
+        (vec!["delete", "zzzz"], "identifiant invalide"),
+        (
+            vec!["device", "revoke", "pas-un-appareil"],
+            "pas-un-appareil",
+        ),
+        (
+            vec![
+                "device",
+                "revoke",
+                "dqkxlf53ptgjrpelmlphlbbxryhmzmg4co2bbmm3jvlrxvzamaua",
+            ],
+            "aucun livret",
+        ),
+    ] {
+        let line = fails(&home, &args);
+        assert!(line.contains(says), "{args:?}: {line}");
+    }
+    assert_eq!(
+        snapshot(&home),
+        before,
+        "a refused command changed the home"
+    );
+
+    // Forgetting the identity section, then deleting the livret.
+    let v = json(&home, &["forget", &l, "--section", "identite", "--json"]);
+    assert_eq!(v["erased_entries"], 1, "{v}");
+    assert_eq!(v["remaining_entries"], 0, "{v}");
+    assert!(v["erasure"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+    ok(&home, &["delete", &l, "--yes"]);
+    assert_eq!(json(&home, &["list", "--json"]), serde_json::json!([]));
+    let audit = json(&home, &["audit", &l, "--json"]);
+    assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
+    fails(&home, &["show", &l]);
+}
+
+#[test]
 fn the_child_name_is_never_in_plain_text_in_the_home() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("famille");

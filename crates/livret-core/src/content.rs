@@ -8,9 +8,10 @@ use crate::entry::{digest_text, Content, OpenedEntry, PeriodRef, WITHHELD};
 use crate::section::Section;
 use crate::vocab::{
     Appreciation, AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode,
-    DisciplineLabel, Evaluation, ExamOpinion, Ine, LyceeText, Mark, Millesime, Period, PersonName,
-    Positioning, SocleLevel, SocleLevels, Synthesis, ValidationError, VieScolaire,
+    DisciplineLabel, Evaluation, ExamOpinion, Ine, LyceeText, Mark, Millesime, Modalite, Period,
+    PersonName, Positioning, SocleLevel, SocleLevels, Synthesis, ValidationError, VieScolaire,
 };
+use crate::CoreError;
 
 /// A content ready to sign: where it goes, what it says, and its long texts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,6 +193,108 @@ pub fn lycee_opinion(
     }
 }
 
+/// A support measure (section `accompagnement`, sensitive): a measure from `start`, maybe until
+/// `end`, with a note (maybe empty, at most 1000 characters). The note is signed by its digest.
+pub fn accompagnement(
+    measure: Modalite,
+    start: Date,
+    end: Option<Date>,
+    note: &str,
+) -> Result<Draft, ValidationError> {
+    check_measure(
+        measure.code(),
+        &start.to_string(),
+        end.map(|d| d.to_string()).as_deref(),
+    )?;
+    check_note(note)?;
+    let content = Content::Accompagnement {
+        measure: measure.code().to_string(),
+        start: start.to_string(),
+        end: end.map(|d| d.to_string()),
+        note: digest_text(note),
+    };
+    Ok(Draft {
+        section: Section::Accompagnement,
+        key: entry_key(&content),
+        content,
+        texts: vec![note.to_string()],
+    })
+}
+
+fn check_measure(measure: &str, start: &str, end: Option<&str>) -> Result<(), ValidationError> {
+    Modalite::parse(measure)?;
+    let start = Date::parse(start).map_err(|e| e.with_field("start"))?;
+    if let Some(end) = end {
+        let end = Date::parse(end).map_err(|e| e.with_field("end"))?;
+        if end < start {
+            return Err(ValidationError::new("end", crate::vocab::Rule::BadDate));
+        }
+    }
+    Ok(())
+}
+
+fn check_note(note: &str) -> Result<(), ValidationError> {
+    if note.is_empty() {
+        return Ok(());
+    }
+    Synthesis::parse(note)
+        .map(|_| ())
+        .map_err(|e| e.with_field("note"))
+}
+
+/// The free texts of a content that people write (appréciations, syntheses, notes, messages):
+/// what [`sensitive_mention`] screens. Identity texts are not among them.
+fn free_texts<'a>(content: &Content, texts: &'a [String]) -> Vec<&'a str> {
+    match content {
+        Content::Identity { .. } | Content::VieScolaire { .. } | Content::Attestation { .. } => {
+            vec![]
+        }
+        _ => texts
+            .iter()
+            .map(String::as_str)
+            .filter(|t| *t != WITHHELD)
+            .collect(),
+    }
+}
+
+/// Whether a content placed in `section` falls in a sensitive category while written outside
+/// the sensitive section: a support measure elsewhere, or a free text naming a measure or a
+/// health or disability matter ([`crate::sensitive::SENSITIVE_TERMS`]). Returns the refusal.
+pub fn sensitive_mention(
+    section: Section,
+    content: &Content,
+    texts: &[String],
+) -> Result<(), CoreError> {
+    if section.is_sensitive() {
+        return Ok(());
+    }
+    if matches!(content, Content::Accompagnement { .. }) {
+        return Err(CoreError::Sensitive {
+            fr: format!(
+                "une mesure d'accompagnement n'a sa place que dans la section sensible accompagnement (pas dans {section})"
+            ),
+            en: format!(
+                "a support measure belongs in the sensitive section accompagnement only (not in {section})"
+            ),
+        });
+    }
+    for text in free_texts(content, texts) {
+        if let Some(term) = crate::sensitive::mention(text) {
+            return Err(CoreError::Sensitive {
+                fr: crate::sensitive::refusal_french(term),
+                en: crate::sensitive::refusal_english(term),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a draft before it is signed and written on this device: the same screen as
+/// [`check`] applies to what arrives from a peer ([`sensitive_mention`]).
+pub fn check_draft(draft: &Draft) -> Result<(), CoreError> {
+    sensitive_mention(draft.section, &draft.content, &draft.texts)
+}
+
 /// The key an entry with this content lives under.
 pub fn entry_key(content: &Content) -> String {
     match content {
@@ -210,6 +313,7 @@ pub fn entry_key(content: &Content) -> String {
             format!("lsl/{}-{}/{}", period.index, period.count, code)
         }
         Content::LyceeOpinion { .. } => "lsl/avis".into(),
+        Content::Accompagnement { measure, start, .. } => format!("mesure/{measure}/{start}"),
     }
 }
 
@@ -225,6 +329,7 @@ pub fn section_of(content: &Content) -> Section {
         Content::Attestation { .. } => Section::Attestations,
         Content::Identity { .. } => Section::Identite,
         Content::Message { .. } => Section::Correspondance,
+        Content::Accompagnement { .. } => Section::Accompagnement,
     }
 }
 
@@ -236,6 +341,8 @@ fn v<T>(r: Result<T, ValidationError>) -> Result<T, String> {
 /// it was found under must be the ones its content implies. Returns the reason in French.
 pub fn check(entry: &OpenedEntry) -> Result<(), String> {
     let p = &entry.payload;
+    // What belongs in the sensitive section is refused anywhere else (type and free texts).
+    sensitive_mention(p.section, &p.content, &entry.texts).map_err(|e| e.to_string())?;
     if section_of(&p.content) != p.section {
         return Err(format!(
             "une inscription « {} » n'a pas sa place dans la section {}",
@@ -350,6 +457,17 @@ pub fn check(entry: &OpenedEntry) -> Result<(), String> {
                 }
             }
         }
+        Content::Accompagnement {
+            measure,
+            start,
+            end,
+            ..
+        } => {
+            v(check_measure(measure, start, end.as_deref()))?;
+            if !withheld(0) {
+                v(check_note(text(0)))?;
+            }
+        }
         Content::Message { .. } => {
             if withheld(0) {
                 return Ok(());
@@ -414,6 +532,100 @@ mod tests {
             1,
         );
         assert!(check(&rekeyed.open().unwrap()).is_err());
+    }
+
+    fn signed(section: Section, content: Content, texts: Vec<String>) -> OpenedEntry {
+        let teacher = DeviceSecret::from_bytes(&[5; 32]);
+        let key = entry_key(&content);
+        SignedEntry::sign(
+            &teacher,
+            LivretId([1; 16]),
+            section,
+            &key,
+            content,
+            texts,
+            1,
+        )
+        .open()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_support_measure_lives_in_the_sensitive_section_only() {
+        let draft = accompagnement(
+            Modalite::Ppre,
+            Date::parse("2025-10-01").unwrap(),
+            None,
+            "Aide en lecture deux fois par semaine ; PPRE revu en janvier.",
+        )
+        .unwrap();
+        assert_eq!(draft.section, Section::Accompagnement);
+        assert_eq!(draft.key, "mesure/PPRE/2025-10-01");
+        assert_eq!(check_draft(&draft), Ok(()));
+        let e = signed(draft.section, draft.content.clone(), draft.texts.clone());
+        assert_eq!(check(&e), Ok(()));
+        assert!(e.payload.content.digests().len() == 1);
+        // Elsewhere, by its type.
+        let moved = signed(
+            Section::Annee(2025),
+            draft.content.clone(),
+            draft.texts.clone(),
+        );
+        let why = check(&moved).unwrap_err();
+        assert!(why.contains("accompagnement"), "{why}");
+        // An end before the start, an unknown measure.
+        assert!(accompagnement(
+            Modalite::Pap,
+            Date::parse("2025-10-01").unwrap(),
+            Some(Date::parse("2025-09-01").unwrap()),
+            ""
+        )
+        .is_err());
+        let bad = Content::Accompagnement {
+            measure: "XYZ".into(),
+            start: "2025-10-01".into(),
+            end: None,
+            note: digest_text(""),
+        };
+        assert!(check(&signed(Section::Accompagnement, bad, vec![String::new()])).is_err());
+    }
+
+    #[test]
+    fn free_texts_naming_a_measure_are_refused_outside_the_sensitive_section() {
+        let code = DisciplineCode::parse("FRANCS").unwrap();
+        let d = Discipline::known(&code).unwrap();
+        let year = Millesime::new(2025).unwrap();
+        let period = Period::parse("1/3").unwrap();
+        let level = Evaluation::Level(Positioning::from_value(3).unwrap());
+        let text = Appreciation::parse("Progrès nets depuis la mise en place du PPS.").unwrap();
+        let draft = subject(year, period, &d, &level, &text);
+        let err = check_draft(&draft).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "texte refusé : il mentionne « PPS », qui relève de la section sensible accompagnement"
+        );
+        let e = signed(draft.section, draft.content, draft.texts);
+        assert_eq!(check(&e).unwrap_err(), err);
+        let syn = synthesis(
+            year,
+            period,
+            &Synthesis::parse("Dyslexie : ménager l'élève.").unwrap(),
+        );
+        assert!(check_draft(&syn).is_err());
+        // An ordinary text passes; the same words in the sensitive section are fine.
+        let fine = Appreciation::parse("Très bon travail sur papier, soigné.").unwrap();
+        assert_eq!(
+            check_draft(&subject(year, period, &d, &level, &fine)),
+            Ok(())
+        );
+        let note = accompagnement(
+            Modalite::Pps,
+            Date::parse("2025-09-01").unwrap(),
+            None,
+            "PPS : AESH 12 h par semaine, notification MDPH.",
+        )
+        .unwrap();
+        assert_eq!(check_draft(&note), Ok(()));
     }
 
     #[test]

@@ -33,6 +33,14 @@ pub enum Kind {
     SchoolCard,
     /// A school's certificate of a teacher's key.
     Certificate,
+    /// A record opening a sensitive section of a livret (the family's consent).
+    Opening,
+    /// An owner's revocation of another owner's device (a lost or stolen phone).
+    OwnerRevocation,
+    /// An owner's erasure of entries or of a whole section.
+    Erasure,
+    /// An owner's deletion of a whole livret.
+    Deletion,
 }
 
 impl Kind {
@@ -46,6 +54,10 @@ impl Kind {
             Kind::Genesis => b"livret/genesis/1",
             Kind::SchoolCard => b"livret/school/1",
             Kind::Certificate => b"livret/certificate/1",
+            Kind::Opening => b"livret/opening/1",
+            Kind::OwnerRevocation => b"livret/owner-revocation/1",
+            Kind::Erasure => b"livret/erasure/1",
+            Kind::Deletion => b"livret/deletion/1",
         }
     }
 
@@ -59,6 +71,10 @@ impl Kind {
             Kind::Genesis => "genesis record",
             Kind::SchoolCard => "school card",
             Kind::Certificate => "certificate",
+            Kind::Opening => "opening record",
+            Kind::OwnerRevocation => "owner device revocation",
+            Kind::Erasure => "erasure record",
+            Kind::Deletion => "deletion record",
         }
     }
 }

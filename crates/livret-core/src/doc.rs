@@ -301,6 +301,12 @@ impl SectionDoc {
 
     #[cfg(test)]
     fn save_nocompress_for_tests(&mut self) -> Vec<u8> {
+        self.history_bytes()
+    }
+
+    /// The whole document, history included, without compression: what a search of the
+    /// document for a text must look at (erasure tests, audits).
+    pub fn history_bytes(&mut self) -> Vec<u8> {
         self.doc.save_nocompress()
     }
 
@@ -359,6 +365,41 @@ impl SectionDoc {
             }
         }
         Ok(())
+    }
+
+    /// The document without the entries `forget` names, with fresh history: nothing of the
+    /// old history survives (Automerge keeps deleted values in it). Each remaining entry is
+    /// one change with no dependencies, by an actor derived from the entry's bytes, at time 0:
+    /// two devices rebuilding the same entries get the same changes (so their copies still
+    /// sync), and entries only one of them holds merge as ordinary concurrent writes.
+    pub fn erased(&self, forget: impl Fn(&str) -> bool) -> Result<SectionDoc, CoreError> {
+        use automerge::transaction::Transactable;
+        use sha2::Digest as _;
+        let mut changes = Vec::new();
+        for key in self.keys() {
+            if forget(&key) {
+                continue;
+            }
+            let Some(entry) = self.get(&key) else {
+                continue;
+            };
+            let value = entry.to_bytes();
+            let mut h = sha2::Sha256::new();
+            h.update(b"livret/rebuilt-entry/1");
+            h.update((key.len() as u32).to_be_bytes());
+            h.update(key.as_bytes());
+            h.update(&value);
+            let actor = h.finalize();
+            let mut one = AutoCommit::new().with_actor(automerge::ActorId::from(&actor[..16]));
+            one.put(ROOT, key.as_str(), ScalarValue::Bytes(value))
+                .map_err(|e| CoreError::Document(e.to_string()))?;
+            one.commit_with(automerge::transaction::CommitOptions::default().with_time(0));
+            changes.extend(one.get_changes(&[]));
+        }
+        let mut doc = AutoCommit::new();
+        doc.apply_changes(changes)
+            .map_err(|e| CoreError::Document(e.to_string()))?;
+        Ok(SectionDoc { doc, saved: vec![] })
     }
 
     /// Rebuilds the document with fresh history holding only the current winning entries.
@@ -920,12 +961,7 @@ impl ManifestDoc {
                 };
                 let record = crate::grant::ManifestRecord::open(key, bytes)
                     .map_err(|e| Refusal(format!("« {key} » : {e}")))?;
-                let signer = match &record {
-                    crate::grant::ManifestRecord::Genesis(g) => DeviceId(g.creator),
-                    crate::grant::ManifestRecord::Owner(o) => DeviceId(o.issuer),
-                    crate::grant::ManifestRecord::Grant(g) => g.issuer_id(),
-                    crate::grant::ManifestRecord::Revocation(r) => DeviceId(r.issuer),
-                };
+                let signer = record.signer();
                 if !manifest.is_owner(&signer) {
                     return Err(Refusal(format!(
                         "« {key} » : signé par un non-propriétaire"
@@ -1401,5 +1437,39 @@ mod tests {
         assert!(!bytes.windows("oublier".len()).any(|w| w == b"oublier"));
         assert!(bytes.windows("La bonne".len()).any(|w| w == b"La bonne"));
         assert_eq!(fresh.keys(), vec![k]);
+    }
+
+    /// Erasing an entry drops it and its history; two devices that erase the same entry from
+    /// copies differing by one entry still sync, and keep each other's extra entry.
+    #[test]
+    fn erased_documents_forget_and_still_sync() {
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let mut a = SectionDoc::new();
+        let (k1, e1) = entry(&t1, "FRANCS", 3, "Un texte à effacer");
+        let (k2, e2) = entry(&t1, "MATHEM", 2, "Un texte qui reste");
+        a.put(&k1, &e1).unwrap();
+        a.put(&k2, &e2).unwrap();
+        let mut b = SectionDoc::load(&a.save(), &[]).unwrap();
+        let (k3, e3) = entry(&t1, "HISGEO", 4, "Seulement sur B");
+        b.put(&k3, &e3).unwrap();
+
+        let mut a2 = a.erased(|k| k == k1).unwrap();
+        let mut b2 = b.erased(|k| k == k1).unwrap();
+        for d in [&mut a2, &mut b2] {
+            let bytes = d.save_nocompress_for_tests();
+            assert!(!bytes
+                .windows("à effacer".len())
+                .any(|w| w == "à effacer".as_bytes()));
+            assert!(d.get(&k2).is_some());
+        }
+        // Same remaining entry, same change: a2's history is inside b2's.
+        let head = a2.heads()[0];
+        assert!(b2.doc.get_change_by_hash(&head).is_some());
+        sync_pair(&mut a2, &mut b2);
+        assert_eq!(content_of(&a2), content_of(&b2));
+        assert_eq!(a2.keys().len(), 2);
+        assert!(a2.get(&k3).is_some() && a2.get(&k1).is_none());
+        // Forgetting everything leaves an empty document.
+        assert!(a.erased(|_| true).unwrap().keys().is_empty());
     }
 }

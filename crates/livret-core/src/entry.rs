@@ -189,6 +189,23 @@ pub enum Content {
         #[serde(rename = "t", with = "cbor::fixed")]
         text: TextDigest,
     },
+    /// A support measure (section `accompagnement`, sensitive): PAP, PAI, PPRE, PPS, ULIS,
+    /// UPE2A, SEGPA, RASED, CTR or an MDPH notification, from a date, maybe until a date.
+    #[serde(rename = "acc")]
+    Accompagnement {
+        /// The measure's code ([`crate::vocab::Modalite`]).
+        #[serde(rename = "m")]
+        measure: String,
+        /// First day, YYYY-MM-DD.
+        #[serde(rename = "d")]
+        start: String,
+        /// Last day, YYYY-MM-DD, when known.
+        #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+        end: Option<String>,
+        /// Digest of the note (the empty string when there is none).
+        #[serde(rename = "n", with = "cbor::fixed")]
+        note: TextDigest,
+    },
 }
 
 impl Content {
@@ -197,6 +214,7 @@ impl Content {
         match self {
             Content::Subject { appreciation, .. } => vec![*appreciation],
             Content::Synthesis { text, .. } | Content::Message { text } => vec![*text],
+            Content::Accompagnement { note, .. } => vec![*note],
             Content::Cycle { synthesis, .. } => vec![*synthesis],
             Content::Identity { name, birth, ine } => vec![*name, *birth, *ine],
             Content::LyceeSubject { appreciation, .. } => vec![*appreciation],
@@ -219,6 +237,7 @@ impl Content {
             Content::LyceeSubject { .. } => "lycee-subject",
             Content::LyceeOpinion { .. } => "lycee-opinion",
             Content::Message { .. } => "message",
+            Content::Accompagnement { .. } => "accompagnement",
         }
     }
 }

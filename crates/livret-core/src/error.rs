@@ -64,6 +64,15 @@ pub enum CoreError {
     /// A value that does not belong where it was found (another livret, section or key).
     #[error("{0}")]
     OutOfScope(String),
+    /// Content refused because it belongs in a sensitive section, or a sensitive section that
+    /// the family has not opened.
+    #[error("{fr}")]
+    Sensitive {
+        /// The message in French.
+        fr: String,
+        /// The message in English.
+        en: String,
+    },
 }
 
 impl Localized for CoreError {
@@ -86,6 +95,7 @@ impl Localized for CoreError {
                 CoreError::Expired { what } => format!("{what} has expired"),
                 CoreError::Document(d) => format!("unreadable section document: {d}"),
                 CoreError::OutOfScope(d) => d.clone(),
+                CoreError::Sensitive { en, .. } => en.clone(),
             },
         }
     }
@@ -107,6 +117,7 @@ pub fn french_what(what: &str) -> &str {
         "frame" => "trame",
         "school card" => "carte d'établissement",
         "certificate" => "certificat",
+        "opening record" => "ouverture de section",
         other => other,
     }
 }

@@ -505,6 +505,58 @@ impl Revocation {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Opening a sensitive section
+
+/// The family's consent to a sensitive section ([`Section::is_sensitive`]): a record, signed by
+/// an owner and kept in the manifest under `open/<section>`, that opens the section. Before it,
+/// no one (owners included) may write in the section, no grant covering it is issued, no device
+/// sends it to a grantee, and entries received into it are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opening {
+    /// The livret.
+    #[serde(rename = "l", with = "cbor::fixed")]
+    pub livret: [u8; 16],
+    /// The section opened (a sensitive one).
+    #[serde(rename = "s")]
+    pub section: Section,
+    /// The owner who opened it.
+    #[serde(rename = "i", with = "cbor::fixed")]
+    pub issuer: [u8; 32],
+    /// When.
+    #[serde(rename = "t")]
+    pub at: i64,
+}
+
+impl Opening {
+    /// Signs the record (its own kind: it can be confused with no other record).
+    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
+        cose::sign(issuer, Kind::Opening, cbor::to_vec(self))
+    }
+    /// Opens and verifies the record; only a sensitive section can be opened.
+    pub fn open(bytes: &[u8]) -> Result<Opening, CoreError> {
+        let o: Opening = open_record(
+            bytes,
+            Kind::Opening,
+            "opening record",
+            MAX_RECORD_BYTES,
+            |o: &Opening| DeviceId(o.issuer),
+        )?;
+        if !o.section.is_sensitive() {
+            return Err(CoreError::Malformed {
+                what: "opening record",
+                detail: format!("la section {} n'a pas à être ouverte", o.section),
+            });
+        }
+        Ok(o)
+    }
+    /// The manifest key of the opening of `section`.
+    pub fn key_of(section: Section) -> String {
+        format!("open/{section}")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The manifest and the policy
 
 /// A signed record as kept in a manifest document, by key.
@@ -518,6 +570,12 @@ pub enum ManifestRecord {
     Grant(Grant),
     /// `revocation/<grant id>`
     Revocation(Revocation),
+    /// `open/<section>`
+    Opening(Opening),
+    /// `owner-revocation/<device>`
+    OwnerRevocation(crate::erasure::OwnerRevocation),
+    /// `erasure/<id>`
+    Erasure(crate::erasure::Erasure),
 }
 
 impl ManifestRecord {
@@ -551,6 +609,30 @@ impl ManifestRecord {
                 Err(mismatch())
             };
         }
+        if let Some(rest) = key.strip_prefix("owner-revocation/") {
+            let r = crate::erasure::OwnerRevocation::open(bytes)?;
+            return if rest == DeviceId(r.device).to_string() {
+                Ok(ManifestRecord::OwnerRevocation(r))
+            } else {
+                Err(mismatch())
+            };
+        }
+        if let Some(rest) = key.strip_prefix("erasure/") {
+            let e = crate::erasure::Erasure::open(bytes)?;
+            return if rest == e.id_text() && e.livret == LivretId(e.livret).0 {
+                Ok(ManifestRecord::Erasure(e))
+            } else {
+                Err(mismatch())
+            };
+        }
+        if key.starts_with("open/") {
+            let o = Opening::open(bytes)?;
+            return if key == Opening::key_of(o.section) {
+                Ok(ManifestRecord::Opening(o))
+            } else {
+                Err(mismatch())
+            };
+        }
         Err(CoreError::OutOfScope(format!(
             "clé de manifeste inconnue « {key} »"
         )))
@@ -563,6 +645,22 @@ impl ManifestRecord {
             ManifestRecord::Owner(o) => format!("owner/{}", DeviceId(o.owner)),
             ManifestRecord::Grant(g) => format!("grant/{}", g.grant_id()),
             ManifestRecord::Revocation(r) => format!("revocation/{}", GrantId(r.grant)),
+            ManifestRecord::Opening(o) => Opening::key_of(o.section),
+            ManifestRecord::OwnerRevocation(r) => r.key(),
+            ManifestRecord::Erasure(e) => e.key(),
+        }
+    }
+
+    /// The device whose signature the record carries (it must be an owner's).
+    pub fn signer(&self) -> DeviceId {
+        match self {
+            ManifestRecord::Genesis(g) => DeviceId(g.creator),
+            ManifestRecord::Owner(o) => DeviceId(o.issuer),
+            ManifestRecord::Grant(g) => g.issuer_id(),
+            ManifestRecord::Revocation(r) => DeviceId(r.issuer),
+            ManifestRecord::Opening(o) => DeviceId(o.issuer),
+            ManifestRecord::OwnerRevocation(r) => DeviceId(r.issuer),
+            ManifestRecord::Erasure(e) => DeviceId(e.issuer),
         }
     }
 }
@@ -577,6 +675,12 @@ pub struct Manifest {
     owners: BTreeMap<DeviceId, String>,
     grants: BTreeMap<GrantId, Grant>,
     revocations: Vec<Revocation>,
+    /// The sensitive sections an owner opened.
+    opened: std::collections::BTreeSet<Section>,
+    /// Owner devices revoked by another owner, with what they did that stays valid.
+    owner_revocations: BTreeMap<DeviceId, crate::erasure::OwnerRevocation>,
+    /// Erasures ordered by an owner.
+    erasures: Vec<crate::erasure::Erasure>,
     rejected: Vec<String>,
 }
 
@@ -604,6 +708,8 @@ pub enum DenyReason {
     SectionNotGranted,
     /// A grant covers the section for reading only.
     ReadOnly,
+    /// A sensitive section the family has not opened.
+    SectionClosed,
 }
 
 impl DenyReason {
@@ -615,6 +721,7 @@ impl DenyReason {
             DenyReason::OutsidePeriod => "expired",
             DenyReason::SectionNotGranted => "section-not-granted",
             DenyReason::ReadOnly => "read-only",
+            DenyReason::SectionClosed => "section-closed",
         }
     }
     /// The French explanation.
@@ -625,6 +732,9 @@ impl DenyReason {
             DenyReason::OutsidePeriod => "autorisation expirée ou pas encore valable",
             DenyReason::SectionNotGranted => "section non couverte par l'autorisation",
             DenyReason::ReadOnly => "autorisation en lecture seule",
+            DenyReason::SectionClosed => {
+                "section sensible non ouverte par la famille (livret section open LIVRET accompagnement)"
+            }
         }
     }
     /// The English explanation.
@@ -635,6 +745,9 @@ impl DenyReason {
             DenyReason::OutsidePeriod => "grant expired or not yet valid",
             DenyReason::SectionNotGranted => "section not covered by the grant",
             DenyReason::ReadOnly => "read-only grant",
+            DenyReason::SectionClosed => {
+                "sensitive section not opened by the family (livret section open LIVRET accompagnement)"
+            }
         }
     }
 }
@@ -657,6 +770,9 @@ impl Manifest {
         let mut owner_records = Vec::new();
         let mut grants = Vec::new();
         let mut revocations = Vec::new();
+        let mut openings = Vec::new();
+        let mut owner_revocations = Vec::new();
+        let mut erasures = Vec::new();
         let mut rejected = Vec::new();
         for (key, bytes) in records {
             match ManifestRecord::open(key, bytes) {
@@ -664,6 +780,9 @@ impl Manifest {
                 Ok(ManifestRecord::Owner(o)) => owner_records.push(o),
                 Ok(ManifestRecord::Grant(g)) => grants.push(g),
                 Ok(ManifestRecord::Revocation(r)) => revocations.push(r),
+                Ok(ManifestRecord::Opening(o)) => openings.push(o),
+                Ok(ManifestRecord::OwnerRevocation(r)) => owner_revocations.push(r),
+                Ok(ManifestRecord::Erasure(e)) => erasures.push(e),
                 Err(e) => rejected.push(format!("{key}: {e}")),
             }
         }
@@ -673,25 +792,55 @@ impl Manifest {
         })?;
         let livret = genesis.livret_id();
         let creator = DeviceId(genesis.creator);
-        let mut owners = BTreeMap::new();
-        owners.insert(creator, String::new());
-        // Owners are found from the creator outwards: a record counts once its issuer is known.
-        loop {
-            let before = owners.len();
-            for o in &owner_records {
-                if o.livret == livret.0 && owners.contains_key(&DeviceId(o.issuer)) {
-                    owners
-                        .entry(DeviceId(o.owner))
-                        .or_insert_with(|| o.name.clone());
-                    if DeviceId(o.owner) == creator {
-                        owners.insert(creator, o.name.clone());
+        // Owners are found from the creator outwards: a record counts once its issuer is known,
+        // and, if its issuer was revoked, only when the revocation kept it.
+        let closure = |revoked: &BTreeMap<DeviceId, crate::erasure::OwnerRevocation>| {
+            let mut known = BTreeMap::new();
+            known.insert(creator, String::new());
+            loop {
+                let before = known.len();
+                for o in &owner_records {
+                    let (issuer, owner) = (DeviceId(o.issuer), DeviceId(o.owner));
+                    let counts = o.livret == livret.0
+                        && known.contains_key(&issuer)
+                        && revoked.get(&issuer).is_none_or(|r| r.keeps_owner(&owner));
+                    if counts {
+                        known.entry(owner).or_insert_with(|| o.name.clone());
+                        if owner == creator {
+                            known.insert(creator, o.name.clone());
+                        }
                     }
                 }
+                if known.len() == before {
+                    break;
+                }
             }
-            if owners.len() == before {
-                break;
+            known
+        };
+        let ever = closure(&BTreeMap::new());
+        // An owner revocation counts if its issuer ever was an owner and no owner revoked the
+        // issuer in turn: dates are the signer's claims, so two devices revoking each other
+        // (a thief answering back) cancel out, and a third owner (the other parent, the
+        // recovery key) settles it.
+        let targeted: std::collections::BTreeSet<DeviceId> = owner_revocations
+            .iter()
+            .filter(|r| r.livret == livret.0 && ever.contains_key(&DeviceId(r.issuer)))
+            .map(|r| DeviceId(r.device))
+            .collect();
+        let mut revoked = BTreeMap::new();
+        for r in owner_revocations {
+            let issuer = DeviceId(r.issuer);
+            if r.livret == livret.0 && ever.contains_key(&issuer) && !targeted.contains(&issuer) {
+                revoked.entry(DeviceId(r.device)).or_insert(r);
+            } else {
+                rejected.push(format!(
+                    "owner-revocation/{}: émetteur non propriétaire ou lui-même révoqué",
+                    DeviceId(r.device)
+                ));
             }
         }
+        let mut owners = closure(&revoked);
+        owners.retain(|k, _| !revoked.contains_key(k));
         for o in &owner_records {
             if !owners.contains_key(&DeviceId(o.issuer)) || o.livret != livret.0 {
                 rejected.push(format!(
@@ -706,10 +855,17 @@ impl Manifest {
             owners,
             grants: BTreeMap::new(),
             revocations: Vec::new(),
+            opened: Default::default(),
+            owner_revocations: BTreeMap::new(),
+            erasures: Vec::new(),
             rejected,
         };
         for g in grants {
-            if g.livret == livret.0 && m.is_owner(&g.issuer_id()) {
+            // A revoked device's grants stand only if its revocation kept them.
+            let kept = revoked
+                .get(&g.issuer_id())
+                .is_some_and(|r| r.keeps_grant(&g.grant_id()));
+            if g.livret == livret.0 && (m.is_owner(&g.issuer_id()) || kept) {
                 m.grants.insert(g.grant_id(), g);
             } else {
                 m.rejected
@@ -717,7 +873,9 @@ impl Manifest {
             }
         }
         for r in revocations {
-            if r.livret == livret.0 && m.is_owner(&DeviceId(r.issuer)) {
+            // A revocation only takes access away: one made by a device since revoked stands.
+            let issuer = DeviceId(r.issuer);
+            if r.livret == livret.0 && (m.is_owner(&issuer) || revoked.contains_key(&issuer)) {
                 m.revocations.push(r);
             } else {
                 m.rejected.push(format!(
@@ -726,7 +884,45 @@ impl Manifest {
                 ));
             }
         }
+        for o in openings {
+            if o.livret == livret.0 && m.is_owner(&DeviceId(o.issuer)) {
+                m.opened.insert(o.section);
+            } else {
+                m.rejected.push(format!(
+                    "{}: émetteur non propriétaire",
+                    Opening::key_of(o.section)
+                ));
+            }
+        }
+        for e in erasures {
+            if e.livret == livret.0 && m.is_owner(&DeviceId(e.issuer)) {
+                m.erasures.push(e);
+            } else {
+                m.rejected
+                    .push(format!("{}: émetteur non propriétaire", e.key()));
+            }
+        }
+        m.erasures.sort_by_key(|e| (e.at, e.id));
+        m.owner_revocations = revoked;
         Ok(m)
+    }
+
+    /// Owner devices revoked by another owner (a lost phone), with their revocation.
+    pub fn owner_revocations(&self) -> &BTreeMap<DeviceId, crate::erasure::OwnerRevocation> {
+        &self.owner_revocations
+    }
+
+    /// Whether `key` was an owner's device until another owner revoked it.
+    pub fn is_revoked_owner(&self, key: &DeviceId) -> bool {
+        self.owner_revocations.contains_key(key)
+    }
+
+    /// The erasures of `section` ordered by an owner, oldest first.
+    pub fn erasures_of(&self, section: Section) -> Vec<&crate::erasure::Erasure> {
+        self.erasures
+            .iter()
+            .filter(|e| e.section == section.code())
+            .collect()
     }
 
     /// The livret.
@@ -762,6 +958,17 @@ impl Manifest {
         &self.rejected
     }
 
+    /// Whether `section` is open: always for an ordinary section; for a sensitive one, once an
+    /// owner signed its [`Opening`].
+    pub fn is_open(&self, section: Section) -> bool {
+        !section.is_sensitive() || self.opened.contains(&section)
+    }
+
+    /// The sensitive sections an owner opened.
+    pub fn opened(&self) -> impl Iterator<Item = Section> + '_ {
+        self.opened.iter().copied()
+    }
+
     /// The revocation voiding `grant`, if any.
     pub fn revocation_of(&self, grant: &Grant) -> Option<&Revocation> {
         self.revocations.iter().find(|r| r.voids(grant))
@@ -773,17 +980,22 @@ impl Manifest {
         self.is_owner(key) || self.grants.values().any(|g| g.audience_id() == *key)
     }
 
-    /// May `key` read `section` at time `t`?
+    /// May `key` read `section` at time `t`? A sensitive section that is not open is read by
+    /// no one but the owners (it holds nothing: no one may write in it).
     pub fn may_read(&self, key: &DeviceId, section: Section, t: i64) -> Decision {
         self.decide(key, section, t, false)
     }
 
-    /// May `key` write `section` at time `t`?
+    /// May `key` write `section` at time `t`? No one, owners included, writes in a sensitive
+    /// section that is not open.
     pub fn may_write(&self, key: &DeviceId, section: Section, t: i64) -> Decision {
         self.decide(key, section, t, true)
     }
 
     fn decide(&self, key: &DeviceId, section: Section, t: i64, write: bool) -> Decision {
+        if !self.is_open(section) && (write || !self.is_owner(key)) {
+            return Decision::Denied(DenyReason::SectionClosed);
+        }
         if self.is_owner(key) {
             return Decision::Owner;
         }
@@ -824,6 +1036,7 @@ fn more_telling(a: DenyReason, b: DenyReason) -> DenyReason {
             DenyReason::OutsidePeriod => 2,
             DenyReason::SectionNotGranted => 3,
             DenyReason::ReadOnly => 4,
+            DenyReason::SectionClosed => 5,
         }
     }
     if rank(b) > rank(a) {
@@ -1019,6 +1232,92 @@ mod tests {
         assert!(!m
             .may_read(&mallory.device_id(), Section::Annee(2025), 500)
             .allowed());
+    }
+
+    #[test]
+    fn the_sensitive_section_is_closed_until_an_owner_opens_it() {
+        let mut f = family();
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        let parent = f.parent.clone();
+        let acc = Section::Accompagnement;
+        // A grant naming it (as a rogue client could issue) does not open it.
+        let g = Grant {
+            id: [4; 16],
+            livret: f.livret.0,
+            issuer: parent.device_id().0,
+            audience: teacher.device_id().0,
+            sections: vec![acc, Section::Annee(2025)],
+            rights: Rights::Write,
+            not_before: 0,
+            until: 10_000,
+            issued_at: 0,
+            subject_name: None,
+            jury: false,
+            audience_name: "M. Martin".into(),
+        };
+        f.records
+            .push((format!("grant/{}", g.grant_id()), g.sign(&parent)));
+        let m = f.manifest();
+        assert!(!m.is_open(acc));
+        assert!(m.is_open(Section::Annee(2025)));
+        let closed = Decision::Denied(DenyReason::SectionClosed);
+        assert_eq!(m.may_write(&parent.device_id(), acc, 500), closed);
+        assert_eq!(m.may_write(&teacher.device_id(), acc, 500), closed);
+        assert_eq!(m.may_read(&teacher.device_id(), acc, 500), closed);
+        assert_eq!(m.may_read(&parent.device_id(), acc, 500), Decision::Owner);
+        assert!(m
+            .may_write(&teacher.device_id(), Section::Annee(2025), 500)
+            .allowed());
+
+        // An opening signed by a stranger is set aside.
+        let mallory = DeviceSecret::from_bytes(&[66; 32]);
+        let rogue = Opening {
+            livret: f.livret.0,
+            section: acc,
+            issuer: mallory.device_id().0,
+            at: 5,
+        };
+        f.records.push((Opening::key_of(acc), rogue.sign(&mallory)));
+        let m = f.manifest();
+        assert!(!m.is_open(acc));
+        assert_eq!(m.rejected().len(), 1);
+        f.records.pop();
+
+        // Signed as another kind, an opening does not verify; an ordinary section cannot be
+        // opened; a mismatched key is refused.
+        let opening = Opening {
+            livret: f.livret.0,
+            section: acc,
+            issuer: parent.device_id().0,
+            at: 5,
+        };
+        let as_grant = cose::sign(&parent, Kind::Grant, cbor::to_vec(&opening));
+        assert!(Opening::open(&as_grant).is_err());
+        let ordinary = Opening {
+            section: Section::Cycles,
+            ..opening.clone()
+        };
+        assert!(Opening::open(&ordinary.sign(&parent)).is_err());
+        assert!(ManifestRecord::open("open/cycles", &opening.sign(&parent)).is_err());
+
+        // Opened by the owner: the grant naming it now counts; a grant without it does not.
+        f.records
+            .push((Opening::key_of(acc), opening.sign(&parent)));
+        let m = f.manifest();
+        assert!(m.is_open(acc));
+        assert_eq!(m.opened().collect::<Vec<_>>(), vec![acc]);
+        assert_eq!(m.may_write(&parent.device_id(), acc, 500), Decision::Owner);
+        assert_eq!(
+            m.may_write(&teacher.device_id(), acc, 500),
+            Decision::Granted(g.grant_id())
+        );
+        let other = DeviceSecret::from_bytes(&[3; 32]);
+        f.grant(&parent, &other, 7, Rights::Write, 100);
+        let m = f.manifest();
+        assert_eq!(
+            m.may_read(&other.device_id(), acc, 500),
+            Decision::Denied(DenyReason::SectionNotGranted)
+        );
     }
 
     #[test]

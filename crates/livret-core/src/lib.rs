@@ -10,12 +10,15 @@ pub mod content;
 pub mod cose;
 pub mod doc;
 pub mod entry;
+pub mod erasure;
 pub mod error;
 pub mod grant;
 pub mod identity;
 pub mod ids;
 pub mod lang;
+pub mod recovery;
 pub mod section;
+pub mod sensitive;
 pub mod vocab;
 
 pub use error::CoreError;

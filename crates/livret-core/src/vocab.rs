@@ -1508,7 +1508,8 @@ code_list!(
 
 code_list!(
     /// A modalité d'accompagnement (nomenclature `modalites-accompagnement`, plus RASED in
-    /// école). All are sensitive; PAI and PPS are under medical secrecy.
+    /// école and the MDPH notification). All are sensitive; PAI, PPS and MDPH notifications
+    /// touch on health or disability (medical secrecy).
     Modalite, field = "support" {
         Pap = "PAP", "Plan d’accompagnement personnalisé";
         Pai = "PAI", "Projet d’accueil individualisé";
@@ -1519,6 +1520,7 @@ code_list!(
         Segpa = "SEGPA", "Section d’enseignement général adapté";
         Ctr = "CTR", "Contrat de réussite";
         Rased = "RASED", "Réseau d’aides spécialisées aux élèves en difficulté";
+        Mdph = "MDPH", "Notification de la MDPH (maison départementale des personnes handicapées)";
     }
 );
 
@@ -1529,9 +1531,15 @@ impl Modalite {
         true
     }
 
-    /// True for PAI and PPS, which touch on health (medical secrecy).
+    /// True for PAI, PPS and MDPH notifications, which touch on health or disability
+    /// (medical secrecy).
     pub fn is_medical(self) -> bool {
-        matches!(self, Modalite::Pai | Modalite::Pps)
+        matches!(self, Modalite::Pai | Modalite::Pps | Modalite::Mdph)
+    }
+
+    /// Whether the code is in the LSU list (RASED and MDPH notifications are not).
+    pub fn in_lsu(self) -> bool {
+        !matches!(self, Modalite::Rased | Modalite::Mdph)
     }
 
     /// True for RASED, which exists in école only and is not in the LSU collège list.
@@ -2242,10 +2250,11 @@ mod tests {
         );
         assert_eq!(rule(Parcours::parse(" ")), Rule::Empty);
 
-        assert_eq!(Modalite::ALL.len(), 9);
+        assert_eq!(Modalite::ALL.len(), 10);
+        assert_eq!(Modalite::ALL.iter().filter(|m| m.in_lsu()).count(), 8);
         assert!(Modalite::ALL.iter().all(|m| m.is_sensitive()));
         let medical: Vec<_> = Modalite::ALL.iter().filter(|m| m.is_medical()).collect();
-        assert_eq!(medical, [&Modalite::Pai, &Modalite::Pps]);
+        assert_eq!(medical, [&Modalite::Pai, &Modalite::Pps, &Modalite::Mdph]);
         assert!(Modalite::Rased.is_ecole_only());
         assert_eq!(Modalite::parse("upe2a").unwrap(), Modalite::Upe2a);
         assert_eq!(

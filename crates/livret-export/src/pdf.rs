@@ -23,6 +23,8 @@ use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::seal;
 
+pub mod recovery_sheet;
+
 static REGULAR: &[u8] = include_bytes!("../fonts/LiberationSans-Regular.ttf");
 static BOLD: &[u8] = include_bytes!("../fonts/LiberationSans-Bold.ttf");
 

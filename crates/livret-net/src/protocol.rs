@@ -42,8 +42,16 @@ pub enum Frame {
     Revoked(Revoked),
     /// A whole document replacing the receiver's copy: an anonymized extract for a jury.
     Extract(Extract),
+    /// Erasures of a section the receiver's copy has not gone through yet.
+    Erased(Erased),
+    /// The family deleted a livret: the receiver erases its copy.
+    Deleted(Deleted),
     /// End of the sender's turn, with the number of sync messages it sent in it.
     EndRound(u32),
+    /// A new family device asks to become an owner again with the family's recovery key
+    /// (sent first, in place of a redeem). The holder answers with one `Granted` per livret
+    /// the key owns, then `EndRound(n)`; or `Refused`.
+    Recover(Recover),
 }
 
 /// An extract: a document with fresh history, sent whole, that replaces the receiver's copy.
@@ -77,7 +85,39 @@ pub struct HelloLivret {
     pub livret: [u8; 16],
     /// Its documents and their heads.
     pub docs: Vec<(Target, Vec<ByteBuf>)>,
+    /// For each section whose copy went through erasures: the digest of that set
+    /// (`livret_core::erasure::erasure_set_digest`). Copies sync only when these agree.
+    #[serde(default)]
+    pub erasures: Vec<(Target, ByteBuf)>,
 }
+
+/// The erasures of a section the sender's copy went through, for a peer whose copy did not go
+/// through them all: the peer applies them (rebuilding its copy) before the section syncs again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erased {
+    /// The livret.
+    #[serde(with = "serde_bytes16")]
+    pub livret: [u8; 16],
+    /// The section.
+    pub target: Target,
+    /// The signed erasure records.
+    pub records: Vec<ByteBuf>,
+}
+
+/// A livret deleted by its family: the receiver erases it too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deleted {
+    /// The livret.
+    #[serde(with = "serde_bytes16")]
+    pub livret: [u8; 16],
+    /// The signed deletion record.
+    pub record: ByteBuf,
+    /// Owner records, so a grantee can check that an owner signed it.
+    pub owners: Vec<(String, ByteBuf)>,
+}
+
+/// The most erasure records an `Erased` frame may carry.
+pub const MAX_ERASURES_PER_SECTION: usize = 256;
 
 /// Redeeming an invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +178,22 @@ pub struct Revoked {
     pub owners: Vec<(String, ByteBuf)>,
 }
 
+/// A recovery request: the recovery key, a time and the key's signature over (domain tag,
+/// the sender's device key, that time); see `livret_core::recovery`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recover {
+    /// The recovery public key (32 bytes).
+    pub key: ByteBuf,
+    /// When the proof was made, seconds since 1970.
+    pub at: i64,
+    /// The signature (64 bytes).
+    pub signature: ByteBuf,
+    /// The sender's device name.
+    pub name: String,
+    /// The sender's role.
+    pub role: String,
+}
+
 /// Why a frame could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("trame invalide : {0}")]
@@ -166,12 +222,28 @@ impl Frame {
                 || h.livrets.iter().any(|l| {
                     l.docs.len() > MAX_HELLO_TARGETS
                         || l.docs.iter().any(|(_, h)| h.len() > MAX_HEADS)
+                        || l.erasures.len() > MAX_HELLO_TARGETS
+                        || l.erasures.iter().any(|(_, d)| d.len() != 32)
                 })
             {
                 return Err(FrameError("hello trop long".into()));
             }
             if h.name.chars().count() > 200 || h.role.len() > 16 {
                 return Err(FrameError("nom ou rôle trop long".into()));
+            }
+        }
+        if let Frame::Erased(e) = &frame {
+            if e.records.len() > MAX_ERASURES_PER_SECTION {
+                return Err(FrameError("trop d'effacements dans une trame".into()));
+            }
+        }
+        if let Frame::Recover(r) = &frame {
+            if r.key.len() != 32
+                || r.signature.len() != 64
+                || r.name.chars().count() > 200
+                || r.role.len() > 16
+            {
+                return Err(FrameError("demande de secours mal formée".into()));
             }
         }
         Ok(frame)
@@ -212,6 +284,7 @@ mod tests {
             livrets: vec![HelloLivret {
                 livret: [1; 16],
                 docs: vec![("annee/2025".into(), vec![ByteBuf::from(vec![2; 32])])],
+                erasures: vec![],
             }],
         });
         assert_eq!(Frame::decode(&f.encode()).unwrap(), f);

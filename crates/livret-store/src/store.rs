@@ -1068,6 +1068,15 @@ impl StoreTx<'_> {
             .execute("DELETE FROM sync_states WHERE peer = ?1", [peer])?)
     }
 
+    /// Deletes every peer's sync state of one section; returns how many.
+    pub fn delete_sync_states_for_section(&self, livret: &str, section: &str) -> Result<usize> {
+        let hash = self.section_hash(section)?;
+        Ok(self.conn.execute(
+            "DELETE FROM sync_states WHERE livret = ?1 AND section_hash = ?2",
+            params![livret, hash],
+        )?)
+    }
+
     /// Deletes every sync state of `livret`; returns how many.
     pub fn delete_sync_states_for_livret(&self, livret: &str) -> Result<usize> {
         Ok(self
@@ -1179,6 +1188,14 @@ impl StoreTx<'_> {
         self.conn
             .execute("DELETE FROM sync_states WHERE livret = ?1", [livret])?;
         Ok(())
+    }
+
+    /// Removes every audit line about the livret (when the family deletes it, the log keeps
+    /// only that it happened).
+    pub fn delete_audit_for_livret(&self, livret: &str) -> Result<usize> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM audit WHERE livret = ?1", [livret])?)
     }
 
     /// Decrypts every stored value.

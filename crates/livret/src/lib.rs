@@ -2,21 +2,29 @@
 //! function of [`node`] for what needs the network); the command line and the mobile bridge
 //! only parse, call and print.
 
+mod consent;
 mod device;
+mod erasure;
 pub mod error;
 mod livrets;
 pub mod lsu;
 pub mod node;
 pub mod paper;
+pub mod portability;
+pub mod recovery;
 mod session;
 mod sharing;
 mod trust;
 
+pub use consent::SectionState;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
+pub use erasure::{DeviceRevocationReport, ForgetReport};
 pub use error::{Error, Result};
 pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
 pub use session::{SessionReport, SharedDevice};
-pub use sharing::{rfc3339, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES};
+pub use sharing::{
+    rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,
+};
 pub use trust::{CertificateView, SignedCard, TrustAnchor};
 
 pub use livret_core::{self as core, Lang, Localized};

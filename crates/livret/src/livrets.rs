@@ -139,6 +139,10 @@ impl Device {
         let genesis = Genesis::open(&genesis_bytes)?;
         let mut manifest = ManifestDoc::new();
         manifest.add(&ManifestRecord::Genesis(genesis), &genesis_bytes)?;
+        // The family's recovery key, if a sheet was printed, owns every new livret too.
+        if let Some((record, bytes)) = self.recovery_owner_record(livret, now)? {
+            manifest.add(&record, &bytes)?;
+        }
         let draft = content::identity(&name, birth, ine.as_ref());
         let mut identity = SectionDoc::new();
         let entry = self.sign_draft(livret, &draft);
@@ -347,42 +351,10 @@ impl Device {
         Ok(report)
     }
 
-    /// Everything the device holds of a livret, as JSON (entries with their signed forms).
+    /// Everything the device holds of a livret, as JSON (entries with their signed forms):
+    /// see `portability.rs` and `docs/export-livret.schema.json`.
     pub fn export_json(&self, livret: LivretId) -> Result<serde_json::Value> {
-        let view = self.show(livret)?;
-        let mut raw = serde_json::Map::new();
-        for section in self.section_names(livret)? {
-            if let Some(doc) = self.load_section(livret, section)? {
-                let mut entries = serde_json::Map::new();
-                for stored in doc.entries() {
-                    let values: Vec<serde_json::Value> = stored
-                        .values
-                        .iter()
-                        .filter_map(|v| v.as_ref().ok())
-                        .map(|e| {
-                            serde_json::json!({
-                                "short_form": hex::encode(&e.short_form),
-                                "texts": e.texts,
-                            })
-                        })
-                        .collect();
-                    entries.insert(stored.key, serde_json::Value::Array(values));
-                }
-                raw.insert(section.to_string(), serde_json::Value::Object(entries));
-            }
-        }
-        let manifest: Vec<serde_json::Value> = self
-            .load_manifest_doc(livret)?
-            .records()
-            .into_iter()
-            .map(|(k, v)| serde_json::json!({"key": k, "signed": hex::encode(v)}))
-            .collect();
-        Ok(serde_json::json!({
-            "format": "livret-export/1",
-            "livret": view,
-            "manifest": manifest,
-            "signed_entries": raw,
-        }))
+        self.portable_export(livret)
     }
 
     /// The words that identify the child (name, first name, birth date, INE), from the
@@ -453,8 +425,13 @@ impl Device {
 
     /// Writes a signed entry in this device's copy, if the policy lets this device write there.
     pub(crate) fn write_draft(&mut self, livret: LivretId, draft: &Draft) -> Result<String> {
-        // Bilans and attestations are a teacher's word, signed by a teacher's key.
-        self.require_role(Role::Teacher)?;
+        // Bilans and attestations are a teacher's word, signed by a teacher's key; a support
+        // measure may also be written by the family (an owner).
+        if !draft.section.is_sensitive() {
+            self.require_role(Role::Teacher)?;
+        }
+        // What belongs in the sensitive section is refused elsewhere (the peer checks it too).
+        content::check_draft(draft)?;
         let manifest = self.manifest(livret)?;
         match manifest.may_write(&self.device_id(), draft.section, self.now()) {
             Decision::Denied(reason) => {
@@ -659,7 +636,7 @@ fn text_at(texts: &[String], i: usize) -> String {
     }
 }
 
-fn content_json(content: &Content, texts: &[String]) -> serde_json::Value {
+pub(crate) fn content_json(content: &Content, texts: &[String]) -> serde_json::Value {
     use serde_json::json;
     match content {
         Content::Subject {
@@ -709,6 +686,16 @@ fn content_json(content: &Content, texts: &[String]) -> serde_json::Value {
             "ine": if text_at(texts, 2).is_empty() { serde_json::Value::Null } else { json!(text_at(texts, 2)) },
         }),
         Content::Message { .. } => json!({"text": text_at(texts, 0)}),
+        Content::Accompagnement {
+            measure,
+            start,
+            end,
+            ..
+        } => json!({
+            "measure": measure,
+            "label": livret_core::vocab::Modalite::parse(measure).map(|m| m.label()).unwrap_or("?"),
+            "start": start, "end": end, "note": text_at(texts, 0),
+        }),
         Content::LyceeSubject {
             year,
             period,
@@ -806,6 +793,27 @@ pub(crate) fn summarize(content: &Content, texts: &[String]) -> String {
             )
         }
         Content::Message { .. } => format!("Message : « {} »", text_at(texts, 0)),
+        Content::Accompagnement {
+            measure,
+            start,
+            end,
+            ..
+        } => {
+            let label = livret_core::vocab::Modalite::parse(measure)
+                .map(|m| m.label())
+                .unwrap_or("?");
+            let until = match end {
+                Some(e) => format!(" au {e}"),
+                None => String::new(),
+            };
+            let note = text_at(texts, 0);
+            let note = if note.is_empty() {
+                String::new()
+            } else {
+                format!(" — « {note} »")
+            };
+            format!("Mesure d'accompagnement {measure} ({label}), du {start}{until}{note}")
+        }
         Content::LyceeSubject {
             period,
             code,

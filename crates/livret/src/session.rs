@@ -13,8 +13,8 @@ use livret_core::entry::OpenedEntry;
 use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocation};
 use livret_core::{DeviceId, InvitationId, LivretId, Section};
 use livret_net::protocol::{
-    ByteBuf, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Refused, Revoked, SyncMessage,
-    MANIFEST, MAX_ROUNDS,
+    ByteBuf, Deleted, Erased, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Refused,
+    Revoked, SyncMessage, MANIFEST, MAX_ROUNDS,
 };
 use livret_net::Session;
 use serde::Serialize;
@@ -62,6 +62,13 @@ pub struct SessionReport {
     pub purged: Vec<String>,
     /// Livrets the peer was told it is revoked from.
     pub revoked_peer: Vec<String>,
+    /// Sections (`livret/section`) this device rebuilt because of erasures the peer told of.
+    pub erased: Vec<String>,
+    /// Livrets this device deleted because the family deleted them (notice from the peer).
+    pub deleted: Vec<String>,
+    /// Sections not synced in this session because one copy went through erasures the other
+    /// had not: they sync at the next session, once both went through the same ones.
+    pub awaiting_erasure: Vec<String>,
     /// Turns taken.
     pub rounds: u32,
     /// Bytes on the wire, sent.
@@ -113,6 +120,11 @@ struct Ctx {
     /// Documents refused in this session, either way: not synced again until the next one
     /// (a peer whose batch was refused would otherwise send it again at every turn).
     refused_targets: BTreeSet<Key>,
+    /// Sections whose copies went through different erasures: never synced in this session
+    /// (the older copy would bring the forgotten history back).
+    erasure_mismatch: BTreeSet<Key>,
+    /// Livrets the peer was told were deleted.
+    told_deleted: BTreeSet<LivretId>,
     report: SessionReport,
 }
 
@@ -302,11 +314,23 @@ impl Ctx {
     /// for it are kept for the session.
     fn hello(&mut self) -> Result<Hello> {
         let dev_arc = self.dev.clone();
-        let dev = lock(&dev_arc);
+        let mut dev = lock(&dev_arc);
+        // Erasures the other parent's device made reach this one with the manifest: apply
+        // them before telling anyone what this device holds.
+        for (livret, _) in dev.held_livrets()? {
+            dev.apply_pending_erasures(livret)?;
+        }
         let policy = Policy::load(&dev, &self.peer)?;
         let mut livrets = Vec::new();
         for livret in policy.livrets.keys().copied() {
             let mut docs = Vec::new();
+            let mut erasures = Vec::new();
+            for (name, ids) in dev.applied_erasures(livret)? {
+                if !ids.is_empty() && policy.may_send(&self.peer, livret, &name).allowed() {
+                    let digest = dev.erasure_digest(livret, &name)?;
+                    erasures.push((name, ByteBuf::from(digest.to_vec())));
+                }
+            }
             let jury = policy.my_jury_sections(livret).is_some();
             for name in policy.docs_of(&dev, livret)? {
                 // A jury lists the heads of its extracts (so unchanged ones are not re-sent).
@@ -326,10 +350,11 @@ impl Ctx {
                 ));
                 self.loaded.insert((livret, name), doc);
             }
-            if !docs.is_empty() {
+            if !docs.is_empty() || !erasures.is_empty() {
                 livrets.push(HelloLivret {
                     livret: livret.0,
                     docs,
+                    erasures,
                 });
             }
         }
@@ -461,6 +486,9 @@ impl Ctx {
         // What the peer listed: join in if allowed, refuse otherwise.
         for hl in &theirs.livrets {
             let livret = LivretId(hl.livret);
+            if self.tell_if_deleted(&mut dev, livret)? {
+                continue;
+            }
             if self.policy.jury_peer(&peer, livret)
                 || self.policy.my_jury_sections(livret).is_some()
             {
@@ -490,6 +518,7 @@ impl Ctx {
                 }
             }
         }
+        self.hold_back_erased(&mut dev, theirs)?;
         // The peer's announced heads (none if it did not list the document) let the first
         // message carry the changes it lacks; documents already equal are left out.
         let mut equal = Vec::new();
@@ -507,6 +536,174 @@ impl Ctx {
             self.targets.remove(&key);
         }
         self.loaded.clear();
+        Ok(())
+    }
+
+    /// Tells the peer, once, that the family deleted `livret` (this device keeps only the
+    /// deletion record). Returns whether it was deleted.
+    fn tell_if_deleted(&mut self, dev: &mut Device, livret: LivretId) -> Result<bool> {
+        if self.told_deleted.contains(&livret) {
+            return Ok(true);
+        }
+        let Some(tombstone) = dev.deletion_of(livret)? else {
+            return Ok(false);
+        };
+        let Ok(Frame::Deleted(notice)) = Frame::decode(&tombstone) else {
+            return Ok(false);
+        };
+        self.outbox.push(Frame::Deleted(notice));
+        self.told_deleted.insert(livret);
+        // Not filed under the livret: of a deleted livret the log keeps only the deletion.
+        self.audit.push(dev.audit_entry(
+            None,
+            Some(&self.peer),
+            None,
+            "deleted",
+            true,
+            "avis de suppression d'un livret envoyé",
+        ));
+        Ok(true)
+    }
+
+    /// Sections whose copies went through different erasures are not synced in this session;
+    /// the peer is sent the erasures this device knows of, so both go through the same ones.
+    fn hold_back_erased(&mut self, dev: &mut Device, theirs: &Hello) -> Result<()> {
+        let mut their_digests: BTreeMap<Key, Vec<u8>> = BTreeMap::new();
+        for hl in &theirs.livrets {
+            for (name, digest) in &hl.erasures {
+                their_digests.insert((LivretId(hl.livret), name.clone()), digest.to_vec());
+            }
+        }
+        let mut keys: BTreeSet<Key> = self.targets.keys().cloned().collect();
+        keys.extend(their_digests.keys().cloned());
+        for livret in self.policy.livrets.keys().copied() {
+            for name in dev.applied_erasures(livret)?.into_keys() {
+                keys.insert((livret, name));
+            }
+        }
+        for key in keys {
+            let (livret, name) = key.clone();
+            let Some(Some(section)) = parse_target(&name) else {
+                continue;
+            };
+            // Juries get fresh extracts, never documents; sections the peer may not have are
+            // not synced anyway.
+            if !self.policy.livrets.contains_key(&livret)
+                || self.policy.jury_peer(&self.peer, livret)
+                || self.policy.my_jury_sections(livret).is_some()
+                || !self.policy.may_send(&self.peer, livret, &name).allowed()
+            {
+                continue;
+            }
+            let mine = dev.erasure_digest(livret, &name)?;
+            let theirs = their_digests
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| vec![0; 32]);
+            if mine.as_slice() == theirs.as_slice() {
+                continue;
+            }
+            // A peer that holds nothing of the livret yet (a new grantee) has nothing to
+            // rebuild: it is told the erasures too, and records them.
+            self.targets.remove(&key);
+            self.erasure_mismatch.insert(key);
+            self.report
+                .awaiting_erasure
+                .push(format!("{livret}/{name}"));
+            if mine != [0; 32] {
+                let records = dev.erasure_records(livret, section)?;
+                if !records.is_empty() {
+                    self.outbox.push(Frame::Erased(Erased {
+                        livret: livret.0,
+                        target: name.clone(),
+                        records: records.into_iter().map(ByteBuf::from).collect(),
+                    }));
+                    self.audit.push(dev.audit_entry(
+                        Some(livret),
+                        Some(&self.peer),
+                        Some(&name),
+                        "erased",
+                        true,
+                        "effacements transmis : l'autre appareil doit reconstruire sa copie",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Erasures told by the peer: applied (the copy rebuilt) once each record verifies.
+    fn receive_erased(&mut self, e: Erased) -> Result<()> {
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let livret = LivretId(e.livret);
+        let section = e.target.parse::<Section>().ok();
+        let (Some(section), true) = (section, dev.meta(livret).is_ok()) else {
+            self.refuse(
+                &mut dev,
+                Some(livret),
+                Some(&e.target),
+                "effacement d'un livret ou d'une section inconnus ici".into(),
+            );
+            return Ok(());
+        };
+        let records: Vec<Vec<u8>> = e.records.into_iter().map(ByteBuf::into_vec).collect();
+        match dev.apply_told_erasures(livret, section, &records) {
+            Ok(n) => {
+                let key = (livret, e.target.clone());
+                self.targets.remove(&key);
+                self.erasure_mismatch.insert(key);
+                if n > 0 {
+                    self.report.erased.push(format!("{livret}/{}", e.target));
+                }
+            }
+            Err(err) => {
+                self.refuse(
+                    &mut dev,
+                    Some(livret),
+                    Some(&e.target),
+                    format!("effacement refusé : {err}"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The family deleted a livret: erase it here too, once an owner's signature checks.
+    fn receive_deleted(&mut self, d: Deleted) -> Result<()> {
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let livret = LivretId(d.livret);
+        let owners: Vec<(String, Vec<u8>)> = d
+            .owners
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_vec()))
+            .collect();
+        let tombstone = Frame::Deleted(d.clone()).encode();
+        match dev.apply_told_deletion(livret, &d.record, &owners, &tombstone) {
+            Ok(true) => {
+                self.targets.retain(|(l, _), _| *l != livret);
+                self.told_deleted.insert(livret);
+                self.report.deleted.push(livret.to_string());
+            }
+            Ok(false) => {
+                self.refusals += 1;
+                dev.audit_event(
+                    Some(livret),
+                    Some(&self.peer),
+                    None,
+                    "refused",
+                    false,
+                    "avis de suppression sans effet sur cet appareil : ignoré",
+                );
+            }
+            Err(err) => self.refuse(
+                &mut dev,
+                Some(livret),
+                None,
+                format!("avis de suppression refusé : {err}"),
+            ),
+        }
         Ok(())
     }
 
@@ -656,7 +853,9 @@ impl Ctx {
         let mut dev = lock(&dev_arc);
         let peer = self.peer;
         self.policy = Policy::load(&dev, &peer)?;
-        let keys: Vec<Key> = self.targets.keys().cloned().collect();
+        let mut keys: Vec<Key> = self.targets.keys().cloned().collect();
+        // Manifests first: the peer then knows of an opened section before its entries arrive.
+        keys.sort_by_key(|(_, name)| name != MANIFEST);
         let mut n = 0u32;
         let mut messages = Vec::new();
         for key in keys {
@@ -721,7 +920,20 @@ impl Ctx {
         let mut dev = lock(&dev_arc);
         let livret = LivretId(msg.livret);
         let key = (livret, msg.target.clone());
-        if self.told_revoked.contains(&livret) || self.refused_targets.contains(&key) {
+        if self.told_revoked.contains(&livret)
+            || self.told_deleted.contains(&livret)
+            || self.refused_targets.contains(&key)
+        {
+            return Ok(());
+        }
+        if self.erasure_mismatch.contains(&key) {
+            self.refuse(
+                &mut dev,
+                Some(livret),
+                Some(&msg.target),
+                "copie antérieure à un effacement demandé par la famille : synchronisation refusée"
+                    .into(),
+            );
             return Ok(());
         }
         if self.policy.jury_peer(&self.peer, livret) {
@@ -778,13 +990,21 @@ impl Ctx {
                 s.receive_checked(&mut t.state, &msg.message, &check)
             }
         };
+        // The other parent's device may have ordered erasures, arriving with the manifest:
+        // they are applied at once, and none of the rebuilt sections syncs in this session.
+        let mut erased_now = false;
         match outcome {
             Ok(0) => {}
             Ok(n) => {
                 self.report.received_changes += n;
                 let name = t.name.clone();
                 match &mut t.doc {
-                    Doc::Manifest(m) => dev.save_manifest_doc(livret, m)?,
+                    Doc::Manifest(m) => {
+                        dev.save_manifest_doc(livret, m)?;
+                        // The other parent's device may have ordered erasures: apply them
+                        // now, and sync none of the rebuilt sections in this session.
+                        erased_now = dev.apply_pending_erasures(livret)? > 0;
+                    }
                     Doc::Section(s) => {
                         if let Some(Some(section)) = parse_target(&name) {
                             dev.save_section(livret, section, s)?;
@@ -800,6 +1020,10 @@ impl Ctx {
                     &format!("{n} modification(s) vérifiée(s) et fusionnée(s)"),
                 );
                 self.audit.push(entry);
+                if name == MANIFEST {
+                    // New records (an opening, a grant) count for the rest of this turn.
+                    self.policy = Policy::load(&dev, &peer)?;
+                }
             }
             Err(refusal) => {
                 // Nothing of the batch is kept; the peer's sync state for it starts over.
@@ -814,6 +1038,19 @@ impl Ctx {
                     Some(&name),
                     format!("lot refusé : {}", refusal.0),
                 );
+            }
+        }
+        if erased_now {
+            let stale: Vec<Key> = self
+                .targets
+                .keys()
+                .filter(|(l, n)| *l == livret && n != MANIFEST)
+                .cloned()
+                .collect();
+            for k in stale {
+                self.targets.remove(&k);
+                self.report.erased.push(format!("{}/{}", k.0, k.1));
+                self.erasure_mismatch.insert(k);
             }
         }
         Ok(())
@@ -885,6 +1122,8 @@ pub(crate) async fn run(
         told_revoked: BTreeSet::new(),
         refusals: 0,
         refused_targets: BTreeSet::new(),
+        erasure_mismatch: BTreeSet::new(),
+        told_deleted: BTreeSet::new(),
         report: SessionReport {
             peer: peer_key.to_string(),
             ..Default::default()
@@ -973,6 +1212,14 @@ async fn drive(
         };
     } else {
         let mut first = recv(session).await?;
+        if let Some(Frame::Recover(r)) = first {
+            // A new family device re-authorized by the recovery key (see recovery.rs).
+            let dev = ctx.dev.clone();
+            if !crate::recovery::answer(&dev, peer, session, r, &mut ctx.report.refused).await? {
+                return Ok(());
+            }
+            first = recv(session).await?;
+        }
         if let Some(Frame::Redeem(r)) = first {
             let answer = {
                 let mut d = lock(&ctx.dev);
@@ -1070,6 +1317,8 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
             }
             Some(Frame::Sync(m)) => ctx.receive(m)?,
             Some(Frame::Extract(x)) => ctx.receive_extract(x)?,
+            Some(Frame::Erased(e)) => ctx.receive_erased(e)?,
+            Some(Frame::Deleted(d)) => ctx.receive_deleted(d)?,
             Some(Frame::Refused(mut r)) => {
                 let refused_doc = r
                     .livret

@@ -2,7 +2,7 @@
 //! to another device and closes it again.
 
 use livret_core::grant::{
-    redeem_proof, Grant, InvitationView, ManifestRecord, OwnerRecord, Revocation, Rights,
+    redeem_proof, Grant, InvitationView, ManifestRecord, Opening, OwnerRecord, Revocation, Rights,
 };
 use livret_core::vocab::Date;
 use livret_core::{DeviceId, GrantId, InvitationId, LivretId, Role, Section};
@@ -33,6 +33,9 @@ pub struct InvitationOut {
     pub rights: String,
     /// Whether a sensitive section is included (the screen must say so).
     pub includes_sensitive: bool,
+    /// What the screen says, in plain French, when a sensitive section is included (shown
+    /// beside the QR code and its text).
+    pub sensitive_notice: Option<String>,
     /// The last day of the proposed grant (YYYY-MM-DD).
     pub until: String,
     /// Whether it invites a jury (an anonymized extract).
@@ -120,6 +123,21 @@ fn default_jury_until(now: i64) -> Result<Date> {
         results
     };
     Ok(Date::new(results.year(), 9, 10)?)
+}
+
+/// The plain-French notice an invitation to `sections` must carry when one is sensitive.
+pub fn sensitive_notice(sections: &[Section]) -> Option<String> {
+    let names: Vec<String> = sections
+        .iter()
+        .filter(|s| s.is_sensitive())
+        .map(|s| format!("« {s} »"))
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "⚠ Cette invitation inclut la section sensible {} (PAP, PAI, PPRE, PPS…) : les mesures d'accompagnement de l'enfant, dont certaines relèvent du secret médical.",
+            names.join(", ")
+        )
+    })
 }
 
 /// The last valid day of a period ending (exclusively) at `until`.
@@ -227,6 +245,12 @@ impl Device {
         if sections.is_empty() && rights != Rights::Owner {
             return Err(Error::Core(livret_core::CoreError::EmptySectionList));
         }
+        // A sensitive section is shared only once the family opened it, and only when named.
+        if let Some(closed) = sections.iter().find(|s| !manifest.is_open(**s)) {
+            return Err(Error::NotAuthorized(format!(
+                "la section sensible « {closed} » n'est pas ouverte : ouvrez-la d'abord (livret section open LIVRET {closed}) si vous souhaitez la partager"
+            )));
+        }
         let secret = random16();
         let view = InvitationView {
             livret,
@@ -272,6 +296,7 @@ impl Device {
             sections: names,
             rights: rights.as_str().to_string(),
             includes_sensitive: sections.iter().any(|s| s.is_sensitive()),
+            sensitive_notice: sensitive_notice(sections),
             until: until_date.to_string(),
             jury,
         })
@@ -348,6 +373,14 @@ impl Device {
             }
             detail = "propriétaire ajouté".to_string();
         } else {
+            let manifest = mdoc.manifest()?;
+            if pending.sections.iter().any(|s| !manifest.is_open(*s)) {
+                return refuse(
+                    self,
+                    Some(livret),
+                    "section sensible non ouverte par la famille : aucune autorisation ne la couvre",
+                );
+            }
             let grant = Grant {
                 id: random16(),
                 livret: livret.0,
@@ -373,7 +406,7 @@ impl Device {
         self.save_manifest_doc(livret, &mut mdoc)?;
         self.audit_event(Some(livret), Some(&peer), None, "granted", true, &detail);
         // What the grantee receives: everything for an owner; otherwise genesis, owners, its
-        // grant. A jury gets no owner record (they carry the parents' device names) unless this
+        // grant and the opening of a sensitive section it names. A jury gets no owner record (they carry the parents' device names) unless this
         // device is not the creator and must prove its ownership.
         let creator_issued = mdoc.manifest()?.creator() == self.device_id();
         let with_owners = !pending.jury || !creator_issued;
@@ -385,6 +418,10 @@ impl Device {
                     || k == "genesis"
                     || (with_owners && k.starts_with("owner/"))
                     || self.record_is_grant_to(k, &mdoc, &peer)
+                    || pending
+                        .sections
+                        .iter()
+                        .any(|s| s.is_sensitive() && *k == Opening::key_of(*s))
             })
             .collect();
         Ok((livret, records))

@@ -1,0 +1,558 @@
+//! The recovery sheet: a key the family keeps on paper (24 words and a QR code), an owner of
+//! every livret of the family, that re-authorizes a new device when all were lost but one
+//! device somewhere still holds the livrets.
+//!
+//! - `recovery_print` (family device, owner): draws a new key, adds an owner record for it,
+//!   signed by this device, to every livret this device owns, remembers its *public* key so
+//!   that livrets created later get the same record, and returns the words for the sheet. The
+//!   secret is never stored: it exists only on paper.
+//! - `node::restore` (a freshly initialized family device): sends `Frame::Recover`, a
+//!   signature by the recovery key over (domain tag, the new device's key, now); the holder
+//!   (a family device that owns the livrets) checks it binds the Noise-authenticated peer and
+//!   the time (±10 minutes), signs an owner record for the new device in every livret the
+//!   recovery key owns and answers as for an owner invitation; the ordinary owner sync then
+//!   brings every section.
+
+use livret_core::doc::ManifestDoc;
+use livret_core::grant::{ManifestRecord, OwnerRecord};
+use livret_core::recovery::{RecoveryKey, RecoveryProof, RECOVERY_OWNER_NAME};
+use livret_core::{DeviceId, LivretId, Role, Section};
+use livret_net::protocol::{ByteBuf, Frame, Granted, Recover, Refused};
+use livret_net::{Multiaddr, Node, PeerId, Session};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::device::{Device, LivretMeta, Relation};
+use crate::error::{Error, Result};
+use crate::session::{lock, SessionReport, SharedDevice};
+use crate::sharing::Records;
+
+/// What this device remembers of the family's recovery key (public key only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RecoveryMeta {
+    /// The current recovery key.
+    key: DeviceId,
+    /// When it was made or learnt.
+    created_at: i64,
+    /// Keys printed before it (still owners of the livrets they were added to).
+    #[serde(default)]
+    previous: Vec<DeviceId>,
+}
+
+/// A recovery sheet to print: the words (wiped from memory when dropped) and what was done.
+pub struct RecoverySheet {
+    /// The 24 words, in order.
+    pub words: Zeroizing<Vec<String>>,
+    /// The recovery public key.
+    pub public_key: String,
+    /// The livrets it was made an owner of.
+    pub livrets: Vec<String>,
+    /// The key of the previous sheet, if one was printed before (it stays an owner of the
+    /// livrets it was added to: the manifest only grows).
+    pub previous: Option<String>,
+}
+
+impl std::fmt::Debug for RecoverySheet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoverySheet")
+            .field("public_key", &self.public_key)
+            .field("livrets", &self.livrets)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RecoverySheet {
+    /// The one-page A4 PDF of the sheet (French).
+    pub fn pdf(&self, family: &str, date: &str) -> Result<Vec<u8>> {
+        livret_export::pdf::recovery_sheet::render(&self.words, family, date).map_err(|e| {
+            Error::Format {
+                fr: e.to_string(),
+                en: livret_core::Localized::localized(&e, livret_core::Lang::En),
+            }
+        })
+    }
+}
+
+/// What a restore brought back.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreReport {
+    /// The livrets this device now owns again.
+    pub livrets: Vec<String>,
+    /// The sync session that followed.
+    pub session: SessionReport,
+}
+
+const RECOVERY_KIND: &str = "recovery";
+const RECOVERY_ID: &str = "key";
+
+fn random32() -> Zeroizing<[u8; 32]> {
+    use rand::RngCore;
+    let mut b = Zeroizing::new([0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(&mut b[..]);
+    b
+}
+
+impl Device {
+    fn recovery_meta(&self) -> Result<Option<RecoveryMeta>> {
+        Ok(match self.store.record(RECOVERY_KIND, RECOVERY_ID)? {
+            Some(b) => serde_json::from_slice(&b).ok(),
+            None => None,
+        })
+    }
+
+    fn put_recovery_meta(&mut self, meta: &RecoveryMeta) -> Result<()> {
+        let json = serde_json::to_vec(meta).map_err(|e| Error::Protocol(e.to_string()))?;
+        self.store
+            .put_record(RECOVERY_KIND, RECOVERY_ID, None, &json)?;
+        Ok(())
+    }
+
+    /// The family's current recovery public key, if a sheet was printed (or a restore or
+    /// import with the words was made) on this device.
+    pub fn recovery_key(&self) -> Result<Option<DeviceId>> {
+        Ok(self.recovery_meta()?.map(|m| m.key))
+    }
+
+    /// The owner record making the current recovery key an owner of `livret` (a new livret),
+    /// if this device knows one.
+    pub(crate) fn recovery_owner_record(
+        &self,
+        livret: LivretId,
+        at: i64,
+    ) -> Result<Option<(ManifestRecord, Vec<u8>)>> {
+        let Some(meta) = self.recovery_meta()? else {
+            return Ok(None);
+        };
+        let record = OwnerRecord {
+            livret: livret.0,
+            owner: meta.key.0,
+            issuer: self.device_id().0,
+            name: RECOVERY_OWNER_NAME.to_string(),
+            at,
+        };
+        let bytes = record.sign(&self.identity.secret);
+        Ok(Some((ManifestRecord::Owner(record), bytes)))
+    }
+
+    /// Makes a new recovery key an owner of every livret this device owns, remembers its
+    /// public key for livrets created later, and returns its words (never stored).
+    pub fn recovery_print(&mut self) -> Result<RecoverySheet> {
+        self.require_role(Role::Family)?;
+        let key = RecoveryKey::from_entropy(&random32());
+        let words = key.words()?;
+        let public = key.public();
+        let previous = self.recovery_meta()?;
+        let mut history = previous
+            .as_ref()
+            .map(|m| {
+                let mut p = m.previous.clone();
+                p.push(m.key);
+                p
+            })
+            .unwrap_or_default();
+        history.dedup();
+        self.put_recovery_meta(&RecoveryMeta {
+            key: public,
+            created_at: self.now(),
+            previous: history,
+        })?;
+        let me = self.device_id();
+        let now = self.now();
+        let mut livrets = Vec::new();
+        for (livret, meta) in self.held_livrets()? {
+            if meta.relation != Relation::Owner {
+                continue;
+            }
+            let mut mdoc = self.load_manifest_doc(livret)?;
+            if !mdoc.manifest()?.is_owner(&me) {
+                continue;
+            }
+            if let Some((record, bytes)) = self.recovery_owner_record(livret, now)? {
+                mdoc.add(&record, &bytes)?;
+                self.save_manifest_doc(livret, &mut mdoc)?;
+            }
+            self.audit_event(
+                Some(livret),
+                Some(&public),
+                None,
+                "recovery-key",
+                true,
+                "clé de secours ajoutée comme propriétaire",
+            );
+            livrets.push(livret.to_string());
+        }
+        livrets.sort();
+        Ok(RecoverySheet {
+            words,
+            public_key: public.to_string(),
+            livrets,
+            previous: previous.map(|m| m.key.to_string()),
+        })
+    }
+
+    /// Holder side of a recovery: checks the proof (made by the recovery key for `peer`, the
+    /// Noise-authenticated sender, within ±10 minutes), then in every livret this device owns
+    /// where the recovery key is an owner, signs an owner record for `peer`. Returns the
+    /// manifest records of each. Every outcome is audited; nothing is stored on refusal.
+    pub(crate) fn answer_recover(
+        &mut self,
+        peer: DeviceId,
+        proof: &RecoveryProof,
+        peer_name: &str,
+        peer_role: &str,
+    ) -> Result<Vec<(LivretId, Records)>> {
+        let refuse = |dev: &mut Device, why: &str| {
+            dev.audit_event(None, Some(&peer), None, "recover", false, why);
+            Err(Error::NotAuthorized(why.to_string()))
+        };
+        if self.role() != Role::Family {
+            return refuse(
+                self,
+                "cet appareil n'est pas un appareil de la famille : il ne peut pas rendre les livrets",
+            );
+        }
+        if peer_role != Role::Family.as_str() {
+            return refuse(
+                self,
+                "seul un appareil « famille » peut être rétabli avec la clé de secours",
+            );
+        }
+        if let Err(problem) = proof.check(&peer, self.now()) {
+            return refuse(self, problem.french());
+        }
+        let me = self.device_id();
+        let mut owned = Vec::new();
+        for (livret, meta) in self.held_livrets()? {
+            if meta.relation != Relation::Owner {
+                continue;
+            }
+            let manifest = self.manifest(livret)?;
+            if manifest.is_owner(&me) && manifest.is_owner(&proof.key) {
+                owned.push(livret);
+            }
+        }
+        if owned.is_empty() {
+            return refuse(
+                self,
+                "cette clé de secours n'est propriétaire d'aucun livret sur cet appareil",
+            );
+        }
+        let peer_name: String = peer_name.chars().take(100).collect();
+        let now = self.now();
+        let mut out = Vec::new();
+        for livret in owned {
+            let mut mdoc = self.load_manifest_doc(livret)?;
+            let record = OwnerRecord {
+                livret: livret.0,
+                owner: peer.0,
+                issuer: me.0,
+                name: peer_name.clone(),
+                at: now,
+            };
+            let bytes = record.sign(&self.identity.secret);
+            mdoc.add(&ManifestRecord::Owner(record), &bytes)?;
+            if !mdoc
+                .records()
+                .iter()
+                .any(|(k, _)| *k == format!("owner/{me}"))
+            {
+                let mine = OwnerRecord {
+                    livret: livret.0,
+                    owner: me.0,
+                    issuer: me.0,
+                    name: self.name().to_string(),
+                    at: now,
+                };
+                let b = mine.sign(&self.identity.secret);
+                mdoc.add(&ManifestRecord::Owner(mine), &b)?;
+            }
+            self.save_manifest_doc(livret, &mut mdoc)?;
+            self.audit_event(
+                Some(livret),
+                Some(&peer),
+                None,
+                "recover",
+                true,
+                &format!("appareil « {peer_name} » rétabli propriétaire avec la clé de secours"),
+            );
+            out.push((livret, mdoc.records()));
+        }
+        Ok(out)
+    }
+
+    /// New-device side: records a livret the holder sent back, once its manifest verifies and
+    /// names this device, the holder and the recovery key as owners.
+    fn accept_recovered(
+        &mut self,
+        holder: DeviceId,
+        key: DeviceId,
+        livret: LivretId,
+        records: Records,
+        peer_addrs: Vec<String>,
+    ) -> Result<()> {
+        let mut mdoc = ManifestDoc::new();
+        for (k, bytes) in &records {
+            let record = ManifestRecord::open(k, bytes)?;
+            mdoc.add(&record, bytes)?;
+        }
+        let manifest = mdoc.manifest()?;
+        let me = self.device_id();
+        if manifest.livret() != livret
+            || !manifest.is_owner(&holder)
+            || !manifest.is_owner(&key)
+            || !manifest.is_owner(&me)
+        {
+            return Err(Error::Protocol(
+                "livret rendu sans acte valable faisant de cet appareil un propriétaire".into(),
+            ));
+        }
+        if self.meta(livret).is_ok() {
+            return Err(Error::NotAuthorized(
+                "ce livret est déjà sur cet appareil".into(),
+            ));
+        }
+        let meta = LivretMeta {
+            relation: Relation::Owner,
+            name: None,
+            class: None,
+            peers: peer_addrs,
+            owners: manifest.owners().keys().copied().collect(),
+        };
+        self.save_manifest_doc(livret, &mut mdoc)?;
+        self.put_meta(livret, &meta)?;
+        self.audit_event(
+            Some(livret),
+            Some(&holder),
+            None,
+            "recover",
+            true,
+            "livret rendu par la clé de secours : cet appareil en est propriétaire",
+        );
+        Ok(())
+    }
+
+    /// Remembers the recovery public key learnt from the words (restore, import).
+    pub(crate) fn learn_recovery_key(&mut self, key: DeviceId) -> Result<()> {
+        match self.recovery_meta()? {
+            Some(m) if m.key == key => Ok(()),
+            Some(m) => {
+                let mut previous = m.previous.clone();
+                previous.push(m.key);
+                self.put_recovery_meta(&RecoveryMeta {
+                    key,
+                    created_at: self.now(),
+                    previous,
+                })
+            }
+            None => self.put_recovery_meta(&RecoveryMeta {
+                key,
+                created_at: self.now(),
+                previous: vec![],
+            }),
+        }
+    }
+
+    /// The child's name, from the identity section (once synced or imported).
+    pub(crate) fn refresh_child_name(&mut self, livret: LivretId) -> Result<()> {
+        let mut meta = self.meta(livret)?;
+        if meta.name.is_some() {
+            return Ok(());
+        }
+        let Some(doc) = self.load_section(livret, Section::Identite)? else {
+            return Ok(());
+        };
+        let name = doc
+            .entries()
+            .into_iter()
+            .flat_map(|s| s.values.into_iter().flatten())
+            .filter_map(|e| e.open().ok())
+            .find(|o| {
+                matches!(
+                    o.payload.content,
+                    livret_core::entry::Content::Identity { .. }
+                )
+            })
+            .and_then(|o| o.texts.first().cloned())
+            .filter(|n| !n.is_empty());
+        if name.is_some() {
+            meta.name = name;
+            self.put_meta(livret, &meta)?;
+        }
+        Ok(())
+    }
+}
+
+async fn send(session: &mut Session, frame: &Frame) -> Result<()> {
+    Ok(session.send(&frame.encode()).await?)
+}
+
+/// Holder side, called by the session when the first frame is `Recover`. Returns whether the
+/// session goes on (the recovery was granted).
+pub(crate) async fn answer(
+    dev: &SharedDevice,
+    peer: DeviceId,
+    session: &mut Session,
+    r: Recover,
+    refused: &mut Vec<String>,
+) -> Result<bool> {
+    let proof = proof_of(&r);
+    let answer = match proof {
+        Some(proof) => lock(dev).answer_recover(peer, &proof, &r.name, &r.role),
+        None => Err(Error::Protocol("demande de secours mal formée".into())),
+    };
+    match answer {
+        Ok(livrets) => {
+            let n = u32::try_from(livrets.len()).unwrap_or(u32::MAX);
+            for (livret, records) in livrets {
+                let frame = Frame::Granted(Granted {
+                    livret: livret.0,
+                    records: records
+                        .into_iter()
+                        .map(|(k, v)| (k, ByteBuf::from(v)))
+                        .collect(),
+                });
+                send(session, &frame).await?;
+            }
+            send(session, &Frame::EndRound(n)).await?;
+            Ok(true)
+        }
+        Err(e) => {
+            let frame = Frame::Refused(Refused {
+                livret: None,
+                target: None,
+                reason: e.to_string(),
+            });
+            send(session, &frame).await?;
+            refused.push(e.to_string());
+            Ok(false)
+        }
+    }
+}
+
+fn proof_of(r: &Recover) -> Option<RecoveryProof> {
+    Some(RecoveryProof {
+        key: DeviceId(<[u8; 32]>::try_from(r.key.as_slice()).ok()?),
+        at: r.at,
+        signature: <[u8; 64]>::try_from(r.signature.as_slice()).ok()?,
+    })
+}
+
+/// The most livrets one recovery may bring back.
+const MAX_RECOVERED_LIVRETS: u32 = 256;
+
+/// Restores this (new, family) device's livrets from a device that holds them: the words give
+/// the recovery key, whose proof re-authorizes this device; then everything is synced.
+pub async fn restore(
+    dev: &SharedDevice,
+    node: &Node,
+    peer: PeerId,
+    addrs: Vec<Multiaddr>,
+    key: &RecoveryKey,
+) -> Result<RestoreReport> {
+    let proof = {
+        let d = lock(dev);
+        d.require_role(Role::Family)?;
+        key.prove(&d.device_id(), d.now())
+    };
+    let report = restore_with_proof(dev, node, peer, addrs, proof).await?;
+    lock(dev).learn_recovery_key(key.public())?;
+    Ok(report)
+}
+
+/// Like [`restore`], with a proof made beforehand (tests replay one from another device).
+#[doc(hidden)]
+pub async fn restore_with_proof(
+    dev: &SharedDevice,
+    node: &Node,
+    peer: PeerId,
+    addrs: Vec<Multiaddr>,
+    proof: RecoveryProof,
+) -> Result<RestoreReport> {
+    let holder = livret_net::public_key_from_peer_id(&peer)
+        .map(DeviceId)
+        .ok_or_else(|| Error::Protocol("pair sans clé ed25519".into()))?;
+    let peer_addrs: Vec<String> = addrs.iter().map(|a| format!("{a}/p2p/{peer}")).collect();
+    let mut s = node.open_session(peer, addrs).await?;
+    let result = restore_on(dev, &mut s, holder, proof, peer_addrs).await;
+    let livrets = match result {
+        Ok(l) => l,
+        Err(e) => {
+            lock(dev).audit_event(None, Some(&holder), None, "recover", false, &e.to_string());
+            let _ = s.close().await;
+            return Err(e);
+        }
+    };
+    let session = crate::session::run(dev.clone(), &mut s, true, None).await;
+    let _ = s.close().await;
+    let session = session?;
+    {
+        let mut d = lock(dev);
+        for l in &livrets {
+            d.refresh_child_name(*l)?;
+        }
+    }
+    Ok(RestoreReport {
+        livrets: livrets.iter().map(|l| l.to_string()).collect(),
+        session,
+    })
+}
+
+async fn restore_on(
+    dev: &SharedDevice,
+    s: &mut Session,
+    holder: DeviceId,
+    proof: RecoveryProof,
+    peer_addrs: Vec<String>,
+) -> Result<Vec<LivretId>> {
+    let (name, role) = {
+        let d = lock(dev);
+        (d.name().to_string(), d.role().as_str().to_string())
+    };
+    let frame = Frame::Recover(Recover {
+        key: ByteBuf::from(proof.key.0.to_vec()),
+        at: proof.at,
+        signature: ByteBuf::from(proof.signature.to_vec()),
+        name,
+        role,
+    });
+    send(s, &frame).await?;
+    let mut granted = Vec::new();
+    loop {
+        let frame = match s.recv().await? {
+            None => {
+                return Err(Error::Protocol(
+                    "l'autre appareil a fermé la session".into(),
+                ))
+            }
+            Some(bytes) => Frame::decode(&bytes).map_err(|e| Error::Protocol(e.to_string()))?,
+        };
+        match frame {
+            Frame::Granted(g) => {
+                if granted.len() as u32 >= MAX_RECOVERED_LIVRETS {
+                    return Err(Error::Protocol("trop de livrets rendus".into()));
+                }
+                granted.push(g);
+            }
+            Frame::EndRound(n) if n as usize == granted.len() => break,
+            Frame::Refused(r) => return Err(Error::PeerRefused(r.reason)),
+            _ => {
+                return Err(Error::Protocol(
+                    "réponse inattendue à la demande de secours".into(),
+                ))
+            }
+        }
+    }
+    let mut d = lock(dev);
+    let mut livrets = Vec::new();
+    for g in granted {
+        let livret = LivretId(g.livret);
+        let records = g
+            .records
+            .into_iter()
+            .map(|(k, v)| (k, v.into_vec()))
+            .collect();
+        d.accept_recovered(holder, proof.key, livret, records, peer_addrs.clone())?;
+        livrets.push(livret);
+    }
+    Ok(livrets)
+}

@@ -1,0 +1,267 @@
+//! Issue 8, point 4: the recovery sheet. Real nodes on 127.0.0.1, one home per device.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use livret::core::grant::Rights;
+use livret::core::recovery::{RecoveryKey, RECOVERY_OWNER_NAME};
+use livret::core::{LivretId, Role};
+use livret::recovery::{restore, restore_with_proof};
+use livret_tests::TestDevice;
+
+const APPRECIATION: &str = "Travail régulier, belle progression à l'oral.";
+
+fn entries_of(dev: &TestDevice, livret: LivretId) -> Vec<(String, String, Vec<u8>)> {
+    let mut v: Vec<(String, String, Vec<u8>)> = dev
+        .with(|d| d.signed_entries(livret))
+        .unwrap()
+        .into_iter()
+        .map(|(s, k, e)| (s.to_string(), k, e.to_bytes()))
+        .collect();
+    v.sort();
+    v
+}
+
+async fn invite_owner(from: &TestDevice, to: &TestDevice, livret: LivretId) {
+    let addrs = from.addresses();
+    let inv = from
+        .with(|d| d.invite(livret, &[], Rights::Owner, "2099-06-30", 15, addrs))
+        .unwrap()
+        .invitation;
+    let report = to.accept(&inv, None).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_recovery_words() {
+    let mom = TestDevice::new(Role::Family, "Maman").await;
+    let dad = TestDevice::new(Role::Family, "Papa").await;
+    let teacher = TestDevice::new(Role::Teacher, "M. Martin").await;
+
+    // One livret before the sheet, one after: both must be owned by the recovery key.
+    let lina = mom
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let sheet = mom.with(|d| d.recovery_print()).unwrap();
+    assert_eq!(sheet.words.len(), 24);
+    assert_eq!(sheet.livrets, vec![lina.to_string()]);
+    let noe = mom
+        .with(|d| d.add_child("Noé Moreau", "2017-09-12", None))
+        .unwrap();
+    let recovery_key = RecoveryKey::from_words(&sheet.words.join(" ")).unwrap();
+    assert_eq!(recovery_key.public().to_string(), sheet.public_key);
+    for l in [lina, noe] {
+        let m = mom.with(|d| d.grants(l)).unwrap();
+        assert!(m.is_empty());
+        let shown = mom.with(|d| d.export_json(l)).unwrap();
+        let owners: Vec<&str> = shown["manifest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["record"]["type"] == "owner")
+            .map(|r| r["record"]["name"].as_str().unwrap())
+            .collect();
+        assert!(owners.contains(&RECOVERY_OWNER_NAME), "{l}: {owners:?}");
+    }
+
+    // The sheet: one page, the 24 words readable by pdftotext.
+    let dir = tempfile::tempdir().unwrap();
+    let pdf_path = dir.path().join("secours.pdf");
+    let pdf = sheet.pdf("Maman", "2025-09-01").unwrap();
+    std::fs::write(&pdf_path, &pdf).unwrap();
+    match std::process::Command::new("pdftotext")
+        .arg(&pdf_path)
+        .arg("-")
+        .output()
+    {
+        Ok(out) => {
+            assert!(out.status.success());
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(text.contains("Feuille de secours"), "{text}");
+            for (i, w) in sheet.words.iter().enumerate() {
+                assert!(
+                    text.contains(w.as_str()),
+                    "word {} « {w} » missing:\n{text}",
+                    i + 1
+                );
+            }
+        }
+        Err(_) => eprintln!("pdftotext absent: PDF text not checked"),
+    }
+
+    // Dad becomes an owner of both; a teacher writes in Lina's livret.
+    invite_owner(&mom, &dad, lina).await;
+    invite_owner(&mom, &dad, noe).await;
+    let addrs = mom.addresses();
+    let inv = mom
+        .with(|d| {
+            d.invite(
+                lina,
+                &livret::core::Section::parse_list("annee/2025").unwrap(),
+                Rights::Write,
+                "2099-06-30",
+                15,
+                addrs,
+            )
+        })
+        .unwrap()
+        .invitation;
+    teacher.accept(&inv, Some("5B")).await.unwrap();
+    teacher
+        .with(|d| {
+            d.assess(
+                lina,
+                2025,
+                "1/3",
+                "FRANCS",
+                None,
+                Some(3),
+                None,
+                APPRECIATION,
+            )
+        })
+        .unwrap();
+    teacher.sync_with(&mom).await.unwrap();
+    let r = dad.sync_with(&mom).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    assert_eq!(entries_of(&dad, lina), entries_of(&mom, lina));
+    assert_eq!(entries_of(&dad, lina).len(), 2);
+
+    // Mom's phone is lost.
+    mom.stop().await;
+
+    // Refusals first: nothing is stored on either side.
+    let stranger = TestDevice::new(Role::Family, "Inconnu").await;
+    // Wrong words: the checksum catches them before anything is sent.
+    let mut wrong: Vec<String> = sheet.words.to_vec();
+    wrong.swap(3, 7);
+    if wrong != *sheet.words {
+        let err = RecoveryKey::from_words(&wrong.join(" ")).unwrap_err();
+        assert!(err.to_string().contains("mots de secours"), "{err}");
+    }
+    // A key that owns nothing on the holder.
+    let other_key = RecoveryKey::from_entropy(&[5u8; 32]);
+    let err = restore(
+        &stranger.dev,
+        &stranger.node,
+        dad.node.peer_id(),
+        vec![dad.addr()],
+        &other_key,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("aucun livret"), "{err}");
+    // A proof made for another device, replayed by this one.
+    let new = TestDevice::new(Role::Family, "Maman (nouveau téléphone)").await;
+    let now = new.with(|d| d.now());
+    let proof_for_new = recovery_key.prove(&new.with(|d| d.device_id()), now);
+    let err = restore_with_proof(
+        &stranger.dev,
+        &stranger.node,
+        dad.node.peer_id(),
+        vec![dad.addr()],
+        proof_for_new,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("pas été faite pour cet appareil"),
+        "{err}"
+    );
+    // A stale proof (an hour old).
+    let stale = recovery_key.prove(&stranger.with(|d| d.device_id()), now - 3600);
+    let err = restore_with_proof(
+        &stranger.dev,
+        &stranger.node,
+        dad.node.peer_id(),
+        vec![dad.addr()],
+        stale,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("périmée"), "{err}");
+    // A teacher's device cannot give ownership back.
+    let err = restore(
+        &stranger.dev,
+        &stranger.node,
+        teacher.node.peer_id(),
+        vec![teacher.addr()],
+        &recovery_key,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("famille"), "{err}");
+    assert!(stranger.with(|d| d.list()).unwrap().is_empty());
+    for l in [lina, noe] {
+        let owners: Vec<String> = dad.with(|d| d.export_json(l)).unwrap()["manifest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["record"]["owner"].as_str().map(str::to_string))
+            .collect();
+        assert!(!owners.contains(&stranger.id()), "{owners:?}");
+    }
+    let audit = dad.with(|d| d.audit(None)).unwrap();
+    let refused = audit
+        .iter()
+        .filter(|a| a.action == "recover" && a.outcome == "refused")
+        .count();
+    assert!(refused >= 3, "{audit:?}");
+
+    // The real restore, from Dad's phone.
+    let report = restore(
+        &new.dev,
+        &new.node,
+        dad.node.peer_id(),
+        vec![dad.addr()],
+        &recovery_key,
+    )
+    .await
+    .unwrap();
+    let mut got = report.livrets.clone();
+    got.sort();
+    let mut want = vec![lina.to_string(), noe.to_string()];
+    want.sort();
+    assert_eq!(got, want);
+    assert!(report.session.refused.is_empty(), "{report:?}");
+    let list = new.with(|d| d.list()).unwrap();
+    assert_eq!(list.len(), 2);
+    let names: Vec<Option<String>> = list.iter().map(|l| l.name.clone()).collect();
+    assert!(names.contains(&Some("Lina Moreau".into())), "{names:?}");
+    for l in [lina, noe] {
+        assert_eq!(entries_of(&new, l), entries_of(&dad, l));
+        let v = new.with(|d| d.verify(l)).unwrap();
+        assert!(v.failures.is_empty(), "{v:?}");
+        assert_eq!(v.valid, v.checked);
+    }
+    assert_eq!(
+        new.with(|d| d.recovery_key()).unwrap(),
+        Some(recovery_key.public())
+    );
+    // Audited on both sides.
+    assert!(dad
+        .with(|d| d.audit(None))
+        .unwrap()
+        .iter()
+        .any(|a| a.action == "recover" && a.outcome == "accepted"));
+    assert!(new
+        .with(|d| d.audit(None))
+        .unwrap()
+        .iter()
+        .any(|a| a.action == "recover" && a.outcome == "accepted"));
+
+    // The new device is an owner: its manifest records are accepted by Dad's device.
+    let sheet2 = new.with(|d| d.recovery_print()).unwrap();
+    assert_eq!(sheet2.livrets.len(), 2);
+    let r = new.sync_with(&dad).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    let dad_view = dad.with(|d| d.export_json(lina)).unwrap();
+    assert!(dad_view["manifest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["record"]["owner"] == sheet2.public_key.as_str()
+            && r["record"]["issuer"] == new.id().as_str()));
+    // And it can invite (an owner's act).
+    let addrs = new.addresses();
+    new.with(|d| d.invite(noe, &[], Rights::Owner, "2099-06-30", 15, addrs))
+        .unwrap();
+}
