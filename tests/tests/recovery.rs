@@ -264,4 +264,27 @@ async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_reco
     let addrs = new.addresses();
     new.with(|d| d.invite(noe, &[], Rights::Owner, "2099-06-30", 15, addrs))
         .unwrap();
+
+    // The new sheet revoked the first one: once Dad's device knows, the old words restore
+    // nothing more, while the devices they restored stay owners.
+    assert!(dad_view["manifest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["key"] == format!("owner-revocation/{}", recovery_key.public()).as_str()));
+    let late = TestDevice::new(Role::Family, "Téléphone trouvé").await;
+    let err = restore(
+        &late.dev,
+        &late.node,
+        dad.node.peer_id(),
+        vec![dad.addr()],
+        &recovery_key,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("aucun livret"), "{err}");
+    assert!(late.with(|d| d.list()).unwrap().is_empty());
+    let addrs = new.addresses();
+    new.with(|d| d.invite(lina, &[], Rights::Owner, "2099-06-30", 15, addrs))
+        .unwrap();
 }

@@ -140,8 +140,8 @@ fn print(ctx: &Ctx, out: &std::path::Path, force: bool) -> Result<ExitCode> {
             "{}",
             tr!(
                 lang,
-                "La clé de la feuille précédente ({old}) reste propriétaire des livrets existants (le manifeste ne fait que croître) : détruisez l'ancienne feuille.",
-                "The previous sheet's key ({old}) stays an owner of the existing livrets (the manifest only grows): destroy the old sheet."
+                "La clé de la feuille précédente ({old}) est révoquée : elle ne rétablit plus rien ; détruisez l'ancienne feuille.",
+                "The previous sheet's key ({old}) is revoked: it restores nothing more; destroy the old sheet."
             )
         );
     }

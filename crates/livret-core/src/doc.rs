@@ -5,7 +5,7 @@
 //! a sync message to a fork, checks every change it brought against a [`WriteCheck`], and
 //! merges the fork only when all of them pass. A failing batch leaves the document untouched.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
@@ -684,9 +684,14 @@ fn decode_value(v: &Value<'_>) -> Result<SignedEntry, CoreError> {
 }
 
 /// Every operation of every new change must put a byte string at, or delete, a root key.
-fn check_operations(changes: &[automerge::Change]) -> Result<BTreeSet<String>, Refusal> {
+/// Checks that every operation puts a byte string (or deletes) at a root key, and returns, for
+/// each key touched, every value put there: a value overwritten later in the same batch still
+/// stays in the document's history, so it is checked like the final one.
+fn check_operations(
+    changes: &[automerge::Change],
+) -> Result<BTreeMap<String, Vec<Vec<u8>>>, Refusal> {
     use automerge::legacy::{Key, ObjectId, OpType};
-    let mut touched = BTreeSet::new();
+    let mut touched: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
     for change in changes {
         for op in change.decode().operations {
             if op.obj != ObjectId::Root || op.insert {
@@ -697,15 +702,16 @@ fn check_operations(changes: &[automerge::Change]) -> Result<BTreeSet<String>, R
             let Key::Map(key) = &op.key else {
                 return Err(Refusal("clé de section invalide".into()));
             };
+            let puts = touched.entry(key.to_string()).or_default();
             match &op.action {
-                OpType::Put(ScalarValue::Bytes(_)) | OpType::Delete => {}
+                OpType::Put(ScalarValue::Bytes(b)) => puts.push(b.clone()),
+                OpType::Delete => {}
                 _ => {
                     return Err(Refusal(format!(
                         "« {key} » : seule une inscription signée peut être écrite"
                     )))
                 }
             }
-            touched.insert(key.to_string());
         }
     }
     Ok(touched)
@@ -714,12 +720,12 @@ fn check_operations(changes: &[automerge::Change]) -> Result<BTreeSet<String>, R
 fn check_touched_keys(
     fork: &mut AutoCommit,
     before: &[ChangeHash],
-    touched: &BTreeSet<String>,
+    touched: &BTreeMap<String, Vec<Vec<u8>>>,
     check: &dyn WriteCheck,
 ) -> Result<(), Refusal> {
     let (livret, section) = check.place();
     let sender = check.sender();
-    for key in touched {
+    for (key, puts) in touched {
         let old: Vec<Vec<u8>> = fork
             .get_all_at(ROOT, key.as_str(), before)
             .map_err(|e| Refusal(e.to_string()))?
@@ -732,6 +738,25 @@ fn check_touched_keys(
             .iter()
             .filter_map(|(v, _)| v.as_bytes().map(|b| b.to_vec()))
             .collect();
+        // Values put and overwritten within the batch: kept in history, so checked too.
+        for bytes in puts.iter().filter(|b| !old.contains(b) && !new.contains(b)) {
+            let entry =
+                SignedEntry::from_bytes(bytes).map_err(|e| Refusal(format!("« {key} » : {e}")))?;
+            let (opened, verification) = entry.verify_at(livret, section, key, |_| true);
+            let Some(opened) = opened.filter(|_| verification == Verification::Valid) else {
+                return Err(Refusal(format!(
+                    "« {key} » : une valeur remplacée dans le même lot ne vérifie pas"
+                )));
+            };
+            if !check.may_author(&opened.payload.author_id(), opened.payload.time) {
+                return Err(Refusal(format!(
+                    "« {key} » : une valeur remplacée dans le même lot vient d'un auteur sans droit d'écriture"
+                )));
+            }
+            check
+                .check_content(&opened)
+                .map_err(|why| Refusal(format!("« {key} » : {why}")))?;
+        }
         let mut new_authors = Vec::new();
         for bytes in new.iter().filter(|b| !old.contains(b)) {
             let entry =
@@ -951,7 +976,7 @@ impl ManifestDoc {
         if manifest.livret() != livret {
             return Err(Refusal("manifeste d'un autre livret".into()));
         }
-        for key in &touched {
+        for key in touched.keys() {
             for (v, _) in fork
                 .get_all(ROOT, key.as_str())
                 .map_err(|e| Refusal(e.to_string()))?
@@ -1243,6 +1268,44 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    /// A value written then overwritten before a sync stays in the document's history: it is
+    /// checked like the final value (a sensitive text, or bytes that are no entry, hidden under
+    /// a clean entry are refused whole).
+    #[test]
+    fn values_overwritten_within_a_batch_are_checked_too() {
+        use automerge::transaction::Transactable;
+        let family = DeviceSecret::from_bytes(&[9; 32]);
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let rules = Rules {
+            sender: t1.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id()],
+        };
+        let (k, clean) = entry(&t1, "FRANCS", 3, "Bon travail.");
+        let (_, hidden) = entry(&t1, "FRANCS", 3, "Il bénéficie d'un PPS.");
+        let garbage = b"pas une inscription".to_vec();
+        for first in [hidden.to_bytes(), garbage] {
+            let mut fam = SectionDoc::new();
+            let mut teacher = SectionDoc::new();
+            teacher
+                .doc
+                .put(ROOT, k.as_str(), ScalarValue::Bytes(first))
+                .unwrap();
+            teacher.doc.commit();
+            teacher.put(&k, &clean).unwrap();
+            assert!(!teacher.history_bytes().is_empty());
+            let refusal = push(&mut teacher, &mut fam, &rules).unwrap_err();
+            assert!(refusal.0.contains(k.as_str()), "{refusal}");
+            assert!(fam.keys().is_empty());
+        }
+        // The clean entry alone passes.
+        let mut fam = SectionDoc::new();
+        let mut teacher = SectionDoc::new();
+        teacher.put(&k, &clean).unwrap();
+        push(&mut teacher, &mut fam, &rules).unwrap();
+        assert_eq!(fam.keys(), vec![k]);
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub struct ForgetReport {
 }
 
 /// What `device revoke` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DeviceRevocationReport {
     /// The device revoked.
     pub device: String,
@@ -403,65 +403,12 @@ impl Device {
             if !manifest.is_owner(&self.device_id()) || !manifest.is_owner(&target) {
                 continue;
             }
-            // Every grant it issued that this device knows stays a grant the manifest
-            // recognizes (anything it signs later does not count); without --keep-grants each is
-            // then revoked by this device, so the grantee is told and purges its copy.
-            let mut kept_grants = Vec::new();
-            let mut revocations = Vec::new();
-            for g in manifest.grants().filter(|g| g.issuer_id() == target) {
-                kept_grants.extend_from_slice(&g.grant_id().0);
-                if keep_grants {
-                    report.kept_grants.push(g.grant_id().to_string());
-                } else {
-                    report.voided_grants.push(g.grant_id().to_string());
-                    if manifest.revocation_of(g).is_none() {
-                        let r = Revocation {
-                            livret: livret.0,
-                            grant: g.id,
-                            audience: g.audience,
-                            issuer: self.device_id().0,
-                            at: self.now(),
-                        };
-                        let bytes = r.sign(&self.identity.secret);
-                        revocations.push((ManifestRecord::Revocation(r), bytes));
-                    }
-                }
-            }
-            // Every owner known now stays one, whoever added it.
-            let kept_owners: Vec<u8> = manifest
-                .owners()
-                .keys()
-                .filter(|o| **o != target)
-                .flat_map(|o| o.0)
-                .collect();
-            let record = OwnerRevocation {
-                livret: livret.0,
-                device: target.0,
-                issuer: self.device_id().0,
-                at: self.now(),
-                kept_grants,
-                kept_owners,
+            let why = if keep_grants {
+                "appareil de la famille révoqué (ses autorisations restent valables)"
+            } else {
+                "appareil de la famille révoqué (ses autorisations sont annulées)"
             };
-            let bytes = record.sign(&self.identity.secret);
-            let mut mdoc = self.load_manifest_doc(livret)?;
-            mdoc.add(&ManifestRecord::OwnerRevocation(record), &bytes)?;
-            for (r, b) in &revocations {
-                mdoc.add(r, b)?;
-            }
-            self.save_manifest_doc(livret, &mut mdoc)?;
-            self.audit_event(
-                Some(livret),
-                Some(&target),
-                None,
-                "device-revoked",
-                true,
-                if keep_grants {
-                    "appareil de la famille révoqué (ses autorisations restent valables)"
-                } else {
-                    "appareil de la famille révoqué (ses autorisations sont annulées)"
-                },
-            );
-            report.livrets.push(livret.to_string());
+            self.revoke_owner_in(livret, &manifest, target, keep_grants, &mut report, why)?;
         }
         if report.livrets.is_empty() {
             return Err(Error::NotAuthorized(format!(
@@ -469,5 +416,69 @@ impl Device {
             )));
         }
         Ok(report)
+    }
+
+    /// Revokes the owner `target` in one livret (its manifest given): an [`OwnerRevocation`]
+    /// keeping the owners known now and the grants it issued, plus, without `keep_grants`, a
+    /// revocation of each of those grants. Used for a lost device and for a replaced recovery
+    /// key.
+    pub(crate) fn revoke_owner_in(
+        &mut self,
+        livret: LivretId,
+        manifest: &Manifest,
+        target: DeviceId,
+        keep_grants: bool,
+        report: &mut DeviceRevocationReport,
+        why: &str,
+    ) -> Result<()> {
+        // Every grant it issued that this device knows stays a grant the manifest
+        // recognizes (anything it signs later does not count); without --keep-grants each is
+        // then revoked by this device, so the grantee is told and purges its copy.
+        let mut kept_grants = Vec::new();
+        let mut revocations = Vec::new();
+        for g in manifest.grants().filter(|g| g.issuer_id() == target) {
+            kept_grants.extend_from_slice(&g.grant_id().0);
+            if keep_grants {
+                report.kept_grants.push(g.grant_id().to_string());
+            } else {
+                report.voided_grants.push(g.grant_id().to_string());
+                if manifest.revocation_of(g).is_none() {
+                    let r = Revocation {
+                        livret: livret.0,
+                        grant: g.id,
+                        audience: g.audience,
+                        issuer: self.device_id().0,
+                        at: self.now(),
+                    };
+                    let bytes = r.sign(&self.identity.secret);
+                    revocations.push((ManifestRecord::Revocation(r), bytes));
+                }
+            }
+        }
+        // Every owner known now stays one, whoever added it.
+        let kept_owners: Vec<u8> = manifest
+            .owners()
+            .keys()
+            .filter(|o| **o != target)
+            .flat_map(|o| o.0)
+            .collect();
+        let record = OwnerRevocation {
+            livret: livret.0,
+            device: target.0,
+            issuer: self.device_id().0,
+            at: self.now(),
+            kept_grants,
+            kept_owners,
+        };
+        let bytes = record.sign(&self.identity.secret);
+        let mut mdoc = self.load_manifest_doc(livret)?;
+        mdoc.add(&ManifestRecord::OwnerRevocation(record), &bytes)?;
+        for (r, b) in &revocations {
+            mdoc.add(r, b)?;
+        }
+        self.save_manifest_doc(livret, &mut mdoc)?;
+        self.audit_event(Some(livret), Some(&target), None, "device-revoked", true, why);
+        report.livrets.push(livret.to_string());
+        Ok(())
     }
 }

@@ -47,8 +47,8 @@ pub struct RecoverySheet {
     pub public_key: String,
     /// The livrets it was made an owner of.
     pub livrets: Vec<String>,
-    /// The key of the previous sheet, if one was printed before (it stays an owner of the
-    /// livrets it was added to: the manifest only grows).
+    /// The key of the previous sheet, if one was printed before (now revoked in every livret
+    /// this device owns).
     pub previous: Option<String>,
 }
 
@@ -170,6 +170,22 @@ impl Device {
             if let Some((record, bytes)) = self.recovery_owner_record(livret, now)? {
                 mdoc.add(&record, &bytes)?;
                 self.save_manifest_doc(livret, &mut mdoc)?;
+            }
+            // The previous sheet's key is no longer an owner: a sheet left in a drawer cannot
+            // re-authorize anyone after a new one is printed (the devices it restored stay).
+            let manifest = mdoc.manifest()?;
+            if let Some(old) = previous.as_ref().map(|m| m.key) {
+                if old != public && manifest.is_owner(&old) {
+                    let mut report = crate::erasure::DeviceRevocationReport::default();
+                    self.revoke_owner_in(
+                        livret,
+                        &manifest,
+                        old,
+                        true,
+                        &mut report,
+                        "ancienne clé de secours révoquée (nouvelle feuille imprimée)",
+                    )?;
+                }
             }
             self.audit_event(
                 Some(livret),

@@ -105,7 +105,7 @@ pub fn render(words: &[String], family: &str, date: &str) -> Result<Vec<u8>, Pdf
         "3. Sur le nouvel appareil : livret recovery restore --from ADRESSE (l'adresse affichée par « livret serve »), puis tapez les 24 mots.",
         "4. Les livrets reviennent avec toutes leurs inscriptions signées ; le nouvel appareil en est propriétaire.",
         "Avec un fichier exporté (livret export LIVRET --format json) : livret import FICHIER --words \"…\".",
-        "Une nouvelle feuille (livret recovery print) crée une nouvelle clé pour les livrets à venir ; l'ancienne clé reste propriétaire des livrets existants : détruisez l'ancienne feuille ou gardez-la aussi bien que celle-ci.",
+        "Une nouvelle feuille (livret recovery print) crée une nouvelle clé et révoque celle-ci : elle ne rétablira plus rien. Détruisez alors cette feuille.",
     ] {
         b.paragraph(FontId::Regular, 10.0, LEFT, WIDTH, step, None);
         b.gap(3.0);
