@@ -3,8 +3,8 @@
 //! Each `fuzz_targets/<name>.rs` calls one function here. The same file is compiled into the
 //! workspace's test suite (`tests/tests/fuzz_corpus.rs`), which replays every file of
 //! `fuzz/corpus/` and `fuzz/artifacts/` through these functions on every `cargo test`: a crash
-//! found once stays a regular test. Only `livret-core`, `livret-net` and `automerge` are used,
-//! all of which the tests crate also depends on.
+//! found once stays a regular test. Only `livret-core`, `livret-net`, `livret-export` and
+//! `automerge` are used, all of which the tests crate also depends on.
 //!
 //! Besides "does not panic", the bodies check invariants: a decoded frame re-encodes to itself,
 //! a refused sync batch leaves the document unchanged, and an accepted one never brings an
@@ -37,6 +37,8 @@ pub const TARGETS: &[&str] = &[
     "section_sync",
     "control_record",
     "recovery_words",
+    "certificate",
+    "lsu_xml",
 ];
 
 /// `livret-core` turns panics inside Automerge (on malformed input) into errors with
@@ -73,6 +75,8 @@ pub fn run(name: &str, data: &[u8]) {
         "section_doc" => section_doc(data),
         "section_sync" => section_sync(data),
         "control_record" => control_record(data),
+        "certificate" => certificate(data),
+        "lsu_xml" => lsu_xml(data),
         "recovery_words" => recovery_words(data),
         _ => {}
     }
@@ -156,6 +160,41 @@ pub fn control_record(data: &[u8]) {
             let _ = m.is_owner(&f.family.device_id());
             let _ = m.erasures_of(Section::Annee(2025));
         }
+    }
+}
+
+/// A school's card and a teacher's certificate, as bytes and as the text of their QR codes
+/// (`livret trust add`, `livret certificate import`).
+pub fn certificate(data: &[u8]) {
+    use livret_core::cert::{Certificate, SchoolCard};
+    if let Ok(card) = SchoolCard::open(data) {
+        let _ = card.school();
+        let text = SchoolCard::to_text(data);
+        assert_eq!(SchoolCard::bytes_from_text(&text).ok().as_deref(), Some(data));
+    }
+    if let Ok(cert) = Certificate::open(data) {
+        let _ = (cert.not_before, cert.until);
+        let text = Certificate::to_text(data);
+        assert_eq!(Certificate::bytes_from_text(&text).ok().as_deref(), Some(data));
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(bytes) = SchoolCard::bytes_from_text(text) {
+            let _ = SchoolCard::open(&bytes);
+        }
+        if let Ok(bytes) = Certificate::bytes_from_text(text) {
+            let _ = Certificate::open(&bytes);
+        }
+    }
+}
+
+/// An LSU file from a school's software (`livret import-lsu`): parsed and checked against the
+/// schema's rules; a file that parses is written back out.
+pub fn lsu_xml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(file) = livret_export::lsu::parse(text) {
+        let _ = livret_export::lsu::to_xml(&file);
     }
 }
 
@@ -593,6 +632,33 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             at: T0 + 90,
         };
         add("control_record", "opening", opening.sign(&f.family));
+        let school = DeviceSecret::from_bytes(&[11; 32]);
+        if let (Ok(uai), Ok(name)) = (
+            livret_core::vocab::Uai::parse("0951099D"),
+            livret_core::vocab::PersonName::parse("Collège Jean Moulin"),
+        ) {
+            let card = livret_core::cert::SchoolCard::sign(&school, &uai, &name, T0);
+            add(
+                "certificate",
+                "card-text",
+                livret_core::cert::SchoolCard::to_text(&card).into_bytes(),
+            );
+            add("certificate", "card", card);
+        }
+        let cert = livret_core::cert::Certificate {
+            school: school.device_id().0,
+            teacher: f.teacher.device_id().0,
+            name: "M. Martin".into(),
+            not_before: T0,
+            until: T0 + 10_000_000,
+        }
+        .sign(&school);
+        add(
+            "certificate",
+            "certificate-text",
+            livret_core::cert::Certificate::to_text(&cert).into_bytes(),
+        );
+        add("certificate", "certificate", cert);
         let key = livret_core::recovery::RecoveryKey::from_entropy(&[42; 32]);
         if let Ok(words) = key.words() {
             add("recovery_words", "plain", words.join(" ").into_bytes());

@@ -649,6 +649,7 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
     let (school, jury) = jury_scene(lang, root, &family, &t1, livret).await?;
     school.stop().await;
     jury.stop().await;
+    forget_scene(lang, &family, &t1, livret, &k).await?;
 
     outln!();
     outln!(
@@ -662,6 +663,63 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
         a.stop().await;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The family's right to be forgotten: it erases M. Martin's second-term entry, history
+/// included; M. Martin's device is told at its next sync and rebuilds its copy.
+async fn forget_scene(
+    lang: Lang,
+    family: &Actor,
+    t1: &Actor,
+    livret: livret::core::LivretId,
+    key: &str,
+) -> Result<()> {
+    use livret::core::Section;
+    step(
+        lang,
+        16,
+        "la famille fait effacer une inscription, historique compris",
+        "the family has an entry erased, history included",
+    );
+    let report = family.with(|d| d.forget(livret, Section::Annee(YEAR), Some(key)))?;
+    let gone = |a: &Actor| -> Result<bool> {
+        let history = a
+            .with(|d| d.section_history_bytes(livret, Section::Annee(YEAR)))?
+            .unwrap_or_default();
+        let needle = FRANCAIS_T2.as_bytes();
+        Ok(!history.windows(needle.len()).any(|w| w == needle))
+    };
+    ensure(
+        gone(family)?,
+        "le texte effacé est resté dans l'historique de la famille",
+        "the erased text stayed in the family's history",
+    )?;
+    let left = report.remaining_entries;
+    says(
+        lang,
+        family.name,
+        &tr!(
+            lang,
+            "livret forget … --entry {key} : inscription effacée de mon appareil, historique compris ({left} inscription(s) restent)",
+            "livret forget … --entry {key}: entry erased from my device, history included ({left} entries left)"
+        ),
+    );
+    let r = t1.sync_with(family).await?;
+    ensure(
+        !r.erased.is_empty() && gone(t1)?,
+        "l'appareil de M. Martin n'a pas appliqué l'effacement",
+        "M. Martin's device did not apply the erasure",
+    )?;
+    says(lang, t1.name, &report_line(lang, &r));
+    says(
+        lang,
+        t1.name,
+        lang.pick(
+            "l'effacement est signé par la famille : ma copie est reconstruite sans ce texte ni son historique",
+            "the erasure is signed by the family: my copy is rebuilt without that text or its history",
+        ),
+    );
+    Ok(())
 }
 
 /// The last scene: a school certifies M. Martin, the family shows the bac jury an anonymized
