@@ -170,12 +170,18 @@ pub fn certificate(data: &[u8]) {
     if let Ok(card) = SchoolCard::open(data) {
         let _ = card.school();
         let text = SchoolCard::to_text(data);
-        assert_eq!(SchoolCard::bytes_from_text(&text).ok().as_deref(), Some(data));
+        assert_eq!(
+            SchoolCard::bytes_from_text(&text).ok().as_deref(),
+            Some(data)
+        );
     }
     if let Ok(cert) = Certificate::open(data) {
         let _ = (cert.not_before, cert.until);
         let text = Certificate::to_text(data);
-        assert_eq!(Certificate::bytes_from_text(&text).ok().as_deref(), Some(data));
+        assert_eq!(
+            Certificate::bytes_from_text(&text).ok().as_deref(),
+            Some(data)
+        );
     }
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(bytes) = SchoolCard::bytes_from_text(text) {

@@ -76,9 +76,11 @@ impl Device {
         let keys = doc.keys();
         let erased: Vec<String> = match entry {
             Some(k) if keys.iter().any(|x| x == k) => vec![k.to_string()],
-            Some(k) => return Err(Error::NotAuthorized(format!(
+            Some(k) => {
+                return Err(Error::NotAuthorized(format!(
                 "aucune inscription « {k} » dans la section « {section} » (voir « livret show »)"
-            ))),
+            )))
+            }
             None => vec![],
         };
         let record = Erasure::new(
@@ -477,7 +479,14 @@ impl Device {
             mdoc.add(r, b)?;
         }
         self.save_manifest_doc(livret, &mut mdoc)?;
-        self.audit_event(Some(livret), Some(&target), None, "device-revoked", true, why);
+        self.audit_event(
+            Some(livret),
+            Some(&target),
+            None,
+            "device-revoked",
+            true,
+            why,
+        );
         report.livrets.push(livret.to_string());
         Ok(())
     }
