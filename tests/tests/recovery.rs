@@ -178,17 +178,19 @@ async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_reco
     .await
     .unwrap_err();
     assert!(err.to_string().contains("périmée"), "{err}");
-    // A teacher's device cannot give ownership back.
-    let err = restore(
+    // A teacher's device checks the proof as the family's does (restoring from a teacher's
+    // copy: see the next test).
+    let stale = recovery_key.prove(&stranger.with(|d| d.device_id()), now - 3600);
+    let err = restore_with_proof(
         &stranger.dev,
         &stranger.node,
         teacher.node.peer_id(),
         vec![teacher.addr()],
-        &recovery_key,
+        stale,
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("famille"), "{err}");
+    assert!(err.to_string().contains("périmée"), "{err}");
     assert!(stranger.with(|d| d.list()).unwrap().is_empty());
     for l in [lina, noe] {
         let owners: Vec<String> = dad.with(|d| d.export_json(l)).unwrap()["manifest"]
@@ -287,4 +289,249 @@ async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_reco
     let addrs = new.addresses();
     new.with(|d| d.invite(lina, &[], Rights::Owner, "2099-06-30", 15, addrs))
         .unwrap();
+}
+
+/// The owner records of a livret as `device` holds them: (owner, issuer).
+fn owners_of(dev: &TestDevice, livret: LivretId) -> Vec<(String, String)> {
+    dev.with(|d| d.export_json(livret)).unwrap()["manifest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["record"]["type"] == "owner")
+        .map(|r| {
+            (
+                r["record"]["owner"].as_str().unwrap().to_string(),
+                r["record"]["issuer"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn recover_audits(dev: &TestDevice, outcome: &str) -> usize {
+    dev.with(|d| d.audit(None))
+        .unwrap()
+        .iter()
+        .filter(|a| a.action == "recover" && a.outcome == outcome)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_device_restores_what_a_teacher_was_granted_from_the_teachers_copy() {
+    let mom = TestDevice::new(Role::Family, "Maman").await;
+    let dad = TestDevice::new(Role::Family, "Papa").await;
+    let early = TestDevice::new(Role::Teacher, "Mme Petit").await;
+    let teacher = TestDevice::new(Role::Teacher, "M. Martin").await;
+    let other = TestDevice::new(Role::Teacher, "Mme Durand").await;
+
+    let lina = mom
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    // A teacher granted before the sheet was printed: its copy of the manifest never learns
+    // the recovery key.
+    let inv = mom.invite(lina, "annee/2025", Rights::Read);
+    early.accept(&inv, Some("5B")).await.unwrap();
+    let sheet = mom.with(|d| d.recovery_print()).unwrap();
+    let recovery_key = RecoveryKey::from_words(&sheet.words.join(" ")).unwrap();
+    // Dad becomes an owner (and learns the recovery key's owner record).
+    invite_owner(&mom, &dad, lina).await;
+
+    // Two teachers write in annee/2025; M. Martin's copy gets Mme Durand's entry through
+    // Mom's device.
+    let inv = mom.invite(lina, "annee/2025", Rights::Write);
+    teacher.accept(&inv, Some("5B")).await.unwrap();
+    let inv = mom.invite(lina, "annee/2025", Rights::Write);
+    other.accept(&inv, Some("5B")).await.unwrap();
+    // Dad's phone syncs once at the start of the year (it learns both grants), then not
+    // again before Mom's phone is lost: the teachers' entries are not on it. (A grant known
+    // only to the lost phone would be lost with it: Dad's device would then refuse, as from
+    // any peer, entries whose author it does not know.)
+    let r = dad.sync_with(&mom).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    teacher
+        .with(|d| {
+            d.assess(
+                lina,
+                2025,
+                "1/3",
+                "FRANCS",
+                None,
+                Some(3),
+                None,
+                APPRECIATION,
+            )
+        })
+        .unwrap();
+    other
+        .with(|d| {
+            d.assess(
+                lina,
+                2025,
+                "1/3",
+                "MATHEM",
+                None,
+                Some(2),
+                None,
+                "Des progrès réguliers en calcul mental.",
+            )
+        })
+        .unwrap();
+    let r = other.sync_with(&mom).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    let r = teacher.sync_with(&mom).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    let annee: Vec<(String, String, Vec<u8>)> = entries_of(&mom, lina)
+        .into_iter()
+        .filter(|(s, _, _)| s == "annee/2025")
+        .collect();
+    assert_eq!(annee.len(), 2);
+    assert_eq!(entries_of(&teacher, lina), annee);
+    assert!(entries_of(&dad, lina)
+        .iter()
+        .all(|(s, _, _)| s != "annee/2025"));
+
+    // Mom's phone is lost.
+    mom.stop().await;
+
+    // Refusals by teachers' devices: nothing is stored on either side.
+    let stranger = TestDevice::new(Role::Family, "Inconnu").await;
+    let new = TestDevice::new(Role::Family, "Maman (nouveau téléphone)").await;
+    let now = new.with(|d| d.now());
+    // A proof made for another device, replayed by this one.
+    let proof_for_new = recovery_key.prove(&new.with(|d| d.device_id()), now);
+    let err = restore_with_proof(
+        &stranger.dev,
+        &stranger.node,
+        teacher.node.peer_id(),
+        vec![teacher.addr()],
+        proof_for_new,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("pas été faite pour cet appareil"),
+        "{err}"
+    );
+    // A stale proof (an hour old).
+    let stale = recovery_key.prove(&stranger.with(|d| d.device_id()), now - 3600);
+    let err = restore_with_proof(
+        &stranger.dev,
+        &stranger.node,
+        teacher.node.peer_id(),
+        vec![teacher.addr()],
+        stale,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("périmée"), "{err}");
+    // A teacher whose manifest does not know the recovery key (printed after its grant).
+    let err = restore(
+        &new.dev,
+        &new.node,
+        early.node.peer_id(),
+        vec![early.addr()],
+        &recovery_key,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("aucun livret"), "{err}");
+    assert!(stranger.with(|d| d.list()).unwrap().is_empty());
+    assert!(new.with(|d| d.list()).unwrap().is_empty());
+    assert_eq!(new.with(|d| d.recovery_key()).unwrap(), None);
+    for (holder, who) in [(&teacher, &stranger), (&teacher, &new), (&early, &new)] {
+        let owners = owners_of(holder, lina);
+        assert!(owners.iter().all(|(o, _)| *o != who.id()), "{owners:?}");
+    }
+    assert_eq!(recover_audits(&teacher, "refused"), 2);
+    assert_eq!(recover_audits(&early, "refused"), 1);
+
+    // The real restore, from M. Martin's device.
+    let report = restore(
+        &new.dev,
+        &new.node,
+        teacher.node.peer_id(),
+        vec![teacher.addr()],
+        &recovery_key,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.livrets, vec![lina.to_string()]);
+    assert!(report.session.refused.is_empty(), "{report:?}");
+    // Only what the teacher was granted comes back, byte for byte, Mme Durand's entry too.
+    assert_eq!(entries_of(&new, lina), annee);
+    let v = new.with(|d| d.verify(lina)).unwrap();
+    assert!(v.failures.is_empty(), "{v:?}");
+    assert_eq!(v.checked, 2);
+    assert_eq!(v.valid, 2);
+    // Mme Durand's grant is not in M. Martin's copy of the manifest: her entry verifies, but
+    // its author is unknown to the new device until it syncs with another family device.
+    let unknown_authors = |dev: &TestDevice| -> Vec<String> {
+        dev.with(|d| d.show(lina))
+            .unwrap()
+            .sections
+            .iter()
+            .flat_map(|s| s.entries.iter())
+            .filter(|e| e.signature == "unknown-author")
+            .filter_map(|e| e.author.clone())
+            .collect()
+    };
+    assert_eq!(unknown_authors(&new), vec![other.id()]);
+    let list = new.with(|d| d.list()).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].relation, livret::Relation::Owner);
+    assert_eq!(list[0].name.as_deref(), Some("Lina Moreau"));
+    assert_eq!(
+        new.with(|d| d.recovery_key()).unwrap(),
+        Some(recovery_key.public())
+    );
+    // It signed its own owner record with the recovery key; the teacher's device recorded it.
+    let mine = (new.id(), recovery_key.public().to_string());
+    assert!(owners_of(&new, lina).contains(&mine));
+    assert!(owners_of(&teacher, lina).contains(&mine));
+    assert_eq!(recover_audits(&teacher, "accepted"), 1);
+    assert_eq!(recover_audits(&new, "accepted"), 1);
+    // It is an owner: it can invite.
+    new.invite(lina, "annee/2025", Rights::Read);
+
+    // The teacher's device still works, and now sends its writes to the new device.
+    teacher
+        .with(|d| {
+            d.assess(
+                lina,
+                2025,
+                "2/3",
+                "FRANCS",
+                None,
+                Some(4),
+                None,
+                "Très bon trimestre, lecture à voix haute assurée.",
+            )
+        })
+        .unwrap();
+    let r = teacher.sync_with(&new).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    assert_eq!(entries_of(&new, lina), entries_of(&teacher, lina));
+    assert_eq!(entries_of(&new, lina).len(), 3);
+
+    // Dad's phone meets the new device (Dad dials): the new device introduces itself, Dad's
+    // device checks its owner record is signed by the recovery key, an owner, and the ordinary
+    // owner sync runs both ways.
+    let r = dad.sync_with(&new).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    assert!(owners_of(&dad, lina).contains(&mine));
+    assert_eq!(entries_of(&dad, lina), entries_of(&new, lina));
+    assert!(entries_of(&new, lina)
+        .iter()
+        .any(|(s, _, _)| s == "identite"));
+    // Dad's manifest brought Mme Durand's grant: no author is unknown any more.
+    assert!(unknown_authors(&new).is_empty());
+    let v = new.with(|d| d.verify(lina)).unwrap();
+    assert!(v.failures.is_empty(), "{v:?}");
+    // And the other way round, with nothing left to introduce.
+    let r = new.sync_with(&dad).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    assert!(dad
+        .with(|d| d.audit(None))
+        .unwrap()
+        .iter()
+        .any(|a| a.action == "introduced" && a.outcome == "accepted"));
 }

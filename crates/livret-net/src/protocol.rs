@@ -1,7 +1,8 @@
 //! The messages of `/livret/sync/1`, each one frame, CBOR-encoded.
 //!
 //! A session: the dialer may first redeem an invitation (`Redeem` → `Granted` or `Refused`);
-//! then both sides send a `Hello` listing the documents they hold *that concern the other*
+//! either side may introduce itself (`Granted` frames carrying its own owner record) just
+//! before its `Hello`; then both sides send a `Hello` listing the documents they hold *that concern the other*
 //! (livret, target, heads); then they take turns, the dialer first: each turn is the sync
 //! messages for every document it may send, ended by `EndRound`. When a turn with no message
 //! follows one with no message, the session is over. Reads and writes are authorized above
@@ -32,7 +33,9 @@ pub enum Frame {
     /// A proof that the sender holds an invitation's one-time secret.
     Redeem(Redeem),
     /// The grant (or owner record) issued in answer to a redeem, with the manifest records
-    /// the grantee needs (genesis, owners).
+    /// the grantee needs (genesis, owners). Also, before a `Hello`, an *introduction*: the
+    /// sender's own owner record (and its issuer's), which a device restored from a teacher's
+    /// copy signed with the recovery key and the receiver does not know yet.
     Granted(Granted),
     /// An Automerge sync message for one document.
     Sync(SyncMessage),
@@ -50,7 +53,9 @@ pub enum Frame {
     EndRound(u32),
     /// A new family device asks to become an owner again with the family's recovery key
     /// (sent first, in place of a redeem). The holder answers with one `Granted` per livret
-    /// the key owns, then `EndRound(n)`; or `Refused`.
+    /// the key owns, then `EndRound(n)`; or `Refused`. A teacher's device sends the records it
+    /// holds, with no owner record for the sender: the sender signs its own and introduces
+    /// itself before its `Hello`.
     Recover(Recover),
 }
 

@@ -41,6 +41,11 @@ pub struct LivretMeta {
     /// On a grantee: the owners' device ids, to know quickly which peer a livret concerns.
     #[serde(default)]
     pub owners: Vec<DeviceId>,
+    /// On an owner restored from a grantee's copy: this device's owner record was signed with
+    /// the recovery key, so the other owners do not know it yet. It is shown to each of them
+    /// (a `Granted` frame before the hello) until a first manifest sync with them.
+    #[serde(default)]
+    pub introduce: bool,
 }
 
 /// A device opened on its home directory.

@@ -153,6 +153,7 @@ impl Device {
             class: None,
             peers: vec![],
             owners: vec![],
+            introduce: false,
         };
         let (m_snap, i_snap) = (manifest.save(), identity.save());
         let meta_bytes = serde_json::to_vec(&meta).map_err(|e| Error::Protocol(e.to_string()))?;

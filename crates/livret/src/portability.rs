@@ -316,6 +316,7 @@ impl Device {
             class: None,
             peers: vec![],
             owners: vec![],
+            introduce: false,
         };
         let meta_bytes = serde_json::to_vec(&meta).map_err(|e| Error::Protocol(e.to_string()))?;
         let m_snap = mdoc.save();

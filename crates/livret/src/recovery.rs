@@ -12,6 +12,17 @@
 //!   the time (±10 minutes), signs an owner record for the new device in every livret the
 //!   recovery key owns and answers as for an owner invitation; the ordinary owner sync then
 //!   brings every section.
+//! - From a teacher's copy: a teacher's device checks the proof the same way but cannot sign
+//!   owner records. It sends back the records it holds of every livret its manifest says the
+//!   recovery key owns (a key printed after its grant is unknown to it: refused). The new
+//!   device signs its own owner record with the recovery key and shows it to the teacher
+//!   before the hello (`Frame::Granted`, an *introduction*); the teacher checks it is signed
+//!   by an owner it knows, records it, and from then on sends the new device, an owner, what
+//!   it holds: the sections it was granted. In that session the new device keeps every entry
+//!   whose signature verifies, in place and within the official scales, whoever wrote it
+//!   (the teacher's manifest knows only its own grant: `show` calls other authors unknown
+//!   until the next sync with another family device). It then introduces itself the same
+//!   way to the other owners, until a first manifest sync with each.
 
 use livret_core::doc::ManifestDoc;
 use livret_core::grant::{ManifestRecord, OwnerRecord};
@@ -20,12 +31,25 @@ use livret_core::{DeviceId, LivretId, Role, Section};
 use livret_net::protocol::{ByteBuf, Frame, Granted, Recover, Refused};
 use livret_net::{Multiaddr, Node, PeerId, Session};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use zeroize::Zeroizing;
 
 use crate::device::{Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
 use crate::session::{lock, SessionReport, SharedDevice};
 use crate::sharing::Records;
+
+/// The most owner records one introduction may carry.
+const MAX_INTRODUCED_RECORDS: usize = 8;
+
+/// A livret sent back by a holder, checked, not yet stored.
+struct Recovered {
+    livret: LivretId,
+    mdoc: ManifestDoc,
+    meta: LivretMeta,
+    /// Sent from a grantee's copy (this device signed its own owner record).
+    from_copy: bool,
+}
 
 /// What this device remembers of the family's recovery key (public key only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -210,6 +234,7 @@ impl Device {
     /// Noise-authenticated sender, within ±10 minutes), then in every livret this device owns
     /// where the recovery key is an owner, signs an owner record for `peer`. Returns the
     /// manifest records of each. Every outcome is audited; nothing is stored on refusal.
+    /// On a teacher's device, see [`Device::answer_recover_as_grantee`].
     pub(crate) fn answer_recover(
         &mut self,
         peer: DeviceId,
@@ -221,10 +246,10 @@ impl Device {
             dev.audit_event(None, Some(&peer), None, "recover", false, why);
             Err(Error::NotAuthorized(why.to_string()))
         };
-        if self.role() != Role::Family {
+        if self.role() != Role::Family && self.role() != Role::Teacher {
             return refuse(
                 self,
-                "cet appareil n'est pas un appareil de la famille : il ne peut pas rendre les livrets",
+                "cet appareil n'est ni un appareil de la famille ni celui d'un enseignant : il ne peut pas rendre les livrets",
             );
         }
         if peer_role != Role::Family.as_str() {
@@ -235,6 +260,29 @@ impl Device {
         }
         if let Err(problem) = proof.check(&peer, self.now()) {
             return refuse(self, problem.french());
+        }
+        let peer_name: String = peer_name.chars().take(100).collect();
+        if self.role() == Role::Teacher {
+            let out = self.answer_recover_as_grantee(proof)?;
+            if out.is_empty() {
+                return refuse(
+                    self,
+                    "cette clé de secours n'est propriétaire d'aucun livret que cet appareil détient (une feuille imprimée après l'autorisation de cet appareil lui est inconnue) : rétablissez depuis un appareil de la famille",
+                );
+            }
+            for (livret, _) in &out {
+                self.audit_event(
+                    Some(*livret),
+                    Some(&peer),
+                    None,
+                    "recover",
+                    true,
+                    &format!(
+                        "copie du livret rendue à l'appareil « {peer_name} » (clé de secours) : il signe lui-même son acte de propriétaire"
+                    ),
+                );
+            }
+            return Ok(out);
         }
         let me = self.device_id();
         let mut owned = Vec::new();
@@ -253,7 +301,6 @@ impl Device {
                 "cette clé de secours n'est propriétaire d'aucun livret sur cet appareil",
             );
         }
-        let peer_name: String = peer_name.chars().take(100).collect();
         let now = self.now();
         let mut out = Vec::new();
         for livret in owned {
@@ -296,16 +343,48 @@ impl Device {
         Ok(out)
     }
 
-    /// New-device side: records a livret the holder sent back, once its manifest verifies and
-    /// names this device, the holder and the recovery key as owners.
-    fn accept_recovered(
+    /// Holder side on a teacher's device (the proof already checked): the records it holds
+    /// of every livret it is granted (not as a jury) where its manifest names the recovery
+    /// key an owner. It signs nothing and stores nothing: the new device signs its own owner
+    /// record with the recovery key and shows it before the sync (see
+    /// [`Device::accept_introduction`]).
+    fn answer_recover_as_grantee(
         &mut self,
+        proof: &RecoveryProof,
+    ) -> Result<Vec<(LivretId, Records)>> {
+        let me = self.device_id();
+        let now = self.now();
+        let mut out = Vec::new();
+        for (livret, meta) in self.held_livrets()? {
+            if meta.relation != Relation::Grantee {
+                continue;
+            }
+            let mdoc = self.load_manifest_doc(livret)?;
+            let Ok(manifest) = mdoc.manifest() else {
+                continue;
+            };
+            let granted = manifest.live_grants_for(&me, now).iter().any(|g| !g.jury);
+            if granted && manifest.is_owner(&proof.key) {
+                out.push((livret, mdoc.records()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// New-device side: checks a livret the holder sent back. From a family device, its
+    /// manifest must name this device, the holder and the recovery key as owners. From a
+    /// grantee's copy (the holder is not an owner but holds a grant), the recovery key must be
+    /// an owner, and this device signs its own owner record with it (`key`, the words, is then
+    /// needed). Nothing is stored here (see [`Device::store_recovered`]).
+    fn check_recovered(
+        &self,
         holder: DeviceId,
-        key: DeviceId,
+        proof_key: DeviceId,
+        key: Option<&RecoveryKey>,
         livret: LivretId,
         records: Records,
         peer_addrs: Vec<String>,
-    ) -> Result<()> {
+    ) -> Result<Recovered> {
         let mut mdoc = ManifestDoc::new();
         for (k, bytes) in &records {
             let record = ManifestRecord::open(k, bytes)?;
@@ -313,13 +392,10 @@ impl Device {
         }
         let manifest = mdoc.manifest()?;
         let me = self.device_id();
-        if manifest.livret() != livret
-            || !manifest.is_owner(&holder)
-            || !manifest.is_owner(&key)
-            || !manifest.is_owner(&me)
-        {
+        if manifest.livret() != livret || !manifest.is_owner(&proof_key) {
             return Err(Error::Protocol(
-                "livret rendu sans acte valable faisant de cet appareil un propriétaire".into(),
+                "livret rendu sans acte valable faisant de la clé de secours un propriétaire"
+                    .into(),
             ));
         }
         if self.meta(livret).is_ok() {
@@ -327,24 +403,177 @@ impl Device {
                 "ce livret est déjà sur cet appareil".into(),
             ));
         }
+        let from_copy = !manifest.is_owner(&holder);
+        if from_copy {
+            if !manifest.grants().any(|g| g.audience_id() == holder) {
+                return Err(Error::Protocol(
+                    "livret rendu par un appareil que la famille n'y a pas autorisé".into(),
+                ));
+            }
+            if !manifest.is_owner(&me) {
+                let Some(key) = key.filter(|k| k.public() == proof_key) else {
+                    return Err(Error::NotAuthorized(
+                        "les mots de secours sont nécessaires pour rétablir un livret depuis la copie d'un enseignant"
+                            .into(),
+                    ));
+                };
+                let record = OwnerRecord {
+                    livret: livret.0,
+                    owner: me.0,
+                    issuer: proof_key.0,
+                    name: self.name().chars().take(100).collect(),
+                    at: self.now(),
+                };
+                let bytes = record.sign(key.secret());
+                mdoc.add(&ManifestRecord::Owner(record), &bytes)?;
+            }
+        }
+        let manifest = mdoc.manifest()?;
+        if !manifest.is_owner(&me) {
+            return Err(Error::Protocol(
+                "livret rendu sans acte valable faisant de cet appareil un propriétaire".into(),
+            ));
+        }
+        // From a teacher's copy the child's name comes from the grant (no identity section).
+        let name = if from_copy {
+            manifest
+                .grants()
+                .find(|g| g.audience_id() == holder)
+                .and_then(|g| g.subject_name.clone())
+                .filter(|n| !n.is_empty())
+        } else {
+            None
+        };
         let meta = LivretMeta {
             relation: Relation::Owner,
-            name: None,
+            name,
             class: None,
-            peers: peer_addrs,
+            // Addresses of owners to dial: a teacher's device is not one.
+            peers: if from_copy { vec![] } else { peer_addrs },
             owners: manifest.owners().keys().copied().collect(),
+            introduce: from_copy,
         };
+        Ok(Recovered {
+            livret,
+            mdoc,
+            meta,
+            from_copy,
+        })
+    }
+
+    /// New-device side: records a livret checked by [`Device::check_recovered`].
+    fn store_recovered(&mut self, holder: DeviceId, r: &mut Recovered) -> Result<()> {
+        self.save_manifest_doc(r.livret, &mut r.mdoc)?;
+        self.put_meta(r.livret, &r.meta)?;
+        let detail = if r.from_copy {
+            "livret rendu depuis la copie d'un appareil autorisé : cet appareil s'en est fait propriétaire avec la clé de secours (seules les sections de cette copie reviennent)"
+        } else {
+            "livret rendu par la clé de secours : cet appareil en est propriétaire"
+        };
+        self.audit_event(Some(r.livret), Some(&holder), None, "recover", true, detail);
+        Ok(())
+    }
+
+    /// A peer shows its owner record of `livret` (and its issuer's): a device restored from a
+    /// teacher's copy signed its own with the recovery key, which the other devices do not know
+    /// yet. Kept if every record is an owner record of this livret under a key not yet in this
+    /// device's manifest, and once added, the peer and every key they name are owners as this
+    /// device's manifest says (an issuer it does not know as an owner is refused). Returns
+    /// whether the manifest changed; nothing is stored on refusal.
+    pub(crate) fn accept_introduction(
+        &mut self,
+        peer: DeviceId,
+        livret: LivretId,
+        records: &[(String, Vec<u8>)],
+    ) -> Result<bool> {
+        let mut meta = self
+            .meta(livret)
+            .map_err(|_| Error::NotAuthorized("livret inconnu de cet appareil".into()))?;
+        if records.is_empty() || records.len() > MAX_INTRODUCED_RECORDS {
+            return Err(Error::Protocol("présentation mal formée".into()));
+        }
+        let mut mdoc = self.load_manifest_doc(livret)?;
+        if mdoc.manifest()?.is_owner(&peer) {
+            return Ok(false);
+        }
+        let held: Vec<String> = mdoc.records().into_iter().map(|(k, _)| k).collect();
+        let mut named = Vec::new();
+        for (k, bytes) in records {
+            let record = ManifestRecord::open(k, bytes)?;
+            let ManifestRecord::Owner(o) = &record else {
+                return Err(Error::Protocol(
+                    "une présentation ne porte que des actes de propriétaire".into(),
+                ));
+            };
+            if o.livret != livret.0 {
+                return Err(Error::Protocol(
+                    "acte de propriétaire d'un autre livret".into(),
+                ));
+            }
+            named.push(DeviceId(o.owner));
+            // The manifest only grows: a key already held is never replaced.
+            if !held.contains(k) {
+                mdoc.add(&record, bytes)?;
+            }
+        }
+        let manifest = mdoc.manifest()?;
+        if !named.contains(&peer)
+            || !manifest.is_owner(&peer)
+            || named.iter().any(|o| !manifest.is_owner(o))
+        {
+            return Err(Error::NotAuthorized(
+                "acte de propriétaire non signé par un propriétaire que cet appareil connaît"
+                    .into(),
+            ));
+        }
         self.save_manifest_doc(livret, &mut mdoc)?;
-        self.put_meta(livret, &meta)?;
+        if meta.relation == Relation::Grantee {
+            meta.owners = manifest.owners().keys().copied().collect();
+            self.put_meta(livret, &meta)?;
+        }
+        let name = manifest.owners().get(&peer).cloned().unwrap_or_default();
+        let name: String = name.chars().take(100).collect();
         self.audit_event(
             Some(livret),
-            Some(&holder),
+            Some(&peer),
             None,
-            "recover",
+            "introduced",
             true,
-            "livret rendu par la clé de secours : cet appareil en est propriétaire",
+            &format!("appareil « {name} » reconnu propriétaire : acte signé par un propriétaire"),
         );
-        Ok(())
+        Ok(true)
+    }
+
+    /// The introduction of this device to `peer` for `livret`: its owner record(s) and those
+    /// of their issuers, as a `Granted` frame (`None` if it holds none).
+    pub(crate) fn introduction(&self, livret: LivretId) -> Result<Option<Frame>> {
+        let me = self.device_id();
+        let records = self.load_manifest_doc(livret)?.records();
+        let mine_key = format!("owner/{me}");
+        let mut keys = vec![mine_key.clone()];
+        for (k, bytes) in &records {
+            if *k == mine_key {
+                if let Ok(o) = OwnerRecord::open(bytes) {
+                    let issuer = format!("owner/{}", DeviceId(o.issuer));
+                    if !keys.contains(&issuer) {
+                        keys.push(issuer);
+                    }
+                }
+            }
+        }
+        let chosen: Vec<(String, ByteBuf)> = records
+            .into_iter()
+            .filter(|(k, _)| keys.contains(k))
+            .take(MAX_INTRODUCED_RECORDS)
+            .map(|(k, v)| (k, ByteBuf::from(v)))
+            .collect();
+        if !chosen.iter().any(|(k, _)| *k == mine_key) {
+            return Ok(None);
+        }
+        Ok(Some(Frame::Granted(Granted {
+            livret: livret.0,
+            records: chosen,
+        })))
     }
 
     /// Remembers the recovery public key learnt from the words (restore, import).
@@ -470,12 +699,13 @@ pub async fn restore(
         d.require_role(Role::Family)?;
         key.prove(&d.device_id(), d.now())
     };
-    let report = restore_with_proof(dev, node, peer, addrs, proof).await?;
+    let report = restore_inner(dev, node, peer, addrs, proof, Some(key)).await?;
     lock(dev).learn_recovery_key(key.public())?;
     Ok(report)
 }
 
 /// Like [`restore`], with a proof made beforehand (tests replay one from another device).
+/// Without the words, nothing can be restored from a teacher's copy.
 #[doc(hidden)]
 pub async fn restore_with_proof(
     dev: &SharedDevice,
@@ -484,13 +714,24 @@ pub async fn restore_with_proof(
     addrs: Vec<Multiaddr>,
     proof: RecoveryProof,
 ) -> Result<RestoreReport> {
+    restore_inner(dev, node, peer, addrs, proof, None).await
+}
+
+async fn restore_inner(
+    dev: &SharedDevice,
+    node: &Node,
+    peer: PeerId,
+    addrs: Vec<Multiaddr>,
+    proof: RecoveryProof,
+    key: Option<&RecoveryKey>,
+) -> Result<RestoreReport> {
     let holder = livret_net::public_key_from_peer_id(&peer)
         .map(DeviceId)
         .ok_or_else(|| Error::Protocol("pair sans clé ed25519".into()))?;
     let peer_addrs: Vec<String> = addrs.iter().map(|a| format!("{a}/p2p/{peer}")).collect();
     let mut s = node.open_session(peer, addrs).await?;
-    let result = restore_on(dev, &mut s, holder, proof, peer_addrs).await;
-    let livrets = match result {
+    let result = restore_on(dev, &mut s, holder, proof, key, peer_addrs).await;
+    let recovered = match result {
         Ok(l) => l,
         Err(e) => {
             lock(dev).audit_event(None, Some(&holder), None, "recover", false, &e.to_string());
@@ -498,7 +739,15 @@ pub async fn restore_with_proof(
             return Err(e);
         }
     };
-    let session = crate::session::run(dev.clone(), &mut s, true, None).await;
+    // Livrets from a teacher's copy: this device shows its owner record first, and keeps
+    // every entry that verifies whoever wrote it (see the module's documentation).
+    let copies: BTreeSet<LivretId> = recovered
+        .iter()
+        .filter(|(_, copy)| *copy)
+        .map(|(l, _)| *l)
+        .collect();
+    let livrets: Vec<LivretId> = recovered.into_iter().map(|(l, _)| l).collect();
+    let session = crate::session::run_restoring(dev.clone(), &mut s, copies).await;
     let _ = s.close().await;
     let session = session?;
     {
@@ -513,13 +762,16 @@ pub async fn restore_with_proof(
     })
 }
 
+/// Sends the proof and records what the holder sends back (all checked before anything is
+/// stored). Returns each livret and whether it came from a grantee's copy.
 async fn restore_on(
     dev: &SharedDevice,
     s: &mut Session,
     holder: DeviceId,
     proof: RecoveryProof,
+    key: Option<&RecoveryKey>,
     peer_addrs: Vec<String>,
-) -> Result<Vec<LivretId>> {
+) -> Result<Vec<(LivretId, bool)>> {
     let (name, role) = {
         let d = lock(dev);
         (d.name().to_string(), d.role().as_str().to_string())
@@ -559,16 +811,30 @@ async fn restore_on(
         }
     }
     let mut d = lock(dev);
-    let mut livrets = Vec::new();
+    let mut checked: Vec<Recovered> = Vec::new();
     for g in granted {
         let livret = LivretId(g.livret);
+        if checked.iter().any(|r| r.livret == livret) {
+            return Err(Error::Protocol("livret rendu deux fois".into()));
+        }
         let records = g
             .records
             .into_iter()
             .map(|(k, v)| (k, v.into_vec()))
             .collect();
-        d.accept_recovered(holder, proof.key, livret, records, peer_addrs.clone())?;
-        livrets.push(livret);
+        checked.push(d.check_recovered(
+            holder,
+            proof.key,
+            key,
+            livret,
+            records,
+            peer_addrs.clone(),
+        )?);
     }
-    Ok(livrets)
+    let mut out = Vec::new();
+    for mut r in checked {
+        d.store_recovered(holder, &mut r)?;
+        out.push((r.livret, r.from_copy));
+    }
+    Ok(out)
 }

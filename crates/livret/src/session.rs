@@ -125,8 +125,17 @@ struct Ctx {
     erasure_mismatch: BTreeSet<Key>,
     /// Livrets the peer was told were deleted.
     told_deleted: BTreeSet<LivretId>,
+    /// Livrets this (new) device restores in this session from the peer's copy, a grantee's:
+    /// it introduces itself for them, and keeps every entry of the peer's that verifies,
+    /// whoever wrote it (the peer's manifest, and so this device's, knows only some authors).
+    restoring: BTreeSet<LivretId>,
+    /// Introductions received in this session (see [`MAX_INTRODUCTIONS`]).
+    introductions: usize,
     report: SessionReport,
 }
+
+/// The most introductions (`Granted` frames before the hello) a peer may send in a session.
+const MAX_INTRODUCTIONS: usize = 256;
 
 /// Write rules for a batch from `sender`, as this device's manifest says.
 struct Check<'a> {
@@ -136,6 +145,9 @@ struct Check<'a> {
     manifest: &'a Manifest,
     /// On a grantee device: changes from owners are accepted for its sections.
     trust_owners: bool,
+    /// A restore from a grantee's copy: every entry whose signature verifies, in place and
+    /// within the official scales, is kept, whoever wrote it.
+    any_author: bool,
 }
 
 impl WriteCheck for Check<'_> {
@@ -149,7 +161,7 @@ impl WriteCheck for Check<'_> {
         self.manifest.is_owner(&self.sender)
     }
     fn may_author(&self, author: &DeviceId, time: i64) -> bool {
-        if self.trust_owners && self.manifest.is_owner(&self.sender) {
+        if self.any_author || (self.trust_owners && self.manifest.is_owner(&self.sender)) {
             return true;
         }
         // The author must have been allowed to write this section when it signed.
@@ -408,6 +420,76 @@ impl Ctx {
             )));
         }
         Ok(())
+    }
+
+    /// The introductions this device sends before its hello: its owner record (see
+    /// `Device::introduction`) for the livrets restored in this session from the peer's copy,
+    /// and, to an owner not synced with yet, for the livrets whose owner record it signed with
+    /// the recovery key (the other owners do not know that record until they see it).
+    fn introductions(&self) -> Result<Vec<Frame>> {
+        let dev = lock(&self.dev);
+        let me = dev.device_id();
+        let peer = self.peer.to_string();
+        let mut out = Vec::new();
+        for (livret, meta) in dev.held_livrets()? {
+            if meta.relation != Relation::Owner || self.peer == me {
+                continue;
+            }
+            let wanted = self.restoring.contains(&livret)
+                || (meta.introduce
+                    && dev.manifest(livret).is_ok_and(|m| m.is_owner(&self.peer))
+                    && dev
+                        .store
+                        .sync_state(&peer, &livret.to_string(), MANIFEST)?
+                        .is_none());
+            if !wanted {
+                continue;
+            }
+            if let Some(frame) = dev.introduction(livret)? {
+                out.push(frame);
+            }
+            if out.len() >= MAX_INTRODUCTIONS {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// An introduction from the peer (a `Granted` frame before its hello): its owner record,
+    /// recorded once it checks (see `Device::accept_introduction`), refused otherwise (audited
+    /// at once, told to the peer at this device's first turn). A frame that is no
+    /// introduction at all (records other than owner records) ends the session. Returns
+    /// whether this device's manifest changed.
+    fn receive_introduction(&mut self, g: Granted) -> Result<bool> {
+        self.introductions += 1;
+        if self.introductions > MAX_INTRODUCTIONS {
+            return Err(Error::Protocol(format!(
+                "plus de {MAX_INTRODUCTIONS} présentations : session arrêtée"
+            )));
+        }
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let livret = LivretId(g.livret);
+        let records: Vec<(String, Vec<u8>)> = g
+            .records
+            .into_iter()
+            .map(|(k, v)| (k, v.into_vec()))
+            .collect();
+        match dev.accept_introduction(self.peer, livret, &records) {
+            Ok(changed) => Ok(changed),
+            Err(e @ Error::Protocol(_)) => Err(e),
+            Err(e) => {
+                self.refuse(
+                    &mut dev,
+                    Some(livret),
+                    None,
+                    format!("présentation refusée : {e}"),
+                );
+                drop(dev);
+                self.flush_audit();
+                Ok(false)
+            }
+        }
     }
 
     /// Tells a revoked peer, once per livret, and returns whether it was revoked.
@@ -986,6 +1068,9 @@ impl Ctx {
                     sender: peer,
                     manifest,
                     trust_owners: meta.relation == Relation::Grantee,
+                    any_author: self.restoring.contains(&livret)
+                        && meta.relation == Relation::Owner
+                        && !manifest.is_owner(&peer),
                 };
                 s.receive_checked(&mut t.state, &msg.message, &check)
             }
@@ -1104,6 +1189,27 @@ pub(crate) async fn run(
     initiator: bool,
     redeem: Option<RedeemPlan>,
 ) -> Result<SessionReport> {
+    run_with(dev, session, initiator, redeem, BTreeSet::new()).await
+}
+
+/// Runs the session that follows a restore from a grantee's copy (this device dialed): for
+/// `restoring`, this device introduces itself and keeps every entry that verifies, whoever
+/// wrote it.
+pub(crate) async fn run_restoring(
+    dev: SharedDevice,
+    session: &mut Session,
+    restoring: BTreeSet<LivretId>,
+) -> Result<SessionReport> {
+    run_with(dev, session, true, None, restoring).await
+}
+
+async fn run_with(
+    dev: SharedDevice,
+    session: &mut Session,
+    initiator: bool,
+    redeem: Option<RedeemPlan>,
+    restoring: BTreeSet<LivretId>,
+) -> Result<SessionReport> {
     let peer_key = livret_net::public_key_from_peer_id(&session.peer())
         .map(DeviceId)
         .ok_or_else(|| Error::Protocol("pair sans clé ed25519".into()))?;
@@ -1124,6 +1230,8 @@ pub(crate) async fn run(
         refused_targets: BTreeSet::new(),
         erasure_mismatch: BTreeSet::new(),
         told_deleted: BTreeSet::new(),
+        restoring,
+        introductions: 0,
         report: SessionReport {
             peer: peer_key.to_string(),
             ..Default::default()
@@ -1202,14 +1310,26 @@ async fn drive(
                 Some(_) => return Err(Error::Protocol("réponse inattendue à l'invitation".into())),
             }
         }
+        for frame in ctx.introductions()? {
+            send(session, &frame).await?;
+        }
         let hello = ctx.hello()?;
         send(session, &Frame::Hello(hello)).await?;
-        theirs = match recv(session).await? {
-            Some(Frame::Hello(h)) => h,
-            Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
-            None => return Ok(()),
-            Some(_) => return Err(Error::Protocol("hello attendu".into())),
+        let mut introduced = false;
+        theirs = loop {
+            match recv(session).await? {
+                Some(Frame::Granted(g)) => introduced |= ctx.receive_introduction(g)?,
+                Some(Frame::Hello(h)) => break h,
+                Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
+                None => return Ok(()),
+                Some(_) => return Err(Error::Protocol("hello attendu".into())),
+            }
         };
+        if introduced {
+            // The peer is now an owner of more livrets than this device's hello said.
+            let policy = Policy::load(&lock(&ctx.dev), &peer)?;
+            ctx.policy = policy;
+        }
     } else {
         let mut first = recv(session).await?;
         if let Some(Frame::Recover(r)) = first {
@@ -1249,11 +1369,19 @@ async fn drive(
             }
             first = recv(session).await?;
         }
+        // Introductions: owner records a restored device signed with the recovery key.
+        while let Some(Frame::Granted(g)) = first {
+            ctx.receive_introduction(g)?;
+            first = recv(session).await?;
+        }
         theirs = match first {
             Some(Frame::Hello(h)) => h,
             None => return Ok(()),
             Some(_) => return Err(Error::Protocol("hello attendu".into())),
         };
+        for frame in ctx.introductions()? {
+            send(session, &frame).await?;
+        }
         let hello = ctx.hello()?;
         send(session, &Frame::Hello(hello)).await?;
     }

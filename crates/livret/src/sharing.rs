@@ -493,6 +493,7 @@ impl Device {
             class,
             peers: peer_addrs,
             owners: manifest.owners().keys().copied().collect(),
+            introduce: false,
         };
         self.save_manifest_doc(livret, &mut mdoc)?;
         self.put_meta(livret, &meta)?;
