@@ -92,7 +92,7 @@ pub struct HelloLivret {
     pub docs: Vec<(Target, Vec<ByteBuf>)>,
     /// For each section whose copy went through erasures: the digest of that set
     /// (`livret_core::erasure::erasure_set_digest`). Copies sync only when these agree.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub erasures: Vec<(Target, ByteBuf)>,
 }
 
