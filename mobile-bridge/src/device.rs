@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use livret::core::recovery::RecoveryKey;
 use livret::core::{LivretId, Section};
 use livret::node::{self, NodeOptions};
 use livret::{Device, KeySource, SharedDevice};
@@ -15,6 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{LivretError, Result};
 use crate::events::{DeliveryThread, EventSink, SyncListener};
+use crate::recovery::RecoverySheet;
 use crate::types::*;
 
 /// How long `stop_node` waits for the node to close its connections.
@@ -61,6 +63,11 @@ fn key_source(storage_key: Vec<u8>) -> Result<KeySource> {
     }
     key.copy_from_slice(&bytes);
     Ok(KeySource::Raw(key))
+}
+
+/// A section name (`annee/2025`, `accompagnement`...).
+fn section(text: &str) -> Result<Section> {
+    Ok(text.parse::<Section>().map_err(livret::Error::from)?)
 }
 
 fn listen_address(text: &str) -> Result<Multiaddr> {
@@ -110,6 +117,19 @@ impl LivretDevice {
         }
     }
 
+    /// Runs `work` (a session with another device) on the device's runtime.
+    async fn on_runtime<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = livret::Result<T>> + Send + 'static,
+    {
+        Ok(self
+            .runtime
+            .spawn(work)
+            .await
+            .map_err(|e| LivretError::internal("séance interrompue", e))??)
+    }
+
     /// Runs `session` on the device's runtime and reports what it did to the listener (a
     /// failure is the caller's error, not an event).
     async fn session<F>(&self, session: F) -> Result<SyncReport>
@@ -117,11 +137,7 @@ impl LivretDevice {
         F: std::future::Future<Output = livret::Result<livret::SessionReport>> + Send + 'static,
     {
         let (_, sink) = self.running()?;
-        let report = self
-            .runtime
-            .spawn(session)
-            .await
-            .map_err(|e| LivretError::internal("séance interrompue", e))??;
+        let report = self.on_runtime(session).await?;
         sink.report(&report);
         Ok(report.into())
     }
@@ -340,6 +356,7 @@ impl LivretDevice {
             sections: out.sections,
             rights: out.rights,
             includes_sensitive: out.includes_sensitive,
+            sensitive_notice: out.sensitive_notice,
         })
     }
 
@@ -369,6 +386,137 @@ impl LivretDevice {
             .into_iter()
             .map(Into::into)
             .collect())
+    }
+
+    // ---- consent: the sensitive section (family) ----------------------------------------------
+
+    /// Opens a sensitive section (`accompagnement`) of a livret (family device, owner): the
+    /// family's consent, signed, which travels to its other devices. Returns `false` when it
+    /// was already open. It is shared only by an invitation that names it.
+    pub fn open_section(&self, livret_id: String, section: String) -> Result<bool> {
+        let livret = self.livret(&livret_id)?;
+        let section = self::section(&section)?;
+        Ok(self.device().open_section(livret, section)?)
+    }
+
+    /// The sections of a livret and their state: those this device holds, and (on an owner's
+    /// device) the sensitive one, open or not.
+    pub fn sections(&self, livret_id: String) -> Result<Vec<SectionState>> {
+        let livret = self.livret(&livret_id)?;
+        Ok(self
+            .device()
+            .sections(livret)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Writes a support measure in the sensitive section (which must be open): `measure` PAP,
+    /// PAI, PPRE, PPS, ULIS, UPE2A, SEGPA, RASED, CTR or MDPH, from `start` (YYYY-MM-DD),
+    /// maybe until `end`, with a note. By an owner, or a teacher with a write grant on
+    /// `accompagnement`. Returns the entry's key.
+    pub fn accompagnement(
+        &self,
+        livret_id: String,
+        measure: String,
+        start: String,
+        end: Option<String>,
+        note: Option<String>,
+    ) -> Result<String> {
+        let livret = self.livret(&livret_id)?;
+        Ok(self.device().accompagnement(
+            livret,
+            &measure,
+            &start,
+            end.as_deref(),
+            note.as_deref(),
+        )?)
+    }
+
+    // ---- erasure and control (family) --------------------------------------------------------
+
+    /// Forgets one entry (`entry`, its key as `show` gives it) or the whole section (`None`),
+    /// history included, on this device (family device, owner). The family's other devices
+    /// and the grantees holding the section erase it too at their next session with this one.
+    pub fn forget(
+        &self,
+        livret_id: String,
+        section: String,
+        entry: Option<String>,
+    ) -> Result<ForgetReport> {
+        let livret = self.livret(&livret_id)?;
+        let section = self::section(&section)?;
+        Ok(self
+            .device()
+            .forget(livret, section, entry.as_deref())?
+            .into())
+    }
+
+    /// Deletes a whole livret from this device (family device, owner); every device met later
+    /// that holds it (the other parent's, the grantees') is told to delete it too.
+    pub fn delete_livret(&self, livret_id: String) -> Result<()> {
+        let livret = self.livret(&livret_id)?;
+        Ok(self.device().delete_livret(livret)?)
+    }
+
+    /// Revokes another family device (lost, stolen) on every livret this device owns with it:
+    /// it gets nothing more, and what it signs from now on counts for nothing. The grants it
+    /// had issued stay valid with `keep_grants`, are void otherwise.
+    pub fn revoke_device(
+        &self,
+        device_id: String,
+        keep_grants: bool,
+    ) -> Result<DeviceRevocationReport> {
+        Ok(self.device().revoke_device(&device_id, keep_grants)?.into())
+    }
+
+    // ---- recovery and portability (family) ----------------------------------------------------
+
+    /// Prints a new recovery sheet (family device): a new recovery key becomes an owner of
+    /// every livret this device owns (and of those it creates later); a previous sheet's key
+    /// is revoked. The words are in the returned object only, never stored: show them, or its
+    /// PDF, while the parent copies or prints them.
+    pub fn recovery_print(&self) -> Result<Arc<RecoverySheet>> {
+        let mut d = self.device();
+        let sheet = d.recovery_print()?;
+        let date: String = livret::rfc3339(d.now()).chars().take(10).collect();
+        Ok(Arc::new(RecoverySheet::new(
+            sheet,
+            d.name().to_string(),
+            date,
+        )))
+    }
+
+    /// Restores the family's livrets on this device (a family device freshly created) from the
+    /// device at `address` (`/ip4/…/tcp/…/p2p/…`) that holds them, with the 24 words of the
+    /// recovery sheet: that device makes this one an owner again, then they sync. Words that
+    /// do not check are refused before anything leaves this device. Needs the node started.
+    pub async fn restore_from(&self, address: String, words: String) -> Result<RestoreReport> {
+        let words = Zeroizing::new(words);
+        let key = RecoveryKey::from_words(&words).map_err(livret::Error::from)?;
+        drop(words);
+        let (node, sink) = self.running()?;
+        let (peer, addr) = node::parse_peer_address(&address)?;
+        let dev = self.dev.clone();
+        let report = self
+            .on_runtime(async move {
+                livret::recovery::restore(&dev, &node, peer, vec![addr], &key).await
+            })
+            .await?;
+        sink.report(&report.session);
+        Ok(report.into())
+    }
+
+    /// Imports a livret exported as JSON (`export_json`, on this device or another) on this
+    /// family device: every record and entry is checked, nothing is stored if one fails. This
+    /// device must be an owner in the export, or `words` (the recovery sheet's 24 words) must
+    /// give a key that is one.
+    pub fn import_json(&self, json: String, words: Option<String>) -> Result<ImportReport> {
+        let words = words.map(Zeroizing::new);
+        Ok(self
+            .device()
+            .import_json(json.as_bytes(), words.as_deref().map(String::as_str))?
+            .into())
     }
 
     // ---- the node ---------------------------------------------------------------------------

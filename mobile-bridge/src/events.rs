@@ -51,6 +51,23 @@ pub enum SyncEvent {
         /// The livret.
         livret_id: String,
     },
+    /// The family forgot entries or a whole section (told by `peer`): this device erased them,
+    /// history included. Show the livret again.
+    Erased {
+        /// The device that told of it.
+        peer: String,
+        /// The livret.
+        livret_id: String,
+        /// The section rebuilt.
+        section: String,
+    },
+    /// The family deleted a livret (told by `peer`): it was erased from this device.
+    Deleted {
+        /// The device that told of it.
+        peer: String,
+        /// The livret erased.
+        livret_id: String,
+    },
     /// A session the node answered or started on discovery failed (network, protocol). The
     /// failures of `accept` and `sync_with` are their errors instead.
     SessionFailed {
@@ -206,6 +223,20 @@ fn report_events(r: &livret::SessionReport) -> Vec<SyncEvent> {
             livret_id: livret_id.clone(),
         });
     }
+    for doc in &r.erased {
+        let (livret_id, section) = doc.split_once('/').unwrap_or((doc.as_str(), ""));
+        out.push(SyncEvent::Erased {
+            peer: peer.clone(),
+            livret_id: livret_id.to_string(),
+            section: section.to_string(),
+        });
+    }
+    for livret_id in &r.deleted {
+        out.push(SyncEvent::Deleted {
+            peer: peer.clone(),
+            livret_id: livret_id.clone(),
+        });
+    }
     out
 }
 
@@ -222,6 +253,9 @@ mod tests {
             refused: vec!["non".into()],
             purged: vec!["L2".into()],
             revoked_peer: vec!["L3".into()],
+            erased: vec!["L4/accompagnement".into()],
+            deleted: vec!["L5".into()],
+            awaiting_erasure: vec!["L6/annee/2025".into()],
             ..Default::default()
         };
         let events = events_of(&Ok(report));
@@ -253,6 +287,15 @@ mod tests {
                 SyncEvent::PeerRevoked {
                     peer: "abc".into(),
                     livret_id: "L3".into()
+                },
+                SyncEvent::Erased {
+                    peer: "abc".into(),
+                    livret_id: "L4".into(),
+                    section: "accompagnement".into()
+                },
+                SyncEvent::Deleted {
+                    peer: "abc".into(),
+                    livret_id: "L5".into()
                 },
             ]
         );

@@ -6,6 +6,7 @@
 //!
 //! - [`LivretDevice`]: a device home opened (or created) with the storage key the app keeps in
 //!   the platform keystore; its node and the tokio runtime that runs it.
+//! - [`RecoverySheet`]: the family's recovery words (never in a `Debug` or `toString`).
 //! - [`SyncListener`]: implemented by the app to receive [`SyncEvent`]s.
 //! - [`LivretError`]: what went wrong, with the French message to show.
 //!
@@ -16,11 +17,13 @@ uniffi::setup_scaffolding!();
 mod device;
 mod error;
 mod events;
+mod recovery;
 mod types;
 
 pub use device::LivretDevice;
 pub use error::LivretError;
 pub use events::{SyncEvent, SyncListener};
+pub use recovery::RecoverySheet;
 pub use types::*;
 
 /// The version of the bridge (the workspace version).

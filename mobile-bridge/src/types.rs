@@ -264,6 +264,9 @@ pub struct Invitation {
     pub rights: String,
     /// Whether a sensitive section is included (the screen must say so).
     pub includes_sensitive: bool,
+    /// What the screen must say, in plain French, beside the QR code when a sensitive section
+    /// is included (`None` otherwise).
+    pub sensitive_notice: Option<String>,
     /// The QR code as a PNG image.
     pub qr_png: Vec<u8>,
     /// The QR code as an SVG document.
@@ -374,6 +377,14 @@ pub struct SyncReport {
     pub purged: Vec<String>,
     /// Livrets the other device was told it is revoked from.
     pub revoked_peer: Vec<String>,
+    /// Sections (`livret/section`) this device rebuilt because of erasures the other device
+    /// told of (the family forgot entries or a section).
+    pub erased: Vec<String>,
+    /// Livrets erased from this device because the family deleted them.
+    pub deleted: Vec<String>,
+    /// Sections (`livret/section`) not synced this time because one copy went through
+    /// erasures the other had not: they sync at the next session.
+    pub awaiting_erasure: Vec<String>,
     /// Turns taken.
     pub rounds: u32,
     /// Bytes sent.
@@ -393,6 +404,9 @@ impl From<livret::SessionReport> for SyncReport {
             refused: r.refused,
             purged: r.purged,
             revoked_peer: r.revoked_peer,
+            erased: r.erased,
+            deleted: r.deleted,
+            awaiting_erasure: r.awaiting_erasure,
             rounds: r.rounds,
             bytes_sent: r.bytes_sent,
             bytes_received: r.bytes_received,
@@ -444,6 +458,141 @@ impl From<livret::paper::PaperExport> for PaperExport {
             entries: p.entries as u64,
             seals: p.seals,
             skipped: p.skipped,
+        }
+    }
+}
+
+/// One section of a livret and its state (`sections`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SectionState {
+    /// Its name (`annee/2025`, `accompagnement`...).
+    pub section: String,
+    /// Its French label.
+    pub label: String,
+    /// Whether it is a sensitive section.
+    pub sensitive: bool,
+    /// Whether it is open: always for an ordinary section; for the sensitive one, once an
+    /// owner opened it (`open_section`).
+    pub open: bool,
+    /// Whether this device holds a document for it.
+    pub held: bool,
+    /// How many entries this device holds in it.
+    pub entries: u64,
+}
+
+impl From<livret::SectionState> for SectionState {
+    fn from(s: livret::SectionState) -> Self {
+        SectionState {
+            section: s.section,
+            label: s.label,
+            sensitive: s.sensitive,
+            open: s.open,
+            held: s.held,
+            entries: s.entries as u64,
+        }
+    }
+}
+
+/// What `forget` did.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ForgetReport {
+    /// The livret.
+    pub livret_id: String,
+    /// The section.
+    pub section: String,
+    /// Entries erased, history included.
+    pub erased_entries: u64,
+    /// Entries left in the section.
+    pub remaining_entries: u64,
+    /// The erasure's id (in the manifest: `erasure/<id>`); the family's other devices and the
+    /// grantees holding the section apply it at their next session with this device.
+    pub erasure: String,
+}
+
+impl From<livret::ForgetReport> for ForgetReport {
+    fn from(r: livret::ForgetReport) -> Self {
+        ForgetReport {
+            livret_id: r.livret,
+            section: r.section,
+            erased_entries: r.erased_entries as u64,
+            remaining_entries: r.remaining_entries as u64,
+            erasure: r.erasure,
+        }
+    }
+}
+
+/// What `revoke_device` did.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DeviceRevocationReport {
+    /// The device revoked.
+    pub device_id: String,
+    /// The livrets it no longer owns.
+    pub livrets: Vec<String>,
+    /// Grants it had issued that stay valid (`keep_grants`).
+    pub kept_grants: Vec<String>,
+    /// Grants it had issued that are void now.
+    pub voided_grants: Vec<String>,
+}
+
+impl From<livret::DeviceRevocationReport> for DeviceRevocationReport {
+    fn from(r: livret::DeviceRevocationReport) -> Self {
+        DeviceRevocationReport {
+            device_id: r.device,
+            livrets: r.livrets,
+            kept_grants: r.kept_grants,
+            voided_grants: r.voided_grants,
+        }
+    }
+}
+
+/// What a restore from the recovery words brought back.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RestoreReport {
+    /// The livrets this device owns again.
+    pub livrets: Vec<String>,
+    /// The sync session that followed.
+    pub session: SyncReport,
+}
+
+impl From<livret::recovery::RestoreReport> for RestoreReport {
+    fn from(r: livret::recovery::RestoreReport) -> Self {
+        RestoreReport {
+            livrets: r.livrets,
+            session: r.session.into(),
+        }
+    }
+}
+
+/// What `import_json` did.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ImportReport {
+    /// The livret.
+    pub livret_id: String,
+    /// The child's name, from the identity section.
+    pub name: Option<String>,
+    /// The sections imported.
+    pub sections: Vec<String>,
+    /// How many manifest records.
+    pub records: u64,
+    /// How many entries (all verified).
+    pub entries: u64,
+    /// `already-owner` or `recovery-words`: what made this device an owner.
+    pub authority: String,
+    /// Concurrent values of one key beyond the first: verified, but only the first value of
+    /// each key is kept.
+    pub concurrent_values_set_aside: u64,
+}
+
+impl From<livret::portability::ImportReport> for ImportReport {
+    fn from(r: livret::portability::ImportReport) -> Self {
+        ImportReport {
+            livret_id: r.livret_id,
+            name: r.name,
+            sections: r.sections,
+            records: r.records as u64,
+            entries: r.entries as u64,
+            authority: r.authority,
+            concurrent_values_set_aside: r.concurrent_values_set_aside as u64,
         }
     }
 }

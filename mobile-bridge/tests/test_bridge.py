@@ -10,7 +10,7 @@ import time
 import pytest
 
 import livret_mobile as lm
-from conftest import LOOPBACK, Recorder
+from conftest import LOOPBACK, Actor, Recorder
 
 CHILD = "Lina Moreau"
 FRANCAIS = "Lina progresse nettement en rédaction."
@@ -262,3 +262,221 @@ def test_the_listener_may_throw_and_call_back_into_the_bridge(family, tmp_path):
         time.sleep(0.05)
     assert not dev.node_running()
     dev.stop_node()
+
+
+# ---- the family's rights (issue 8) -------------------------------------------------------------
+
+MEASURE_NOTE = "Tiers-temps et consignes reformulées."
+
+
+def test_accompagnement_opened_written_shared_then_forgotten(family, teacher):
+    livret_id = new_livret(family)
+
+    # The sensitive section is listed on the family's device, closed until the family opens it.
+    [acc] = [s for s in family.dev.sections(livret_id) if s.section == "accompagnement"]
+    assert (acc.sensitive, acc.open, acc.held, acc.entries) == (True, False, False, 0)
+    with pytest.raises(lm.LivretError.Refused) as err:
+        family.dev.accompagnement(livret_id, "PAP", "2025-09-01", None, MEASURE_NOTE)
+    assert "section sensible non ouverte par la famille" in str(err.value)
+    with pytest.raises(lm.LivretError.Refused) as err:
+        family.dev.open_section(livret_id, "annee/2025")
+    assert "seule une section sensible" in str(err.value)
+    with pytest.raises(lm.LivretError.Invalid):
+        family.dev.open_section(livret_id, "pas-une-section")
+
+    assert family.dev.open_section(livret_id, "accompagnement") is True
+    assert family.dev.open_section(livret_id, "accompagnement") is False
+    with pytest.raises(lm.LivretError.Invalid):
+        family.dev.accompagnement(livret_id, "XYZ", "2025-09-01", None, None)
+    key = family.dev.accompagnement(livret_id, "PAP", "2025-09-01", "2026-07-04", MEASURE_NOTE)
+    assert key
+
+    [acc] = [s for s in family.dev.sections(livret_id) if s.section == "accompagnement"]
+    assert (acc.sensitive, acc.open, acc.held, acc.entries) == (True, True, True, 1)
+    [shown] = [s for s in family.dev.show(livret_id).sections if s.section == "accompagnement"]
+    assert shown.sensitive
+    [entry] = shown.entries
+    assert entry.key == key and entry.sensitive and entry.signature == "valid"
+    assert MEASURE_NOTE in entry.content_json
+
+    # An invitation naming it says so in plain French; one that does not has no notice.
+    assert invite(family, livret_id).sensitive_notice is None
+    inv = invite(family, livret_id, ("annee/2025", "accompagnement"))
+    assert inv.includes_sensitive
+    assert inv.sensitive_notice and "section sensible" in inv.sensitive_notice
+    report = run(teacher.dev.accept(inv.text, "5B"))
+    assert report.refused == []
+    [held] = [s for s in teacher.dev.show(livret_id).sections if s.section == "accompagnement"]
+    assert [e.key for e in held.entries] == [key]
+
+    # The family forgets the whole section: gone here, history included...
+    with pytest.raises(lm.LivretError.Refused) as err:
+        family.dev.forget(livret_id, "accompagnement", "pas-une-cle")
+    assert "aucune inscription" in str(err.value)
+    with pytest.raises(lm.LivretError.Refused):
+        teacher.dev.forget(livret_id, "accompagnement", None)
+    forgot = family.dev.forget(livret_id, "accompagnement", None)
+    assert (forgot.livret_id, forgot.section) == (livret_id, "accompagnement")
+    assert (forgot.erased_entries, forgot.remaining_entries) == (1, 0)
+    assert forgot.erasure
+    gone = [
+        e
+        for s in family.dev.show(livret_id).sections
+        if s.section == "accompagnement"
+        for e in s.entries
+    ]
+    assert gone == []
+
+    # ...and on the teacher's device at its next session, with the event.
+    report = run(teacher.dev.sync_with(family.address))
+    assert f"{livret_id}/accompagnement" in report.erased
+    assert report.deleted == [] and report.refused == []
+    teacher.events.wait_for(
+        lambda e: e.is_erased() and e.livret_id == livret_id and e.section == "accompagnement"
+    )
+    left = [
+        e
+        for s in teacher.dev.show(livret_id).sections
+        if s.section == "accompagnement"
+        for e in s.entries
+    ]
+    assert left == []
+    # Both copies went through the same erasure: the next session has nothing held back.
+    report = run(teacher.dev.sync_with(family.address))
+    assert report.erased == [] and report.awaiting_erasure == [] and report.refused == []
+
+
+def test_recovery_words_restore_a_new_family_device(family, tmp_path):
+    livret_id = new_livret(family)
+    sheet = family.dev.recovery_print()
+    words = sheet.words()
+    assert len(words) == 24 and all(w.strip() for w in words)
+    assert sheet.public_key() and sheet.previous() is None
+    assert sheet.livrets() == [livret_id]
+    assert sheet.pdf()[:5] == b"%PDF-"
+    assert not any(w in repr(sheet) or w in str(sheet) for w in words)
+    assert any(a.action == "recovery-key" for a in family.dev.audit(livret_id))
+
+    new = Actor(tmp_path / "nouveau", lm.Role.FAMILY, "Nouveau téléphone de Maman")
+    try:
+        # Wrong words: refused before anything leaves the device, in French.
+        wrong = {
+            " ".join(words[:23]): "23 mots lus, 24 attendus",
+            " ".join(["zzzz"] + words[1:]): "n'est pas dans la liste",
+        }
+        for text, expected in wrong.items():
+            with pytest.raises(lm.LivretError.Invalid) as err:
+                run(new.dev.restore_from(family.address, text))
+            assert "mots de secours refusés" in str(err.value) and expected in str(err.value)
+        # Two words swapped: the checksum fails (or, 1 in 256, the holder refuses the key).
+        swapped = [words[1], words[0]] + words[2:]
+        if swapped != words:
+            with pytest.raises((lm.LivretError.Invalid, lm.LivretError.Refused)):
+                run(new.dev.restore_from(family.address, " ".join(swapped)))
+        with pytest.raises(lm.LivretError.Invalid):
+            run(new.dev.restore_from("pas une adresse", " ".join(words)))
+        # Good words of another family's sheet: the holder refuses them.
+        other = lm.LivretDevice.create(
+            str(tmp_path / "autre"), secrets.token_bytes(32), lm.Role.FAMILY, "Autre famille"
+        )
+        other_words = " ".join(other.recovery_print().words())
+        with pytest.raises(lm.LivretError.Refused) as err:
+            run(new.dev.restore_from(family.address, other_words))
+        assert "cette clé de secours n'est propriétaire d'aucun livret" in str(err.value)
+        assert new.dev.list() == []
+
+        # The right words, numbered and comma-separated as a parent might type them.
+        typed = ", ".join(f"{i}. {w}" for i, w in enumerate(words, 1))
+        restored = run(new.dev.restore_from(family.address, typed))
+        assert restored.livrets == [livret_id]
+        assert restored.session.peer == family.dev.info().device_id
+        assert restored.session.refused == []
+        [summary] = new.dev.list()
+        assert (summary.livret_id, summary.name, summary.relation) == (
+            livret_id,
+            CHILD,
+            lm.Relation.OWNER,
+        )
+        assert new.dev.verify(livret_id).failures == []
+        new.events.wait_for(lambda e: e.is_section_synced() and e.livret_id == livret_id)
+
+        # The family stays in control of its devices: the old phone revokes the new one.
+        with pytest.raises(lm.LivretError.Refused) as err:
+            family.dev.revoke_device(family.dev.info().device_id, False)
+        assert "lui-même" in str(err.value)
+        with pytest.raises(lm.LivretError.Refused):
+            family.dev.revoke_device("pas-un-appareil", False)
+        revoked = family.dev.revoke_device(new.dev.info().device_id, True)
+        assert revoked.device_id == new.dev.info().device_id
+        assert revoked.livrets == [livret_id]
+        assert revoked.voided_grants == []
+    finally:
+        new.close()
+
+    # A new sheet revokes the previous key.
+    again = family.dev.recovery_print()
+    assert again.previous() == sheet.public_key()
+    assert again.words() != words
+
+
+def test_export_json_then_import_json_with_the_words(family, teacher, tmp_path):
+    livret_id = new_livret(family)
+    run(teacher.dev.accept(invite(family, livret_id).text, "5B"))
+    teacher.dev.assess(livret_id, assessment())
+    run(teacher.dev.sync_with(family.address))
+    words = family.dev.recovery_print().words()
+    exported = family.dev.export_json(livret_id)
+    assert json.loads(exported)["livret_id"] == livret_id
+
+    fresh = lm.LivretDevice.create(
+        str(tmp_path / "autre"), secrets.token_bytes(32), lm.Role.FAMILY, "Papa de Lina"
+    )
+    with pytest.raises(lm.LivretError.Invalid) as err:
+        fresh.import_json("{pas du json", None)
+    assert "import refusé, rien n'a été enregistré" in str(err.value)
+    with pytest.raises(lm.LivretError.Refused) as err:
+        fresh.import_json(exported, None)  # not an owner, no words
+    assert "n'est pas propriétaire de ce livret" in str(err.value)
+    with pytest.raises(lm.LivretError.Refused):
+        teacher.dev.import_json(exported, " ".join(words))  # a family's act
+    assert fresh.list() == []
+
+    report = fresh.import_json(exported, " ".join(words))
+    assert (report.livret_id, report.name, report.authority) == (
+        livret_id,
+        CHILD,
+        "recovery-words",
+    )
+    assert "annee/2025" in report.sections
+    assert report.entries >= 2 and report.records >= 2
+    [summary] = fresh.list()
+    assert (summary.livret_id, summary.relation) == (livret_id, lm.Relation.OWNER)
+    verified = fresh.verify(livret_id)
+    assert verified.failures == [] and verified.checked == report.entries
+    [annee] = [s for s in fresh.show(livret_id).sections if s.section == "annee/2025"]
+    assert json.loads(annee.entries[0].content_json)["appreciation"] == FRANCAIS
+
+
+def test_delete_livret_empties_the_list_here_and_on_the_teachers_device(family, teacher):
+    livret_id = new_livret(family)
+    other = family.dev.add_child("Noé Moreau", "2017-05-11", None)
+    run(teacher.dev.accept(invite(family, livret_id).text, "5B"))
+    teacher.dev.assess(livret_id, assessment())
+    run(teacher.dev.sync_with(family.address))
+    with pytest.raises(lm.LivretError.Refused):
+        teacher.dev.delete_livret(livret_id)
+
+    family.dev.delete_livret(livret_id)
+    assert [l.livret_id for l in family.dev.list()] == [other]
+    with pytest.raises(lm.LivretError.NotFound):
+        family.dev.show(livret_id)
+    family.dev.delete_livret(other)
+    assert family.dev.list() == []
+    with pytest.raises(lm.LivretError.NotFound):
+        family.dev.delete_livret(other)
+
+    # The teacher's device is told at its next session and deletes it too.
+    report = run(teacher.dev.sync_with(family.address))
+    assert report.deleted == [livret_id]
+    assert teacher.dev.list() == []
+    teacher.events.wait_for(lambda e: e.is_deleted() and e.livret_id == livret_id)

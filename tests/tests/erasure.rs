@@ -50,10 +50,15 @@ async fn family_with_two_entries() -> (TestDevice, TestDevice, TestDevice, Livre
         .unwrap();
     let forgotten_key = assess(&teacher, livret, "FRANCS", FORGOTTEN);
     assess(&teacher, livret, "MATHEM", KEPT);
-    teacher.sync_with(&parent1).await.unwrap();
-    parent2.sync_with(&parent1).await.unwrap();
+    let r1 = teacher.sync_with(&parent1).await.unwrap();
+    let r2 = parent2.sync_with(&parent1).await.unwrap();
     for d in [&parent1, &parent2, &teacher] {
-        assert!(contains(&history(d, livret), FORGOTTEN));
+        assert!(
+            contains(&history(d, livret), FORGOTTEN),
+            "{}: {r1:?} {r2:?} served: {:?}",
+            d.id(),
+            d.served.lock().unwrap()
+        );
         assert!(keys(d, livret).contains(&forgotten_key));
     }
     (parent1, parent2, teacher, livret, forgotten_key)
@@ -210,6 +215,24 @@ async fn a_deleted_livret_leaves_the_family_devices_and_the_grantees() {
     // A later session with a device that never held it changes nothing.
     let r = teacher.sync_with(&parent1).await.unwrap();
     assert!(r.deleted.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grantee_that_holds_no_section_yet_still_hears_of_the_deletion() {
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let teacher = TestDevice::new(Role::Teacher, "Mme Durand").await;
+    let livret = family
+        .with(|d| d.add_child("Léo Vide", "2014-01-01", None))
+        .unwrap();
+    teacher
+        .accept(&family.invite(livret, "cycles", Rights::Write), None)
+        .await
+        .unwrap();
+    assert_eq!(teacher.with(|d| d.list()).unwrap().len(), 1);
+    family.with(|d| d.delete_livret(livret)).unwrap();
+    let r = teacher.sync_with(&family).await.unwrap();
+    assert_eq!(r.deleted, vec![livret.to_string()], "{r:?}");
+    assert!(teacher.with(|d| d.list()).unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

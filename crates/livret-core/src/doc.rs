@@ -80,6 +80,9 @@ pub trait WriteCheck {
     fn check_content(&self, entry: &OpenedEntry) -> Result<(), String>;
 }
 
+/// The largest sync message whose changes may wait, unapplied, for their dependencies.
+const MAX_QUEUED_MESSAGE_BYTES: usize = 256 * 1024;
+
 /// Why a batch was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -438,6 +441,19 @@ fn receive_into_fork(
         .map_err(|e| Refusal(format!("message de synchronisation refusé : {e}")))?;
     let new_changes = fork.get_changes(&before);
     if new_changes.is_empty() {
+        // Changes whose dependencies have not arrived yet (the peer's Bloom filter made it
+        // believe we had them) wait in Automerge's queue, unapplied. Keep them: the peer counts
+        // them as sent and never sends them again, so dropping them with the fork left both
+        // sides asking each other forever (the rare 64-turn sessions). They are checked when
+        // they apply, like any new change. At most one message's worth (256 KiB), so a peer
+        // cannot pile up changes that never apply.
+        if message.len() <= MAX_QUEUED_MESSAGE_BYTES
+            && doc.get_missing_deps(&[]).is_empty()
+            && !fork.get_missing_deps(&[]).is_empty()
+        {
+            fork.set_actor(doc.get_actor().clone());
+            *doc = fork;
+        }
         *state = fork_state;
         return Ok(None);
     }
@@ -1268,6 +1284,58 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    /// A change that arrives before its dependency (a Bloom filter false positive on the
+    /// sender's side) waits in Automerge's queue and applies, checked, when the dependency
+    /// comes: it is not dropped (the sender would never send it again: 64-turn sessions).
+    #[test]
+    fn a_change_arriving_before_its_dependency_is_kept_until_it_applies() {
+        let family = DeviceSecret::from_bytes(&[9; 32]);
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let rules = Rules {
+            sender: t1.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id()],
+        };
+        let mut teacher = SectionDoc::new();
+        let (k1, e1) = entry(&t1, "FRANCS", 3, "Premier.");
+        let (k2, e2) = entry(&t1, "MATHEM", 2, "Second.");
+        teacher.put(&k1, &e1).unwrap();
+        teacher.put(&k2, &e2).unwrap();
+        let changes = teacher.doc.get_changes(&[]);
+        assert_eq!(changes.len(), 2);
+        let (x, y) = (changes[0].clone(), changes[1].clone());
+        let message = |c: &automerge::Change, heads: Vec<ChangeHash>| {
+            sync::Message {
+                heads,
+                need: vec![],
+                have: vec![],
+                changes: c.raw_bytes().to_vec().into(),
+                flags: None,
+                version: sync::MessageVersion::V1,
+            }
+            .encode()
+        };
+        let mut fam = SectionDoc::new();
+        let mut state = sync::State::new();
+        let heads = vec![y.hash()];
+        // Y first: nothing applies yet.
+        let n = fam
+            .receive_checked(&mut state, &message(&y, heads.clone()), &rules)
+            .unwrap();
+        assert_eq!(n, 0);
+        assert!(fam.keys().is_empty());
+        // Then X: both apply, both checked.
+        let n = fam
+            .receive_checked(&mut state, &message(&x, heads), &rules)
+            .unwrap();
+        assert_eq!(n, 2);
+        let mut keys = fam.keys();
+        keys.sort();
+        let mut want = vec![k1, k2];
+        want.sort();
+        assert_eq!(keys, want);
     }
 
     /// A value written then overwritten before a sync stays in the document's history: it is

@@ -362,13 +362,13 @@ impl Ctx {
                 ));
                 self.loaded.insert((livret, name), doc);
             }
-            if !docs.is_empty() || !erasures.is_empty() {
-                livrets.push(HelloLivret {
-                    livret: livret.0,
-                    docs,
-                    erasures,
-                });
-            }
+            // Listed even without documents: a grantee that holds nothing yet must still hear
+            // that the family deleted the livret.
+            livrets.push(HelloLivret {
+                livret: livret.0,
+                docs,
+                erasures,
+            });
         }
         self.policy = policy;
         Ok(Hello {
@@ -736,7 +736,10 @@ impl Ctx {
                 self.targets.remove(&key);
                 self.erasure_mismatch.insert(key);
                 if n > 0 {
-                    self.report.erased.push(format!("{livret}/{}", e.target));
+                    // Rebuilt here: reported as erased (the section syncs from the next session).
+                    let name = format!("{livret}/{}", e.target);
+                    self.report.awaiting_erasure.retain(|a| *a != name);
+                    self.report.erased.push(name);
                 }
             }
             Err(err) => {
@@ -940,8 +943,15 @@ impl Ctx {
         keys.sort_by_key(|(_, name)| name != MANIFEST);
         let mut n = 0u32;
         let mut messages = Vec::new();
+        // A livret's sections wait while its manifest still has something to say: the other
+        // owner checks entries against its manifest, which may not know yet the grant of the
+        // teacher who wrote them (the batch would be refused until the next session).
+        let mut manifest_spoke: BTreeSet<LivretId> = BTreeSet::new();
         for key in keys {
             let (livret, name) = key.clone();
+            if name != MANIFEST && manifest_spoke.contains(&livret) {
+                continue;
+            }
             if !self.policy.may_send(&peer, livret, &name).allowed() {
                 self.targets.remove(&key);
                 let held = dev.meta(livret).is_ok();
@@ -970,6 +980,9 @@ impl Ctx {
                     }
                 }
             };
+            if msg.is_some() && name == MANIFEST {
+                manifest_spoke.insert(livret);
+            }
             if let Some((bytes, carries)) = msg {
                 if carries {
                     self.report.sent_changes += 1;
