@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use livret_core::erasure::{erasure_set_digest, Deletion, Erasure, OwnerRevocation};
+use livret_core::erasure::{Deletion, Erasure, OwnerRevocation};
 use livret_core::grant::{Manifest, ManifestRecord, Revocation};
 use livret_core::{DeviceId, LivretId, Section};
 use livret_net::protocol::{ByteBuf, Deleted, Frame};
@@ -96,10 +96,12 @@ impl Device {
         let mut manifest = self.load_manifest_doc(livret)?;
         manifest.add(&ManifestRecord::Erasure(record.clone()), &bytes)?;
         let manifest_snapshot = manifest.save();
-        let remaining =
-            self.apply_erasure_records(livret, section, std::slice::from_ref(&record), || {
-                Ok(manifest_snapshot.clone())
-            })?;
+        let remaining = self.apply_erasure_records(
+            livret,
+            section,
+            std::slice::from_ref(&record),
+            &manifest_snapshot,
+        )?;
         let n = if entry.is_some() { 1 } else { keys.len() };
         Ok(ForgetReport {
             livret: livret.to_string(),
@@ -133,16 +135,6 @@ impl Device {
             Some(b) => serde_json::from_slice(&b)
                 .map_err(|e| Error::Protocol(format!("effacements illisibles : {e}"))),
         }
-    }
-
-    /// The digest announced in a hello for `section` (all zero: no erasure).
-    pub(crate) fn erasure_digest(&self, livret: LivretId, section: &str) -> Result<[u8; 32]> {
-        Ok(erasure_set_digest(
-            self.applied_erasures(livret)?
-                .get(section)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-        ))
     }
 
     /// The signed erasure records of `section` known to this device (its manifest on a family
@@ -204,7 +196,7 @@ impl Device {
             return Ok(0);
         }
         let snapshot = manifest_doc.save();
-        self.apply_erasure_records(livret, section, &new, || Ok(snapshot.clone()))?;
+        self.apply_erasure_records(livret, section, &new, &snapshot)?;
         Ok(new.len())
     }
 
@@ -232,7 +224,7 @@ impl Device {
         for (section, records) in by_section {
             n += records.len();
             let snapshot = self.load_manifest_doc(livret)?.save();
-            self.apply_erasure_records(livret, section, &records, || Ok(snapshot.clone()))?;
+            self.apply_erasure_records(livret, section, &records, &snapshot)?;
         }
         Ok(n)
     }
@@ -245,7 +237,7 @@ impl Device {
         livret: LivretId,
         section: Section,
         records: &[Erasure],
-        manifest_snapshot: impl FnOnce() -> Result<Vec<u8>>,
+        manifest_snapshot: &[u8],
     ) -> Result<usize> {
         let name = section.to_string();
         let id = livret.to_string();
@@ -268,7 +260,6 @@ impl Device {
         }
         let applied_bytes =
             serde_json::to_vec(&applied).map_err(|e| Error::Protocol(e.to_string()))?;
-        let manifest_snapshot = manifest_snapshot()?;
         let n = records.len();
         let entry = self.audit_entry(
             Some(livret),
@@ -279,7 +270,7 @@ impl Device {
             &format!("{n} effacement(s) appliqué(s) : historique de la section reconstruit"),
         );
         self.store.transaction(|tx| -> Result<()> {
-            tx.put_section_snapshot(&id, MANIFEST, &manifest_snapshot)?;
+            tx.put_section_snapshot(&id, MANIFEST, manifest_snapshot)?;
             match &snapshot {
                 Some(s) => tx.put_section_snapshot(&id, &name, s)?,
                 None => {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use automerge::sync::State;
 use livret_core::doc::{ManifestDoc, Refusal, SectionDoc, WriteCheck};
 use livret_core::entry::OpenedEntry;
+use livret_core::erasure::erasure_set_digest;
 use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocation};
 use livret_core::{DeviceId, InvitationId, LivretId, Section};
 use livret_net::protocol::{
@@ -339,7 +340,7 @@ impl Ctx {
             let mut erasures = Vec::new();
             for (name, ids) in dev.applied_erasures(livret)? {
                 if !ids.is_empty() && policy.may_send(&self.peer, livret, &name).allowed() {
-                    let digest = dev.erasure_digest(livret, &name)?;
+                    let digest = erasure_set_digest(&ids);
                     erasures.push((name, ByteBuf::from(digest.to_vec())));
                 }
             }
@@ -656,13 +657,16 @@ impl Ctx {
                 their_digests.insert((LivretId(hl.livret), name.clone()), digest.to_vec());
             }
         }
-        let mut keys: BTreeSet<Key> = self.targets.keys().cloned().collect();
-        keys.extend(their_digests.keys().cloned());
+        // What this device's copies went through, read once per livret.
+        let mut mine_by_key: BTreeMap<Key, [u8; 32]> = BTreeMap::new();
         for livret in self.policy.livrets.keys().copied() {
-            for name in dev.applied_erasures(livret)?.into_keys() {
-                keys.insert((livret, name));
+            for (name, ids) in dev.applied_erasures(livret)? {
+                mine_by_key.insert((livret, name), erasure_set_digest(&ids));
             }
         }
+        let mut keys: BTreeSet<Key> = self.targets.keys().cloned().collect();
+        keys.extend(their_digests.keys().cloned());
+        keys.extend(mine_by_key.keys().cloned());
         for key in keys {
             let (livret, name) = key.clone();
             let Some(Some(section)) = parse_target(&name) else {
@@ -677,7 +681,7 @@ impl Ctx {
             {
                 continue;
             }
-            let mine = dev.erasure_digest(livret, &name)?;
+            let mine = mine_by_key.get(&key).copied().unwrap_or([0; 32]);
             let theirs = their_digests
                 .get(&key)
                 .cloned()
