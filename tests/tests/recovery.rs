@@ -30,6 +30,40 @@ async fn invite_owner(from: &TestDevice, to: &TestDevice, livret: LivretId) {
     assert!(report.refused.is_empty(), "{report:?}");
 }
 
+/// A restore by `new` from `holder` that must be refused: its error.
+async fn restore_refused(
+    new: &TestDevice,
+    holder: &TestDevice,
+    key: &RecoveryKey,
+) -> livret::Error {
+    restore(
+        &new.dev,
+        &new.node,
+        holder.node.peer_id(),
+        vec![holder.addr()],
+        key,
+    )
+    .await
+    .unwrap_err()
+}
+
+/// Like [`restore_refused`], with a proof made beforehand.
+async fn refused_with_proof(
+    new: &TestDevice,
+    holder: &TestDevice,
+    proof: livret::core::recovery::RecoveryProof,
+) -> livret::Error {
+    restore_with_proof(
+        &new.dev,
+        &new.node,
+        holder.node.peer_id(),
+        vec![holder.addr()],
+        proof,
+    )
+    .await
+    .unwrap_err()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_recovery_words() {
     let mom = TestDevice::new(Role::Family, "Maman").await;
@@ -139,57 +173,25 @@ async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_reco
     }
     // A key that owns nothing on the holder.
     let other_key = RecoveryKey::from_entropy(&[5u8; 32]);
-    let err = restore(
-        &stranger.dev,
-        &stranger.node,
-        dad.node.peer_id(),
-        vec![dad.addr()],
-        &other_key,
-    )
-    .await
-    .unwrap_err();
+    let err = restore_refused(&stranger, &dad, &other_key).await;
     assert!(err.to_string().contains("aucun livret"), "{err}");
     // A proof made for another device, replayed by this one.
     let new = TestDevice::new(Role::Family, "Maman (nouveau téléphone)").await;
     let now = new.with(|d| d.now());
     let proof_for_new = recovery_key.prove(&new.with(|d| d.device_id()), now);
-    let err = restore_with_proof(
-        &stranger.dev,
-        &stranger.node,
-        dad.node.peer_id(),
-        vec![dad.addr()],
-        proof_for_new,
-    )
-    .await
-    .unwrap_err();
+    let err = refused_with_proof(&stranger, &dad, proof_for_new).await;
     assert!(
         err.to_string().contains("pas été faite pour cet appareil"),
         "{err}"
     );
     // A stale proof (an hour old).
     let stale = recovery_key.prove(&stranger.with(|d| d.device_id()), now - 3600);
-    let err = restore_with_proof(
-        &stranger.dev,
-        &stranger.node,
-        dad.node.peer_id(),
-        vec![dad.addr()],
-        stale,
-    )
-    .await
-    .unwrap_err();
+    let err = refused_with_proof(&stranger, &dad, stale).await;
     assert!(err.to_string().contains("périmée"), "{err}");
     // A teacher's device checks the proof as the family's does (restoring from a teacher's
     // copy: see the next test).
     let stale = recovery_key.prove(&stranger.with(|d| d.device_id()), now - 3600);
-    let err = restore_with_proof(
-        &stranger.dev,
-        &stranger.node,
-        teacher.node.peer_id(),
-        vec![teacher.addr()],
-        stale,
-    )
-    .await
-    .unwrap_err();
+    let err = refused_with_proof(&stranger, &teacher, stale).await;
     assert!(err.to_string().contains("périmée"), "{err}");
     assert!(stranger.with(|d| d.list()).unwrap().is_empty());
     for l in [lina, noe] {
@@ -275,15 +277,7 @@ async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_reco
         .iter()
         .any(|r| r["key"] == format!("owner-revocation/{}", recovery_key.public()).as_str()));
     let late = TestDevice::new(Role::Family, "Téléphone trouvé").await;
-    let err = restore(
-        &late.dev,
-        &late.node,
-        dad.node.peer_id(),
-        vec![dad.addr()],
-        &recovery_key,
-    )
-    .await
-    .unwrap_err();
+    let err = restore_refused(&late, &dad, &recovery_key).await;
     assert!(err.to_string().contains("aucun livret"), "{err}");
     assert!(late.with(|d| d.list()).unwrap().is_empty());
     let addrs = new.addresses();
@@ -398,41 +392,17 @@ async fn a_new_device_restores_what_a_teacher_was_granted_from_the_teachers_copy
     let now = new.with(|d| d.now());
     // A proof made for another device, replayed by this one.
     let proof_for_new = recovery_key.prove(&new.with(|d| d.device_id()), now);
-    let err = restore_with_proof(
-        &stranger.dev,
-        &stranger.node,
-        teacher.node.peer_id(),
-        vec![teacher.addr()],
-        proof_for_new,
-    )
-    .await
-    .unwrap_err();
+    let err = refused_with_proof(&stranger, &teacher, proof_for_new).await;
     assert!(
         err.to_string().contains("pas été faite pour cet appareil"),
         "{err}"
     );
     // A stale proof (an hour old).
     let stale = recovery_key.prove(&stranger.with(|d| d.device_id()), now - 3600);
-    let err = restore_with_proof(
-        &stranger.dev,
-        &stranger.node,
-        teacher.node.peer_id(),
-        vec![teacher.addr()],
-        stale,
-    )
-    .await
-    .unwrap_err();
+    let err = refused_with_proof(&stranger, &teacher, stale).await;
     assert!(err.to_string().contains("périmée"), "{err}");
     // A teacher whose manifest does not know the recovery key (printed after its grant).
-    let err = restore(
-        &new.dev,
-        &new.node,
-        early.node.peer_id(),
-        vec![early.addr()],
-        &recovery_key,
-    )
-    .await
-    .unwrap_err();
+    let err = restore_refused(&new, &early, &recovery_key).await;
     assert!(err.to_string().contains("aucun livret"), "{err}");
     assert!(stranger.with(|d| d.list()).unwrap().is_empty());
     assert!(new.with(|d| d.list()).unwrap().is_empty());
