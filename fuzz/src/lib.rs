@@ -1,7 +1,7 @@
 //! The bodies of the fuzz targets, and the seeds they start from.
 //!
 //! Each `fuzz_targets/<name>.rs` calls one function here. The same file is compiled into the
-//! workspace's test suite (`tests/tests/fuzz_corpus.rs`), which replays every file of
+//! workspace's test suite (`tests/tests/scenarios/fuzz_corpus.rs`), which replays every file of
 //! `fuzz/corpus/` and `fuzz/artifacts/` through these functions on every `cargo test`: a crash
 //! found once stays a regular test. Only `livret-core`, `livret-net`, `livret-export` and
 //! `automerge` are used, all of which the tests crate also depends on.

@@ -181,8 +181,6 @@ pub enum Format {
     Date,
     /// 6 letters or digits.
     DisciplineCode,
-    /// Letters, digits, spaces, hyphens.
-    Division,
     /// A control character where none is allowed.
     ControlCharacter,
     /// `CODE=LEVEL` entries separated by commas.
@@ -221,10 +219,6 @@ impl Localized for Format {
             Format::DisciplineCode => lang.pick(
                 "un code de discipline fait 6 lettres ou chiffres, par exemple MATHEM",
                 "a subject code has 6 letters or digits, e.g. MATHEM",
-            ),
-            Format::Division => lang.pick(
-                "une classe s'écrit avec des lettres, des chiffres, des espaces ou des tirets, par exemple 5B",
-                "a class name uses letters, digits, spaces or hyphens, e.g. 5B",
             ),
             Format::ControlCharacter => lang.pick(
                 "le texte contient un caractère de contrôle interdit",
@@ -1015,8 +1009,9 @@ impl ExamOpinion {
     }
 }
 
-/// A class (division) name such as `5B` or `3E2`: letters, digits, spaces and hyphens,
-/// at most 20 characters (LSU `CodeStructure`).
+/// A class (division) name such as `5B`, `3E2` or `6EME_4`: 1 to 20 characters, as the LSU
+/// schema's `CodeStructure` allows (any character but control characters, which no school
+/// software writes and which would break the printed and exported forms).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Division(String);
@@ -1033,11 +1028,8 @@ impl Division {
         if t.is_empty() {
             return err(Self::FIELD, Rule::Empty);
         }
-        if !t
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
-        {
-            return err(Self::FIELD, Rule::BadFormat(Format::Division));
+        if t.chars().any(char::is_control) {
+            return err(Self::FIELD, Rule::BadFormat(Format::ControlCharacter));
         }
         let actual = t.chars().count();
         if actual > Self::MAX_CHARS {
@@ -2193,13 +2185,24 @@ mod tests {
             rule(PersonName::new("Léa\nDupont")),
             Rule::BadFormat(Format::ControlCharacter)
         );
-        for s in ["5B", "3E2", "6e A", "CM1-CM2"] {
+        // Every code the schema's `CodeStructure` allows (1 to 20 characters), as school
+        // software writes them.
+        for s in [
+            "5B",
+            "3E2",
+            "6e A",
+            "CM1-CM2",
+            "6EME_4",
+            "5/B",
+            "3ème A",
+            "G-LV2.ESP",
+        ] {
             assert_eq!(Division::parse(s).unwrap().as_str(), s);
         }
         assert_eq!(rule(Division::parse("  ")), Rule::Empty);
         assert_eq!(
-            rule(Division::parse("5/B")),
-            Rule::BadFormat(Format::Division)
+            rule(Division::parse("5\tB")),
+            Rule::BadFormat(Format::ControlCharacter)
         );
         assert_eq!(
             rule(Division::parse(&"A".repeat(21))),

@@ -836,10 +836,10 @@ pub(crate) mod tests {
         assert_eq!(back, expected);
     }
 
-    /// The official schema, beside the repository (`../shared/lsu`).
+    /// The official schema, kept in the repository (`docs/lsu/`, see its README).
     pub fn xsd_path() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/lsu/import-bilan-complet.xsd")
+            .join("../../docs/lsu/import-bilan-complet.xsd")
     }
 
     /// Whether `xmllint --schema` accepts the file (xmllint must be installed:

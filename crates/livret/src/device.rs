@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 /// The name under which a livret's manifest is stored beside its sections.
 pub(crate) const MANIFEST: &str = livret_net::protocol::MANIFEST;
 /// Compact a document once it has this many incremental chunks.
-const COMPACT_AFTER: usize = 32;
+pub(crate) const COMPACT_AFTER: usize = 32;
 
 /// How this device relates to a livret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

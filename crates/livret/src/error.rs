@@ -62,6 +62,10 @@ pub enum Error {
         /// What happened.
         detail: String,
     },
+    /// An entry of a batch that passed its checks but was not written (see
+    /// [`crate::NotWritten`]).
+    #[error("non écrit : une autre entrée de ce livret a été refusée (tout ou rien par livret)")]
+    NotWritten(crate::NotWritten),
     /// A file format (paper seal, PDF, LSU XML) refused, or that cannot be produced.
     #[error("{fr}")]
     Format {
@@ -98,6 +102,10 @@ impl Localized for Error {
                 Error::Protocol(r) => format!("exchange interrupted: {r}"),
                 Error::File { path, detail } => format!("file {path}: {detail}"),
                 Error::Format { en, .. } => en.clone(),
+                Error::NotWritten(_) => {
+                    "not written: another entry of this livret was refused (all or nothing per livret)"
+                        .into()
+                }
                 Error::NoAddress => {
                     "no address where this device can be reached: run \"livret serve\" first".into()
                 }

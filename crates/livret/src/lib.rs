@@ -2,6 +2,7 @@
 //! function of [`node`] for what needs the network); the command line and the mobile bridge
 //! only parse, call and print.
 
+mod batch;
 mod consent;
 mod device;
 mod erasure;
@@ -16,10 +17,12 @@ mod session;
 mod sharing;
 mod trust;
 
+pub use batch::{BatchMode, BatchWrite, NotWritten};
 pub use consent::SectionState;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
 pub use erasure::{DeviceRevocationReport, ForgetReport};
 pub use error::{Error, Result};
+pub use livrets::drafts;
 pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
 pub use session::{SessionReport, SharedDevice};
 pub use sharing::{

@@ -3,11 +3,10 @@
 use livret_core::content::{self, Draft};
 use livret_core::doc::{ManifestDoc, SectionDoc};
 use livret_core::entry::{Content, SignedEntry, Verification};
-use livret_core::grant::{Decision, Genesis, ManifestRecord};
+use livret_core::grant::{Genesis, ManifestRecord};
 use livret_core::vocab::{
-    Appreciation, AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode,
-    DisciplineLabel, Evaluation, Ine, Mark, Millesime, Period, PersonName, Positioning,
-    SocleLevels, Synthesis, VieScolaire,
+    AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode, DisciplineLabel, Ine,
+    Mark, Millesime, Period, PersonName, Positioning, SocleLevels,
 };
 use livret_core::{DeviceId, LivretId, Role, Section};
 use serde::Serialize;
@@ -424,27 +423,16 @@ impl Device {
 
     // ---- writing entries -------------------------------------------------------------------
 
-    /// Writes a signed entry in this device's copy, if the policy lets this device write there.
+    /// Writes a signed entry in this device's copy, if the policy lets this device write there
+    /// (a batch of one: the same checks and the same store path as a grid or an import).
     pub(crate) fn write_draft(&mut self, livret: LivretId, draft: &Draft) -> Result<String> {
-        // Bilans and attestations are a teacher's word, signed by a teacher's key; a support
-        // measure may also be written by the family (an owner).
-        if !draft.section.is_sensitive() {
-            self.require_role(Role::Teacher)?;
-        }
-        // What belongs in the sensitive section is refused elsewhere (the peer checks it too).
-        content::check_draft(draft)?;
-        let manifest = self.manifest(livret)?;
-        match manifest.may_write(&self.device_id(), draft.section, self.now()) {
-            Decision::Denied(reason) => {
-                return Err(Error::NotAuthorized(format!(
-                    "{} (section {})",
-                    reason.french(),
-                    draft.section
-                )))
-            }
-            Decision::Owner | Decision::Granted(_) => {}
-        }
-        self.write_draft_unchecked(livret, draft)
+        let item = crate::BatchWrite {
+            livret,
+            draft: draft.clone(),
+        };
+        self.write_batch(&[item], crate::BatchMode::PerEntry)?
+            .pop()
+            .unwrap_or_else(|| Err(Error::UnknownLivret(livret.to_string())))
     }
 
     /// Writes an entry without asking the local policy, as a modified client could. For tests
@@ -482,22 +470,7 @@ impl Device {
         mark: Option<&str>,
         text: &str,
     ) -> Result<String> {
-        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
-        let period = Period::parse(period)?;
-        let discipline = discipline_of(subject, label)?;
-        let evaluation = match (level, mark) {
-            (Some(l), None) => Evaluation::Level(Positioning::from_value(l)?),
-            (None, Some(m)) => Evaluation::Mark(Mark::parse(m)?),
-            _ => {
-                return Err(livret_core::vocab::ValidationError::new(
-                    "level",
-                    livret_core::vocab::Rule::Empty,
-                )
-                .into())
-            }
-        };
-        let appreciation = Appreciation::parse(text)?;
-        let draft = content::subject(year, period, &discipline, &evaluation, &appreciation);
+        let draft = drafts::assessment(year, period, subject, label, level, mark, text)?;
         self.write_draft(livret, &draft)
     }
 
@@ -509,8 +482,7 @@ impl Device {
         period: &str,
         text: &str,
     ) -> Result<String> {
-        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
-        let draft = content::synthesis(year, Period::parse(period)?, &Synthesis::parse(text)?);
+        let draft = drafts::synthesis(year, period, text)?;
         self.write_draft(livret, &draft)
     }
 
@@ -524,9 +496,7 @@ impl Device {
         justified: u16,
         unjustified: u16,
     ) -> Result<String> {
-        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
-        let counts = VieScolaire::new(late, justified, unjustified)?;
-        let draft = content::vie_scolaire(year, Period::parse(period)?, counts);
+        let draft = drafts::vie_scolaire(year, period, late, justified, unjustified)?;
         self.write_draft(livret, &draft)
     }
 
@@ -844,5 +814,75 @@ pub(crate) fn summarize(content: &Content, texts: &[String]) -> String {
                 text_at(texts, 1)
             )
         }
+    }
+}
+
+/// Entries built from what a person typed, checked against the official vocabulary but not
+/// written: a front end builds a batch from them ([`Device::write_batch`]), and shows each
+/// cell's error where it is.
+pub mod drafts {
+    use livret_core::content::{self, Draft};
+    use livret_core::vocab::{
+        Appreciation, Evaluation, Mark, Millesime, Period, Positioning, Synthesis, VieScolaire,
+    };
+
+    use crate::error::Result;
+
+    /// A subject's positioning (1 to 4) or mark, and its appréciation, for a period.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assessment(
+        year: u16,
+        period: &str,
+        subject: &str,
+        label: Option<&str>,
+        level: Option<u8>,
+        mark: Option<&str>,
+        text: &str,
+    ) -> Result<Draft> {
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let period = Period::parse(period)?;
+        let discipline = super::discipline_of(subject, label)?;
+        let evaluation = match (level, mark) {
+            (Some(l), None) => Evaluation::Level(Positioning::from_value(l)?),
+            (None, Some(m)) => Evaluation::Mark(Mark::parse(m)?),
+            _ => {
+                return Err(livret_core::vocab::ValidationError::new(
+                    "level",
+                    livret_core::vocab::Rule::Empty,
+                )
+                .into())
+            }
+        };
+        let appreciation = Appreciation::parse(text)?;
+        Ok(content::subject(
+            year,
+            period,
+            &discipline,
+            &evaluation,
+            &appreciation,
+        ))
+    }
+
+    /// The synthesis and advice of a period.
+    pub fn synthesis(year: u16, period: &str, text: &str) -> Result<Draft> {
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        Ok(content::synthesis(
+            year,
+            Period::parse(period)?,
+            &Synthesis::parse(text)?,
+        ))
+    }
+
+    /// Late arrivals and half-days of absence of a period.
+    pub fn vie_scolaire(
+        year: u16,
+        period: &str,
+        late: u16,
+        justified: u16,
+        unjustified: u16,
+    ) -> Result<Draft> {
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let counts = VieScolaire::new(late, justified, unjustified)?;
+        Ok(content::vie_scolaire(year, Period::parse(period)?, counts))
     }
 }

@@ -784,50 +784,8 @@ impl Device {
 
     /// Signs the drafts and writes them in one store transaction: all or nothing.
     fn write_drafts_together(&mut self, livret: LivretId, drafts: &[Draft]) -> Result<()> {
-        let mut docs: BTreeMap<Section, livret_core::doc::SectionDoc> = BTreeMap::new();
-        for d in drafts {
-            let entry = self.sign_draft(livret, d);
-            let doc = match docs.entry(d.section) {
-                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert(self.load_section(livret, d.section)?.unwrap_or_default())
-                }
-            };
-            doc.put(&d.key, &entry)?;
-        }
-        let l = livret.to_string();
-        let mut chunks = Vec::new();
-        for (section, doc) in docs.iter_mut() {
-            let s = section.to_string();
-            let fresh = self.store.load_section(&l, &s)?.is_none()
-                || self.store.section_increment_count(&l, &s)? >= 32;
-            if fresh {
-                chunks.push((s, true, doc.save()));
-            } else {
-                chunks.push((s, false, doc.save_incremental()));
-            }
-        }
-        self.store.transaction(|tx| -> Result<()> {
-            for (s, snapshot, bytes) in &chunks {
-                if *snapshot {
-                    tx.put_section_snapshot(&l, s, bytes)?;
-                } else if !bytes.is_empty() {
-                    tx.append_section_changes(&l, s, bytes)?;
-                }
-            }
-            Ok(())
-        })?;
-        for d in drafts {
-            self.audit_event(
-                Some(livret),
-                None,
-                Some(&d.section.to_string()),
-                "written",
-                true,
-                &format!("{} (import LSU)", d.key),
-            );
-        }
-        Ok(())
+        let drafts: Vec<&Draft> = drafts.iter().collect();
+        self.store_drafts(livret, &drafts, Some("import LSU"))
     }
 }
 

@@ -1,4 +1,4 @@
-//! A writer for the crash-safety test (`tests/tests/crash.rs`): opens the store of the home
+//! A writer for the crash-safety test (`tests/tests/scenarios/crash.rs`): opens the store of the home
 //! given as first argument and writes numbered values from the index given as second argument,
 //! forever. Each write is one transaction (a record, an audit line and, every tenth, a section
 //! increment); once `Store` has acknowledged it, `ack N` is printed and flushed. The test kills

@@ -34,7 +34,7 @@ fn squash(s: &str) -> String {
 }
 
 fn xsd() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/lsu/import-bilan-complet.xsd")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/lsu/import-bilan-complet.xsd")
 }
 
 fn xmllint_ok(path: &Path) -> bool {

@@ -3,7 +3,7 @@
 //! `fuzz/src/lib.rs`, compiled here as a module). A crash found by fuzzing stays a test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../fuzz/src/lib.rs"]
+#[path = "../../../fuzz/src/lib.rs"]
 #[allow(dead_code)]
 mod bodies;
 

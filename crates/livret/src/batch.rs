@@ -1,0 +1,211 @@
+//! Writing many entries at once: the one write path of the application.
+//!
+//! A teacher's grid, an LSU import and a single `assess` all end here: every entry is checked
+//! (role, content, the livret's policy) against a manifest read once per livret, signed, and
+//! the entries of one livret are stored together with their audit lines in one store
+//! transaction (one durable commit per livret, not per entry).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use livret_core::content::{self, Draft};
+use livret_core::doc::SectionDoc;
+use livret_core::grant::Decision;
+use livret_core::{LivretId, Role, Section};
+
+use crate::device::{Device, COMPACT_AFTER};
+use crate::error::{Error, Result};
+
+/// One entry to write: a draft (built from the official vocabulary, see
+/// [`Device::assess_draft`] and friends) and the livret it goes in.
+#[derive(Debug, Clone)]
+pub struct BatchWrite {
+    /// The livret written in.
+    pub livret: LivretId,
+    /// What is written.
+    pub draft: Draft,
+}
+
+/// What a batch does with a livret when one of its entries is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchMode {
+    /// Each entry stands alone: a refused entry is not written, the others are (a grid's
+    /// cells).
+    PerEntry,
+    /// All or nothing per livret: when one entry of a livret is refused, none of that
+    /// livret's entries is written (a pupil's bilan in an import).
+    PerLivret,
+}
+
+/// Why an entry of a batch was not written although it passed its own checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotWritten {
+    /// Another entry of the same livret was refused (in [`BatchMode::PerLivret`]).
+    SiblingRefused,
+}
+
+impl Device {
+    /// Checks, signs and stores a batch of entries; one result per item, in order (the entry
+    /// key when written). Refused items write nothing; [`BatchMode`] says what happens to the
+    /// other entries of their livret. An error of the store itself (not of an item) stops the
+    /// batch: the livrets already committed stay written.
+    pub fn write_batch(
+        &mut self,
+        items: &[BatchWrite],
+        mode: BatchMode,
+    ) -> Result<Vec<Result<String>>> {
+        self.write_batch_noted(items, mode, None)
+    }
+
+    /// [`Device::write_batch`], with a note added to each audit line (where the entries came
+    /// from, e.g. an LSU import).
+    pub(crate) fn write_batch_noted(
+        &mut self,
+        items: &[BatchWrite],
+        mode: BatchMode,
+        note: Option<&str>,
+    ) -> Result<Vec<Result<String>>> {
+        let mut results: Vec<Option<Result<String>>> = (0..items.len()).map(|_| None).collect();
+        // Items by livret, in the order they came.
+        let mut by_livret: BTreeMap<LivretId, Vec<usize>> = BTreeMap::new();
+        for (i, item) in items.iter().enumerate() {
+            by_livret.entry(item.livret).or_default().push(i);
+        }
+        let me = self.device_id();
+        for (livret, indices) in by_livret {
+            match self.meta(livret) {
+                Ok(_) => {}
+                Err(Error::UnknownLivret(_)) => {
+                    for &i in &indices {
+                        results[i] = Some(Err(Error::UnknownLivret(livret.to_string())));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+            let manifest = self.manifest(livret)?;
+            let now = self.now();
+            let mut seen = BTreeSet::new();
+            let mut passed = Vec::new();
+            for &i in &indices {
+                let draft = &items[i].draft;
+                match self.check_write(&manifest, &me, now, draft, &mut seen) {
+                    Ok(()) => passed.push(i),
+                    Err(e) => results[i] = Some(Err(e)),
+                }
+            }
+            if mode == BatchMode::PerLivret && passed.len() < indices.len() {
+                for i in passed {
+                    results[i] = Some(Err(Error::NotWritten(NotWritten::SiblingRefused)));
+                }
+                continue;
+            }
+            if passed.is_empty() {
+                continue;
+            }
+            let drafts: Vec<&Draft> = passed.iter().map(|&i| &items[i].draft).collect();
+            self.store_drafts(livret, &drafts, note)?;
+            for i in passed {
+                results[i] = Some(Ok(items[i].draft.key.clone()));
+            }
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::NotWritten(NotWritten::SiblingRefused))))
+            .collect())
+    }
+
+    /// Whether this device may write this draft in a livret whose policy is `manifest`.
+    fn check_write(
+        &self,
+        manifest: &livret_core::grant::Manifest,
+        me: &livret_core::DeviceId,
+        now: i64,
+        draft: &Draft,
+        seen: &mut BTreeSet<(Section, String)>,
+    ) -> Result<()> {
+        // Bilans and attestations are a teacher's word, signed by a teacher's key; a support
+        // measure may also be written by the family (an owner).
+        if !draft.section.is_sensitive() {
+            self.require_role(Role::Teacher)?;
+        }
+        // What belongs in the sensitive section is refused elsewhere (the peer checks it too).
+        content::check_draft(draft)?;
+        if let Decision::Denied(reason) = manifest.may_write(me, draft.section, now) {
+            return Err(Error::NotAuthorized(format!(
+                "{} (section {})",
+                reason.french(),
+                draft.section
+            )));
+        }
+        if !seen.insert((draft.section, draft.key.clone())) {
+            return Err(Error::NotAuthorized(format!(
+                "{} {} donné deux fois dans le même envoi",
+                draft.section, draft.key
+            )));
+        }
+        Ok(())
+    }
+
+    /// Signs checked drafts of one livret and stores them with their audit lines in one
+    /// transaction.
+    pub(crate) fn store_drafts(
+        &mut self,
+        livret: LivretId,
+        drafts: &[&Draft],
+        note: Option<&str>,
+    ) -> Result<()> {
+        let mut docs: BTreeMap<Section, SectionDoc> = BTreeMap::new();
+        for d in drafts {
+            let entry = self.sign_draft(livret, d);
+            let doc = match docs.entry(d.section) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(self.load_section(livret, d.section)?.unwrap_or_default())
+                }
+            };
+            doc.put(&d.key, &entry)?;
+        }
+        let l = livret.to_string();
+        let mut chunks = Vec::new();
+        for (section, doc) in docs.iter_mut() {
+            let s = section.to_string();
+            let fresh = self.store.load_section(&l, &s)?.is_none()
+                || self.store.section_increment_count(&l, &s)? >= COMPACT_AFTER;
+            if fresh {
+                chunks.push((s, true, doc.save()));
+            } else {
+                chunks.push((s, false, doc.save_incremental()));
+            }
+        }
+        let audit: Vec<_> = drafts
+            .iter()
+            .map(|d| {
+                let detail = match note {
+                    Some(n) => format!("{} ({n})", d.key),
+                    None => d.key.clone(),
+                };
+                self.audit_entry(
+                    Some(livret),
+                    None,
+                    Some(&d.section.to_string()),
+                    "written",
+                    true,
+                    &detail,
+                )
+            })
+            .collect();
+        self.store.transaction(|tx| -> Result<()> {
+            for (s, snapshot, bytes) in &chunks {
+                if *snapshot {
+                    tx.put_section_snapshot(&l, s, bytes)?;
+                } else if !bytes.is_empty() {
+                    tx.append_section_changes(&l, s, bytes)?;
+                }
+            }
+            for e in &audit {
+                tx.append_audit(e)?;
+            }
+            Ok(())
+        })
+    }
+}

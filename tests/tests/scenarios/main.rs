@@ -1,0 +1,16 @@
+//! Every multi-device scenario in one test binary (one link of libp2p, Automerge and SQLite
+//! instead of one per file): one module per scenario. Run one with
+//! `cargo test -p livret-tests --test scenarios sharing::`.
+
+mod adversarial;
+mod at_rest;
+mod batch;
+mod consent;
+mod crash;
+mod erasure;
+mod formats;
+mod fuzz_corpus;
+mod jury;
+mod portability;
+mod recovery;
+mod sharing;
