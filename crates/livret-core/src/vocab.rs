@@ -2446,7 +2446,8 @@ mod tests {
         assert!(decode::<Mark>(&cbor(&"123456789")).is_err());
         assert!(decode::<Parcours>(&cbor(&"PAR_XXX")).is_err());
         assert!(decode::<SocleLevels>(&cbor(&"CPD_FRA=3")).is_err());
-        assert!(decode::<Division>(&cbor(&"5/B")).is_err());
+        assert!(decode::<Division>(&cbor(&"5\tB")).is_err());
+        assert!(decode::<Division>(&cbor(&"A".repeat(21))).is_err());
         let bad = RawVie {
             late: 0,
             justified: 1000,
