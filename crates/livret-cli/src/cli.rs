@@ -289,6 +289,40 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::control::DeviceCommand,
     },
+    /// Les classes de l'enseignant : la liste, et où en sont les bilans d'une période
+    Class {
+        #[command(subcommand)]
+        command: ClassCommand,
+    },
+}
+
+/// `livret class …`
+#[derive(Debug, Subcommand)]
+pub enum ClassCommand {
+    /// Les classes des élèves dont cet appareil détient le livret
+    List {
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pour chaque élève et chaque discipline d'une période : manquant, brouillon, signé, reçu par la famille
+    Status {
+        /// La classe (par exemple 5B ou 6EME_4)
+        #[arg(value_name = "CLASSE")]
+        class: String,
+        /// Millésime de l'année scolaire (2025 pour 2025-2026)
+        #[arg(long)]
+        year: u16,
+        /// Période I/N (1/3 : premier trimestre)
+        #[arg(long)]
+        period: String,
+        /// Disciplines à montrer même sans bilan écrit (codes séparés par des virgules)
+        #[arg(long, value_delimiter = ',', value_name = "CODES")]
+        subjects: Vec<String>,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `livret child …`

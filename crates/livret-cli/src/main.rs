@@ -2,6 +2,7 @@
 //! prints; every rule lives in the API. Messages are in French, or in English with
 //! `--lang en` (or an English `LANG`). An error is one line on stderr and exit code 1.
 
+mod class;
 mod cli;
 mod commands;
 mod consent;
@@ -137,6 +138,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Forget(args) => control::forget(&ctx, &args),
         Command::Delete(args) => control::delete(&ctx, &args),
         Command::Device { command } => control::device(&ctx, &command),
+        Command::Class { command } => class::class(&ctx, &command),
     }
 }
 

@@ -317,6 +317,26 @@ pub fn entry_key(content: &Content) -> String {
     }
 }
 
+/// The key of a subject's bilan for a period (as [`entry_key`] gives it).
+pub fn subject_key(period: Period, code: &DisciplineCode) -> String {
+    format!("{}{}", subject_key_prefix(period), code.as_str())
+}
+
+/// What every subject key of a period starts with (`bilan/1-3/`).
+pub fn subject_key_prefix(period: Period) -> String {
+    format!("bilan/{}-{}/", period.index(), period.count())
+}
+
+/// The key of a period's synthesis.
+pub fn synthesis_key(period: Period) -> String {
+    format!("synthese/{}-{}", period.index(), period.count())
+}
+
+/// The key of a period's vie scolaire.
+pub fn vie_scolaire_key(period: Period) -> String {
+    format!("vie-scolaire/{}-{}", period.index(), period.count())
+}
+
 /// The section an entry with this content belongs in.
 pub fn section_of(content: &Content) -> Section {
     match content {

@@ -185,6 +185,26 @@ impl SectionDoc {
         }
     }
 
+    /// Whether the value now under `key` was already in the document at `heads` (a peer's
+    /// heads, as a sync state remembers them): then that peer holds this very entry. Heads this
+    /// document does not know answer `false`.
+    pub fn held_at(&self, key: &str, heads: &[ChangeHash]) -> bool {
+        if heads.is_empty()
+            || heads
+                .iter()
+                .any(|h| self.doc.get_change_by_hash(h).is_none())
+        {
+            return false;
+        }
+        let Ok(Some((_, now))) = self.doc.get(ROOT, key) else {
+            return false;
+        };
+        match self.doc.get_all_at(ROOT, key, heads) {
+            Ok(then) => then.iter().any(|(_, id)| *id == now),
+            Err(_) => false,
+        }
+    }
+
     /// Every entry with its verification at this place.
     pub fn checked_entries(
         &self,

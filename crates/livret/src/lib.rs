@@ -3,6 +3,7 @@
 //! only parse, call and print.
 
 mod batch;
+mod class;
 mod consent;
 mod device;
 mod erasure;
@@ -18,6 +19,7 @@ mod sharing;
 mod trust;
 
 pub use batch::{BatchMode, BatchWrite, NotWritten};
+pub use class::{CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PupilStatus};
 pub use consent::SectionState;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
 pub use erasure::{DeviceRevocationReport, ForgetReport};

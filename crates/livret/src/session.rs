@@ -97,6 +97,15 @@ enum Doc {
     Section(SectionDoc),
 }
 
+impl Doc {
+    fn heads(&mut self) -> Vec<automerge::ChangeHash> {
+        match self {
+            Doc::Manifest(d) => d.heads(),
+            Doc::Section(d) => d.heads(),
+        }
+    }
+}
+
 struct Target {
     livret: LivretId,
     name: String,
@@ -1164,8 +1173,9 @@ impl Ctx {
         lock(&dev_arc).write_session_records(&mut self.audit, &[]);
     }
 
-    /// Writes the sync states and the remaining audit entries, in one transaction.
-    fn finish(&mut self) {
+    /// Writes the sync states and the remaining audit entries, in one transaction. `clean`:
+    /// the session ended with both sides quiet.
+    fn finish(&mut self, clean: bool) {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let peer = self.peer.to_string();
@@ -1182,7 +1192,28 @@ impl Ctx {
             ));
             self.report.synced.push(format!("{}/{}", t.livret, t.name));
         }
+        // What the peer holds of each document (a teacher's class view tells from it which
+        // entries the family has received). After a session that ended with both sides quiet,
+        // every document still planned and neither refused nor waiting for an erasure is the
+        // same on both sides (a refused batch removes its document from the plan); otherwise,
+        // what the peer last told.
+        let peer_heads: Vec<_> = self
+            .targets
+            .iter_mut()
+            .filter_map(|(key, t)| {
+                let heads = if clean
+                    && !self.refused_targets.contains(key)
+                    && !self.erasure_mismatch.contains(key)
+                {
+                    t.doc.heads()
+                } else {
+                    t.state.their_heads.clone()?
+                };
+                Some((t.livret, t.name.to_string(), heads))
+            })
+            .collect();
         dev.write_session_records(&mut self.audit, &states);
+        dev.remember_peer_heads(&peer, &peer_heads);
     }
 }
 
@@ -1255,7 +1286,7 @@ async fn run_with(
         },
     };
     let result = drive(&mut ctx, session, initiator, redeem).await;
-    ctx.finish();
+    ctx.finish(result.is_ok());
     {
         let mut d = lock(&dev);
         if ctx.refusals > MAX_DETAILED_REFUSALS {

@@ -179,3 +179,121 @@ async fn a_family_device_cannot_write_bilans_through_a_batch() {
     );
     assert!(keys(&family, livret).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn class_status_tells_missing_draft_signed_and_received_per_pupil_and_subject() {
+    use livret::{CellDraft, CellState};
+    let (family, teacher, livrets) = class_of(2).await;
+    // A third pupil whose family granted only the vie scolaire section.
+    let other = family
+        .with(|d| d.add_child("Zoé Moreau", "2014-05-06", None))
+        .unwrap();
+    let inv = family.invite(other, "vie-scolaire/2025", Rights::Write);
+    teacher.accept(&inv, Some("6EME_4")).await.unwrap();
+
+    let classes = teacher.with(|d| d.classes()).unwrap();
+    assert_eq!(classes.len(), 1);
+    assert_eq!(
+        (classes[0].class.as_str(), classes[0].pupils),
+        ("6EME_4", 3)
+    );
+
+    // Pupil 0: FRANCS signed and synced; pupil 1: MATHEM signed after the sync, FRANCS a draft.
+    let results = teacher
+        .with(|d| {
+            d.write_batch(
+                &[cell(livrets[0], "FRANCS", 3, "Bien.")],
+                BatchMode::PerEntry,
+            )
+        })
+        .unwrap();
+    assert!(results[0].is_ok());
+    let report = teacher.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    teacher
+        .with(|d| {
+            d.write_batch(
+                &[cell(livrets[1], "MATHEM", 2, "À revoir.")],
+                BatchMode::PerEntry,
+            )
+        })
+        .unwrap();
+    let draft = CellDraft {
+        year: 2025,
+        period: "1/3".into(),
+        subject: "FRANCS".into(),
+        level: Some(2),
+        mark: None,
+        text: "En cours d'écri".into(),
+    };
+    teacher
+        .with(|d| d.save_cell_drafts(&[(livrets[1], draft.clone())]))
+        .unwrap();
+    assert_eq!(
+        teacher.with(|d| d.cell_drafts(livrets[1])).unwrap(),
+        vec![draft]
+    );
+
+    let status = teacher
+        .with(|d| d.class_status("6EME_4", 2025, "1/3", &["HISGEO".to_string()]))
+        .unwrap();
+    assert_eq!(status.subjects, vec!["FRANCS", "HISGEO", "MATHEM"]);
+    let by_name = |n: &str| {
+        status
+            .pupils
+            .iter()
+            .find(|p| p.name.as_deref() == Some(n))
+            .unwrap()
+            .subjects
+            .iter()
+            .map(|c| c.state)
+            .collect::<Vec<_>>()
+    };
+    use CellState::*;
+    assert_eq!(by_name("Élève 0 Moreau"), vec![Received, Missing, Missing]);
+    assert_eq!(by_name("Élève 1 Moreau"), vec![Draft, Missing, Signed]);
+    assert_eq!(by_name("Zoé Moreau"), vec![Missing, Missing, Missing]);
+    assert_eq!(status.not_granted, vec!["Zoé Moreau"]);
+
+    // Signing the draft's cell removes the draft; after a sync every signed cell is received.
+    teacher
+        .with(|d| {
+            d.write_batch(
+                &[cell(livrets[1], "FRANCS", 2, "Fini.")],
+                BatchMode::PerEntry,
+            )
+        })
+        .unwrap();
+    assert!(teacher
+        .with(|d| d.cell_drafts(livrets[1]))
+        .unwrap()
+        .is_empty());
+    let report = teacher.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let status = teacher
+        .with(|d| d.class_status("6EME_4", 2025, "1/3", &[]))
+        .unwrap();
+    assert_eq!(
+        by_name_in(&status, "Élève 1 Moreau"),
+        vec![Received, Received]
+    );
+    // A class this device does not hold, and a malformed period, are refused with a message.
+    assert!(teacher
+        .with(|d| d.class_status("5B", 2025, "1/3", &[]))
+        .is_err());
+    assert!(teacher
+        .with(|d| d.class_status("6EME_4", 2025, "4/3", &[]))
+        .is_err());
+}
+
+fn by_name_in(status: &livret::ClassStatus, n: &str) -> Vec<livret::CellState> {
+    status
+        .pupils
+        .iter()
+        .find(|p| p.name.as_deref() == Some(n))
+        .unwrap()
+        .subjects
+        .iter()
+        .map(|c| c.state)
+        .collect()
+}
