@@ -112,6 +112,8 @@ pub enum Command {
     VerifySeal(crate::formats::VerifySealArgs),
     /// Importe un fichier LSU du logiciel de l'établissement : chaque bilan devient des inscriptions signées par cet enseignant
     ImportLsu(crate::formats::ImportLsuArgs),
+    /// Importe une grille de bilans d'une classe (CSV, ODS ou XLSX : une ligne par élève et matière)
+    ImportGrid(ImportGridArgs),
     /// Identifiants côté établissement pour le fichier LSU : UAI, chef d'établissement, STS, id-be
     SchoolIds {
         #[command(subcommand)]
@@ -294,6 +296,29 @@ pub enum Command {
         #[command(subcommand)]
         command: ClassCommand,
     },
+}
+
+/// `livret import-grid …`
+#[derive(Debug, Args)]
+pub struct ImportGridArgs {
+    /// La grille : .csv, .ods ou .xlsx ; colonnes élève (ou id-be), matière, positionnement ou note, appréciation
+    #[arg(value_name = "FICHIER")]
+    pub file: PathBuf,
+    /// La classe (par exemple 5B ou 6EME_4)
+    #[arg(long, value_name = "CLASSE")]
+    pub class: String,
+    /// Millésime de l'année scolaire (2025 pour 2025-2026)
+    #[arg(long)]
+    pub year: u16,
+    /// Période I/N (1/3 : premier trimestre)
+    #[arg(long)]
+    pub period: String,
+    /// Vérifie tout et montre ce qui serait écrit, sans rien écrire
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Sortie JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `livret class …`

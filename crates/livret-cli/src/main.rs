@@ -9,6 +9,7 @@ mod consent;
 mod control;
 mod demo;
 mod formats;
+mod grid;
 mod net;
 mod rights;
 mod trust;
@@ -91,6 +92,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Export(args) => formats::export(&ctx, &args),
         Command::VerifySeal(args) => formats::verify_seal(&ctx, &args),
         Command::ImportLsu(args) => formats::import_lsu(&ctx, &args),
+        Command::ImportGrid(args) => grid::import_grid(&ctx, &args),
         Command::SchoolIds { command } => formats::school_ids(&ctx, &command),
         Command::Serve { listen, no_mdns } => {
             runtime()?.block_on(net::serve(&ctx, &listen, no_mdns))

@@ -4,6 +4,7 @@
 //!
 //! Everything here is a pure function over plain data: no store, no network, no clock.
 
+pub mod grid;
 pub mod lsu;
 pub mod pdf;
 pub mod qr;

@@ -114,6 +114,37 @@ impl Device {
             .collect())
     }
 
+    /// What [`Device::write_batch`] would answer for each item, writing nothing (a dry run).
+    pub fn check_batch(&self, items: &[BatchWrite]) -> Result<Vec<Result<String>>> {
+        let me = self.device_id();
+        let now = self.now();
+        let mut manifests = BTreeMap::new();
+        let mut seen: BTreeMap<LivretId, BTreeSet<(Section, String)>> = BTreeMap::new();
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let manifest = match manifests.entry(item.livret) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    match self.meta(item.livret) {
+                        Ok(_) => {}
+                        Err(Error::UnknownLivret(l)) => {
+                            out.push(Err(Error::UnknownLivret(l)));
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                    v.insert(self.manifest(item.livret)?)
+                }
+            };
+            let seen = seen.entry(item.livret).or_default();
+            out.push(
+                self.check_write(manifest, &me, now, &item.draft, seen)
+                    .map(|()| item.draft.key.clone()),
+            );
+        }
+        Ok(out)
+    }
+
     /// Whether this device may write this draft in a livret whose policy is `manifest`.
     fn check_write(
         &self,

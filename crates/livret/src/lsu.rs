@@ -178,7 +178,7 @@ impl Device {
         Ok(())
     }
 
-    fn pupil_id_be(&self, livret: LivretId) -> Result<Option<u64>> {
+    pub(crate) fn pupil_id_be(&self, livret: LivretId) -> Result<Option<u64>> {
         match self.store.record(PUPIL_KIND, &livret.to_string())? {
             None => Ok(None),
             Some(b) => Ok(serde_json::from_slice::<PupilRecord>(&b)

@@ -297,3 +297,130 @@ fn by_name_in(status: &livret::ClassStatus, n: &str) -> Vec<livret::CellState> {
         .map(|c| c.state)
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grid_file_imports_all_or_nothing_per_pupil_with_each_problem_at_its_place() {
+    use livret::{GridFormat, GridStatus, PupilMatch};
+    let (family, teacher, livrets) = class_of(3).await;
+    // Pupil 0 by name; pupil 1 with a positioning out of scale (nothing of it is written);
+    // pupil 2 named surname first; a pupil the class does not have.
+    let csv = "Élève;Matière;Positionnement;Note;Appréciation;Remarque\n\
+               Élève 0 Moreau;FRANCS;3;;Lecture fluide, bonne expression.;\n\
+               Élève 0 Moreau;Mathématiques;;14,5;Des progrès constants.;\n\
+               Élève 0 Moreau;Synthèse;;;Un trimestre sérieux.;\n\
+               Élève 1 Moreau;FRANCS;3;;Bien.;\n\
+               Élève 1 Moreau;MATHEM;5;;Hors échelle.;\n\
+               Élève 1 Moreau;Chinois ancien;2;;Matière inconnue.;\n\
+               MOREAU élève 2;HISGEO;2;;Attentif en classe.;\n\
+               Inconnu Durand;FRANCS;3;;Absent de la classe.;\n";
+    let before: Vec<Vec<String>> = livrets.iter().map(|l| keys(&teacher, *l)).collect();
+    let dry = teacher
+        .with(|d| d.import_grid(csv.as_bytes(), GridFormat::Csv, "6EME_4", 2025, "1/3", true))
+        .unwrap();
+    assert_eq!(dry.ignored_columns, vec!["Remarque"]);
+    let after: Vec<Vec<String>> = livrets.iter().map(|l| keys(&teacher, *l)).collect();
+    assert_eq!(before, after, "a dry run writes nothing");
+    let statuses: Vec<GridStatus> = dry.pupils.iter().map(|p| p.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            GridStatus::WouldWrite,
+            GridStatus::Invalid,
+            GridStatus::WouldWrite,
+            GridStatus::Unmatched
+        ]
+    );
+    // Each problem of pupil 1 at its line and column.
+    let places: Vec<(usize, String)> = dry.pupils[1]
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.clone()))
+        .collect();
+    assert_eq!(
+        places,
+        vec![(6, "C".to_string()), (7, "B".to_string())],
+        "{:?}",
+        dry.pupils[1]
+    );
+    assert_eq!(dry.pupils[2].matched_by, PupilMatch::Name);
+    assert_eq!(dry.pupils[3].errors[0].line, 9);
+
+    let done = teacher
+        .with(|d| {
+            d.import_grid(
+                csv.as_bytes(),
+                GridFormat::Csv,
+                "6EME_4",
+                2025,
+                "1/3",
+                false,
+            )
+        })
+        .unwrap();
+    assert_eq!(done.pupils[0].status, GridStatus::Written);
+    assert_eq!(
+        keys(&teacher, livrets[0]),
+        vec!["bilan/1-3/FRANCS", "bilan/1-3/MATHEM", "synthese/1-3"]
+    );
+    assert!(
+        keys(&teacher, livrets[1]).is_empty(),
+        "all or nothing per pupil"
+    );
+    assert_eq!(keys(&teacher, livrets[2]), vec!["bilan/1-3/HISGEO"]);
+    let view = teacher.with(|d| d.show(livrets[0])).unwrap();
+    let maths = view
+        .sections
+        .iter()
+        .flat_map(|s| s.entries.iter())
+        .find(|e| e.key == "bilan/1-3/MATHEM")
+        .unwrap();
+    assert_eq!(maths.content["mark"], "14,5", "{:?}", maths.content);
+
+    // The same class from an Excel file: pupil 1's corrected rows.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["Nom", "Matière", "Positionnement", "Appréciation"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (subject, level)) in [("FRANCS", 3.0), ("MATHEM", 4.0)].iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, "Élève 1 Moreau").unwrap();
+        sheet.write_string(r, 1, *subject).unwrap();
+        sheet.write_number(r, 2, *level).unwrap();
+        sheet.write_string(r, 3, "Corrigé.").unwrap();
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let done = teacher
+        .with(|d| d.import_grid(&xlsx, GridFormat::Xlsx, "6EME_4", 2025, "1/3", false))
+        .unwrap();
+    assert_eq!(done.pupils[0].status, GridStatus::Written, "{done:?}");
+    assert_eq!(
+        keys(&teacher, livrets[1]),
+        vec!["bilan/1-3/FRANCS", "bilan/1-3/MATHEM"]
+    );
+
+    // What was imported reaches the family, signed and valid.
+    let report = teacher.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    for &l in &livrets {
+        assert_eq!(keys(&family, l), keys(&teacher, l));
+        assert!(family.with(|d| d.verify(l)).unwrap().failures.is_empty());
+    }
+    // A file that is not a grid is refused whole, with its reason.
+    let err = teacher
+        .with(|d| {
+            d.import_grid(
+                b"nom;note\nA;12\n",
+                GridFormat::Csv,
+                "6EME_4",
+                2025,
+                "1/3",
+                false,
+            )
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("matière"), "{err}");
+}
