@@ -65,9 +65,11 @@ fn key_source(storage_key: Vec<u8>) -> Result<KeySource> {
     Ok(KeySource::Raw(key))
 }
 
-/// A section name (`annee/2025`, `accompagnement`...).
+/// A section name as an app's user chose it (`annee/2025`, `Année/2025`, `accompagnement`...):
+/// a front end's input, so the typed spellings are read here, before the API; the wire and the
+/// store only ever see the canonical one.
 fn section(text: &str) -> Result<Section> {
-    Ok(text.parse::<Section>().map_err(livret::Error::from)?)
+    Ok(Section::from_typed(text).map_err(livret::Error::from)?)
 }
 
 fn listen_address(text: &str) -> Result<Multiaddr> {

@@ -61,7 +61,7 @@ pub fn section(ctx: &Ctx, command: &SectionCommand) -> Result<ExitCode> {
         SectionCommand::Open { livret, section } => {
             let mut dev = ctx.open()?;
             let id = dev.resolve_livret(livret)?;
-            let section: Section = section.parse().map_err(livret::Error::from)?;
+            let section = Section::from_typed(section).map_err(livret::Error::from)?;
             let opened = dev.open_section(id, section)?;
             let line = match (opened, lang) {
                 (true, Lang::Fr) => format!(

@@ -60,7 +60,7 @@ pub enum DeviceCommand {
 pub fn forget(ctx: &Ctx, args: &ForgetArgs) -> Result<ExitCode> {
     let mut dev = ctx.open()?;
     let id = dev.resolve_livret(&args.livret)?;
-    let section: Section = args.section.parse().map_err(livret::Error::from)?;
+    let section = Section::from_typed(&args.section).map_err(livret::Error::from)?;
     let report = dev.forget(id, section, args.entry.as_deref())?;
     if args.json {
         print_json(&report)?;

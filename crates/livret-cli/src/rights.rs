@@ -32,9 +32,12 @@ pub enum RecoveryCommand {
         /// Adresse de l'appareil qui détient les livrets, terminée par /p2p/<identifiant> (voir « livret serve » sur cet appareil)
         #[arg(long, value_name = "MULTIADDR")]
         from: String,
-        /// Les 24 mots de la feuille de secours (sinon, ils sont demandés sur l'entrée standard)
+        /// Déconseillé (les mots restent visibles dans la liste des programmes et l'historique) : les 24 mots de la feuille de secours. Sans cette option, ils sont demandés (saisie masquée) ou lus sur l'entrée standard
         #[arg(long, value_name = "MOTS")]
         words: Option<String>,
+        /// Lit les 24 mots sur l'entrée standard (c'est aussi ce que fait la commande sans --words)
+        #[arg(long, conflicts_with = "words")]
+        words_stdin: bool,
         /// Sortie JSON
         #[arg(long)]
         json: bool,
@@ -47,26 +50,77 @@ pub struct ImportArgs {
     /// Le fichier JSON écrit par « livret export LIVRET --format json »
     #[arg(value_name = "FICHIER")]
     pub file: PathBuf,
-    /// Les 24 mots de la feuille de secours, si cet appareil n'est pas déjà propriétaire du livret
+    /// Déconseillé (les mots restent visibles dans la liste des programmes et l'historique) : les 24 mots de la feuille de secours, si cet appareil n'est pas déjà propriétaire du livret ; préférez --words-stdin
     #[arg(long, value_name = "MOTS")]
     pub words: Option<String>,
+    /// Lit les 24 mots de la feuille de secours sur l'entrée standard (saisie masquée dans un terminal), si cet appareil n'est pas déjà propriétaire du livret
+    #[arg(long, conflicts_with = "words")]
+    pub words_stdin: bool,
     /// Sortie JSON
     #[arg(long)]
     pub json: bool,
 }
 
-/// The words: from `--words`, or typed on standard input (until 24 are read).
-fn read_words(given: Option<&str>, lang: livret::core::Lang) -> Result<String> {
-    if let Some(w) = given {
-        return Ok(w.to_string());
-    }
+/// Recovery words given in argv are visible to every program of the machine (`ps`,
+/// `/proc/*/cmdline`) and stay in the shell's history: still accepted, with a warning.
+fn warn_words_in_argv(lang: livret::core::Lang) {
     eprintln!(
         "{}",
         lang.pick(
-            "Tapez les 24 mots de la feuille de secours (dans l'ordre, séparés par des espaces ou des retours à la ligne) :",
-            "Type the 24 words of the recovery sheet (in order, separated by spaces or new lines):"
+            "Attention : avec --words, les mots de secours sont visibles des autres programmes de cet ordinateur et restent dans l'historique du terminal. Préférez --words-stdin (ou la saisie demandée).",
+            "Warning: with --words, the recovery words are visible to other programs on this computer and stay in the shell history. Use --words-stdin (or the prompt) instead."
         )
     );
+}
+
+/// Turns the terminal's echo off while the words are typed, and back on when dropped.
+struct NoEcho(bool);
+
+impl NoEcho {
+    fn new() -> NoEcho {
+        use std::io::IsTerminal as _;
+        if !std::io::stdin().is_terminal() {
+            return NoEcho(false);
+        }
+        let off = std::process::Command::new("stty")
+            .arg("-echo")
+            .stdin(std::process::Stdio::inherit())
+            .status()
+            .is_ok_and(|s| s.success());
+        NoEcho(off)
+    }
+}
+
+impl Drop for NoEcho {
+    fn drop(&mut self) {
+        if self.0 {
+            let _ = std::process::Command::new("stty")
+                .arg("echo")
+                .stdin(std::process::Stdio::inherit())
+                .status();
+            eprintln!();
+        }
+    }
+}
+
+/// The words: from `--words` (with a warning), or typed on standard input (until 24 are read;
+/// not echoed when it is a terminal).
+fn read_words(given: Option<&str>, lang: livret::core::Lang) -> Result<String> {
+    if let Some(w) = given {
+        warn_words_in_argv(lang);
+        return Ok(w.to_string());
+    }
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "{}",
+            lang.pick(
+                "Tapez les 24 mots de la feuille de secours (dans l'ordre, séparés par des espaces ou des retours à la ligne ; ils ne s'affichent pas) :",
+                "Type the 24 words of the recovery sheet (in order, separated by spaces or new lines; they are not shown):"
+            )
+        );
+    }
+    let _no_echo = NoEcho::new();
     let mut text = String::new();
     for line in std::io::stdin().lock().lines() {
         let line = line?;
@@ -91,7 +145,9 @@ fn read_words(given: Option<&str>, lang: livret::core::Lang) -> Result<String> {
 pub fn recovery(ctx: &Ctx, command: &RecoveryCommand) -> Result<ExitCode> {
     match command {
         RecoveryCommand::Print { out, force } => print(ctx, out, *force),
-        RecoveryCommand::Restore { from, words, json } => {
+        RecoveryCommand::Restore {
+            from, words, json, ..
+        } => {
             let words = read_words(words.as_deref(), ctx.lang)?;
             crate::runtime()?.block_on(restore(ctx, from, &words, *json))
         }
@@ -207,8 +263,13 @@ pub fn import(ctx: &Ctx, a: &ImportArgs) -> Result<ExitCode> {
         path: a.file.display().to_string(),
         detail: e.to_string(),
     })?;
+    let words = match (&a.words, a.words_stdin) {
+        (Some(w), _) => Some(read_words(Some(w), lang)?),
+        (None, true) => Some(read_words(None, lang)?),
+        (None, false) => None,
+    };
     let mut dev = ctx.open()?;
-    let report = dev.import_json(&bytes, a.words.as_deref())?;
+    let report = dev.import_json(&bytes, words.as_deref())?;
     if a.json {
         print_json(&report)?;
         return Ok(ExitCode::SUCCESS);

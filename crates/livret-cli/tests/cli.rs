@@ -841,3 +841,59 @@ fn help_is_in_french() {
     let h = ok(dir.path(), &["child", "add", "--help"]);
     assert!(h.contains("Date de naissance"), "{h}");
 }
+
+/// Issue 13, finding 11: the recovery words are read from standard input (`--words-stdin`,
+/// or the prompt of `recovery restore`), never needed in argv, where every process of the
+/// machine can read them; `--words` still works but warns.
+#[test]
+fn recovery_words_are_read_from_stdin_and_words_in_argv_warn() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let livret_id = family_with_child(&a);
+    let file = dir.path().join("livret.json");
+    ok(
+        &a,
+        &[
+            "export",
+            &livret_id,
+            "--format",
+            "json",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    ok(&b, &["init", "--role", "family", "--name", "Autre"]);
+    // 24 words that are not a recovery key: the error must be about the words, so the words
+    // were read from stdin.
+    let wrong = ["abeille"; 24].join(" ");
+    let mut child = livret(&b)
+        .args(["import", file.to_str().unwrap(), "--words-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{wrong}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("mot") && !stderr.contains("--words-stdin"),
+        "{stderr}"
+    );
+
+    // In argv: still accepted, with a warning that names the risk.
+    let o = run(&b, &["import", file.to_str().unwrap(), "--words", &wrong]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("--words-stdin") && o.stderr.contains("visibles"),
+        "no warning: {}",
+        o.stderr
+    );
+}

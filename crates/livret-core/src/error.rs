@@ -22,6 +22,17 @@ pub enum CoreError {
     /// An unknown section name.
     #[error("section inconnue « {0} »")]
     UnknownSection(String),
+    /// Another spelling of a section's name (spaces, accents, capitals) where only the
+    /// canonical one is accepted: from another device, or from storage.
+    #[error(
+        "nom de section non canonique « {given} » : seule l'écriture « {canonical} » est acceptée"
+    )]
+    NonCanonicalSection {
+        /// The name received (bounded, control characters escaped).
+        given: String,
+        /// The canonical name of the section it spells.
+        canonical: String,
+    },
     /// A section list with nothing in it.
     #[error("la liste des sections est vide")]
     EmptySectionList,
@@ -86,6 +97,9 @@ impl Localized for CoreError {
                     format!("unknown role \"{r}\" (family, teacher, school or jury)")
                 }
                 CoreError::UnknownSection(s) => format!("unknown section \"{s}\""),
+                CoreError::NonCanonicalSection { given, canonical } => format!(
+                    "non-canonical section name \"{given}\": only \"{canonical}\" is accepted"
+                ),
                 CoreError::EmptySectionList => "the section list is empty".into(),
                 CoreError::TooLarge { what, max, actual } => {
                     format!("{what} too large ({actual} bytes, at most {max})")

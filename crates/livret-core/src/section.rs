@@ -95,11 +95,12 @@ impl Section {
         Ok(section)
     }
 
-    /// Parses a comma-separated list (`annee/2025,cycles`), refusing duplicates.
+    /// Parses a comma-separated list a person typed (`annee/2025, cycles`), each name read by
+    /// [`Section::from_typed`]; duplicates count once.
     pub fn parse_list(list: &str) -> Result<Vec<Section>, CoreError> {
         let mut out: Vec<Section> = Vec::new();
         for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let s: Section = part.parse()?;
+            let s = Section::from_typed(part)?;
             if !out.contains(&s) {
                 out.push(s);
             }
@@ -126,41 +127,73 @@ impl fmt::Display for Section {
     }
 }
 
-fn parse_year(text: &str, whole: &str) -> Result<u16, CoreError> {
-    let bad = || CoreError::UnknownSection(whole.to_string());
+fn parse_year(text: &str) -> Option<u16> {
     if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
+        return None;
     }
-    let y: u16 = text.parse().map_err(|_| bad())?;
-    if YEARS.contains(&y) {
-        Ok(y)
-    } else {
-        Err(bad())
+    let y: u16 = text.parse().ok()?;
+    YEARS.contains(&y).then_some(y)
+}
+
+impl Section {
+    /// The section a person typed, on the command line or in a form: surrounding spaces, capitals
+    /// and the accented spellings (`année/2025`, `identité`) are accepted and mean the canonical
+    /// name. Only for what people type: a name from another device or from storage goes
+    /// through [`FromStr`], which accepts the canonical spelling alone.
+    pub fn from_typed(text: &str) -> Result<Section, CoreError> {
+        let t = text.trim().to_lowercase();
+        let t = t
+            .replace("année/", "annee/")
+            .replace("identité", "identite");
+        Section::canonical(&t).ok_or_else(|| CoreError::UnknownSection(bounded_name(text)))
+    }
+
+    /// The section whose canonical name is exactly `text`.
+    fn canonical(t: &str) -> Option<Section> {
+        let section = match t {
+            "identite" => Section::Identite,
+            "cycles" => Section::Cycles,
+            "attestations" => Section::Attestations,
+            "accompagnement" => Section::Accompagnement,
+            "correspondance" => Section::Correspondance,
+            _ => {
+                if let Some(y) = t.strip_prefix("annee/") {
+                    Section::Annee(parse_year(y)?)
+                } else if let Some(y) = t.strip_prefix("vie-scolaire/") {
+                    Section::VieScolaire(parse_year(y)?)
+                } else {
+                    return None;
+                }
+            }
+        };
+        // `parse_year` accepts only four ASCII digits, so the name printed is the one read.
+        (section.to_string() == t).then_some(section)
     }
 }
 
+/// A name as received, for a message: at most 40 characters, control characters escaped.
+fn bounded_name(text: &str) -> String {
+    text.chars().take(40).flat_map(char::escape_debug).collect()
+}
+
+/// The wire and storage parser: only the canonical spelling (what `Display` prints) is a
+/// section. Another spelling of a real section (`annee/2025 `, `année/2025`, `Identite`) is
+/// refused with [`CoreError::NonCanonicalSection`], naming the canonical one; it is never
+/// normalized, so a name is the same everywhere it is used (targets, erasure digests,
+/// storage). What people type goes through [`Section::from_typed`] instead.
 impl FromStr for Section {
     type Err = CoreError;
     fn from_str(s: &str) -> Result<Self, CoreError> {
-        let t = s.trim();
-        match t {
-            "identite" | "identité" => return Ok(Section::Identite),
-            "cycles" => return Ok(Section::Cycles),
-            "attestations" => return Ok(Section::Attestations),
-            "accompagnement" => return Ok(Section::Accompagnement),
-            "correspondance" => return Ok(Section::Correspondance),
-            _ => {}
+        if let Some(section) = Section::canonical(s) {
+            return Ok(section);
         }
-        if let Some(y) = t
-            .strip_prefix("annee/")
-            .or_else(|| t.strip_prefix("année/"))
-        {
-            return Ok(Section::Annee(parse_year(y, s)?));
+        match Section::from_typed(s) {
+            Ok(section) => Err(CoreError::NonCanonicalSection {
+                given: bounded_name(s),
+                canonical: section.to_string(),
+            }),
+            Err(_) => Err(CoreError::UnknownSection(bounded_name(s))),
         }
-        if let Some(y) = t.strip_prefix("vie-scolaire/") {
-            return Ok(Section::VieScolaire(parse_year(y, s)?));
-        }
-        Err(CoreError::UnknownSection(s.to_string()))
     }
 }
 
@@ -217,8 +250,50 @@ mod tests {
         assert!(Section::from_code(10_001).is_err());
         assert!(Section::from_code(90_000).is_err());
         assert_eq!(
-            Section::parse_list("cycles, annee/2025,cycles").unwrap(),
+            Section::parse_list("cycles, année/2025,cycles").unwrap(),
             vec![Section::Annee(2025), Section::Cycles]
         );
+    }
+
+    #[test]
+    fn only_the_canonical_spelling_is_a_section_on_the_wire() {
+        for (typed, canonical) in [
+            ("annee/2025 ", "annee/2025"),
+            (" annee/2025", "annee/2025"),
+            ("année/2025", "annee/2025"),
+            ("Annee/2025", "annee/2025"),
+            ("identité", "identite"),
+            ("IDENTITE", "identite"),
+            ("cycles\n", "cycles"),
+            ("vie-scolaire/2024\t", "vie-scolaire/2024"),
+        ] {
+            assert_eq!(Section::from_typed(typed).unwrap().to_string(), canonical);
+            match typed.parse::<Section>() {
+                Err(CoreError::NonCanonicalSection {
+                    given,
+                    canonical: c,
+                }) => {
+                    assert_eq!(c, canonical);
+                    assert!(!given.contains('\n') && !given.contains('\t'), "{given}");
+                }
+                other => panic!("{typed:?}: {other:?}"),
+            }
+            let message = typed.parse::<Section>().unwrap_err().to_string();
+            assert!(message.contains("nom de section"), "{message}");
+            assert!(message.contains(canonical), "{message}");
+        }
+        // Serde (storage, JSON) goes through the same strict parser.
+        assert!(Section::try_from("année/2025".to_string()).is_err());
+        assert_eq!(
+            Section::try_from("annee/2025".to_string()).unwrap(),
+            Section::Annee(2025)
+        );
+        let long = "x".repeat(500);
+        for bad in ["annee/٢٠٢٥", "annee/+202", "annee/2025/", long.as_str()] {
+            let e = bad.parse::<Section>().unwrap_err();
+            assert!(matches!(e, CoreError::UnknownSection(_)), "{bad}: {e:?}");
+            assert!(Section::from_typed(bad).is_err());
+            assert!(e.to_string().chars().count() < 100);
+        }
     }
 }

@@ -6,22 +6,36 @@
 //! else; the opener waits for it, and retries when the stream is dropped
 //! without one (it never reached the application).
 
+use std::collections::HashMap;
 use std::io;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::{AsyncReadExt as _, AsyncWriteExt as _, StreamExt as _};
-use libp2p::Stream;
+use libp2p::swarm::ConnectionId;
+use libp2p::{PeerId, Stream};
 use tokio::sync::mpsc;
 
-use crate::session::{SessionCounts, SessionGuard};
+use crate::session::{KnownPeers, NotAdmitted, SessionCounts, SessionGuard};
 use crate::{Limits, NodeEvent, Session};
 
 /// The session is accepted; frames follow.
 pub(crate) const STATUS_ACCEPTED: u8 = 0;
 /// Refused: the opener already has `max_sessions_per_peer` live sessions.
 pub(crate) const STATUS_TOO_MANY_SESSIONS: u8 = 1;
-/// Refused: the application does not keep up with incoming sessions.
+/// Refused: the application does not keep up with incoming sessions, or too many sessions are
+/// live (in total, of strangers, of strangers from the opener's address).
 pub(crate) const STATUS_BUSY: u8 = 2;
+
+/// The remote IP addresses of each peer's open connections (kept by the node's task).
+pub(crate) type PeerAddresses = Arc<Mutex<HashMap<PeerId, Vec<(ConnectionId, IpAddr)>>>>;
+
+/// The remote address of one of `peer`'s connections (`None` if not known yet).
+fn address_of(addresses: &PeerAddresses, peer: &PeerId) -> Option<IpAddr> {
+    let map = addresses.lock().unwrap_or_else(PoisonError::into_inner);
+    map.get(peer).and_then(|c| c.first()).map(|(_, ip)| *ip)
+}
 
 /// How long a refusal may take to write before the stream is just dropped.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -30,15 +44,35 @@ const REFUSAL_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) async fn accept_loop(
     mut incoming: libp2p_stream::IncomingStreams,
     counts: SessionCounts,
+    known: KnownPeers,
+    addresses: PeerAddresses,
     limits: Limits,
     events: mpsc::Sender<NodeEvent>,
 ) {
     while let Some((peer, stream)) = incoming.next().await {
-        let Some(guard) = SessionGuard::try_acquire(&counts, peer, limits.max_sessions_per_peer)
-        else {
-            tracing::warn!(%peer, "too many sessions from this peer, refusing a new one");
-            tokio::spawn(refuse(stream, STATUS_TOO_MANY_SESSIONS));
-            continue;
+        let is_known = known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&peer);
+        let address = address_of(&addresses, &peer);
+        let guard = match SessionGuard::try_acquire(
+            &counts,
+            peer,
+            address,
+            is_known,
+            limits.max_sessions_per_peer,
+        ) {
+            Ok(guard) => guard,
+            Err(NotAdmitted::PerPeer) => {
+                tracing::warn!(%peer, "too many sessions from this peer, refusing a new one");
+                tokio::spawn(refuse(stream, STATUS_TOO_MANY_SESSIONS));
+                continue;
+            }
+            Err(NotAdmitted::Busy) => {
+                tracing::warn!(%peer, ?address, known = is_known, "too many live sessions, refusing a new one");
+                tokio::spawn(refuse(stream, STATUS_BUSY));
+                continue;
+            }
         };
         let permit = match events.clone().try_reserve_owned() {
             Ok(permit) => permit,

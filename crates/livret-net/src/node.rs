@@ -12,9 +12,11 @@ use libp2p::{identify, mdns, noise, ping, tcp, yamux, Multiaddr, PeerId, StreamP
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::accept::{accept_loop, read_status, Opening, STATUS_BUSY, STATUS_TOO_MANY_SESSIONS};
+use crate::accept::{
+    accept_loop, read_status, Opening, PeerAddresses, STATUS_BUSY, STATUS_TOO_MANY_SESSIONS,
+};
 use crate::keys::keypair_from_secret;
-use crate::session::SessionCounts;
+use crate::session::{KnownPeers, SessionCounts};
 use crate::{NetError, NodeConfig, Session, IDENTIFY_PROTOCOL, SYNC_PROTOCOL};
 
 /// Connections with no open stream are closed after this long.
@@ -91,6 +93,7 @@ struct Inner {
     commands: mpsc::Sender<Command>,
     control: libp2p_stream::Control,
     shared: Arc<Mutex<Shared>>,
+    known: KnownPeers,
     limits: crate::Limits,
     task: Mutex<Option<JoinHandle<()>>>,
 }
@@ -171,10 +174,13 @@ impl Node {
         let (events_tx, events_rx) = mpsc::channel(EVENT_CAPACITY);
         let (commands_tx, commands_rx) = mpsc::channel(64);
         let shared = Arc::new(Mutex::new(Shared::default()));
+        let addresses = PeerAddresses::default();
+        let known = KnownPeers::default();
         let mut task = Task {
             swarm,
             events: events_tx,
             shared: shared.clone(),
+            addresses: addresses.clone(),
             accept_task: None,
             book: HashMap::new(),
             mdns_addrs: HashMap::new(),
@@ -239,6 +245,8 @@ impl Node {
         task.accept_task = Some(tokio::spawn(accept_loop(
             incoming,
             SessionCounts::default(),
+            known.clone(),
+            addresses,
             config.limits,
             task.events.clone(),
         )));
@@ -250,6 +258,7 @@ impl Node {
                 commands: commands_tx,
                 control,
                 shared,
+                known,
                 limits: config.limits,
                 task: Mutex::new(Some(handle)),
             }),
@@ -265,6 +274,15 @@ impl Node {
     /// The concrete addresses the node listens on, without `/p2p` suffix.
     pub fn listen_addrs(&self) -> Vec<Multiaddr> {
         lock(&self.inner.shared).listen_addrs.clone()
+    }
+
+    /// Declares the peers this device knows (they hold a grant or own a livret with it). Their
+    /// incoming sessions are bounded per key only; every other peer is a stranger, whose
+    /// sessions are bounded per remote address and together as well (keys cost nothing).
+    /// Replaces the previous set.
+    pub fn set_known_peers(&self, peers: impl IntoIterator<Item = PeerId>) {
+        let set = peers.into_iter().collect();
+        *lock(&self.inner.known) = set;
     }
 
     /// The peers with at least one open connection.
@@ -387,6 +405,8 @@ struct Task {
     swarm: Swarm<Behaviour>,
     events: mpsc::Sender<NodeEvent>,
     shared: Arc<Mutex<Shared>>,
+    /// The remote address of every open connection, for the accept loop's bounds.
+    addresses: PeerAddresses,
     /// Takes inbound streams (see `accept`); ends with the task.
     accept_task: Option<JoinHandle<()>>,
     /// Addresses given to `open_session` or found by mDNS.
@@ -526,8 +546,19 @@ impl Task {
                     .listen_addrs
                     .retain(|a| !addresses.contains(a));
             }
-            SwarmEvent::ConnectionEstablished { peer_id, .. } => {
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                endpoint,
+                ..
+            } => {
                 tracing::debug!(peer = %peer_id, "connection established");
+                if let Some(ip) = ip_of(endpoint.get_remote_address()) {
+                    lock(&self.addresses)
+                        .entry(peer_id)
+                        .or_default()
+                        .push((connection_id, ip));
+                }
                 lock(&self.shared).connected.insert(peer_id);
                 for w in self.pending_connects.remove(&peer_id).unwrap_or_default() {
                     let _ = w.send(Ok(()));
@@ -535,11 +566,21 @@ impl Task {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
+                connection_id,
                 num_established,
                 cause,
                 ..
             } => {
                 tracing::debug!(peer = %peer_id, ?cause, "connection closed");
+                {
+                    let mut addresses = lock(&self.addresses);
+                    if let Some(list) = addresses.get_mut(&peer_id) {
+                        list.retain(|(c, _)| *c != connection_id);
+                        if list.is_empty() {
+                            addresses.remove(&peer_id);
+                        }
+                    }
+                }
                 if num_established == 0 {
                     lock(&self.shared).connected.remove(&peer_id);
                     for w in self
@@ -651,6 +692,15 @@ impl Task {
             }
         }
     }
+}
+
+/// The IP address a multiaddr starts with, if any.
+fn ip_of(addr: &Multiaddr) -> Option<std::net::IpAddr> {
+    addr.iter().find_map(|p| match p {
+        libp2p::multiaddr::Protocol::Ip4(ip) => Some(ip.into()),
+        libp2p::multiaddr::Protocol::Ip6(ip) => Some(ip.into()),
+        _ => None,
+    })
 }
 
 fn strip_p2p(addr: &Multiaddr) -> Multiaddr {

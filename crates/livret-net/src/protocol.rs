@@ -11,12 +11,27 @@
 use serde::{Deserialize, Serialize};
 pub use serde_bytes::ByteBuf;
 
+// The bounds of a hello, from realistic use. A device lists to one peer only the livrets that
+// concern both: a teacher's device lists a family's children, a family device the livrets it
+// shares with that peer; no family has 32 children. A livret holds the manifest, five sections
+// and two per school year (`annee/YYYY`, `vie-scolaire/YYYY`): 18 school years make 42
+// documents, under 64. Heads are the concurrent tips of a document: one after a sync, a few
+// after concurrent writes; a document with more is listed without heads (heads only let the
+// first message carry the changes at once). Each head is a 32-byte hash and each name at most
+// 32 bytes, so the largest hello encodes in under 512 KiB and decodes in under 1 MiB; no frame
+// before the turns (redeem, recovery, introductions, hello) needs more.
+
 /// The largest number of livrets a hello may list.
-pub const MAX_HELLO_LIVRETS: usize = 1024;
+pub const MAX_HELLO_LIVRETS: usize = 32;
 /// The largest number of documents per livret a hello may list.
 pub const MAX_HELLO_TARGETS: usize = 64;
 /// The largest number of heads per document a hello may list.
-pub const MAX_HEADS: usize = 64;
+pub const MAX_HEADS: usize = 4;
+/// The longest document name a hello may list (`vie-scolaire/2025` is 17 bytes).
+pub const MAX_TARGET_NAME_BYTES: usize = 32;
+/// The largest frame a device accepts before the session's turns (redeem, recovery,
+/// introductions, hello): from anyone, before it is known who the peer is.
+pub const MAX_OPENING_FRAME_BYTES: usize = 512 * 1024;
 /// The most turns one session may take (each side counts the peer's).
 pub const MAX_ROUNDS: u32 = 64;
 
@@ -226,9 +241,15 @@ impl Frame {
             if h.livrets.len() > MAX_HELLO_LIVRETS
                 || h.livrets.iter().any(|l| {
                     l.docs.len() > MAX_HELLO_TARGETS
-                        || l.docs.iter().any(|(_, h)| h.len() > MAX_HEADS)
+                        || l.docs.iter().any(|(n, h)| {
+                            n.len() > MAX_TARGET_NAME_BYTES
+                                || h.len() > MAX_HEADS
+                                || h.iter().any(|h| h.len() != 32)
+                        })
                         || l.erasures.len() > MAX_HELLO_TARGETS
-                        || l.erasures.iter().any(|(_, d)| d.len() != 32)
+                        || l.erasures
+                            .iter()
+                            .any(|(n, d)| n.len() > MAX_TARGET_NAME_BYTES || d.len() != 32)
                 })
             {
                 return Err(FrameError("hello trop long".into()));
@@ -252,6 +273,31 @@ impl Frame {
             }
         }
         Ok(frame)
+    }
+}
+
+/// The largest hello the bounds allow: every livret, document, head and erasure digest, every
+/// name at its longest.
+#[cfg(test)]
+pub(crate) fn largest_hello() -> Hello {
+    let name = "n".repeat(MAX_TARGET_NAME_BYTES);
+    Hello {
+        name: "é".repeat(200),
+        role: "r".repeat(16),
+        livrets: (0..MAX_HELLO_LIVRETS)
+            .map(|i| HelloLivret {
+                livret: [i as u8; 16],
+                docs: (0..MAX_HELLO_TARGETS)
+                    .map(|_| {
+                        let heads = (0..MAX_HEADS).map(|_| ByteBuf::from(vec![7; 32]));
+                        (name.clone(), heads.collect())
+                    })
+                    .collect(),
+                erasures: (0..MAX_HELLO_TARGETS)
+                    .map(|_| (name.clone(), ByteBuf::from(vec![9; 32])))
+                    .collect(),
+            })
+            .collect(),
     }
 }
 
@@ -294,8 +340,32 @@ mod tests {
         });
         assert_eq!(Frame::decode(&f.encode()).unwrap(), f);
         assert!(Frame::decode(b"\xff\x00garbage").is_err());
+        // Heads are 32-byte hashes: an empty one (1 byte on the wire, 24 in memory) is refused.
+        let Frame::Hello(mut h) = f.clone() else {
+            unreachable!()
+        };
+        h.livrets[0].docs[0].1.push(ByteBuf::from(vec![]));
+        assert!(Frame::decode(&Frame::Hello(h).encode()).is_err());
         let mut bytes = Frame::EndRound(3).encode();
         bytes.push(0);
         assert!(Frame::decode(&bytes).is_err());
+    }
+
+    #[test]
+    fn the_largest_hello_fits_the_opening_frame_bound() {
+        let hello = Frame::Hello(largest_hello());
+        let bytes = hello.encode();
+        assert!(
+            bytes.len() <= MAX_OPENING_FRAME_BYTES,
+            "{} bytes",
+            bytes.len()
+        );
+        assert_eq!(Frame::decode(&bytes).unwrap(), hello);
+        // One more livret, document or head is refused.
+        let Frame::Hello(mut h) = hello else {
+            unreachable!()
+        };
+        h.livrets[0].docs[0].1.push(ByteBuf::from(vec![1; 32]));
+        assert!(Frame::decode(&Frame::Hello(h).encode()).is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! Framed sessions over a libp2p stream.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -16,38 +17,101 @@ const COALESCE_MAX: usize = 16 * 1024;
 /// so an announced length costs memory only as bytes actually arrive.
 const RECV_STEP: usize = 64 * 1024;
 
-/// Live incoming sessions per peer.
-pub(crate) type SessionCounts = Arc<Mutex<HashMap<PeerId, usize>>>;
+/// The most live incoming sessions, all peers together.
+pub(crate) const MAX_SESSIONS_TOTAL: usize = 64;
+/// The most live incoming sessions of *strangers* (peers the application did not declare
+/// known, see [`crate::Node::set_known_peers`]), all together: device keys cost nothing to
+/// make, so a bound per key alone bounds nothing.
+pub(crate) const MAX_STRANGER_SESSIONS: usize = 16;
+/// The most live incoming sessions of strangers from one remote IP address.
+pub(crate) const MAX_STRANGER_SESSIONS_PER_ADDRESS: usize = 4;
 
-/// Counts one live incoming session; the count drops with it.
+/// Live incoming sessions: per peer, per remote address (strangers only), in total.
+#[derive(Default)]
+pub(crate) struct Admission {
+    per_peer: HashMap<PeerId, usize>,
+    per_address: HashMap<Option<IpAddr>, usize>,
+    strangers: usize,
+    total: usize,
+}
+
+/// The live incoming sessions of a node.
+pub(crate) type SessionCounts = Arc<Mutex<Admission>>;
+/// The peers the application knows (they hold a grant or own a livret with it).
+pub(crate) type KnownPeers = Arc<Mutex<HashSet<PeerId>>>;
+
+/// Why an incoming session was not admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotAdmitted {
+    /// The peer already has `max_sessions_per_peer` live sessions.
+    PerPeer,
+    /// Too many sessions in total, of strangers, or of strangers from that address.
+    Busy,
+}
+
+/// Counts one live incoming session; the counts drop with it.
 pub(crate) struct SessionGuard {
     counts: SessionCounts,
     peer: PeerId,
+    /// The address it was counted under, if it was a stranger's.
+    stranger_address: Option<Option<IpAddr>>,
 }
 
 impl SessionGuard {
-    /// Takes a slot for `peer`, or `None` if it already has `max` live sessions.
-    pub(crate) fn try_acquire(counts: &SessionCounts, peer: PeerId, max: usize) -> Option<Self> {
-        let mut map = counts.lock().unwrap_or_else(PoisonError::into_inner);
-        let n = map.entry(peer).or_insert(0);
-        if *n >= max {
-            return None;
+    /// Takes a slot for `peer` (a stranger unless `known`), coming from `address` (`None`:
+    /// not known yet, counted together), or says why not.
+    pub(crate) fn try_acquire(
+        counts: &SessionCounts,
+        peer: PeerId,
+        address: Option<IpAddr>,
+        known: bool,
+        max_per_peer: usize,
+    ) -> Result<Self, NotAdmitted> {
+        let mut a = counts.lock().unwrap_or_else(PoisonError::into_inner);
+        if a.per_peer.get(&peer).copied().unwrap_or(0) >= max_per_peer {
+            return Err(NotAdmitted::PerPeer);
         }
-        *n += 1;
-        Some(Self {
+        if a.total >= MAX_SESSIONS_TOTAL {
+            return Err(NotAdmitted::Busy);
+        }
+        if !known
+            && (a.strangers >= MAX_STRANGER_SESSIONS
+                || a.per_address.get(&address).copied().unwrap_or(0)
+                    >= MAX_STRANGER_SESSIONS_PER_ADDRESS)
+        {
+            return Err(NotAdmitted::Busy);
+        }
+        *a.per_peer.entry(peer).or_insert(0) += 1;
+        a.total += 1;
+        if !known {
+            *a.per_address.entry(address).or_insert(0) += 1;
+            a.strangers += 1;
+        }
+        Ok(Self {
             counts: counts.clone(),
             peer,
+            stranger_address: (!known).then_some(address),
         })
     }
 }
 
 impl Drop for SessionGuard {
     fn drop(&mut self) {
-        let mut map = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(n) = map.get_mut(&self.peer) {
+        let mut a = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = a.per_peer.get_mut(&self.peer) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                map.remove(&self.peer);
+                a.per_peer.remove(&self.peer);
+            }
+        }
+        a.total = a.total.saturating_sub(1);
+        if let Some(address) = self.stranger_address {
+            a.strangers = a.strangers.saturating_sub(1);
+            if let Some(n) = a.per_address.get_mut(&address) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    a.per_address.remove(&address);
+                }
             }
         }
     }
@@ -116,6 +180,12 @@ impl Session {
         self.io.send(frame).await
     }
 
+    /// Lowers (or restores) the largest frame `recv` accepts, never above `max_frame_bytes`:
+    /// the application bounds what a peer may send before it knows who the peer is.
+    pub fn limit_incoming_frames(&mut self, max: usize) {
+        self.io.recv_max = max.clamp(1, self.io.limits.max_frame_bytes);
+    }
+
     /// Receives one frame: `Ok(None)` when the peer closed the stream cleanly
     /// between frames. An announced length over `max_frame_bytes` fails with
     /// [`NetError::FrameTooLarge`] before anything is allocated for it (the
@@ -130,12 +200,21 @@ impl Session {
     pub async fn close(mut self) -> Result<(), NetError> {
         self.io.close().await
     }
+
+    /// Writes raw bytes, with no length prefix: for tests that play a hostile peer sending a
+    /// frame slowly or only in part. livret itself never calls it.
+    #[doc(hidden)]
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), NetError> {
+        self.io.send_raw(bytes).await
+    }
 }
 
 /// The framing, over any byte stream.
 pub(crate) struct Framed<S> {
     io: S,
     limits: Limits,
+    /// The largest frame `recv` accepts now (at most `limits.max_frame_bytes`).
+    recv_max: usize,
     bytes_sent: u64,
     bytes_received: u64,
     header: [u8; 4],
@@ -151,6 +230,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
         Self {
             io,
             limits,
+            recv_max: limits.max_frame_bytes,
             bytes_sent: 0,
             bytes_received: 0,
             header: [0; 4],
@@ -204,6 +284,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
         }
     }
 
+    pub(crate) async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), NetError> {
+        if self.broken {
+            return Err(NetError::SessionBroken);
+        }
+        let io = &mut self.io;
+        let write = async {
+            io.write_all(bytes).await?;
+            io.flush().await
+        };
+        match tokio::time::timeout(self.limits.frame_timeout, write).await {
+            Ok(Ok(())) => {
+                self.bytes_sent += bytes.len() as u64;
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                self.broken = true;
+                Err(NetError::Io(e))
+            }
+            Err(_) => {
+                self.broken = true;
+                Err(NetError::Timeout)
+            }
+        }
+    }
+
     pub(crate) async fn recv(&mut self) -> Result<Option<Vec<u8>>, NetError> {
         if self.broken {
             return Err(NetError::SessionBroken);
@@ -229,12 +334,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Framed<S> {
             }
             let announced = u32::from_be_bytes(self.header);
             let len = match usize::try_from(announced) {
-                Ok(len) if len <= self.limits.max_frame_bytes => len,
+                Ok(len) if len <= self.recv_max => len,
                 _ => {
                     self.broken = true;
                     return Err(NetError::FrameTooLarge {
                         len: u64::from(announced),
-                        max: self.limits.max_frame_bytes,
+                        max: self.recv_max,
                     });
                 }
             };
@@ -376,16 +481,59 @@ mod tests {
         assert_eq!(written.len(), 4 + 2 + 4 + 50_000);
     }
 
+    fn peer(seed: u8) -> PeerId {
+        crate::peer_id_from_secret_key(&zeroize::Zeroizing::new([seed; 32])).unwrap()
+    }
+
     #[test]
     fn session_guard_counts() {
         let counts = SessionCounts::default();
-        let peer = crate::peer_id_from_secret_key(&zeroize::Zeroizing::new([3u8; 32])).unwrap();
-        let g1 = SessionGuard::try_acquire(&counts, peer, 2).unwrap();
-        let g2 = SessionGuard::try_acquire(&counts, peer, 2).unwrap();
-        assert!(SessionGuard::try_acquire(&counts, peer, 2).is_none());
+        let p = peer(3);
+        let g1 = SessionGuard::try_acquire(&counts, p, None, true, 2).unwrap();
+        let g2 = SessionGuard::try_acquire(&counts, p, None, true, 2).unwrap();
+        assert_eq!(
+            SessionGuard::try_acquire(&counts, p, None, true, 2).err(),
+            Some(NotAdmitted::PerPeer)
+        );
         drop(g1);
-        let g3 = SessionGuard::try_acquire(&counts, peer, 2).unwrap();
+        let g3 = SessionGuard::try_acquire(&counts, p, None, true, 2).unwrap();
         drop((g2, g3));
-        assert!(counts.lock().unwrap().is_empty());
+        let a = counts.lock().unwrap();
+        assert!(a.per_peer.is_empty() && a.per_address.is_empty());
+        assert_eq!((a.total, a.strangers), (0, 0));
+    }
+
+    #[test]
+    fn strangers_are_bounded_per_address_and_in_total_known_peers_still_enter() {
+        let counts = SessionCounts::default();
+        let here: Option<IpAddr> = Some([127, 0, 0, 1].into());
+        let mut guards = Vec::new();
+        // Fresh keys from one address: only a few get in.
+        for seed in 0..MAX_STRANGER_SESSIONS_PER_ADDRESS as u8 {
+            guards.push(SessionGuard::try_acquire(&counts, peer(seed), here, false, 4).unwrap());
+        }
+        assert_eq!(
+            SessionGuard::try_acquire(&counts, peer(200), here, false, 4).err(),
+            Some(NotAdmitted::Busy)
+        );
+        // From other addresses, up to the total for strangers.
+        let mut seed = 100u8;
+        while guards.len() < MAX_STRANGER_SESSIONS {
+            let other = Some(IpAddr::from([10, 0, 0, seed]));
+            guards.push(SessionGuard::try_acquire(&counts, peer(seed), other, false, 4).unwrap());
+            seed += 1;
+        }
+        let elsewhere = Some(IpAddr::from([10, 9, 9, 9]));
+        assert_eq!(
+            SessionGuard::try_acquire(&counts, peer(201), elsewhere, false, 4).err(),
+            Some(NotAdmitted::Busy)
+        );
+        // A known peer from the flooded address still gets in.
+        let known = SessionGuard::try_acquire(&counts, peer(202), here, true, 4).unwrap();
+        drop(guards);
+        drop(known);
+        let a = counts.lock().unwrap();
+        assert!(a.per_peer.is_empty() && a.per_address.is_empty());
+        assert_eq!((a.total, a.strangers), (0, 0));
     }
 }

@@ -389,6 +389,8 @@ async fn concurrent_opens_are_all_delivered() {
     let (a, _ea) = node(20).await;
     let (b, mut eb) = node(21).await;
     let (c, _ec) = node(22).await;
+    // Known peers: strangers get at most 4 sessions per address (all of these are 127.0.0.1).
+    b.set_known_peers([a.peer_id(), c.peer_id()]);
     // Four sessions each from A and C at once: libp2p-stream's one-slot
     // inbound queue drops some; the status byte makes the openers retry.
     // Connect first, so that the opens below race on live connections.

@@ -2,7 +2,7 @@
 //! livret everywhere it was shared, revoke an owner's lost device. The records are in
 //! `livret_core::erasure`; this module applies them to the store and tells the sessions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use livret_core::erasure::{Deletion, Erasure, OwnerRevocation};
 use livret_core::grant::{Manifest, ManifestRecord, Revocation};
@@ -18,6 +18,40 @@ const APPLIED: &str = "erasures";
 /// Record kind: deletion records of livrets this device deleted or was told of. Kept without
 /// a livret column, so deleting the livret does not delete them.
 const DELETED: &str = "deleted";
+/// Record kind: for each deleted livret, the devices that may be told of its deletion (JSON
+/// list of device ids): its owners and every device that held a grant to it, as this device
+/// knew them when it erased the livret. No one else hears of it (a livret id is in every QR
+/// code: naming it proves nothing).
+const DELETED_AUDIENCE: &str = "deleted-audience";
+
+/// The owner records that prove `signer` an owner of a livret, from `creator` outwards (none
+/// when the creator signed): what a notice (revocation, deletion) carries, so a grantee can
+/// check its signer without being told every parent's device name.
+pub(crate) fn owner_chain(
+    records: &[(String, Vec<u8>)],
+    creator: DeviceId,
+    signer: DeviceId,
+) -> Vec<(String, ByteBuf)> {
+    let mut by_owner: BTreeMap<DeviceId, (&String, &Vec<u8>, DeviceId)> = BTreeMap::new();
+    for (key, bytes) in records {
+        if !key.starts_with("owner/") {
+            continue;
+        }
+        if let Ok(ManifestRecord::Owner(o)) = ManifestRecord::open(key, bytes) {
+            by_owner.insert(DeviceId(o.owner), (key, bytes, DeviceId(o.issuer)));
+        }
+    }
+    let mut chain = Vec::new();
+    let mut at = signer;
+    while at != creator && chain.len() < by_owner.len() {
+        let Some((key, bytes, issuer)) = by_owner.get(&at) else {
+            break;
+        };
+        chain.push(((*key).clone(), ByteBuf::from((*bytes).clone())));
+        at = *issuer;
+    }
+    chain
+}
 
 /// What `forget` did.
 #[derive(Debug, Clone, Serialize)]
@@ -296,15 +330,15 @@ impl Device {
             at: self.now(),
         };
         let bytes = record.sign(&self.identity.secret);
-        // The notice keeps the owner records, so a grantee that never heard of this device
-        // can check that an owner signed it.
-        let owners = self
-            .load_manifest_doc(livret)?
-            .records()
-            .into_iter()
-            .filter(|(k, _)| k.starts_with("owner/"))
-            .map(|(k, v)| (k, ByteBuf::from(v)))
-            .collect();
+        // The notice keeps the owner records from the creator to this device (none if it is
+        // the creator), so a grantee that never heard of this device can check that an owner
+        // signed it, and is told no other parent's device name.
+        let creator = self.manifest(livret)?.creator();
+        let owners = owner_chain(
+            &self.load_manifest_doc(livret)?.records(),
+            creator,
+            self.device_id(),
+        );
         let tombstone = Frame::Deleted(Deleted {
             livret: livret.0,
             record: ByteBuf::from(bytes),
@@ -319,15 +353,44 @@ impl Device {
     fn erase_livret(&mut self, livret: LivretId, deletion: &[u8], why: &str) -> Result<()> {
         let id = livret.to_string();
         let entry = self.audit_entry(Some(livret), None, None, "deleted", true, why);
+        let audience = serde_json::to_vec(&self.deletion_audience(livret))
+            .map_err(|e| Error::Protocol(e.to_string()))?;
         self.store.transaction(|tx| -> Result<()> {
             tx.delete_livret(&id)?;
             tx.delete_audit_for_livret(&id)?;
             tx.put_record(DELETED, &id, None, deletion)?;
+            tx.put_record(DELETED_AUDIENCE, &id, None, &audience)?;
             tx.append_audit(&entry)?;
             Ok(())
         })?;
         self.store.vacuum()?;
         Ok(())
+    }
+
+    /// The devices that may hear of the deletion of `livret`: its owners and every device
+    /// that held a grant to it (as this device knows them), not this device.
+    fn deletion_audience(&self, livret: LivretId) -> Vec<String> {
+        let mut out: BTreeSet<DeviceId> = BTreeSet::new();
+        if let Ok(m) = self.manifest(livret) {
+            out.extend(m.owners().keys().copied());
+            out.extend(m.grants().map(|g| g.audience_id()));
+        }
+        if let Ok(meta) = self.meta(livret) {
+            out.extend(meta.owners.iter().copied());
+        }
+        out.remove(&self.device_id());
+        out.iter().map(DeviceId::to_string).collect()
+    }
+
+    /// Whether `peer` may be told that `livret` was deleted (see [`DELETED_AUDIENCE`]).
+    pub(crate) fn deletion_told_to(&self, livret: LivretId, peer: &DeviceId) -> Result<bool> {
+        Ok(
+            match self.store.record(DELETED_AUDIENCE, &livret.to_string())? {
+                None => false,
+                Some(b) => serde_json::from_slice::<Vec<String>>(&b)
+                    .is_ok_and(|ids| ids.contains(&peer.to_string())),
+            },
+        )
     }
 
     /// The deletion notice of `livret` (an encoded `Frame::Deleted`), if this device deleted it

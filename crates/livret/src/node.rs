@@ -249,6 +249,28 @@ fn access_ended(dev: &Device, peer: &DeviceId) -> bool {
     had
 }
 
+/// The peers this device knows: the owners of every livret it holds and every device that holds
+/// or held a grant to one it owns. The node admits their sessions apart from strangers'.
+fn known_peer_ids(dev: &Device) -> Vec<PeerId> {
+    let Ok(held) = dev.held_livrets() else {
+        return vec![];
+    };
+    let mut keys: std::collections::BTreeSet<DeviceId> = std::collections::BTreeSet::new();
+    for (l, meta) in &held {
+        keys.extend(meta.owners.iter().copied());
+        if let Ok(m) = dev.manifest(*l) {
+            keys.extend(m.owners().keys().copied());
+            if meta.relation == Relation::Owner {
+                keys.extend(m.grants().map(|g| g.audience_id()));
+            }
+        }
+    }
+    keys.remove(&dev.device_id());
+    keys.iter()
+        .filter_map(|k| livret_net::peer_id_from_public_key(&k.0).ok())
+        .collect()
+}
+
 /// Runs the node until `shutdown` resolves: answers sessions, syncs with discovered peers that
 /// concern this device, closes connections of peers whose access ended, purges expired grants.
 pub async fn serve(
@@ -259,6 +281,7 @@ pub async fn serve(
     on_report: impl Fn(Result<SessionReport>) + Send + Sync + 'static,
 ) -> Result<()> {
     let on_report = std::sync::Arc::new(on_report);
+    node.set_known_peers(known_peer_ids(&lock(&dev)));
     let mut tick = tokio::time::interval(Duration::from_secs(2));
     tokio::pin!(shutdown);
     loop {
@@ -282,6 +305,7 @@ pub async fn serve(
                 let to_close: Vec<PeerId> = {
                     let mut d = lock(&dev);
                     if let Err(e) = d.purge() { tracing::warn!("purge: {e}"); }
+                    node.set_known_peers(known_peer_ids(&d));
                     node.connected_peers().into_iter().filter(|p| {
                         livret_net::public_key_from_peer_id(p).map(|k| access_ended(&d, &DeviceId(k))).unwrap_or(false)
                     }).collect()

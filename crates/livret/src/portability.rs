@@ -247,7 +247,7 @@ impl Device {
         } else {
             let Some(words) = words else {
                 return Err(Error::NotAuthorized(
-                    "cet appareil n'est pas propriétaire de ce livret : donnez les mots de la feuille de secours (--words) pour l'importer".into(),
+                    "cet appareil n'est pas propriétaire de ce livret : donnez les mots de la feuille de secours (--words-stdin) pour l'importer".into(),
                 ));
             };
             let key = RecoveryKey::from_words(words)?;

@@ -5,7 +5,9 @@
 //! a peer's changes only after [`SectionDoc::receive_checked`] has checked them on a fork.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use automerge::sync::State;
 use livret_core::doc::{ManifestDoc, Refusal, SectionDoc, WriteCheck};
@@ -15,7 +17,8 @@ use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocat
 use livret_core::{DeviceId, InvitationId, LivretId, Section};
 use livret_net::protocol::{
     ByteBuf, Deleted, Erased, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Refused,
-    Revoked, SyncMessage, MANIFEST, MAX_ROUNDS,
+    Revoked, SyncMessage, MANIFEST, MAX_HEADS, MAX_HELLO_LIVRETS, MAX_HELLO_TARGETS,
+    MAX_OPENING_FRAME_BYTES, MAX_ROUNDS,
 };
 use livret_net::Session;
 use serde::Serialize;
@@ -31,6 +34,12 @@ const MAX_DETAILED_REFUSALS: usize = 32;
 const MAX_REFUSALS_PER_SESSION: usize = 256;
 /// A reason (ours or the peer's) is kept to this many characters in reports and the audit log.
 const MAX_REASON_CHARS: usize = 300;
+/// The peer's hello (and its redeem, recovery proof or introductions before it) must have
+/// arrived this long after the session opened: a device sends it at once.
+const OPENING_DEADLINE: Duration = Duration::from_secs(20);
+/// A whole session ends after this long, whatever the peer does (a first sync of a livret with
+/// years of history takes seconds).
+const SESSION_DEADLINE: Duration = Duration::from_secs(300);
 
 fn bounded(reason: &str) -> String {
     reason.chars().take(MAX_REASON_CHARS).collect()
@@ -106,14 +115,53 @@ impl Doc {
     }
 }
 
+/// A document of a livret, as the session decides on it: the manifest or a section. A name from
+/// the wire becomes one only through [`DocName::parse`], which accepts the canonical spelling
+/// alone: another spelling (`annee/2025 `, `année/2025`) is refused, never normalized, so the
+/// targets, the held-back erasures, the erasure digests and storage all use the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum DocName {
+    Manifest,
+    Section(Section),
+}
+
+impl DocName {
+    /// The document a peer names, or why the name is refused (French, for the peer and the
+    /// audit log).
+    fn parse(wire: &str) -> std::result::Result<DocName, String> {
+        if wire == MANIFEST {
+            return Ok(DocName::Manifest);
+        }
+        wire.parse::<Section>()
+            .map(DocName::Section)
+            .map_err(|e| e.to_string())
+    }
+
+    fn section(self) -> Option<Section> {
+        match self {
+            DocName::Manifest => None,
+            DocName::Section(s) => Some(s),
+        }
+    }
+}
+
+impl fmt::Display for DocName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DocName::Manifest => f.write_str(MANIFEST),
+            DocName::Section(s) => s.fmt(f),
+        }
+    }
+}
+
 struct Target {
     livret: LivretId,
-    name: String,
+    name: DocName,
     doc: Doc,
     state: State,
 }
 
-type Key = (LivretId, String);
+type Key = (LivretId, DocName);
 
 struct Ctx {
     dev: SharedDevice,
@@ -184,14 +232,6 @@ impl WriteCheck for Check<'_> {
     }
 }
 
-fn parse_target(name: &str) -> Option<Option<Section>> {
-    if name == MANIFEST {
-        Some(None)
-    } else {
-        name.parse::<Section>().ok().map(Some)
-    }
-}
-
 /// What this device knows, at one moment, of the livrets that concern one peer. Reloaded from
 /// the store at every turn, so a revocation recorded meanwhile (maybe by another process) holds
 /// from the next turn on.
@@ -259,13 +299,11 @@ impl Policy {
     }
 
     /// May `peer` receive `target` of `livret` from this device now?
-    fn may_send(&self, peer: &DeviceId, livret: LivretId, target: &str) -> Decision {
+    fn may_send(&self, peer: &DeviceId, livret: LivretId, target: DocName) -> Decision {
         let Some((meta, manifest)) = self.livrets.get(&livret) else {
             return Decision::Denied(DenyReason::NoGrant);
         };
-        let Some(section) = parse_target(target) else {
-            return Decision::Denied(DenyReason::SectionNotGranted);
-        };
+        let section = target.section();
         // Extracts, not documents, go to a jury; a jury sends nothing back.
         if self.jury_peer(peer, livret) || self.my_jury_sections(livret).is_some() {
             return Decision::Denied(DenyReason::ReadOnly);
@@ -301,30 +339,29 @@ impl Policy {
             .find_map(|g| manifest.revocation_of(g).cloned())
     }
 
-    fn docs_of(&self, dev: &Device, livret: LivretId) -> Result<Vec<String>> {
-        let mut names: Vec<String> = dev
+    fn docs_of(&self, dev: &Device, livret: LivretId) -> Result<Vec<DocName>> {
+        let mut names: Vec<DocName> = dev
             .section_names(livret)?
-            .iter()
-            .map(|s| s.to_string())
+            .into_iter()
+            .map(DocName::Section)
             .collect();
         if matches!(self.livrets.get(&livret), Some((m, _)) if m.relation == Relation::Owner) {
-            names.push(MANIFEST.to_string());
+            names.push(DocName::Manifest);
         }
         Ok(names)
     }
 }
 
-fn load_doc(dev: &Device, livret: LivretId, name: &str) -> Result<Option<Doc>> {
-    match parse_target(name) {
-        Some(None) => Ok(Some(Doc::Manifest(dev.load_manifest_doc(livret)?))),
-        Some(Some(s)) => Ok(dev.load_section(livret, s)?.map(Doc::Section)),
-        None => Ok(None),
+fn load_doc(dev: &Device, livret: LivretId, name: DocName) -> Result<Option<Doc>> {
+    match name {
+        DocName::Manifest => Ok(Some(Doc::Manifest(dev.load_manifest_doc(livret)?))),
+        DocName::Section(s) => Ok(dev.load_section(livret, s)?.map(Doc::Section)),
     }
 }
 
-fn load_state(dev: &Device, peer: &DeviceId, livret: LivretId, name: &str) -> State {
+fn load_state(dev: &Device, peer: &DeviceId, livret: LivretId, name: DocName) -> State {
     dev.store
-        .sync_state(&peer.to_string(), &livret.to_string(), name)
+        .sync_state(&peer.to_string(), &livret.to_string(), &name.to_string())
         .ok()
         .flatten()
         .and_then(|b| State::decode(&b).ok())
@@ -344,30 +381,47 @@ impl Ctx {
         }
         let policy = Policy::load(&dev, &self.peer)?;
         let mut livrets = Vec::new();
-        for livret in policy.livrets.keys().copied() {
+        // Within the protocol's bounds (see `livret_net::protocol`): no family has that many
+        // livrets in common with one device.
+        for livret in policy.livrets.keys().copied().take(MAX_HELLO_LIVRETS) {
             let mut docs = Vec::new();
             let mut erasures = Vec::new();
             for (name, ids) in dev.applied_erasures(livret)? {
-                if !ids.is_empty() && policy.may_send(&self.peer, livret, &name).allowed() {
+                let Ok(doc) = DocName::parse(&name) else {
+                    continue;
+                };
+                if !ids.is_empty()
+                    && erasures.len() < MAX_HELLO_TARGETS
+                    && policy.may_send(&self.peer, livret, doc).allowed()
+                {
                     let digest = erasure_set_digest(&ids);
-                    erasures.push((name, ByteBuf::from(digest.to_vec())));
+                    erasures.push((doc.to_string(), ByteBuf::from(digest.to_vec())));
                 }
             }
             let jury = policy.my_jury_sections(livret).is_some();
-            for name in policy.docs_of(&dev, livret)? {
+            for name in policy
+                .docs_of(&dev, livret)?
+                .into_iter()
+                .take(MAX_HELLO_TARGETS)
+            {
                 // A jury lists the heads of its extracts (so unchanged ones are not re-sent).
-                if !jury && !policy.may_send(&self.peer, livret, &name).allowed() {
+                if !jury && !policy.may_send(&self.peer, livret, name).allowed() {
                     continue;
                 }
-                let Some(mut doc) = load_doc(&dev, livret, &name)? else {
+                let Some(mut doc) = load_doc(&dev, livret, name)? else {
                     continue;
                 };
-                let heads = match &mut doc {
+                let mut heads = match &mut doc {
                     Doc::Manifest(m) => m.heads(),
                     Doc::Section(s) => s.heads(),
                 };
+                // More heads than a hello may carry: none (the first message is then not
+                // primed; the sync itself is the same).
+                if heads.len() > MAX_HEADS {
+                    heads.clear();
+                }
                 docs.push((
-                    name.clone(),
+                    name.to_string(),
                     heads.iter().map(|h| ByteBuf::from(h.0.to_vec())).collect(),
                 ));
                 self.loaded.insert((livret, name), doc);
@@ -380,12 +434,55 @@ impl Ctx {
                 erasures,
             });
         }
+        // A peer with which this device shares nothing learns nothing of it, not even its
+        // name or role.
+        let known = !policy.livrets.is_empty();
         self.policy = policy;
         Ok(Hello {
-            name: dev.name().to_string(),
-            role: dev.role().as_str().to_string(),
+            name: if known {
+                dev.name().to_string()
+            } else {
+                String::new()
+            },
+            role: if known {
+                dev.role().as_str().to_string()
+            } else {
+                String::new()
+            },
             livrets,
         })
+    }
+
+    /// Whether the peer is a stranger to this device: no livret concerns it (no grant, not an
+    /// owner, never held a grant) and it is owed no deletion notice. If it named a livret this
+    /// device holds (the id is in every QR code), one line goes to the audit log.
+    fn stranger(&mut self, theirs: &Hello) -> Result<bool> {
+        let dev_arc = self.dev.clone();
+        let dev = lock(&dev_arc);
+        if !Policy::load(&dev, &self.peer)?.livrets.is_empty() {
+            return Ok(false);
+        }
+        for hl in &theirs.livrets {
+            if dev.deletion_told_to(LivretId(hl.livret), &self.peer)? {
+                return Ok(false);
+            }
+        }
+        let named = theirs
+            .livrets
+            .iter()
+            .map(|l| LivretId(l.livret))
+            .find(|l| dev.meta(*l).is_ok());
+        if let Some(livret) = named {
+            self.audit.push(dev.audit_entry(
+                Some(livret),
+                Some(&self.peer),
+                None,
+                "refused",
+                false,
+                "appareil sans autorisation : réponse vide",
+            ));
+        }
+        Ok(true)
     }
 
     fn refuse(
@@ -395,14 +492,17 @@ impl Ctx {
         target: Option<&str>,
         reason: String,
     ) {
-        if let (Some(l), Some(t)) = (livret, target) {
-            self.refused_targets.insert((l, t.to_string()));
+        if let (Some(l), Some(Ok(t))) = (livret, target.map(DocName::parse)) {
+            self.refused_targets.insert((l, t));
         }
         self.refusals += 1;
         if self.refusals > MAX_DETAILED_REFUSALS {
             return;
         }
         let reason = bounded(&reason);
+        // A name from the peer may be anything: kept short.
+        let target: Option<String> = target.map(|t| t.chars().take(64).collect());
+        let target = target.as_deref();
         self.audit.push(dev.audit_entry(
             livret,
             Some(&self.peer),
@@ -511,18 +611,20 @@ impl Ctx {
             return Ok(false);
         };
         let rev_key = format!("revocation/{}", livret_core::GrantId(r.grant));
-        let mut revocation = None;
-        let mut owners = Vec::new();
-        for (k, v) in dev.load_manifest_doc(livret)?.records() {
-            if k == rev_key {
-                revocation = Some(v);
-            } else if k.starts_with("owner/") {
-                owners.push((k, ByteBuf::from(v)));
-            }
-        }
-        let Some(rev) = revocation else {
+        let records = dev.load_manifest_doc(livret)?.records();
+        let Some(rev) = records
+            .iter()
+            .find(|(k, _)| *k == rev_key)
+            .map(|(_, v)| v.clone())
+        else {
             return Ok(false);
         };
+        // Only the owner records that prove the revoking device an owner (none if it is the
+        // creator): a jury is told no parent's device name.
+        let Some(creator) = self.policy.livrets.get(&livret).map(|(_, m)| m.creator()) else {
+            return Ok(false);
+        };
+        let owners = crate::erasure::owner_chain(&records, creator, DeviceId(r.issuer));
         self.outbox.push(Frame::Revoked(Revoked {
             livret: livret.0,
             revocation: ByteBuf::from(rev),
@@ -549,11 +651,14 @@ impl Ctx {
         let mut announced: BTreeMap<Key, Vec<automerge::ChangeHash>> = BTreeMap::new();
         for hl in &theirs.livrets {
             for (name, heads) in &hl.docs {
+                let Ok(name) = DocName::parse(name) else {
+                    continue;
+                };
                 let heads = heads
                     .iter()
                     .filter_map(|h| automerge::ChangeHash::try_from(h.as_slice()).ok())
                     .collect();
-                announced.insert((LivretId(hl.livret), name.clone()), heads);
+                announced.insert((LivretId(hl.livret), name), heads);
             }
         }
         // What I may send.
@@ -570,8 +675,8 @@ impl Ctx {
                 continue;
             }
             for name in self.policy.docs_of(&dev, livret)? {
-                if self.policy.may_send(&peer, livret, &name).allowed() {
-                    self.add_target(&dev, livret, &name)?;
+                if self.policy.may_send(&peer, livret, name).allowed() {
+                    self.add_target(&dev, livret, name)?;
                 }
             }
         }
@@ -586,8 +691,15 @@ impl Ctx {
             {
                 continue;
             }
-            for (name, _) in &hl.docs {
-                if self.targets.contains_key(&(livret, name.clone())) {
+            for (raw, _) in &hl.docs {
+                let name = match DocName::parse(raw) {
+                    Ok(name) => name,
+                    Err(why) => {
+                        self.refuse(&mut dev, Some(livret), Some(raw), why);
+                        continue;
+                    }
+                };
+                if self.targets.contains_key(&(livret, name)) {
                     continue;
                 }
                 if self.tell_if_revoked(&mut dev, livret)? {
@@ -597,14 +709,14 @@ impl Ctx {
                     self.refuse(
                         &mut dev,
                         Some(livret),
-                        Some(name),
+                        Some(raw),
                         "livret inconnu de cet appareil ou sans rapport avec le vôtre".into(),
                     );
                     break;
                 }
                 match self.policy.may_send(&peer, livret, name) {
                     Decision::Denied(r) => {
-                        self.refuse(&mut dev, Some(livret), Some(name), r.french().to_string())
+                        self.refuse(&mut dev, Some(livret), Some(raw), r.french().to_string())
                     }
                     _ => self.add_target(&dev, livret, name)?,
                 }
@@ -621,7 +733,7 @@ impl Ctx {
                 Doc::Section(s) => s.prime(&mut t.state, &heads),
             };
             if up_to_date {
-                equal.push(key.clone());
+                equal.push(*key);
             }
         }
         for key in equal {
@@ -640,6 +752,11 @@ impl Ctx {
         let Some(tombstone) = dev.deletion_of(livret)? else {
             return Ok(false);
         };
+        // Only devices that held a grant to it (or own it) hear of it: its id is in every QR
+        // code, so naming it proves nothing.
+        if !dev.deletion_told_to(livret, &self.peer)? {
+            return Ok(false);
+        }
         let Ok(Frame::Deleted(notice)) = Frame::decode(&tombstone) else {
             return Ok(false);
         };
@@ -662,23 +779,31 @@ impl Ctx {
     fn hold_back_erased(&mut self, dev: &mut Device, theirs: &Hello) -> Result<()> {
         let mut their_digests: BTreeMap<Key, Vec<u8>> = BTreeMap::new();
         for hl in &theirs.livrets {
-            for (name, digest) in &hl.erasures {
-                their_digests.insert((LivretId(hl.livret), name.clone()), digest.to_vec());
+            let livret = LivretId(hl.livret);
+            for (raw, digest) in &hl.erasures {
+                match DocName::parse(raw) {
+                    Ok(name) => {
+                        their_digests.insert((livret, name), digest.to_vec());
+                    }
+                    Err(why) => self.refuse(dev, Some(livret), Some(raw), why),
+                }
             }
         }
         // What this device's copies went through, read once per livret.
         let mut mine_by_key: BTreeMap<Key, [u8; 32]> = BTreeMap::new();
         for livret in self.policy.livrets.keys().copied() {
             for (name, ids) in dev.applied_erasures(livret)? {
-                mine_by_key.insert((livret, name), erasure_set_digest(&ids));
+                if let Ok(name) = DocName::parse(&name) {
+                    mine_by_key.insert((livret, name), erasure_set_digest(&ids));
+                }
             }
         }
-        let mut keys: BTreeSet<Key> = self.targets.keys().cloned().collect();
-        keys.extend(their_digests.keys().cloned());
-        keys.extend(mine_by_key.keys().cloned());
+        let mut keys: BTreeSet<Key> = self.targets.keys().copied().collect();
+        keys.extend(their_digests.keys().copied());
+        keys.extend(mine_by_key.keys().copied());
         for key in keys {
-            let (livret, name) = key.clone();
-            let Some(Some(section)) = parse_target(&name) else {
+            let (livret, name) = key;
+            let DocName::Section(section) = name else {
                 continue;
             };
             // Juries get fresh extracts, never documents; sections the peer may not have are
@@ -686,7 +811,7 @@ impl Ctx {
             if !self.policy.livrets.contains_key(&livret)
                 || self.policy.jury_peer(&self.peer, livret)
                 || self.policy.my_jury_sections(livret).is_some()
-                || !self.policy.may_send(&self.peer, livret, &name).allowed()
+                || !self.policy.may_send(&self.peer, livret, name).allowed()
             {
                 continue;
             }
@@ -710,13 +835,13 @@ impl Ctx {
                 if !records.is_empty() {
                     self.outbox.push(Frame::Erased(Erased {
                         livret: livret.0,
-                        target: name.clone(),
+                        target: name.to_string(),
                         records: records.into_iter().map(ByteBuf::from).collect(),
                     }));
                     self.audit.push(dev.audit_entry(
                         Some(livret),
                         Some(&self.peer),
-                        Some(&name),
+                        Some(&name.to_string()),
                         "erased",
                         true,
                         "effacements transmis : l'autre appareil doit reconstruire sa copie",
@@ -732,7 +857,14 @@ impl Ctx {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let livret = LivretId(e.livret);
-        let section = e.target.parse::<Section>().ok();
+        let section = match DocName::parse(&e.target) {
+            Ok(DocName::Section(s)) => Some(s),
+            Ok(DocName::Manifest) => None,
+            Err(why) => {
+                self.refuse(&mut dev, Some(livret), Some(&e.target), why);
+                return Ok(());
+            }
+        };
         let (Some(section), true) = (section, dev.meta(livret).is_ok()) else {
             self.refuse(
                 &mut dev,
@@ -745,12 +877,12 @@ impl Ctx {
         let records: Vec<Vec<u8>> = e.records.into_iter().map(ByteBuf::into_vec).collect();
         match dev.apply_told_erasures(livret, section, &records) {
             Ok(n) => {
-                let key = (livret, e.target.clone());
+                let key = (livret, DocName::Section(section));
                 self.targets.remove(&key);
                 self.erasure_mismatch.insert(key);
                 if n > 0 {
                     // Rebuilt here: reported as erased (the section syncs from the next session).
-                    let name = format!("{livret}/{}", e.target);
+                    let name = format!("{livret}/{section}");
                     self.report.awaiting_erasure.retain(|a| *a != name);
                     self.report.erased.push(name);
                 }
@@ -837,7 +969,7 @@ impl Ctx {
             let mut heads = extract.heads();
             heads.sort();
             let mut theirs = announced
-                .get(&(livret, name.clone()))
+                .get(&(livret, DocName::Section(section)))
                 .cloned()
                 .unwrap_or_default();
             theirs.sort();
@@ -868,7 +1000,13 @@ impl Ctx {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let livret = LivretId(x.livret);
-        let section = x.target.parse::<Section>().ok();
+        let section = match DocName::parse(&x.target) {
+            Ok(name) => name.section(),
+            Err(why) => {
+                self.refuse(&mut dev, Some(livret), Some(&x.target), why);
+                return Ok(());
+            }
+        };
         let allowed = match (self.policy.my_jury_sections(livret), section) {
             (Some(granted), Some(s)) => {
                 granted.contains(&s)
@@ -895,8 +1033,11 @@ impl Ctx {
         match checked {
             Ok(mut doc) => {
                 let snapshot = doc.save();
-                dev.store
-                    .put_section_snapshot(&livret.to_string(), &x.target, &snapshot)?;
+                dev.store.put_section_snapshot(
+                    &livret.to_string(),
+                    &section.to_string(),
+                    &snapshot,
+                )?;
                 self.report.received_changes += 1;
                 let entry = dev.audit_entry(
                     Some(livret),
@@ -920,15 +1061,15 @@ impl Ctx {
         Ok(())
     }
 
-    fn add_target(&mut self, dev: &Device, livret: LivretId, name: &str) -> Result<()> {
-        let key = (livret, name.to_string());
+    fn add_target(&mut self, dev: &Device, livret: LivretId, name: DocName) -> Result<()> {
+        let key = (livret, name);
         let doc = match self.loaded.remove(&key) {
             Some(d) => d,
             None => match load_doc(dev, livret, name)? {
                 Some(d) => d,
-                None => match parse_target(name) {
-                    Some(Some(_)) => Doc::Section(SectionDoc::new()),
-                    _ => return Ok(()),
+                None => match name {
+                    DocName::Section(_) => Doc::Section(SectionDoc::new()),
+                    DocName::Manifest => return Ok(()),
                 },
             },
         };
@@ -937,7 +1078,7 @@ impl Ctx {
             key,
             Target {
                 livret,
-                name: name.to_string(),
+                name,
                 doc,
                 state,
             },
@@ -951,9 +1092,9 @@ impl Ctx {
         let mut dev = lock(&dev_arc);
         let peer = self.peer;
         self.policy = Policy::load(&dev, &peer)?;
-        let mut keys: Vec<Key> = self.targets.keys().cloned().collect();
+        let mut keys: Vec<Key> = self.targets.keys().copied().collect();
         // Manifests first: the peer then knows of an opened section before its entries arrive.
-        keys.sort_by_key(|(_, name)| name != MANIFEST);
+        keys.sort_by_key(|(_, name)| *name != DocName::Manifest);
         let mut n = 0u32;
         let mut messages = Vec::new();
         // A livret's sections wait while its manifest still has something to say: the other
@@ -961,15 +1102,16 @@ impl Ctx {
         // teacher who wrote them (the batch would be refused until the next session).
         let mut manifest_spoke: BTreeSet<LivretId> = BTreeSet::new();
         for key in keys {
-            let (livret, name) = key.clone();
-            if name != MANIFEST && manifest_spoke.contains(&livret) {
+            let (livret, name) = key;
+            if name != DocName::Manifest && manifest_spoke.contains(&livret) {
                 continue;
             }
-            if !self.policy.may_send(&peer, livret, &name).allowed() {
+            if !self.policy.may_send(&peer, livret, name).allowed() {
                 self.targets.remove(&key);
                 let held = dev.meta(livret).is_ok();
                 if held && !self.tell_if_revoked(&mut dev, livret)? {
-                    self.refuse(&mut dev, Some(livret), Some(&name), "accès retiré".into());
+                    let target = name.to_string();
+                    self.refuse(&mut dev, Some(livret), Some(&target), "accès retiré".into());
                 }
                 continue;
             }
@@ -993,7 +1135,7 @@ impl Ctx {
                     }
                 }
             };
-            if msg.is_some() && name == MANIFEST {
+            if msg.is_some() && name == DocName::Manifest {
                 manifest_spoke.insert(livret);
             }
             if let Some((bytes, carries)) = msg {
@@ -1002,7 +1144,7 @@ impl Ctx {
                     self.audit.push(dev.audit_entry(
                         Some(livret),
                         Some(&peer),
-                        Some(&name),
+                        Some(&name.to_string()),
                         "sent",
                         true,
                         "modifications envoyées",
@@ -1010,7 +1152,7 @@ impl Ctx {
                 }
                 messages.push(Frame::Sync(SyncMessage {
                     livret: livret.0,
-                    target: name,
+                    target: name.to_string(),
                     message: ByteBuf::from(bytes),
                 }));
                 n += 1;
@@ -1027,11 +1169,20 @@ impl Ctx {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let livret = LivretId(msg.livret);
-        let key = (livret, msg.target.clone());
+        let name = match DocName::parse(&msg.target) {
+            Ok(name) => name,
+            Err(why) => {
+                self.refuse(&mut dev, Some(livret), Some(&msg.target), why);
+                return Ok(());
+            }
+        };
+        let key = (livret, name);
         if self.told_revoked.contains(&livret)
             || self.told_deleted.contains(&livret)
             || self.refused_targets.contains(&key)
         {
+            // Not answered again, but counted: a peer that keeps sending them is cut off.
+            self.refusals += 1;
             return Ok(());
         }
         if self.erasure_mismatch.contains(&key) {
@@ -1054,11 +1205,7 @@ impl Ctx {
             return Ok(());
         }
         if !self.targets.contains_key(&key) {
-            if !self
-                .policy
-                .may_send(&self.peer, livret, &msg.target)
-                .allowed()
-            {
+            if !self.policy.may_send(&self.peer, livret, name).allowed() {
                 let reason = if self.policy.livrets.contains_key(&livret) {
                     "document non autorisé pour cet appareil"
                 } else {
@@ -1067,7 +1214,7 @@ impl Ctx {
                 self.refuse(&mut dev, Some(livret), Some(&msg.target), reason.into());
                 return Ok(());
             }
-            self.add_target(&dev, livret, &msg.target)?;
+            self.add_target(&dev, livret, name)?;
         }
         let Some((meta, manifest)) = self.policy.livrets.get(&livret) else {
             return Ok(());
@@ -1085,7 +1232,7 @@ impl Ctx {
                 }
             }
             Doc::Section(s) => {
-                let Some(Some(section)) = parse_target(&t.name) else {
+                let DocName::Section(section) = t.name else {
                     return Ok(());
                 };
                 let check = Check {
@@ -1108,7 +1255,7 @@ impl Ctx {
             Ok(0) => {}
             Ok(n) => {
                 self.report.received_changes += n;
-                let name = t.name.clone();
+                let name = t.name;
                 match &mut t.doc {
                     Doc::Manifest(m) => {
                         dev.save_manifest_doc(livret, m)?;
@@ -1117,7 +1264,7 @@ impl Ctx {
                         erased_now = dev.apply_pending_erasures(livret)? > 0;
                     }
                     Doc::Section(s) => {
-                        if let Some(Some(section)) = parse_target(&name) {
+                        if let DocName::Section(section) = name {
                             dev.save_section(livret, section, s)?;
                         }
                     }
@@ -1125,20 +1272,20 @@ impl Ctx {
                 let entry = dev.audit_entry(
                     Some(livret),
                     Some(&peer),
-                    Some(&name),
+                    Some(&name.to_string()),
                     "received",
                     true,
                     &format!("{n} modification(s) vérifiée(s) et fusionnée(s)"),
                 );
                 self.audit.push(entry);
-                if name == MANIFEST {
+                if name == DocName::Manifest {
                     // New records (an opening, a grant) count for the rest of this turn.
                     self.policy = Policy::load(&dev, &peer)?;
                 }
             }
             Err(refusal) => {
                 // Nothing of the batch is kept; the peer's sync state for it starts over.
-                let name = t.name.clone();
+                let name = t.name.to_string();
                 self.targets.remove(&key);
                 let _ = dev
                     .store
@@ -1155,8 +1302,8 @@ impl Ctx {
             let stale: Vec<Key> = self
                 .targets
                 .keys()
-                .filter(|(l, n)| *l == livret && n != MANIFEST)
-                .cloned()
+                .filter(|(l, n)| *l == livret && *n != DocName::Manifest)
+                .copied()
                 .collect();
             for k in stale {
                 self.targets.remove(&k);
@@ -1187,7 +1334,7 @@ impl Ctx {
             states.push((
                 peer.clone(),
                 t.livret.to_string(),
-                t.name.clone(),
+                t.name.to_string(),
                 t.state.encode(),
             ));
             self.report.synced.push(format!("{}/{}", t.livret, t.name));
@@ -1227,6 +1374,20 @@ async fn recv(session: &mut Session) -> Result<Option<Frame>> {
         Some(bytes) => Frame::decode(&bytes)
             .map(Some)
             .map_err(|e| Error::Protocol(e.to_string())),
+    }
+}
+
+/// A frame of the opening (before the peer's hello), which must arrive by `deadline`.
+async fn recv_opening(
+    session: &mut Session,
+    deadline: tokio::time::Instant,
+) -> Result<Option<Frame>> {
+    match tokio::time::timeout_at(deadline, recv(session)).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::Protocol(format!(
+            "pas de « hello » dans les {} s : session arrêtée",
+            OPENING_DEADLINE.as_secs()
+        ))),
     }
 }
 
@@ -1285,7 +1446,18 @@ async fn run_with(
             ..Default::default()
         },
     };
-    let result = drive(&mut ctx, session, initiator, redeem).await;
+    let result = match tokio::time::timeout(
+        SESSION_DEADLINE,
+        drive(&mut ctx, session, initiator, redeem),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(_) => Err(Error::Protocol(format!(
+            "session de plus de {} s : arrêtée",
+            SESSION_DEADLINE.as_secs()
+        ))),
+    };
     ctx.finish(result.is_ok());
     {
         let mut d = lock(&dev);
@@ -1314,6 +1486,9 @@ async fn drive(
 ) -> Result<()> {
     let peer = ctx.peer;
     let theirs: Hello;
+    // Until the peer's hello, it may be anyone: small frames, and a deadline.
+    let opening = tokio::time::Instant::now() + OPENING_DEADLINE;
+    session.limit_incoming_frames(MAX_OPENING_FRAME_BYTES);
     if initiator {
         if let Some(plan) = redeem {
             let (name, role) = {
@@ -1334,7 +1509,7 @@ async fn drive(
                 }),
             )
             .await?;
-            match recv(session).await? {
+            match recv_opening(session, opening).await? {
                 Some(Frame::Granted(g)) => {
                     let records = g
                         .records
@@ -1365,7 +1540,7 @@ async fn drive(
         send(session, &Frame::Hello(hello)).await?;
         let mut introduced = false;
         theirs = loop {
-            match recv(session).await? {
+            match recv_opening(session, opening).await? {
                 Some(Frame::Granted(g)) => introduced |= ctx.receive_introduction(g)?,
                 Some(Frame::Hello(h)) => break h,
                 Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
@@ -1379,14 +1554,14 @@ async fn drive(
             ctx.policy = policy;
         }
     } else {
-        let mut first = recv(session).await?;
+        let mut first = recv_opening(session, opening).await?;
         if let Some(Frame::Recover(r)) = first {
             // A new family device re-authorized by the recovery key (see recovery.rs).
             let dev = ctx.dev.clone();
             if !crate::recovery::answer(&dev, peer, session, r, &mut ctx.report.refused).await? {
                 return Ok(());
             }
-            first = recv(session).await?;
+            first = recv_opening(session, opening).await?;
         }
         if let Some(Frame::Redeem(r)) = first {
             let answer = {
@@ -1415,24 +1590,32 @@ async fn drive(
                     return Ok(());
                 }
             }
-            first = recv(session).await?;
+            first = recv_opening(session, opening).await?;
         }
         // Introductions: owner records a restored device signed with the recovery key.
         while let Some(Frame::Granted(g)) = first {
             ctx.receive_introduction(g)?;
-            first = recv(session).await?;
+            first = recv_opening(session, opening).await?;
         }
         theirs = match first {
             Some(Frame::Hello(h)) => h,
             None => return Ok(()),
             Some(_) => return Err(Error::Protocol("hello attendu".into())),
         };
+        // A peer with no grant, no livret in common and no deletion to hear of gets an empty
+        // hello and nothing more.
+        if ctx.stranger(&theirs)? {
+            ctx.flush_audit();
+            send(session, &Frame::Hello(Hello::default())).await?;
+            return Ok(());
+        }
         for frame in ctx.introductions()? {
             send(session, &frame).await?;
         }
         let hello = ctx.hello()?;
         send(session, &Frame::Hello(hello)).await?;
     }
+    session.limit_incoming_frames(usize::MAX);
     ctx.report.peer_name = theirs.name.chars().take(100).collect();
     ctx.plan(&theirs)?;
     ctx.check_refusals()?;
@@ -1500,7 +1683,7 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                     .livret
                     .as_ref()
                     .and_then(|b| LivretId::from_slice(b).ok())
-                    .zip(r.target.clone());
+                    .zip(r.target.as_deref().and_then(|t| DocName::parse(t).ok()));
                 if let Some(key) = refused_doc {
                     ctx.targets.remove(&key);
                     ctx.refused_targets.insert(key);
@@ -1511,10 +1694,11 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                 }
                 r.reason = bounded(&r.reason);
                 let livret = r.livret.as_ref().and_then(|b| LivretId::from_slice(b).ok());
+                let target = r.target.as_deref().map(bounded);
                 let entry = lock(&ctx.dev).audit_entry(
                     livret,
                     Some(&ctx.peer),
-                    r.target.as_deref(),
+                    target.as_deref(),
                     "refused-by-peer",
                     false,
                     &r.reason,

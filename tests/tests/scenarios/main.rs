@@ -4,6 +4,7 @@
 
 mod adversarial;
 mod at_rest;
+mod attacks_a;
 mod batch;
 mod consent;
 mod crash;

@@ -492,21 +492,17 @@ async fn a_device_without_a_grant_receives_no_section_data() {
         target: "annee/2025".into(),
         message: ByteBuf::from(msg),
     });
-    s.send(&ask.encode()).await.unwrap();
-    s.send(&Frame::EndRound(1).encode()).await.unwrap();
-    let mut refused = 0;
+    // The family may already have closed the session: these sends may fail.
+    let _ = s.send(&ask.encode()).await;
+    let _ = s.send(&Frame::EndRound(1).encode()).await;
+    // An empty hello (no livret, no name, no role) and nothing more.
+    let mut got = Vec::new();
     while let Ok(Some(bytes)) = s.recv().await {
-        match Frame::decode(&bytes).unwrap() {
-            Frame::Hello(h) => assert!(h.livrets.is_empty(), "hello leaked {h:?}"),
-            Frame::Sync(m) => panic!("section data sent to a stranger: {}", m.target),
-            Frame::Refused(_) => refused += 1,
-            Frame::EndRound(_) => break,
-            other => panic!("unexpected {other:?}"),
-        }
+        got.push(Frame::decode(&bytes).unwrap());
     }
     assert!(
-        refused >= 1,
-        "the livret refused; the sync request for it is ignored ({refused})"
+        matches!(got.as_slice(), [Frame::Hello(h)] if h.livrets.is_empty() && h.name.is_empty()),
+        "a stranger got more than an empty hello: {got:?}"
     );
     assert!(audit_has(&family, livret, "refused", "refused"));
 }
