@@ -74,6 +74,11 @@ pub trait WriteCheck {
     fn sender(&self) -> DeviceId;
     /// Whether the sender is an owner of the livret (owners may replace and delete entries).
     fn sender_is_owner(&self) -> bool;
+    /// Whether the sender itself may send changes to this section now (see
+    /// [`crate::policy::may_send_changes`]): a batch that brings any new change (a write, a
+    /// relay of another author's entry, a deletion) from a sender without that right is
+    /// refused whole.
+    fn sender_may_write(&self) -> bool;
     /// Whether `author` may have written an entry in this section at `time`.
     fn may_author(&self, author: &DeviceId, time: i64) -> bool;
     /// Additional checks of an entry's content and placement (official vocabulary).
@@ -230,6 +235,16 @@ impl SectionDoc {
         generate_message(&mut self.doc, state)
     }
 
+    /// The next sync message for a peer this device may send no changes to (it holds no write
+    /// right on the section): what it has and what it needs (heads, need, have), with the
+    /// changes left out. `None` when there is nothing to say.
+    pub fn generate_sync_request(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
+        self.doc.sync().generate_sync_message(state).map(|mut m| {
+            m.changes = Vec::<Vec<u8>>::new().into();
+            m.encode()
+        })
+    }
+
     /// Uses the heads a peer announced in its hello to skip the first exchange of a sync:
     /// when every announced head is known here, the next message carries the missing changes
     /// at once. Returns whether the peer is already up to date (nothing to send).
@@ -286,6 +301,13 @@ impl SectionDoc {
         else {
             return Ok(0);
         };
+        if !check.sender_may_write() {
+            return Err(Refusal(format!(
+                "l'appareil {} n'a pas le droit d'écrire dans la section {} : il n'envoie aucune modification",
+                check.sender().short(),
+                check.place().1
+            )));
+        }
         let touched = check_operations(&new_changes)?;
         check_touched_keys(&mut fork, &before, &touched, check)?;
         if fork.keys(ROOT).count() > MAX_ENTRIES_PER_SECTION {
@@ -813,7 +835,7 @@ fn check_touched_keys(
                     new_authors
                         .iter()
                         .any(|(na, nt)| *na == a && (a == sender || *nt > t))
-                        || (new_authors.is_empty() && a == sender)
+                        || (new_authors.is_empty() && a == sender && check.sender_may_write())
                 }
                 None => false,
             };
@@ -1257,6 +1279,9 @@ mod tests {
         }
         fn sender_is_owner(&self) -> bool {
             self.sender == self.owner
+        }
+        fn sender_may_write(&self) -> bool {
+            self.writers.contains(&self.sender) || self.sender == self.owner
         }
         fn may_author(&self, author: &DeviceId, _time: i64) -> bool {
             self.writers.contains(author) || *author == self.owner

@@ -1,10 +1,11 @@
 //! What needs the network: running the node (`serve`), accepting an invitation, syncing.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::Duration;
 
 use livret_core::grant::InvitationView;
-use livret_core::{DeviceId, Role};
+use livret_core::{DeviceId, GrantId, Role};
 use livret_net::{Multiaddr, Node, NodeConfig, NodeEvent, PeerId};
 use tokio::sync::mpsc::Receiver;
 
@@ -249,8 +250,29 @@ fn access_ended(dev: &Device, peer: &DeviceId) -> bool {
     had
 }
 
+/// The grants of livrets this device owns that were revoked, with their audience.
+fn revoked_grants(dev: &Device) -> BTreeMap<GrantId, DeviceId> {
+    let mut out = BTreeMap::new();
+    let Ok(held) = dev.held_livrets() else {
+        return out;
+    };
+    for (l, meta) in &held {
+        if meta.relation != Relation::Owner {
+            continue;
+        }
+        let Ok(m) = dev.manifest(*l) else { continue };
+        for g in m.grants() {
+            if m.revocation_of(g).is_some() {
+                out.insert(g.grant_id(), g.audience_id());
+            }
+        }
+    }
+    out
+}
+
 /// Runs the node until `shutdown` resolves: answers sessions, syncs with discovered peers that
-/// concern this device, closes connections of peers whose access ended, purges expired grants.
+/// concern this device, closes connections of peers whose access ended or one of whose grants
+/// was just revoked (the sessions that used it end with them), purges expired grants.
 pub async fn serve(
     dev: SharedDevice,
     node: Node,
@@ -260,6 +282,7 @@ pub async fn serve(
 ) -> Result<()> {
     let on_report = std::sync::Arc::new(on_report);
     let mut tick = tokio::time::interval(Duration::from_secs(2));
+    let mut revoked_seen = revoked_grants(&lock(&dev));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -282,8 +305,17 @@ pub async fn serve(
                 let to_close: Vec<PeerId> = {
                     let mut d = lock(&dev);
                     if let Err(e) = d.purge() { tracing::warn!("purge: {e}"); }
+                    let revoked = revoked_grants(&d);
+                    let newly: BTreeSet<DeviceId> = revoked
+                        .iter()
+                        .filter(|(g, _)| !revoked_seen.contains_key(*g))
+                        .map(|(_, a)| *a)
+                        .collect();
+                    revoked_seen = revoked;
                     node.connected_peers().into_iter().filter(|p| {
-                        livret_net::public_key_from_peer_id(p).map(|k| access_ended(&d, &DeviceId(k))).unwrap_or(false)
+                        livret_net::public_key_from_peer_id(p)
+                            .map(|k| newly.contains(&DeviceId(k)) || access_ended(&d, &DeviceId(k)))
+                            .unwrap_or(false)
                     }).collect()
                 };
                 for p in to_close { node.disconnect(p).await; }

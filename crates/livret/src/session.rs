@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::sync::State;
-use livret_core::doc::{ManifestDoc, Refusal, SectionDoc, WriteCheck};
-use livret_core::entry::OpenedEntry;
+use livret_core::doc::{ManifestDoc, Refusal, SectionDoc};
 use livret_core::erasure::erasure_set_digest;
 use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocation};
+use livret_core::policy::{self, BatchRules, Mode};
+use livret_core::GrantId;
 use livret_core::{DeviceId, InvitationId, LivretId, Section};
 use livret_net::protocol::{
     ByteBuf, Deleted, Erased, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Refused,
@@ -31,6 +32,10 @@ const MAX_DETAILED_REFUSALS: usize = 32;
 const MAX_REFUSALS_PER_SESSION: usize = 256;
 /// A reason (ours or the peer's) is kept to this many characters in reports and the audit log.
 const MAX_REASON_CHARS: usize = 300;
+/// The longest a peer's turn may last, all its frames together (each frame also has its own
+/// silence timeout): a peer cannot hold a turn, and the session it was planned in, open for
+/// ever.
+pub const TURN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
 fn bounded(reason: &str) -> String {
     reason.chars().take(MAX_REASON_CHARS).collect()
@@ -102,6 +107,10 @@ struct Target {
     name: String,
     doc: Doc,
     state: State,
+    /// On a family device: a section the peer may no longer read but may still send its last
+    /// entries to (its write grant ended less than [`policy::WRITE_GRACE_SECONDS`] ago).
+    /// Nothing is sent back.
+    receive_only: bool,
 }
 
 type Key = (LivretId, String);
@@ -127,9 +136,18 @@ struct Ctx {
     /// Livrets the peer was told were deleted.
     told_deleted: BTreeSet<LivretId>,
     /// Livrets this (new) device restores in this session from the peer's copy, a grantee's:
-    /// it introduces itself for them, and keeps every entry of the peer's that verifies,
-    /// whoever wrote it (the peer's manifest, and so this device's, knows only some authors).
+    /// it introduces itself for them, and keeps the peer's entries whose authors the records
+    /// it received allow ([`Mode::Restoring`]).
     restoring: BTreeSet<LivretId>,
+    /// The store's policy generation when `policy` was loaded: a batch that arrives after a
+    /// manifest changed (a revocation, maybe by another process) reloads it first.
+    policy_generation: u64,
+    /// On a family device: the grants the peer held when the session was planned. A
+    /// revocation of any of them ends the session.
+    grants_in_use: BTreeSet<GrantId>,
+    /// On a grantee's device, per read-only section: the last request sent (a sync message
+    /// stripped of its changes). The same request is not sent twice in a row.
+    last_request: BTreeMap<Key, Vec<u8>>,
     /// Introductions received in this session (see [`MAX_INTRODUCTIONS`]).
     introductions: usize,
     report: SessionReport,
@@ -137,43 +155,6 @@ struct Ctx {
 
 /// The most introductions (`Granted` frames before the hello) a peer may send in a session.
 const MAX_INTRODUCTIONS: usize = 256;
-
-/// Write rules for a batch from `sender`, as this device's manifest says.
-struct Check<'a> {
-    livret: LivretId,
-    section: Section,
-    sender: DeviceId,
-    manifest: &'a Manifest,
-    /// On a grantee device: changes from owners are accepted for its sections.
-    trust_owners: bool,
-    /// A restore from a grantee's copy: every entry whose signature verifies, in place and
-    /// within the official scales, is kept, whoever wrote it.
-    any_author: bool,
-}
-
-impl WriteCheck for Check<'_> {
-    fn place(&self) -> (LivretId, Section) {
-        (self.livret, self.section)
-    }
-    fn sender(&self) -> DeviceId {
-        self.sender
-    }
-    fn sender_is_owner(&self) -> bool {
-        self.manifest.is_owner(&self.sender)
-    }
-    fn may_author(&self, author: &DeviceId, time: i64) -> bool {
-        if self.any_author || (self.trust_owners && self.manifest.is_owner(&self.sender)) {
-            return true;
-        }
-        // The author must have been allowed to write this section when it signed.
-        self.manifest
-            .may_write(author, self.section, time)
-            .allowed()
-    }
-    fn check_content(&self, entry: &OpenedEntry) -> std::result::Result<(), String> {
-        livret_core::content::check(entry)
-    }
-}
 
 fn parse_target(name: &str) -> Option<Option<Section>> {
     if name == MANIFEST {
@@ -276,6 +257,37 @@ impl Policy {
         }
     }
 
+    /// On a family device: whether `peer` may still send changes to `target` of `livret`
+    /// (a write grant in force, or ended less than [`policy::WRITE_GRACE_SECONDS`] ago, not
+    /// revoked), whether or not it may still read it.
+    fn may_receive_changes(&self, peer: &DeviceId, livret: LivretId, target: &str) -> bool {
+        let Some((meta, manifest)) = self.livrets.get(&livret) else {
+            return false;
+        };
+        let Some(Some(section)) = parse_target(target) else {
+            return false;
+        };
+        meta.relation == Relation::Owner
+            && !self.jury_peer(peer, livret)
+            && policy::may_send_changes(manifest, peer, section, self.now).allowed()
+    }
+
+    /// Whether this device may send changes to `target` of `livret`: a family device may; a
+    /// grantee's device only under its own write right on that section (a reader sends only
+    /// what it needs, never changes: the family would refuse them whole).
+    fn i_may_send_changes(&self, livret: LivretId, target: &str) -> bool {
+        let Some((meta, manifest)) = self.livrets.get(&livret) else {
+            return false;
+        };
+        match (meta.relation, parse_target(target)) {
+            (Relation::Owner, _) => true,
+            (Relation::Grantee, Some(Some(section))) => {
+                policy::may_send_changes(manifest, &self.me, section, self.now).allowed()
+            }
+            (Relation::Grantee, _) => false,
+        }
+    }
+
     /// On a family device: the revocation to tell `peer`, if all its grants to `livret` ended
     /// by revocation.
     fn revocation_for(&self, peer: &DeviceId, livret: LivretId) -> Option<Revocation> {
@@ -333,6 +345,7 @@ impl Ctx {
         for (livret, _) in dev.held_livrets()? {
             dev.apply_pending_erasures(livret)?;
         }
+        self.policy_generation = dev.policy_generation()?;
         let policy = Policy::load(&dev, &self.peer)?;
         let mut livrets = Vec::new();
         for livret in policy.livrets.keys().copied() {
@@ -377,6 +390,36 @@ impl Ctx {
             role: dev.role().as_str().to_string(),
             livrets,
         })
+    }
+
+    /// Reloads the policy from the store, at this device's clock now. A grant the peer held
+    /// when the session was planned and that is now revoked ends the session (the peer is told
+    /// of the revocation at its next one).
+    fn reload_policy(&mut self, dev: &Device) -> Result<()> {
+        self.policy_generation = dev.policy_generation()?;
+        self.policy = Policy::load(dev, &self.peer)?;
+        let revoked = self.policy.livrets.values().any(|(meta, manifest)| {
+            meta.relation == Relation::Owner
+                && manifest.grants().any(|g| {
+                    self.grants_in_use.contains(&g.grant_id())
+                        && manifest.revocation_of(g).is_some()
+                })
+        });
+        if revoked {
+            return Err(Error::Protocol(
+                "autorisation révoquée pendant la session : session arrêtée".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the target `key` may still be exchanged with the peer: it may read it, or it may
+    /// still send its last entries to it (a receive-only target).
+    fn may_exchange(&self, key: &Key) -> bool {
+        let (livret, name) = key;
+        self.policy.may_send(&self.peer, *livret, name).allowed()
+            || (self.targets.get(key).is_some_and(|t| t.receive_only)
+                && self.policy.may_receive_changes(&self.peer, *livret, name))
     }
 
     fn refuse(
@@ -537,6 +580,14 @@ impl Ctx {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let peer = self.peer;
+        self.grants_in_use = self
+            .policy
+            .livrets
+            .values()
+            .filter(|(meta, _)| meta.relation == Relation::Owner)
+            .flat_map(|(_, manifest)| manifest.live_grants_for(&peer, self.policy.now))
+            .map(|g| g.grant_id())
+            .collect();
         let mut announced: BTreeMap<Key, Vec<automerge::ChangeHash>> = BTreeMap::new();
         for hl in &theirs.livrets {
             for (name, heads) in &hl.docs {
@@ -594,6 +645,9 @@ impl Ctx {
                     break;
                 }
                 match self.policy.may_send(&peer, livret, name) {
+                    Decision::Denied(_) if self.policy.may_receive_changes(&peer, livret, name) => {
+                        self.add_receive_only_target(&dev, livret, name)?
+                    }
                     Decision::Denied(r) => {
                         self.refuse(&mut dev, Some(livret), Some(name), r.french().to_string())
                     }
@@ -677,7 +731,7 @@ impl Ctx {
             if !self.policy.livrets.contains_key(&livret)
                 || self.policy.jury_peer(&self.peer, livret)
                 || self.policy.my_jury_sections(livret).is_some()
-                || !self.policy.may_send(&self.peer, livret, &name).allowed()
+                || !self.may_exchange(&key)
             {
                 continue;
             }
@@ -931,8 +985,23 @@ impl Ctx {
                 name: name.to_string(),
                 doc,
                 state,
+                receive_only: false,
             },
         );
+        Ok(())
+    }
+
+    /// A document the peer may only send its last entries to (see [`Target::receive_only`]).
+    fn add_receive_only_target(
+        &mut self,
+        dev: &Device,
+        livret: LivretId,
+        name: &str,
+    ) -> Result<()> {
+        self.add_target(dev, livret, name)?;
+        if let Some(t) = self.targets.get_mut(&(livret, name.to_string())) {
+            t.receive_only = true;
+        }
         Ok(())
     }
 
@@ -941,7 +1010,7 @@ impl Ctx {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let peer = self.peer;
-        self.policy = Policy::load(&dev, &peer)?;
+        self.reload_policy(&dev)?;
         let mut keys: Vec<Key> = self.targets.keys().cloned().collect();
         // Manifests first: the peer then knows of an opened section before its entries arrive.
         keys.sort_by_key(|(_, name)| name != MANIFEST);
@@ -954,6 +1023,11 @@ impl Ctx {
         for key in keys {
             let (livret, name) = key.clone();
             if name != MANIFEST && manifest_spoke.contains(&livret) {
+                continue;
+            }
+            let receive_only = self.targets.get(&key).is_some_and(|t| t.receive_only);
+            if receive_only && self.policy.may_receive_changes(&peer, livret, &name) {
+                // The peer's last entries may still come in; nothing goes back.
                 continue;
             }
             if !self.policy.may_send(&peer, livret, &name).allowed() {
@@ -974,6 +1048,20 @@ impl Ctx {
                         None
                     } else {
                         m.generate_sync_message(&mut t.state)
+                    }
+                }
+                Doc::Section(s)
+                    if !self.policy.i_may_send_changes(livret, &name)
+                        && !dev.sends_without_right =>
+                {
+                    // A device without a write right sends no changes, only what it needs
+                    // (heads, need, have); the same request is not repeated.
+                    match s.generate_sync_request(&mut t.state) {
+                        Some(bytes) if self.last_request.get(&key) != Some(&bytes) => {
+                            self.last_request.insert(key.clone(), bytes.clone());
+                            Some((bytes, false))
+                        }
+                        _ => None,
                     }
                 }
                 Doc::Section(s) => {
@@ -1017,6 +1105,14 @@ impl Ctx {
     fn receive(&mut self, msg: SyncMessage) -> Result<()> {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
+        // Every batch is checked against the grants in force when it arrives, at this device's
+        // clock: the policy is reloaded first if a manifest changed since it was loaded (a
+        // revocation, maybe by another process).
+        if dev.policy_generation()? != self.policy_generation {
+            self.reload_policy(&dev)?;
+        } else {
+            self.policy.now = dev.now();
+        }
         let livret = LivretId(msg.livret);
         let key = (livret, msg.target.clone());
         if self.told_revoked.contains(&livret)
@@ -1045,11 +1141,18 @@ impl Ctx {
             return Ok(());
         }
         if !self.targets.contains_key(&key) {
-            if !self
+            if self
                 .policy
                 .may_send(&self.peer, livret, &msg.target)
                 .allowed()
             {
+                self.add_target(&dev, livret, &msg.target)?;
+            } else if self
+                .policy
+                .may_receive_changes(&self.peer, livret, &msg.target)
+            {
+                self.add_receive_only_target(&dev, livret, &msg.target)?;
+            } else {
                 let reason = if self.policy.livrets.contains_key(&livret) {
                     "document non autorisé pour cet appareil"
                 } else {
@@ -1058,7 +1161,18 @@ impl Ctx {
                 self.refuse(&mut dev, Some(livret), Some(&msg.target), reason.into());
                 return Ok(());
             }
-            self.add_target(&dev, livret, &msg.target)?;
+        } else if !self.may_exchange(&key) {
+            // Access ended since the session began (expiry, revocation).
+            self.targets.remove(&key);
+            if !self.tell_if_revoked(&mut dev, livret)? {
+                self.refuse(
+                    &mut dev,
+                    Some(livret),
+                    Some(&msg.target),
+                    "accès retiré".into(),
+                );
+            }
+            return Ok(());
         }
         let Some((meta, manifest)) = self.policy.livrets.get(&livret) else {
             return Ok(());
@@ -1079,17 +1193,26 @@ impl Ctx {
                 let Some(Some(section)) = parse_target(&t.name) else {
                     return Ok(());
                 };
-                let check = Check {
+                // A restore from a grantee's copy keeps only entries whose authors the records
+                // received allow in this section (the copy's sender need not write itself).
+                let mode = match meta.relation {
+                    Relation::Grantee => Mode::Grantee,
+                    Relation::Owner
+                        if self.restoring.contains(&livret) && !manifest.is_owner(&peer) =>
+                    {
+                        Mode::Restoring
+                    }
+                    Relation::Owner => Mode::Owner,
+                };
+                let rules = BatchRules {
+                    manifest,
                     livret,
                     section,
                     sender: peer,
-                    manifest,
-                    trust_owners: meta.relation == Relation::Grantee,
-                    any_author: self.restoring.contains(&livret)
-                        && meta.relation == Relation::Owner
-                        && !manifest.is_owner(&peer),
+                    mode,
+                    now: self.policy.now,
                 };
-                s.receive_checked(&mut t.state, &msg.message, &check)
+                s.receive_checked(&mut t.state, &msg.message, &rules)
             }
         };
         // The other parent's device may have ordered erasures, arriving with the manifest:
@@ -1124,7 +1247,7 @@ impl Ctx {
                 self.audit.push(entry);
                 if name == MANIFEST {
                     // New records (an opening, a grant) count for the rest of this turn.
-                    self.policy = Policy::load(&dev, &peer)?;
+                    self.reload_policy(&dev)?;
                 }
             }
             Err(refusal) => {
@@ -1248,6 +1371,9 @@ async fn run_with(
         erasure_mismatch: BTreeSet::new(),
         told_deleted: BTreeSet::new(),
         restoring,
+        policy_generation: 0,
+        grants_in_use: BTreeSet::new(),
+        last_request: BTreeMap::new(),
         introductions: 0,
         report: SessionReport {
             peer: peer_key.to_string(),
@@ -1344,8 +1470,8 @@ async fn drive(
         };
         if introduced {
             // The peer is now an owner of more livrets than this device's hello said.
-            let policy = Policy::load(&lock(&ctx.dev), &peer)?;
-            ctx.policy = policy;
+            let dev = ctx.dev.clone();
+            ctx.reload_policy(&lock(&dev))?;
         }
     } else {
         let mut first = recv(session).await?;
@@ -1418,7 +1544,16 @@ async fn drive(
                 "plus de {MAX_ROUNDS} tours : session arrêtée"
             )));
         }
-        let Some(n_peer) = peer_turn(ctx, session, max_frames_per_turn).await? else {
+        let turn = peer_turn(ctx, session, max_frames_per_turn);
+        let Some(n_peer) = tokio::time::timeout(TURN_DEADLINE, turn)
+            .await
+            .map_err(|_| {
+                Error::Protocol(format!(
+                    "tour de l'autre appareil de plus de {} s : session arrêtée",
+                    TURN_DEADLINE.as_secs()
+                ))
+            })??
+        else {
             return Ok(());
         };
         if n_peer == 0 && last_mine == Some(0) {
