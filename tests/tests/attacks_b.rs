@@ -638,3 +638,35 @@ mod finding9_restore_authors {
         );
     }
 }
+
+/// Finding 4 (the withheld-text part): a text may stand withheld only inside a jury extract;
+/// anywhere else every text must match its signed digest.
+mod finding4_withheld_texts {
+    use super::*;
+    use livret::core::entry::WITHHELD;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_withheld_text_outside_a_jury_extract_is_refused() {
+        let (family, livret) = family().await;
+        let mallory = Mallory::new(0x67).await;
+        mallory
+            .redeem(&family, &family.invite(livret, "annee/2025", Rights::Write))
+            .await;
+        // A valid signature over the digest of a text the family's screen refuses (a support
+        // measure outside `accompagnement`), the text itself replaced by the placeholder of a
+        // jury extract: its checks would be skipped and the signed text blanked.
+        let now = family.with(|d| d.now());
+        let (k, mut e) = mallory.entry(livret, "HISGEO", "Il bénéficie d'un PPS.", now);
+        e.texts = vec![WITHHELD.to_string()];
+        let mut doc = SectionDoc::new();
+        doc.put(&k, &e).unwrap();
+        let mark = audit_len(&family);
+        push_once(&mallory, &family, livret, &mut doc, || {}).await;
+        assert!(
+            annee(&family, livret).is_empty(),
+            "an entry with a withheld text was accepted outside a jury extract"
+        );
+        let r = refusals_since(&family, &mallory.id(), mark);
+        assert!(r.iter().any(|l| l.contains("lot refusé")), "{r:?}");
+    }
+}

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
 
-use crate::entry::{OpenedEntry, SignedEntry, Verification};
+use crate::entry::{OpenedEntry, Reading, SignedEntry, Verification};
 use crate::error::CoreError;
 use crate::ids::{DeviceId, LivretId};
 use crate::section::Section;
@@ -197,6 +197,18 @@ impl SectionDoc {
         section: Section,
         is_known_author: &dyn Fn(&DeviceId) -> bool,
     ) -> Vec<CheckedEntry> {
+        self.checked_entries_as(Reading::Full, livret, section, is_known_author)
+    }
+
+    /// Like [`SectionDoc::checked_entries`], the entries read as in `reading` (a jury's
+    /// extract: [`Reading::Extract`]).
+    pub fn checked_entries_as(
+        &self,
+        reading: Reading,
+        livret: LivretId,
+        section: Section,
+        is_known_author: &dyn Fn(&DeviceId) -> bool,
+    ) -> Vec<CheckedEntry> {
         let mut out = Vec::new();
         for stored in self.entries() {
             let conflicted = stored.values.len() > 1;
@@ -212,8 +224,13 @@ impl SectionDoc {
                     }),
                     Ok(signed) => {
                         let author = signed.payload_unverified().ok().map(|p| p.author_id());
-                        let (opened, verification) =
-                            signed.verify_at(livret, section, &stored.key, is_known_author);
+                        let (opened, verification) = signed.verify_as(
+                            reading,
+                            livret,
+                            section,
+                            &stored.key,
+                            is_known_author,
+                        );
                         out.push(CheckedEntry {
                             key: stored.key.clone(),
                             opened,
@@ -373,9 +390,9 @@ impl SectionDoc {
             for value in stored.values {
                 let entry = value.map_err(|e| Refusal(format!("« {} » : {e}", stored.key)))?;
                 let (opened, verification) =
-                    entry.verify_at(livret, section, &stored.key, |_| true);
+                    entry.verify_as(Reading::Extract, livret, section, &stored.key, |_| true);
                 match (opened, verification) {
-                    (Some(o), Verification::Valid) => crate::content::check(&o)
+                    (Some(o), Verification::Valid) => crate::content::check_extract(&o)
                         .map_err(|why| Refusal(format!("« {} » : {why}", stored.key)))?,
                     (_, Verification::Invalid(why)) => {
                         return Err(Refusal(format!("« {} » : {why}", stored.key)))
