@@ -670,3 +670,129 @@ mod finding4_withheld_texts {
         assert!(r.iter().any(|l| l.contains("lot refusé")), "{r:?}");
     }
 }
+
+/// Finding 4 (concurrent values): which value is shown is decided by signed content, and a
+/// grantee cannot bring back an older or altered version of another author's entry by putting
+/// it concurrently (Automerge would keep both and show the one whose op id the sender chose).
+mod finding4_concurrent_values {
+    use super::*;
+
+    /// A hand-driven exchange as the dialer: turns of sync messages for `doc` until both
+    /// sides are quiet, applying what the family sends. Returns every frame received.
+    async fn exchange(
+        mallory: &Mallory,
+        family: &TestDevice,
+        livret: LivretId,
+        doc: &mut SectionDoc,
+    ) -> Vec<Frame> {
+        let mut s = mallory.open(family).await;
+        send(&mut s, &hello(&[livret], doc)).await;
+        let mut received = Vec::new();
+        let Ok(Some(b)) = s.recv().await else {
+            return received;
+        };
+        received.push(Frame::decode(&b).unwrap());
+        let mut state = State::new();
+        for _ in 0..20 {
+            let mut n = 0;
+            if let Some((m, _)) = doc.generate_sync_message(&mut state) {
+                let f = Frame::Sync(SyncMessage {
+                    livret: livret.0,
+                    target: "annee/2025".into(),
+                    message: ByteBuf::from(m),
+                });
+                if s.send(&f.encode()).await.is_err() {
+                    break;
+                }
+                n = 1;
+            }
+            if s.send(&Frame::EndRound(n).encode()).await.is_err() {
+                break;
+            }
+            let turn = read_turn(&mut s).await;
+            let mut theirs = None;
+            for f in &turn {
+                match f {
+                    Frame::Sync(m) => doc.receive_unchecked(&mut state, &m.message).unwrap(),
+                    Frame::EndRound(k) => theirs = Some(*k),
+                    _ => {}
+                }
+            }
+            received.extend(turn);
+            match theirs {
+                None => break,
+                Some(0) if n == 0 => break,
+                _ => {}
+            }
+        }
+        until_closed(&mut s).await;
+        received
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_concurrent_older_version_of_another_authors_entry_is_refused() {
+        use automerge::transaction::Transactable;
+        let (family, livret) = family().await;
+        let teacher = TestDevice::new(Role::Teacher, "M. Martin").await;
+        teacher
+            .accept(&family.invite(livret, "annee/2025", Rights::Write), None)
+            .await
+            .unwrap();
+        let mallory = Mallory::new(0x68).await;
+        mallory
+            .redeem(&family, &family.invite(livret, "annee/2025", Rights::Write))
+            .await;
+        let write = |level: u8, text: &str| {
+            teacher
+                .with(|d| d.assess(livret, 2025, "1/3", "FRANCS", None, Some(level), None, text))
+                .unwrap();
+        };
+        write(2, "Des efforts à poursuivre.");
+        assert!(teacher.sync_with(&family).await.unwrap().refused.is_empty());
+        // Mallory holds the first version (with its history), then the teacher writes a newer
+        // one that reaches the family.
+        let mut doc = SectionDoc::new();
+        exchange(&mallory, &family, livret, &mut doc).await;
+        let key = "bilan/1-3/FRANCS";
+        let first = doc.get(key).unwrap();
+        write(3, "Nets progrès ce trimestre.");
+        assert!(teacher.sync_with(&family).await.unwrap().refused.is_empty());
+        let current = || -> Vec<Vec<u8>> {
+            family
+                .with(|d| d.signed_entries(livret))
+                .unwrap()
+                .into_iter()
+                .filter(|(_, k, _)| k == key)
+                .map(|(_, _, e)| e.to_bytes())
+                .collect()
+        };
+        let newer = current();
+        assert_eq!(newer.len(), 1);
+        // Concurrently, Mallory puts the first version back (other unsigned bytes: a
+        // certificate attached), with an actor id that wins Automerge's tie.
+        let variant = SignedEntry {
+            certificate: Some(vec![0x42; 8]),
+            ..first
+        };
+        let mut am = automerge::AutoCommit::load(&doc.save())
+            .unwrap()
+            .with_actor(automerge::ActorId::from([0xffu8; 16]));
+        am.put(
+            automerge::ROOT,
+            key,
+            automerge::ScalarValue::Bytes(variant.to_bytes()),
+        )
+        .unwrap();
+        am.commit();
+        let mut doc = SectionDoc::load(&am.save(), &[]).unwrap();
+        let mark = audit_len(&family);
+        exchange(&mallory, &family, livret, &mut doc).await;
+        assert_eq!(
+            current(),
+            newer,
+            "an older version of the teacher's entry was put back beside the newer one"
+        );
+        let r = refusals_since(&family, &mallory.id(), mark);
+        assert!(r.iter().any(|l| l.contains("lot refusé")), "{r:?}");
+    }
+}
