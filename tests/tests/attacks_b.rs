@@ -424,6 +424,39 @@ mod finding6_write_rights {
         assert_eq!(annee(&reader, livret), annee(&family, livret));
     }
 
+    /// A reader's device holding entries one parent's device lacks (it synced with the other
+    /// parent first) sends them to no one: it sends only requests, is refused nothing, and
+    /// still receives what that parent's device has for it, in a few turns.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_readers_device_sends_only_requests_and_still_receives() {
+        let (mom, livret) = family().await;
+        let dad = TestDevice::new(Role::Family, "Papa").await;
+        let addrs = mom.addresses();
+        let inv = mom
+            .with(|d| d.invite(livret, &[], Rights::Owner, "2099-06-30", 15, addrs))
+            .unwrap()
+            .invitation;
+        assert!(dad.accept(&inv, None).await.unwrap().refused.is_empty());
+        let reader = TestDevice::new(Role::Teacher, "Mme Leroy").await;
+        reader
+            .accept(&mom.invite(livret, "annee/2025", Rights::Read), None)
+            .await
+            .unwrap();
+        assert!(dad.sync_with(&mom).await.unwrap().refused.is_empty());
+        livret_tests::write_subject_unchecked(&dad, livret, "1/3", "EDMUSI", 4, "Très bien.");
+        let r = reader.sync_with(&dad).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        assert_eq!(annee(&reader, livret), annee(&dad, livret));
+        livret_tests::write_subject_unchecked(&mom, livret, "1/3", "FRANCS", 3, "Bon travail.");
+        let r = reader.sync_with(&mom).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        assert_eq!(r.sent_changes, 0, "{r:?}");
+        assert!(r.rounds <= 4, "{r:?}");
+        // It received Mom's entry; Mom did not receive Dad's from it.
+        assert_eq!(annee(&reader, livret).len(), 2);
+        assert_eq!(annee(&mom, livret).len(), 1);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn deleting_needs_a_write_right() {
         let (family, livret, mallory, write) = scene(0x64).await;
