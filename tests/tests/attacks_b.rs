@@ -502,7 +502,7 @@ mod finding5_revocation_in_session {
         let mark = audit_len(&family);
         // The hellos are exchanged under the grant; the family revokes it before Mallory's
         // first turn arrives.
-        push_once(&mallory, &family, livret, &mut doc, || {
+        let got = push_once(&mallory, &family, livret, &mut doc, || {
             family
                 .with(|d| d.revoke(&grant.grant_id().to_string()))
                 .unwrap();
@@ -516,6 +516,11 @@ mod finding5_revocation_in_session {
         assert!(
             r.iter().any(|l| l.contains("révoquée pendant la session")),
             "{r:?}"
+        );
+        // It was told of the revocation before the session ended.
+        assert!(
+            got.iter().any(|f| matches!(f, Frame::Revoked(_))),
+            "{got:?}"
         );
     }
 

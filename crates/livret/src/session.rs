@@ -36,6 +36,9 @@ const MAX_REASON_CHARS: usize = 300;
 /// silence timeout): a peer cannot hold a turn, and the session it was planned in, open for
 /// ever.
 pub const TURN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+/// How long a revocation notice may take to leave at the end of a session that used the
+/// revoked grant.
+const REVOCATION_NOTICE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn bounded(reason: &str) -> String {
     reason.chars().take(MAX_REASON_CHARS).collect()
@@ -148,6 +151,9 @@ struct Ctx {
     /// On a grantee's device, per read-only section: the last request sent (a sync message
     /// stripped of its changes). The same request is not sent twice in a row.
     last_request: BTreeMap<Key, Vec<u8>>,
+    /// A grant the peer used in this session was revoked meanwhile: the session ends, after
+    /// telling the peer.
+    revoked_in_session: bool,
     /// Introductions received in this session (see [`MAX_INTRODUCTIONS`]).
     introductions: usize,
     report: SessionReport,
@@ -406,11 +412,33 @@ impl Ctx {
                 })
         });
         if revoked {
+            self.revoked_in_session = true;
             return Err(Error::Protocol(
                 "autorisation révoquée pendant la session : session arrêtée".into(),
             ));
         }
         Ok(())
+    }
+
+    /// The revocation notices for the peer, once a grant it used in this session was revoked
+    /// (see [`Ctx::reload_policy`]).
+    fn revocation_notices(&mut self) -> Vec<Frame> {
+        if !self.revoked_in_session {
+            return Vec::new();
+        }
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let livrets: Vec<LivretId> = self.policy.livrets.keys().copied().collect();
+        self.outbox.clear();
+        for livret in livrets {
+            if let Err(e) = self.tell_if_revoked(&mut dev, livret) {
+                tracing::warn!("revocation notice: {e}");
+            }
+        }
+        std::mem::take(&mut self.outbox)
+            .into_iter()
+            .filter(|f| matches!(f, Frame::Revoked(_)))
+            .collect()
     }
 
     /// Whether the target `key` may still be exchanged with the peer: it may read it, or it may
@@ -1371,6 +1399,7 @@ async fn run_with(
         erasure_mismatch: BTreeSet::new(),
         told_deleted: BTreeSet::new(),
         restoring,
+        revoked_in_session: false,
         policy_generation: 0,
         grants_in_use: BTreeSet::new(),
         last_request: BTreeMap::new(),
@@ -1381,6 +1410,14 @@ async fn run_with(
         },
     };
     let result = drive(&mut ctx, session, initiator, redeem).await;
+    // A grant the peer used was revoked during the session: it is told before the session
+    // ends (its device then purges the livret), within a short time.
+    for frame in ctx.revocation_notices() {
+        let sent = tokio::time::timeout(REVOCATION_NOTICE_TIMEOUT, send(session, &frame)).await;
+        if !matches!(sent, Ok(Ok(()))) {
+            break;
+        }
+    }
     ctx.finish();
     {
         let mut d = lock(&dev);
