@@ -56,6 +56,20 @@ pub fn may_send_changes(
     write_right(manifest, sender, section, None, now)
 }
 
+/// Whether `key` holds a write grant (on any section) that is in force at `now` or ended less
+/// than [`WRITE_GRACE_SECONDS`] ago, not revoked: its device may still hand in its last
+/// entries, so its connections are not closed as those of a device whose access ended.
+pub fn may_still_send(manifest: &Manifest, key: &DeviceId, now: i64) -> bool {
+    manifest.grants().any(|g| {
+        g.audience_id() == *key
+            && g.rights == Rights::Write
+            && !g.jury
+            && manifest.revocation_of(g).is_none()
+            && g.not_before <= now
+            && now < g.until.saturating_add(WRITE_GRACE_SECONDS)
+    })
+}
+
 /// May an entry by `author` that claims to be signed at `signed_at` be accepted in `section`
 /// when it arrives at `now` (the receiving device's clock)? See the module's documentation.
 pub fn may_write_arriving(
@@ -272,6 +286,8 @@ mod tests {
         // The sender side follows the same period.
         assert!(may_send_changes(&m, &t, S, END + WRITE_GRACE_SECONDS - 1).allowed());
         assert!(!may_send_changes(&m, &t, S, END + WRITE_GRACE_SECONDS).allowed());
+        assert!(may_still_send(&m, &t, END + WRITE_GRACE_SECONDS - 1));
+        assert!(!may_still_send(&m, &t, END + WRITE_GRACE_SECONDS));
         // Owners always (open section).
         assert_eq!(
             may_write_arriving(&m, &w.parent.device_id(), S, 0, i64::MAX),

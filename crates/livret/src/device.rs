@@ -58,6 +58,8 @@ pub struct Device {
     clock_offset: i64,
     /// Tests only: behave like a modified client that sends changes without a write right.
     pub(crate) sends_without_right: bool,
+    /// The longest a peer's turn may last (`session::TURN_DEADLINE`; shorter in tests).
+    pub(crate) turn_deadline: std::time::Duration,
 }
 
 impl std::fmt::Debug for Device {
@@ -143,6 +145,7 @@ impl Device {
             },
             clock_offset: 0,
             sends_without_right: false,
+            turn_deadline: crate::session::TURN_DEADLINE,
         })
     }
 
@@ -174,6 +177,7 @@ impl Device {
             store,
             clock_offset: 0,
             sends_without_right: false,
+            turn_deadline: crate::session::TURN_DEADLINE,
         };
         // At start-up, what a grant no longer covers goes.
         if matches!(role, Role::Teacher | Role::Jury) {
@@ -233,6 +237,13 @@ impl Device {
     #[doc(hidden)]
     pub fn send_changes_without_right_for_tests(&mut self) {
         self.sends_without_right = true;
+    }
+
+    /// Shortens the longest a peer's turn may last (120 s otherwise), so a test need not wait.
+    /// For tests only; users never set it.
+    #[doc(hidden)]
+    pub fn set_turn_deadline_for_tests(&mut self, deadline: std::time::Duration) {
+        self.turn_deadline = deadline;
     }
 
     pub(crate) fn require_role(&self, needed: Role) -> Result<()> {

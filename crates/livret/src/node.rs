@@ -242,7 +242,11 @@ fn access_ended(dev: &Device, peer: &DeviceId) -> bool {
             continue;
         }
         let Ok(m) = dev.manifest(*l) else { continue };
-        if m.is_owner(peer) || !m.live_grants_for(peer, dev.now()).is_empty() {
+        let now = dev.now();
+        if m.is_owner(peer)
+            || !m.live_grants_for(peer, now).is_empty()
+            || livret_core::policy::may_still_send(&m, peer, now)
+        {
             return false;
         }
         had |= m.grants().any(|g| g.audience_id() == *peer);
@@ -312,11 +316,15 @@ pub async fn serve(
                         .map(|(_, a)| *a)
                         .collect();
                     revoked_seen = revoked;
-                    node.connected_peers().into_iter().filter(|p| {
-                        livret_net::public_key_from_peer_id(p)
-                            .map(|k| newly.contains(&DeviceId(k)) || access_ended(&d, &DeviceId(k)))
-                            .unwrap_or(false)
-                    }).collect()
+                    let close: Vec<(PeerId, DeviceId)> = node.connected_peers().into_iter().filter_map(|p| {
+                        let k = DeviceId(livret_net::public_key_from_peer_id(&p)?);
+                        (newly.contains(&k) || access_ended(&d, &k)).then_some((p, k))
+                    }).collect();
+                    for (_, k) in close.iter().filter(|(_, k)| newly.contains(k)) {
+                        d.audit_event(None, Some(k), None, "session", false,
+                            "autorisation révoquée : connexions de cet appareil fermées");
+                    }
+                    close.into_iter().map(|(p, _)| p).collect()
                 };
                 for p in to_close { node.disconnect(p).await; }
             }

@@ -1581,15 +1581,14 @@ async fn drive(
                 "plus de {MAX_ROUNDS} tours : session arrêtée"
             )));
         }
+        let deadline = lock(&ctx.dev).turn_deadline;
         let turn = peer_turn(ctx, session, max_frames_per_turn);
-        let Some(n_peer) = tokio::time::timeout(TURN_DEADLINE, turn)
-            .await
-            .map_err(|_| {
-                Error::Protocol(format!(
-                    "tour de l'autre appareil de plus de {} s : session arrêtée",
-                    TURN_DEADLINE.as_secs()
-                ))
-            })??
+        let Some(n_peer) = tokio::time::timeout(deadline, turn).await.map_err(|_| {
+            Error::Protocol(format!(
+                "tour de l'autre appareil de plus de {} s : session arrêtée",
+                deadline.as_secs()
+            ))
+        })??
         else {
             return Ok(());
         };
