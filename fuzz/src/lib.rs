@@ -389,6 +389,15 @@ impl WriteCheck for TeacherCheck<'_> {
     fn sender_is_owner(&self) -> bool {
         self.f.manifest.is_owner(&self.sender())
     }
+    fn sender_may_write(&self) -> bool {
+        livret_core::policy::may_send_changes(
+            &self.f.manifest,
+            &self.sender(),
+            Section::Annee(2025),
+            T0,
+        )
+        .allowed()
+    }
     fn may_author(&self, author: &DeviceId, time: i64) -> bool {
         self.f
             .manifest

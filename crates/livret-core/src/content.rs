@@ -4,7 +4,7 @@
 //! that a correction replaces the entry it corrects. A decoded entry from another device is
 //! checked again here: right key, right section, values inside the official scales.
 
-use crate::entry::{digest_text, Content, OpenedEntry, PeriodRef, WITHHELD};
+use crate::entry::{digest_text, Content, OpenedEntry, PeriodRef, Reading, WITHHELD};
 use crate::section::Section;
 use crate::vocab::{
     Appreciation, AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode,
@@ -360,6 +360,19 @@ fn v<T>(r: Result<T, ValidationError>) -> Result<T, String> {
 /// Checks a decoded entry against the official vocabulary and its place: the section and key
 /// it was found under must be the ones its content implies. Returns the reason in French.
 pub fn check(entry: &OpenedEntry) -> Result<(), String> {
+    check_as(entry, Reading::Full)
+}
+
+/// Like [`check`], for an entry of a jury extract: a text [`WITHHELD`] (it named the child) is
+/// checked by its signed digest only.
+pub fn check_extract(entry: &OpenedEntry) -> Result<(), String> {
+    check_as(entry, Reading::Extract)
+}
+
+fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
+    if reading == Reading::Full && entry.texts.iter().any(|t| t == WITHHELD) {
+        return Err("texte retenu hors d'un extrait pour un jury".into());
+    }
     let p = &entry.payload;
     // What belongs in the sensitive section is refused anywhere else (type and free texts).
     sensitive_mention(p.section, &p.content, &entry.texts).map_err(|e| e.to_string())?;
@@ -374,8 +387,9 @@ pub fn check(entry: &OpenedEntry) -> Result<(), String> {
         return Err(format!("clé « {} » incohérente avec le contenu", p.key));
     }
     let text = |i: usize| entry.texts.get(i).map(String::as_str).unwrap_or_default();
-    // A text withheld from an extract is checked by its digest only (the signature holds).
-    let withheld = |i: usize| text(i) == WITHHELD;
+    // A text withheld from a jury extract is checked by its digest only (the signature holds);
+    // outside an extract there is none (refused above).
+    let withheld = |i: usize| reading == Reading::Extract && text(i) == WITHHELD;
     match &p.content {
         Content::Subject {
             year,

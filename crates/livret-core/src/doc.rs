@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
 
-use crate::entry::{OpenedEntry, SignedEntry, Verification};
+use crate::entry::{OpenedEntry, Reading, SignedEntry, Verification};
 use crate::error::CoreError;
 use crate::ids::{DeviceId, LivretId};
 use crate::section::Section;
@@ -74,6 +74,11 @@ pub trait WriteCheck {
     fn sender(&self) -> DeviceId;
     /// Whether the sender is an owner of the livret (owners may replace and delete entries).
     fn sender_is_owner(&self) -> bool;
+    /// Whether the sender itself may send changes to this section now (see
+    /// [`crate::policy::may_send_changes`]): a batch that brings any new change (a write, a
+    /// relay of another author's entry, a deletion) from a sender without that right is
+    /// refused whole.
+    fn sender_may_write(&self) -> bool;
     /// Whether `author` may have written an entry in this section at `time`.
     fn may_author(&self, author: &DeviceId, time: i64) -> bool;
     /// Additional checks of an entry's content and placement (official vocabulary).
@@ -163,26 +168,32 @@ impl SectionDoc {
         self.doc.keys(ROOT).collect()
     }
 
-    /// Every key with every value found there.
+    /// Every key with every value found there, the one shown first (see [`shown_first`]).
     pub fn entries(&self) -> Vec<StoredEntry> {
         self.keys()
             .into_iter()
             .map(|key| {
-                let values = match self.doc.get_all(ROOT, key.as_str()) {
-                    Ok(all) => all.iter().map(|(v, _)| decode_value(v)).collect(),
-                    Err(e) => vec![Err(CoreError::Document(e.to_string()))],
-                };
+                let values = self.values_of(&key);
                 StoredEntry { key, values }
             })
             .collect()
     }
 
-    /// The winning signed entry under `key`, if any.
+    fn values_of(&self, key: &str) -> Vec<Result<SignedEntry, CoreError>> {
+        let mut values: Vec<Result<SignedEntry, CoreError>> = match self.doc.get_all(ROOT, key) {
+            Ok(all) => all.iter().map(|(v, _)| decode_value(v)).collect(),
+            Err(e) => vec![Err(CoreError::Document(e.to_string()))],
+        };
+        shown_first(&mut values);
+        values
+    }
+
+    /// The signed entry shown under `key`, if any: when concurrent writes left several values,
+    /// the one [`shown_first`] puts first, decided by signed content (never by Automerge's op
+    /// ids, which the sender chooses), so every device shows, extracts, rebuilds and exports
+    /// the same one.
     pub fn get(&self, key: &str) -> Option<SignedEntry> {
-        match self.doc.get(ROOT, key) {
-            Ok(Some((v, _))) => decode_value(&v).ok(),
-            _ => None,
-        }
+        self.values_of(key).into_iter().find_map(Result::ok)
     }
 
     /// Whether the value now under `key` was already in the document at `heads` (a peer's
@@ -212,6 +223,18 @@ impl SectionDoc {
         section: Section,
         is_known_author: &dyn Fn(&DeviceId) -> bool,
     ) -> Vec<CheckedEntry> {
+        self.checked_entries_as(Reading::Full, livret, section, is_known_author)
+    }
+
+    /// Like [`SectionDoc::checked_entries`], the entries read as in `reading` (a jury's
+    /// extract: [`Reading::Extract`]).
+    pub fn checked_entries_as(
+        &self,
+        reading: Reading,
+        livret: LivretId,
+        section: Section,
+        is_known_author: &dyn Fn(&DeviceId) -> bool,
+    ) -> Vec<CheckedEntry> {
         let mut out = Vec::new();
         for stored in self.entries() {
             let conflicted = stored.values.len() > 1;
@@ -227,8 +250,13 @@ impl SectionDoc {
                     }),
                     Ok(signed) => {
                         let author = signed.payload_unverified().ok().map(|p| p.author_id());
-                        let (opened, verification) =
-                            signed.verify_at(livret, section, &stored.key, is_known_author);
+                        let (opened, verification) = signed.verify_as(
+                            reading,
+                            livret,
+                            section,
+                            &stored.key,
+                            is_known_author,
+                        );
                         out.push(CheckedEntry {
                             key: stored.key.clone(),
                             opened,
@@ -248,6 +276,16 @@ impl SectionDoc {
     /// The boolean tells whether the message carries changes (data), not only heads.
     pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<(Vec<u8>, bool)> {
         generate_message(&mut self.doc, state)
+    }
+
+    /// The next sync message for a peer this device may send no changes to (it holds no write
+    /// right on the section): what it has and what it needs (heads, need, have), with the
+    /// changes left out. `None` when there is nothing to say.
+    pub fn generate_sync_request(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
+        self.doc.sync().generate_sync_message(state).map(|mut m| {
+            m.changes = Vec::<Vec<u8>>::new().into();
+            m.encode()
+        })
     }
 
     /// Uses the heads a peer announced in its hello to skip the first exchange of a sync:
@@ -306,6 +344,13 @@ impl SectionDoc {
         else {
             return Ok(0);
         };
+        if !check.sender_may_write() {
+            return Err(Refusal(format!(
+                "l'appareil {} n'a pas le droit d'écrire dans la section {} : il n'envoie aucune modification",
+                check.sender().short(),
+                check.place().1
+            )));
+        }
         let touched = check_operations(&new_changes)?;
         check_touched_keys(&mut fork, &before, &touched, check)?;
         if fork.keys(ROOT).count() > MAX_ENTRIES_PER_SECTION {
@@ -371,9 +416,9 @@ impl SectionDoc {
             for value in stored.values {
                 let entry = value.map_err(|e| Refusal(format!("« {} » : {e}", stored.key)))?;
                 let (opened, verification) =
-                    entry.verify_at(livret, section, &stored.key, |_| true);
+                    entry.verify_as(Reading::Extract, livret, section, &stored.key, |_| true);
                 match (opened, verification) {
-                    (Some(o), Verification::Valid) => crate::content::check(&o)
+                    (Some(o), Verification::Valid) => crate::content::check_extract(&o)
                         .map_err(|why| Refusal(format!("« {} » : {why}", stored.key)))?,
                     (_, Verification::Invalid(why)) => {
                         return Err(Refusal(format!("« {} » : {why}", stored.key)))
@@ -435,6 +480,28 @@ impl SectionDoc {
         }
         Ok(fresh)
     }
+}
+
+/// Orders the values found under one key so that the one shown comes first. Decided by signed
+/// content only, the same on every device whatever Automerge's op ids: values that open
+/// (signature and texts) before those that do not, then the latest signed time (a newer
+/// version by its author, an owner's later replacement), then, for the same signed time (the
+/// same entry with other unsigned bytes, such as its certificate), the larger bytes.
+pub fn shown_first(values: &mut [Result<SignedEntry, CoreError>]) {
+    if values.len() < 2 {
+        return;
+    }
+    values.sort_by_cached_key(|v| {
+        let rank = match v {
+            Ok(e) => (
+                e.open().is_ok(),
+                e.payload_unverified().map(|p| p.time).unwrap_or(i64::MIN),
+                e.to_bytes(),
+            ),
+            Err(_) => (false, i64::MIN, Vec::new()),
+        };
+        std::cmp::Reverse(rank)
+    });
 }
 
 /// A peer's sync message applied to a fork of the document, not yet checked nor kept.
@@ -820,6 +887,22 @@ fn check_touched_keys(
         if check.sender_is_owner() {
             continue;
         }
+        // A value of another author's entry relayed by the sender must be strictly newer than
+        // every value of that author already under the key, also when put concurrently (the
+        // old value then stays beside it): no rollback to an older signed version, and no
+        // variant of the same signed entry (another certificate) from anyone but its author.
+        for (author, time) in new_authors.iter().filter(|(a, _)| *a != sender) {
+            let stale = old.iter().any(|b| {
+                SignedEntry::from_bytes(b)
+                    .and_then(|e| e.payload_unverified())
+                    .is_ok_and(|p| p.author_id() == *author && p.time >= *time)
+            });
+            if stale {
+                return Err(Refusal(format!(
+                    "« {key} » : version non plus récente de l'inscription d'un autre auteur"
+                )));
+            }
+        }
         for bytes in old.iter().filter(|b| !new.contains(b)) {
             // A value disappeared: only its own author may replace or delete it. A value of
             // another author's relayed by the sender must be strictly newer than the one it
@@ -833,7 +916,7 @@ fn check_touched_keys(
                     new_authors
                         .iter()
                         .any(|(na, nt)| *na == a && (a == sender || *nt > t))
-                        || (new_authors.is_empty() && a == sender)
+                        || (new_authors.is_empty() && a == sender && check.sender_may_write())
                 }
                 None => false,
             };
@@ -1278,6 +1361,9 @@ mod tests {
         fn sender_is_owner(&self) -> bool {
             self.sender == self.owner
         }
+        fn sender_may_write(&self) -> bool {
+            self.writers.contains(&self.sender) || self.sender == self.owner
+        }
         fn may_author(&self, author: &DeviceId, _time: i64) -> bool {
             self.writers.contains(author) || *author == self.owner
         }
@@ -1568,6 +1654,74 @@ mod tests {
         let mut own = SectionDoc::load(&fam.save(), &[]).unwrap();
         own.put(&k, &old).unwrap();
         push(&mut own, &mut fam, &rules_t1).unwrap();
+    }
+
+    /// Concurrent values under one key: the one shown is decided by signed content (the later
+    /// signed version), the same on both sides whatever the actors' ids; a non-owner's
+    /// concurrent put of an older version of another author's entry is refused (issue 13,
+    /// finding 4).
+    #[test]
+    fn the_value_shown_is_decided_by_signed_content_and_concurrent_rollbacks_are_refused() {
+        let family = DeviceSecret::from_bytes(&[9; 32]);
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let t2 = DeviceSecret::from_bytes(&[2; 32]);
+        let (k, old) = entry(&t1, "FRANCS", 2, "avant");
+        let mut newer = old.clone();
+        let mut p = newer.payload_unverified().unwrap();
+        p.time += 10;
+        newer.short_form =
+            crate::cose::sign(&t1, crate::cose::Kind::Entry, crate::cbor::to_vec(&p));
+        let mut base = SectionDoc::new();
+        base.put(&k, &old).unwrap();
+        let snapshot = base.save();
+        // Branch a: the author's newer version. Branch b: the older one with other unsigned
+        // bytes (a certificate attached), by an actor whose id wins Automerge's tie.
+        let mut a = SectionDoc::load(&snapshot, &[]).unwrap();
+        a.doc.set_actor(automerge::ActorId::from([0x01u8; 16]));
+        a.put(&k, &newer).unwrap();
+        let mut b = SectionDoc::load(&snapshot, &[]).unwrap();
+        b.doc.set_actor(automerge::ActorId::from([0xffu8; 16]));
+        let variant = SignedEntry {
+            certificate: Some(vec![1, 2, 3]),
+            ..old.clone()
+        };
+        b.put(&k, &variant).unwrap();
+        let b_alone = b.save();
+        let (mut a1, mut b1) = (
+            SectionDoc::load(&a.save(), &[]).unwrap(),
+            SectionDoc::load(&b_alone, &[]).unwrap(),
+        );
+        sync_pair(&mut a1, &mut b1);
+        assert_eq!(a1.entries()[0].values.len(), 2, "both values stay");
+        for d in [&a1, &b1] {
+            assert_eq!(d.get(&k), Some(newer.clone()));
+            assert_eq!(
+                d.entries()[0].values[0].as_ref().ok(),
+                Some(&newer),
+                "shown first"
+            );
+        }
+        // A writer (not the author, not an owner) sending branch b to a copy holding the
+        // newer version: refused whole.
+        let rules = Rules {
+            sender: t2.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id(), t2.device_id()],
+        };
+        let mut fam = SectionDoc::load(&a.save(), &[]).unwrap();
+        let before = content_of(&fam);
+        let mut from = SectionDoc::load(&b_alone, &[]).unwrap();
+        let refusal = push(&mut from, &mut fam, &rules).unwrap_err();
+        assert!(refusal.0.contains("non plus récente"), "{refusal}");
+        assert_eq!(content_of(&fam), before);
+        // The author itself may (it could sign anew anyway); the newer one is still shown.
+        let rules_t1 = Rules {
+            sender: t1.device_id(),
+            ..rules
+        };
+        let mut from = SectionDoc::load(&b_alone, &[]).unwrap();
+        push(&mut from, &mut fam, &rules_t1).unwrap();
+        assert_eq!(fam.get(&k), Some(newer));
     }
 
     #[test]

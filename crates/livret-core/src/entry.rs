@@ -306,6 +306,17 @@ pub struct SignedEntry {
 /// character, which no real text of the livret may hold.
 pub const WITHHELD: &str = "\u{0}withheld";
 
+/// Where an entry is read, which says whether a text may stand [`WITHHELD`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// A section document (a family's, a teacher's): every text must match its signed digest;
+    /// a withheld text is refused.
+    Full,
+    /// A jury extract: a text that named the child may be withheld (its digest stays in the
+    /// signed short form, so the entry still verifies); nowhere else.
+    Extract,
+}
+
 mod opt_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -440,8 +451,20 @@ impl SignedEntry {
     }
 
     /// Checks the signature against the stated author and the texts against their digests.
-    /// Returns the opened entry when both hold.
+    /// Returns the opened entry when both hold. A [`WITHHELD`] text is refused: it belongs only
+    /// in a jury extract (see [`SignedEntry::open_extract`]).
     pub fn open(&self) -> Result<OpenedEntry, CoreError> {
+        self.open_as(Reading::Full)
+    }
+
+    /// Like [`SignedEntry::open`], for an entry of a jury extract: a text may stand
+    /// [`WITHHELD`] in place of one that named the child.
+    pub fn open_extract(&self) -> Result<OpenedEntry, CoreError> {
+        self.open_as(Reading::Extract)
+    }
+
+    /// Opens the entry as read in `reading`.
+    pub fn open_as(&self, reading: Reading) -> Result<OpenedEntry, CoreError> {
         let env = Envelope::parse(&self.short_form, Kind::Entry, MAX_SHORT_FORM_BYTES)?;
         let payload: EntryPayload = cbor::from_slice(env.payload(), MAX_SHORT_FORM_BYTES, "entry")?;
         if payload.version != 1 {
@@ -461,7 +484,16 @@ impl SignedEntry {
             });
         }
         for (d, t) in digests.iter().zip(&self.texts) {
-            if t != WITHHELD && digest_text(t) != *d {
+            if t == WITHHELD {
+                if reading == Reading::Full {
+                    return Err(CoreError::Malformed {
+                        what: "entry",
+                        detail: "a withheld text outside a jury extract".into(),
+                    });
+                }
+                continue;
+            }
+            if digest_text(t) != *d {
                 return Err(CoreError::BadSignature { what: "entry" });
             }
         }
@@ -480,7 +512,20 @@ impl SignedEntry {
         key: &str,
         is_known_author: impl Fn(&DeviceId) -> bool,
     ) -> (Option<OpenedEntry>, Verification) {
-        match self.open() {
+        self.verify_as(Reading::Full, livret, section, key, is_known_author)
+    }
+
+    /// Like [`SignedEntry::verify_at`], the entry read as in `reading` (a jury extract's
+    /// entries may hold withheld texts).
+    pub fn verify_as(
+        &self,
+        reading: Reading,
+        livret: LivretId,
+        section: Section,
+        key: &str,
+        is_known_author: impl Fn(&DeviceId) -> bool,
+    ) -> (Option<OpenedEntry>, Verification) {
+        match self.open_as(reading) {
             Err(e) => (None, Verification::Invalid(e.to_string())),
             Ok(opened) => {
                 let p = &opened.payload;
@@ -620,7 +665,17 @@ mod tests {
         let names = vec!["Lina Moreau".to_string(), "2014-03-02".to_string()];
         let w = named.withholding(&names);
         assert_eq!(w.texts, vec![WITHHELD.to_string()]);
-        assert!(w.open().is_ok(), "the short form still verifies");
+        assert!(w.open_extract().is_ok(), "the short form still verifies");
+        // Outside a jury extract, a withheld text is refused (issue 13, finding 4): it would
+        // blank a signed text and skip the checks of its content.
+        assert!(w.open().is_err());
+        let (_, v) = w.verify_at(
+            LivretId([9; 16]),
+            Section::Annee(2025),
+            "bilan/1-3/FRANCS",
+            |_| true,
+        );
+        assert!(matches!(v, Verification::Invalid(_)), "{v:?}");
         // Whole words only: « Linares » does not name Lina; digits of other dates are kept.
         let other = sample(&teacher);
         assert_eq!(other.withholding(&names).texts, other.texts);

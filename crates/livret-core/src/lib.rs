@@ -16,6 +16,7 @@ pub mod grant;
 pub mod identity;
 pub mod ids;
 pub mod lang;
+pub mod policy;
 pub mod recovery;
 pub mod section;
 pub mod sensitive;

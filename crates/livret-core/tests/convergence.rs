@@ -1,7 +1,7 @@
 //! Convergence under faults: five devices (two parents' devices, two teachers with write grants,
 //! a reader with a read-only grant who writes and deletes anyway) edit one section concurrently
 //! while sync messages are dropped, duplicated, reordered and links are partitioned. Every
-//! message goes through `SectionDoc::receive_checked` with the rules of `livret::session::Check`.
+//! message goes through `SectionDoc::receive_checked` with the core policy (`livret_core::policy::BatchRules`) the session uses.
 //!
 //! When the network heals, the four honest devices hold the same entries, every kept entry
 //! verifies and is inside the scales, and no entry outside a grant was ever accepted by an
@@ -13,9 +13,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use automerge::sync::State;
 use livret_core::content;
-use livret_core::doc::{SectionDoc, WriteCheck};
-use livret_core::entry::{digest_text, Content, OpenedEntry, PeriodRef, SignedEntry, Verification};
+use livret_core::doc::SectionDoc;
+use livret_core::entry::{digest_text, Content, PeriodRef, SignedEntry, Verification};
 use livret_core::grant::{Genesis, Grant, Manifest, OwnerRecord, Rights};
+use livret_core::policy::{BatchRules, Mode};
 use livret_core::{DeviceId, DeviceSecret, LivretId, Section};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
@@ -151,32 +152,19 @@ impl World {
     }
 }
 
-/// The rules a device applies to a batch from `sender` (as `livret::session::Check`).
-struct Rules<'a> {
-    w: &'a World,
-    sender: usize,
-    receiver: usize,
-}
-
-impl WriteCheck for Rules<'_> {
-    fn place(&self) -> (LivretId, Section) {
-        (self.w.livret, SECTION)
-    }
-    fn sender(&self) -> DeviceId {
-        self.w.id(self.sender)
-    }
-    fn sender_is_owner(&self) -> bool {
-        self.w.manifest.is_owner(&self.sender())
-    }
-    fn may_author(&self, author: &DeviceId, time: i64) -> bool {
-        // A grantee's device takes what an owner sends it.
-        if !is_owner(self.receiver) && self.sender_is_owner() {
-            return true;
-        }
-        self.w.manifest.may_write(author, SECTION, time).allowed()
-    }
-    fn check_content(&self, entry: &OpenedEntry) -> Result<(), String> {
-        content::check(entry)
+/// The rules a device applies to a batch from `sender`: the core policy the session uses.
+fn rules(w: &World, sender: usize, receiver: usize) -> BatchRules<'_> {
+    BatchRules {
+        manifest: &w.manifest,
+        livret: w.livret,
+        section: SECTION,
+        sender: w.id(sender),
+        mode: if is_owner(receiver) {
+            Mode::Owner
+        } else {
+            Mode::Grantee
+        },
+        now: w.clock,
     }
 }
 
@@ -323,11 +311,7 @@ fn session(
                 st.delivered.fetch_add(1, Ordering::Relaxed);
                 let mut doc = std::mem::take(&mut w.docs[to]);
                 let outcome = {
-                    let rules = Rules {
-                        w,
-                        sender: from,
-                        receiver: to,
-                    };
+                    let rules = rules(w, from, to);
                     doc.receive_checked(&mut states[1 - side], &m, &rules)
                 };
                 w.docs[to] = doc;

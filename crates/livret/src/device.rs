@@ -14,6 +14,9 @@ use crate::error::{Error, Result};
 
 /// The name under which a livret's manifest is stored beside its sections.
 pub(crate) const MANIFEST: &str = livret_net::protocol::MANIFEST;
+/// The record holding the policy generation (see `Device::policy_generation`).
+const POLICY_KIND: &str = "policy";
+const POLICY_GENERATION: &str = "generation";
 /// Compact a document once it has this many incremental chunks.
 pub(crate) const COMPACT_AFTER: usize = 32;
 
@@ -53,6 +56,10 @@ pub struct Device {
     pub(crate) store: Store,
     pub(crate) identity: DeviceIdentity,
     clock_offset: i64,
+    /// Tests only: behave like a modified client that sends changes without a write right.
+    pub(crate) sends_without_right: bool,
+    /// The longest a peer's turn may last (`session::TURN_DEADLINE`; shorter in tests).
+    pub(crate) turn_deadline: std::time::Duration,
 }
 
 impl std::fmt::Debug for Device {
@@ -137,6 +144,8 @@ impl Device {
                 secret,
             },
             clock_offset: 0,
+            sends_without_right: false,
+            turn_deadline: crate::session::TURN_DEADLINE,
         })
     }
 
@@ -167,6 +176,8 @@ impl Device {
             },
             store,
             clock_offset: 0,
+            sends_without_right: false,
+            turn_deadline: crate::session::TURN_DEADLINE,
         };
         // At start-up, what a grant no longer covers goes.
         if matches!(role, Role::Teacher | Role::Jury) {
@@ -218,6 +229,21 @@ impl Device {
     #[doc(hidden)]
     pub fn set_clock_offset_for_tests(&mut self, seconds: i64) {
         self.clock_offset = seconds;
+    }
+
+    /// Makes this device behave like a modified client that sends its changes even where it
+    /// holds no write right (an honest device sends only requests there). For tests of what
+    /// the receiving side refuses; users never set it.
+    #[doc(hidden)]
+    pub fn send_changes_without_right_for_tests(&mut self) {
+        self.sends_without_right = true;
+    }
+
+    /// Shortens the longest a peer's turn may last (120 s otherwise), so a test need not wait.
+    /// For tests only; users never set it.
+    #[doc(hidden)]
+    pub fn set_turn_deadline_for_tests(&mut self, deadline: std::time::Duration) {
+        self.turn_deadline = deadline;
     }
 
     pub(crate) fn require_role(&self, needed: Role) -> Result<()> {
@@ -344,6 +370,27 @@ impl Device {
                 self.store.append_section_changes(&l, MANIFEST, &chunk)?;
             }
         }
+        self.bump_policy_generation()
+    }
+
+    /// A number that changes whenever a manifest of this device changes (by this process or
+    /// another one on the same home): a running session reloads its policy when it moved, so a
+    /// revocation holds from the next batch that arrives.
+    pub(crate) fn policy_generation(&self) -> Result<u64> {
+        Ok(self
+            .store
+            .record(POLICY_KIND, POLICY_GENERATION)?
+            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(0))
+    }
+
+    /// A fresh random value rather than a count: two processes changing manifests at once
+    /// cannot write the same next value.
+    fn bump_policy_generation(&mut self) -> Result<()> {
+        let fresh = random16();
+        self.store
+            .put_record(POLICY_KIND, POLICY_GENERATION, None, &fresh[..8])?;
         Ok(())
     }
 

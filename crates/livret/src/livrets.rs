@@ -231,13 +231,20 @@ impl Device {
         let me = self.device_id();
         let known = |k: &DeviceId| *k == me || manifest.knows_author(k);
         let trusted = self.trusted_schools();
+        // A jury's device holds extracts, whose texts naming the child are withheld; nowhere
+        // else may a text be.
+        let reading = if self.role() == Role::Jury {
+            livret_core::entry::Reading::Extract
+        } else {
+            livret_core::entry::Reading::Full
+        };
         let mut sections = Vec::new();
         for section in self.section_names(livret)? {
             let Some(doc) = self.load_section(livret, section)? else {
                 continue;
             };
             let mut entries = Vec::new();
-            for checked in doc.checked_entries(livret, section, &known) {
+            for checked in doc.checked_entries_as(reading, livret, section, &known) {
                 let author_name = checked.author.and_then(|a| self.author_name(&manifest, &a));
                 let certification = match (&checked.opened, &checked.signed) {
                     (Some(o), Some(signed)) => livret_core::cert::certify(

@@ -1,10 +1,11 @@
 //! What needs the network: running the node (`serve`), accepting an invitation, syncing.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::Duration;
 
 use livret_core::grant::InvitationView;
-use livret_core::{DeviceId, Role};
+use livret_core::{DeviceId, GrantId, Role};
 use livret_net::{Multiaddr, Node, NodeConfig, NodeEvent, PeerId};
 use tokio::sync::mpsc::Receiver;
 
@@ -241,7 +242,11 @@ fn access_ended(dev: &Device, peer: &DeviceId) -> bool {
             continue;
         }
         let Ok(m) = dev.manifest(*l) else { continue };
-        if m.is_owner(peer) || !m.live_grants_for(peer, dev.now()).is_empty() {
+        let now = dev.now();
+        if m.is_owner(peer)
+            || !m.live_grants_for(peer, now).is_empty()
+            || livret_core::policy::may_still_send(&m, peer, now)
+        {
             return false;
         }
         had |= m.grants().any(|g| g.audience_id() == *peer);
@@ -271,8 +276,29 @@ fn known_peer_ids(dev: &Device) -> Vec<PeerId> {
         .collect()
 }
 
+/// The grants of livrets this device owns that were revoked, with their audience.
+fn revoked_grants(dev: &Device) -> BTreeMap<GrantId, DeviceId> {
+    let mut out = BTreeMap::new();
+    let Ok(held) = dev.held_livrets() else {
+        return out;
+    };
+    for (l, meta) in &held {
+        if meta.relation != Relation::Owner {
+            continue;
+        }
+        let Ok(m) = dev.manifest(*l) else { continue };
+        for g in m.grants() {
+            if m.revocation_of(g).is_some() {
+                out.insert(g.grant_id(), g.audience_id());
+            }
+        }
+    }
+    out
+}
+
 /// Runs the node until `shutdown` resolves: answers sessions, syncs with discovered peers that
-/// concern this device, closes connections of peers whose access ended, purges expired grants.
+/// concern this device, closes connections of peers whose access ended or one of whose grants
+/// was just revoked (the sessions that used it end with them), purges expired grants.
 pub async fn serve(
     dev: SharedDevice,
     node: Node,
@@ -283,6 +309,7 @@ pub async fn serve(
     let on_report = std::sync::Arc::new(on_report);
     node.set_known_peers(known_peer_ids(&lock(&dev)));
     let mut tick = tokio::time::interval(Duration::from_secs(2));
+    let mut revoked_seen = revoked_grants(&lock(&dev));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -306,9 +333,22 @@ pub async fn serve(
                     let mut d = lock(&dev);
                     if let Err(e) = d.purge() { tracing::warn!("purge: {e}"); }
                     node.set_known_peers(known_peer_ids(&d));
-                    node.connected_peers().into_iter().filter(|p| {
-                        livret_net::public_key_from_peer_id(p).map(|k| access_ended(&d, &DeviceId(k))).unwrap_or(false)
-                    }).collect()
+                    let revoked = revoked_grants(&d);
+                    let newly: BTreeSet<DeviceId> = revoked
+                        .iter()
+                        .filter(|(g, _)| !revoked_seen.contains_key(*g))
+                        .map(|(_, a)| *a)
+                        .collect();
+                    revoked_seen = revoked;
+                    let close: Vec<(PeerId, DeviceId)> = node.connected_peers().into_iter().filter_map(|p| {
+                        let k = DeviceId(livret_net::public_key_from_peer_id(&p)?);
+                        (newly.contains(&k) || access_ended(&d, &k)).then_some((p, k))
+                    }).collect();
+                    for (_, k) in close.iter().filter(|(_, k)| newly.contains(k)) {
+                        d.audit_event(None, Some(k), None, "session", false,
+                            "autorisation révoquée : connexions de cet appareil fermées");
+                    }
+                    close.into_iter().map(|(p, _)| p).collect()
                 };
                 for p in to_close { node.disconnect(p).await; }
             }

@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use automerge::sync::State;
-use livret_core::doc::{ManifestDoc, Refusal, SectionDoc, WriteCheck};
-use livret_core::entry::OpenedEntry;
+use livret_core::doc::{ManifestDoc, Refusal, SectionDoc};
 use livret_core::erasure::erasure_set_digest;
 use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocation};
+use livret_core::policy::{self, BatchRules, Mode};
+use livret_core::GrantId;
 use livret_core::{DeviceId, InvitationId, LivretId, Section};
 use livret_net::protocol::{
     ByteBuf, Deleted, Erased, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Refused,
@@ -40,6 +41,13 @@ const OPENING_DEADLINE: Duration = Duration::from_secs(20);
 /// A whole session ends after this long, whatever the peer does (a first sync of a livret with
 /// years of history takes seconds).
 const SESSION_DEADLINE: Duration = Duration::from_secs(300);
+/// The longest a peer's turn may last, all its frames together (each frame also has its own
+/// silence timeout): a peer cannot hold a turn, and the session it was planned in, open for
+/// ever.
+pub const TURN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+/// How long a revocation notice may take to leave at the end of a session that used the
+/// revoked grant.
+const REVOCATION_NOTICE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn bounded(reason: &str) -> String {
     reason.chars().take(MAX_REASON_CHARS).collect()
@@ -159,6 +167,10 @@ struct Target {
     name: DocName,
     doc: Doc,
     state: State,
+    /// On a family device: a section the peer may no longer read but may still send its last
+    /// entries to (its write grant ended less than [`policy::WRITE_GRACE_SECONDS`] ago).
+    /// Nothing is sent back.
+    receive_only: bool,
 }
 
 type Key = (LivretId, DocName);
@@ -184,9 +196,21 @@ struct Ctx {
     /// Livrets the peer was told were deleted.
     told_deleted: BTreeSet<LivretId>,
     /// Livrets this (new) device restores in this session from the peer's copy, a grantee's:
-    /// it introduces itself for them, and keeps every entry of the peer's that verifies,
-    /// whoever wrote it (the peer's manifest, and so this device's, knows only some authors).
+    /// it introduces itself for them, and keeps the peer's entries whose authors the records
+    /// it received allow ([`Mode::Restoring`]).
     restoring: BTreeSet<LivretId>,
+    /// The store's policy generation when `policy` was loaded: a batch that arrives after a
+    /// manifest changed (a revocation, maybe by another process) reloads it first.
+    policy_generation: u64,
+    /// On a family device: the grants the peer held when the session was planned. A
+    /// revocation of any of them ends the session.
+    grants_in_use: BTreeSet<GrantId>,
+    /// On a grantee's device, per read-only section: the last request sent (a sync message
+    /// stripped of its changes). The same request is not sent twice in a row.
+    last_request: BTreeMap<Key, Vec<u8>>,
+    /// A grant the peer used in this session was revoked meanwhile: the session ends, after
+    /// telling the peer.
+    revoked_in_session: bool,
     /// Introductions received in this session (see [`MAX_INTRODUCTIONS`]).
     introductions: usize,
     report: SessionReport,
@@ -194,43 +218,6 @@ struct Ctx {
 
 /// The most introductions (`Granted` frames before the hello) a peer may send in a session.
 const MAX_INTRODUCTIONS: usize = 256;
-
-/// Write rules for a batch from `sender`, as this device's manifest says.
-struct Check<'a> {
-    livret: LivretId,
-    section: Section,
-    sender: DeviceId,
-    manifest: &'a Manifest,
-    /// On a grantee device: changes from owners are accepted for its sections.
-    trust_owners: bool,
-    /// A restore from a grantee's copy: every entry whose signature verifies, in place and
-    /// within the official scales, is kept, whoever wrote it.
-    any_author: bool,
-}
-
-impl WriteCheck for Check<'_> {
-    fn place(&self) -> (LivretId, Section) {
-        (self.livret, self.section)
-    }
-    fn sender(&self) -> DeviceId {
-        self.sender
-    }
-    fn sender_is_owner(&self) -> bool {
-        self.manifest.is_owner(&self.sender)
-    }
-    fn may_author(&self, author: &DeviceId, time: i64) -> bool {
-        if self.any_author || (self.trust_owners && self.manifest.is_owner(&self.sender)) {
-            return true;
-        }
-        // The author must have been allowed to write this section when it signed.
-        self.manifest
-            .may_write(author, self.section, time)
-            .allowed()
-    }
-    fn check_content(&self, entry: &OpenedEntry) -> std::result::Result<(), String> {
-        livret_core::content::check(entry)
-    }
-}
 
 /// What this device knows, at one moment, of the livrets that concern one peer. Reloaded from
 /// the store at every turn, so a revocation recorded meanwhile (maybe by another process) holds
@@ -323,6 +310,37 @@ impl Policy {
         }
     }
 
+    /// On a family device: whether `peer` may still send changes to `target` of `livret`
+    /// (a write grant in force, or ended less than [`policy::WRITE_GRACE_SECONDS`] ago, not
+    /// revoked), whether or not it may still read it.
+    fn may_receive_changes(&self, peer: &DeviceId, livret: LivretId, target: DocName) -> bool {
+        let Some((meta, manifest)) = self.livrets.get(&livret) else {
+            return false;
+        };
+        let Some(section) = target.section() else {
+            return false;
+        };
+        meta.relation == Relation::Owner
+            && !self.jury_peer(peer, livret)
+            && policy::may_send_changes(manifest, peer, section, self.now).allowed()
+    }
+
+    /// Whether this device may send changes to `target` of `livret`: a family device may; a
+    /// grantee's device only under its own write right on that section (a reader sends only
+    /// what it needs, never changes: the family would refuse them whole).
+    fn i_may_send_changes(&self, livret: LivretId, target: DocName) -> bool {
+        let Some((meta, manifest)) = self.livrets.get(&livret) else {
+            return false;
+        };
+        match (meta.relation, target.section()) {
+            (Relation::Owner, _) => true,
+            (Relation::Grantee, Some(section)) => {
+                policy::may_send_changes(manifest, &self.me, section, self.now).allowed()
+            }
+            (Relation::Grantee, _) => false,
+        }
+    }
+
     /// On a family device: the revocation to tell `peer`, if all its grants to `livret` ended
     /// by revocation.
     fn revocation_for(&self, peer: &DeviceId, livret: LivretId) -> Option<Revocation> {
@@ -379,6 +397,7 @@ impl Ctx {
         for (livret, _) in dev.held_livrets()? {
             dev.apply_pending_erasures(livret)?;
         }
+        self.policy_generation = dev.policy_generation()?;
         let policy = Policy::load(&dev, &self.peer)?;
         let mut livrets = Vec::new();
         // Within the protocol's bounds (see `livret_net::protocol`): no family has that many
@@ -483,6 +502,58 @@ impl Ctx {
             ));
         }
         Ok(true)
+    }
+
+    /// Reloads the policy from the store, at this device's clock now. A grant the peer held
+    /// when the session was planned and that is now revoked ends the session (the peer is told
+    /// of the revocation at its next one).
+    fn reload_policy(&mut self, dev: &Device) -> Result<()> {
+        self.policy_generation = dev.policy_generation()?;
+        self.policy = Policy::load(dev, &self.peer)?;
+        let revoked = self.policy.livrets.values().any(|(meta, manifest)| {
+            meta.relation == Relation::Owner
+                && manifest.grants().any(|g| {
+                    self.grants_in_use.contains(&g.grant_id())
+                        && manifest.revocation_of(g).is_some()
+                })
+        });
+        if revoked {
+            self.revoked_in_session = true;
+            return Err(Error::Protocol(
+                "autorisation révoquée pendant la session : session arrêtée".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The revocation notices for the peer, once a grant it used in this session was revoked
+    /// (see [`Ctx::reload_policy`]).
+    fn revocation_notices(&mut self) -> Vec<Frame> {
+        if !self.revoked_in_session {
+            return Vec::new();
+        }
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        let livrets: Vec<LivretId> = self.policy.livrets.keys().copied().collect();
+        self.outbox.clear();
+        for livret in livrets {
+            if let Err(e) = self.tell_if_revoked(&mut dev, livret) {
+                tracing::warn!("revocation notice: {e}");
+            }
+        }
+        std::mem::take(&mut self.outbox)
+            .into_iter()
+            .filter(|f| matches!(f, Frame::Revoked(_)))
+            .collect()
+    }
+
+    /// Whether the target `key` may still be exchanged with the peer: it may read it, or it may
+    /// still send its last entries to it (a receive-only target).
+    fn may_exchange(&self, key: &Key) -> bool {
+        let (livret, name) = key;
+        self.policy.may_send(&self.peer, *livret, *name).allowed()
+            || (self.targets.get(key).is_some_and(|t| t.receive_only)
+                && self.policy.may_receive_changes(&self.peer, *livret, *name))
     }
 
     fn refuse(
@@ -648,6 +719,14 @@ impl Ctx {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let peer = self.peer;
+        self.grants_in_use = self
+            .policy
+            .livrets
+            .values()
+            .filter(|(meta, _)| meta.relation == Relation::Owner)
+            .flat_map(|(_, manifest)| manifest.live_grants_for(&peer, self.policy.now))
+            .map(|g| g.grant_id())
+            .collect();
         let mut announced: BTreeMap<Key, Vec<automerge::ChangeHash>> = BTreeMap::new();
         for hl in &theirs.livrets {
             for (name, heads) in &hl.docs {
@@ -715,6 +794,9 @@ impl Ctx {
                     break;
                 }
                 match self.policy.may_send(&peer, livret, name) {
+                    Decision::Denied(_) if self.policy.may_receive_changes(&peer, livret, name) => {
+                        self.add_receive_only_target(&dev, livret, name)?
+                    }
                     Decision::Denied(r) => {
                         self.refuse(&mut dev, Some(livret), Some(raw), r.french().to_string())
                     }
@@ -811,7 +893,7 @@ impl Ctx {
             if !self.policy.livrets.contains_key(&livret)
                 || self.policy.jury_peer(&self.peer, livret)
                 || self.policy.my_jury_sections(livret).is_some()
-                || !self.policy.may_send(&self.peer, livret, name).allowed()
+                || !self.may_exchange(&key)
             {
                 continue;
             }
@@ -1081,8 +1163,23 @@ impl Ctx {
                 name,
                 doc,
                 state,
+                receive_only: false,
             },
         );
+        Ok(())
+    }
+
+    /// A document the peer may only send its last entries to (see [`Target::receive_only`]).
+    fn add_receive_only_target(
+        &mut self,
+        dev: &Device,
+        livret: LivretId,
+        name: DocName,
+    ) -> Result<()> {
+        self.add_target(dev, livret, name)?;
+        if let Some(t) = self.targets.get_mut(&(livret, name)) {
+            t.receive_only = true;
+        }
         Ok(())
     }
 
@@ -1091,7 +1188,7 @@ impl Ctx {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
         let peer = self.peer;
-        self.policy = Policy::load(&dev, &peer)?;
+        self.reload_policy(&dev)?;
         let mut keys: Vec<Key> = self.targets.keys().copied().collect();
         // Manifests first: the peer then knows of an opened section before its entries arrive.
         keys.sort_by_key(|(_, name)| *name != DocName::Manifest);
@@ -1104,6 +1201,11 @@ impl Ctx {
         for key in keys {
             let (livret, name) = key;
             if name != DocName::Manifest && manifest_spoke.contains(&livret) {
+                continue;
+            }
+            let receive_only = self.targets.get(&key).is_some_and(|t| t.receive_only);
+            if receive_only && self.policy.may_receive_changes(&peer, livret, name) {
+                // The peer's last entries may still come in; nothing goes back.
                 continue;
             }
             if !self.policy.may_send(&peer, livret, name).allowed() {
@@ -1125,6 +1227,20 @@ impl Ctx {
                         None
                     } else {
                         m.generate_sync_message(&mut t.state)
+                    }
+                }
+                Doc::Section(s)
+                    if !self.policy.i_may_send_changes(livret, name)
+                        && !dev.sends_without_right =>
+                {
+                    // A device without a write right sends no changes, only what it needs
+                    // (heads, need, have); the same request is not repeated.
+                    match s.generate_sync_request(&mut t.state) {
+                        Some(bytes) if self.last_request.get(&key) != Some(&bytes) => {
+                            self.last_request.insert(key, bytes.clone());
+                            Some((bytes, false))
+                        }
+                        _ => None,
                     }
                 }
                 Doc::Section(s) => {
@@ -1168,6 +1284,14 @@ impl Ctx {
     fn receive(&mut self, msg: SyncMessage) -> Result<()> {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
+        // Every batch is checked against the grants in force when it arrives, at this device's
+        // clock: the policy is reloaded first if a manifest changed since it was loaded (a
+        // revocation, maybe by another process).
+        if dev.policy_generation()? != self.policy_generation {
+            self.reload_policy(&dev)?;
+        } else {
+            self.policy.now = dev.now();
+        }
         let livret = LivretId(msg.livret);
         let name = match DocName::parse(&msg.target) {
             Ok(name) => name,
@@ -1205,7 +1329,11 @@ impl Ctx {
             return Ok(());
         }
         if !self.targets.contains_key(&key) {
-            if !self.policy.may_send(&self.peer, livret, name).allowed() {
+            if self.policy.may_send(&self.peer, livret, name).allowed() {
+                self.add_target(&dev, livret, name)?;
+            } else if self.policy.may_receive_changes(&self.peer, livret, name) {
+                self.add_receive_only_target(&dev, livret, name)?;
+            } else {
                 let reason = if self.policy.livrets.contains_key(&livret) {
                     "document non autorisé pour cet appareil"
                 } else {
@@ -1214,7 +1342,18 @@ impl Ctx {
                 self.refuse(&mut dev, Some(livret), Some(&msg.target), reason.into());
                 return Ok(());
             }
-            self.add_target(&dev, livret, name)?;
+        } else if !self.may_exchange(&key) {
+            // Access ended since the session began (expiry, revocation).
+            self.targets.remove(&key);
+            if !self.tell_if_revoked(&mut dev, livret)? {
+                self.refuse(
+                    &mut dev,
+                    Some(livret),
+                    Some(&msg.target),
+                    "accès retiré".into(),
+                );
+            }
+            return Ok(());
         }
         let Some((meta, manifest)) = self.policy.livrets.get(&livret) else {
             return Ok(());
@@ -1235,17 +1374,26 @@ impl Ctx {
                 let DocName::Section(section) = t.name else {
                     return Ok(());
                 };
-                let check = Check {
+                // A restore from a grantee's copy keeps only entries whose authors the records
+                // received allow in this section (the copy's sender need not write itself).
+                let mode = match meta.relation {
+                    Relation::Grantee => Mode::Grantee,
+                    Relation::Owner
+                        if self.restoring.contains(&livret) && !manifest.is_owner(&peer) =>
+                    {
+                        Mode::Restoring
+                    }
+                    Relation::Owner => Mode::Owner,
+                };
+                let rules = BatchRules {
+                    manifest,
                     livret,
                     section,
                     sender: peer,
-                    manifest,
-                    trust_owners: meta.relation == Relation::Grantee,
-                    any_author: self.restoring.contains(&livret)
-                        && meta.relation == Relation::Owner
-                        && !manifest.is_owner(&peer),
+                    mode,
+                    now: self.policy.now,
                 };
-                s.receive_checked(&mut t.state, &msg.message, &check)
+                s.receive_checked(&mut t.state, &msg.message, &rules)
             }
         };
         // The other parent's device may have ordered erasures, arriving with the manifest:
@@ -1280,7 +1428,7 @@ impl Ctx {
                 self.audit.push(entry);
                 if name == DocName::Manifest {
                     // New records (an opening, a grant) count for the rest of this turn.
-                    self.policy = Policy::load(&dev, &peer)?;
+                    self.reload_policy(&dev)?;
                 }
             }
             Err(refusal) => {
@@ -1440,6 +1588,10 @@ async fn run_with(
         erasure_mismatch: BTreeSet::new(),
         told_deleted: BTreeSet::new(),
         restoring,
+        revoked_in_session: false,
+        policy_generation: 0,
+        grants_in_use: BTreeSet::new(),
+        last_request: BTreeMap::new(),
         introductions: 0,
         report: SessionReport {
             peer: peer_key.to_string(),
@@ -1458,6 +1610,14 @@ async fn run_with(
             SESSION_DEADLINE.as_secs()
         ))),
     };
+    // A grant the peer used was revoked during the session: it is told before the session
+    // ends (its device then purges the livret), within a short time.
+    for frame in ctx.revocation_notices() {
+        let sent = tokio::time::timeout(REVOCATION_NOTICE_TIMEOUT, send(session, &frame)).await;
+        if !matches!(sent, Ok(Ok(()))) {
+            break;
+        }
+    }
     ctx.finish(result.is_ok());
     {
         let mut d = lock(&dev);
@@ -1550,8 +1710,8 @@ async fn drive(
         };
         if introduced {
             // The peer is now an owner of more livrets than this device's hello said.
-            let policy = Policy::load(&lock(&ctx.dev), &peer)?;
-            ctx.policy = policy;
+            let dev = ctx.dev.clone();
+            ctx.reload_policy(&lock(&dev))?;
         }
     } else {
         let mut first = recv_opening(session, opening).await?;
@@ -1632,7 +1792,15 @@ async fn drive(
                 "plus de {MAX_ROUNDS} tours : session arrêtée"
             )));
         }
-        let Some(n_peer) = peer_turn(ctx, session, max_frames_per_turn).await? else {
+        let deadline = lock(&ctx.dev).turn_deadline;
+        let turn = peer_turn(ctx, session, max_frames_per_turn);
+        let Some(n_peer) = tokio::time::timeout(deadline, turn).await.map_err(|_| {
+            Error::Protocol(format!(
+                "tour de l'autre appareil de plus de {} s : session arrêtée",
+                deadline.as_secs()
+            ))
+        })??
+        else {
             return Ok(());
         };
         if n_peer == 0 && last_mine == Some(0) {

@@ -5,6 +5,7 @@
 mod adversarial;
 mod at_rest;
 mod attacks_a;
+mod attacks_b;
 mod batch;
 mod consent;
 mod crash;

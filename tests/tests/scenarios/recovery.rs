@@ -414,7 +414,10 @@ async fn a_new_device_restores_what_a_teacher_was_granted_from_the_teachers_copy
     assert_eq!(recover_audits(&teacher, "refused"), 2);
     assert_eq!(recover_audits(&early, "refused"), 1);
 
-    // The real restore, from M. Martin's device.
+    // The real restore, from M. Martin's device. Its copy holds Mme Durand's entry, whose
+    // author the records it hands over (its own grant) do not allow: a restoring device keeps
+    // only entries whose authors those records allow, so annee/2025 is refused whole (issue 13,
+    // finding 9) and comes back once the new device knows her grant from another family device.
     let report = restore(
         &new.dev,
         &new.node,
@@ -425,26 +428,15 @@ async fn a_new_device_restores_what_a_teacher_was_granted_from_the_teachers_copy
     .await
     .unwrap();
     assert_eq!(report.livrets, vec![lina.to_string()]);
-    assert!(report.session.refused.is_empty(), "{report:?}");
-    // Only what the teacher was granted comes back, byte for byte, Mme Durand's entry too.
-    assert_eq!(entries_of(&new, lina), annee);
-    let v = new.with(|d| d.verify(lina)).unwrap();
-    assert!(v.failures.is_empty(), "{v:?}");
-    assert_eq!(v.checked, 2);
-    assert_eq!(v.valid, 2);
-    // Mme Durand's grant is not in M. Martin's copy of the manifest: her entry verifies, but
-    // its author is unknown to the new device until it syncs with another family device.
-    let unknown_authors = |dev: &TestDevice| -> Vec<String> {
-        dev.with(|d| d.show(lina))
-            .unwrap()
-            .sections
+    assert!(
+        report
+            .session
+            .refused
             .iter()
-            .flat_map(|s| s.entries.iter())
-            .filter(|e| e.signature == "unknown-author")
-            .filter_map(|e| e.author.clone())
-            .collect()
-    };
-    assert_eq!(unknown_authors(&new), vec![other.id()]);
+            .any(|r| r.contains("annee/2025")),
+        "{report:?}"
+    );
+    assert!(entries_of(&new, lina).is_empty());
     let list = new.with(|d| d.list()).unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].relation, livret::Relation::Owner);
@@ -462,7 +454,19 @@ async fn a_new_device_restores_what_a_teacher_was_granted_from_the_teachers_copy
     // It is an owner: it can invite.
     new.invite(lina, "annee/2025", Rights::Read);
 
-    // The teacher's device still works, and now sends its writes to the new device.
+    // Dad's phone meets the new device (Dad dials): the new device introduces itself, Dad's
+    // device checks its owner record is signed by the recovery key, an owner, and the ordinary
+    // owner sync runs both ways. Dad's manifest brings Mme Durand's grant.
+    let r = dad.sync_with(&new).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    assert!(owners_of(&dad, lina).contains(&mine));
+    assert_eq!(entries_of(&dad, lina), entries_of(&new, lina));
+    assert!(entries_of(&new, lina)
+        .iter()
+        .any(|(s, _, _)| s == "identite"));
+
+    // The teacher's device still works, and now sends its copy and its new writes to the new
+    // device: every author is known, Mme Durand's entry comes back, byte for byte.
     teacher
         .with(|d| {
             d.assess(
@@ -479,26 +483,32 @@ async fn a_new_device_restores_what_a_teacher_was_granted_from_the_teachers_copy
         .unwrap();
     let r = teacher.sync_with(&new).await.unwrap();
     assert!(r.refused.is_empty(), "{r:?}");
-    assert_eq!(entries_of(&new, lina), entries_of(&teacher, lina));
-    assert_eq!(entries_of(&new, lina).len(), 3);
-
-    // Dad's phone meets the new device (Dad dials): the new device introduces itself, Dad's
-    // device checks its owner record is signed by the recovery key, an owner, and the ordinary
-    // owner sync runs both ways.
-    let r = dad.sync_with(&new).await.unwrap();
-    assert!(r.refused.is_empty(), "{r:?}");
-    assert!(owners_of(&dad, lina).contains(&mine));
-    assert_eq!(entries_of(&dad, lina), entries_of(&new, lina));
-    assert!(entries_of(&new, lina)
-        .iter()
-        .any(|(s, _, _)| s == "identite"));
-    // Dad's manifest brought Mme Durand's grant: no author is unknown any more.
+    let annee_of = |dev: &TestDevice| -> Vec<(String, String, Vec<u8>)> {
+        entries_of(dev, lina)
+            .into_iter()
+            .filter(|(s, _, _)| s == "annee/2025")
+            .collect()
+    };
+    assert_eq!(annee_of(&new), entries_of(&teacher, lina));
+    assert_eq!(annee_of(&new).len(), 3);
+    assert!(annee.iter().all(|e| annee_of(&new).contains(e)));
+    let unknown_authors = |dev: &TestDevice| -> Vec<String> {
+        dev.with(|d| d.show(lina))
+            .unwrap()
+            .sections
+            .iter()
+            .flat_map(|s| s.entries.iter())
+            .filter(|e| e.signature == "unknown-author")
+            .filter_map(|e| e.author.clone())
+            .collect()
+    };
     assert!(unknown_authors(&new).is_empty());
     let v = new.with(|d| d.verify(lina)).unwrap();
     assert!(v.failures.is_empty(), "{v:?}");
     // And the other way round, with nothing left to introduce.
     let r = new.sync_with(&dad).await.unwrap();
     assert!(r.refused.is_empty(), "{r:?}");
+    assert_eq!(entries_of(&dad, lina), entries_of(&new, lina));
     assert!(dad
         .with(|d| d.audit(None))
         .unwrap()

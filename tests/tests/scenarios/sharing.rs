@@ -166,6 +166,12 @@ async fn a_read_only_teacher_who_writes_is_refused_and_nothing_changes() {
     reader
         .with(|d| d.write_draft_unchecked(livret, &draft))
         .unwrap();
+    // An honest reader's device sends no changes at all (only requests)...
+    let report = reader.sync_with(&family).await.unwrap();
+    assert_eq!(report.sent_changes, 0, "{report:?}");
+    assert_eq!(entries_of(&family, livret), before);
+    // ...and a modified client that sends them anyway is refused.
+    reader.with(|d| d.send_changes_without_right_for_tests());
     let report = reader.sync_with(&family).await.unwrap();
     assert!(report.had_refusals(), "{report:?}");
     assert_eq!(

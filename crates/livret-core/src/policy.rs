@@ -1,0 +1,366 @@
+//! The rules a batch of changes from a peer is checked by, given the receiving device's
+//! manifest, the sender, the receiving device's role towards the livret ([`Mode`]) and the
+//! receiving device's own clock at arrival.
+//!
+//! - **Authors.** An owner's entry is accepted in any open section. A grantee's entry is
+//!   accepted only while its author's write grant on that section is in force *at arrival*
+//!   (the receiving device's clock, not the signing time the author claims), or within
+//!   [`WRITE_GRACE_SECONDS`] after the grant's end for an entry it claims to have signed
+//!   before that end. A revoked grant has no grace: from the moment a device knows the
+//!   revocation, it accepts no entry under that grant. Between two owner devices (the other
+//!   parent relays what it accepted), the author's right is judged at the time it signed.
+//! - **Senders.** A peer that is not an owner sends changes (writes, relays, deletions) only
+//!   while it holds a write right on the section itself ([`may_send_changes`]); a reader's
+//!   batch is refused whole, and a reader's device does not even try.
+//! - **Restoring** from a grantee's copy: the copy is handed over whole, but only entries whose
+//!   authors the records received allow in that section are kept (a batch holding any other is
+//!   refused whole).
+
+use crate::doc::WriteCheck;
+use crate::entry::OpenedEntry;
+use crate::grant::{Decision, DenyReason, Manifest, Rights};
+use crate::ids::{DeviceId, LivretId};
+use crate::section::Section;
+
+/// How long after the end of a grantee's write grant its entries are still accepted, if it
+/// signed them before that end: 72 hours. A teacher who wrote the last bilans offline on the
+/// grant's last day can still sync them over a weekend; a teacher whose grant ended cannot
+/// write later by backdating an entry (the receiving device judges by its own clock), and a
+/// revoked grant has no grace at all.
+pub const WRITE_GRACE_SECONDS: i64 = 72 * 60 * 60;
+
+/// The receiving device's relation to the livret: which rules a batch is checked by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A family (owner) device: every entry's author must be allowed, the sender must hold a
+    /// write right unless it is an owner.
+    Owner,
+    /// A grantee's device: what an owner sends it is taken as the family's word; anything else
+    /// follows the owner rules.
+    Grantee,
+    /// A family device restoring its livret from a grantee's copy (with the recovery key): the
+    /// sender need not hold a write right (it hands over a copy), but every entry's author
+    /// must be allowed by the records received.
+    Restoring,
+}
+
+/// May `sender` send changes (writes, relays, deletions) to `section` now, by this manifest?
+/// An owner may; a grantee only under a write grant covering the section, not revoked, in force
+/// at `now` or ended less than [`WRITE_GRACE_SECONDS`] ago. Anyone else may not.
+pub fn may_send_changes(
+    manifest: &Manifest,
+    sender: &DeviceId,
+    section: Section,
+    now: i64,
+) -> Decision {
+    write_right(manifest, sender, section, None, now)
+}
+
+/// Whether `key` holds a write grant (on any section) that is in force at `now` or ended less
+/// than [`WRITE_GRACE_SECONDS`] ago, not revoked: its device may still hand in its last
+/// entries, so its connections are not closed as those of a device whose access ended.
+pub fn may_still_send(manifest: &Manifest, key: &DeviceId, now: i64) -> bool {
+    manifest.grants().any(|g| {
+        g.audience_id() == *key
+            && g.rights == Rights::Write
+            && !g.jury
+            && manifest.revocation_of(g).is_none()
+            && g.not_before <= now
+            && now < g.until.saturating_add(WRITE_GRACE_SECONDS)
+    })
+}
+
+/// May an entry by `author` that claims to be signed at `signed_at` be accepted in `section`
+/// when it arrives at `now` (the receiving device's clock)? See the module's documentation.
+pub fn may_write_arriving(
+    manifest: &Manifest,
+    author: &DeviceId,
+    section: Section,
+    signed_at: i64,
+    now: i64,
+) -> Decision {
+    write_right(manifest, author, section, Some(signed_at), now)
+}
+
+fn write_right(
+    manifest: &Manifest,
+    key: &DeviceId,
+    section: Section,
+    signed_at: Option<i64>,
+    now: i64,
+) -> Decision {
+    if !manifest.is_open(section) {
+        return Decision::Denied(DenyReason::SectionClosed);
+    }
+    if manifest.is_owner(key) {
+        return Decision::Owner;
+    }
+    let mut best = DenyReason::NoGrant;
+    for g in manifest.grants().filter(|g| g.audience_id() == *key) {
+        let in_force_or_grace =
+            g.not_before <= now && now < g.until.saturating_add(WRITE_GRACE_SECONDS);
+        let signed_within = signed_at.is_none_or(|t| g.covers_time(t));
+        let reason = if manifest.revocation_of(g).is_some() {
+            DenyReason::Revoked
+        } else if !in_force_or_grace || !signed_within {
+            DenyReason::OutsidePeriod
+        } else if !g.sections.contains(&section) {
+            DenyReason::SectionNotGranted
+        } else if g.rights != Rights::Write || g.jury {
+            DenyReason::ReadOnly
+        } else {
+            return Decision::Granted(g.grant_id());
+        };
+        best = more_telling(best, reason);
+    }
+    Decision::Denied(best)
+}
+
+fn more_telling(a: DenyReason, b: DenyReason) -> DenyReason {
+    fn rank(r: DenyReason) -> u8 {
+        match r {
+            DenyReason::NoGrant => 0,
+            DenyReason::Revoked => 1,
+            DenyReason::OutsidePeriod => 2,
+            DenyReason::SectionNotGranted => 3,
+            DenyReason::ReadOnly => 4,
+            DenyReason::SectionClosed => 5,
+        }
+    }
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The rules one batch from `sender` into one section is checked by (a [`WriteCheck`] for
+/// [`crate::doc::SectionDoc::receive_checked`]).
+#[derive(Debug, Clone, Copy)]
+pub struct BatchRules<'a> {
+    /// The receiving device's manifest of the livret.
+    pub manifest: &'a Manifest,
+    /// The livret.
+    pub livret: LivretId,
+    /// The section of the document.
+    pub section: Section,
+    /// The peer that sent the batch (authenticated by the transport).
+    pub sender: DeviceId,
+    /// The receiving device's relation to the livret.
+    pub mode: Mode,
+    /// The receiving device's clock when the batch arrived (seconds since 1970).
+    pub now: i64,
+}
+
+impl BatchRules<'_> {
+    fn sent_by_owner(&self) -> bool {
+        self.manifest.is_owner(&self.sender)
+    }
+}
+
+impl WriteCheck for BatchRules<'_> {
+    fn place(&self) -> (LivretId, Section) {
+        (self.livret, self.section)
+    }
+    fn sender(&self) -> DeviceId {
+        self.sender
+    }
+    fn sender_is_owner(&self) -> bool {
+        self.sent_by_owner()
+    }
+    fn sender_may_write(&self) -> bool {
+        match self.mode {
+            // A copy handed over for a restore: its entries are judged one by one.
+            Mode::Restoring => true,
+            // What an owner sends a grantee's device is the family's word.
+            Mode::Grantee if self.sent_by_owner() => true,
+            Mode::Owner | Mode::Grantee => {
+                may_send_changes(self.manifest, &self.sender, self.section, self.now).allowed()
+            }
+        }
+    }
+    fn may_author(&self, author: &DeviceId, time: i64) -> bool {
+        match self.mode {
+            // What an owner sends a grantee's device is the family's word.
+            Mode::Grantee if self.sent_by_owner() => true,
+            // The other parent relays what its device accepted: the author's right when it
+            // signed.
+            Mode::Owner if self.sent_by_owner() => self
+                .manifest
+                .may_write(author, self.section, time)
+                .allowed(),
+            _ => may_write_arriving(self.manifest, author, self.section, time, self.now).allowed(),
+        }
+    }
+    fn check_content(&self, entry: &OpenedEntry) -> Result<(), String> {
+        crate::content::check(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grant::{Genesis, Grant, Revocation};
+    use crate::identity::DeviceSecret;
+
+    const END: i64 = 1_000_000;
+
+    struct World {
+        parent: DeviceSecret,
+        records: Vec<(String, Vec<u8>)>,
+        livret: LivretId,
+    }
+
+    impl World {
+        fn new() -> World {
+            let parent = DeviceSecret::from_bytes(&[1; 32]);
+            let (livret, genesis) = Genesis::create(&parent, [3; 16], 10);
+            World {
+                parent,
+                records: vec![("genesis".into(), genesis)],
+                livret,
+            }
+        }
+        fn grant(&mut self, to: &DeviceSecret, id: u8, rights: Rights) -> Grant {
+            let g = Grant {
+                id: [id; 16],
+                livret: self.livret.0,
+                issuer: self.parent.device_id().0,
+                audience: to.device_id().0,
+                sections: vec![Section::Annee(2025)],
+                rights,
+                not_before: 100,
+                until: END,
+                issued_at: 100,
+                subject_name: None,
+                jury: false,
+                audience_name: String::new(),
+            };
+            self.records
+                .push((format!("grant/{}", g.grant_id()), g.sign(&self.parent)));
+            g
+        }
+        fn revoke(&mut self, g: &Grant, at: i64) {
+            let r = Revocation {
+                livret: self.livret.0,
+                grant: g.id,
+                audience: g.audience,
+                issuer: self.parent.device_id().0,
+                at,
+            };
+            self.records
+                .push((format!("revocation/{}", g.grant_id()), r.sign(&self.parent)));
+        }
+        fn manifest(&self) -> Manifest {
+            Manifest::from_records(self.records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+                .unwrap()
+        }
+    }
+
+    const S: Section = Section::Annee(2025);
+
+    #[test]
+    fn a_grantees_entry_is_judged_by_the_arrival_time_with_a_grace_for_earlier_signatures() {
+        let mut w = World::new();
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        w.grant(&teacher, 1, Rights::Write);
+        let m = w.manifest();
+        let t = teacher.device_id();
+        let ok = |signed, now| may_write_arriving(&m, &t, S, signed, now).allowed();
+        // In force.
+        assert!(ok(500, 600));
+        // Signed before the end, arriving within the grace.
+        assert!(ok(END - 1, END + WRITE_GRACE_SECONDS - 1));
+        // Signed before the end (backdated or not), arriving after the grace.
+        assert!(!ok(END - 1, END + WRITE_GRACE_SECONDS));
+        assert!(!ok(500, END + 30 * 24 * 3600));
+        // Signed after the end, even within the grace.
+        assert!(!ok(END, END + 10));
+        // Before the grant starts.
+        assert!(!ok(50, 600));
+        assert!(!ok(500, 50));
+        assert_eq!(
+            may_write_arriving(&m, &t, S, 500, END + WRITE_GRACE_SECONDS),
+            Decision::Denied(DenyReason::OutsidePeriod)
+        );
+        // The sender side follows the same period.
+        assert!(may_send_changes(&m, &t, S, END + WRITE_GRACE_SECONDS - 1).allowed());
+        assert!(!may_send_changes(&m, &t, S, END + WRITE_GRACE_SECONDS).allowed());
+        assert!(may_still_send(&m, &t, END + WRITE_GRACE_SECONDS - 1));
+        assert!(!may_still_send(&m, &t, END + WRITE_GRACE_SECONDS));
+        // Owners always (open section).
+        assert_eq!(
+            may_write_arriving(&m, &w.parent.device_id(), S, 0, i64::MAX),
+            Decision::Owner
+        );
+    }
+
+    #[test]
+    fn a_revoked_grant_has_no_grace_and_readers_send_no_changes() {
+        let mut w = World::new();
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        let reader = DeviceSecret::from_bytes(&[3; 32]);
+        let g = w.grant(&teacher, 1, Rights::Write);
+        w.grant(&reader, 2, Rights::Read);
+        w.revoke(&g, 700);
+        let m = w.manifest();
+        let t = teacher.device_id();
+        assert_eq!(
+            may_write_arriving(&m, &t, S, 600, 701),
+            Decision::Denied(DenyReason::Revoked)
+        );
+        assert!(!may_send_changes(&m, &t, S, 701).allowed());
+        let r = reader.device_id();
+        assert_eq!(
+            may_send_changes(&m, &r, S, 600),
+            Decision::Denied(DenyReason::ReadOnly)
+        );
+        let stranger = DeviceSecret::from_bytes(&[4; 32]).device_id();
+        assert_eq!(
+            may_send_changes(&m, &stranger, S, 600),
+            Decision::Denied(DenyReason::NoGrant)
+        );
+    }
+
+    #[test]
+    fn batch_rules_by_mode() {
+        let mut w = World::new();
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        let other = DeviceSecret::from_bytes(&[5; 32]);
+        let reader = DeviceSecret::from_bytes(&[3; 32]);
+        w.grant(&teacher, 1, Rights::Write);
+        w.grant(&reader, 2, Rights::Read);
+        let m = w.manifest();
+        let rules = |sender: DeviceId, mode: Mode, now: i64| BatchRules {
+            manifest: &m,
+            livret: w.livret,
+            section: S,
+            sender,
+            mode,
+            now,
+        };
+        let (t, o, r, p) = (
+            teacher.device_id(),
+            other.device_id(),
+            reader.device_id(),
+            w.parent.device_id(),
+        );
+        // A reader sends nothing, not even a relay of the teacher's entry.
+        assert!(!rules(r, Mode::Owner, 600).sender_may_write());
+        assert!(rules(t, Mode::Owner, 600).sender_may_write());
+        assert!(rules(p, Mode::Owner, 600).sender_may_write());
+        // Restoring: the copy's sender need not write, but unknown authors are refused.
+        assert!(rules(r, Mode::Restoring, 600).sender_may_write());
+        assert!(!rules(r, Mode::Restoring, 600).may_author(&o, 500));
+        assert!(rules(r, Mode::Restoring, 600).may_author(&t, 500));
+        assert!(rules(r, Mode::Restoring, 600).may_author(&p, 500));
+        // From a grantee, a backdated entry after the grace is refused...
+        let late = END + WRITE_GRACE_SECONDS + 1;
+        assert!(!rules(t, Mode::Owner, late).may_author(&t, 500));
+        // ...while the other parent relays by the signing time.
+        assert!(rules(p, Mode::Owner, late).may_author(&t, 500));
+        // A grantee's device takes an owner's word.
+        assert!(rules(p, Mode::Grantee, late).may_author(&o, 500));
+        assert!(!rules(t, Mode::Grantee, 600).may_author(&o, 500));
+    }
+}
