@@ -61,6 +61,7 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:  # pragma: no cover
     if CI:
@@ -163,7 +164,10 @@ def narrow_shot(driver, name):
 
 
 def wait_for(driver, predicate, timeout=20, what="condition"):
-    return WebDriverWait(driver, timeout).until(lambda d: predicate(d), message=what)
+    # A page being replaced makes elements stale for a moment: try again.
+    wait = WebDriverWait(driver, timeout,
+                         ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    return wait.until(lambda d: predicate(d), message=what)
 
 
 def text_of(driver):
@@ -223,7 +227,11 @@ def test_a_family_invites_and_teachers_accept_by_pasted_text(world):
     fam.find_element(By.ID, "name").send_keys("Lina Moreau")
     fam.execute_script("document.getElementById('birth').value = '2999-01-01'")
     submit(fam, "form[action='/children']")
-    alert = fam.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    try:
+        alert = wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"),
+                         what="refusal shown")[0].text
+    except Exception:
+        raise AssertionError(f"no refusal shown: {fam.current_url}: {text_of(fam)}")
     assert "birth" in alert or "date" in alert.lower(), alert
     assert fam.find_elements(By.CSS_SELECTOR, "ul.cards li") == []
 

@@ -363,9 +363,9 @@ pub async fn invite(
         figure.qr { (inline_svg(&svg, s.invitation)) }
         label for="invitation-text" { (s.invitation_text) }
         textarea #invitation-text readonly rows="4" { (inv.invitation) }
-        p { (s.invitation_once) " " (inv.expires_at) "." }
+        p { (s.invitation_once) " " (inv.expires_at.replace('T', " ").replace('Z', " UTC")) "." }
         p #redeem-status role="status" aria-live="polite"
-            data-events={ "/livrets/" (id) "/invite/events?known=" (known) }
+            data-events={ "/livrets/" (id) "/invite/events?known=" (known.join(",")) }
             data-done=(s.redeemed_by) { (s.waiting_redeem) }
         p { a href={ "/livrets/" (id) "/grants" } { (s.grants) } " · " a href={ "/livrets/" (id) } { (s.back_to_livret) } }
     };
@@ -378,7 +378,7 @@ fn make_invitation(
     chosen: &[String],
     rights: &str,
     until: &str,
-) -> livret::Result<(livret::InvitationOut, usize)> {
+) -> livret::Result<(livret::InvitationOut, Vec<String>)> {
     let mut sections = Vec::new();
     for c in chosen {
         let sec: Section = c.parse().map_err(livret::Error::from)?;
@@ -386,7 +386,7 @@ fn make_invitation(
     }
     let rights: Rights = rights.parse().map_err(livret::Error::from)?;
     let mut d = state.device();
-    let known = d.grants(livret)?.len();
+    let known: Vec<String> = d.grants(livret)?.into_iter().map(|g| g.grant_id).collect();
     let addrs = d.invitation_addresses()?;
     let inv = d.invite(
         livret,
@@ -402,11 +402,12 @@ fn make_invitation(
 #[derive(Deserialize)]
 pub struct Known {
     #[serde(default)]
-    known: usize,
+    known: String,
 }
 
-/// `GET /livrets/{id}/invite/events?known=N`: one `redeemed` event (the grantee's name) as
-/// soon as the livret has more than N grants; the stream ends after the invitation's life.
+/// `GET /livrets/{id}/invite/events?known=G1,G2…`: one `redeemed` event (the grantee's name)
+/// as soon as the livret has a grant not in that list; the stream ends after the invitation's
+/// life.
 pub async fn invite_events(
     page: Page,
     State(state): State<Arc<AppState>>,
@@ -419,24 +420,26 @@ pub async fn invite_events(
     };
     let deadline = tokio::time::Instant::now()
         + Duration::from_secs(u64::try_from(DEFAULT_INVITATION_MINUTES * 60 + 60).unwrap_or(960));
-    let stream = futures::stream::unfold((state, false), move |(state, done)| async move {
-        if done {
-            return None;
-        }
-        loop {
-            if tokio::time::Instant::now() > deadline {
+    let known: Arc<Vec<String>> = Arc::new(q.known.split(',').map(str::to_string).collect());
+    let stream = futures::stream::unfold((state, false), move |(state, done)| {
+        let known = known.clone();
+        async move {
+            if done {
                 return None;
             }
-            let grants = state.device().grants(livret).unwrap_or_default();
-            if grants.len() > q.known {
-                let name = grants
-                    .last()
-                    .map(|g| g.audience_name.clone())
-                    .unwrap_or_default();
-                let ev = Event::default().event("redeemed").data(name);
-                return Some((Ok::<Event, Infallible>(ev), (state, true)));
+            loop {
+                if tokio::time::Instant::now() > deadline {
+                    return None;
+                }
+                let grants = state.device().grants(livret).unwrap_or_default();
+                if let Some(g) = grants.iter().find(|g| !known.contains(&g.grant_id)) {
+                    let ev = Event::default()
+                        .event("redeemed")
+                        .data(g.audience_name.clone());
+                    return Some((Ok::<Event, Infallible>(ev), (state, true)));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
         }
     });
     Sse::new(stream)

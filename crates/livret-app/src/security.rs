@@ -278,14 +278,21 @@ async fn check(state: Arc<AppState>, request: Request, next: Next) -> Response {
             "Method not allowed.",
         );
     }
-    // 3. Origin, when the browser tells it, is the app's own.
+    // 3. Origin, when the browser tells it, is the app's own. Under `Referrer-Policy:
+    // no-referrer` a browser sends `Origin: null` for the app's own forms; it is accepted only
+    // with `Sec-Fetch-Site: same-origin` (a header no page script can set).
+    let fetch_site = request
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     if let Some(origin) = request.headers().get(header::ORIGIN) {
-        let ok = origin
-            .to_str()
-            .ok()
-            .and_then(|o| o.strip_prefix("http://"))
+        let origin = origin.to_str().unwrap_or("");
+        let own = origin
+            .strip_prefix("http://")
             .is_some_and(|o| state.allowed_hosts.iter().any(|h| h == o));
-        if !ok {
+        let own_null = origin == "null" && fetch_site.as_deref() == Some("same-origin");
+        if !own && !own_null {
             return plain(
                 StatusCode::FORBIDDEN,
                 lang,

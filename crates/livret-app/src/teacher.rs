@@ -442,7 +442,7 @@ fn render_grid(
                                             @for (v, l) in &levels { option value=(v) selected[cell.level == *v] { (l) } }
                                         }
                                         input.mark type="text" inputmode="decimal" name={ (base) ".mark" } value=(cell.mark)
-                                            aria-label=(i18n::cell_label(&name, &label, s.mark)) size="5";
+                                            aria-label=(i18n::cell_label(&name, &label, s.mark)) placeholder=(s.mark) size="5";
                                         textarea name={ (base) ".text" } rows="3" maxlength="600" data-max="600"
                                             aria-label=(i18n::cell_label(&name, &label, s.appreciation))
                                             aria-describedby={ (base) ".count" } { (cell.text) }

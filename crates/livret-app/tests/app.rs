@@ -357,6 +357,12 @@ async fn posts_need_the_csrf_token_and_the_apps_own_origin() {
     for extra in [
         vec![("Origin", "http://evil.example")],
         vec![("Origin", "null")],
+        vec![("Origin", "null"), ("Sec-Fetch-Site", "cross-site")],
+        vec![("Origin", "null"), ("Sec-Fetch-Site", "same-site")],
+        vec![
+            ("Origin", "http://evil.example"),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
         vec![("Origin", evil_origin.as_str())],
         vec![("Sec-Fetch-Site", "cross-site")],
     ] {
@@ -398,6 +404,17 @@ async fn posts_need_the_csrf_token_and_the_apps_own_origin() {
     assert_eq!(r.status, 303, "{}", r.body);
     let list = app.with(|d| d.list()).unwrap();
     assert_eq!(list.len(), 1);
+    // What a browser sends for the app's own form under Referrer-Policy: no-referrer.
+    let r = app
+        .post(
+            "/children",
+            &cookie,
+            &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")],
+            &form(&good),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(app.with(|d| d.list()).unwrap().len(), 2);
     assert_eq!(list[0].name.as_deref(), Some("Lina Moreau"));
     // Another session's token is not this session's.
     let other = running(Role::Family, "Autre").await;
