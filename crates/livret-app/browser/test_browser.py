@@ -5,7 +5,8 @@ Each device has its own home and runs `livret app` (its libp2p node on 127.0.0.1
 app on its own port); each browser has its own profile. The scenarios:
 
   a. the family creates children and shows invitations; the teachers' apps accept them by
-     pasted text; the family's page hears of it live (server-sent events);
+     pasted text, and one from a photo of the QR code as the screen shows it (decoded by the
+     app); the family's page hears of it live (server-sent events);
   b. a teacher fills a grid of 3 pupils x 4 subjects (one row with the keyboard only, drafts
      kept across a reload), one refused cell shows its message and is written only once
      corrected, signs, syncs; the family's page shows each entry with its author and a
@@ -261,9 +262,17 @@ def test_a_family_invites_and_teachers_accept_by_pasted_text(world):
                 shot(fam, "family-invitation")
                 axe(fam, "invitation")
             teacher.get(world["apps"][key].base + "/")
-            teacher.find_element(By.ID, "invitation").send_keys(text)
-            teacher.find_element(By.ID, "class").send_keys("5B")
-            submit(teacher, "form[action='/accept']")
+            if i == 2:
+                # The third one from a photo of the screen: the QR code as displayed.
+                photo = os.path.join(tempfile.mkdtemp(prefix="livret-photo-"), "qr.png")
+                fam.find_element(By.CSS_SELECTOR, "figure.qr").screenshot(photo)
+                teacher.find_element(By.ID, "photo").send_keys(photo)
+                teacher.find_element(By.ID, "photo-class").send_keys("5B")
+                submit(teacher, "form[enctype='multipart/form-data']")
+            else:
+                teacher.find_element(By.ID, "invitation").send_keys(text)
+                teacher.find_element(By.ID, "class").send_keys("5B")
+                submit(teacher, "form[action='/accept']")
             notice = wait_for(teacher, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"),
                               what="accepted")[0].text
             assert "Invitation acceptée" in notice and name in notice, text_of(teacher)
@@ -271,6 +280,14 @@ def test_a_family_invites_and_teachers_accept_by_pasted_text(world):
             label = world["apps"][key].label
             wait_for(fam, lambda d: label in d.find_element(By.ID, "redeem-status").text,
                      timeout=15, what="live notice of the redeem")
+    # A photo with no QR code in it: a message, nothing accepted.
+    t1.get(world["apps"]["t1"].base + "/")
+    blank = os.path.join(tempfile.mkdtemp(prefix="livret-photo-"), "blank.png")
+    fam.find_element(By.TAG_NAME, "h1").screenshot(blank)
+    t1.find_element(By.ID, "photo").send_keys(blank)
+    submit(t1, "form[enctype='multipart/form-data']")
+    alert = wait_for(t1, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="no QR")[0].text
+    assert "Aucun code QR lisible" in alert, alert
     t1.get(world["apps"]["t1"].base + "/")
     home = text_of(t1)
     for name, _ in PUPILS:

@@ -111,3 +111,99 @@ fn the_app_prints_a_one_time_login_address_and_serves_it() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+/// One GET with a cookie; the whole answer (head and body).
+fn http_get(host: &str, path: &str, cookie: Option<&str>) -> String {
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{cookie}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// Logs in with a printed address: (host, cookie).
+fn login(url: &str) -> (String, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let answer = http_get(host, &format!("/{path}"), None);
+    let cookie = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .expect("no session cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    (host.to_string(), cookie)
+}
+
+#[test]
+fn the_demo_starts_five_apps_with_a_written_term() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = livret(home.path())
+        .args(["app", "--demo", "--listen", "127.0.0.1:0", "--no-open"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut urls = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while urls.len() < 5 && Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some((who, url)) = line.split_once(" : http://") {
+            urls.push((who.to_string(), format!("http://{url}")));
+        }
+    }
+    assert_eq!(urls.len(), 5, "{urls:?}");
+    assert!(urls[0].0.starts_with("Famille"), "{urls:?}");
+
+    // The family sees the term, signed by both teachers, M. Martin's entries certified.
+    let (host, cookie) = login(&urls[0].1);
+    let page = http_get(&host, "/", Some(&cookie));
+    let at = page.find("href=\"/livrets/").expect("no child listed") + 15;
+    let id: String = page[at..].chars().take_while(|c| *c != '"').collect();
+    let livret = http_get(&host, &format!("/livrets/{id}"), Some(&cookie));
+    assert!(livret.contains("Lina Moreau"), "{livret}");
+    for want in [
+        "M. Martin",
+        "Mme Diallo",
+        "signature certifiée",
+        "signature valide",
+        "Mathématiques",
+        "Anglais LV1",
+        "Synthèse",
+    ] {
+        assert!(livret.contains(want), "{want} missing: {livret}");
+    }
+    assert!(!livret.contains("INVALIDE"));
+
+    // The teacher's class lists the pupil by name.
+    let (host, cookie) = login(&urls[1].1);
+    let class = http_get(&host, "/classes/5B", Some(&cookie));
+    assert!(class.contains("Lina Moreau"), "{class}");
+
+    // The jury's extract names nobody.
+    let (host, cookie) = login(&urls[4].1);
+    let jury = http_get(&host, "/", Some(&cookie));
+    let at = jury.find("href=\"/livrets/").expect("no extract listed") + 15;
+    let id: String = jury[at..].chars().take_while(|c| *c != '"').collect();
+    let extract = http_get(&host, &format!("/livrets/{id}"), Some(&cookie));
+    assert!(extract.contains("Mathématiques"), "{extract}");
+    for secret in ["Lina", "Moreau", "2014", "Jean Moulin"] {
+        assert!(
+            !extract.contains(secret),
+            "{secret} in the extract: {extract}"
+        );
+    }
+
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+}
