@@ -63,6 +63,7 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:  # pragma: no cover
     if CI:
@@ -78,7 +79,7 @@ def school_year():
 class App:
     """One device: its home and its `livret app` process."""
 
-    def __init__(self, root, name, role, label):
+    def __init__(self, root, name, role, label, extra=()):
         self.home = os.path.join(root, name)
         self.label = label
         env = dict(os.environ, LANG="C")
@@ -86,7 +87,7 @@ class App:
         env.pop("LIVRET_HOME", None)
         self.env = env
         subprocess.run(
-            [livret_bin(), "--home", self.home, "init", "--role", role, "--name", label],
+            [livret_bin(), "--home", self.home, "init", "--role", role, "--name", label, *extra],
             check=True, env=env, capture_output=True,
         )
         self.proc = subprocess.Popen(
@@ -164,6 +165,12 @@ def narrow_shot(driver, name):
     driver.set_window_size(size["width"], size["height"])
 
 
+def sync(driver):
+    """Presses « Synchroniser »; the report page's text."""
+    submit(driver, "header form[action='/sync']")
+    return text_of(driver)
+
+
 def wait_for(driver, predicate, timeout=20, what="condition"):
     # A page being replaced makes elements stale for a moment: try again.
     wait = WebDriverWait(driver, timeout,
@@ -176,7 +183,10 @@ def text_of(driver):
 
 
 def submit(driver, form_css, button_css="button[type=submit]"):
+    """Submits a form by its button and waits for the answer page."""
+    old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, f"{form_css} {button_css}").click()
+    WebDriverWait(driver, 30).until(EC.staleness_of(old), message=f"answer to {form_css}")
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +204,7 @@ def world():
         apps["family"] = App(root, "famille", "family", "Parent de Lina")
         apps["t1"] = App(root, "martin", "teacher", "M. Martin")
         apps["t2"] = App(root, "diallo", "teacher", "Mme Diallo")
+        apps["school"] = App(root, "college", "school", "Collège Jean Moulin", ("--uai", "0951099D"))
         for k, app in apps.items():
             d = browser()
             drivers[k] = d
@@ -379,9 +390,8 @@ def test_b_teacher_fills_the_grid_signs_and_the_family_sees_it(world):
     narrow_shot(t1, "teacher-grid-narrow")
 
     # Synchroniser.
-    t1.find_element(By.CSS_SELECTOR, "header form[action='/sync'] button").click()
-    wait_for(t1, lambda d: "Parent de Lina" in text_of(d), what="sync report")
-    assert "refus" not in text_of(t1)
+    report = sync(t1)
+    assert "Parent de Lina" in report and "refus" not in report, report
 
     # The family sees each entry, by M. Martin, with a valid signature.
     fbase = world["apps"]["family"].base
@@ -446,12 +456,17 @@ def test_c_family_revokes_a_teacher(world):
     martin = next(r for r in fam.find_elements(By.CSS_SELECTOR, "tr[data-grant]") if "M. Martin" in r.text)
     assert "active" in martin.text
 
-    # The second teacher syncs: told of the revocation, its copy goes.
-    t2.get(world["apps"]["t2"].base + "/")
-    t2.find_element(By.CSS_SELECTOR, "header form[action='/sync'] button").click()
-    wait_for(t2, lambda d: d.find_elements(By.CSS_SELECTOR, "ul.sync li, p[role=status]"), what="sync")
-    t2.get(world["apps"]["t2"].base + "/classes/5B")
-    assert "Lina Moreau" not in text_of(t2)
+    # The second teacher syncs: told of the revocation, its copy goes. (The family's node
+    # also closes a revoked device's connections every two seconds; a session caught by that
+    # ends before the notice, so the teacher tries again, as its next sync would.)
+    reports = []
+    for _ in range(3):
+        t2.get(world["apps"]["t2"].base + "/")
+        reports.append(sync(t2))
+        t2.get(world["apps"]["t2"].base + "/classes/5B")
+        if "Lina Moreau" not in text_of(t2):
+            break
+    assert "Lina Moreau" not in text_of(t2), reports
     t2.get(world["apps"]["t2"].base + "/")
     assert "Lina Moreau" not in text_of(t2)
 
@@ -466,3 +481,32 @@ def test_d_english_switch(world):
     axe(fam, "home in English")
     fam.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait_for(fam, lambda d: "Vos enfants" in text_of(d), what="French again")
+
+
+def test_e_school_certifies_a_teacher_and_the_family_trusts_it(world):
+    school = world["drivers"]["school"]
+    t1 = world["drivers"]["t1"]
+    fam = world["drivers"]["family"]
+    school.get(world["apps"]["school"].base + "/")
+    card = school.find_element(By.ID, "card-text").get_attribute("value")
+    assert card.startswith("LIVRET-ECOLE:"), card
+    shot(school, "school-home")
+    axe(school, "school home")
+    t1.get(world["apps"]["t1"].base + "/")
+    device_id = t1.find_element(By.ID, "device-id").text
+    school.find_element(By.ID, "teacher").send_keys(device_id)
+    school.find_element(By.ID, "teacher-name").send_keys("M. Martin")
+    school.execute_script("document.getElementById('cert-until').value = '2099-08-31'")
+    submit(school, "form[action='/certify']")
+    cert = wait_for(school, lambda d: d.find_elements(By.ID, "certificate-text"), what="certificate")[0]
+    text = cert.get_attribute("value")
+    assert text.startswith("LIVRET-CERT:"), text
+    shot(school, "school-certificate")
+    axe(school, "certificate")
+    t1.find_element(By.ID, "certificate").send_keys(text)
+    submit(t1, "form[action='/certificate']")
+    wait_for(t1, lambda d: "Certificat importé" in text_of(d), what="certificate imported")
+    fam.get(world["apps"]["family"].base + "/")
+    fam.find_element(By.ID, "card").send_keys(card)
+    submit(fam, "form[action='/trust']")
+    wait_for(fam, lambda d: "Collège Jean Moulin" in text_of(d), what="trusted")

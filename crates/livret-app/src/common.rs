@@ -173,7 +173,8 @@ pub async fn home(page: Page, State(state): State<Arc<AppState>>) -> Response {
     match page.role {
         Role::Family => crate::family::home(&page, &state, None, None),
         Role::Teacher => crate::teacher::home(&page, &state, None, None),
-        Role::School | Role::Jury => livrets_home(&page, &state),
+        Role::School => crate::school::home(&page, &state, None, None),
+        Role::Jury => livrets_home(&page, &state),
     }
 }
 

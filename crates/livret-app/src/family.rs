@@ -57,6 +57,7 @@ pub fn home(
                 button type="submit" { (s.create_livret) }
             }
         }
+        (trust_section(page, state, None, None))
         (crate::common::sync_status(page, state))
     };
     if error.is_some() {
@@ -64,6 +65,62 @@ pub fn home(
     } else {
         page.render(s.children, body)
     }
+}
+
+/// The trusted schools and the form to add one.
+fn trust_section(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>) -> Markup {
+    let s = page.s;
+    let anchors = state.device().trust_list().unwrap_or_default();
+    html! {
+        section #trust aria-labelledby="trust-h" {
+            h2 #trust-h { (s.trust_title) }
+            @if let Some(d) = done { (notice(d)) }
+            @if let Some(e) = error { (error_box(s, e)) }
+            @if anchors.is_empty() { p { (s.no_trust) } }
+            ul {
+                @for a in &anchors {
+                    li { (a.name.clone().unwrap_or_else(|| short(&a.school))) @if let Some(u) = &a.uai { " (" (u) ")" } }
+                }
+            }
+            form.stack method="post" action="/trust" {
+                (page.csrf_field())
+                label for="card" { (s.trust_text) }
+                textarea #card name="card" rows="2" required autocomplete="off" spellcheck="false" {}
+                button type="submit" { (s.trust_button) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TrustForm {
+    #[serde(default)]
+    card: String,
+}
+
+/// `POST /trust`: a school's card (or key) among the trusted schools.
+pub async fn trust(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<TrustForm>,
+) -> Response {
+    let result = state.device().trust_add(form.card.trim());
+    let s = page.s;
+    let (status, section) = match result {
+        Ok(_) => (
+            StatusCode::OK,
+            trust_section(&page, &state, None, Some(s.trust_done)),
+        ),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            trust_section(&page, &state, Some(&e.localized(page.lang)), None),
+        ),
+    };
+    page.render_status(
+        status,
+        s.trust_title,
+        html! { h1 { (s.trust_title) } (section) p { a href="/" { (s.home) } } },
+    )
 }
 
 /// The add-child form.

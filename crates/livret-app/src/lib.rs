@@ -12,6 +12,7 @@ mod common;
 mod family;
 pub mod i18n;
 mod photo;
+mod school;
 pub mod security;
 mod state;
 mod teacher;
@@ -59,6 +60,9 @@ fn router(state: Arc<AppState>) -> Router {
         )
         .route("/livrets/{id}/audit", get(family::audit))
         .route("/livrets/{id}/livret.pdf", get(family::pdf))
+        .route("/trust", post(family::trust))
+        .route("/certify", post(school::certify))
+        .route("/certificate", post(teacher::import_certificate))
         .route("/accept", post(teacher::accept))
         .route("/accept/photo", post(teacher::accept_photo))
         .route("/classes/{class}", get(teacher::class))

@@ -94,12 +94,55 @@ pub fn home(page: &Page, state: &AppState, error: Option<&str>, done: Option<&st
                 button type="submit" { (s.photo_button) }
             }
         }
+        (device_section(page, state))
         (crate::common::sync_status(page, state))
     };
     if error.is_some() {
         page.render_status(StatusCode::UNPROCESSABLE_ENTITY, s.classes, body)
     } else {
         page.render(s.classes, body)
+    }
+}
+
+/// This device's id (for its school) and the certificate it carries.
+fn device_section(page: &Page, state: &AppState) -> maud::Markup {
+    let s = page.s;
+    let (id, cert) = {
+        let d = state.device();
+        (d.device_id().to_string(), d.certificate().ok().flatten())
+    };
+    html! {
+        section aria-labelledby="device-h" {
+            h2 #device-h { (s.my_device) }
+            p { (s.my_device_help) }
+            p { code #device-id { (id) } }
+            @if let Some(c) = &cert { p { (s.certificate) " : " (c.name) ", " (s.until) " " (c.until) } }
+            form.stack method="post" action="/certificate" {
+                (page.csrf_field())
+                label for="certificate" { (s.certificate_text) }
+                textarea #certificate name="certificate" rows="2" required autocomplete="off" spellcheck="false" {}
+                button type="submit" { (s.import_button) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CertificateForm {
+    #[serde(default)]
+    certificate: String,
+}
+
+/// `POST /certificate`: imports the school's certificate of this device's key.
+pub async fn import_certificate(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<CertificateForm>,
+) -> Response {
+    let result = state.device().import_certificate(form.certificate.trim());
+    match result {
+        Ok(_) => home(&page, &state, None, Some(page.s.certificate_imported)),
+        Err(e) => home(&page, &state, Some(&e.localized(page.lang)), None),
     }
 }
 

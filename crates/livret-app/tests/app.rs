@@ -138,6 +138,10 @@ struct Running {
 async fn running(role: Role, name: &str) -> Running {
     let home = tempfile::tempdir().unwrap();
     let device = Device::init(home.path(), KeySource::KeyFile, role, name).unwrap();
+    serve(device, home).await
+}
+
+async fn serve(device: Device, home: tempfile::TempDir) -> Running {
     let dev = node::share(device);
     let (node, events) = node::start(
         &dev,
@@ -633,4 +637,190 @@ async fn the_grid_writes_good_cells_and_nothing_for_a_refused_one() {
     assert_eq!(entries[0].author_name.as_deref(), Some("M. Martin"));
     assert_eq!(entries[0].signature, "valid");
     let _ = &family.node;
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let at = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in {text}"))
+        + start.len();
+    let len = text[at..].find(end).unwrap();
+    &text[at..at + len]
+}
+
+/// The school certifies the teacher through its app, the teacher imports the certificate and
+/// the family trusts the school through theirs: the family's page shows the teacher's next
+/// entry as certified. A bad card or certificate is refused with a message.
+#[tokio::test]
+async fn school_certificate_and_trust_through_the_apps() {
+    let home = tempfile::tempdir().unwrap();
+    let school_dev = Device::init_school(
+        home.path(),
+        KeySource::KeyFile,
+        "Collège Jean Moulin",
+        "0951099D",
+    )
+    .unwrap();
+    let school = serve(school_dev, home).await;
+    let family = running(Role::Family, "Parent de Lina").await;
+    let teacher = running(Role::Teacher, "M. Martin").await;
+    let (sc, tc, fc) = (
+        school.login().await,
+        teacher.login().await,
+        family.login().await,
+    );
+    let (scsrf, tcsrf, fcsrf) = (
+        school.csrf(&sc).await,
+        teacher.csrf(&tc).await,
+        family.csrf(&fc).await,
+    );
+    // The school's page shows its card.
+    let page = request(school.addr, "GET", "/", &[("Cookie", &sc)], b"").await;
+    assert_eq!(page.status, 200);
+    let card = between(
+        &page.body,
+        "<textarea id=\"card-text\" readonly rows=\"3\">",
+        "<",
+    )
+    .to_string();
+    assert!(card.starts_with("LIVRET-ECOLE:"), "{card}");
+    // The teacher's page shows its device id.
+    let page = request(teacher.addr, "GET", "/", &[("Cookie", &tc)], b"").await;
+    let tid = between(&page.body, "<code id=\"device-id\">", "<").to_string();
+    assert_eq!(tid, teacher.with(|d| d.device_id().to_string()));
+    // A bad id is refused, nothing certified.
+    let r = school
+        .post(
+            "/certify",
+            &sc,
+            &[],
+            &form(&[
+                ("csrf", &scsrf),
+                ("teacher", "nope"),
+                ("name", "M. Martin"),
+                ("until", "2099-08-31"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(!r.body.contains("LIVRET-CERT:"));
+    let r = school
+        .post(
+            "/certify",
+            &sc,
+            &[],
+            &form(&[
+                ("csrf", &scsrf),
+                ("teacher", &tid),
+                ("name", "M. Martin"),
+                ("until", "2099-08-31"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cert = between(
+        &r.body,
+        "<textarea id=\"certificate-text\" readonly rows=\"4\">",
+        "<",
+    )
+    .to_string();
+    assert!(cert.starts_with("LIVRET-CERT:"), "{cert}");
+    // The teacher imports it; a bad one is refused first.
+    let r = teacher
+        .post(
+            "/certificate",
+            &tc,
+            &[],
+            &form(&[("csrf", &tcsrf), ("certificate", "LIVRET-CERT:AAAA")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(teacher.with(|d| d.certificate()).unwrap().is_none());
+    let r = teacher
+        .post(
+            "/certificate",
+            &tc,
+            &[],
+            &form(&[("csrf", &tcsrf), ("certificate", &cert)]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(teacher.with(|d| d.certificate()).unwrap().is_some());
+    // The family trusts the school's card.
+    let r = family
+        .post(
+            "/trust",
+            &fc,
+            &[],
+            &form(&[("csrf", &fcsrf), ("card", "LIVRET-ECOLE:ZZZ")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(family.with(|d| d.trust_list()).unwrap().is_empty());
+    let r = family
+        .post(
+            "/trust",
+            &fc,
+            &[],
+            &form(&[("csrf", &fcsrf), ("card", &card)]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Collège Jean Moulin"), "{}", r.body);
+    // An entry written after the certificate shows as certified at the family.
+    let livret = family
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let addrs = family.with(|d| d.invitation_addresses()).unwrap();
+    let inv = family
+        .with(|d| {
+            d.invite(
+                livret,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                "2099-07-04",
+                15,
+                addrs,
+            )
+        })
+        .unwrap();
+    node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B"))
+        .await
+        .unwrap();
+    teacher
+        .with(|d| {
+            d.assess(
+                livret,
+                2025,
+                "1/3",
+                "FRANCS",
+                None,
+                Some(3),
+                None,
+                "Très bien.",
+            )
+        })
+        .unwrap();
+    node::sync_with(
+        &teacher.dev,
+        &teacher.node,
+        family.node.peer_id(),
+        family.node.listen_addrs(),
+    )
+    .await
+    .unwrap();
+    let page = request(
+        family.addr,
+        "GET",
+        &format!("/livrets/{livret}"),
+        &[("Cookie", &fc)],
+        b"",
+    )
+    .await;
+    assert!(
+        page.body.contains("data-signature=\"certified\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("signature certifiée"));
 }
