@@ -202,6 +202,7 @@ fn entry_card(page: &Page, e: &EntryView) -> Markup {
             ),
             String::new(),
         ),
+        Some("identity") => (s.identity.to_string(), String::new(), e.summary.clone()),
         _ => (
             s.other_entries.to_string(),
             String::new(),
