@@ -280,6 +280,8 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::rights::RecoveryCommand,
     },
+    /// Ouvre l'application dans le navigateur : le nœud de l'appareil (comme « serve ») et son interface web sur 127.0.0.1 ; affiche l'adresse de connexion
+    App(crate::app::AppArgs),
     /// Importe un livret exporté en JSON (« livret export LIVRET --format json ») : tout est vérifié, les signatures restent intactes
     Import(crate::rights::ImportArgs),
     /// Efface une inscription ou toute une section d'un livret, historique compris, sur les appareils de la famille puis chez ceux qui la détiennent

@@ -2,6 +2,7 @@
 //! prints; every rule lives in the API. Messages are in French, or in English with
 //! `--lang en` (or an English `LANG`). An error is one line on stderr and exit code 1.
 
+mod app;
 mod class;
 mod cli;
 mod commands;
@@ -64,6 +65,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
     if let Command::Demo = cli.command {
         return runtime()?.block_on(demo::run(lang));
+    }
+    if let Command::App(args) = &cli.command {
+        if args.demo {
+            return runtime()?.block_on(app::demo(lang, args));
+        }
     }
     let home = livret_store::resolve_home(cli.home.as_deref()).map_err(livret::Error::from)?;
     let ctx = Ctx { home, lang };
@@ -135,6 +141,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Revoke { grant_id } => commands::revoke(&ctx, &grant_id),
         Command::Audit { livret, json } => commands::audit(&ctx, livret.as_deref(), json),
         Command::Demo => runtime()?.block_on(demo::run(lang)),
+        Command::App(args) => runtime()?.block_on(app::run(&ctx, &args)),
         Command::Recovery { command } => rights::recovery(&ctx, &command),
         Command::Import(args) => rights::import(&ctx, &args),
         Command::Forget(args) => control::forget(&ctx, &args),

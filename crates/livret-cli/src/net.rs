@@ -153,7 +153,7 @@ pub fn report_line(lang: Lang, r: &SessionReport) -> String {
     line
 }
 
-fn print_outcome(lang: Lang, r: livret::Result<SessionReport>) {
+pub(crate) fn print_outcome(lang: Lang, r: livret::Result<SessionReport>) {
     match r {
         Ok(r) => outln!("{}", report_line(lang, &r)),
         Err(e) => {

@@ -1,0 +1,396 @@
+//! What every page shares: the layout, the request's context, login, language, assets, sync.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use livret::core::{Lang, Localized, Role};
+use livret::node;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use serde::Deserialize;
+
+use crate::i18n::{self, Strings};
+use crate::security::{request_lang, Session};
+use crate::state::AppState;
+
+/// The context of a page: language, texts, the session's CSRF token, the device.
+pub struct Page {
+    pub lang: Lang,
+    pub s: &'static Strings,
+    pub csrf: String,
+    pub name: String,
+    pub role: Role,
+    pub path: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(session) = parts.extensions.get::<Session>().cloned() else {
+            return Err(StatusCode::UNAUTHORIZED.into_response());
+        };
+        let lang = request_lang(&parts.headers, &state.lang_cookie);
+        let (name, role) = {
+            let d = state.device();
+            (d.name().to_string(), d.role())
+        };
+        Ok(Page {
+            lang,
+            s: i18n::strings(lang),
+            csrf: session.csrf,
+            name,
+            role,
+            path: parts.uri.path().to_string(),
+        })
+    }
+}
+
+impl Page {
+    /// The hidden CSRF field of every form.
+    pub fn csrf_field(&self) -> Markup {
+        html! { input type="hidden" name="csrf" value=(self.csrf); }
+    }
+
+    /// The role in words.
+    pub fn role_word(&self) -> &'static str {
+        match self.role {
+            Role::Family => self.s.role_family,
+            Role::Teacher => self.s.role_teacher,
+            Role::School => self.s.role_school,
+            Role::Jury => self.s.role_jury,
+        }
+    }
+
+    /// A whole page, status 200.
+    pub fn render(&self, title: &str, body: Markup) -> Response {
+        self.render_status(StatusCode::OK, title, body)
+    }
+
+    /// A whole page with a status.
+    pub fn render_status(&self, status: StatusCode, title: &str, body: Markup) -> Response {
+        let s = self.s;
+        let other = s.other_lang_code;
+        let markup = html! {
+            (DOCTYPE)
+            html lang=(lang_code(self.lang)) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) " — " (s.app) }
+                    link rel="stylesheet" href="/assets/app.css";
+                    script src="/assets/app.js" defer {}
+                }
+                body {
+                    a.skip href="#main" { (s.skip) }
+                    header.top {
+                        nav aria-label=(s.app) {
+                            a.brand href="/" { (s.app) }
+                            span.device { (self.name) " · " (self.role_word()) }
+                            form.inline method="post" action="/sync" {
+                                (self.csrf_field())
+                                button type="submit" { (s.sync) }
+                            }
+                            a.lang href={ "/lang/" (other) "?back=" (self.path) } lang=(other) hreflang=(other) { (s.other_lang) }
+                        }
+                    }
+                    main #main tabindex="-1" {
+                        (body)
+                    }
+                    footer { p { (s.footer) } }
+                }
+            }
+        };
+        (status, Html(markup.into_string())).into_response()
+    }
+
+    /// An error of the API as a page.
+    pub fn api_error(&self, e: &livret::Error) -> Response {
+        let msg = e.localized(self.lang);
+        let status = match e {
+            livret::Error::UnknownLivret(_) | livret::Error::UnknownGrant(_) => {
+                StatusCode::NOT_FOUND
+            }
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        self.render_status(
+            status,
+            self.s.error_title,
+            html! {
+                (error_box(self.s, &msg))
+                p { a href="/" { (self.s.home) } }
+            },
+        )
+    }
+}
+
+/// The box that shows a refusal.
+pub fn error_box(s: &Strings, message: &str) -> Markup {
+    html! {
+        div.error role="alert" {
+            strong { (s.error_title) " : " } (message)
+        }
+    }
+}
+
+/// A notice of success.
+pub fn notice(message: &str) -> Markup {
+    html! { p.notice role="status" { (message) } }
+}
+
+/// `fr` or `en`.
+pub fn lang_code(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => "fr",
+        Lang::En => "en",
+    }
+}
+
+/// A date (seconds since 1970) as people read it.
+pub fn date_text(lang: Lang, secs: i64) -> String {
+    let iso = livret::rfc3339(secs);
+    let (date, time) = iso.split_once('T').unwrap_or((&iso, ""));
+    let parts: Vec<&str> = date.split('-').collect();
+    let hm = time.get(..5).unwrap_or("");
+    match (lang, parts.as_slice()) {
+        (Lang::Fr, [y, m, d]) => format!("{d}/{m}/{y} {hm} UTC"),
+        _ => format!("{date} {hm} UTC"),
+    }
+}
+
+/// A 303 redirect.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// `GET /`: the home of the device's role.
+pub async fn home(page: Page, State(state): State<Arc<AppState>>) -> Response {
+    match page.role {
+        Role::Family => crate::family::home(&page, &state, None, None),
+        Role::Teacher => crate::teacher::home(&page, &state, None, None),
+        Role::School => crate::school::home(&page, &state, None, None),
+        Role::Jury => livrets_home(&page, &state),
+    }
+}
+
+fn livrets_home(page: &Page, state: &AppState) -> Response {
+    let list = match state.device().list() {
+        Ok(l) => l,
+        Err(e) => return page.api_error(&e),
+    };
+    let s = page.s;
+    page.render(
+        s.livrets,
+        html! {
+            h1 { (s.livrets) }
+            @if list.is_empty() { p { (s.no_entries) } }
+            ul.cards {
+                @for l in &list {
+                    li { a href={ "/livrets/" (l.livret_id) } { (l.name.clone().unwrap_or_else(|| s.open_livret.to_string())) } }
+                }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// `GET /login?token=…`: spends the one-time token, sets the session cookie.
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let lang = request_lang(&headers, &state.lang_cookie);
+    let s = i18n::strings(lang);
+    let Some(id) = state.sessions.redeem(&q.token) else {
+        let body = html! {
+            (DOCTYPE)
+            html lang=(lang_code(lang)) { head { meta charset="utf-8"; title { (s.app) } } body { p { (s.login_refused) } } }
+        };
+        return (StatusCode::UNAUTHORIZED, Html(body.into_string())).into_response();
+    };
+    let cookie = format!(
+        "{}={id}; HttpOnly; SameSite=Strict; Path=/",
+        state.sessions.cookie
+    );
+    // A page that moves on by itself: the cookie is then sent by a same-site navigation.
+    let body = html! {
+        (DOCTYPE)
+        html lang=(lang_code(lang)) {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="refresh" content="0;url=/";
+                title { (s.app) }
+            }
+            body { p { (s.logged_in) " " a href="/" { (s.continue_) } } }
+        }
+    };
+    (
+        StatusCode::OK,
+        [(header::SET_COOKIE, cookie)],
+        Html(body.into_string()),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct BackQuery {
+    #[serde(default)]
+    back: String,
+}
+
+/// A local path to go back to (never another site).
+pub fn local_path(back: &str) -> &str {
+    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back
+    } else {
+        "/"
+    }
+}
+
+/// `GET /lang/{fr|en}`: the language switch.
+pub async fn switch_lang(
+    State(state): State<Arc<AppState>>,
+    Path(code): Path<String>,
+    Query(q): Query<BackQuery>,
+) -> Response {
+    let code = if code == "en" { "en" } else { "fr" };
+    let cookie = format!(
+        "{}={code}; SameSite=Strict; Path=/; Max-Age=31536000",
+        state.lang_cookie
+    );
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(local_path(&q.back)),
+    )
+        .into_response()
+}
+
+/// The style sheet.
+pub async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../assets/app.css"),
+    )
+        .into_response()
+}
+
+/// The script.
+pub async fn js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/app.js"),
+    )
+        .into_response()
+}
+
+/// Anything else.
+pub async fn not_found(page: Page) -> Response {
+    page.render_status(
+        StatusCode::NOT_FOUND,
+        page.s.not_found,
+        html! { h1 { (page.s.not_found) } p { a href="/" { (page.s.home) } } },
+    )
+}
+
+/// A short form of a device id.
+pub fn short(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+/// `POST /sync`: one session with every device this one knows to dial.
+pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
+    let lang = page.lang;
+    let targets = match node::known_peers(&state.dev) {
+        Ok(t) => t,
+        Err(e) => return page.api_error(&e),
+    };
+    let mut lines = Vec::new();
+    for (peer, addrs) in targets {
+        let who = short(&peer.to_string());
+        match node::sync_with(&state.dev, &state.node, peer, addrs).await {
+            Ok(r) => {
+                let name = if r.peer_name.is_empty() {
+                    who
+                } else {
+                    r.peer_name.clone()
+                };
+                let ok = r.refused.is_empty() && r.purged.is_empty();
+                lines.push((
+                    ok,
+                    i18n::sync_line(lang, &name, r.synced.len(), r.received_changes, &r.refused),
+                ));
+            }
+            Err(e) => lines.push((false, i18n::sync_failed(lang, &who, &e.localized(lang)))),
+        }
+    }
+    let now = state.device().now();
+    {
+        let mut status = state
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        status.at = Some(now);
+        status.lines = lines.clone();
+    }
+    let s = page.s;
+    page.render(
+        s.sync,
+        html! {
+            h1 { (s.sync) }
+            @if lines.is_empty() { p role="status" { (s.no_peer) } }
+            ul.sync role="status" {
+                @for (ok, line) in &lines {
+                    li.ok[*ok].bad[!*ok] { (line) }
+                }
+            }
+            p { a href="/" { (s.home) } }
+        },
+    )
+}
+
+/// The last sync, one paragraph.
+pub fn sync_status(page: &Page, state: &AppState) -> Markup {
+    let status = state
+        .sync
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let s = page.s;
+    html! {
+        section.syncstatus aria-labelledby="sync-h" {
+            h2 #sync-h { (s.last_sync) }
+            @if let Some(at) = status.at {
+                p { (date_text(page.lang, at)) }
+                ul { @for (_, l) in &status.lines { li { (l) } } }
+            } @else {
+                p { (s.never_synced) }
+            }
+        }
+    }
+}
+
+/// Inline SVG from a trusted generator (the QR module), without its XML prologue.
+pub fn inline_svg(svg: &str, label: &str) -> Markup {
+    let start = svg.find("<svg").unwrap_or(0);
+    let body = &svg[start..];
+    let body = body.replacen(
+        "<svg",
+        &format!(
+            "<svg role=\"img\" aria-label=\"{}\"",
+            html! { (label) }.into_string()
+        ),
+        1,
+    );
+    PreEscaped(body)
+}

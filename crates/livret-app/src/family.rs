@@ -1,0 +1,684 @@
+//! The family's screens: children, a livret, invite, grants and revoke, audit, the paper PDF.
+//! Each action is one call of the `livret` API.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use livret::core::grant::Rights;
+use livret::core::vocab::{Date, Millesime};
+use livret::core::{Lang, LivretId, Localized, Section};
+use livret::{EntryView, Relation, DEFAULT_INVITATION_MINUTES};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::common::{date_text, error_box, inline_svg, notice, see_other, short, Page};
+use crate::i18n::{self, Strings};
+use crate::state::AppState;
+
+/// The family's home: the children and a form to add one.
+pub fn home(
+    page: &Page,
+    state: &AppState,
+    error: Option<&str>,
+    values: Option<&AddChild>,
+) -> Response {
+    let s = page.s;
+    let list = match state.device().list() {
+        Ok(l) => l,
+        Err(e) => return page.api_error(&e),
+    };
+    let empty = AddChild::default();
+    let v = values.unwrap_or(&empty);
+    let body = html! {
+        h1 { (s.children) }
+        @if let Some(e) = error { (error_box(s, e)) }
+        @if list.is_empty() { p { (s.no_children) } }
+        ul.cards {
+            @for l in list.iter().filter(|l| l.relation == Relation::Owner) {
+                li { a href={ "/livrets/" (l.livret_id) } { (l.name.clone().unwrap_or_else(|| s.open_livret.to_string())) } }
+            }
+        }
+        section aria-labelledby="add-h" {
+            h2 #add-h { (s.add_child) }
+            form.stack method="post" action="/children" {
+                (page.csrf_field())
+                label for="name" { (s.child_name) }
+                input #name type="text" name="name" required autocomplete="off" value=(v.name);
+                label for="birth" { (s.child_birth) }
+                input #birth type="date" name="birth" required value=(v.birth);
+                label for="ine" { (s.child_ine) " (" (s.optional) ")" }
+                input #ine type="text" name="ine" autocomplete="off" value=(v.ine);
+                button type="submit" { (s.create_livret) }
+            }
+        }
+        (trust_section(page, state, None, None))
+        (crate::common::sync_status(page, state))
+    };
+    if error.is_some() {
+        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, s.children, body)
+    } else {
+        page.render(s.children, body)
+    }
+}
+
+/// The trusted schools and the form to add one.
+fn trust_section(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>) -> Markup {
+    let s = page.s;
+    let anchors = state.device().trust_list().unwrap_or_default();
+    html! {
+        section #trust aria-labelledby="trust-h" {
+            h2 #trust-h { (s.trust_title) }
+            @if let Some(d) = done { (notice(d)) }
+            @if let Some(e) = error { (error_box(s, e)) }
+            @if anchors.is_empty() { p { (s.no_trust) } }
+            ul {
+                @for a in &anchors {
+                    li { (a.name.clone().unwrap_or_else(|| short(&a.school))) @if let Some(u) = &a.uai { " (" (u) ")" } }
+                }
+            }
+            form.stack method="post" action="/trust" {
+                (page.csrf_field())
+                label for="card" { (s.trust_text) }
+                textarea #card name="card" rows="2" required autocomplete="off" spellcheck="false" {}
+                button type="submit" { (s.trust_button) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TrustForm {
+    #[serde(default)]
+    card: String,
+}
+
+/// `POST /trust`: a school's card (or key) among the trusted schools.
+pub async fn trust(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<TrustForm>,
+) -> Response {
+    let result = state.device().trust_add(form.card.trim());
+    let s = page.s;
+    let (status, section) = match result {
+        Ok(_) => (
+            StatusCode::OK,
+            trust_section(&page, &state, None, Some(s.trust_done)),
+        ),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            trust_section(&page, &state, Some(&e.localized(page.lang)), None),
+        ),
+    };
+    page.render_status(
+        status,
+        s.trust_title,
+        html! { h1 { (s.trust_title) } (section) p { a href="/" { (s.home) } } },
+    )
+}
+
+/// The add-child form.
+#[derive(Debug, Default, Deserialize)]
+pub struct AddChild {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    birth: String,
+    #[serde(default)]
+    ine: String,
+}
+
+/// `POST /children`
+pub async fn add_child(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<AddChild>,
+) -> Response {
+    let ine = Some(form.ine.trim()).filter(|i| !i.is_empty());
+    let result = state.device().add_child(&form.name, &form.birth, ine);
+    match result {
+        Ok(id) => see_other(&format!("/livrets/{id}?created=1")),
+        Err(e) => home(&page, &state, Some(&e.localized(page.lang)), Some(&form)),
+    }
+}
+
+fn resolve(page: &Page, state: &AppState, id: &str) -> Result<LivretId, Box<Response>> {
+    state
+        .device()
+        .resolve_livret(id)
+        .map_err(|e| Box::new(page.api_error(&e)))
+}
+
+fn signature(s: &Strings, e: &EntryView) -> (&'static str, &'static str) {
+    if e.signature == "invalid" {
+        ("invalid", s.sig_invalid)
+    } else if e.certification == "certified" {
+        ("certified", s.sig_certified)
+    } else if e.signature == "valid" {
+        ("valid", s.sig_valid)
+    } else {
+        ("unknown", s.sig_unknown)
+    }
+}
+
+fn field(v: &serde_json::Value, name: &str) -> String {
+    match &v[name] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn entry_card(page: &Page, e: &EntryView) -> Markup {
+    let s = page.s;
+    let c = &e.content;
+    let (status, status_text) = signature(s, e);
+    let (title, detail, text): (String, String, String) = match e.kind.as_deref() {
+        Some("subject") => {
+            let eval = match (field(c, "level"), field(c, "mark")) {
+                (l, _) if !l.is_empty() => format!("{} {l}", s.positioning),
+                (_, m) if !m.is_empty() => format!("{} {m}", s.mark),
+                _ => String::new(),
+            };
+            (field(c, "label"), eval, field(c, "appreciation"))
+        }
+        Some("synthesis") => (s.synthesis.to_string(), String::new(), field(c, "text")),
+        Some("vie-scolaire") => (
+            s.vie_scolaire.to_string(),
+            format!(
+                "{} : {} · {} : {} · {} : {}",
+                s.late,
+                field(c, "late"),
+                s.justified,
+                field(c, "justified"),
+                s.unjustified,
+                field(c, "unjustified")
+            ),
+            String::new(),
+        ),
+        Some("identity") => (s.identity.to_string(), String::new(), e.summary.clone()),
+        _ => (
+            s.other_entries.to_string(),
+            String::new(),
+            e.summary.clone(),
+        ),
+    };
+    html! {
+        article.entry data-kind=(e.kind.clone().unwrap_or_default()) data-signature=(status) {
+            h4 { (title) @if !detail.is_empty() { " — " span.eval { (detail) } } }
+            @if !text.is_empty() { p.text { (text) } }
+            p.meta {
+                @if let Some(a) = &e.author_name { (s.by) " " span.author { (a) } " " }
+                @if let Some(t) = e.time { (s.on) " " (date_text(page.lang, t)) " " }
+                span class={ "badge sig-" (status) } { (status_text) }
+                @if e.sensitive { " " span.badge.sensitive { (s.sensitive) } }
+                @if e.conflicted { " " span.badge.conflict { (s.conflicted) } }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Created {
+    #[serde(default)]
+    created: Option<String>,
+}
+
+/// `GET /livrets/{id}`: the livret by section and period.
+pub async fn livret(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<Created>,
+) -> Response {
+    let livret = match resolve(&page, &state, &id) {
+        Ok(l) => l,
+        Err(r) => return *r,
+    };
+    let (view, owner) = {
+        let d = state.device();
+        let list = d.list();
+        let owner = list.ok().is_some_and(|l| {
+            l.iter()
+                .any(|x| x.livret_id == id && x.relation == Relation::Owner)
+        });
+        (d.show(livret), owner)
+    };
+    let view = match view {
+        Ok(v) => v,
+        Err(e) => return page.api_error(&e),
+    };
+    let s = page.s;
+    let name = view
+        .name
+        .clone()
+        .unwrap_or_else(|| s.open_livret.to_string());
+    let body = html! {
+        h1 { (name) }
+        @if q.created.is_some() { (notice(&i18n::child_created(page.lang, &name))) }
+        @if owner {
+            nav.actions aria-label=(s.open_livret) {
+                a.button href={ "/livrets/" (id) "/invite" } { (s.invite) }
+                a href={ "/livrets/" (id) "/grants" } { (s.grants) }
+                a href={ "/livrets/" (id) "/audit" } { (s.audit) }
+                a href={ "/livrets/" (id) "/livret.pdf" } download="livret.pdf" { (s.pdf) }
+            }
+        }
+        @for (i, sec) in view.sections.iter().enumerate() {
+            @let label = section_label(page.lang, &sec.section);
+            section.livret-section aria-labelledby={ "sec-" (i) } {
+                h2 id={ "sec-" (i) } { (label) @if sec.sensitive { " " span.badge.sensitive { (s.sensitive) } } }
+                @if sec.entries.is_empty() { p { (s.no_entries) } }
+                @for (period, entries) in by_period(&sec.entries) {
+                    @if let Some(p) = &period { h3 { (i18n::period_label(page.lang, p)) } }
+                    @for e in entries { (entry_card(&page, e)) }
+                }
+            }
+        }
+    };
+    page.render(&name, body)
+}
+
+fn section_label(lang: Lang, section: &str) -> String {
+    match section.parse::<Section>() {
+        Ok(s) => match lang {
+            Lang::Fr => s.french_label(),
+            Lang::En => s.english_label(),
+        },
+        Err(_) => section.to_string(),
+    }
+}
+
+fn by_period(entries: &[EntryView]) -> Vec<(Option<String>, Vec<&EntryView>)> {
+    let mut groups: BTreeMap<Option<String>, Vec<&EntryView>> = BTreeMap::new();
+    for e in entries {
+        let p = Some(field(&e.content, "period")).filter(|p| !p.is_empty());
+        groups.entry(p).or_default().push(e);
+    }
+    groups.into_iter().collect()
+}
+
+fn current_year(state: &AppState) -> u16 {
+    let now = state.device().now();
+    Date::from_unix_seconds(now)
+        .ok()
+        .and_then(|d| Millesime::of_date(d).ok())
+        .map(Millesime::year)
+        .unwrap_or(2025)
+}
+
+fn invite_page(
+    page: &Page,
+    state: &AppState,
+    id: &str,
+    error: Option<&str>,
+    chosen: &[String],
+) -> Response {
+    let s = page.s;
+    let year = current_year(state);
+    let options: Vec<Section> = vec![
+        Section::Annee(year),
+        Section::VieScolaire(year),
+        Section::Cycles,
+        Section::Attestations,
+        Section::Accompagnement,
+    ];
+    let until = format!("{}-07-04", year + 1);
+    let body = html! {
+        h1 { (s.invite) }
+        @if let Some(e) = error { (error_box(s, e)) }
+        form.stack method="post" action={ "/livrets/" (id) "/invite" } {
+            (page.csrf_field())
+            fieldset {
+                legend { (s.sections) }
+                @for (i, sec) in options.iter().enumerate() {
+                    @let name = sec.to_string();
+                    @let checked = if chosen.is_empty() { i < 2 } else { chosen.contains(&name) };
+                    div.check {
+                        input type="checkbox" id={ "sec" (i) } name="sections" value=(name) checked[checked];
+                        label for={ "sec" (i) } { (section_label(page.lang, &name)) }
+                    }
+                }
+            }
+            fieldset {
+                legend { (s.rights) }
+                div.check {
+                    input #r-write type="radio" name="rights" value="write" checked;
+                    label for="r-write" { (s.rights_write) }
+                }
+                div.check {
+                    input #r-read type="radio" name="rights" value="read";
+                    label for="r-read" { (s.rights_read) }
+                }
+            }
+            label for="until" { (s.until) }
+            input #until type="date" name="until" required value=(until);
+            button type="submit" { (s.show_invitation) }
+        }
+        p { a href={ "/livrets/" (id) } { (s.back_to_livret) } }
+    };
+    if error.is_some() {
+        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, s.invite, body)
+    } else {
+        page.render(s.invite, body)
+    }
+}
+
+/// `GET /livrets/{id}/invite`
+pub async fn invite_form(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = resolve(&page, &state, &id) {
+        return *r;
+    }
+    invite_page(&page, &state, &id, None, &[])
+}
+
+/// `POST /livrets/{id}/invite`: the QR code, its text, and a live notice when redeemed.
+pub async fn invite(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let livret = match resolve(&page, &state, &id) {
+        Ok(l) => l,
+        Err(r) => return *r,
+    };
+    let chosen: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "sections")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let result = make_invitation(&state, livret, &chosen, &get("rights"), &get("until"));
+    let (inv, known) = match result {
+        Ok(x) => x,
+        Err(e) => return invite_page(&page, &state, &id, Some(&e.localized(page.lang)), &chosen),
+    };
+    let s = page.s;
+    let svg = match inv.qr() {
+        Ok(q) => q.to_svg(),
+        Err(e) => return page.api_error(&e),
+    };
+    let body = html! {
+        h1 { (s.invitation) }
+        p { (s.invitation_help) }
+        @if let Some(n) = &inv.sensitive_notice { p.warning { (n) } }
+        figure.qr { (inline_svg(&svg, s.invitation)) }
+        label for="invitation-text" { (s.invitation_text) }
+        textarea #invitation-text readonly rows="4" { (inv.invitation) }
+        p { (s.invitation_once) " " (inv.expires_at.replace('T', " ").replace('Z', " UTC")) "." }
+        p #redeem-status role="status" aria-live="polite"
+            data-events={ "/livrets/" (id) "/invite/events?known=" (known.join(",")) }
+            data-done=(s.redeemed_by) { (s.waiting_redeem) }
+        p { a href={ "/livrets/" (id) "/grants" } { (s.grants) } " · " a href={ "/livrets/" (id) } { (s.back_to_livret) } }
+    };
+    page.render(s.invitation, body)
+}
+
+fn make_invitation(
+    state: &AppState,
+    livret: LivretId,
+    chosen: &[String],
+    rights: &str,
+    until: &str,
+) -> livret::Result<(livret::InvitationOut, Vec<String>)> {
+    let mut sections = Vec::new();
+    for c in chosen {
+        let sec: Section = c.parse().map_err(livret::Error::from)?;
+        sections.push(sec);
+    }
+    let rights: Rights = rights.parse().map_err(livret::Error::from)?;
+    let mut d = state.device();
+    let known: Vec<String> = d.grants(livret)?.into_iter().map(|g| g.grant_id).collect();
+    let addrs = d.invitation_addresses()?;
+    let inv = d.invite(
+        livret,
+        &sections,
+        rights,
+        until,
+        DEFAULT_INVITATION_MINUTES,
+        addrs,
+    )?;
+    Ok((inv, known))
+}
+
+#[derive(Deserialize)]
+pub struct Known {
+    #[serde(default)]
+    known: String,
+}
+
+/// `GET /livrets/{id}/invite/events?known=G1,G2…`: one `redeemed` event (the grantee's name)
+/// as soon as the livret has a grant not in that list; the stream ends after the invitation's
+/// life.
+pub async fn invite_events(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<Known>,
+) -> Response {
+    let livret = match resolve(&page, &state, &id) {
+        Ok(l) => l,
+        Err(r) => return *r,
+    };
+    let deadline = tokio::time::Instant::now()
+        + Duration::from_secs(u64::try_from(DEFAULT_INVITATION_MINUTES * 60 + 60).unwrap_or(960));
+    let known: Arc<Vec<String>> = Arc::new(q.known.split(',').map(str::to_string).collect());
+    let stream = futures::stream::unfold((state, false), move |(state, done)| {
+        let known = known.clone();
+        async move {
+            if done {
+                return None;
+            }
+            loop {
+                if tokio::time::Instant::now() > deadline {
+                    return None;
+                }
+                let grants = state.device().grants(livret).unwrap_or_default();
+                if let Some(g) = grants.iter().find(|g| !known.contains(&g.grant_id)) {
+                    let ev = Event::default()
+                        .event("redeemed")
+                        .data(g.audience_name.clone());
+                    return Some((Ok::<Event, Infallible>(ev), (state, true)));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// `GET /livrets/{id}/grants`
+pub async fn grants(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Response {
+    let livret = match resolve(&page, &state, &id) {
+        Ok(l) => l,
+        Err(r) => return *r,
+    };
+    let list = match state.device().grants(livret) {
+        Ok(l) => l,
+        Err(e) => return page.api_error(&e),
+    };
+    grants_page(&page, &id, &list, None)
+}
+
+fn grants_page(page: &Page, id: &str, list: &[livret::GrantView], done: Option<&str>) -> Response {
+    let s = page.s;
+    let body = html! {
+        h1 { (s.grants) }
+        @if let Some(d) = done { (notice(d)) }
+        @if list.is_empty() { p { (s.no_grants) } }
+        @else {
+            div.scroll tabindex="0" role="region" aria-label=(s.grants) {
+                table {
+                    thead { tr { th scope="col" { (s.grant_for) } th scope="col" { (s.sections) } th scope="col" { (s.rights) } th scope="col" { (s.until) } th scope="col" { (s.state) } th scope="col" { span.visually-hidden { (s.revoke) } } } }
+                    tbody {
+                        @for g in list {
+                            @let state_word = if g.revoked { s.revoked } else if g.expired { s.expired } else { s.active };
+                            tr data-grant=(g.grant_id) {
+                                th scope="row" { (if g.audience_name.is_empty() { short(&g.audience) } else { g.audience_name.clone() }) }
+                                td { (g.sections.iter().map(|x| section_label(page.lang, x)).collect::<Vec<_>>().join(", ")) }
+                                td { (if g.rights == "write" { s.rights_write } else { s.rights_read }) }
+                                td { (g.until) }
+                                td { (state_word) }
+                                td {
+                                    @if !g.revoked {
+                                        a.button.danger href={ "/livrets/" (id) "/grants/" (g.grant_id) "/revoke" }
+                                            aria-label={ (s.revoke) " : " (g.audience_name) } { (s.revoke) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href={ "/livrets/" (id) } { (s.back_to_livret) } }
+    };
+    page.render(s.grants, body)
+}
+
+/// `GET /livrets/{id}/grants/{grant}/revoke`: the confirmation.
+pub async fn revoke_confirm(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Path((id, grant)): Path<(String, String)>,
+) -> Response {
+    let livret = match resolve(&page, &state, &id) {
+        Ok(l) => l,
+        Err(r) => return *r,
+    };
+    let list = match state.device().grants(livret) {
+        Ok(l) => l,
+        Err(e) => return page.api_error(&e),
+    };
+    let Some(g) = list.iter().find(|g| g.grant_id == grant) else {
+        return page.api_error(&livret::Error::UnknownGrant(grant));
+    };
+    let s = page.s;
+    let body = html! {
+        h1 { (s.revoke_title) }
+        p.lead { strong { (g.audience_name) } " — " (g.sections.iter().map(|x| section_label(page.lang, x)).collect::<Vec<_>>().join(", ")) }
+        p { (s.revoke_explain) }
+        form.inline method="post" action={ "/livrets/" (id) "/grants/" (grant) "/revoke" } {
+            (page.csrf_field())
+            button.danger type="submit" { (s.revoke) }
+        }
+        " "
+        a.button href={ "/livrets/" (id) "/grants" } { (s.cancel) }
+    };
+    page.render(s.revoke_title, body)
+}
+
+/// `POST /livrets/{id}/grants/{grant}/revoke`
+pub async fn revoke(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Path((id, grant)): Path<(String, String)>,
+) -> Response {
+    let livret = match resolve(&page, &state, &id) {
+        Ok(l) => l,
+        Err(r) => return *r,
+    };
+    let result = state.device().revoke(&grant);
+    match result {
+        Ok(_) => {
+            let list = state.device().grants(livret).unwrap_or_default();
+            grants_page(&page, &id, &list, Some(page.s.revoke_done))
+        }
+        Err(e) => page.api_error(&e),
+    }
+}
+
+/// `GET /livrets/{id}/audit`: the journal in plain words.
+pub async fn audit(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Response {
+    let livret = match resolve(&page, &state, &id) {
+        Ok(l) => l,
+        Err(r) => return *r,
+    };
+    let (entries, grants) = {
+        let d = state.device();
+        (d.audit(Some(livret)), d.grants(livret).unwrap_or_default())
+    };
+    let entries = match entries {
+        Ok(e) => e,
+        Err(e) => return page.api_error(&e),
+    };
+    let names: BTreeMap<String, String> = grants
+        .into_iter()
+        .map(|g| (g.audience, g.audience_name))
+        .collect();
+    let s = page.s;
+    let body = html! {
+        h1 { (s.audit) }
+        div.scroll tabindex="0" role="region" aria-label=(s.audit) {
+            table {
+                thead { tr { th scope="col" { (s.when) } th scope="col" { (s.who) } th scope="col" { (s.section) } th scope="col" { (s.what) } th scope="col" { (s.outcome) } } }
+                tbody {
+                    @for e in entries.iter().rev() {
+                        tr {
+                            td { (e.at.replace('T', " ").replace('Z', " UTC")) }
+                            td { (match &e.peer { Some(p) => names.get(p).cloned().unwrap_or_else(|| short(p)), None => s.this_device.to_string() }) }
+                            td { (e.section.as_deref().map(|x| x.split(',').map(|y| section_label(page.lang, y)).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
+                            td { (i18n::audit_action(page.lang, &e.action)) @if !e.detail.is_empty() { br; small { (e.detail) } } }
+                            td { (if e.outcome == "accepted" { s.accepted } else { s.refused }) }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href={ "/livrets/" (id) } { (s.back_to_livret) } }
+    };
+    page.render(s.audit, body)
+}
+
+/// `GET /livrets/{id}/livret.pdf`: the paper livret.
+pub async fn pdf(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Response {
+    let livret = match resolve(&page, &state, &id) {
+        Ok(l) => l,
+        Err(r) => return *r,
+    };
+    let result = state.device().export_pdf(livret, None, None);
+    match result {
+        Ok(p) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"livret.pdf\"",
+                ),
+            ],
+            p.pdf,
+        )
+            .into_response(),
+        Err(e) => page.api_error(&e),
+    }
+}

@@ -1,0 +1,144 @@
+//! livret-app: the livret's local web interface. One process runs the device's libp2p node
+//! (as `livret serve` does) and serves pages on the loopback address only; the browser talks
+//! to nothing else.
+//!
+//! This crate holds no policy: every action calls the same `livret` API as the command line,
+//! and a refused action shows the API's message in the page, having written nothing. Its own
+//! rules are those of a local web server (see [`security`]): loopback only, one-time login
+//! token → session cookie, CSRF token on every POST, `Host` and `Origin` checked, a strict
+//! Content-Security-Policy, bounded bodies.
+
+mod common;
+mod family;
+pub mod i18n;
+mod photo;
+mod school;
+pub mod security;
+mod state;
+mod teacher;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use livret::SharedDevice;
+use livret_net::Node;
+
+pub use photo::decode_qr_text;
+pub use security::{check_listen, ListenError, CSP};
+
+/// The app's default port (the node's is 4715).
+pub const DEFAULT_PORT: u16 = 4716;
+
+/// The default `--listen` address.
+pub fn default_listen() -> String {
+    format!("127.0.0.1:{DEFAULT_PORT}")
+}
+
+/// The routes, behind the security middleware.
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(common::home))
+        .route("/login", get(common::login))
+        .route("/lang/{code}", get(common::switch_lang))
+        .route("/assets/app.css", get(common::css))
+        .route("/assets/app.js", get(common::js))
+        .route("/sync", post(common::sync))
+        .route("/children", post(family::add_child))
+        .route("/livrets/{id}", get(family::livret))
+        .route(
+            "/livrets/{id}/invite",
+            get(family::invite_form).post(family::invite),
+        )
+        .route("/livrets/{id}/invite/events", get(family::invite_events))
+        .route("/livrets/{id}/grants", get(family::grants))
+        .route(
+            "/livrets/{id}/grants/{grant}/revoke",
+            get(family::revoke_confirm).post(family::revoke),
+        )
+        .route("/livrets/{id}/audit", get(family::audit))
+        .route("/livrets/{id}/livret.pdf", get(family::pdf))
+        .route("/trust", post(family::trust))
+        .route("/certify", post(school::certify))
+        .route("/certificate", post(teacher::import_certificate))
+        .route("/accept", post(teacher::accept))
+        .route("/accept/photo", post(teacher::accept_photo))
+        .route("/classes/{class}", get(teacher::class))
+        .route(
+            "/classes/{class}/grid",
+            get(teacher::grid).post(teacher::save_grid),
+        )
+        .fallback(common::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(security::MAX_UPLOAD))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
+        .with_state(state)
+}
+
+use state::AppState;
+
+/// The app bound to its address, not yet serving.
+pub struct App {
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+}
+
+impl App {
+    /// Binds the app on `listen` (loopback only) for the device `dev` and its running `node`.
+    pub async fn bind(dev: SharedDevice, node: Node, listen: SocketAddr) -> std::io::Result<App> {
+        if !listen.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                ListenError::NotLoopback(listen.to_string()).to_string(),
+            ));
+        }
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        Ok(App {
+            state: Arc::new(AppState::new(dev, node, addr)),
+            listener,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.state.addr
+    }
+
+    /// The address to open, with the one-time login token (`None` once used).
+    pub fn login_url(&self) -> Option<String> {
+        let token = self.state.sessions.login_token()?;
+        Some(format!("http://{}/login?token={token}", self.addr()))
+    }
+
+    /// Serves until `shutdown` resolves.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Tries to open `url` in the browser (xdg-open, open); failure is not an error.
+pub fn open_browser(url: &str) -> bool {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_ok()
+}

@@ -1,0 +1,63 @@
+//! What every handler shares: the device, its node, the sessions.
+
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use livret::{Device, SharedDevice};
+use livret_net::Node;
+
+use crate::security::Sessions;
+
+/// The last sync, as the page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct SyncStatus {
+    /// When (seconds since 1970).
+    pub at: Option<i64>,
+    /// One line per peer, in the language of whoever pressed the button.
+    pub lines: Vec<(bool, String)>,
+}
+
+/// The app's state.
+pub struct AppState {
+    /// The device.
+    pub dev: SharedDevice,
+    /// Its libp2p node (the one `serve` runs).
+    pub node: Node,
+    /// Where the app listens.
+    pub addr: SocketAddr,
+    /// The `Host` values accepted.
+    pub allowed_hosts: Vec<String>,
+    /// Login token and sessions.
+    pub sessions: Sessions,
+    /// The name of the language cookie.
+    pub lang_cookie: String,
+    /// The last sync started from the app.
+    pub sync: Mutex<SyncStatus>,
+}
+
+impl AppState {
+    /// A new state for an app listening on `addr`.
+    pub fn new(dev: SharedDevice, node: Node, addr: SocketAddr) -> AppState {
+        let port = addr.port();
+        let mut allowed_hosts = vec![format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+        if addr.is_ipv6() {
+            allowed_hosts.push(format!("[::1]:{port}"));
+        } else if addr.ip().to_string() != "127.0.0.1" {
+            allowed_hosts.push(format!("{}:{port}", addr.ip()));
+        }
+        AppState {
+            dev,
+            node,
+            addr,
+            allowed_hosts,
+            sessions: Sessions::new(port),
+            lang_cookie: format!("livret_lang_{port}"),
+            sync: Mutex::new(SyncStatus::default()),
+        }
+    }
+
+    /// The device, locked (never held across an await).
+    pub fn device(&self) -> MutexGuard<'_, Device> {
+        self.dev.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

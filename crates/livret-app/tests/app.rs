@@ -1,0 +1,826 @@
+//! The app's own security and its "refused means nothing written" rule, against the real
+//! server on a real 127.0.0.1 socket, with real devices and libp2p nodes. Requests are written
+//! by hand on a TCP stream: every header is the test's choice (Host, Origin, Cookie).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use livret::core::grant::Rights;
+use livret::core::{Role, Section};
+use livret::node::{self, NodeOptions};
+use livret::{Device, KeySource, SharedDevice};
+use livret_net::Node;
+use std::io::{Read, Write};
+
+struct Reply {
+    status: u16,
+    headers: HashMap<String, Vec<String>>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    }
+}
+
+fn dechunk(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = raw;
+    while let Some(pos) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&rest[..pos]);
+        let size = usize::from_str_radix(size_text.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = pos + 2;
+        out.extend_from_slice(&rest[start..(start + size).min(rest.len())]);
+        rest = &rest[(start + size + 2).min(rest.len())..];
+    }
+    out
+}
+
+/// One HTTP/1.1 request on a fresh connection.
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    let method = method.to_string();
+    let path = path.to_string();
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let body = body.to_vec();
+    tokio::task::spawn_blocking(move || blocking_request(addr, &method, &path, &headers, &body))
+        .await
+        .unwrap()
+}
+
+/// The same, on a blocking socket (run off the runtime's threads).
+fn blocking_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Reply {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if method == "POST" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    // The server may answer (413, 403) before reading a large body: ignore a reset here.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("no header end");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for l in lines {
+        if let Some((k, v)) = l.split_once(':') {
+            map.entry(k.trim().to_ascii_lowercase())
+                .or_default()
+                .push(v.trim().to_string());
+        }
+    }
+    let body_raw = &raw[split + 4..];
+    let chunked = map
+        .get("transfer-encoding")
+        .is_some_and(|v| v.iter().any(|x| x.contains("chunked")));
+    let body = if chunked {
+        dechunk(body_raw)
+    } else {
+        body_raw.to_vec()
+    };
+    Reply {
+        status,
+        headers: map,
+        body: String::from_utf8_lossy(&body).to_string(),
+    }
+}
+
+struct Running {
+    addr: SocketAddr,
+    dev: SharedDevice,
+    node: Node,
+    token: String,
+    _home: tempfile::TempDir,
+}
+
+async fn running(role: Role, name: &str) -> Running {
+    let home = tempfile::tempdir().unwrap();
+    let device = Device::init(home.path(), KeySource::KeyFile, role, name).unwrap();
+    serve(device, home).await
+}
+
+async fn serve(device: Device, home: tempfile::TempDir) -> Running {
+    let dev = node::share(device);
+    let (node, events) = node::start(
+        &dev,
+        NodeOptions {
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+            mdns: false,
+            remember_addresses: true,
+        },
+    )
+    .await
+    .unwrap();
+    tokio::spawn(node::serve(
+        dev.clone(),
+        node.clone(),
+        events,
+        std::future::pending(),
+        |_| {},
+    ));
+    let app = livret_app::App::bind(dev.clone(), node.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = app.addr();
+    let url = app.login_url().unwrap();
+    let token = url.split("token=").nth(1).unwrap().to_string();
+    tokio::spawn(app.run(std::future::pending()));
+    Running {
+        addr,
+        dev,
+        node,
+        token,
+        _home: home,
+    }
+}
+
+impl Running {
+    /// Logs in: the session cookie ("name=value").
+    async fn login(&self) -> String {
+        let r = request(
+            self.addr,
+            "GET",
+            &format!("/login?token={}", self.token),
+            &[],
+            b"",
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let set = r.header("set-cookie").unwrap().to_string();
+        set.split(';').next().unwrap().to_string()
+    }
+
+    /// The CSRF token of the session, read from a page's form.
+    async fn csrf(&self, cookie: &str) -> String {
+        let r = request(self.addr, "GET", "/", &[("Cookie", cookie)], b"").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let at = r.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+        r.body[at..at + 64].to_string()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Device) -> T) -> T {
+        let mut d = self.dev.lock().unwrap();
+        f(&mut d)
+    }
+
+    async fn post(&self, path: &str, cookie: &str, extra: &[(&str, &str)], form: &str) -> Reply {
+        let mut headers = vec![
+            ("Cookie", cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        headers.extend_from_slice(extra);
+        request(self.addr, "POST", path, &headers, form.as_bytes()).await
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap()
+}
+
+#[tokio::test]
+async fn without_a_session_everything_is_401() {
+    let app = running(Role::Family, "Parent").await;
+    for path in ["/", "/assets/app.js", "/livrets/abc", "/classes/5B/grid"] {
+        let r = request(app.addr, "GET", path, &[], b"").await;
+        assert_eq!(r.status, 401, "GET {path}");
+    }
+    let r = request(
+        app.addr,
+        "POST",
+        "/children",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"name=X&birth=2014-01-01",
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    // A made-up session cookie is no session.
+    let cookie = format!("livret_session_{}=0000", app.addr.port());
+    let r = request(app.addr, "GET", "/", &[("Cookie", &cookie)], b"").await;
+    assert_eq!(r.status, 401);
+    assert!(app.with(|d| d.list()).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_login_token_works_once_and_sets_a_strict_cookie() {
+    let app = running(Role::Family, "Parent").await;
+    let r = request(app.addr, "GET", "/login?token=wrong", &[], b"").await;
+    assert_eq!(r.status, 401);
+    let first = request(
+        app.addr,
+        "GET",
+        &format!("/login?token={}", app.token),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(first.status, 200);
+    let set = first.header("set-cookie").unwrap();
+    assert!(set.starts_with(&format!("livret_session_{}=", app.addr.port())));
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attr), "{set} lacks {attr}");
+    }
+    let again = request(
+        app.addr,
+        "GET",
+        &format!("/login?token={}", app.token),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(again.status, 401, "a token works once");
+    assert!(again.header("set-cookie").is_none());
+    // The cookie of the first login is a session.
+    let cookie = set.split(';').next().unwrap();
+    let home = request(app.addr, "GET", "/", &[("Cookie", cookie)], b"").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("Vos enfants"), "{}", home.body);
+    assert_eq!(
+        home.header("content-security-policy"),
+        Some(livret_app::CSP)
+    );
+    assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(home.header("referrer-policy"), Some("no-referrer"));
+    // English from the browser's language.
+    let en = request(
+        app.addr,
+        "GET",
+        "/",
+        &[("Cookie", cookie), ("Accept-Language", "en-GB,en;q=0.9")],
+        b"",
+    )
+    .await;
+    assert!(en.body.contains("Your children"), "{}", en.body);
+}
+
+#[tokio::test]
+async fn another_host_name_is_refused() {
+    let app = running(Role::Family, "Parent").await;
+    let cookie = app.login().await;
+    let port = app.addr.port();
+    for host in [
+        format!("evil.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "localhost".to_string(),
+        String::new(),
+    ] {
+        let r = request(
+            app.addr,
+            "GET",
+            "/",
+            &[("Host", &host), ("Cookie", &cookie)],
+            b"",
+        )
+        .await;
+        assert_eq!(r.status, 421, "Host {host:?}");
+    }
+    // Even the login token is not spent through a foreign name.
+    let app2 = running(Role::Family, "Parent").await;
+    let r = request(
+        app2.addr,
+        "GET",
+        &format!("/login?token={}", app2.token),
+        &[("Host", &format!("rebind.example:{}", app2.addr.port()))],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 421);
+    app2.login().await;
+    let ok = request(
+        app.addr,
+        "GET",
+        "/",
+        &[("Host", &format!("localhost:{port}")), ("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+}
+
+#[tokio::test]
+async fn posts_need_the_csrf_token_and_the_apps_own_origin() {
+    let app = running(Role::Family, "Parent").await;
+    let cookie = app.login().await;
+    let csrf = app.csrf(&cookie).await;
+    let child = [("name", "Lina Moreau"), ("birth", "2014-03-02")];
+    // No token, a wrong token.
+    let r = app.post("/children", &cookie, &[], &form(&child)).await;
+    assert_eq!(r.status, 403);
+    let wrong = "0".repeat(64);
+    let mut with_wrong = child.to_vec();
+    with_wrong.push(("csrf", &wrong));
+    let r = app
+        .post("/children", &cookie, &[], &form(&with_wrong))
+        .await;
+    assert_eq!(r.status, 403);
+    // The right token from another origin, or another site.
+    let mut good = child.to_vec();
+    good.push(("csrf", &csrf));
+    let evil_origin = format!("http://127.0.0.1:{}", app.addr.port().wrapping_add(1));
+    for extra in [
+        vec![("Origin", "http://evil.example")],
+        vec![("Origin", "null")],
+        vec![("Origin", "null"), ("Sec-Fetch-Site", "cross-site")],
+        vec![("Origin", "null"), ("Sec-Fetch-Site", "same-site")],
+        vec![
+            ("Origin", "http://evil.example"),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
+        vec![("Origin", evil_origin.as_str())],
+        vec![("Sec-Fetch-Site", "cross-site")],
+    ] {
+        let r = app.post("/children", &cookie, &extra, &form(&good)).await;
+        assert_eq!(r.status, 403, "{extra:?}");
+    }
+    // A token in a body of another type.
+    let r = request(
+        app.addr,
+        "POST",
+        "/children",
+        &[("Cookie", &cookie), ("Content-Type", "application/json")],
+        format!("{{\"csrf\":\"{csrf}\"}}").as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    // An upload without the token in its query.
+    let r = request(
+        app.addr,
+        "POST",
+        "/accept/photo",
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "multipart/form-data; boundary=x"),
+        ],
+        b"--x--\r\n",
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        app.with(|d| d.list()).unwrap().is_empty(),
+        "nothing written"
+    );
+    // The app's own origin and the token: written.
+    let own = format!("http://{}", app.addr);
+    let r = app
+        .post("/children", &cookie, &[("Origin", &own)], &form(&good))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let list = app.with(|d| d.list()).unwrap();
+    assert_eq!(list.len(), 1);
+    // What a browser sends for the app's own form under Referrer-Policy: no-referrer.
+    let r = app
+        .post(
+            "/children",
+            &cookie,
+            &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")],
+            &form(&good),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(app.with(|d| d.list()).unwrap().len(), 2);
+    assert_eq!(list[0].name.as_deref(), Some("Lina Moreau"));
+    // Another session's token is not this session's.
+    let other = running(Role::Family, "Autre").await;
+    let other_cookie = other.login().await;
+    let other_csrf = other.csrf(&other_cookie).await;
+    assert_ne!(other_csrf, csrf);
+}
+
+#[tokio::test]
+async fn bodies_are_bounded() {
+    let app = running(Role::Family, "Parent").await;
+    let cookie = app.login().await;
+    let csrf = app.csrf(&cookie).await;
+    // Just over the bound (a body far over it would be cut off by the server mid-upload, and
+    // the client could see the connection reset before the answer).
+    let big = format!("csrf={csrf}&name={}", "a".repeat(2 * 1024 * 1024 + 1024));
+    let r = app.post("/children", &cookie, &[], &big).await;
+    assert_eq!(r.status, 413);
+    assert!(app.with(|d| d.list()).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_action_shows_the_api_message_and_writes_nothing() {
+    let app = running(Role::Family, "Parent").await;
+    let cookie = app.login().await;
+    let csrf = app.csrf(&cookie).await;
+    let audit_before = app.with(|d| d.audit(None)).unwrap().len();
+    // A birth date in the future: the API refuses it.
+    let expected = app
+        .with(|d| d.add_child("Lina Moreau", "2999-01-01", None))
+        .unwrap_err();
+    let expected = livret::core::Localized::localized(&expected, livret::core::Lang::Fr);
+    let r = app
+        .post(
+            "/children",
+            &cookie,
+            &[],
+            &form(&[
+                ("csrf", &csrf),
+                ("name", "Lina Moreau"),
+                ("birth", "2999-01-01"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let escaped = expected.replace('\'', "&#39;").replace('"', "&quot;");
+    assert!(
+        r.body.contains(&expected)
+            || r.body.contains(&escaped)
+            || r.body.contains("role=\"alert\""),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("role=\"alert\""));
+    assert!(app.with(|d| d.list()).unwrap().is_empty());
+    assert_eq!(app.with(|d| d.audit(None)).unwrap().len(), audit_before);
+    // Revoking a grant that does not exist.
+    let id = app
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let r = app
+        .post(
+            &format!("/livrets/{id}/grants/aaaaaaaaaaaaaaaaaaaaaaaaaa/revoke"),
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf)]),
+        )
+        .await;
+    assert!(r.status == 404 || r.status == 422, "{}", r.status);
+    assert!(r.body.contains("role=\"alert\""));
+}
+
+/// A family and a teacher: the teacher's grid signs the good cells, refuses the bad one with
+/// the API's message beside it, and writes nothing for it.
+#[tokio::test]
+async fn the_grid_writes_good_cells_and_nothing_for_a_refused_one() {
+    let family = running(Role::Family, "Parent de Lina").await;
+    let teacher = running(Role::Teacher, "M. Martin").await;
+    let livret = family
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let year = 2025u16;
+    let addrs = family.with(|d| d.invitation_addresses()).unwrap();
+    let inv = family
+        .with(|d| {
+            d.invite(
+                livret,
+                &[Section::Annee(year), Section::VieScolaire(year)],
+                Rights::Write,
+                "2099-07-04",
+                15,
+                addrs,
+            )
+        })
+        .unwrap();
+    // Accepted through the teacher's app, by pasted text.
+    let cookie = teacher.login().await;
+    let csrf = teacher.csrf(&cookie).await;
+    let r = teacher
+        .post(
+            "/accept",
+            &cookie,
+            &[],
+            &form(&[
+                ("csrf", &csrf),
+                ("invitation", &inv.invitation),
+                ("class", "5B"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Invitation acceptée"), "{}", r.body);
+    let class = request(
+        teacher.addr,
+        "GET",
+        "/classes/5B",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert!(class.body.contains("Lina Moreau"));
+    assert!(
+        !class.body.contains(&format!(">{livret}<")),
+        "pupils by name, not id"
+    );
+
+    let q = format!("year={year}&period=1%2F3&subjects=FRANCS&subjects=MATHEM");
+    let grid = request(
+        teacher.addr,
+        "GET",
+        &format!("/classes/5B/grid?{q}"),
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(grid.status, 200);
+    assert!(grid
+        .body
+        .contains("aria-label=\"Lina Moreau, Français : Appréciation\""));
+    let id = livret.to_string();
+    let (fl, fm, ft) = (
+        format!("c.{id}.FRANCS.level"),
+        format!("c.{id}.FRANCS.mark"),
+        format!("c.{id}.FRANCS.text"),
+    );
+    let (ml, mm, mt) = (
+        format!("c.{id}.MATHEM.level"),
+        format!("c.{id}.MATHEM.mark"),
+        format!("c.{id}.MATHEM.text"),
+    );
+    let syn = format!("s.{id}");
+    let body = form(&[
+        ("csrf", &csrf),
+        (&fl, "3"),
+        (&fm, ""),
+        (&ft, "Lina progresse nettement en rédaction."),
+        // Both a positioning and a mark: the API refuses this cell.
+        (&ml, "2"),
+        (&mm, "12"),
+        (&mt, "Des progrès en calcul."),
+        (&syn, "Bon trimestre."),
+        ("subjects", "FRANCS"),
+        ("subjects", "MATHEM"),
+    ]);
+    let r = teacher
+        .post(&format!("/classes/5B/grid?{q}"), &cookie, &[], &body)
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("2 inscription(s) signée(s)"), "{}", r.body);
+    assert!(r.body.contains("1 cellule(s) refusée(s)"), "{}", r.body);
+    assert!(r.body.contains("cell-error"));
+    let view = teacher.with(|d| d.show(livret)).unwrap();
+    let keys: Vec<String> = view
+        .sections
+        .iter()
+        .flat_map(|s| s.entries.iter().map(|e| e.key.clone()))
+        .collect();
+    assert!(keys.iter().any(|k| k.contains("FRANCS")), "{keys:?}");
+    assert!(
+        !keys.iter().any(|k| k.contains("MATHEM")),
+        "refused cell written: {keys:?}"
+    );
+    assert!(keys.iter().any(|k| k.contains("synth")), "{keys:?}");
+
+    // The same cells again: nothing changed, nothing signed.
+    let before = teacher.with(|d| d.audit(None)).unwrap().len();
+    let body = form(&[
+        ("csrf", &csrf),
+        (&fl, "3"),
+        (&fm, ""),
+        (&ft, "Lina progresse nettement en rédaction."),
+        (&syn, "Bon trimestre."),
+        ("subjects", "FRANCS"),
+    ]);
+    let r = teacher
+        .post(&format!("/classes/5B/grid?{q}"), &cookie, &[], &body)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("0 inscription(s)"), "{}", r.body);
+    assert_eq!(teacher.with(|d| d.audit(None)).unwrap().len(), before);
+
+    // Synchroniser: the family receives the entries, signed by M. Martin.
+    let r = teacher
+        .post("/sync", &cookie, &[], &form(&[("csrf", &csrf)]))
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Parent de Lina"), "{}", r.body);
+    let fam = family.with(|d| d.show(livret)).unwrap();
+    let entries: Vec<_> = fam
+        .sections
+        .iter()
+        .flat_map(|s| s.entries.iter())
+        .filter(|e| e.kind.as_deref() == Some("subject"))
+        .collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].author_name.as_deref(), Some("M. Martin"));
+    assert_eq!(entries[0].signature, "valid");
+    let _ = &family.node;
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let at = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in {text}"))
+        + start.len();
+    let len = text[at..].find(end).unwrap();
+    &text[at..at + len]
+}
+
+/// The school certifies the teacher through its app, the teacher imports the certificate and
+/// the family trusts the school through theirs: the family's page shows the teacher's next
+/// entry as certified. A bad card or certificate is refused with a message.
+#[tokio::test]
+async fn school_certificate_and_trust_through_the_apps() {
+    let home = tempfile::tempdir().unwrap();
+    let school_dev = Device::init_school(
+        home.path(),
+        KeySource::KeyFile,
+        "Collège Jean Moulin",
+        "0951099D",
+    )
+    .unwrap();
+    let school = serve(school_dev, home).await;
+    let family = running(Role::Family, "Parent de Lina").await;
+    let teacher = running(Role::Teacher, "M. Martin").await;
+    let (sc, tc, fc) = (
+        school.login().await,
+        teacher.login().await,
+        family.login().await,
+    );
+    let (scsrf, tcsrf, fcsrf) = (
+        school.csrf(&sc).await,
+        teacher.csrf(&tc).await,
+        family.csrf(&fc).await,
+    );
+    // The school's page shows its card.
+    let page = request(school.addr, "GET", "/", &[("Cookie", &sc)], b"").await;
+    assert_eq!(page.status, 200);
+    let card = between(
+        &page.body,
+        "<textarea id=\"card-text\" readonly rows=\"3\">",
+        "<",
+    )
+    .to_string();
+    assert!(card.starts_with("LIVRET-ECOLE:"), "{card}");
+    // The teacher's page shows its device id.
+    let page = request(teacher.addr, "GET", "/", &[("Cookie", &tc)], b"").await;
+    let tid = between(&page.body, "<code id=\"device-id\">", "<").to_string();
+    assert_eq!(tid, teacher.with(|d| d.device_id().to_string()));
+    // A bad id is refused, nothing certified.
+    let r = school
+        .post(
+            "/certify",
+            &sc,
+            &[],
+            &form(&[
+                ("csrf", &scsrf),
+                ("teacher", "nope"),
+                ("name", "M. Martin"),
+                ("until", "2099-08-31"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(!r.body.contains("LIVRET-CERT:"));
+    let r = school
+        .post(
+            "/certify",
+            &sc,
+            &[],
+            &form(&[
+                ("csrf", &scsrf),
+                ("teacher", &tid),
+                ("name", "M. Martin"),
+                ("until", "2099-08-31"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cert = between(
+        &r.body,
+        "<textarea id=\"certificate-text\" readonly rows=\"4\">",
+        "<",
+    )
+    .to_string();
+    assert!(cert.starts_with("LIVRET-CERT:"), "{cert}");
+    // The teacher imports it; a bad one is refused first.
+    let r = teacher
+        .post(
+            "/certificate",
+            &tc,
+            &[],
+            &form(&[("csrf", &tcsrf), ("certificate", "LIVRET-CERT:AAAA")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(teacher.with(|d| d.certificate()).unwrap().is_none());
+    let r = teacher
+        .post(
+            "/certificate",
+            &tc,
+            &[],
+            &form(&[("csrf", &tcsrf), ("certificate", &cert)]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(teacher.with(|d| d.certificate()).unwrap().is_some());
+    // The family trusts the school's card.
+    let r = family
+        .post(
+            "/trust",
+            &fc,
+            &[],
+            &form(&[("csrf", &fcsrf), ("card", "LIVRET-ECOLE:ZZZ")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(family.with(|d| d.trust_list()).unwrap().is_empty());
+    let r = family
+        .post(
+            "/trust",
+            &fc,
+            &[],
+            &form(&[("csrf", &fcsrf), ("card", &card)]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Collège Jean Moulin"), "{}", r.body);
+    // An entry written after the certificate shows as certified at the family.
+    let livret = family
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let addrs = family.with(|d| d.invitation_addresses()).unwrap();
+    let inv = family
+        .with(|d| {
+            d.invite(
+                livret,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                "2099-07-04",
+                15,
+                addrs,
+            )
+        })
+        .unwrap();
+    node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B"))
+        .await
+        .unwrap();
+    teacher
+        .with(|d| {
+            d.assess(
+                livret,
+                2025,
+                "1/3",
+                "FRANCS",
+                None,
+                Some(3),
+                None,
+                "Très bien.",
+            )
+        })
+        .unwrap();
+    node::sync_with(
+        &teacher.dev,
+        &teacher.node,
+        family.node.peer_id(),
+        family.node.listen_addrs(),
+    )
+    .await
+    .unwrap();
+    let page = request(
+        family.addr,
+        "GET",
+        &format!("/livrets/{livret}"),
+        &[("Cookie", &fc)],
+        b"",
+    )
+    .await;
+    assert!(
+        page.body.contains("data-signature=\"certified\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("signature certifiée"));
+}
