@@ -23,6 +23,7 @@ use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::seal;
 
+mod band;
 mod font;
 mod layout;
 mod paginate;
@@ -31,6 +32,7 @@ pub mod recovery_sheet;
 mod sections;
 mod write;
 
+use band::*;
 use font::*;
 use layout::*;
 use paginate::*;
@@ -47,13 +49,11 @@ const WIDTH: f32 = PAGE_WIDTH - 2.0 * LEFT;
 const TOP: f32 = 34.0;
 const BODY_TOP: f32 = 62.0;
 const BOTTOM: f32 = 28.0;
-const QR_MAX: f32 = 172.0;
-const BAND_TOP: f32 = PAGE_HEIGHT - BOTTOM - QR_MAX - 10.0;
+/// The height of the seal band at the foot of a page.
+const BAND_HEIGHT: f32 = 182.0;
+const BAND_TOP: f32 = PAGE_HEIGHT - BOTTOM - BAND_HEIGHT;
 const BODY_BOTTOM: f32 = BAND_TOP - 8.0;
 const GREY: f32 = 0.35;
-/// The largest QR version a page's seal may take: below the format's bound (40), so that a
-/// module stays at least 0.4 mm wide on paper and a phone or a 300 dpi scan reads it.
-const PAGE_SEAL_VERSION: i16 = 32;
 
 /// The tag of a marked-content sequence holding a signed text.
 const TEXT_TAG: &[u8] = b"LivretTexte";
@@ -128,10 +128,12 @@ pub struct PaperLivret {
 /// One page as printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrintedPage {
-    /// The text of its seal.
+    /// The text of its seal: the texts of its parts, one a line ([`seal::decode`] reads it).
     pub seal: String,
-    /// The QR version of the seal (level M).
+    /// The largest QR version of its parts (level M).
     pub qr_version: i16,
+    /// The text of each part (one QR code each), in order.
+    pub parts: Vec<String>,
     /// The entries it carries: `(section, key)`, in seal order.
     pub entries: Vec<(String, String)>,
 }
@@ -195,10 +197,7 @@ pub fn render(paper: &PaperLivret) -> Result<PaperOut, PdfError> {
             .iter()
             .map(|&i| entries[i].short_form.clone())
             .collect();
-        let text = seal::encode(&forms)?;
-        let version = seal::qr_version(&text).ok_or_else(|| {
-            seal::SealError::TooLarge(format!("page {} : version QR au-delà de 40", n + 1))
-        })?;
+        let parts = seal_parts(n + 1, &forms)?;
         let mut ops = Vec::new();
         // Running header.
         let mut h = Builder::new(&fonts);
@@ -261,82 +260,15 @@ pub fn render(paper: &PaperLivret) -> Result<PaperOut, PdfError> {
                 });
             }
         }
-        // Seal band.
-        let qr = crate::qr::Qr::new(&text).map_err(|e| PdfError::Font(e.to_string()))?;
-        let (modules, dark) = qr.modules();
-        let total_modules = modules + 8;
-        let module = (QR_MAX / total_modules as f32).min(2.2);
-        let qr_size = module * total_modules as f32;
-        let qr_x = LEFT + WIDTH - qr_size;
-        let qr_y = BAND_TOP + 8.0;
-        let mut s = Builder::new(&fonts);
-        s.y = BAND_TOP;
-        s.rule(0.4);
-        s.y = BAND_TOP + 10.0;
-        let text_w = WIDTH - qr_size - 14.0;
-        s.line(
-            FontId::Bold,
-            9.0,
-            LEFT,
-            0.0,
-            &format!("Sceau de la page {} / {total}", n + 1),
-        );
-        s.paragraph(
-            FontId::Regular,
-            7.5,
-            LEFT,
-            text_w,
-            &format!(
-                "Ce code QR contient la forme courte signée des {} inscription(s) de cette page : \
-                 codes, positionnements, notes, empreintes SHA-256 des textes, auteurs, dates et \
-                 signatures (COSE, Ed25519).",
-                layout.entries.len()
-            ),
-            None,
-        );
-        s.gap(3.0);
-        s.paragraph(
-            FontId::Regular,
-            7.5,
-            LEFT,
-            text_w,
-            "Pour le vérifier, sans réseau : livret verify-seal --png <photo ou image du code> \
-             [--pdf <ce fichier>]. Une inscription modifiée ne se vérifie plus ; un texte modifié \
-             ne correspond plus à son empreinte.",
-            None,
-        );
-        s.gap(3.0);
-        s.line(
-            FontId::Regular,
-            7.5,
-            LEFT,
-            GREY,
-            &format!("Code QR version {version}, niveau M."),
-        );
-        ops.extend(s.ops);
-        for row in 0..modules {
-            let mut col = 0;
-            while col < modules {
-                if dark.get(row * modules + col).copied().unwrap_or(false) {
-                    let start = col;
-                    while col < modules && dark.get(row * modules + col).copied().unwrap_or(false) {
-                        col += 1;
-                    }
-                    ops.push(Op::Fill {
-                        x: qr_x + (start + 4) as f32 * module,
-                        y: qr_y + (row + 4) as f32 * module,
-                        w: (col - start) as f32 * module,
-                        h: module,
-                        gray: 0.0,
-                    });
-                } else {
-                    col += 1;
-                }
-            }
-        }
+        ops.extend(seal_band(&fonts, n + 1, total, &parts)?);
         printed.push(PrintedPage {
-            seal: text,
-            qr_version: version,
+            seal: parts
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            qr_version: parts.iter().map(|p| p.version).max().unwrap_or(0),
+            parts: parts.into_iter().map(|p| p.text).collect(),
             entries: layout
                 .entries
                 .iter()

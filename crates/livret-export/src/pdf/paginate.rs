@@ -20,17 +20,23 @@ impl PageLayout {
     }
 }
 
-pub(crate) fn seal_fits(entries: &[Prepared], idx: &[usize]) -> Result<bool, PdfError> {
+/// Whether the seal of page `page` with these entries fits its QR codes (at most
+/// [`seal::MAX_PAGE_PARTS`] of version [`seal::MAX_PART_VERSION`] at most).
+pub(crate) fn seal_fits(
+    entries: &[Prepared],
+    idx: &[usize],
+    page: usize,
+) -> Result<bool, PdfError> {
     let forms: Vec<Vec<u8>> = idx.iter().map(|&i| entries[i].short_form.clone()).collect();
-    if forms.len() > seal::MAX_SEAL_ENTRIES {
-        return Ok(false);
+    if forms.is_empty() || forms.len() > seal::MAX_SEAL_ENTRIES {
+        return Ok(forms.is_empty());
     }
-    let text = seal::encode(&forms)?;
-    Ok(seal::qr_version(&text).is_some_and(|v| v <= PAGE_SEAL_VERSION))
+    let number = u16::try_from(page).unwrap_or(u16::MAX);
+    Ok(seal::encode_page(number, &forms, seal::MAX_PART_VERSION, seal::MAX_PAGE_PARTS)?.is_some())
 }
 
 /// Distributes the blocks on pages: a block goes on the current page if it fits (with the
-/// next one when it must stay with it) and the page's seal still fits one QR code.
+/// next one when it must stay with it) and the page's seal still fits its QR codes.
 pub(crate) fn paginate(
     blocks: Vec<Block>,
     continuations: &BTreeMap<usize, Block>,
@@ -53,7 +59,7 @@ pub(crate) fn paginate(
             }
         }
         let fits_height = page.y + need <= BODY_BOTTOM;
-        let fits_seal = with == page.entries || seal_fits(entries, &with)?;
+        let fits_seal = with == page.entries || seal_fits(entries, &with, pages.len() + 1)?;
         let page_has_content = page.blocks.iter().any(|(b, _)| !b.keep_with_next);
         if !(fits_height && fits_seal) && page_has_content {
             pages.push(std::mem::replace(&mut page, PageLayout::new()));
