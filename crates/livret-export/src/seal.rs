@@ -699,6 +699,62 @@ mod tests {
     }
 
     #[test]
+    fn a_page_seal_in_parts_is_read_only_whole() {
+        let all: Vec<Vec<u8>> = entries(12).iter().map(|e| e.short_form.clone()).collect();
+        // The most entries two parts hold.
+        let (forms, parts) = (2..=12)
+            .rev()
+            .find_map(|n| {
+                let f = all[..n].to_vec();
+                let p = encode_page(3, &f, MAX_PART_VERSION, MAX_PAGE_PARTS).unwrap()?;
+                Some((f, p))
+            })
+            .unwrap();
+        assert_eq!(parts.len(), 2);
+        assert!(forms.len() >= 3, "{} entries", forms.len());
+        for t in &parts {
+            assert!(qr_version(t).unwrap() <= MAX_PART_VERSION);
+            let p = decode_part(t).unwrap();
+            assert_eq!((p.page, p.parts), (Some(3), 2));
+            assert!(!p.short_forms.is_empty());
+            // Each part alone: its entries verify, but it is not the page's seal.
+            assert!(verify(&p.short_forms).iter().all(SealedEntry::is_valid));
+            assert!(matches!(decode(t), Err(SealError::Incomplete(_))));
+        }
+        // Whole, in either order, and with a part read twice.
+        let joined = parts.join("\n");
+        assert_eq!(decode(&joined).unwrap(), forms);
+        let backwards = format!("{}{}{}", parts[1], parts[0], parts[1]);
+        assert_eq!(decode(&backwards).unwrap(), forms);
+        // A part of another print of the page (one entry fewer) is refused.
+        let other = encode_page(3, &forms[1..], MAX_PART_VERSION, MAX_PAGE_PARTS)
+            .unwrap()
+            .unwrap();
+        let mixed = format!("{}\n{}", parts[0], other[other.len() - 1]);
+        assert!(matches!(decode(&mixed), Err(SealError::Incomplete(_))));
+        // Parts whose page digest does not match the short forms assembled are refused.
+        let digest = page_digest(&forms);
+        let first = decode_part(&parts[0]).unwrap();
+        // A second part carrying one entry fewer than printed: the digest does not match.
+        let n = first.short_forms.len();
+        let short = part_text(3, 2, 2, &digest, &forms[n..forms.len() - 1]);
+        assert!(decode(&format!("{}{short}", parts[0])).is_err());
+        let mut bad = digest.clone();
+        bad[0] ^= 1;
+        let p1 = part_text(3, 1, 2, &bad, &first.short_forms);
+        let rest: Vec<Vec<u8>> = forms[first.short_forms.len()..].to_vec();
+        let p2 = part_text(3, 2, 2, &bad, &rest);
+        assert!(matches!(
+            decode(&format!("{p1}{p2}")),
+            Err(SealError::Incomplete(_))
+        ));
+        // Too many entries for the codes allowed: no seal.
+        assert!(encode_page(1, &all, MAX_PART_VERSION, MAX_PAGE_PARTS)
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
     fn a_seal_is_read_back_from_a_png() {
         let forms: Vec<Vec<u8>> = entries(6).iter().map(|e| e.short_form.clone()).collect();
         let text = encode(&forms).unwrap();
