@@ -7,7 +7,7 @@
 
 use std::process::Command;
 
-use image::{GrayImage, Luma};
+use image::GrayImage;
 use livret_core::content::{self, Draft};
 use livret_core::entry::SignedEntry;
 use livret_core::vocab::{
@@ -158,28 +158,32 @@ fn render_pages(pdf: &std::path::Path, dpi: u32) -> Vec<GrayImage> {
         .collect()
 }
 
-/// Bilinear sample, white outside the picture.
-fn sample(img: &GrayImage, x: f32, y: f32) -> u8 {
-    let (w, h) = img.dimensions();
-    if x < 0.0 || y < 0.0 || x > (w - 1) as f32 || y > (h - 1) as f32 {
-        return 255;
-    }
-    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let p = |x, y| f32::from(img.get_pixel(x, y)[0]);
-    let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
-    let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
-    (top * (1.0 - fy) + bottom * fy).round() as u8
-}
-
-/// The picture seen through `inverse`, which maps a pixel of the result to the source.
+/// The picture seen through `inverse`, which maps a pixel of the result to the source
+/// (bilinear sampling, white outside the picture).
 fn warp(img: &GrayImage, inverse: impl Fn(f32, f32) -> (f32, f32)) -> GrayImage {
     let (w, h) = img.dimensions();
-    GrayImage::from_fn(w, h, |x, y| {
-        let (sx, sy) = inverse(x as f32, y as f32);
-        Luma([sample(img, sx, sy)])
-    })
+    let (wu, hu) = (w as usize, h as usize);
+    let src = img.as_raw();
+    let mut out = Vec::with_capacity(wu * hu);
+    for y in 0..h {
+        for x in 0..w {
+            let (sx, sy) = inverse(x as f32, y as f32);
+            let v = if sx < 0.0 || sy < 0.0 || sx >= (w - 1) as f32 || sy >= (h - 1) as f32 {
+                255
+            } else {
+                let (x0, y0) = (sx as usize, sy as usize);
+                let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
+                let i = y0 * wu + x0;
+                let (a, b) = (f32::from(src[i]), f32::from(src[i + 1]));
+                let (c, d) = (f32::from(src[i + wu]), f32::from(src[i + wu + 1]));
+                let top = a + (b - a) * fx;
+                let bottom = c + (d - c) * fx;
+                (top + (bottom - top) * fy).round() as u8
+            };
+            out.push(v);
+        }
+    }
+    GrayImage::from_raw(w, h, out).unwrap()
 }
 
 /// Turned by `degrees` about the centre.
