@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use livret_core::content::{self, Draft};
-use livret_core::entry::{Content, Verification};
+use livret_core::entry::{Content, OpenedEntry, Verification};
 use livret_core::grant::Decision;
 use livret_core::vocab::{
     Appreciation, Cycle, CycleSynthesis, Discipline, DisciplineCode, DisciplineLabel, Division,
@@ -291,22 +291,34 @@ impl Device {
         let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
         let period = Period::parse(period)?;
         let school = self.school_record()?;
-        let me = self.device_id();
-        let now = self.now();
-        let mut missing: Vec<(String, String)> = Vec::new();
-        let mut notes = Vec::new();
-        if school.uai.is_none() {
-            missing.push((
-                "l'UAI de l'établissement (livret school-ids set --uai UAI)".into(),
-                "the school's UAI (livret school-ids set --uai UAI)".into(),
-            ));
+        let mut out = ExportState {
+            missing: school_missing(&school),
+            notes: Vec::new(),
+            file: LsuFile {
+                editor: "livret".into(),
+                application: "livret".into(),
+                app_version: Some(env!("CARGO_PKG_VERSION").into()),
+                uai: school.uai.clone().unwrap_or_default(),
+                head: school.head.clone().unwrap_or_default(),
+                pupils: vec![],
+                teachers: vec![],
+                periodic: vec![],
+                cycles: vec![],
+                ignored: vec![],
+            },
+            teacher_index: BTreeMap::new(),
+        };
+        for (livret, meta) in &self.class_livrets(&division)? {
+            self.export_pupil(*livret, meta, &division, year, period, &school, &mut out)?;
         }
-        if school.head.is_none() {
-            missing.push((
-                "le nom du chef d'établissement (livret school-ids set --head NOM)".into(),
-                "the head of school's name (livret school-ids set --head NAME)".into(),
-            ));
-        }
+        out.finish()
+    }
+
+    /// Step 1 of the LSU export: the livrets this device holds of the class, by name.
+    fn class_livrets(
+        &self,
+        division: &Division,
+    ) -> Result<Vec<(LivretId, crate::device::LivretMeta)>> {
         let mut livrets: Vec<(LivretId, crate::device::LivretMeta)> = self
             .held_livrets()?
             .into_iter()
@@ -320,280 +332,174 @@ impl Device {
                 format!("no livret of class {c} on this device (class recorded by \"livret accept --class\")"),
             ));
         }
-        let mut file = LsuFile {
-            editor: "livret".into(),
-            application: "livret".into(),
-            app_version: Some(env!("CARGO_PKG_VERSION").into()),
-            uai: school.uai.clone().unwrap_or_default(),
-            head: school.head.clone().unwrap_or_default(),
-            pupils: vec![],
-            teachers: vec![],
-            periodic: vec![],
-            cycles: vec![],
-            ignored: vec![],
-        };
-        let mut teacher_index: BTreeMap<DeviceId, usize> = BTreeMap::new();
-        for (livret, meta) in &livrets {
-            let name = meta.name.clone().unwrap_or_else(|| livret.to_string());
-            let manifest = self.manifest(*livret)?;
-            if !manifest
-                .may_read(&me, Section::Annee(year.year()), now)
-                .allowed()
-            {
-                notes.push(format!(
-                    "{name} : exclu, cet appareil ne peut plus lire annee/{}",
-                    year.year()
-                ));
+        Ok(livrets)
+    }
+
+    /// Step 2 of the LSU export, for one pupil: its readable entries sorted into a bilan, what
+    /// is missing of it, its subjects' teachers, then the pupil and its bilans in the file.
+    #[allow(clippy::too_many_arguments)]
+    fn export_pupil(
+        &self,
+        livret: LivretId,
+        meta: &crate::device::LivretMeta,
+        division: &Division,
+        year: Millesime,
+        period: Period,
+        school: &SchoolRecord,
+        out: &mut ExportState,
+    ) -> Result<()> {
+        let name = meta.name.clone().unwrap_or_else(|| livret.to_string());
+        let manifest = self.manifest(livret)?;
+        if !manifest
+            .may_read(&self.device_id(), Section::Annee(year.year()), self.now())
+            .allowed()
+        {
+            out.notes.push(format!(
+                "{name} : exclu, cet appareil ne peut plus lire annee/{}",
+                year.year()
+            ));
+            return Ok(());
+        }
+        let names: BTreeMap<String, String> = self
+            .show(livret)?
+            .sections
+            .into_iter()
+            .flat_map(|s| s.entries)
+            .filter_map(|e| Some((e.author?, e.author_name?)))
+            .collect();
+        let opened = self.readable_entries(livret, &manifest, year, &name, &mut out.notes)?;
+        let bilan = PupilBilan::sort(&opened, year, period, &name, &mut out.notes);
+        if !bilan.check_complete(&name, period, &mut out.missing) {
+            return Ok(());
+        }
+        let id_be = self.pupil_id_be(livret)?;
+        if id_be.is_none() {
+            out.missing.push((
+                format!("l'id-be SIECLE de {name} (livret school-ids pupil {livret} --id-be N)"),
+                format!("{name}'s SIECLE id-be (livret school-ids pupil {livret} --id-be N)"),
+            ));
+        }
+        let subject_teacher = self.subject_teachers(&bilan.subjects, school, &names, out);
+        let pupil = out.file.pupils.len();
+        out.file.pupils.push(fmt::Pupil {
+            id_be: id_be.unwrap_or(0),
+            last_name: Some(name.chars().take(100).collect()),
+            first_name: None,
+            division: division.as_str().to_string(),
+        });
+        if let Some(periodic) = bilan.periodic(pupil, &subject_teacher, year, period) {
+            out.file.periodic.push(periodic);
+        }
+        out.file.cycles.extend(
+            bilan
+                .cycles
+                .iter()
+                .filter_map(|c| cycle_bilan(c, pupil, year)),
+        );
+        Ok(())
+    }
+
+    /// Step 3 of the LSU export: the entries of a livret's year, attendance and cycles
+    /// sections this device may read, one per key, whose signature verifies (or whose author
+    /// it does not know); the invalid ones are noted.
+    fn readable_entries(
+        &self,
+        livret: LivretId,
+        manifest: &livret_core::grant::Manifest,
+        year: Millesime,
+        name: &str,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<OpenedEntry>> {
+        let me = self.device_id();
+        let now = self.now();
+        let known = |k: &DeviceId| *k == me || manifest.knows_author(k);
+        let mut opened = Vec::new();
+        for section in [
+            Section::Annee(year.year()),
+            Section::VieScolaire(year.year()),
+            Section::Cycles,
+        ] {
+            if !manifest.may_read(&me, section, now).allowed() {
                 continue;
             }
-            let names: BTreeMap<String, String> = self
-                .show(*livret)?
-                .sections
-                .into_iter()
-                .flat_map(|s| s.entries)
-                .filter_map(|e| Some((e.author?, e.author_name?)))
-                .collect();
-            let known = |k: &DeviceId| *k == me || manifest.knows_author(k);
-            let mut opened = Vec::new();
-            for section in [
-                Section::Annee(year.year()),
-                Section::VieScolaire(year.year()),
-                Section::Cycles,
-            ] {
-                if !manifest.may_read(&me, section, now).allowed() {
-                    continue;
-                }
-                let Some(doc) = self.load_section(*livret, section)? else {
-                    continue;
-                };
-                let mut seen = BTreeSet::new();
-                for c in doc.checked_entries(*livret, section, &known) {
-                    if !seen.insert(c.key.clone()) {
-                        continue;
-                    }
-                    match (c.opened, c.verification) {
-                        (Some(o), Verification::Valid | Verification::UnknownAuthor) => {
-                            opened.push(o)
-                        }
-                        (_, Verification::Invalid(why)) => {
-                            notes.push(format!("{name} : {section} {} ignorée : {why}", c.key))
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            let in_period = |p: &livret_core::entry::PeriodRef| {
-                p.index == period.index() && p.count == period.count()
+            let Some(doc) = self.load_section(livret, section)? else {
+                continue;
             };
-            let mut subjects = Vec::new();
-            let mut synthesis = None;
-            let mut vie = None;
-            let mut cycles = Vec::new();
-            let mut last_time = 0i64;
-            for o in &opened {
-                match &o.payload.content {
-                    Content::Subject { period: p, .. } if in_period(p) => {
-                        subjects.push(o);
-                        last_time = last_time.max(o.payload.time);
-                    }
-                    Content::Synthesis { period: p, .. } if in_period(p) => {
-                        synthesis = Some(o);
-                        last_time = last_time.max(o.payload.time);
-                    }
-                    Content::VieScolaire { period: p, .. } if in_period(p) => {
-                        vie = Some(o);
-                        last_time = last_time.max(o.payload.time);
-                    }
-                    Content::Cycle { cycle, year: y, .. } if *y == year.year() => {
-                        if *cycle == 3 || *cycle == 4 {
-                            cycles.push(o);
-                        } else {
-                            notes.push(format!(
-                                "{name} : bilan de fin de cycle {cycle} non exporté (le fichier LSU collège ne prend que les cycles 3 et 4)"
-                            ));
-                        }
+            let mut seen = BTreeSet::new();
+            for c in doc.checked_entries(livret, section, &known) {
+                if !seen.insert(c.key.clone()) {
+                    continue;
+                }
+                match (c.opened, c.verification) {
+                    (Some(o), Verification::Valid | Verification::UnknownAuthor) => opened.push(o),
+                    (_, Verification::Invalid(why)) => {
+                        notes.push(format!("{name} : {section} {} ignorée : {why}", c.key))
                     }
                     _ => {}
                 }
             }
-            let has_periodic = !subjects.is_empty() || synthesis.is_some() || vie.is_some();
-            let plabel = period.label().to_lowercase();
-            if !has_periodic && cycles.is_empty() {
-                missing.push((
-                    format!("le bilan de {name} ({plabel}) : aucune inscription"),
-                    format!("{name}'s report ({period}): no entry"),
-                ));
-                continue;
-            }
-            if has_periodic {
-                if subjects.is_empty() {
-                    missing.push((
-                        format!("les disciplines du bilan de {name} ({plabel})"),
-                        format!("the subjects of {name}'s report ({period})"),
-                    ));
-                }
-                if synthesis.is_none() {
-                    missing.push((
-                        format!("la synthèse du bilan de {name} ({plabel})"),
-                        format!("the synthesis of {name}'s report ({period})"),
-                    ));
-                }
-                if vie.is_none() {
-                    missing.push((
-                        format!("la vie scolaire de {name} ({plabel})"),
-                        format!("the attendance of {name} ({period})"),
-                    ));
-                }
-            }
-            let id_be = self.pupil_id_be(*livret)?;
-            if id_be.is_none() {
-                missing.push((
-                    format!(
-                        "l'id-be SIECLE de {name} (livret school-ids pupil {livret} --id-be N)"
-                    ),
-                    format!("{name}'s SIECLE id-be (livret school-ids pupil {livret} --id-be N)"),
-                ));
-            }
-            // Teachers of the subjects.
-            let mut subject_teacher = Vec::new();
-            for s in &subjects {
-                let author = s.payload.author_id();
-                let id_sts = if author == me {
-                    school.id_sts
-                } else {
-                    school.teachers.get(&author.to_string()).copied()
-                };
-                match id_sts {
-                    Some(n) => {
-                        let idx = *teacher_index.entry(author).or_insert_with(|| {
-                            file.teachers.push(fmt::Teacher {
-                                id_sts: n,
-                                kind: "epp".into(),
-                                civility: None,
-                                last_name: names
-                                    .get(&author.to_string())
-                                    .filter(|n| (1..=100).contains(&n.chars().count()))
-                                    .cloned(),
-                                first_name: None,
-                            });
-                            file.teachers.len() - 1
+        }
+        Ok(opened)
+    }
+
+    /// Step 4 of the LSU export: the file's index of the teacher of each subject (added to
+    /// the file once), or `usize::MAX` with the missing STS id noted.
+    fn subject_teachers(
+        &self,
+        subjects: &[&OpenedEntry],
+        school: &SchoolRecord,
+        names: &BTreeMap<String, String>,
+        out: &mut ExportState,
+    ) -> Vec<usize> {
+        let me = self.device_id();
+        let mut subject_teacher = Vec::new();
+        for s in subjects {
+            let author = s.payload.author_id();
+            let id_sts = if author == me {
+                school.id_sts
+            } else {
+                school.teachers.get(&author.to_string()).copied()
+            };
+            match id_sts {
+                Some(n) => {
+                    let file = &mut out.file;
+                    let idx = *out.teacher_index.entry(author).or_insert_with(|| {
+                        file.teachers.push(fmt::Teacher {
+                            id_sts: n,
+                            kind: "epp".into(),
+                            civility: None,
+                            last_name: names
+                                .get(&author.to_string())
+                                .filter(|n| (1..=100).contains(&n.chars().count()))
+                                .cloned(),
+                            first_name: None,
                         });
-                        subject_teacher.push(idx);
-                    }
-                    None => {
-                        let who = names
-                            .get(&author.to_string())
-                            .cloned()
-                            .unwrap_or_else(|| "enseignant".into());
-                        let cmd = if author == me {
-                            "livret school-ids set --id-sts N".to_string()
-                        } else {
-                            format!("livret school-ids teacher {author} --id-sts N")
-                        };
-                        let pair = (
-                            format!("l'identifiant STS de {who} ({cmd})"),
-                            format!("the STS id of {who} ({cmd})"),
-                        );
-                        if !missing.contains(&pair) {
-                            missing.push(pair);
-                        }
-                        subject_teacher.push(usize::MAX);
-                    }
-                }
-            }
-            let pupil = file.pupils.len();
-            file.pupils.push(fmt::Pupil {
-                id_be: id_be.unwrap_or(0),
-                last_name: Some(name.chars().take(100).collect()),
-                first_name: None,
-                division: division.as_str().to_string(),
-            });
-            if let (true, Some(syn), Some(vie)) = (has_periodic, synthesis, vie) {
-                let mut out_subjects = Vec::new();
-                for (s, t) in subjects.iter().zip(&subject_teacher) {
-                    if let Content::Subject {
-                        code,
-                        label,
-                        level,
-                        mark,
-                        ..
-                    } = &s.payload.content
-                    {
-                        out_subjects.push(fmt::Subject {
-                            code: code.clone(),
-                            label: label.clone(),
-                            election: "S".into(),
-                            teachers: vec![*t],
-                            level: *level,
-                            mark: mark.clone(),
-                            appreciation: s.texts.first().cloned(),
-                            elements: vec![],
-                            not_marked: false,
-                        });
-                    }
-                }
-                let (late, justified, unjustified) = match &vie.payload.content {
-                    Content::VieScolaire {
-                        late,
-                        justified,
-                        unjustified,
-                        ..
-                    } => (*late, *justified, *unjustified),
-                    _ => (0, 0, 0),
-                };
-                file.periodic.push(fmt::Periodic {
-                    pupil,
-                    year: format!("{:04}", year.year()),
-                    index: i32::from(period.index()),
-                    count: i32::from(period.count()),
-                    council_date: date_of(last_time),
-                    schooling_date: format!("{:04}-09-01", year.year()),
-                    subjects: out_subjects,
-                    synthesis: syn.texts.first().cloned().unwrap_or_default(),
-                    late,
-                    justified,
-                    unjustified,
-                    ignored: vec![],
-                    line: 0,
-                });
-            }
-            for c in cycles {
-                if let Content::Cycle { cycle, levels, .. } = &c.payload.content {
-                    file.cycles.push(fmt::CycleBilan {
-                        pupil,
-                        cycle: *cycle,
-                        year: format!("{:04}", year.year()),
-                        date: date_of(c.payload.time),
-                        levels: *levels,
-                        synthesis: c.texts.first().cloned().unwrap_or_default(),
-                        ignored: vec![],
-                        line: 0,
+                        file.teachers.len() - 1
                     });
+                    subject_teacher.push(idx);
+                }
+                None => {
+                    let who = names
+                        .get(&author.to_string())
+                        .cloned()
+                        .unwrap_or_else(|| "enseignant".into());
+                    let cmd = if author == me {
+                        "livret school-ids set --id-sts N".to_string()
+                    } else {
+                        format!("livret school-ids teacher {author} --id-sts N")
+                    };
+                    let pair = (
+                        format!("l'identifiant STS de {who} ({cmd})"),
+                        format!("the STS id of {who} ({cmd})"),
+                    );
+                    if !out.missing.contains(&pair) {
+                        out.missing.push(pair);
+                    }
+                    subject_teacher.push(usize::MAX);
                 }
             }
         }
-        if !missing.is_empty() {
-            let fr: Vec<String> = missing.iter().map(|(f, _)| f.clone()).collect();
-            let en: Vec<String> = missing.iter().map(|(_, e)| e.clone()).collect();
-            return Err(format_error(
-                format!("export LSU impossible, il manque : {}", fr.join(" ; ")),
-                format!("LSU export impossible, missing: {}", en.join("; ")),
-            ));
-        }
-        if file.pupils.is_empty() {
-            return Err(format_error(
-                "export LSU impossible : aucun élève exportable".into(),
-                "LSU export impossible: no pupil to export".into(),
-            ));
-        }
-        let xml = fmt::to_xml(&file).map_err(|e| lsu_err(&e))?;
-        Ok(LsuExport {
-            xml,
-            pupils: file.pupils.len(),
-            periodic: file.periodic.len(),
-            cycles: file.cycles.len(),
-            notes,
-        })
+        subject_teacher
     }
 
     /// Imports an LSU file made by the school's software (teacher device). The file is first
@@ -787,6 +693,247 @@ impl Device {
         let drafts: Vec<&Draft> = drafts.iter().collect();
         self.store_drafts(livret, &drafts, Some("import LSU"))
     }
+}
+
+/// An LSU export under way: the file, what is missing (French, English), the notes.
+struct ExportState {
+    file: LsuFile,
+    missing: Vec<(String, String)>,
+    notes: Vec<String>,
+    /// The file's index of each teacher already listed.
+    teacher_index: BTreeMap<DeviceId, usize>,
+}
+
+impl ExportState {
+    /// The last step of the LSU export: refused with everything missing, else the XML.
+    fn finish(self) -> Result<LsuExport> {
+        let ExportState {
+            file,
+            missing,
+            notes,
+            ..
+        } = self;
+        if !missing.is_empty() {
+            let fr: Vec<String> = missing.iter().map(|(f, _)| f.clone()).collect();
+            let en: Vec<String> = missing.iter().map(|(_, e)| e.clone()).collect();
+            return Err(format_error(
+                format!("export LSU impossible, il manque : {}", fr.join(" ; ")),
+                format!("LSU export impossible, missing: {}", en.join("; ")),
+            ));
+        }
+        if file.pupils.is_empty() {
+            return Err(format_error(
+                "export LSU impossible : aucun élève exportable".into(),
+                "LSU export impossible: no pupil to export".into(),
+            ));
+        }
+        let xml = fmt::to_xml(&file).map_err(|e| lsu_err(&e))?;
+        Ok(LsuExport {
+            xml,
+            pupils: file.pupils.len(),
+            periodic: file.periodic.len(),
+            cycles: file.cycles.len(),
+            notes,
+        })
+    }
+}
+
+/// What the school's identifiers lack for an export (French, English).
+fn school_missing(school: &SchoolRecord) -> Vec<(String, String)> {
+    let mut missing = Vec::new();
+    if school.uai.is_none() {
+        missing.push((
+            "l'UAI de l'établissement (livret school-ids set --uai UAI)".into(),
+            "the school's UAI (livret school-ids set --uai UAI)".into(),
+        ));
+    }
+    if school.head.is_none() {
+        missing.push((
+            "le nom du chef d'établissement (livret school-ids set --head NOM)".into(),
+            "the head of school's name (livret school-ids set --head NAME)".into(),
+        ));
+    }
+    missing
+}
+
+/// A pupil's entries for one period's bilan and the year's cycle bilans.
+struct PupilBilan<'a> {
+    subjects: Vec<&'a OpenedEntry>,
+    synthesis: Option<&'a OpenedEntry>,
+    vie: Option<&'a OpenedEntry>,
+    cycles: Vec<&'a OpenedEntry>,
+    /// The latest signing time of the period's entries (the council date).
+    last_time: i64,
+}
+
+impl<'a> PupilBilan<'a> {
+    /// Sorts the entries of the period and the year; a cycle bilan other than 3 or 4 is noted.
+    fn sort(
+        opened: &'a [OpenedEntry],
+        year: Millesime,
+        period: Period,
+        name: &str,
+        notes: &mut Vec<String>,
+    ) -> PupilBilan<'a> {
+        let in_period = |p: &livret_core::entry::PeriodRef| {
+            p.index == period.index() && p.count == period.count()
+        };
+        let mut b = PupilBilan {
+            subjects: Vec::new(),
+            synthesis: None,
+            vie: None,
+            cycles: Vec::new(),
+            last_time: 0,
+        };
+        for o in opened {
+            match &o.payload.content {
+                Content::Subject { period: p, .. } if in_period(p) => {
+                    b.subjects.push(o);
+                    b.last_time = b.last_time.max(o.payload.time);
+                }
+                Content::Synthesis { period: p, .. } if in_period(p) => {
+                    b.synthesis = Some(o);
+                    b.last_time = b.last_time.max(o.payload.time);
+                }
+                Content::VieScolaire { period: p, .. } if in_period(p) => {
+                    b.vie = Some(o);
+                    b.last_time = b.last_time.max(o.payload.time);
+                }
+                Content::Cycle { cycle, year: y, .. } if *y == year.year() => {
+                    if *cycle == 3 || *cycle == 4 {
+                        b.cycles.push(o);
+                    } else {
+                        notes.push(format!(
+                            "{name} : bilan de fin de cycle {cycle} non exporté (le fichier LSU collège ne prend que les cycles 3 et 4)"
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        b
+    }
+
+    fn has_periodic(&self) -> bool {
+        !self.subjects.is_empty() || self.synthesis.is_some() || self.vie.is_some()
+    }
+
+    /// Notes what the schema requires and the bilan lacks; `false` when there is nothing at
+    /// all to export for this pupil.
+    fn check_complete(
+        &self,
+        name: &str,
+        period: Period,
+        missing: &mut Vec<(String, String)>,
+    ) -> bool {
+        let plabel = period.label().to_lowercase();
+        if !self.has_periodic() && self.cycles.is_empty() {
+            missing.push((
+                format!("le bilan de {name} ({plabel}) : aucune inscription"),
+                format!("{name}'s report ({period}): no entry"),
+            ));
+            return false;
+        }
+        if self.has_periodic() {
+            if self.subjects.is_empty() {
+                missing.push((
+                    format!("les disciplines du bilan de {name} ({plabel})"),
+                    format!("the subjects of {name}'s report ({period})"),
+                ));
+            }
+            if self.synthesis.is_none() {
+                missing.push((
+                    format!("la synthèse du bilan de {name} ({plabel})"),
+                    format!("the synthesis of {name}'s report ({period})"),
+                ));
+            }
+            if self.vie.is_none() {
+                missing.push((
+                    format!("la vie scolaire de {name} ({plabel})"),
+                    format!("the attendance of {name} ({period})"),
+                ));
+            }
+        }
+        true
+    }
+
+    /// The bilan périodique of the file, when the period has subjects, synthesis and vie
+    /// scolaire.
+    fn periodic(
+        &self,
+        pupil: usize,
+        subject_teacher: &[usize],
+        year: Millesime,
+        period: Period,
+    ) -> Option<fmt::Periodic> {
+        let (true, Some(syn), Some(vie)) = (self.has_periodic(), self.synthesis, self.vie) else {
+            return None;
+        };
+        let mut out_subjects = Vec::new();
+        for (s, t) in self.subjects.iter().zip(subject_teacher) {
+            if let Content::Subject {
+                code,
+                label,
+                level,
+                mark,
+                ..
+            } = &s.payload.content
+            {
+                out_subjects.push(fmt::Subject {
+                    code: code.clone(),
+                    label: label.clone(),
+                    election: "S".into(),
+                    teachers: vec![*t],
+                    level: *level,
+                    mark: mark.clone(),
+                    appreciation: s.texts.first().cloned(),
+                    elements: vec![],
+                    not_marked: false,
+                });
+            }
+        }
+        let (late, justified, unjustified) = match &vie.payload.content {
+            Content::VieScolaire {
+                late,
+                justified,
+                unjustified,
+                ..
+            } => (*late, *justified, *unjustified),
+            _ => (0, 0, 0),
+        };
+        Some(fmt::Periodic {
+            pupil,
+            year: format!("{:04}", year.year()),
+            index: i32::from(period.index()),
+            count: i32::from(period.count()),
+            council_date: date_of(self.last_time),
+            schooling_date: format!("{:04}-09-01", year.year()),
+            subjects: out_subjects,
+            synthesis: syn.texts.first().cloned().unwrap_or_default(),
+            late,
+            justified,
+            unjustified,
+            ignored: vec![],
+            line: 0,
+        })
+    }
+}
+
+/// A cycle bilan of the file.
+fn cycle_bilan(c: &OpenedEntry, pupil: usize, year: Millesime) -> Option<fmt::CycleBilan> {
+    let Content::Cycle { cycle, levels, .. } = &c.payload.content else {
+        return None;
+    };
+    Some(fmt::CycleBilan {
+        pupil,
+        cycle: *cycle,
+        year: format!("{:04}", year.year()),
+        date: date_of(c.payload.time),
+        levels: *levels,
+        synthesis: c.texts.first().cloned().unwrap_or_default(),
+        ignored: vec![],
+        line: 0,
+    })
 }
 
 /// Checks an LSU file against the schema and reads it, without touching any device: the

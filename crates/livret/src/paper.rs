@@ -22,9 +22,9 @@ pub struct PaperExport {
     pub pages: usize,
     /// How many entries are printed.
     pub entries: usize,
-    /// The QR version of each page's seal.
+    /// The largest QR version of each page's seal (one or two codes a page).
     pub seal_versions: Vec<i16>,
-    /// The text of each page's seal (`LIVRET-SCEAU:…`).
+    /// The text of each page's seal (`LIVRET-SCEAU:…`, one line a code).
     pub seals: Vec<String>,
     /// Entries held but not printed, and why (in French).
     pub skipped: Vec<String>,
@@ -33,9 +33,9 @@ pub struct PaperExport {
 /// What a seal can be read from.
 #[derive(Debug, Clone, Copy)]
 pub enum SealInput<'a> {
-    /// The text form (`LIVRET-SCEAU:…`).
+    /// The text form (`LIVRET-SCEAU:…`; a seal in parts: every part's text).
     Text(&'a str),
-    /// A picture of the QR code (PNG).
+    /// A picture of the page's seal, every code of it (PNG or JPEG: a photo or a render).
     Png(&'a [u8]),
 }
 
