@@ -10,12 +10,13 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
+use livret::core::content::Draft;
 use livret::core::vocab::{
     Date, Format, Millesime, Positioning, Rule, ValidationError, VieScolaire, KNOWN_DISCIPLINES,
 };
 use livret::core::{Lang, LivretId, Localized, Section};
 use livret::node;
-use livret::{LivretSummary, Relation};
+use livret::{BatchMode, BatchWrite, LivretSummary, Relation};
 use maud::html;
 use serde::Deserialize;
 
@@ -584,13 +585,7 @@ fn count(field: &'static str, text: &str) -> Result<u16, livret::Error> {
     })
 }
 
-fn assess_cell(
-    state: &AppState,
-    livret: LivretId,
-    p: &GridParams,
-    code: &str,
-    cell: &Cell,
-) -> livret::Result<String> {
+fn assess_cell(p: &GridParams, code: &str, cell: &Cell) -> livret::Result<Draft> {
     let level = match cell.level.trim() {
         "" => None,
         l => Some(
@@ -600,26 +595,18 @@ fn assess_cell(
         ),
     };
     let mark = Some(cell.mark.trim()).filter(|m| !m.is_empty());
-    state.device().assess(
-        livret, p.year, &p.period, code, None, level, mark, &cell.text,
-    )
+    livret::drafts::assessment(p.year, &p.period, code, None, level, mark, &cell.text)
 }
 
-fn vie_cell(
-    state: &AppState,
-    livret: LivretId,
-    p: &GridParams,
-    vie: &[String; 3],
-) -> livret::Result<String> {
+fn vie_cell(p: &GridParams, vie: &[String; 3]) -> livret::Result<Draft> {
     let late = count("late", &vie[0])?;
     let justified = count("justified", &vie[1])?;
     let unjustified = count("unjustified", &vie[2])?;
-    state
-        .device()
-        .vie_scolaire(livret, p.year, &p.period, late, justified, unjustified)
+    livret::drafts::vie_scolaire(p.year, &p.period, late, justified, unjustified)
 }
 
-/// `POST /classes/{class}/grid?…`: signs and stores every changed cell, one API call each.
+/// `POST /classes/{class}/grid?…`: signs and stores every changed cell in one batch (one store
+/// transaction per pupil); a refused cell shows its message and is not written.
 pub async fn save_grid(
     page: Page,
     State(state): State<Arc<AppState>>,
@@ -637,6 +624,19 @@ pub async fn save_grid(
     let lang = page.lang;
     let mut outcome = Outcome::default();
     let mut rows: HashMap<String, Row> = HashMap::new();
+    // Every changed cell becomes a draft (or an error at its place), then one batch.
+    let mut batch: Vec<BatchWrite> = Vec::new();
+    let mut places: Vec<String> = Vec::new();
+    let mut add =
+        |outcome: &mut Outcome, place: String, livret, draft: livret::Result<Draft>| match draft {
+            Ok(draft) => {
+                batch.push(BatchWrite { livret, draft });
+                places.push(place);
+            }
+            Err(e) => {
+                outcome.errors.insert(place, e.localized(lang));
+            }
+        };
     for pupil in &pupils {
         let Ok(livret) = pupil.livret_id.parse::<LivretId>() else {
             continue;
@@ -659,29 +659,15 @@ pub async fn save_grid(
             if new.is_empty() || new == old {
                 continue;
             }
-            let result = assess_cell(&state, livret, &p, code, &new);
-            match result {
-                Ok(_) => {
-                    outcome.saved += 1;
-                    shown.cells.insert(code.clone(), new);
-                }
-                Err(e) => {
-                    outcome.errors.insert(base, e.localized(lang));
-                    shown.cells.insert(code.clone(), new);
-                }
-            }
+            add(&mut outcome, base, livret, assess_cell(&p, code, &new));
+            shown.cells.insert(code.clone(), new);
         }
         // Synthesis.
         let sbase = format!("s.{id}");
         if let Some(text) = value(&sbase) {
             if !text.trim().is_empty() && text != stored.synthesis {
-                let result = state.device().synthesis(livret, p.year, &p.period, &text);
-                match result {
-                    Ok(_) => outcome.saved += 1,
-                    Err(e) => {
-                        outcome.errors.insert(sbase, e.localized(lang));
-                    }
-                }
+                let draft = livret::drafts::synthesis(p.year, &p.period, &text);
+                add(&mut outcome, sbase, livret, draft);
                 shown.synthesis = text;
             }
         }
@@ -693,16 +679,26 @@ pub async fn save_grid(
             value(&format!("{vbase}.unjustified")).unwrap_or_default(),
         ];
         if vie.iter().any(|v| !v.trim().is_empty()) && vie != stored.vie {
-            let result = vie_cell(&state, livret, &p, &vie);
-            match result {
-                Ok(_) => outcome.saved += 1,
-                Err(e) => {
-                    outcome.errors.insert(vbase, e.localized(lang));
-                }
-            }
+            add(&mut outcome, vbase, livret, vie_cell(&p, &vie));
             shown.vie = vie;
         }
         rows.insert(id.clone(), shown);
+    }
+    if !batch.is_empty() {
+        let results = state.device().write_batch(&batch, BatchMode::PerEntry);
+        match results {
+            Ok(results) => {
+                for (place, r) in places.into_iter().zip(results) {
+                    match r {
+                        Ok(_) => outcome.saved += 1,
+                        Err(e) => {
+                            outcome.errors.insert(place, e.localized(lang));
+                        }
+                    }
+                }
+            }
+            Err(e) => return page.api_error(&e),
+        }
     }
     render_grid(&page, &class, &p, &pupils, &rows, Some(&outcome))
 }
