@@ -6,7 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
-cargo build -p livret-cli
+# The same build as `cargo test --workspace` (same features, so nothing is compiled again after
+# it); it leaves the `livret` binary in the target directory.
+cargo test --workspace --no-run
 if [ ! -f .browser-deps/node_modules/axe-core/axe.min.js ]; then
     mkdir -p .browser-deps
     (cd .browser-deps && npm install --silent --no-audit --no-fund axe-core@4)
