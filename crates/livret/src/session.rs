@@ -1489,9 +1489,11 @@ impl Ctx {
         }
         // What the peer holds of each document (a teacher's class view tells from it which
         // entries the family has received). After a session that ended with both sides quiet,
-        // every document still planned and neither refused nor waiting for an erasure is the
-        // same on both sides (a refused batch removes its document from the plan); otherwise,
-        // what the peer last told.
+        // every document still planned, neither refused nor waiting for an erasure, and to
+        // which this device was allowed to send its changes, is the same on both sides (a
+        // refused batch removes its document from the plan); otherwise, what the peer last
+        // told.
+        let policy = &self.policy;
         let peer_heads: Vec<_> = self
             .targets
             .iter_mut()
@@ -1499,6 +1501,7 @@ impl Ctx {
                 let heads = if clean
                     && !self.refused_targets.contains(key)
                     && !self.erasure_mismatch.contains(key)
+                    && policy.i_may_send_changes(t.livret, t.name)
                 {
                     t.doc.heads()
                 } else {
