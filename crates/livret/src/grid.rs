@@ -173,9 +173,10 @@ impl Device {
             pupils: vec![],
         };
         for row in &grid.rows {
+            // One pupil, however the grid spells the name (`Lina Moreau`, `MOREAU Lina`).
             let who = match (&row.id_be, &row.pupil) {
-                (Some(id), _) => format!("id-be {id}"),
-                (None, Some(n)) => n.clone(),
+                (Some(id), _) => format!("id-be {}", id.trim()),
+                (None, Some(n)) => name_key(n),
                 (None, None) => {
                     let at = row.place(GridColumn::Pupil);
                     report.pupils.push(GridPupil {
@@ -200,8 +201,13 @@ impl Device {
         }
         for who in order {
             let rows = groups.remove(&who).unwrap_or_default();
+            let shown = rows
+                .first()
+                .and_then(|r| r.pupil.clone())
+                .filter(|_| !who.starts_with("id-be "))
+                .unwrap_or_else(|| who.clone());
             let mut out = GridPupil {
-                pupil: who.clone(),
+                pupil: shown,
                 livret_id: None,
                 matched_by: PupilMatch::None,
                 status: GridStatus::Unmatched,
