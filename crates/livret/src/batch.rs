@@ -228,11 +228,11 @@ impl Device {
         // A signed cell is no longer a draft.
         let drafts_done: Vec<String> = drafts
             .iter()
-            .map(|d| Device::draft_record_id(livret, d.section, &d.key))
+            .map(|d| crate::class::draft_id(livret, d.section, &d.key))
             .collect();
         self.store.transaction(|tx| -> Result<()> {
             for id in &drafts_done {
-                tx.delete_record(crate::class::DRAFT_RECORD_KIND, id)?;
+                tx.delete_record(crate::class::DRAFT_KIND, id)?;
             }
             for (s, snapshot, bytes) in &chunks {
                 if *snapshot {

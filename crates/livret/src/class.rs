@@ -16,7 +16,7 @@ use crate::device::{Device, Relation};
 use crate::error::{Error, Result};
 
 /// The record kind of a teacher's unsigned cells.
-const DRAFT_KIND: &str = "cell-draft";
+pub(crate) const DRAFT_KIND: &str = "cell-draft";
 /// The record kind of the heads a peer last told, per document.
 const PEER_HEADS_KIND: &str = "peer-heads";
 /// The longest text a draft may hold (the official limit is checked when it is signed).
@@ -141,7 +141,8 @@ fn peer_heads_id(peer: &str, livret: LivretId, document: &str) -> String {
     format!("{peer}/{livret}/{document}")
 }
 
-fn draft_id(livret: LivretId, section: Section, key: &str) -> String {
+/// The record id of the draft of the entry at `key` (removed when that entry is signed).
+pub(crate) fn draft_id(livret: LivretId, section: Section, key: &str) -> String {
     format!("{livret}/{section}/{key}")
 }
 
@@ -401,12 +402,4 @@ impl Device {
             .store
             .delete_record(DRAFT_KIND, &draft_id(livret, section, &key))?)
     }
-
-    /// The record id of the draft an entry replaces once signed.
-    pub(crate) fn draft_record_id(livret: LivretId, section: Section, key: &str) -> String {
-        draft_id(livret, section, key)
-    }
 }
-
-/// The record kind of drafts, for the write path that removes them once signed.
-pub(crate) const DRAFT_RECORD_KIND: &str = DRAFT_KIND;

@@ -677,7 +677,8 @@ impl Device {
             if dry_run {
                 out.status = "would-write".into();
             } else {
-                self.write_drafts_together(livret, &allowed)?;
+                let allowed: Vec<&Draft> = allowed.iter().collect();
+                self.store_drafts(livret, &allowed, Some("import LSU"))?;
                 if out.matched_by == "name" {
                     self.set_pupil_id_be(livret, pupil.id_be)?;
                 }
@@ -686,12 +687,6 @@ impl Device {
             report.pupils.push(out);
         }
         Ok(report)
-    }
-
-    /// Signs the drafts and writes them in one store transaction: all or nothing.
-    fn write_drafts_together(&mut self, livret: LivretId, drafts: &[Draft]) -> Result<()> {
-        let drafts: Vec<&Draft> = drafts.iter().collect();
-        self.store_drafts(livret, &drafts, Some("import LSU"))
     }
 }
 
