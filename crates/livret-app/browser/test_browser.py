@@ -62,8 +62,11 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        WebDriverException,
+    )
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:  # pragma: no cover
     if CI:
@@ -184,9 +187,22 @@ def text_of(driver):
 
 def submit(driver, form_css, button_css="button[type=submit]"):
     """Submits a form by its button and waits for the answer page."""
-    old = driver.find_element(By.TAG_NAME, "html")
+    # Marks the current document, then waits for a complete document without the mark.
+    # (Element staleness races with Chromium's DOM teardown: "Node with given id does
+    # not belong to the document" is raised while the old page is being replaced.)
+    mark = f"m{time.monotonic_ns()}"
+    driver.execute_script("window.__livretPage = arguments[0];", mark)
     driver.find_element(By.CSS_SELECTOR, f"{form_css} {button_css}").click()
-    WebDriverWait(driver, 30).until(EC.staleness_of(old), message=f"answer to {form_css}")
+
+    def answered(d):
+        try:
+            return d.execute_script(
+                "return document.readyState === 'complete' && window.__livretPage !== arguments[0];",
+                mark)
+        except WebDriverException:
+            return False  # the page is between documents: ask again
+
+    WebDriverWait(driver, 30).until(answered, message=f"answer to {form_css}")
 
 
 @pytest.fixture(scope="module")
