@@ -362,6 +362,31 @@ impl LivretDevice {
         })
     }
 
+    /// The redeems waiting for the family's confirmation (of one livret, or all). Each shows
+    /// who redeemed and the code its screen shows; answer with `confirm_redeem`. A redeem not
+    /// answered within two minutes lapses and grants nothing.
+    pub fn redeem_claims(&self, livret_id: Option<String>) -> Result<Vec<RedeemClaim>> {
+        let livret = livret_id.map(|l| self.livret(&l)).transpose()?;
+        Ok(self
+            .device()
+            .redeem_claims(livret)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The family's answer to a waiting redeem: `confirm` true issues the grant, false refuses
+    /// it (nothing is granted; the invitation is used either way).
+    pub fn confirm_redeem(&self, invitation: String, confirm: bool) -> Result<RedeemClaim> {
+        Ok(self.device().confirm_redeem(&invitation, confirm)?.into())
+    }
+
+    /// The code to show on this device while the family confirms an invitation it accepts
+    /// (the family's screen shows the same one).
+    pub fn redeem_code(&self, invitation: String) -> Result<String> {
+        Ok(livret::redeem_code_for(&self.device(), &invitation)?)
+    }
+
     /// The grants of a livret: who may read or write what, until when.
     pub fn grants(&self, livret_id: String) -> Result<Vec<Grant>> {
         let livret = self.livret(&livret_id)?;

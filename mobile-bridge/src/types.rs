@@ -273,6 +273,46 @@ pub struct Invitation {
     pub qr_svg: String,
 }
 
+/// A redeem waiting for the family's confirmation: who asked, and the code its screen shows
+/// (the family compares it before confirming).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RedeemClaim {
+    /// The invitation id (what `confirm_redeem` takes).
+    pub invitation: String,
+    /// The livret.
+    pub livret_id: String,
+    /// The redeeming device.
+    pub device: String,
+    /// The name it gave.
+    pub name: String,
+    /// The role it gave.
+    pub role: String,
+    /// The code shown on both screens.
+    pub code: String,
+    /// The sections it would get.
+    pub sections: Vec<String>,
+    /// `read`, `write`, `owner` or `jury`.
+    pub rights: String,
+    /// When the claim lapses (RFC 3339, UTC).
+    pub lapses_at: String,
+}
+
+impl From<livret::RedeemClaimView> for RedeemClaim {
+    fn from(c: livret::RedeemClaimView) -> Self {
+        RedeemClaim {
+            invitation: c.invitation,
+            livret_id: c.livret,
+            device: c.device,
+            name: c.name,
+            role: c.role,
+            code: c.code,
+            sections: c.sections,
+            rights: c.rights,
+            lapses_at: c.lapses_at,
+        }
+    }
+}
+
 /// A grant as listed.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Grant {

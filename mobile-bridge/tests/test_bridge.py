@@ -28,6 +28,23 @@ def invite(family, livret_id, sections=("annee/2025", "vie-scolaire/2025")):
     return family.dev.invite(livret_id, list(sections), lm.Rights.WRITE, "2099-06-30", None)
 
 
+def accept(family, dev, text, school_class):
+    """`dev` accepts an invitation; the family, at its screen, sees who redeemed with the code
+    `dev` shows, and confirms."""
+    code = dev.redeem_code(text)
+
+    async def go():
+        task = asyncio.ensure_future(dev.accept(text, school_class))
+        while not task.done():
+            for claim in family.dev.redeem_claims(None):
+                assert claim.code == code
+                family.dev.confirm_redeem(claim.invitation, True)
+            await asyncio.sleep(0.05)
+        return task.result()
+
+    return run(go())
+
+
 def assessment(level=3, text=FRANCAIS):
     return lm.Assessment(
         year=2025, period="1/3", subject="FRANCS", label=None, level=level, mark=None, text=text
@@ -53,7 +70,7 @@ def test_the_story_invite_accept_assess_sync_verify_revoke(family, teacher):
     assert inv.rights == "write" and not inv.includes_sensitive
 
     # The teacher accepts it over loopback libp2p.
-    report = run(teacher.dev.accept(inv.text, "5B"))
+    report = accept(family, teacher.dev, inv.text, "5B")
     assert report.refused == [] and report.purged == []
     assert report.peer == family.dev.info().device_id
     [held] = teacher.dev.list()
@@ -122,6 +139,33 @@ def test_the_story_invite_accept_assess_sync_verify_revoke(family, teacher):
     assert any(a.action == "purged" for a in teacher.dev.audit(None))
 
 
+def test_a_redeem_waits_for_the_family_which_sees_the_code_and_may_refuse(family, teacher):
+    livret_id = new_livret(family)
+    inv = invite(family, livret_id)
+    code = teacher.dev.redeem_code(inv.text)
+
+    async def go():
+        task = asyncio.ensure_future(teacher.dev.accept(inv.text, None))
+        claims = []
+        for _ in range(400):
+            claims = family.dev.redeem_claims(livret_id)
+            if claims:
+                break
+            await asyncio.sleep(0.05)
+        [claim] = claims
+        assert (claim.role, claim.code, claim.rights) == ("teacher", code, "write")
+        assert family.dev.grants(livret_id) == []
+        family.dev.confirm_redeem(claim.invitation, False)
+        with pytest.raises(lm.LivretError) as err:
+            await task
+        return str(err.value)
+
+    message = run(go())
+    assert "refusé" in message, message
+    assert family.dev.grants(livret_id) == []
+    assert teacher.dev.list() == []
+
+
 def test_a_malformed_invitation_gives_the_french_error_and_changes_nothing(family, teacher):
     livret_id = new_livret(family)
     good = invite(family, livret_id).text
@@ -145,7 +189,7 @@ def test_a_malformed_invitation_gives_the_french_error_and_changes_nothing(famil
     assert len(family.dev.audit(livret_id)) == family_audit
 
     # The invitation itself is still good: it was never spent.
-    report = run(teacher.dev.accept(good, None))
+    report = accept(family, teacher.dev, good, None)
     assert report.refused == []
     assert [l.livret_id for l in teacher.dev.list()] == [livret_id]
 
@@ -170,7 +214,7 @@ def test_refusals_and_bad_values_are_french_messages(family, teacher):
         family.dev.invite(livret_id, ["pas-une-section"], lm.Rights.READ, "2099-06-30", None)
 
     # A bad appréciation level, on a granted teacher.
-    run(teacher.dev.accept(invite(family, livret_id).text, "5B"))
+    accept(family, teacher.dev, invite(family, livret_id).text, "5B")
     with pytest.raises(lm.LivretError.Invalid):
         teacher.dev.assess(livret_id, assessment(level=7))
     with pytest.raises(lm.LivretError.Invalid):
@@ -252,7 +296,7 @@ def test_the_listener_may_throw_and_call_back_into_the_bridge(family, tmp_path):
     listener.device = dev
     dev.start_node(LOOPBACK, listener)
 
-    run(dev.accept(invite(family, livret_id).text, None))  # its event makes the listener throw
+    accept(family, dev, invite(family, livret_id).text, None)  # its event makes the listener throw
     dev.assess(livret_id, assessment())
     run(dev.sync_with(family.address))
     listener.events.wait_for(lambda e: e.is_section_synced() and e.section == "annee/2025")
@@ -304,7 +348,7 @@ def test_accompagnement_opened_written_shared_then_forgotten(family, teacher):
     inv = invite(family, livret_id, ("annee/2025", "accompagnement"))
     assert inv.includes_sensitive
     assert inv.sensitive_notice and "section sensible" in inv.sensitive_notice
-    report = run(teacher.dev.accept(inv.text, "5B"))
+    report = accept(family, teacher.dev, inv.text, "5B")
     assert report.refused == []
     [held] = [s for s in teacher.dev.show(livret_id).sections if s.section == "accompagnement"]
     assert [e.key for e in held.entries] == [key]
@@ -421,7 +465,7 @@ def test_recovery_words_restore_a_new_family_device(family, tmp_path):
 
 def test_export_json_then_import_json_with_the_words(family, teacher, tmp_path):
     livret_id = new_livret(family)
-    run(teacher.dev.accept(invite(family, livret_id).text, "5B"))
+    accept(family, teacher.dev, invite(family, livret_id).text, "5B")
     teacher.dev.assess(livret_id, assessment())
     run(teacher.dev.sync_with(family.address))
     words = family.dev.recovery_print().words()
@@ -460,7 +504,7 @@ def test_export_json_then_import_json_with_the_words(family, teacher, tmp_path):
 def test_delete_livret_empties_the_list_here_and_on_the_teachers_device(family, teacher):
     livret_id = new_livret(family)
     other = family.dev.add_child("Noé Moreau", "2017-05-11", None)
-    run(teacher.dev.accept(invite(family, livret_id).text, "5B"))
+    accept(family, teacher.dev, invite(family, livret_id).text, "5B")
     teacher.dev.assess(livret_id, assessment())
     run(teacher.dev.sync_with(family.address))
     with pytest.raises(lm.LivretError.Refused):

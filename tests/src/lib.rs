@@ -2,6 +2,7 @@
 //! own libp2p node on 127.0.0.1, serving in the background like `livret serve`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use livret::core::grant::Rights;
@@ -22,6 +23,9 @@ pub struct TestDevice {
     pub node: Node,
     /// Reports of the sessions its node answered or started on discovery.
     pub served: Arc<Mutex<Vec<Result<SessionReport, String>>>>,
+    /// Whether the family confirms every redeem as it arrives (as a parent would who sees the
+    /// teacher it showed the code to); off with [`TestDevice::confirm_redeems_by_hand`].
+    confirms: Arc<AtomicBool>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -64,13 +68,36 @@ impl TestDevice {
             },
             move |r| sink.lock().unwrap().push(r.map_err(|e| e.to_string())),
         ));
+        // The family at its screen: confirms each redeem once it waits (a family device's
+        // redeems wait for that, see livret's redeem.rs).
+        let confirms = Arc::new(AtomicBool::new(true));
+        let (weak, on) = (Arc::downgrade(&dev), confirms.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                let Some(dev) = weak.upgrade() else { break };
+                if !on.load(Ordering::Relaxed) {
+                    continue;
+                }
+                let mut d = dev.lock().unwrap();
+                for claim in d.redeem_claims(None).unwrap_or_default() {
+                    let _ = d.confirm_redeem(&claim.invitation, true);
+                }
+            }
+        });
         TestDevice {
             home,
             dev,
             node,
             served,
+            confirms,
             stop: Some(stop),
         }
+    }
+
+    /// From now on, this family answers redeems itself (`confirm_redeem`), as a test decides.
+    pub fn confirm_redeems_by_hand(&self) {
+        self.confirms.store(false, Ordering::Relaxed);
     }
 
     /// Runs `f` with the device locked.

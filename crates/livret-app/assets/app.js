@@ -11,6 +11,24 @@
       status.classList.add('done');
       source.close();
     });
+    // Someone redeemed it: the family confirms who, on its own page.
+    source.addEventListener('claimed', function (ev) {
+      source.close();
+      if (ev.data.charAt(0) === '/') { location.assign(ev.data); }
+    });
+  }
+
+  // Accepting an invitation by its text: the code the family must see too, while it confirms.
+  var acceptForm = document.querySelector('form[action="/accept"]');
+  var acceptStatus = document.getElementById('accept-status');
+  if (acceptForm && acceptStatus && window.fetch) {
+    acceptForm.addEventListener('submit', function () {
+      var text = acceptForm.querySelector('[name=invitation]').value.trim();
+      fetch('/accept/code?invitation=' + encodeURIComponent(text), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : ''; })
+        .then(function (t) { if (t) { acceptStatus.textContent = t; } })
+        .catch(function () { /* the answer page says what happened */ });
+    });
   }
 
   // The period grid: character counts, and drafts kept in this browser until signed.

@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -205,6 +206,46 @@ def submit(driver, form_css, button_css="button[type=submit]"):
     WebDriverWait(driver, 30).until(answered, message=f"answer to {form_css}")
 
 
+def teacher_code(teacher, text):
+    """The code the teacher's app shows while the family confirms (what the family compares)."""
+    answer = teacher.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "fetch('/accept/code?invitation=' + encodeURIComponent(arguments[0]))"
+        ".then(function (r) { return r.text(); }).then(done);", text)
+    match = re.search(r"[A-Z2-7]{4}-[A-Z2-7]{4}", answer)
+    assert match, answer
+    return match.group(0)
+
+
+def accept_with_family(fam, send, first=False):
+    """`send()` makes a teacher redeem (its answer waits for the family); meanwhile the family's
+    page, moved live to the confirmation page, is read and « Confirmer » pressed. Returns the
+    text the family read."""
+    seen = {}
+
+    def family_side():
+        try:
+            wait_for(fam, lambda d: "/redeems" in d.current_url
+                     and d.find_elements(By.CSS_SELECTOR, "section.claim"),
+                     timeout=60, what="confirmation page")
+            seen["text"] = text_of(fam)
+            if first:
+                shot(fam, "family-confirms-redeem")
+                axe(fam, "redeem confirmation")
+            fam.find_element(By.CSS_SELECTOR, "section.claim button[value=confirm]").click()
+            wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"), what="confirmed")
+        except Exception as e:  # reported in the test's thread
+            seen["error"] = e
+
+    thread = threading.Thread(target=family_side)
+    thread.start()
+    send()
+    thread.join(120)
+    if "error" in seen:
+        raise seen["error"]
+    return seen["text"]
+
+
 @pytest.fixture(scope="module")
 def world():
     require(CHROMIUM, "chromium")
@@ -289,24 +330,27 @@ def test_a_family_invites_and_teachers_accept_by_pasted_text(world):
                 shot(fam, "family-invitation")
                 axe(fam, "invitation")
             teacher.get(world["apps"][key].base + "/")
+            code = teacher_code(teacher, text)
             if i == 2:
                 # The third one from a photo of the screen: the QR code as displayed.
                 photo = os.path.join(tempfile.mkdtemp(prefix="livret-photo-"), "qr.png")
                 fam.find_element(By.CSS_SELECTOR, "figure.qr").screenshot(photo)
                 teacher.find_element(By.ID, "photo").send_keys(photo)
                 teacher.find_element(By.ID, "photo-class").send_keys("5B")
-                submit(teacher, "form[enctype='multipart/form-data']")
+                send = lambda: submit(teacher, "form[enctype='multipart/form-data']")
             else:
                 teacher.find_element(By.ID, "invitation").send_keys(text)
                 teacher.find_element(By.ID, "class").send_keys("5B")
-                submit(teacher, "form[action='/accept']")
+                send = lambda: submit(teacher, "form[action='/accept']")
+            # The family's page moves live to the confirmation of who redeemed: the teacher's
+            # name and the code its page shows; the family confirms.
+            label = world["apps"][key].label
+            confirmation = accept_with_family(fam, send, first=(i == 0 and key == "t1"))
+            assert label in confirmation and code in confirmation, confirmation
             notice = wait_for(teacher, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"),
                               what="accepted")[0].text
             assert "Invitation acceptée" in notice and name in notice, text_of(teacher)
-            # The family's page learns it live.
-            label = world["apps"][key].label
-            wait_for(fam, lambda d: label in d.find_element(By.ID, "redeem-status").text,
-                     timeout=15, what="live notice of the redeem")
+            assert label in fam.find_element(By.CSS_SELECTOR, ".notice").text
     # A photo with no QR code in it: a message, nothing accepted.
     t1.get(world["apps"]["t1"].base + "/")
     blank = os.path.join(tempfile.mkdtemp(prefix="livret-photo-"), "blank.png")

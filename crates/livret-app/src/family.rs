@@ -463,9 +463,10 @@ pub struct Known {
     known: String,
 }
 
-/// `GET /livrets/{id}/invite/events?known=G1,G2…`: one `redeemed` event (the grantee's name)
-/// as soon as the livret has a grant not in that list; the stream ends after the invitation's
-/// life.
+/// `GET /livrets/{id}/invite/events?known=G1,G2…`: one `claimed` event (the address of the
+/// page where the family confirms who redeemed) as soon as a redeem waits, or one `redeemed`
+/// event (the grantee's name) as soon as the livret has a grant not in that list; the stream
+/// ends after the invitation's life.
 pub async fn invite_events(
     page: Page,
     State(state): State<Arc<AppState>>,
@@ -488,6 +489,13 @@ pub async fn invite_events(
             loop {
                 if tokio::time::Instant::now() > deadline {
                     return None;
+                }
+                // A redeem waits for the family: its page, where it confirms who redeemed.
+                if crate::redeem::waiting(&state, livret) {
+                    let ev = Event::default()
+                        .event("claimed")
+                        .data(format!("/livrets/{livret}/redeems"));
+                    return Some((Ok::<Event, Infallible>(ev), (state, true)));
                 }
                 let grants = state.device().grants(livret).unwrap_or_default();
                 if let Some(g) = grants.iter().find(|g| !known.contains(&g.grant_id)) {

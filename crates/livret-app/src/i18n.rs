@@ -513,3 +513,92 @@ pub fn audit_action(lang: Lang, action: &str) -> String {
     };
     lang.pick(fr, en).to_string()
 }
+
+// ---- a redeem waiting for the family (redeem.rs) --------------------------------------------
+
+pub fn redeem_title(lang: Lang) -> &'static str {
+    lang.pick("Qui utilise l'invitation ?", "Who is using the invitation?")
+}
+
+pub fn redeem_none(lang: Lang) -> &'static str {
+    lang.pick("Aucune demande en attente.", "No request waiting.")
+}
+
+pub fn redeem_who(lang: Lang, name: &str, role: &str) -> String {
+    match lang {
+        Lang::Fr => format!("« {name} » ({role}) veut utiliser l'invitation"),
+        Lang::En => format!("\"{name}\" ({role}) wants to use the invitation"),
+    }
+}
+
+pub fn redeem_code_label(lang: Lang) -> &'static str {
+    lang.pick(
+        "Code affiché sur son appareil :",
+        "Code shown on its device:",
+    )
+}
+
+pub fn redeem_check(lang: Lang) -> &'static str {
+    lang.pick(
+        "Vérifiez que c'est bien la personne à qui vous avez montré le code, et que son écran affiche le même code. Sinon, refusez : rien ne sera accordé.",
+        "Check that it is the person you showed the code to, and that its screen shows the same code. Otherwise refuse: nothing will be granted.",
+    )
+}
+
+pub fn redeem_what(lang: Lang, rights: &str, sections: &str) -> String {
+    let rights = match (lang, rights) {
+        (Lang::Fr, "read") => "lecture",
+        (Lang::Fr, "write") => "lecture et écriture",
+        (Lang::Fr, "owner") => "propriétaire (second parent)",
+        (Lang::Fr, "jury") => "extrait anonyme pour un jury",
+        (_, r) => r,
+    };
+    match lang {
+        Lang::Fr => format!("Droits : {rights} ; sections : {sections}."),
+        Lang::En => format!("Rights: {rights}; sections: {sections}."),
+    }
+}
+
+pub fn redeem_lapses(lang: Lang, at: &str) -> String {
+    match lang {
+        Lang::Fr => format!("Sans réponse avant {at}, la demande expire et rien n'est accordé."),
+        Lang::En => {
+            format!("Without an answer before {at}, the request lapses and nothing is granted.")
+        }
+    }
+}
+
+pub fn redeem_confirm(lang: Lang) -> &'static str {
+    lang.pick("Confirmer", "Confirm")
+}
+
+pub fn redeem_refuse(lang: Lang) -> &'static str {
+    lang.pick("Refuser", "Refuse")
+}
+
+pub fn redeem_bad_decision(lang: Lang) -> &'static str {
+    lang.pick(
+        "Réponse inconnue : choisissez « Confirmer » ou « Refuser ».",
+        "Unknown answer: choose \"Confirm\" or \"Refuse\".",
+    )
+}
+
+pub fn redeem_done(lang: Lang, confirmed: bool, name: &str) -> String {
+    match (lang, confirmed) {
+        (Lang::Fr, true) => format!("Confirmé : l'autorisation est accordée à « {name} »."),
+        (Lang::Fr, false) => format!(
+            "Refusé : rien n'est accordé à « {name} ». Créez une nouvelle invitation si besoin."
+        ),
+        (Lang::En, true) => format!("Confirmed: the grant is issued to \"{name}\"."),
+        (Lang::En, false) => {
+            format!("Refused: nothing is granted to \"{name}\". Create a new invitation if needed.")
+        }
+    }
+}
+
+pub fn redeem_waiting(lang: Lang, code: &str) -> String {
+    match lang {
+        Lang::Fr => format!("Code de vérification : {code}. La famille doit voir le même code sur son écran ; en attente de sa confirmation…"),
+        Lang::En => format!("Verification code: {code}. The family must see the same code on its screen; waiting for its confirmation…"),
+    }
+}

@@ -12,6 +12,7 @@ mod common;
 mod family;
 pub mod i18n;
 mod photo;
+mod redeem;
 mod school;
 pub mod security;
 mod state;
@@ -54,6 +55,11 @@ fn router(state: Arc<AppState>) -> Router {
         )
         .route("/livrets/{id}/invite/events", get(family::invite_events))
         .route("/livrets/{id}/grants", get(family::grants))
+        .route(
+            "/livrets/{id}/redeems",
+            get(redeem::claims).post(redeem::decide),
+        )
+        .route("/accept/code", get(redeem::code))
         .route(
             "/livrets/{id}/grants/{grant}/revoke",
             get(family::revoke_confirm).post(family::revoke),

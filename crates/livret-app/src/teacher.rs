@@ -85,6 +85,7 @@ pub fn home(page: &Page, state: &AppState, error: Option<&str>, done: Option<&st
                 label for="class" { (s.accept_class) }
                 input #class type="text" name="class" autocomplete="off";
                 button type="submit" { (s.accept_button) }
+                p #accept-status role="status" aria-live="polite" {}
             }
             form.stack method="post" action=(upload) enctype="multipart/form-data" {
                 h3 { (s.accept_photo) }

@@ -215,6 +215,60 @@ impl Running {
     }
 }
 
+/// The family, in its app, waits for the redeem of `livret`, checks the code shown is `code`
+/// and confirms; a decision it cannot parse is refused first (400, nothing decided).
+async fn confirm_in_family_app(family: &Running, livret: livret::core::LivretId, code: &str) {
+    let cookie = family.login().await;
+    let csrf = family.csrf(&cookie).await;
+    let path = format!("/livrets/{livret}/redeems");
+    let mut page = String::new();
+    for _ in 0..200 {
+        page = request(family.addr, "GET", &path, &[("Cookie", &cookie)], b"")
+            .await
+            .body;
+        if page.contains(code) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(page.contains(code), "{page}");
+    assert!(page.contains("« M. Martin » (enseignant)"), "{page}");
+    let invitation = page
+        .split("name=\"invitation\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_string();
+    let bad = family
+        .post(
+            &path,
+            &cookie,
+            &[],
+            &form(&[
+                ("csrf", &csrf),
+                ("invitation", &invitation),
+                ("decision", "peut-être"),
+            ]),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(family.with(|d| d.grants(livret)).unwrap().is_empty());
+    let r = family
+        .post(
+            &path,
+            &cookie,
+            &[],
+            &form(&[
+                ("csrf", &csrf),
+                ("invitation", &invitation),
+                ("decision", "confirm"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Confirmé"), "{}", r.body);
+}
+
 fn form(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
@@ -514,21 +568,26 @@ async fn the_grid_writes_good_cells_and_nothing_for_a_refused_one() {
             )
         })
         .unwrap();
-    // Accepted through the teacher's app, by pasted text.
+    // Accepted through the teacher's app, by pasted text; the family confirms in its app who
+    // redeemed, seeing the code the teacher's page shows.
     let cookie = teacher.login().await;
     let csrf = teacher.csrf(&cookie).await;
-    let r = teacher
-        .post(
-            "/accept",
-            &cookie,
-            &[],
-            &form(&[
-                ("csrf", &csrf),
-                ("invitation", &inv.invitation),
-                ("class", "5B"),
-            ]),
-        )
-        .await;
+    let q = format!(
+        "/accept/code?invitation={}",
+        inv.invitation.replace(':', "%3A")
+    );
+    let code = request(teacher.addr, "GET", &q, &[("Cookie", &cookie)], b"").await;
+    assert_eq!(code.status, 200, "{}", code.body);
+    let code = code.body.split("Code de vérification : ").nth(1).unwrap()[..9].to_string();
+    let body = form(&[
+        ("csrf", &csrf),
+        ("invitation", &inv.invitation),
+        ("class", "5B"),
+    ]);
+    let (r, ()) = tokio::join!(
+        teacher.post("/accept", &cookie, &[], &body),
+        confirm_in_family_app(&family, livret, &code),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("Invitation acceptée"), "{}", r.body);
     let class = request(
@@ -784,6 +843,7 @@ async fn school_certificate_and_trust_through_the_apps() {
             )
         })
         .unwrap();
+    family.with(|d| d.confirm_in_advance(&inv)).unwrap();
     node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B"))
         .await
         .unwrap();

@@ -315,6 +315,8 @@ async fn setup(root: &Path, stop: watch::Receiver<bool>) -> Result<Vec<DemoDevic
     for (t, sections) in [(&t1, vec![annee, vie]), (&t2, vec![annee])] {
         let addrs = family.with(|d| d.invitation_addresses())?;
         let inv = family.with(|d| d.invite(livret, &sections, Rights::Write, &until, 15, addrs))?;
+        // The demo's family confirms in advance (as `livret invite --yes` does).
+        family.with(|d| d.confirm_in_advance(&inv))?;
         let report = node::accept(&t.dev, &t.node, &inv.invitation, Some("5B")).await?;
         ensure(
             report.refused.is_empty(),
@@ -393,6 +395,7 @@ async fn setup(root: &Path, stop: watch::Receiver<bool>) -> Result<Vec<DemoDevic
     // The jury receives an anonymized extract of the year.
     let addrs = family.with(|d| d.invitation_addresses())?;
     let inv = family.with(|d| d.invite_jury(livret, &[annee], None, 15, addrs))?;
+    family.with(|d| d.confirm_in_advance(&inv))?;
     node::accept(&jury.dev, &jury.node, &inv.invitation, None).await?;
 
     Ok(vec![family, t1, t2, school, jury])

@@ -405,6 +405,9 @@ pub struct InviteArgs {
     /// Sortie JSON (seulement le JSON sur la sortie standard)
     #[arg(long)]
     pub json: bool,
+    /// Confirme d'avance l'appareil qui utilisera l'invitation (pour les scripts) : la commande rend la main aussitôt. Sans cette option, elle attend la demande et vous demande de confirmer qui l'a faite
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `livret assess …`

@@ -534,6 +534,9 @@ pub fn invite(ctx: &Ctx, args: &InviteArgs) -> Result<ExitCode> {
             )
         }
     };
+    if args.yes {
+        dev.confirm_in_advance(&out)?;
+    }
     let qr = out.qr()?;
     if let Some(f) = png {
         let bytes = qr
@@ -546,7 +549,7 @@ pub fn invite(ctx: &Ctx, args: &InviteArgs) -> Result<ExitCode> {
     }
     if args.json {
         print_json(&out)?;
-        return Ok(ExitCode::SUCCESS);
+        return done_or_wait(lang, &mut dev, &out, args.yes);
     }
     outln!("{}", qr.to_terminal());
     // Beside the code and its text: whether the sensitive section is included.
@@ -618,7 +621,21 @@ pub fn invite(ctx: &Ctx, args: &InviteArgs) -> Result<ExitCode> {
             )
         );
     }
-    Ok(ExitCode::SUCCESS)
+    done_or_wait(lang, &mut dev, &out, args.yes)
+}
+
+/// With `--yes` the redeem is confirmed in advance: done. Otherwise waits for it and asks.
+fn done_or_wait(
+    lang: Lang,
+    dev: &mut livret::Device,
+    out: &livret::InvitationOut,
+    yes: bool,
+) -> Result<ExitCode> {
+    if yes {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    crate::redeem::wait_and_ask(lang, dev, out)
 }
 
 fn print_key(lang: Lang, key: &str) {

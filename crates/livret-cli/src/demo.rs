@@ -37,6 +37,36 @@ struct Actor {
     stop: Option<oneshot::Sender<()>>,
 }
 
+/// The family's screen while a redeem waits: it sees who redeemed (name, role, the code the
+/// other screen shows too) and confirms. Gives up after the time a claim waits.
+async fn family_confirms(lang: Lang, family: &Actor) {
+    for _ in 0..livret::REDEEM_CONFIRM_SECONDS * 10 {
+        let claim = family
+            .with(|d| d.redeem_claims(None))
+            .ok()
+            .and_then(|c| c.into_iter().next());
+        if let Some(c) = claim {
+            if family
+                .with(|d| d.confirm_redeem(&c.invitation, true))
+                .is_ok()
+            {
+                let (who, code) = (&c.name, &c.code);
+                says(
+                    lang,
+                    family.name,
+                    &tr!(
+                        lang,
+                        "« {who} » présente l'invitation, avec le code {code} affiché sur les deux écrans : je confirme",
+                        "\"{who}\" presents the invitation, with the code {code} shown on both screens: I confirm"
+                    ),
+                );
+            }
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 impl Actor {
     async fn new(root: &Path, dir: &str, role: Role, name: &'static str) -> Result<Actor> {
         let device = Device::init(&root.join(dir), KeySource::KeyFile, role, name)?;
@@ -242,7 +272,11 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
                 "invitation for {who}: write on {secs}, until {until}; the code expires at {exp}"
             ),
         );
-        let report = node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B")).await?;
+        let (report, ()) = tokio::join!(
+            node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B")),
+            family_confirms(lang, &family),
+        );
+        let report = report?;
         ensure(
             clean(&report),
             format!(
@@ -784,7 +818,11 @@ async fn jury_scene(
     let addrs = family.addresses();
     let inv = family.with(|d| d.invite_jury(livret, &[Section::Annee(YEAR)], None, 15, addrs))?;
     let until = inv.until.clone();
-    node::accept(&jury.dev, &jury.node, &inv.invitation, None).await?;
+    let (accepted, ()) = tokio::join!(
+        node::accept(&jury.dev, &jury.node, &inv.invitation, None),
+        family_confirms(lang, family),
+    );
+    accepted?;
     let report = jury.with(|d| d.verify(livret))?;
     ensure(
         report.failures.is_empty() && report.certified >= 1,

@@ -12,6 +12,7 @@ mod demo;
 mod formats;
 mod grid;
 mod net;
+mod redeem;
 mod rights;
 mod trust;
 mod util;

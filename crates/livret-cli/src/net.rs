@@ -256,6 +256,16 @@ pub async fn accept(ctx: &Ctx, invitation: &str, class: Option<&str>) -> Result<
         },
     )
     .await?;
+    // The family confirms who redeemed on its own screen: this code is shown on both.
+    let code = livret::redeem_code_for(&lock(&dev), invitation)?;
+    eprintln!(
+        "{}",
+        tr!(
+            lang,
+            "Code de vérification : {code}. La famille doit voir le même code sur son écran ; en attente de sa confirmation…",
+            "Verification code: {code}. The family must see the same code on its screen; waiting for its confirmation…"
+        )
+    );
     let result = node::accept(&dev, &n, invitation, class).await;
     n.shutdown().await;
     let report = result?;

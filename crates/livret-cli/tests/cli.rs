@@ -703,6 +703,7 @@ fn readme_flow_with_real_processes() {
             "--until",
             "2099-06-30",
             "--json",
+            "--yes",
         ],
     );
     let invitation = inv["invitation"].as_str().unwrap().to_string();
@@ -896,4 +897,118 @@ fn recovery_words_are_read_from_stdin_and_words_in_argv_warn() {
         "no warning: {}",
         o.stderr
     );
+}
+
+/// Issue 13, finding 10: `livret invite` (without `--yes`) waits for the redeem, shows who
+/// redeemed with the code the redeeming device shows, and grants only once the family answers
+/// yes; a « non » grants nothing.
+#[test]
+fn invite_waits_shows_the_code_and_grants_only_on_yes() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let fam = dir.path().join("famille");
+    let tea = dir.path().join("enseignant");
+    let l = family_with_child(&fam);
+    ok(&tea, &["init", "--role", "teacher", "--name", "M. Martin"]);
+    let mut serve = Serve::start(&fam);
+
+    for answer in ["non", "o"] {
+        let mut invite = livret(&fam)
+            .args([
+                "invite",
+                &l,
+                "--sections",
+                "annee/2025",
+                "--rights",
+                "write",
+                "--until",
+                "2099-06-30",
+                "--json",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The JSON document first (the command keeps running).
+        let mut out = BufReader::new(invite.stdout.take().unwrap());
+        let mut doc = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(out.read_line(&mut line).unwrap() > 0, "no JSON: {doc}");
+            doc.push_str(&line);
+            if line.starts_with('}') {
+                break;
+            }
+        }
+        let v: Value = serde_json::from_str(&doc).unwrap();
+        let text = v["invitation"].as_str().unwrap().to_string();
+        assert!(!v["invitation_id"].as_str().unwrap().is_empty());
+        // The teacher accepts; it waits for the family.
+        let tea2 = tea.clone();
+        let accept = std::thread::spawn(move || run(&tea2, &["accept", &text]));
+        // The family's terminal shows who redeemed and the code, then asks.
+        let (tx, rx) = mpsc::channel();
+        let err = invite.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut shown = String::new();
+        let code = loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("no request shown: {shown}"));
+            shown.push_str(&line);
+            shown.push('\n');
+            if let Some(c) = line.strip_prefix("Code affiché sur son appareil : ") {
+                break c.trim().to_string();
+            }
+        };
+        assert!(shown.contains("« M. Martin » (enseignant)"), "{shown}");
+        // Nothing is granted before the answer.
+        assert!(json(&fam, &["grants", &l, "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty());
+        let mut stdin = invite.stdin.take().unwrap();
+        writeln!(stdin, "{answer}").unwrap();
+        drop(stdin);
+        let status = invite.wait().unwrap();
+        let accepted = accept.join().unwrap();
+        assert!(
+            accepted
+                .stderr
+                .contains(&format!("Code de vérification : {code}")),
+            "{}",
+            accepted.stderr
+        );
+        let grants = json(&fam, &["grants", &l, "--json"]);
+        if answer == "o" {
+            assert!(status.success());
+            assert_eq!(accepted.code, 0, "{}", accepted.stderr);
+            assert_eq!(grants.as_array().unwrap().len(), 1, "{grants}");
+            assert_eq!(json(&tea, &["list", "--json"])[0]["name"], CHILD);
+        } else {
+            assert_eq!(status.code(), Some(1));
+            assert_eq!(accepted.code, 1);
+            assert!(
+                accepted.stderr.contains("la famille a refusé"),
+                "{}",
+                accepted.stderr
+            );
+            assert!(grants.as_array().unwrap().is_empty(), "{grants}");
+            assert!(json(&tea, &["list", "--json"])
+                .as_array()
+                .unwrap()
+                .is_empty());
+        }
+    }
+    let (status, _) = serve.terminate();
+    assert!(status.success());
 }

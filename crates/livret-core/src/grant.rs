@@ -371,6 +371,22 @@ pub fn redeem_proof(secret: &[u8; 16], audience: &DeviceId) -> [u8; 32] {
     out
 }
 
+/// The short code both screens show while a redeem waits for the family's confirmation: the
+/// redeeming device shows it beside « en attente de la famille », the family device beside the
+/// redeemer's name and role. It binds the invitation to the redeemer's key, so whoever
+/// photographed the QR code and redeemed first shows another code than the teacher standing
+/// there. 40 bits: finding a key whose code matches one seen on a screen is out of reach in
+/// the two minutes a claim waits.
+pub fn redeem_code(invitation: &InvitationId, redeemer: &DeviceId) -> String {
+    let mut h = Sha256::new();
+    h.update(b"livret/redeem-code/v1");
+    h.update(invitation.0);
+    h.update(redeemer.0);
+    let digest = h.finalize();
+    let text = data_encoding::BASE32_NOPAD.encode(&digest[..5]);
+    format!("{}-{}", &text[..4], &text[4..8])
+}
+
 // ---------------------------------------------------------------------------------------------
 // Grants and revocations
 
@@ -1049,6 +1065,19 @@ fn more_telling(a: DenyReason, b: DenyReason) -> DenyReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_redeem_code_depends_on_the_invitation_and_the_redeemer() {
+        let a = DeviceSecret::from_bytes(&[1; 32]).device_id();
+        let b = DeviceSecret::from_bytes(&[2; 32]).device_id();
+        let (i, j) = (InvitationId([3; 16]), InvitationId([4; 16]));
+        let code = redeem_code(&i, &a);
+        assert_eq!(code.len(), 9, "{code}");
+        assert_eq!(code.as_bytes()[4], b'-', "{code}");
+        assert_eq!(code, redeem_code(&i, &a));
+        assert_ne!(code, redeem_code(&i, &b));
+        assert_ne!(code, redeem_code(&j, &a));
+    }
 
     struct Family {
         parent: DeviceSecret,

@@ -72,6 +72,10 @@ pub enum Frame {
     /// holds, with no owner record for the sender: the sender signs its own and introduces
     /// itself before its `Hello`.
     Recover(Recover),
+    /// In answer to a `Redeem`: the family device has it and waits for its user's
+    /// confirmation (who redeemed, with the code both screens show). Sent every few seconds
+    /// until the `Granted` or `Refused`, so the redeemer knows the session is alive.
+    Waiting,
 }
 
 /// An extract: a document with fresh history, sent whole, that replaces the receiver's copy.

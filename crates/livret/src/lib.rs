@@ -15,6 +15,7 @@ pub mod node;
 pub mod paper;
 pub mod portability;
 pub mod recovery;
+mod redeem;
 mod session;
 mod sharing;
 mod trust;
@@ -29,6 +30,7 @@ pub use grid::{GridImportReport, GridIssue, GridPupil, GridStatus, PupilMatch};
 pub use livret_export::grid::{GridFormat, MAX_GRID_BYTES};
 pub use livrets::drafts;
 pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
+pub use redeem::{redeem_code_for, RedeemClaimView, REDEEM_CONFIRM_SECONDS};
 pub use session::{SessionReport, SharedDevice};
 pub use sharing::{
     rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,

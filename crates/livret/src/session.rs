@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::device::{Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
+use crate::redeem::RedeemStep;
 
 /// Refusals of one session recorded one by one in the audit log (and told to the peer); the
 /// rest are counted and recorded as one line.
@@ -1641,6 +1642,44 @@ async fn run_with(
     result.map(|_| ctx.report)
 }
 
+/// How long the redeeming side waits for the family's answer: its confirmation time and a
+/// margin for the network.
+const REDEEM_WAIT: Duration =
+    Duration::from_secs(crate::redeem::REDEEM_CONFIRM_SECONDS as u64 + 15);
+/// How often the family side tells a waiting redeemer it still waits (below the network
+/// layer's 30 s frame timeout).
+const WAITING_EVERY: Duration = Duration::from_secs(5);
+
+/// Family side: waits for the family's answer to a redeem (the claim in the store, decided by
+/// `livret invite` or the app), telling the peer every few seconds that it still waits.
+async fn wait_for_family(
+    ctx: &mut Ctx,
+    session: &mut Session,
+    invitation: InvitationId,
+) -> Result<(LivretId, crate::sharing::Records)> {
+    let peer = ctx.peer;
+    let give_up = tokio::time::Instant::now() + REDEEM_WAIT;
+    let mut next_waiting = tokio::time::Instant::now();
+    loop {
+        if let Some(done) = lock(&ctx.dev).redeem_outcome(invitation, peer)? {
+            return Ok(done);
+        }
+        let now = tokio::time::Instant::now();
+        if now >= give_up {
+            // A device clock that does not move (or moved back) must not keep the session.
+            lock(&ctx.dev).drop_claim(invitation);
+            return Err(Error::NotAuthorized(
+                "la famille n'a pas confirmé à temps".into(),
+            ));
+        }
+        if now >= next_waiting {
+            send(session, &Frame::Waiting).await?;
+            next_waiting = now + WAITING_EVERY;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn drive(
     ctx: &mut Ctx,
     session: &mut Session,
@@ -1650,7 +1689,7 @@ async fn drive(
     let peer = ctx.peer;
     let theirs: Hello;
     // Until the peer's hello, it may be anyone: small frames, and a deadline.
-    let opening = tokio::time::Instant::now() + OPENING_DEADLINE;
+    let mut opening = tokio::time::Instant::now() + OPENING_DEADLINE;
     session.limit_incoming_frames(MAX_OPENING_FRAME_BYTES);
     if initiator {
         if let Some(plan) = redeem {
@@ -1672,7 +1711,16 @@ async fn drive(
                 }),
             )
             .await?;
-            match recv_opening(session, opening).await? {
+            // The family confirms on its own screen: `Waiting` frames until it decides.
+            let confirm_by = tokio::time::Instant::now() + REDEEM_WAIT;
+            let answer = loop {
+                match recv_opening(session, confirm_by).await? {
+                    Some(Frame::Waiting) => continue,
+                    other => break other,
+                }
+            };
+            opening = tokio::time::Instant::now() + OPENING_DEADLINE;
+            match answer {
                 Some(Frame::Granted(g)) => {
                     let records = g
                         .records
@@ -1731,6 +1779,14 @@ async fn drive(
                 let mut d = lock(&ctx.dev);
                 d.redeem(peer, InvitationId(r.invitation), &r.proof, &r.name, &r.role)
             };
+            let invitation = InvitationId(r.invitation);
+            let answer = match answer {
+                Ok(RedeemStep::Granted(livret, records)) => Ok((livret, records)),
+                Ok(RedeemStep::Waiting) => wait_for_family(ctx, session, invitation).await,
+                Err(e) => Err(e),
+            };
+            // The peer had to wait for the family: its hello gets a fresh deadline.
+            opening = tokio::time::Instant::now() + OPENING_DEADLINE;
             match answer {
                 Ok((livret, records)) => {
                     let frame = Frame::Granted(Granted {

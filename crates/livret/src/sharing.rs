@@ -2,10 +2,10 @@
 //! to another device and closes it again.
 
 use livret_core::grant::{
-    redeem_proof, Grant, InvitationView, ManifestRecord, Opening, OwnerRecord, Revocation, Rights,
+    Grant, InvitationView, ManifestRecord, Opening, OwnerRecord, Revocation, Rights,
 };
 use livret_core::vocab::Date;
-use livret_core::{DeviceId, GrantId, InvitationId, LivretId, Role, Section};
+use livret_core::{DeviceId, GrantId, LivretId, Section};
 use serde::{Deserialize, Serialize};
 
 use crate::device::{random16, Device, LivretMeta, Relation};
@@ -22,6 +22,8 @@ pub(crate) type Records = Vec<(String, Vec<u8>)>;
 pub struct InvitationOut {
     /// The text form (also what the QR code holds).
     pub invitation: String,
+    /// Its id: what a redeem waiting for the family's confirmation is listed under.
+    pub invitation_id: String,
     /// When it expires (RFC 3339, UTC).
     pub expires_at: String,
     /// The signed bytes.
@@ -44,14 +46,18 @@ pub struct InvitationOut {
 
 /// An invitation waiting to be redeemed, kept on the family device (encrypted).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct PendingInvitation {
-    livret: LivretId,
-    secret: [u8; 16],
-    expires_at: i64,
-    sections: Vec<Section>,
-    rights: Rights,
-    until: i64,
-    jury: bool,
+pub(crate) struct PendingInvitation {
+    pub(crate) livret: LivretId,
+    pub(crate) secret: [u8; 16],
+    pub(crate) expires_at: i64,
+    pub(crate) sections: Vec<Section>,
+    pub(crate) rights: Rights,
+    pub(crate) until: i64,
+    pub(crate) jury: bool,
+    /// The family confirmed in advance whoever redeems it (`livret invite --yes`); otherwise
+    /// a redeem waits for the family's confirmation on its own screen (see `redeem.rs`).
+    #[serde(default)]
+    pub(crate) confirmed_in_advance: bool,
 }
 
 /// A grant as listed.
@@ -272,6 +278,7 @@ impl Device {
             rights,
             until,
             jury,
+            confirmed_in_advance: false,
         };
         let json = serde_json::to_vec(&pending).map_err(|e| Error::Protocol(e.to_string()))?;
         self.store.put_record(
@@ -291,6 +298,7 @@ impl Device {
         );
         Ok(InvitationOut {
             invitation: InvitationView::to_text(&bytes),
+            invitation_id: view.id().to_string(),
             expires_at: rfc3339(view.expires_at),
             bytes,
             sections: names,
@@ -302,49 +310,25 @@ impl Device {
         })
     }
 
-    /// Family side of a redeem: checks the invitation (known, unused, unexpired, proof bound to
-    /// the peer's key), issues the grant or owner record, and returns the manifest records the
-    /// grantee needs. The invitation is spent whatever the outcome of a valid attempt.
-    pub(crate) fn redeem(
+    /// Issues the grant or owner record a redeem asked for (checked, spent, and confirmed by
+    /// the family) and returns the manifest records the grantee needs.
+    pub(crate) fn issue_redeem(
         &mut self,
         peer: DeviceId,
-        invitation: InvitationId,
-        proof: &[u8],
+        pending: &PendingInvitation,
         peer_name: &str,
-        peer_role: &str,
     ) -> Result<(LivretId, Records)> {
-        let id = invitation.to_string();
         let refuse = |dev: &mut Device, livret: Option<LivretId>, why: &str| {
             dev.audit_event(livret, Some(&peer), None, "redeem", false, why);
             Err(Error::NotAuthorized(why.to_string()))
         };
-        let Some(bytes) = self.store.record("invitation", &id)? else {
-            return refuse(self, None, "invitation inconnue ou déjà utilisée");
-        };
-        let pending: PendingInvitation =
-            serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(e.to_string()))?;
-        if redeem_proof(&pending.secret, &peer).as_slice() != proof {
-            return refuse(self, Some(pending.livret), "preuve d'invitation invalide");
-        }
-        // One use only: the secret is gone before anything is granted.
-        self.store.delete_record("invitation", &id)?;
         let now = self.now();
-        if now >= pending.expires_at {
-            return refuse(self, Some(pending.livret), "invitation expirée");
-        }
         let livret = pending.livret;
         let meta = self.meta(livret)?;
         let mut mdoc = self.load_manifest_doc(livret)?;
-        let peer_name: String = peer_name.chars().take(100).collect();
+        let peer_name = peer_name.to_string();
         let detail;
         if pending.rights == Rights::Owner {
-            if peer_role != Role::Family.as_str() {
-                return refuse(
-                    self,
-                    Some(livret),
-                    "seul un appareil « famille » peut devenir propriétaire",
-                );
-            }
             let record = OwnerRecord {
                 livret: livret.0,
                 owner: peer.0,

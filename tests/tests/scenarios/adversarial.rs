@@ -22,6 +22,8 @@ use livret_net::protocol::{
 use livret_net::{Limits, Node, NodeConfig, Session};
 use livret_tests::TestDevice;
 
+use crate::peer::redeem_answer;
+
 /// The attacker: a bare node with its own key.
 struct Mallory {
     node: Node,
@@ -77,10 +79,8 @@ impl Mallory {
             }),
         )
         .await;
-        let Ok(Some(b)) = s.recv().await else {
-            panic!("no answer to the redeem")
-        };
-        assert!(matches!(Frame::decode(&b).unwrap(), Frame::Granted(_)));
+        let answer = redeem_answer(&mut s).await;
+        assert!(matches!(answer, Frame::Granted(_)));
     }
 }
 
@@ -448,10 +448,8 @@ async fn forged_grants_replayed_invitations_and_writes_outside_a_grant_are_refus
     });
     let mut s = mallory.open(&family).await;
     send(&mut s, &redeem).await;
-    let Ok(Some(b)) = s.recv().await else {
-        panic!("no answer to the redeem")
-    };
-    let Frame::Granted(granted) = Frame::decode(&b).unwrap() else {
+    let answer = redeem_answer(&mut s).await;
+    let Frame::Granted(granted) = answer else {
         panic!("not granted")
     };
     drop(s);
@@ -460,10 +458,8 @@ async fn forged_grants_replayed_invitations_and_writes_outside_a_grant_are_refus
     let mark = audit_len(&family);
     let mut s = mallory.open(&family).await;
     send(&mut s, &redeem).await;
-    let Ok(Some(b)) = s.recv().await else {
-        panic!("no answer")
-    };
-    assert!(matches!(Frame::decode(&b).unwrap(), Frame::Refused(_)));
+    let answer = redeem_answer(&mut s).await;
+    assert!(matches!(answer, Frame::Refused(_)));
     let r = refusals_since(&family, &mallory.id(), mark);
     assert!(r.iter().any(|l| l.starts_with("redeem")), "{r:?}");
 
@@ -485,10 +481,8 @@ async fn forged_grants_replayed_invitations_and_writes_outside_a_grant_are_refus
         }),
     )
     .await;
-    let Ok(Some(b)) = s.recv().await else {
-        panic!("no answer")
-    };
-    assert!(matches!(Frame::decode(&b).unwrap(), Frame::Refused(_)));
+    let answer = redeem_answer(&mut s).await;
+    assert!(matches!(answer, Frame::Refused(_)));
     let r = refusals_since(&family, &mallory.id(), mark);
     assert!(r.iter().any(|l| l.contains("preuve")), "{r:?}");
     other.accept(&inv2, None).await.unwrap();

@@ -15,6 +15,8 @@ use livret_net::protocol::{ByteBuf, Frame, Hello, HelloLivret, Redeem, SyncMessa
 use livret_net::{Node, NodeConfig, Session};
 use livret_tests::TestDevice;
 
+use crate::peer::redeem_answer;
+
 /// The hand-made peer: a bare node with its own key and no policy of its own.
 struct Mallory {
     node: Node,
@@ -62,10 +64,8 @@ impl Mallory {
             }),
         )
         .await;
-        let Ok(Some(b)) = s.recv().await else {
-            panic!("no answer to the redeem")
-        };
-        let Frame::Granted(granted) = Frame::decode(&b).unwrap() else {
+        let answer = redeem_answer(&mut s).await;
+        let Frame::Granted(granted) = answer else {
             panic!("not granted")
         };
         granted

@@ -13,6 +13,8 @@ mod erasure;
 mod formats;
 mod fuzz_corpus;
 mod jury;
+mod peer;
 mod portability;
 mod recovery;
+mod redeem;
 mod sharing;
