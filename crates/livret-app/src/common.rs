@@ -174,28 +174,8 @@ pub async fn home(page: Page, State(state): State<Arc<AppState>>) -> Response {
         Role::Family => crate::family::home(&page, &state, None, None),
         Role::Teacher => crate::teacher::home(&page, &state, None, None),
         Role::School => crate::school::home(&page, &state, None, None),
-        Role::Jury => livrets_home(&page, &state),
+        Role::Jury => crate::jury::home(&page, &state, None, None),
     }
-}
-
-fn livrets_home(page: &Page, state: &AppState) -> Response {
-    let list = match state.device().list() {
-        Ok(l) => l,
-        Err(e) => return page.api_error(&e),
-    };
-    let s = page.s;
-    page.render(
-        s.livrets,
-        html! {
-            h1 { (s.livrets) }
-            @if list.is_empty() { p { (s.no_entries) } }
-            ul.cards {
-                @for l in &list {
-                    li { a href={ "/livrets/" (l.livret_id) } { (l.name.clone().unwrap_or_else(|| s.open_livret.to_string())) } }
-                }
-            }
-        },
-    )
 }
 
 #[derive(Deserialize)]
