@@ -181,6 +181,7 @@ pub struct Strings {
     pub verify_failures: &'static str,
     pub verify_all_ok: &'static str,
     pub consent_missing: &'static str,
+    pub extract_accepted: &'static str,
     pub delete_missing: &'static str,
 }
 
@@ -358,6 +359,7 @@ pub static FR: Strings = Strings {
     verification: "Vérification",
     verify_failures: "Inscriptions qui ne se vérifient pas",
     verify_all_ok: "Toutes les signatures se vérifient.",
+    extract_accepted: "Invitation acceptée : extrait reçu.",
     consent_missing: "Cochez la case de consentement pour ouvrir la section : rien n'a été changé.",
     delete_missing: "Cochez la case de confirmation pour supprimer le livret : rien n'a été supprimé.",
 };
@@ -536,6 +538,7 @@ pub static EN: Strings = Strings {
     verification: "Verification",
     verify_failures: "Entries that do not verify",
     verify_all_ok: "Every signature verifies.",
+    extract_accepted: "Invitation accepted: extract received.",
     consent_missing: "Tick the consent box to open the section: nothing was changed.",
     delete_missing: "Tick the confirmation box to delete the livret: nothing was deleted.",
 };

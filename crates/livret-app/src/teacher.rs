@@ -184,12 +184,12 @@ async fn do_accept(page: &Page, state: &AppState, text: &str, class: &str) -> Re
                     })
                 })
                 .unwrap_or_default();
-            after_accept(
-                page,
-                state,
-                None,
-                Some(&i18n::accepted_invitation(page.lang, &name)),
-            )
+            let done = if page.role == livret::core::Role::Jury {
+                page.s.extract_accepted.to_string()
+            } else {
+                i18n::accepted_invitation(page.lang, &name)
+            };
+            after_accept(page, state, None, Some(&done))
         }
         Ok(report) => after_accept(page, state, Some(&report.refused.join(" | ")), None),
         Err(e) => after_accept(page, state, Some(&e.localized(page.lang)), None),
