@@ -657,6 +657,7 @@ def test_e_school_certifies_a_teacher_by_scanning_its_qr(world):
     school.get(world["apps"]["school"].base + "/")
     card = school.find_element(By.ID, "card-text").get_attribute("value")
     assert card.startswith("LIVRET-ECOLE:"), card
+    world["school_card"] = card
     shot(school, "school-home")
     axe(school, "school home")
     school.find_element(By.CSS_SELECTOR, "#teacher-scanner .scan-start").click()
@@ -851,5 +852,47 @@ def test_g_jury_accepts_an_extract_with_no_name_birth_or_school(world):
     assert "signature" in jury.find_element(By.ID, "verification").text
     # Nothing of the family's actions on a jury's page.
     assert not jury.find_elements(By.CSS_SELECTOR, "a.forget, nav.actions")
+    assert "dont 0 certifiée(s)" in page, page
+    # The jury trusts the school: the entry its certified teacher wrote is certified.
+    jury.get(jbase + "/")
+    jury.find_element(By.ID, "card").send_keys(world["school_card"])
+    submit(jury, "form[action='/trust']")
+    wait_for(jury, lambda d: "Collège Jean Moulin" in text_of(d), what="jury trusts the school")
+    jury.get(jbase + "/")
+    jury.find_element(By.CSS_SELECTOR, "ul.cards a").click()
+    wait_for(jury, lambda d: d.find_elements(By.ID, "verification"), what="extract page")
+    page = text_of(jury)
+    assert "dont 1 certifiée(s)" in page, page
+    assert jury.find_elements(By.CSS_SELECTOR, "article.entry[data-signature=certified]")
     shot(jury, "jury-extract")
     axe(jury, "jury extract")
+
+
+def test_h_family_devices_recovery_sheet_and_json(world):
+    fam = world["drivers"]["family"]
+    fbase = world["apps"]["family"].base
+    lina = world["children"]["Lina Moreau"]
+    fam.get(fbase + "/")
+    fam.find_element(By.CSS_SELECTOR, "main a[href='/devices']").click()
+    wait_for(fam, lambda d: d.find_elements(By.ID, "lost"), what="devices page")
+    shot(fam, "family-devices")
+    axe(fam, "devices")
+    # Revoking an unknown device: the API's message, nothing changed.
+    fam.find_element(By.ID, "lost").send_keys("k5m6atmh23j7nr47wjnjfkm24yf4d3ecpyyt5ex25t7rwv75l2mq")
+    fam.find_element(By.ID, "revoke-confirm").click()
+    submit(fam, "form[action='/devices/revoke']", "button.danger")
+    alert = wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="refused")[0]
+    assert "Erreur" in alert.text, alert.text
+    # The recovery sheet (a PDF), through the form's own token.
+    status, pdf = fam.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const f = document.querySelector(\"form[action='/recovery']\");"
+        "const body = new URLSearchParams(new FormData(f)); body.set('confirm', 'yes');"
+        "fetch('/recovery', {method: 'POST', body: body}).then(r => r.arrayBuffer().then(b =>"
+        " done([r.status, new TextDecoder().decode(b.slice(0, 5))]))).catch(e => done([0, String(e)]));")
+    assert (status, pdf) == (200, "%PDF-"), (status, pdf)
+    fam.refresh()
+    assert "Une feuille a déjà été imprimée" in text_of(fam)
+    # The JSON export of a livret.
+    status, data = fetch_bytes(fam, f"/livrets/{lina}/export.json")
+    assert status == 200 and b'"livret-export/1"' in data, status

@@ -57,6 +57,7 @@ pub fn home(
                 button type="submit" { (s.create_livret) }
             }
         }
+        p { a href="/devices" { (s.devices_title) } }
         (trust_section(page, state, None, None))
         (crate::common::sync_status(page, state))
     };
@@ -68,7 +69,7 @@ pub fn home(
 }
 
 /// The trusted schools and the form to add one.
-fn trust_section(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>) -> Markup {
+pub(crate) fn trust_section(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>) -> Markup {
     let s = page.s;
     let anchors = state.device().trust_list().unwrap_or_default();
     html! {

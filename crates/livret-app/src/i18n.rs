@@ -181,6 +181,26 @@ pub struct Strings {
     pub verify_failures: &'static str,
     pub verify_all_ok: &'static str,
     pub consent_missing: &'static str,
+    pub devices_title: &'static str,
+    pub this_device_id: &'static str,
+    pub revoke_device_title: &'static str,
+    pub revoke_device_help: &'static str,
+    pub lost_device_id: &'static str,
+    pub keep_grants: &'static str,
+    pub revoke_device_confirm: &'static str,
+    pub revoke_device_button: &'static str,
+    pub confirm_missing: &'static str,
+    pub recovery_title: &'static str,
+    pub recovery_help: &'static str,
+    pub recovery_again: &'static str,
+    pub recovery_confirm: &'static str,
+    pub recovery_button: &'static str,
+    pub portability_title: &'static str,
+    pub portability_help: &'static str,
+    pub export_json: &'static str,
+    pub import_json: &'static str,
+    pub import_file: &'static str,
+    pub recovery_words: &'static str,
     pub extract_accepted: &'static str,
     pub delete_missing: &'static str,
 }
@@ -360,6 +380,26 @@ pub static FR: Strings = Strings {
     verify_failures: "Inscriptions qui ne se vérifient pas",
     verify_all_ok: "Toutes les signatures se vérifient.",
     extract_accepted: "Invitation acceptée : extrait reçu.",
+    devices_title: "Appareils et sauvegarde",
+    this_device_id: "Identifiant de cet appareil :",
+    revoke_device_title: "Révoquer un appareil perdu ou volé",
+    revoke_device_help: "Un autre appareil de la famille, perdu ou volé : il ne reçoit plus rien et ce qu'il signe ne compte plus.",
+    lost_device_id: "Identifiant de l'appareil à révoquer",
+    keep_grants: "Garder valables les autorisations qu'il avait données",
+    revoke_device_confirm: "Je confirme : cet appareil ne fera plus partie de la famille.",
+    revoke_device_button: "Révoquer l'appareil",
+    confirm_missing: "Cochez la case de confirmation : rien n'a été changé.",
+    recovery_title: "Feuille de récupération",
+    recovery_help: "Une feuille à imprimer et à garder en lieu sûr : ses 24 mots rendent à un nouvel appareil la propriété des livrets si tous les appareils de la famille sont perdus.",
+    recovery_again: "Une feuille a déjà été imprimée : en imprimer une nouvelle rend l'ancienne inutilisable.",
+    recovery_confirm: "Je suis seul devant l'écran et j'imprime la feuille maintenant.",
+    recovery_button: "Télécharger une nouvelle feuille (PDF)",
+    portability_title: "Exporter et importer (JSON)",
+    portability_help: "Tout ce que cet appareil détient d'un livret, signatures comprises, dans un fichier JSON ; l'import vérifie tout avant d'enregistrer quoi que ce soit.",
+    export_json: "Exporter",
+    import_json: "Importer un livret",
+    import_file: "Fichier JSON d'un livret",
+    recovery_words: "Mots de récupération",
     consent_missing: "Cochez la case de consentement pour ouvrir la section : rien n'a été changé.",
     delete_missing: "Cochez la case de confirmation pour supprimer le livret : rien n'a été supprimé.",
 };
@@ -539,6 +579,26 @@ pub static EN: Strings = Strings {
     verify_failures: "Entries that do not verify",
     verify_all_ok: "Every signature verifies.",
     extract_accepted: "Invitation accepted: extract received.",
+    devices_title: "Devices and safekeeping",
+    this_device_id: "This device's id:",
+    revoke_device_title: "Revoke a lost or stolen device",
+    revoke_device_help: "Another family device, lost or stolen: it receives nothing more and what it signs no longer counts.",
+    lost_device_id: "Id of the device to revoke",
+    keep_grants: "Keep the grants it had issued valid",
+    revoke_device_confirm: "I confirm: this device will no longer belong to the family.",
+    revoke_device_button: "Revoke the device",
+    confirm_missing: "Tick the confirmation box: nothing was changed.",
+    recovery_title: "Recovery sheet",
+    recovery_help: "A sheet to print and keep somewhere safe: its 24 words give a new device ownership of the livrets if every family device is lost.",
+    recovery_again: "A sheet was already printed: printing a new one makes the old one useless.",
+    recovery_confirm: "I am alone at the screen and I print the sheet now.",
+    recovery_button: "Download a new sheet (PDF)",
+    portability_title: "Export and import (JSON)",
+    portability_help: "Everything this device holds of a livret, signatures included, in one JSON file; the import checks everything before storing anything.",
+    export_json: "Export",
+    import_json: "Import a livret",
+    import_file: "A livret's JSON file",
+    recovery_words: "Recovery words",
     consent_missing: "Tick the consent box to open the section: nothing was changed.",
     delete_missing: "Tick the confirmation box to delete the livret: nothing was deleted.",
 };
@@ -676,5 +736,21 @@ pub fn verified(lang: Lang, checked: usize, valid: usize, certified: usize) -> S
     match lang {
         Lang::Fr => format!("{checked} inscription(s) vérifiée(s) : {valid} signature(s) valide(s), dont {certified} certifiée(s) par un établissement de confiance."),
         Lang::En => format!("{checked} entr(y/ies) checked: {valid} valid signature(s), {certified} of them certified by a trusted school."),
+    }
+}
+
+/// A family device revoked.
+pub fn device_revoked(lang: Lang, livrets: usize) -> String {
+    match lang {
+        Lang::Fr => format!("Appareil révoqué sur {livrets} livret(s) : il ne reçoit plus rien et ce qu'il signe ne compte plus."),
+        Lang::En => format!("Device revoked on {livrets} livret(s): it receives nothing more and what it signs no longer counts."),
+    }
+}
+
+/// A livret imported.
+pub fn imported(lang: Lang, name: &str, entries: usize) -> String {
+    match lang {
+        Lang::Fr => format!("Livret importé : « {name} », {entries} inscription(s) vérifiée(s)."),
+        Lang::En => format!("Livret imported: \"{name}\", {entries} entr(y/ies) verified."),
     }
 }

@@ -57,6 +57,7 @@ pub fn home(page: &Page, state: &AppState, error: Option<&str>, done: Option<&st
                 button type="submit" { (s.photo_button) }
             }
         }
+        (crate::family::trust_section(page, state, None, None))
         (crate::common::sync_status(page, state))
     };
     if error.is_some() {

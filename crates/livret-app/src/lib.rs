@@ -8,6 +8,7 @@
 //! token → session cookie, CSRF token on every POST, `Host` and `Origin` checked, a strict
 //! Content-Security-Policy, bounded bodies.
 
+mod backup;
 mod care;
 mod common;
 mod family;
@@ -81,6 +82,11 @@ fn router(state: Arc<AppState>) -> Router {
             get(jury::extract_form_page).post(jury::extract),
         )
         .route("/scan", post(scan::scan))
+        .route("/devices", get(backup::page_get))
+        .route("/devices/revoke", post(backup::revoke))
+        .route("/recovery", post(backup::recovery))
+        .route("/import", post(backup::import))
+        .route("/livrets/{id}/export.json", get(backup::export))
         .route("/trust", post(family::trust))
         .route("/certify", post(school::certify))
         .route("/certificate", post(teacher::import_certificate))

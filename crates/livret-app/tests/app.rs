@@ -1097,3 +1097,96 @@ async fn jury_accept_refused_writes_nothing() {
     assert!(r.body.contains("role=\"alert\""));
     assert!(app.with(|d| d.list()).unwrap().is_empty());
 }
+
+/// Devices and safekeeping: the token, the confirmation, the API's refusals; the sheet and the
+/// export download.
+#[tokio::test]
+async fn devices_recovery_and_json_screens() {
+    let app = running(Role::Family, "Parent").await;
+    let cookie = app.login().await;
+    let csrf = app.csrf(&cookie).await;
+    let id = app
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let audit = |app: &Running| app.with(|d| d.audit(None)).unwrap().len();
+    let before = audit(&app);
+    let page = request(app.addr, "GET", "/devices", &[("Cookie", &cookie)], b"").await;
+    assert_eq!(page.status, 200);
+    // Without the token, without the confirmation: nothing.
+    let r = app
+        .post("/recovery", &cookie, &[], &form(&[("confirm", "yes")]))
+        .await;
+    assert_eq!(r.status, 403);
+    let r = app
+        .post("/recovery", &cookie, &[], &form(&[("csrf", &csrf)]))
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert!(app.with(|d| d.recovery_key()).unwrap().is_none());
+    let lost = "k5m6atmh23j7nr47wjnjfkm24yf4d3ecpyyt5ex25t7rwv75l2mq";
+    let r = app
+        .post(
+            "/devices/revoke",
+            &cookie,
+            &[],
+            &form(&[("device", lost), ("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    // An unknown device: the API refuses it.
+    let r = app
+        .post(
+            "/devices/revoke",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("device", lost), ("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert_eq!(audit(&app), before);
+    // The sheet, once confirmed.
+    let r = app
+        .post(
+            "/recovery",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    assert!(r.body.starts_with("%PDF-"));
+    assert!(app.with(|d| d.recovery_key()).unwrap().is_some());
+    // The export; an import of something else is refused, nothing stored.
+    let r = request(
+        app.addr,
+        "GET",
+        &format!("/livrets/{id}/export.json"),
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("livret-export/1"));
+    let body = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.json\"\r\nContent-Type: application/json\r\n\r\n{\"format\":\"autre\"}\r\n--x--\r\n".to_vec();
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "multipart/form-data; boundary=x"),
+    ];
+    let r = request(app.addr, "POST", "/import", &headers, &body).await;
+    assert_eq!(r.status, 403);
+    let before = audit(&app);
+    let r = request(
+        app.addr,
+        "POST",
+        &format!("/import?csrf={csrf}"),
+        &headers,
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert_eq!(app.with(|d| d.list()).unwrap().len(), 1);
+    assert_eq!(audit(&app), before);
+}
