@@ -857,8 +857,11 @@ def test_g_jury_accepts_an_extract_with_no_name_birth_or_school(world):
     jury.get(jbase + "/")
     jury.find_element(By.ID, "card").send_keys(world["school_card"])
     submit(jury, "form[action='/trust']")
-    wait_for(jury, lambda d: "Collège Jean Moulin" in text_of(d), what="jury trusts the school")
+    wait_for(jury, lambda d: "Établissement ajouté" in text_of(d), what="jury trusts the school")
+    # A jury keeps the school's key only, never its name or UAI.
     jury.get(jbase + "/")
+    home = text_of(jury)
+    assert not [w for w in forbidden if w in home], home
     jury.find_element(By.CSS_SELECTOR, "ul.cards a").click()
     wait_for(jury, lambda d: d.find_elements(By.ID, "verification"), what="extract page")
     page = text_of(jury)
@@ -882,7 +885,7 @@ def test_h_family_devices_recovery_sheet_and_json(world):
     fam.find_element(By.ID, "revoke-confirm").click()
     submit(fam, "form[action='/devices/revoke']", "button.danger")
     alert = wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="refused")[0]
-    assert "Erreur" in alert.text, alert.text
+    assert "propriétaire d'aucun livret" in alert.text, alert.text
     # The recovery sheet (a PDF), through the form's own token.
     status, pdf = fam.execute_async_script(
         "const done = arguments[arguments.length - 1];"
