@@ -4,15 +4,29 @@ chromedriver given explicitly: nothing is downloaded).
 Each device has its own home and runs `livret app` (its libp2p node on 127.0.0.1 and its web
 app on its own port); each browser has its own profile. The scenarios:
 
-  a. the family creates children and shows invitations; the teachers' apps accept them by
-     pasted text, and one from a photo of the QR code as the screen shows it (decoded by the
-     app); the family's page hears of it live (server-sent events);
+  a. the family creates children and shows invitations; the teachers' apps accept them: the
+     first through the camera, others by pasted text, one from a photo of the QR code as the
+     screen shows it (decoded by the app); the family's page hears of it live (server-sent
+     events);
   b. a teacher fills a grid of 3 pupils x 4 subjects (one row with the keyboard only, drafts
      kept across a reload), one refused cell shows its message and is written only once
      corrected, signs, syncs; the family's page shows each entry with its author and a
      valid signature; the paper PDF downloads;
   c. the family revokes the second teacher (confirmation page); after its next sync that
-     teacher's class no longer lists the pupil.
+     teacher's class no longer lists the pupil;
+  d. the English switch;
+  e. the school certifies the first teacher by scanning its device QR code with its camera;
+     the teacher's next entry, synced, shows as certified on the family's page;
+  f. the family opens accompagnement through the consent screen (refused without consent),
+     writes a measure, erases one entry (confirmation), downloads the PDF (pdftotext finds the
+     entries, not the erased one), deletes a livret (refused without confirmation, then done);
+  g. a jury accepts an extract: its pages show no name, birth date or school; once it trusts
+     the school's key, the certified entry shows certified;
+  h. the family's devices page: revoking an unknown device is refused; the recovery sheet and
+     the JSON export download.
+
+The camera: the first teacher's, the school's Chromium start with a fake capture device playing
+a .y4m video (made here, standard library only) of the QR code as the other screen shows it.
 
 On every main screen: axe-core finds no violation of impact serious or critical, and a
 screenshot is saved in docs/screenshots/ (wide, and narrow for a few).

@@ -157,8 +157,12 @@ pub async fn recovery(
     let result = {
         let mut d = state.device();
         let family = d.name().to_string();
-        let date = livret::rfc3339(d.now()).chars().take(10).collect::<String>();
-        d.recovery_print().and_then(|sheet| sheet.pdf(&family, &date))
+        let date = livret::rfc3339(d.now())
+            .chars()
+            .take(10)
+            .collect::<String>();
+        d.recovery_print()
+            .and_then(|sheet| sheet.pdf(&family, &date))
     };
     match result {
         Ok(pdf) => (

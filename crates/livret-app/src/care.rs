@@ -151,9 +151,14 @@ pub async fn open(
     let result = state.device().open_section(livret, Section::Accompagnement);
     match result {
         Ok(_) => accompagnement_page(&page, &state, &id, None, Some(page.s.consent_done), None),
-        Err(e) => {
-            accompagnement_page(&page, &state, &id, Some(&e.localized(page.lang)), None, None)
-        }
+        Err(e) => accompagnement_page(
+            &page,
+            &state,
+            &id,
+            Some(&e.localized(page.lang)),
+            None,
+            None,
+        ),
     }
 }
 
@@ -170,9 +175,10 @@ pub async fn write_measure(
     };
     let end = Some(form.end.trim()).filter(|x| !x.is_empty());
     let note = Some(form.note.trim()).filter(|x| !x.is_empty());
-    let result = state
-        .device()
-        .accompagnement(livret, form.measure.trim(), form.start.trim(), end, note);
+    let result =
+        state
+            .device()
+            .accompagnement(livret, form.measure.trim(), form.start.trim(), end, note);
     match result {
         Ok(_) => accompagnement_page(&page, &state, &id, None, Some(page.s.measure_done), None),
         Err(e) => accompagnement_page(
@@ -195,7 +201,13 @@ pub struct ForgetQuery {
     entry: String,
 }
 
-fn forget_confirm_page(page: &Page, state: &AppState, id: &str, q: &ForgetQuery, error: Option<&str>) -> Response {
+fn forget_confirm_page(
+    page: &Page,
+    state: &AppState,
+    id: &str,
+    q: &ForgetQuery,
+    error: Option<&str>,
+) -> Response {
     let livret = match resolve(page, state, id) {
         Ok(l) => l,
         Err(r) => return *r,

@@ -69,7 +69,12 @@ pub fn home(
 }
 
 /// The trusted schools and the form to add one.
-pub(crate) fn trust_section(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>) -> Markup {
+pub(crate) fn trust_section(
+    page: &Page,
+    state: &AppState,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Markup {
     let s = page.s;
     let anchors = state.device().trust_list().unwrap_or_default();
     html! {

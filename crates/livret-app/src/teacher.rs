@@ -160,7 +160,12 @@ pub struct AcceptForm {
 }
 
 /// The home to show after accepting: the teacher's, or the jury's.
-fn after_accept(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>) -> Response {
+fn after_accept(
+    page: &Page,
+    state: &AppState,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Response {
     if page.role == livret::core::Role::Jury {
         crate::jury::home(page, state, error, done)
     } else {

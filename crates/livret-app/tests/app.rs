@@ -864,7 +864,12 @@ async fn consent_forget_delete_and_extract_screens() {
         ("extract", vec![("sections", "cycles")]),
     ] {
         let r = app
-            .post(&format!("/livrets/{id}/{path}"), &cookie, &[], &form(&fields))
+            .post(
+                &format!("/livrets/{id}/{path}"),
+                &cookie,
+                &[],
+                &form(&fields),
+            )
             .await;
         assert_eq!(r.status, 403, "{path}");
     }
@@ -1060,7 +1065,14 @@ async fn scan_decodes_a_frame_with_the_token_only() {
     let r = request(app.addr, "POST", &path, &headers, &multipart_frame(&png)).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body, "LIVRET:ABCDEF234567");
-    let r = request(app.addr, "POST", &path, &headers, &multipart_frame(b"no picture")).await;
+    let r = request(
+        app.addr,
+        "POST",
+        &path,
+        &headers,
+        &multipart_frame(b"no picture"),
+    )
+    .await;
     assert_eq!(r.status, 204);
     // The teacher's page offers the camera, and its device QR code.
     let home = request(app.addr, "GET", "/", &[("Cookie", &cookie)], b"").await;
