@@ -892,6 +892,9 @@ def test_h_family_devices_recovery_sheet_and_json(world):
     fam.get(fbase + "/")
     fam.find_element(By.CSS_SELECTOR, "main a[href='/devices']").click()
     wait_for(fam, lambda d: d.find_elements(By.ID, "lost"), what="devices page")
+    # The devices this one exchanged with, by name, with the last exchange.
+    seen = fam.find_element(By.CSS_SELECTOR, "ul.seen").text
+    assert "M. Martin" in seen and "dernier échange le" in seen, seen
     shot(fam, "family-devices")
     axe(fam, "devices")
     # Revoking an unknown device: the API's message, nothing changed.

@@ -339,6 +339,50 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
     )
 }
 
+/// The devices this one exchanged with (from its journal: the last section sent to or
+/// received from each), newest first, with the names this device knows.
+fn devices_seen(state: &AppState) -> Vec<(String, String)> {
+    let (journal, names) = {
+        let d = state.device();
+        let journal = d.audit(None).unwrap_or_default();
+        let mut names: std::collections::BTreeMap<String, String> = Default::default();
+        for l in d.list().unwrap_or_default() {
+            if l.relation != livret::Relation::Owner {
+                continue;
+            }
+            if let Ok(id) = d.resolve_livret(&l.livret_id) {
+                for g in d.grants(id).unwrap_or_default() {
+                    if !g.audience_name.is_empty() {
+                        names.insert(g.audience, g.audience_name);
+                    }
+                }
+            }
+        }
+        (journal, names)
+    };
+    let mut last: std::collections::BTreeMap<String, String> = Default::default();
+    for e in journal
+        .iter()
+        .filter(|e| e.outcome == "accepted" && matches!(e.action.as_str(), "sent" | "received"))
+    {
+        if let Some(p) = &e.peer {
+            let at = last.entry(p.clone()).or_default();
+            if e.at > *at {
+                *at = e.at.clone();
+            }
+        }
+    }
+    let mut out: Vec<(String, String)> = last
+        .into_iter()
+        .map(|(peer, at)| {
+            let name = names.get(&peer).cloned().unwrap_or_else(|| short(&peer));
+            (name, at)
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out
+}
+
 /// The last sync, one paragraph.
 pub fn sync_status(page: &Page, state: &AppState) -> Markup {
     let status = state
@@ -355,6 +399,16 @@ pub fn sync_status(page: &Page, state: &AppState) -> Markup {
                 ul { @for (_, l) in &status.lines { li { (l) } } }
             } @else {
                 p { (s.never_synced) }
+            }
+            @let seen = devices_seen(state);
+            h3 { (s.devices_seen) }
+            @if seen.is_empty() { p { (s.no_device_seen) } }
+            @else {
+                ul.seen {
+                    @for (name, at) in &seen {
+                        li { span.peer { (name) } " — " (s.last_exchange) " " (at.replace('T', " ").replace('Z', " UTC")) }
+                    }
+                }
             }
         }
     }
