@@ -911,8 +911,20 @@ def test_h_family_devices_recovery_sheet_and_json(world):
         "fetch('/recovery', {method: 'POST', body: body}).then(r => r.arrayBuffer().then(b =>"
         " done([r.status, new TextDecoder().decode(b.slice(0, 5))]))).catch(e => done([0, String(e)]));")
     assert (status, pdf) == (200, "%PDF-"), (status, pdf)
-    fam.refresh()
+    fam.get(fbase + "/devices")
     assert "Une feuille a déjà été imprimée" in text_of(fam)
     # The JSON export of a livret.
     status, data = fetch_bytes(fam, f"/livrets/{lina}/export.json")
     assert status == 200 and b'"livret-export/1"' in data, status
+
+    # The new screens in English too.
+    fam.find_element(By.CSS_SELECTOR, "a.lang").click()
+    wait_for(fam, lambda d: "Devices and safekeeping" in text_of(d), what="English")
+    axe(fam, "devices in English")
+    fam.get(f"{fbase}/livrets/{lina}/accompagnement")
+    assert "Support" in text_of(fam) or "Measures" in text_of(fam), text_of(fam)
+    axe(fam, "accompagnement in English")
+    fam.get(f"{fbase}/livrets/{lina}/delete")
+    assert "Delete this livret for good?" in text_of(fam)
+    fam.find_element(By.CSS_SELECTOR, "a.lang").click()
+    wait_for(fam, lambda d: "Supprimer définitivement" in text_of(d), what="French again")

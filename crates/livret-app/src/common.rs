@@ -46,7 +46,13 @@ impl FromRequestParts<Arc<AppState>> for Page {
             csrf: session.csrf,
             name,
             role,
-            path: parts.uri.path().to_string(),
+            // The language switch comes back here: a page answering a POST has no address
+            // to come back to, so it goes home.
+            path: if parts.method == axum::http::Method::GET {
+                parts.uri.path().to_string()
+            } else {
+                "/".to_string()
+            },
         })
     }
 }
