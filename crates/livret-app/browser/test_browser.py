@@ -20,7 +20,8 @@ app on its own port); each browser has its own profile. The scenarios:
   f. the family opens accompagnement through the consent screen (refused without consent),
      writes a measure, erases one entry (confirmation), downloads the PDF (pdftotext finds the
      entries, not the erased one), deletes a livret (refused without confirmation, then done);
-  g. a jury accepts an extract: its pages show no name, birth date or school; once it trusts
+  g. a jury accepts an extract through its camera: its pages show no name, birth date or
+     school; once it trusts
      the school's key, the certified entry shows certified;
   h. the family's devices page: revoking an unknown device is refused; the recovery sheet and
      the JSON export download.
@@ -674,7 +675,10 @@ def test_e_school_certifies_a_teacher_by_scanning_its_qr(world):
     world["school_card"] = card
     shot(school, "school-home")
     axe(school, "school home")
-    school.find_element(By.CSS_SELECTOR, "#teacher-scanner .scan-start").click()
+    # By the keyboard: the scan button takes Enter.
+    start = school.find_element(By.CSS_SELECTOR, "#teacher-scanner .scan-start")
+    school.execute_script("arguments[0].focus()", start)
+    school.switch_to.active_element.send_keys(Keys.ENTER)
     try:
         wait_for(school, lambda d: d.find_element(By.ID, "teacher").get_attribute("value") == device_id,
                  timeout=40, what="teacher's QR code read by the camera")
@@ -747,6 +751,7 @@ def test_f_family_consents_forgets_deletes_and_downloads_the_pdf(world):
     assert "Ouvrir la section sensible" in fam.find_element(By.TAG_NAME, "h1").text
     shot(fam, "family-consent")
     axe(fam, "consent")
+    narrow_shot(fam, "family-consent-narrow")
     # Without the box ticked (the browser's check taken away): refused, nothing opened.
     fam.execute_script("document.getElementById('consent').required = false")
     submit(fam, "form[action$='/accompagnement/open']")
@@ -843,12 +848,12 @@ def test_g_jury_accepts_an_extract_with_no_name_birth_or_school(world):
     shot(fam, "family-extract")
     axe(fam, "extract invitation")
 
-    jury = ensure_browser(world, "jury")
+    # The jury's camera films the extract's QR code on the family's screen.
+    jury = ensure_browser(world, "jury", camera=qr_video(fam, "figure.qr"))
     jbase = world["apps"]["jury"].base
     jury.get(jbase + "/")
     assert "Aucun extrait" in text_of(jury)
-    jury.find_element(By.ID, "invitation").send_keys(text)
-    submit(jury, "form[action='/accept']")
+    click_and_wait(jury, "#accept-scanner .scan-start", timeout=40)
     notice = wait_for(jury, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"), what="accepted")[0]
     assert "extrait" in notice.text, text_of(jury)
     forbidden = ["Lina Moreau", "Moreau", "2014-03-02", "02/03/2014", "2014", "Collège", "Jean Moulin",
