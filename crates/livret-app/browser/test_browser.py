@@ -21,13 +21,13 @@ app on its own port); each browser has its own profile. The scenarios:
      writes a measure, erases one entry (confirmation), downloads the PDF (pdftotext finds the
      entries, not the erased one), deletes a livret (refused without confirmation, then done);
   g. a jury accepts an extract through its camera: its pages show no name, birth date or
-     school; once it trusts
-     the school's key, the certified entry shows certified;
+     school; once it trusts the school's key, the certified entry shows certified;
   h. the family's devices page: revoking an unknown device is refused; the recovery sheet and
      the JSON export download.
 
-The camera: the first teacher's, the school's Chromium start with a fake capture device playing
-a .y4m video (made here, standard library only) of the QR code as the other screen shows it.
+The camera: the first teacher's, the school's and the jury's Chromium start with a fake capture
+device playing a .y4m video (made here, standard library only) of the QR code as the other
+screen shows it.
 
 On every main screen: axe-core finds no violation of impact serious or critical, and a
 screenshot is saved in docs/screenshots/ (wide, and narrow for a few).
