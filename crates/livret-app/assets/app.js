@@ -31,6 +31,82 @@
     });
   }
 
+  // Reading a QR code with the camera: frames go to the app (POST /scan, with the session's
+  // CSRF token), which decodes them; the text read fills the form's field, and the form is
+  // submitted where it asks for it, as if the text had been pasted.
+  Array.prototype.forEach.call(document.querySelectorAll('.scanner'), function (box) {
+    var start = box.querySelector('.scan-start');
+    var stop = box.querySelector('.scan-stop');
+    var video = box.querySelector('.scan-video');
+    var out = box.querySelector('.scan-status');
+    var target = document.getElementById(box.dataset.target);
+    if (!start || !video || !target) { return; }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      start.disabled = true;
+      out.textContent = box.dataset.failed;
+      return;
+    }
+    var stream = null, timer = null, busy = false;
+    var canvas = document.createElement('canvas');
+
+    function halt() {
+      if (timer) { clearInterval(timer); timer = null; }
+      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+      video.hidden = true; stop.hidden = true; start.hidden = false;
+    }
+
+    function found(text) {
+      halt();
+      target.value = text;
+      out.textContent = box.dataset.read;
+      target.dispatchEvent(new Event('input', { bubbles: true }));
+      var form = target.form;
+      if (box.dataset.submit === '1' && form) {
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      } else {
+        var fields = form ? Array.prototype.slice.call(
+          form.querySelectorAll('input:not([type=hidden]), select, textarea')) : [];
+        var next = fields[fields.indexOf(target) + 1];
+        (next || target).focus();
+      }
+    }
+
+    function grab() {
+      if (busy || !stream || !video.videoWidth) { return; }
+      busy = true;
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext('2d').drawImage(video, 0, 0);
+      canvas.toBlob(function (blob) {
+        if (!blob) { busy = false; return; }
+        var body = new FormData();
+        body.append('frame', blob, 'frame.png');
+        fetch(box.dataset.scan, { method: 'POST', body: body, credentials: 'same-origin' })
+          .then(function (r) { return r.status === 200 ? r.text() : ''; })
+          .then(function (text) { busy = false; if (text && stream) { found(text); } })
+          .catch(function () { busy = false; });
+      }, 'image/png');
+    }
+
+    start.addEventListener('click', function () {
+      out.textContent = box.dataset.starting;
+      navigator.mediaDevices.getUserMedia({ video: true, audio: false }).then(function (s) {
+        stream = s;
+        video.srcObject = s;
+        video.hidden = false; stop.hidden = false; start.hidden = true;
+        var played = video.play();
+        if (played && played.catch) { played.catch(function () {}); }
+        out.textContent = box.dataset.looking;
+        timer = setInterval(grab, 300);
+        stop.focus();
+      }).catch(function () {
+        out.textContent = box.dataset.failed;
+        halt();
+      });
+    });
+    stop.addEventListener('click', function () { halt(); out.textContent = ''; start.focus(); });
+  });
+
   // The period grid: character counts, and drafts kept in this browser until signed.
   var grid = document.getElementById('grid');
   if (!grid) { return; }

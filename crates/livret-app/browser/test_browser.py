@@ -4,15 +4,30 @@ chromedriver given explicitly: nothing is downloaded).
 Each device has its own home and runs `livret app` (its libp2p node on 127.0.0.1 and its web
 app on its own port); each browser has its own profile. The scenarios:
 
-  a. the family creates children and shows invitations; the teachers' apps accept them by
-     pasted text, and one from a photo of the QR code as the screen shows it (decoded by the
-     app); the family's page hears of it live (server-sent events);
+  a. the family creates children and shows invitations; the teachers' apps accept them: the
+     first through the camera, others by pasted text, one from a photo of the QR code as the
+     screen shows it (decoded by the app); the family's page hears of it live (server-sent
+     events);
   b. a teacher fills a grid of 3 pupils x 4 subjects (one row with the keyboard only, drafts
      kept across a reload), one refused cell shows its message and is written only once
      corrected, signs, syncs; the family's page shows each entry with its author and a
      valid signature; the paper PDF downloads;
   c. the family revokes the second teacher (confirmation page); after its next sync that
-     teacher's class no longer lists the pupil.
+     teacher's class no longer lists the pupil;
+  d. the English switch;
+  e. the school certifies the first teacher by scanning its device QR code with its camera;
+     the teacher's next entry, synced, shows as certified on the family's page;
+  f. the family opens accompagnement through the consent screen (refused without consent),
+     writes a measure, erases one entry (confirmation), downloads the PDF (pdftotext finds the
+     entries, not the erased one), deletes a livret (refused without confirmation, then done);
+  g. a jury accepts an extract through its camera: its pages show no name, birth date or
+     school; once it trusts the school's key, the certified entry shows certified;
+  h. the family's devices page: revoking an unknown device is refused; the recovery sheet and
+     the JSON export download.
+
+The camera: the first teacher's, the school's and the jury's Chromium start with a fake capture
+device playing a .y4m video (made here, standard library only) of the QR code as the other
+screen shows it.
 
 On every main screen: axe-core finds no violation of impact serious or critical, and a
 screenshot is saved in docs/screenshots/ (wide, and narrow for a few).
@@ -86,6 +101,7 @@ class App:
     def __init__(self, root, name, role, label, extra=()):
         self.home = os.path.join(root, name)
         self.label = label
+        self.role = role
         env = dict(os.environ, LANG="C")
         env.pop("LIVRET_PASSPHRASE", None)
         env.pop("LIVRET_HOME", None)
@@ -120,15 +136,20 @@ class App:
             self.proc.kill()
 
 
-def browser(width=1280, height=1400):
+def browser(width=1280, height=1400, camera=None):
+    """A Chromium; with `camera` (a .y4m file), its fake capture device plays that video."""
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="livret-chromium-")
-    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--lang=fr-FR",
-                 f"--user-data-dir={profile}", f"--window-size={width},{height}"]:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync",
+             "--disable-dev-shm-usage", "--lang=fr-FR",
+             f"--user-data-dir={profile}", f"--window-size={width},{height}"]
+    if camera:
+        flags += ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-video-capture={camera}"]
+    for flag in flags:
         opts.add_argument(flag)
     opts.add_experimental_option("prefs", {"intl.accept_languages": "fr-FR,fr"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
@@ -246,6 +267,121 @@ def accept_with_family(fam, send, first=False):
     return seen["text"]
 
 
+def read_png(path):
+    """(width, height, grey rows) of an 8-bit RGB or RGBA PNG, as Chromium's screenshots are
+    (the standard library only: zlib and the five PNG filters)."""
+    import struct
+    import zlib
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width, height, channels = 8, b"", 0, 0, 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        chunk = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunk)
+            assert depth == 8 and colour in (2, 6) and interlace == 0, (depth, colour, interlace)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+        elif kind == b"IEND":
+            break
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    prev = bytearray(stride)
+    rows = []
+    i = 0
+    for _ in range(height):
+        kind = raw[i]
+        line = bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - channels] if x >= channels else 0
+            b = prev[x]
+            c = prev[x - channels] if x >= channels else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 255
+            elif kind == 2:
+                line[x] = (line[x] + b) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[x] = (line[x] + pred) & 255
+        prev = line
+        rows.append(bytes(
+            (299 * line[x] + 587 * line[x + 1] + 114 * line[x + 2]) // 1000
+            for x in range(0, stride, channels)))
+    return width, height, rows
+
+
+def camera_video(png, frames=10):
+    """A .y4m video (YUV4MPEG2, 4:2:0, 640x480, a few frames) of a picture on white, as a
+    camera held before a screen would film it: the fake capture device of Chromium plays it."""
+    w, h, rows = read_png(png)
+    W, H = 640, 480
+    assert w <= W and h <= H, (w, h)
+    left, top = (W - w) // 2, (H - h) // 2
+    luma = bytearray(b"\xeb" * (W * H))
+    for y, row in enumerate(rows):
+        # Studio range: 16 (black) .. 235 (white).
+        luma[(top + y) * W + left:(top + y) * W + left + w] = bytes(16 + v * 219 // 255 for v in row)
+    chroma = b"\x80" * ((W // 2) * (H // 2))
+    out = png[:-4] + ".y4m"
+    with open(out, "wb") as f:
+        f.write(f"YUV4MPEG2 W{W} H{H} F5:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n")
+            f.write(luma)
+            f.write(chroma)
+            f.write(chroma)
+    return out
+
+
+def qr_video(driver, css):
+    """A video of the QR code `css` as the screen shows it."""
+    png = os.path.join(tempfile.mkdtemp(prefix="livret-camera-"), "qr.png")
+    element = driver.find_element(By.CSS_SELECTOR, css)
+    # Whole on the screen, as a camera would see it (a screenshot is cut at the window's edge).
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.screenshot(png)
+    return camera_video(png)
+
+
+def ensure_browser(world, key, camera=None):
+    """The browser of `key`, started (and logged in) on first use, with its fake camera."""
+    if key in world["drivers"]:
+        return world["drivers"][key]
+    app = world["apps"][key]
+    d = browser(camera=camera)
+    world["drivers"][key] = d
+    d.get(app.url)
+    wait_for(d, lambda d: d.current_url.rstrip("/") == app.base, what=f"{key} logged in")
+    return d
+
+
+def click_and_wait(driver, css, timeout=30):
+    """Clicks `css` and waits for the next page (a form the page's script submits later)."""
+    mark = f"m{time.monotonic_ns()}"
+    driver.execute_script("window.__livretPage = arguments[0];", mark)
+    driver.find_element(By.CSS_SELECTOR, css).click()
+
+    def answered(d):
+        try:
+            return d.execute_script(
+                "return document.readyState === 'complete' && window.__livretPage !== arguments[0];",
+                mark)
+        except WebDriverException:
+            return False
+
+    WebDriverWait(driver, timeout).until(answered, message=f"page after {css}")
+
+
 @pytest.fixture(scope="module")
 def world():
     require(CHROMIUM, "chromium")
@@ -262,12 +398,15 @@ def world():
         apps["t1"] = App(root, "martin", "teacher", "M. Martin")
         apps["t2"] = App(root, "diallo", "teacher", "Mme Diallo")
         apps["school"] = App(root, "college", "school", "Collège Jean Moulin", ("--uai", "0951099D"))
-        for k, app in apps.items():
+        # The first teacher's and the school's browsers start when their camera's video
+        # exists (ensure_browser): the fake capture device reads its file at start.
+        for k in ("family", "t2"):
+            app = apps[k]
             d = browser()
             drivers[k] = d
             d.get(app.url)
             wait_for(d, lambda d: d.current_url.rstrip("/") == app.base, what=f"{k} logged in")
-        yield {"apps": apps, "drivers": drivers, "children": {}}
+        yield {"apps": apps, "drivers": drivers, "children": {}, "root": root}
     finally:
         for d in drivers.values():
             try:
@@ -282,10 +421,50 @@ def world():
 PUPILS = [("Lina Moreau", "2014-03-02"), ("Hugo Petit", "2014-06-11"), ("Zoé Bernard", "2014-11-23")]
 
 
-def test_a_family_invites_and_teachers_accept_by_pasted_text(world):
+def accept_invitation(world, key, name, text, how):
+    """The teacher (or jury) `key` accepts the invitation the family's screen shows, `how`:
+    "camera" (its Chromium's fake camera films the QR code on the family's screen), "photo"
+    (a picture of it) or "text" (pasted); the teacher's page names the child and the family's
+    page hears of it live. (One step, for the redeem flow to change in one place.)"""
     fam = world["drivers"]["family"]
-    t1 = world["drivers"]["t1"]
-    t2 = world["drivers"]["t2"]
+    base = world["apps"][key].base
+    if how == "camera":
+        teacher = ensure_browser(world, key, camera=qr_video(fam, "figure.qr"))
+        teacher.get(base + "/")
+        if world["apps"][key].role == "teacher":
+            teacher.find_element(By.ID, "class").send_keys("5B")
+        send = lambda: click_and_wait(teacher, "#accept-scanner .scan-start", timeout=60)
+    else:
+        teacher = ensure_browser(world, key)
+        teacher.get(base + "/")
+        if how == "photo":
+            photo = os.path.join(tempfile.mkdtemp(prefix="livret-photo-"), "qr.png")
+            fam.find_element(By.CSS_SELECTOR, "figure.qr").screenshot(photo)
+            teacher.find_element(By.ID, "photo").send_keys(photo)
+            teacher.find_element(By.ID, "photo-class").send_keys("5B")
+            send = lambda: submit(teacher, "form[enctype='multipart/form-data']")
+        else:
+            teacher.find_element(By.ID, "invitation").send_keys(text)
+            if world["apps"][key].role == "teacher":
+                teacher.find_element(By.ID, "class").send_keys("5B")
+            send = lambda: submit(teacher, "form[action='/accept']")
+    # The redeem waits for the family: its page moves live to the confirmation of who redeemed,
+    # with the name and the code the redeeming app shows; the family confirms.
+    code = teacher_code(teacher, text)
+    label = world["apps"][key].label
+    first = "family-confirms-redeem" not in world.setdefault("shots", set())
+    world["shots"].add("family-confirms-redeem")
+    confirmation = accept_with_family(fam, send, first=first)
+    assert label in confirmation and code in confirmation, confirmation
+    assert label in fam.find_element(By.CSS_SELECTOR, ".notice").text
+    notice = wait_for(teacher, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"),
+                      what="accepted")[0].text
+    assert "Invitation acceptée" in notice and name in notice, text_of(teacher)
+    return teacher
+
+
+def test_a_family_invites_and_teachers_accept_by_camera_text_photo(world):
+    fam = world["drivers"]["family"]
     base = world["apps"]["family"].base
     fam.get(base + "/")
     assert "Vos enfants" in text_of(fam)
@@ -316,8 +495,7 @@ def test_a_family_invites_and_teachers_accept_by_pasted_text(world):
         world["children"][name] = fam.current_url.split("/livrets/")[1].split("?")[0]
 
     for i, (name, _) in enumerate(PUPILS):
-        teachers = [("t1", t1)] + ([("t2", t2)] if i == 0 else [])
-        for key, teacher in teachers:
+        for key in ["t1"] + (["t2"] if i == 0 else []):
             fam.get(f"{base}/livrets/{world['children'][name]}/invite")
             if i == 0 and key == "t1":
                 shot(fam, "family-invite-form")
@@ -329,28 +507,15 @@ def test_a_family_invites_and_teachers_accept_by_pasted_text(world):
             if i == 0 and key == "t1":
                 shot(fam, "family-invitation")
                 axe(fam, "invitation")
-            teacher.get(world["apps"][key].base + "/")
-            code = teacher_code(teacher, text)
-            if i == 2:
+                # The first one through the camera: a video of the QR code as displayed.
+                how = "camera"
+            elif i == 2:
                 # The third one from a photo of the screen: the QR code as displayed.
-                photo = os.path.join(tempfile.mkdtemp(prefix="livret-photo-"), "qr.png")
-                fam.find_element(By.CSS_SELECTOR, "figure.qr").screenshot(photo)
-                teacher.find_element(By.ID, "photo").send_keys(photo)
-                teacher.find_element(By.ID, "photo-class").send_keys("5B")
-                send = lambda: submit(teacher, "form[enctype='multipart/form-data']")
+                how = "photo"
             else:
-                teacher.find_element(By.ID, "invitation").send_keys(text)
-                teacher.find_element(By.ID, "class").send_keys("5B")
-                send = lambda: submit(teacher, "form[action='/accept']")
-            # The family's page moves live to the confirmation of who redeemed: the teacher's
-            # name and the code its page shows; the family confirms.
-            label = world["apps"][key].label
-            confirmation = accept_with_family(fam, send, first=(i == 0 and key == "t1"))
-            assert label in confirmation and code in confirmation, confirmation
-            notice = wait_for(teacher, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"),
-                              what="accepted")[0].text
-            assert "Invitation acceptée" in notice and name in notice, text_of(teacher)
-            assert label in fam.find_element(By.CSS_SELECTOR, ".notice").text
+                how = "text"
+            accept_invitation(world, key, name, text, how)
+    t1 = world["drivers"]["t1"]
     # A photo with no QR code in it: a message, nothing accepted.
     t1.get(world["apps"]["t1"].base + "/")
     blank = os.path.join(tempfile.mkdtemp(prefix="livret-photo-"), "blank.png")
@@ -543,19 +708,33 @@ def test_d_english_switch(world):
     wait_for(fam, lambda d: "Vos enfants" in text_of(d), what="French again")
 
 
-def test_e_school_certifies_a_teacher_and_the_family_trusts_it(world):
-    school = world["drivers"]["school"]
+def test_e_school_certifies_a_teacher_by_scanning_its_qr(world):
     t1 = world["drivers"]["t1"]
     fam = world["drivers"]["family"]
+    t1.get(world["apps"]["t1"].base + "/")
+    device_id = t1.find_element(By.ID, "device-id").text
+    # The school's camera films the teacher's device QR code as the teacher's screen shows it.
+    school = ensure_browser(world, "school", camera=qr_video(t1, "#device-qr"))
     school.get(world["apps"]["school"].base + "/")
     card = school.find_element(By.ID, "card-text").get_attribute("value")
     assert card.startswith("LIVRET-ECOLE:"), card
+    world["school_card"] = card
     shot(school, "school-home")
     axe(school, "school home")
-    t1.get(world["apps"]["t1"].base + "/")
-    device_id = t1.find_element(By.ID, "device-id").text
-    school.find_element(By.ID, "teacher").send_keys(device_id)
-    school.find_element(By.ID, "teacher-name").send_keys("M. Martin")
+    # By the keyboard: the scan button takes Enter.
+    start = school.find_element(By.CSS_SELECTOR, "#teacher-scanner .scan-start")
+    school.execute_script("arguments[0].focus()", start)
+    school.switch_to.active_element.send_keys(Keys.ENTER)
+    try:
+        wait_for(school, lambda d: d.find_element(By.ID, "teacher").get_attribute("value") == device_id,
+                 timeout=40, what="teacher's QR code read by the camera")
+    except Exception:
+        status = school.find_element(By.CSS_SELECTOR, "#teacher-scanner .scan-status").text
+        value = school.find_element(By.ID, "teacher").get_attribute("value")
+        raise AssertionError(f"camera: {status!r}, field {value!r}, expected {device_id!r}")
+    # The text read is in the field; the next field has the focus.
+    assert school.switch_to.active_element.get_attribute("id") == "teacher-name"
+    school.switch_to.active_element.send_keys("M. Martin")
     school.execute_script("document.getElementById('cert-until').value = '2099-08-31'")
     submit(school, "form[action='/certify']")
     cert = wait_for(school, lambda d: d.find_elements(By.ID, "certificate-text"), what="certificate")[0]
@@ -570,3 +749,237 @@ def test_e_school_certifies_a_teacher_and_the_family_trusts_it(world):
     fam.find_element(By.ID, "card").send_keys(card)
     submit(fam, "form[action='/trust']")
     wait_for(fam, lambda d: "Collège Jean Moulin" in text_of(d), what="trusted")
+
+    # The teacher's next entry carries the certificate: written, signed, synced.
+    lina = world["children"]["Lina Moreau"]
+    t1.get(world["apps"]["t1"].base + "/classes/5B")
+    submit(t1, "form.stack")
+    field = wait_for(t1, lambda d: d.find_elements(By.NAME, f"c.{lina}.FRANCS.text"), what="grid")[0]
+    field.clear()
+    field.send_keys("Lina progresse nettement en rédaction et en lecture.")
+    t1.find_element(By.ID, "sign").click()
+    wait_for(t1, lambda d: "1 inscription(s) signée(s)" in text_of(d), what="signed")
+    report = sync(t1)
+    assert "Parent de Lina" in report and "refus" not in report, report
+    # The family's page shows it certified by the school it trusts.
+    fam.get(f"{world['apps']['family'].base}/livrets/{lina}")
+    certified = fam.find_elements(By.CSS_SELECTOR, "article.entry[data-signature=certified]")
+    assert len(certified) == 1, text_of(fam)
+    assert "Lina progresse nettement en rédaction et en lecture." in certified[0].text
+    assert "signature certifiée" in certified[0].text
+    shot(fam, "family-livret-certified")
+    axe(fam, "livret with a certified entry")
+
+
+def fetch_bytes(driver, path):
+    """A download through the page's session: (status, bytes)."""
+    import base64
+    status, b64 = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.arrayBuffer().then(b => {"
+        " const u = new Uint8Array(b); let s = '';"
+        " for (let i = 0; i < u.length; i += 32768) {"
+        "  s += String.fromCharCode.apply(null, u.subarray(i, i + 32768)); }"
+        " done([r.status, btoa(s)]); })).catch(e => done([0, '']));", path)
+    return status, base64.b64decode(b64)
+
+
+def test_f_family_consents_forgets_deletes_and_downloads_the_pdf(world):
+    fam = world["drivers"]["family"]
+    fbase = world["apps"]["family"].base
+    lina = world["children"]["Lina Moreau"]
+    year = school_year()
+
+    # accompagnement behind the consent notice.
+    fam.get(f"{fbase}/livrets/{lina}")
+    fam.find_element(By.CSS_SELECTOR, f"nav.actions a[href='/livrets/{lina}/accompagnement']").click()
+    wait_for(fam, lambda d: d.find_elements(By.ID, "consent-notice"), what="consent notice")
+    assert "Ouvrir la section sensible" in fam.find_element(By.TAG_NAME, "h1").text
+    shot(fam, "family-consent")
+    axe(fam, "consent")
+    narrow_shot(fam, "family-consent-narrow")
+    # Without the box ticked (the browser's check taken away): refused, nothing opened.
+    fam.execute_script("document.getElementById('consent').required = false")
+    submit(fam, "form[action$='/accompagnement/open']")
+    alert = wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="refused")[0]
+    assert "consentement" in alert.text, alert.text
+    assert fam.find_elements(By.ID, "consent-notice")
+    # By the keyboard: tick the box with the space bar, submit with Enter.
+    box = fam.find_element(By.ID, "consent")
+    fam.execute_script("arguments[0].focus()", box)
+    fam.switch_to.active_element.send_keys(Keys.SPACE)
+    assert box.is_selected()
+    submit(fam, "form[action$='/accompagnement/open']")
+    wait_for(fam, lambda d: "Section « accompagnement » ouverte." in text_of(d), what="opened")
+    Select(fam.find_element(By.ID, "measure")).select_by_value("PAP")
+    fam.execute_script(f"document.getElementById('m-start').value = '{year}-09-15'")
+    fam.find_element(By.ID, "m-note").send_keys("Temps majoré aux évaluations.")
+    submit(fam, "form[action$='/accompagnement']")
+    wait_for(fam, lambda d: "Mesure écrite et signée" in text_of(d), what="measure written")
+    assert "Temps majoré aux évaluations." in text_of(fam)
+    shot(fam, "family-accompagnement")
+    axe(fam, "accompagnement")
+
+    # Forget one entry (confirmation page; cancel first changes nothing).
+    gone = "Bonne compréhension orale."
+    def forget_link():
+        fam.get(f"{fbase}/livrets/{lina}")
+        entry = next(e for e in fam.find_elements(By.CSS_SELECTOR, "article.entry[data-kind=subject]")
+                     if gone in e.text)
+        return entry.find_element(By.CSS_SELECTOR, "a.forget")
+    forget_link().click()
+    wait_for(fam, lambda d: "Effacer cette inscription" in text_of(d), what="forget confirmation")
+    assert gone in text_of(fam)
+    shot(fam, "family-forget-confirm")
+    axe(fam, "forget confirmation")
+    fam.find_element(By.LINK_TEXT, "Annuler").click()
+    wait_for(fam, lambda d: gone in text_of(d), what="back, nothing erased")
+    forget_link().click()
+    wait_for(fam, lambda d: "Effacer cette inscription" in text_of(d), what="forget confirmation")
+    submit(fam, "main form", "button.danger")
+    wait_for(fam, lambda d: "Inscription effacée" in text_of(d), what="forgotten")
+    fam.get(f"{fbase}/livrets/{lina}")
+    assert gone not in text_of(fam)
+    assert len(fam.find_elements(By.CSS_SELECTOR, "article.entry[data-kind=subject]")) == 3
+
+    # The paper PDF: the entries are in it, the forgotten one is not.
+    status, pdf = fetch_bytes(fam, f"/livrets/{lina}/livret.pdf")
+    assert status == 200 and pdf.startswith(b"%PDF-"), status
+    path = os.path.join(tempfile.mkdtemp(prefix="livret-pdf-"), "livret.pdf")
+    with open(path, "wb") as f:
+        f.write(pdf)
+    text = subprocess.run(["pdftotext", "-layout", path, "-"], check=True, capture_output=True,
+                          text=True).stdout
+    flat = " ".join(text.split())
+    for phrase in ["Excellents résultats.", "Connaissances à consolider.", "Lina Moreau"]:
+        assert phrase in flat, (phrase, flat[:2000])
+    assert gone not in flat
+
+    # Delete a livret: a confirmation with a box; without it, refused and nothing deleted.
+    zoe = world["children"]["Zoé Bernard"]
+    fam.get(f"{fbase}/livrets/{zoe}")
+    fam.find_element(By.CSS_SELECTOR, "nav.actions a.danger").click()
+    wait_for(fam, lambda d: "Supprimer définitivement ce livret" in text_of(d), what="delete confirmation")
+    shot(fam, "family-delete-confirm")
+    axe(fam, "delete confirmation")
+    fam.execute_script("document.getElementById('delete-confirm').required = false")
+    submit(fam, "main form", "button.danger")
+    alert = wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="refused")[0]
+    assert "rien n'a été supprimé" in alert.text, alert.text
+    fam.get(fbase + "/")
+    assert "Zoé Bernard" in text_of(fam)
+    fam.get(f"{fbase}/livrets/{zoe}/delete")
+    fam.find_element(By.ID, "delete-confirm").click()
+    submit(fam, "main form", "button.danger")
+    wait_for(fam, lambda d: "Livret supprimé de cet appareil." in text_of(d), what="deleted")
+    fam.get(fbase + "/")
+    assert "Zoé Bernard" not in text_of(fam)
+    assert "Lina Moreau" in text_of(fam)
+
+
+def test_g_jury_accepts_an_extract_with_no_name_birth_or_school(world):
+    fam = world["drivers"]["family"]
+    fbase = world["apps"]["family"].base
+    lina = world["children"]["Lina Moreau"]
+    world["apps"]["jury"] = App(world["root"], "jury", "jury", "Jury du bac")
+    fam.get(f"{fbase}/livrets/{lina}")
+    fam.find_element(By.CSS_SELECTOR, f"nav.actions a[href='/livrets/{lina}/extract']").click()
+    wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, "form[action$='/extract']"), what="extract form")
+    shot(fam, "family-extract-form")
+    axe(fam, "extract form")
+    submit(fam, "form[action$='/extract']")
+    text = wait_for(fam, lambda d: d.find_elements(By.ID, "invitation-text"),
+                    what="extract invitation")[0].get_attribute("value")
+    assert text.startswith("LIVRET:"), text
+    shot(fam, "family-extract")
+    axe(fam, "extract invitation")
+
+    # The jury's camera films the extract's QR code on the family's screen.
+    jury = ensure_browser(world, "jury", camera=qr_video(fam, "figure.qr"))
+    jbase = world["apps"]["jury"].base
+    jury.get(jbase + "/")
+    assert "Aucun extrait" in text_of(jury)
+    code = teacher_code(jury, text)
+    confirmation = accept_with_family(
+        fam, lambda: click_and_wait(jury, "#accept-scanner .scan-start", timeout=60))
+    assert "Jury du bac" in confirmation and code in confirmation, confirmation
+    assert "extrait anonyme pour un jury" in confirmation, confirmation
+    notice = wait_for(jury, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"), what="accepted")[0]
+    assert "extrait" in notice.text, text_of(jury)
+    forbidden = ["Lina Moreau", "Moreau", "2014-03-02", "02/03/2014", "2014", "Collège", "Jean Moulin",
+                 "0951099D", "Parent de Lina"]
+    home = text_of(jury)
+    assert not [w for w in forbidden if w in home], home
+    shot(jury, "jury-home")
+    axe(jury, "jury home")
+    jury.find_element(By.CSS_SELECTOR, "ul.cards a").click()
+    wait_for(jury, lambda d: d.find_elements(By.ID, "verification"), what="extract page")
+    page = text_of(jury)
+    assert not [w for w in forbidden if w in page], page
+    assert "Excellents résultats." in page
+    assert "Toutes les signatures se vérifient." in page, page
+    assert "signature" in jury.find_element(By.ID, "verification").text
+    # Nothing of the family's actions on a jury's page.
+    assert not jury.find_elements(By.CSS_SELECTOR, "a.forget, nav.actions")
+    assert "dont 0 certifiée(s)" in page, page
+    # The jury trusts the school: the entry its certified teacher wrote is certified.
+    jury.get(jbase + "/")
+    jury.find_element(By.ID, "card").send_keys(world["school_card"])
+    submit(jury, "form[action='/trust']")
+    wait_for(jury, lambda d: "Établissement ajouté" in text_of(d), what="jury trusts the school")
+    # A jury keeps the school's key only, never its name or UAI.
+    jury.get(jbase + "/")
+    home = text_of(jury)
+    assert not [w for w in forbidden if w in home], home
+    jury.find_element(By.CSS_SELECTOR, "ul.cards a").click()
+    wait_for(jury, lambda d: d.find_elements(By.ID, "verification"), what="extract page")
+    page = text_of(jury)
+    assert "dont 1 certifiée(s)" in page, page
+    assert jury.find_elements(By.CSS_SELECTOR, "article.entry[data-signature=certified]")
+    shot(jury, "jury-extract")
+    axe(jury, "jury extract")
+
+
+def test_h_family_devices_recovery_sheet_and_json(world):
+    fam = world["drivers"]["family"]
+    fbase = world["apps"]["family"].base
+    lina = world["children"]["Lina Moreau"]
+    fam.get(fbase + "/")
+    fam.find_element(By.CSS_SELECTOR, "main a[href='/devices']").click()
+    wait_for(fam, lambda d: d.find_elements(By.ID, "lost"), what="devices page")
+    # The devices this one exchanged with, by name, with the last exchange.
+    seen = fam.find_element(By.CSS_SELECTOR, "ul.seen").text
+    assert "M. Martin" in seen and "dernier échange le" in seen, seen
+    shot(fam, "family-devices")
+    axe(fam, "devices")
+    # Revoking an unknown device: the API's message, nothing changed.
+    fam.find_element(By.ID, "lost").send_keys("k5m6atmh23j7nr47wjnjfkm24yf4d3ecpyyt5ex25t7rwv75l2mq")
+    fam.find_element(By.ID, "revoke-confirm").click()
+    submit(fam, "form[action='/devices/revoke']", "button.danger")
+    alert = wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="refused")[0]
+    assert "propriétaire d'aucun livret" in alert.text, alert.text
+    # The recovery sheet (a PDF), through the form's own token.
+    status, pdf = fam.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const f = document.querySelector(\"form[action='/recovery']\");"
+        "const body = new URLSearchParams(new FormData(f)); body.set('confirm', 'yes');"
+        "fetch('/recovery', {method: 'POST', body: body}).then(r => r.arrayBuffer().then(b =>"
+        " done([r.status, new TextDecoder().decode(b.slice(0, 5))]))).catch(e => done([0, String(e)]));")
+    assert (status, pdf) == (200, "%PDF-"), (status, pdf)
+    fam.get(fbase + "/devices")
+    assert "Une feuille a déjà été imprimée" in text_of(fam)
+    # The JSON export of a livret.
+    status, data = fetch_bytes(fam, f"/livrets/{lina}/export.json")
+    assert status == 200 and b'"livret-export/1"' in data, status
+
+    # The new screens in English too.
+    fam.find_element(By.CSS_SELECTOR, "a.lang").click()
+    wait_for(fam, lambda d: "Devices and safekeeping" in text_of(d), what="English")
+    axe(fam, "devices in English")
+    fam.get(f"{fbase}/livrets/{lina}/accompagnement")
+    assert "Support" in text_of(fam) or "Measures" in text_of(fam), text_of(fam)
+    axe(fam, "accompagnement in English")
+    fam.get(f"{fbase}/livrets/{lina}/delete")
+    assert "Delete this livret for good?" in text_of(fam)
+    fam.find_element(By.CSS_SELECTOR, "a.lang").click()
+    wait_for(fam, lambda d: "Supprimer définitivement" in text_of(d), what="French again")

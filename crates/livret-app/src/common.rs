@@ -46,7 +46,13 @@ impl FromRequestParts<Arc<AppState>> for Page {
             csrf: session.csrf,
             name,
             role,
-            path: parts.uri.path().to_string(),
+            // The language switch comes back here: a page answering a POST has no address
+            // to come back to, so it goes home.
+            path: if parts.method == axum::http::Method::GET {
+                parts.uri.path().to_string()
+            } else {
+                "/".to_string()
+            },
         })
     }
 }
@@ -174,28 +180,8 @@ pub async fn home(page: Page, State(state): State<Arc<AppState>>) -> Response {
         Role::Family => crate::family::home(&page, &state, None, None),
         Role::Teacher => crate::teacher::home(&page, &state, None, None),
         Role::School => crate::school::home(&page, &state, None, None),
-        Role::Jury => livrets_home(&page, &state),
+        Role::Jury => crate::jury::home(&page, &state, None, None),
     }
-}
-
-fn livrets_home(page: &Page, state: &AppState) -> Response {
-    let list = match state.device().list() {
-        Ok(l) => l,
-        Err(e) => return page.api_error(&e),
-    };
-    let s = page.s;
-    page.render(
-        s.livrets,
-        html! {
-            h1 { (s.livrets) }
-            @if list.is_empty() { p { (s.no_entries) } }
-            ul.cards {
-                @for l in &list {
-                    li { a href={ "/livrets/" (l.livret_id) } { (l.name.clone().unwrap_or_else(|| s.open_livret.to_string())) } }
-                }
-            }
-        },
-    )
 }
 
 #[derive(Deserialize)]
@@ -359,6 +345,50 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
     )
 }
 
+/// The devices this one exchanged with (from its journal: the last section sent to or
+/// received from each), newest first, with the names this device knows.
+fn devices_seen(state: &AppState) -> Vec<(String, String)> {
+    let (journal, names) = {
+        let d = state.device();
+        let journal = d.audit(None).unwrap_or_default();
+        let mut names: std::collections::BTreeMap<String, String> = Default::default();
+        for l in d.list().unwrap_or_default() {
+            if l.relation != livret::Relation::Owner {
+                continue;
+            }
+            if let Ok(id) = d.resolve_livret(&l.livret_id) {
+                for g in d.grants(id).unwrap_or_default() {
+                    if !g.audience_name.is_empty() {
+                        names.insert(g.audience, g.audience_name);
+                    }
+                }
+            }
+        }
+        (journal, names)
+    };
+    let mut last: std::collections::BTreeMap<String, String> = Default::default();
+    for e in journal
+        .iter()
+        .filter(|e| e.outcome == "accepted" && matches!(e.action.as_str(), "sent" | "received"))
+    {
+        if let Some(p) = &e.peer {
+            let at = last.entry(p.clone()).or_default();
+            if e.at > *at {
+                *at = e.at.clone();
+            }
+        }
+    }
+    let mut out: Vec<(String, String)> = last
+        .into_iter()
+        .map(|(peer, at)| {
+            let name = names.get(&peer).cloned().unwrap_or_else(|| short(&peer));
+            (name, at)
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out
+}
+
 /// The last sync, one paragraph.
 pub fn sync_status(page: &Page, state: &AppState) -> Markup {
     let status = state
@@ -375,6 +405,16 @@ pub fn sync_status(page: &Page, state: &AppState) -> Markup {
                 ul { @for (_, l) in &status.lines { li { (l) } } }
             } @else {
                 p { (s.never_synced) }
+            }
+            @let seen = devices_seen(state);
+            h3 { (s.devices_seen) }
+            @if seen.is_empty() { p { (s.no_device_seen) } }
+            @else {
+                ul.seen {
+                    @for (name, at) in &seen {
+                        li { span.peer { (name) } " — " (s.last_exchange) " " (at.replace('T', " ").replace('Z', " UTC")) }
+                    }
+                }
             }
         }
     }

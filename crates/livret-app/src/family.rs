@@ -12,7 +12,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use livret::core::grant::Rights;
 use livret::core::vocab::{Date, Millesime};
-use livret::core::{Lang, LivretId, Localized, Section};
+use livret::core::{Lang, LivretId, Localized, Role, Section};
 use livret::{EntryView, Relation, DEFAULT_INVITATION_MINUTES};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -57,6 +57,7 @@ pub fn home(
                 button type="submit" { (s.create_livret) }
             }
         }
+        p { a href="/devices" { (s.devices_title) } }
         (trust_section(page, state, None, None))
         (crate::common::sync_status(page, state))
     };
@@ -68,7 +69,12 @@ pub fn home(
 }
 
 /// The trusted schools and the form to add one.
-fn trust_section(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>) -> Markup {
+pub(crate) fn trust_section(
+    page: &Page,
+    state: &AppState,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Markup {
     let s = page.s;
     let anchors = state.device().trust_list().unwrap_or_default();
     html! {
@@ -148,7 +154,7 @@ pub async fn add_child(
     }
 }
 
-fn resolve(page: &Page, state: &AppState, id: &str) -> Result<LivretId, Box<Response>> {
+pub(crate) fn resolve(page: &Page, state: &AppState, id: &str) -> Result<LivretId, Box<Response>> {
     state
         .device()
         .resolve_livret(id)
@@ -175,7 +181,8 @@ fn field(v: &serde_json::Value, name: &str) -> String {
     }
 }
 
-fn entry_card(page: &Page, e: &EntryView) -> Markup {
+/// One entry; with `forget` (livret id, section), a link to erase it.
+pub(crate) fn entry_card(page: &Page, e: &EntryView, forget: Option<(&str, &str)>) -> Markup {
     let s = page.s;
     let c = &e.content;
     let (status, status_text) = signature(s, e);
@@ -219,6 +226,11 @@ fn entry_card(page: &Page, e: &EntryView) -> Markup {
                 span class={ "badge sig-" (status) } { (status_text) }
                 @if e.sensitive { " " span.badge.sensitive { (s.sensitive) } }
                 @if e.conflicted { " " span.badge.conflict { (s.conflicted) } }
+                @if let Some((id, section)) = forget {
+                    " "
+                    a.forget href={ "/livrets/" (id) "/forget?" (forget_query(section, &e.key)) }
+                        aria-label={ (s.forget) " : " (title) } { (s.forget) }
+                }
             }
         }
     }
@@ -255,10 +267,19 @@ pub async fn livret(
         Err(e) => return page.api_error(&e),
     };
     let s = page.s;
-    let name = view
-        .name
-        .clone()
-        .unwrap_or_else(|| s.open_livret.to_string());
+    let jury = page.role == Role::Jury;
+    let name = view.name.clone().unwrap_or_else(|| {
+        if jury {
+            s.extract_word.to_string()
+        } else {
+            s.open_livret.to_string()
+        }
+    });
+    let verification = if jury {
+        crate::jury::verification(&page, &state, livret)
+    } else {
+        html! {}
+    };
     let body = html! {
         h1 { (name) }
         @if q.created.is_some() { (notice(&i18n::child_created(page.lang, &name))) }
@@ -268,16 +289,26 @@ pub async fn livret(
                 a href={ "/livrets/" (id) "/grants" } { (s.grants) }
                 a href={ "/livrets/" (id) "/audit" } { (s.audit) }
                 a href={ "/livrets/" (id) "/livret.pdf" } download="livret.pdf" { (s.pdf) }
+                a href={ "/livrets/" (id) "/accompagnement" } { (s.accompagnement_link) }
+                a href={ "/livrets/" (id) "/extract" } { (s.extract) }
+                a.button.danger href={ "/livrets/" (id) "/delete" } { (s.delete_livret) }
             }
         }
+        (verification)
         @for (i, sec) in view.sections.iter().enumerate() {
             @let label = section_label(page.lang, &sec.section);
             section.livret-section aria-labelledby={ "sec-" (i) } {
                 h2 id={ "sec-" (i) } { (label) @if sec.sensitive { " " span.badge.sensitive { (s.sensitive) } } }
+                @if owner && sec.section != "identite" && !sec.entries.is_empty() {
+                    p.section-actions {
+                        a.forget href={ "/livrets/" (id) "/forget?" (forget_query(&sec.section, "")) }
+                            aria-label={ (s.forget_section) " : " (label) } { (s.forget_section) }
+                    }
+                }
                 @if sec.entries.is_empty() { p { (s.no_entries) } }
                 @for (period, entries) in by_period(&sec.entries) {
                     @if let Some(p) = &period { h3 { (i18n::period_label(page.lang, p)) } }
-                    @for e in entries { (entry_card(&page, e)) }
+                    @for e in entries { (entry_card(&page, e, (owner && sec.section != "identite").then_some((id.as_str(), sec.section.as_str())))) }
                 }
             }
         }
@@ -285,7 +316,13 @@ pub async fn livret(
     page.render(&name, body)
 }
 
-fn section_label(lang: Lang, section: &str) -> String {
+/// The query of an erase link.
+fn forget_query(section: &str, entry: &str) -> String {
+    serde_urlencoded::to_string([("section", section), ("entry", entry)]).unwrap_or_default()
+}
+
+/// A section's name in words.
+pub(crate) fn section_label(lang: Lang, section: &str) -> String {
     match section.parse::<Section>() {
         Ok(s) => match lang {
             Lang::Fr => s.french_label(),

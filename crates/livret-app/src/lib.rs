@@ -8,11 +8,15 @@
 //! token → session cookie, CSRF token on every POST, `Host` and `Origin` checked, a strict
 //! Content-Security-Policy, bounded bodies.
 
+mod backup;
+mod care;
 mod common;
 mod family;
 pub mod i18n;
+mod jury;
 mod photo;
 mod redeem;
+mod scan;
 mod school;
 pub mod security;
 mod state;
@@ -66,6 +70,29 @@ fn router(state: Arc<AppState>) -> Router {
         )
         .route("/livrets/{id}/audit", get(family::audit))
         .route("/livrets/{id}/livret.pdf", get(family::pdf))
+        .route(
+            "/livrets/{id}/accompagnement",
+            get(care::accompagnement).post(care::write_measure),
+        )
+        .route("/livrets/{id}/accompagnement/open", post(care::open))
+        .route(
+            "/livrets/{id}/forget",
+            get(care::forget_confirm).post(care::forget),
+        )
+        .route(
+            "/livrets/{id}/delete",
+            get(care::delete_confirm).post(care::delete),
+        )
+        .route(
+            "/livrets/{id}/extract",
+            get(jury::extract_form_page).post(jury::extract),
+        )
+        .route("/scan", post(scan::scan))
+        .route("/devices", get(backup::page_get))
+        .route("/devices/revoke", post(backup::revoke))
+        .route("/recovery", post(backup::recovery))
+        .route("/import", post(backup::import))
+        .route("/livrets/{id}/export.json", get(backup::export))
         .route("/trust", post(family::trust))
         .route("/certify", post(school::certify))
         .route("/certificate", post(teacher::import_certificate))

@@ -49,6 +49,7 @@ pub fn home(
             }
             form.stack method="post" action="/certify" {
                 (page.csrf_field())
+                (crate::scan::scanner(page, "teacher-scanner", "teacher", false, s.scan_teacher))
                 label for="teacher" { (s.teacher_id) }
                 input #teacher type="text" name="teacher" required autocomplete="off" spellcheck="false";
                 label for="teacher-name" { (s.teacher_name) }

@@ -80,10 +80,12 @@ pub fn home(page: &Page, state: &AppState, error: Option<&str>, done: Option<&st
             h2 #accept-h { (s.accept_title) }
             form.stack method="post" action="/accept" {
                 (page.csrf_field())
-                label for="invitation" { (s.accept_text) }
-                textarea #invitation name="invitation" rows="3" required autocomplete="off" spellcheck="false" {}
                 label for="class" { (s.accept_class) }
                 input #class type="text" name="class" autocomplete="off";
+                h3 { (s.accept_camera) }
+                (crate::scan::scanner(page, "accept-scanner", "invitation", true, s.camera_button))
+                label for="invitation" { (s.accept_text) }
+                textarea #invitation name="invitation" rows="3" required autocomplete="off" spellcheck="false" {}
                 button type="submit" { (s.accept_button) }
                 p #accept-status role="status" aria-live="polite" {}
             }
@@ -113,10 +115,12 @@ fn device_section(page: &Page, state: &AppState) -> maud::Markup {
         let d = state.device();
         (d.device_id().to_string(), d.certificate().ok().flatten())
     };
+    let svg = livret_export::qr::Qr::new(&id).ok().map(|q| q.to_svg());
     html! {
         section aria-labelledby="device-h" {
             h2 #device-h { (s.my_device) }
             p { (s.my_device_help) }
+            @if let Some(svg) = &svg { figure.qr #device-qr { (crate::common::inline_svg(svg, s.device_qr)) } }
             p { code #device-id { (id) } }
             @if let Some(c) = &cert { p { (s.certificate) " : " (c.name) ", " (s.until) " " (c.until) } }
             form.stack method="post" action="/certificate" {
@@ -156,6 +160,20 @@ pub struct AcceptForm {
     class: String,
 }
 
+/// The home to show after accepting: the teacher's, or the jury's.
+fn after_accept(
+    page: &Page,
+    state: &AppState,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Response {
+    if page.role == livret::core::Role::Jury {
+        crate::jury::home(page, state, error, done)
+    } else {
+        home(page, state, error, done)
+    }
+}
+
 async fn do_accept(page: &Page, state: &AppState, text: &str, class: &str) -> Response {
     let class = Some(class.trim()).filter(|c| !c.is_empty());
     let text = text.trim();
@@ -172,15 +190,15 @@ async fn do_accept(page: &Page, state: &AppState, text: &str, class: &str) -> Re
                     })
                 })
                 .unwrap_or_default();
-            home(
-                page,
-                state,
-                None,
-                Some(&i18n::accepted_invitation(page.lang, &name)),
-            )
+            let done = if page.role == livret::core::Role::Jury {
+                page.s.extract_accepted.to_string()
+            } else {
+                i18n::accepted_invitation(page.lang, &name)
+            };
+            after_accept(page, state, None, Some(&done))
         }
-        Ok(report) => home(page, state, Some(&report.refused.join(" | ")), None),
-        Err(e) => home(page, state, Some(&e.localized(page.lang)), None),
+        Ok(report) => after_accept(page, state, Some(&report.refused.join(" | ")), None),
+        Err(e) => after_accept(page, state, Some(&e.localized(page.lang)), None),
     }
 }
 
@@ -221,7 +239,7 @@ pub async fn accept_photo(
     };
     match text {
         Some(t) => do_accept(&page, &state, &t, &class).await,
-        None => home(&page, &state, Some(page.s.no_qr), None),
+        None => after_accept(&page, &state, Some(page.s.no_qr), None),
     }
 }
 

@@ -884,3 +884,381 @@ async fn school_certificate_and_trust_through_the_apps() {
     );
     assert!(page.body.contains("signature certifiée"));
 }
+
+/// The family's careful screens: without the CSRF token nothing happens; a refused action
+/// (no consent, an unknown measure or entry, no confirmation, an extract naming the identity)
+/// shows its message and writes nothing; the accepted ones do what the API does.
+#[tokio::test]
+async fn consent_forget_delete_and_extract_screens() {
+    use livret::core::Section;
+    let app = running(Role::Family, "Parent").await;
+    let cookie = app.login().await;
+    let csrf = app.csrf(&cookie).await;
+    let id = app
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let audit = |app: &Running| app.with(|d| d.audit(None)).unwrap().len();
+    let is_open = |app: &Running| {
+        app.with(|d| d.sections(id))
+            .unwrap()
+            .iter()
+            .any(|s| s.section == "accompagnement" && s.open)
+    };
+    let accompagnement = |app: &Running| {
+        app.with(|d| d.sections(id))
+            .unwrap()
+            .iter()
+            .find(|s| s.section == "accompagnement")
+            .map_or(0, |s| s.entries)
+    };
+    let before = audit(&app);
+    // Without the token: 403 everywhere, nothing written.
+    for (path, fields) in [
+        ("accompagnement/open", vec![("consent", "yes")]),
+        (
+            "accompagnement",
+            vec![("measure", "PAP"), ("start", "2025-09-15")],
+        ),
+        ("forget", vec![("section", "identite")]),
+        ("delete", vec![("confirm", "yes")]),
+        ("extract", vec![("sections", "cycles")]),
+    ] {
+        let r = app
+            .post(
+                &format!("/livrets/{id}/{path}"),
+                &cookie,
+                &[],
+                &form(&fields),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{path}");
+    }
+    assert_eq!(audit(&app), before);
+    assert!(!is_open(&app));
+    assert_eq!(app.with(|d| d.list()).unwrap().len(), 1);
+
+    // The consent screen: without the box, refused; with it, opened.
+    let page = request(
+        app.addr,
+        "GET",
+        &format!("/livrets/{id}/accompagnement"),
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("consent-notice"), "{}", page.body);
+    let r = app
+        .post(
+            &format!("/livrets/{id}/accompagnement/open"),
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf)]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert!(!is_open(&app));
+    assert_eq!(audit(&app), before);
+    let r = app
+        .post(
+            &format!("/livrets/{id}/accompagnement/open"),
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("consent", "yes")]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(is_open(&app));
+
+    // A measure the API refuses: its message, nothing written; then a good one.
+    let before = audit(&app);
+    let r = app
+        .post(
+            &format!("/livrets/{id}/accompagnement"),
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("measure", "XYZ"), ("start", "2025-09-15")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert_eq!(accompagnement(&app), 0);
+    assert_eq!(audit(&app), before);
+    let r = app
+        .post(
+            &format!("/livrets/{id}/accompagnement"),
+            &cookie,
+            &[],
+            &form(&[
+                ("csrf", &csrf),
+                ("measure", "PAP"),
+                ("start", "2025-09-15"),
+                ("note", "Temps majoré."),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Temps majoré."));
+    assert_eq!(accompagnement(&app), 1);
+
+    // Forget: an unknown entry is refused; the real one is erased.
+    let key = app
+        .with(|d| d.show(id))
+        .unwrap()
+        .sections
+        .iter()
+        .find(|s| s.section == "accompagnement")
+        .unwrap()
+        .entries[0]
+        .key
+        .clone();
+    let confirm = request(
+        app.addr,
+        "GET",
+        &format!("/livrets/{id}/forget?section=accompagnement&entry={key}"),
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.body.contains("Temps majoré."));
+    let before = audit(&app);
+    let r = app
+        .post(
+            &format!("/livrets/{id}/forget"),
+            &cookie,
+            &[],
+            &form(&[
+                ("csrf", &csrf),
+                ("section", "accompagnement"),
+                ("entry", "nope"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert_eq!(accompagnement(&app), 1);
+    assert_eq!(audit(&app), before);
+    let r = app
+        .post(
+            &format!("/livrets/{id}/forget"),
+            &cookie,
+            &[],
+            &form(&[
+                ("csrf", &csrf),
+                ("section", "accompagnement"),
+                ("entry", &key),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(accompagnement(&app), 0);
+    let history = app
+        .with(|d| d.section_history_bytes(id, Section::Accompagnement))
+        .unwrap()
+        .unwrap_or_default();
+    assert!(!String::from_utf8_lossy(&history).contains("Temps majoré."));
+
+    // An extract with the identity section: the API refuses it.
+    let r = app
+        .post(
+            &format!("/livrets/{id}/extract"),
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("sections", "identite")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+
+    // Delete: without the confirmation, refused; with it, gone.
+    let before = audit(&app);
+    let r = app
+        .post(
+            &format!("/livrets/{id}/delete"),
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf)]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert_eq!(app.with(|d| d.list()).unwrap().len(), 1);
+    assert_eq!(audit(&app), before);
+    let r = app
+        .post(
+            &format!("/livrets/{id}/delete"),
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(app.with(|d| d.list()).unwrap().is_empty());
+}
+
+fn multipart_frame(bytes: &[u8]) -> Vec<u8> {
+    let mut body = b"--x\r\nContent-Disposition: form-data; name=\"frame\"; filename=\"f.png\"\r\nContent-Type: image/png\r\n\r\n".to_vec();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(b"\r\n--x--\r\n");
+    body
+}
+
+/// A camera frame: decoded by the app when it carries the session's token, refused otherwise.
+#[tokio::test]
+async fn scan_decodes_a_frame_with_the_token_only() {
+    let app = running(Role::Teacher, "M. Martin").await;
+    let cookie = app.login().await;
+    let csrf = app.csrf(&cookie).await;
+    let png = livret_export::qr::Qr::new("LIVRET:ABCDEF234567")
+        .unwrap()
+        .to_png()
+        .unwrap();
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "multipart/form-data; boundary=x"),
+    ];
+    let r = request(app.addr, "POST", "/scan", &headers, &multipart_frame(&png)).await;
+    assert_eq!(r.status, 403);
+    let path = format!("/scan?csrf={csrf}");
+    let r = request(app.addr, "POST", &path, &headers, &multipart_frame(&png)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, "LIVRET:ABCDEF234567");
+    let r = request(
+        app.addr,
+        "POST",
+        &path,
+        &headers,
+        &multipart_frame(b"no picture"),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    // The teacher's page offers the camera, and its device QR code.
+    let home = request(app.addr, "GET", "/", &[("Cookie", &cookie)], b"").await;
+    assert!(home.body.contains("accept-scanner") && home.body.contains("device-qr"));
+}
+
+/// A jury: its home accepts an extract; a text that is no invitation is refused, nothing held.
+#[tokio::test]
+async fn jury_accept_refused_writes_nothing() {
+    let app = running(Role::Jury, "Jury").await;
+    let cookie = app.login().await;
+    let csrf = app.csrf(&cookie).await;
+    let home = request(app.addr, "GET", "/", &[("Cookie", &cookie)], b"").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("accept-scanner"));
+    let r = app
+        .post(
+            "/accept",
+            &cookie,
+            &[],
+            &form(&[("invitation", "LIVRET:NOTHING")]),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = app
+        .post(
+            "/accept",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("invitation", "LIVRET:NOTHING")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert!(app.with(|d| d.list()).unwrap().is_empty());
+}
+
+/// Devices and safekeeping: the token, the confirmation, the API's refusals; the sheet and the
+/// export download.
+#[tokio::test]
+async fn devices_recovery_and_json_screens() {
+    let app = running(Role::Family, "Parent").await;
+    let cookie = app.login().await;
+    let csrf = app.csrf(&cookie).await;
+    let id = app
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let audit = |app: &Running| app.with(|d| d.audit(None)).unwrap().len();
+    let before = audit(&app);
+    let page = request(app.addr, "GET", "/devices", &[("Cookie", &cookie)], b"").await;
+    assert_eq!(page.status, 200);
+    // Without the token, without the confirmation: nothing.
+    let r = app
+        .post("/recovery", &cookie, &[], &form(&[("confirm", "yes")]))
+        .await;
+    assert_eq!(r.status, 403);
+    let r = app
+        .post("/recovery", &cookie, &[], &form(&[("csrf", &csrf)]))
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert!(app.with(|d| d.recovery_key()).unwrap().is_none());
+    let lost = "k5m6atmh23j7nr47wjnjfkm24yf4d3ecpyyt5ex25t7rwv75l2mq";
+    let r = app
+        .post(
+            "/devices/revoke",
+            &cookie,
+            &[],
+            &form(&[("device", lost), ("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    // An unknown device: the API refuses it.
+    let r = app
+        .post(
+            "/devices/revoke",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("device", lost), ("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert_eq!(audit(&app), before);
+    // The sheet, once confirmed.
+    let r = app
+        .post(
+            "/recovery",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("confirm", "yes")]),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    assert!(r.body.starts_with("%PDF-"));
+    assert!(app.with(|d| d.recovery_key()).unwrap().is_some());
+    // The export; an import of something else is refused, nothing stored.
+    let r = request(
+        app.addr,
+        "GET",
+        &format!("/livrets/{id}/export.json"),
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("livret-export/1"));
+    let body = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.json\"\r\nContent-Type: application/json\r\n\r\n{\"format\":\"autre\"}\r\n--x--\r\n".to_vec();
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "multipart/form-data; boundary=x"),
+    ];
+    let r = request(app.addr, "POST", "/import", &headers, &body).await;
+    assert_eq!(r.status, 403);
+    let before = audit(&app);
+    let r = request(
+        app.addr,
+        "POST",
+        &format!("/import?csrf={csrf}"),
+        &headers,
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("role=\"alert\""));
+    assert_eq!(app.with(|d| d.list()).unwrap().len(), 1);
+    assert_eq!(audit(&app), before);
+}
