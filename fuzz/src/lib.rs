@@ -798,7 +798,11 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     add(
         "entry",
         "message",
-        sign(Section::Correspondance, Content::Message { text: d }, texts),
+        sign(
+            Section::Correspondance,
+            Content::Message { text: d, id: None },
+            texts,
+        ),
     );
     let (_, marked) = {
         let c = Content::Subject {

@@ -225,6 +225,18 @@ pub enum Command {
     },
     /// Écrit une mesure d'accompagnement (PAP, PAI, PPRE, PPS…) dans la section sensible ouverte (famille, ou enseignant autorisé sur « accompagnement »)
     Accompagnement(crate::consent::AccompagnementArgs),
+    /// Écrit un message dans « correspondance » : de la famille aux enseignants autorisés sur cette section, ou d'un enseignant à la famille
+    Message {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
+        /// Le texte du message (2000 caractères au plus)
+        #[arg(long, value_name = "TEXTE")]
+        text: String,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Écrit une attestation obtenue (ASSR1, ASSR2, APER, AER, PSC1, SAVOIR_NAGER)
     Attest {
         /// Identifiant du livret

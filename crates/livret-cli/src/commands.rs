@@ -716,6 +716,26 @@ pub fn attest(ctx: &Ctx, livret: &str, kind: &str, date: &str) -> Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// `livret message`
+pub fn message(ctx: &Ctx, livret: &str, text: &str, json: bool) -> Result<ExitCode> {
+    let mut dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let key = dev.message(id, text)?;
+    if json {
+        print_json(&serde_json::json!({ "livret": id.to_string(), "key": key }))?;
+    } else {
+        outln!(
+            "{}",
+            tr!(
+                ctx.lang,
+                "Message écrit et signé : {key}. Il part à la prochaine synchronisation.",
+                "Message written and signed: {key}. It goes at the next sync."
+            )
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `livret grants`
 pub fn grants(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
     let lang = ctx.lang;

@@ -131,6 +131,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             synthesis,
         } => commands::cycle(&ctx, &livret, cycle, year, &levels, &synthesis),
         Command::Attest { livret, kind, date } => commands::attest(&ctx, &livret, &kind, &date),
+        Command::Message { livret, text, json } => commands::message(&ctx, &livret, &text, json),
         Command::Section { command } => consent::section(&ctx, &command),
         Command::Accompagnement(args) => consent::accompagnement(&ctx, &args),
         Command::Sync {

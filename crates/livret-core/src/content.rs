@@ -9,7 +9,8 @@ use crate::section::Section;
 use crate::vocab::{
     Appreciation, AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode,
     DisciplineLabel, Evaluation, ExamOpinion, Ine, LyceeText, Mark, Millesime, Modalite, Period,
-    PersonName, Positioning, SocleLevel, SocleLevels, Synthesis, ValidationError, VieScolaire,
+    PersonName, Positioning, Rule, SocleLevel, SocleLevels, Synthesis, ValidationError,
+    VieScolaire,
 };
 use crate::CoreError;
 
@@ -126,6 +127,50 @@ pub fn attestation(kind: AttestationKind, date: Date) -> Draft {
         content,
         texts: vec![],
     }
+}
+
+/// The most characters a message holds.
+pub const MESSAGE_MAX_CHARS: usize = 2000;
+
+fn is_message_id(id: &str) -> bool {
+    id.len() == 16
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Checks a message's text: not empty, at most [`MESSAGE_MAX_CHARS`] characters.
+pub fn check_message(text: &str) -> Result<(), ValidationError> {
+    let n = text.chars().count();
+    if text.trim().is_empty() {
+        return Err(ValidationError::new("text", Rule::Empty));
+    }
+    if n > MESSAGE_MAX_CHARS {
+        return Err(ValidationError::new(
+            "text",
+            Rule::TooLong {
+                max: MESSAGE_MAX_CHARS,
+                actual: n,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// A message in `correspondance` (family to teacher and back), under a random `id` of the
+/// writer's choosing, so that the same words twice are two messages.
+pub fn message(text: &str, id: [u8; 8]) -> Result<Draft, ValidationError> {
+    check_message(text)?;
+    let content = Content::Message {
+        text: digest_text(text),
+        id: Some(hex::encode(id)),
+    };
+    Ok(Draft {
+        section: Section::Correspondance,
+        key: entry_key(&content),
+        content,
+        texts: vec![text.to_string()],
+    })
 }
 
 /// The child's identity, written by the family.
@@ -308,7 +353,8 @@ pub fn entry_key(content: &Content) -> String {
         Content::Cycle { cycle, .. } => format!("cycle/{cycle}"),
         Content::Attestation { kind, .. } => format!("attestation/{kind}"),
         Content::Identity { .. } => "identite".into(),
-        Content::Message { text } => format!("message/{}", hex::encode(&text[..8])),
+        Content::Message { id: Some(id), .. } => format!("message/{id}"),
+        Content::Message { text, id: None } => format!("message/{}", hex::encode(&text[..8])),
         Content::LyceeSubject { period, code, .. } => {
             format!("lsl/{}-{}/{}", period.index, period.count, code)
         }
@@ -502,13 +548,16 @@ fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
                 v(check_note(text(0)))?;
             }
         }
-        Content::Message { .. } => {
+        Content::Message { id, .. } => {
+            if let Some(id) = id {
+                if !is_message_id(id) {
+                    return Err("identifiant de message invalide (16 chiffres hexadécimaux)".into());
+                }
+            }
             if withheld(0) {
                 return Ok(());
             }
-            if text(0).trim().is_empty() || text(0).chars().count() > 2000 {
-                return Err("message vide ou trop long (2000 caractères au plus)".into());
-            }
+            v(check_message(text(0)))?;
         }
     }
     Ok(())

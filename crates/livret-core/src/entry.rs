@@ -188,6 +188,11 @@ pub enum Content {
         /// Digest of the text.
         #[serde(rename = "t", with = "cbor::fixed")]
         text: TextDigest,
+        /// A random id (16 lowercase hex digits), so that two messages with the same text are
+        /// two entries. Absent from messages written before it existed: their key comes from
+        /// the text's digest.
+        #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
     },
     /// A support measure (section `accompagnement`, sensitive): PAP, PAI, PPRE, PPS, ULIS,
     /// UPE2A, SEGPA, RASED, CTR or an MDPH notification, from a date, maybe until a date.
@@ -213,7 +218,7 @@ impl Content {
     pub fn digests(&self) -> Vec<TextDigest> {
         match self {
             Content::Subject { appreciation, .. } => vec![*appreciation],
-            Content::Synthesis { text, .. } | Content::Message { text } => vec![*text],
+            Content::Synthesis { text, .. } | Content::Message { text, .. } => vec![*text],
             Content::Accompagnement { note, .. } => vec![*note],
             Content::Cycle { synthesis, .. } => vec![*synthesis],
             Content::Identity { name, birth, ine } => vec![*name, *birth, *ine],

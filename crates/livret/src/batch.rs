@@ -155,8 +155,12 @@ impl Device {
         seen: &mut BTreeSet<(Section, String)>,
     ) -> Result<()> {
         // Bilans and attestations are a teacher's word, signed by a teacher's key; a support
-        // measure may also be written by the family (an owner).
-        if !draft.section.is_sensitive() {
+        // measure may also be written by the family (an owner); messages go both ways.
+        if draft.section == Section::Correspondance {
+            if self.role() != Role::Family {
+                self.require_role(Role::Teacher)?;
+            }
+        } else if !draft.section.is_sensitive() {
             self.require_role(Role::Teacher)?;
         }
         // What belongs in the sensitive section is refused elsewhere (the peer checks it too).

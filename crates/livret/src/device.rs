@@ -82,7 +82,7 @@ pub struct DeviceInfo {
     pub name: String,
 }
 
-fn random_bytes<const N: usize>() -> [u8; N] {
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     use rand::RngCore;
     let mut b = [0u8; N];
     rand::rngs::OsRng.fill_bytes(&mut b);

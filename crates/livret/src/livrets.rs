@@ -294,6 +294,10 @@ impl Device {
                     summary,
                 });
             }
+            if section == Section::Correspondance {
+                // A conversation reads in the order it was written.
+                entries.sort_by_key(|e| e.time);
+            }
             sections.push(SectionView {
                 section: section.to_string(),
                 label: section.french_label(),
@@ -583,6 +587,14 @@ impl Device {
         let kind = AttestationKind::parse(kind)?;
         let date = Date::parse(date)?;
         let draft = content::attestation(kind, date);
+        self.write_draft(livret, &draft)
+    }
+
+    /// Writes a message in `correspondance`: from the family (an owner) to the teachers it
+    /// granted that section, or from a teacher holding a write grant on it. Each message is its
+    /// own entry (a random id), listed in the order written.
+    pub fn message(&mut self, livret: LivretId, text: &str) -> Result<String> {
+        let draft = content::message(text, crate::device::random_bytes())?;
         self.write_draft(livret, &draft)
     }
 }

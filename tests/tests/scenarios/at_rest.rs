@@ -80,6 +80,7 @@ async fn no_personal_data_in_clear_and_a_home_without_its_key_reveals_nothing() 
     let text = SUPPORT.to_string();
     let content = livret::core::entry::Content::Message {
         text: livret::core::entry::digest_text(&text),
+        id: None,
     };
     let draft = livret::core::content::Draft {
         section: Section::Accompagnement,

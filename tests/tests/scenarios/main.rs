@@ -13,6 +13,7 @@ mod erasure;
 mod formats;
 mod fuzz_corpus;
 mod jury;
+mod messages;
 mod peer;
 mod portability;
 mod recovery;
