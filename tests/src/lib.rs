@@ -3,30 +3,30 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use livret::core::grant::Rights;
 use livret::core::{LivretId, Role, Section};
-use livret::node::{self, NodeOptions};
-use livret::{Device, KeySource, SessionReport, SharedDevice};
-use livret_net::{Multiaddr, Node};
+use livret::{Device, KeySource, LocalPeer, SessionReport};
+use livret_net::Multiaddr;
 use tempfile::TempDir;
-use tokio::sync::oneshot;
 
-/// One device in a scenario.
+/// One device in a scenario: a [`LocalPeer`] (the one in-process device the demo and
+/// `app --demo` use too) with its home, deleted at the end.
 pub struct TestDevice {
     /// Its home (deleted at the end).
     pub home: TempDir,
-    /// The device.
-    pub dev: SharedDevice,
-    /// Its node.
-    pub node: Node,
-    /// Reports of the sessions its node answered or started on discovery.
-    pub served: Arc<Mutex<Vec<Result<SessionReport, String>>>>,
+    peer: LocalPeer,
     /// Whether the family confirms every redeem as it arrives (as a parent would who sees the
     /// teacher it showed the code to); off with [`TestDevice::confirm_redeems_by_hand`].
     confirms: Arc<AtomicBool>,
-    stop: Option<oneshot::Sender<()>>,
+}
+
+impl std::ops::Deref for TestDevice {
+    type Target = LocalPeer;
+    fn deref(&self) -> &LocalPeer {
+        &self.peer
+    }
 }
 
 impl TestDevice {
@@ -45,33 +45,11 @@ impl TestDevice {
     }
 
     async fn start(home: TempDir, device: Device) -> TestDevice {
-        let dev = node::share(device);
-        let (node, events) = node::start(
-            &dev,
-            NodeOptions {
-                listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-                mdns: false,
-                remember_addresses: false,
-            },
-        )
-        .await
-        .unwrap();
-        let served = Arc::new(Mutex::new(Vec::new()));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let sink = served.clone();
-        tokio::spawn(node::serve(
-            dev.clone(),
-            node.clone(),
-            events,
-            async move {
-                let _ = stopped.await;
-            },
-            move |r| sink.lock().unwrap().push(r.map_err(|e| e.to_string())),
-        ));
+        let peer = LocalPeer::start(device, false).await.unwrap();
         // The family at its screen: confirms each redeem once it waits (a family device's
         // redeems wait for that, see livret's redeem.rs).
         let confirms = Arc::new(AtomicBool::new(true));
-        let (weak, on) = (Arc::downgrade(&dev), confirms.clone());
+        let (weak, on) = (Arc::downgrade(&peer.dev), confirms.clone());
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -87,32 +65,14 @@ impl TestDevice {
         });
         TestDevice {
             home,
-            dev,
-            node,
-            served,
+            peer,
             confirms,
-            stop: Some(stop),
         }
     }
 
     /// From now on, this family answers redeems itself (`confirm_redeem`), as a test decides.
     pub fn confirm_redeems_by_hand(&self) {
         self.confirms.store(false, Ordering::Relaxed);
-    }
-
-    /// Runs `f` with the device locked.
-    pub fn with<T>(&self, f: impl FnOnce(&mut Device) -> T) -> T {
-        let mut d = self.dev.lock().unwrap();
-        f(&mut d)
-    }
-
-    /// The node's addresses (binary multiaddrs, for invitations).
-    pub fn addresses(&self) -> Vec<Vec<u8>> {
-        self.node
-            .listen_addrs()
-            .iter()
-            .map(|a| a.to_vec())
-            .collect()
     }
 
     /// The node's first address.
@@ -143,32 +103,14 @@ impl TestDevice {
             .invitation
     }
 
-    /// Accepts an invitation through this device's node.
-    pub async fn accept(
-        &self,
-        invitation: &str,
-        class: Option<&str>,
-    ) -> livret::Result<SessionReport> {
-        node::accept(&self.dev, &self.node, invitation, class).await
-    }
-
     /// Syncs with `other` (dialing it).
     pub async fn sync_with(&self, other: &TestDevice) -> livret::Result<SessionReport> {
-        node::sync_with(
-            &self.dev,
-            &self.node,
-            other.node.peer_id(),
-            vec![other.addr()],
-        )
-        .await
+        self.peer.sync_with(&other.peer).await
     }
 
     /// Stops the node.
     pub async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        self.peer.stop().await;
     }
 
     /// Every byte of every file of the home directory.

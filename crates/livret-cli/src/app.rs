@@ -12,7 +12,7 @@ use livret::core::grant::Rights;
 use livret::core::vocab::{Date, Millesime};
 use livret::core::{Lang, Localized, Role, Section};
 use livret::node::{self, NodeOptions};
-use livret::{Device, KeySource, SharedDevice};
+use livret::{Device, KeySource, LocalPeer, SharedDevice};
 use livret_net::{Multiaddr, Node};
 use tokio::sync::watch;
 
@@ -144,51 +144,30 @@ pub async fn run(ctx: &Ctx, args: &AppArgs) -> Result<ExitCode> {
 }
 
 /// One device of the demonstration: its node serving in the background.
+/// A device of the demonstration: a [`LocalPeer`] and its label.
 struct DemoDevice {
     label_fr: &'static str,
     label_en: &'static str,
-    dev: SharedDevice,
-    node: Node,
+    peer: LocalPeer,
 }
 
-impl DemoDevice {
-    fn with<T>(&self, f: impl FnOnce(&mut Device) -> T) -> T {
-        let mut d = self
-            .dev
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut d)
+impl std::ops::Deref for DemoDevice {
+    type Target = LocalPeer;
+    fn deref(&self) -> &LocalPeer {
+        &self.peer
     }
 }
 
+/// Starts a device of the demonstration (its address remembered for invitations).
 async fn demo_device(
     device: Device,
     label_fr: &'static str,
     label_en: &'static str,
-    stop: watch::Receiver<bool>,
 ) -> Result<DemoDevice> {
-    let dev = node::share(device);
-    let (node, events) = node::start(
-        &dev,
-        NodeOptions {
-            listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
-            mdns: false,
-            remember_addresses: true,
-        },
-    )
-    .await?;
-    tokio::spawn(node::serve(
-        dev.clone(),
-        node.clone(),
-        events,
-        wait(stop),
-        |_| {},
-    ));
     Ok(DemoDevice {
         label_fr,
         label_en,
-        dev,
-        node,
+        peer: LocalPeer::start(device, true).await?,
     })
 }
 
@@ -200,7 +179,7 @@ pub async fn demo(lang: Lang, args: &AppArgs) -> Result<ExitCode> {
     let root = tempfile::tempdir()?;
     let shutdown = Shutdown::install()?;
     let (tx, rx) = watch::channel(false);
-    let devices = setup(root.path(), rx.clone()).await?;
+    let devices = setup(root.path()).await?;
     outln!(
         "{}",
         lang.pick(
@@ -238,8 +217,8 @@ pub async fn demo(lang: Lang, args: &AppArgs) -> Result<ExitCode> {
     for w in webs {
         let _ = w.await;
     }
-    for d in devices {
-        d.node.shutdown().await;
+    for mut d in devices {
+        d.peer.stop().await;
     }
     drop(root);
     outln!("{}", lang.pick("Arrêt.", "Stopped."));
@@ -247,27 +226,24 @@ pub async fn demo(lang: Lang, args: &AppArgs) -> Result<ExitCode> {
 }
 
 /// The devices of the demonstration and their term of bilans, written through the API.
-async fn setup(root: &Path, stop: watch::Receiver<bool>) -> Result<Vec<DemoDevice>> {
+async fn setup(root: &Path) -> Result<Vec<DemoDevice>> {
     let key = || KeySource::KeyFile;
     let family = demo_device(
         Device::init(&root.join("famille"), key(), Role::Family, "Parent de Lina")?,
         "Famille (Parent de Lina)",
         "Family (Parent de Lina)",
-        stop.clone(),
     )
     .await?;
     let t1 = demo_device(
         Device::init(&root.join("martin"), key(), Role::Teacher, "M. Martin")?,
         "Enseignant (M. Martin, 5B)",
         "Teacher (M. Martin, 5B)",
-        stop.clone(),
     )
     .await?;
     let t2 = demo_device(
         Device::init(&root.join("diallo"), key(), Role::Teacher, "Mme Diallo")?,
         "Enseignante (Mme Diallo, 5B)",
         "Teacher (Mme Diallo, 5B)",
-        stop.clone(),
     )
     .await?;
     let school = demo_device(
@@ -279,7 +255,6 @@ async fn setup(root: &Path, stop: watch::Receiver<bool>) -> Result<Vec<DemoDevic
         )?,
         "Établissement (Collège Jean Moulin)",
         "School (Collège Jean Moulin)",
-        stop.clone(),
     )
     .await?;
     let jury = demo_device(
@@ -291,7 +266,6 @@ async fn setup(root: &Path, stop: watch::Receiver<bool>) -> Result<Vec<DemoDevic
         )?,
         "Jury (centre 12)",
         "Jury (centre 12)",
-        stop,
     )
     .await?;
 
@@ -317,7 +291,7 @@ async fn setup(root: &Path, stop: watch::Receiver<bool>) -> Result<Vec<DemoDevic
         let inv = family.with(|d| d.invite(livret, &sections, Rights::Write, &until, 15, addrs))?;
         // The demo's family confirms in advance (as `livret invite --yes` does).
         family.with(|d| d.confirm_in_advance(&inv))?;
-        let report = node::accept(&t.dev, &t.node, &inv.invitation, Some("5B")).await?;
+        let report = t.accept(&inv.invitation, Some("5B")).await?;
         ensure(
             report.refused.is_empty(),
             format!("invitation refusée : {}", report.refused.join(" | ")),
@@ -378,13 +352,7 @@ async fn setup(root: &Path, stop: watch::Receiver<bool>) -> Result<Vec<DemoDevic
         )
     })?;
     for t in [&t1, &t2] {
-        let r = node::sync_with(
-            &t.dev,
-            &t.node,
-            family.node.peer_id(),
-            family.node.listen_addrs(),
-        )
-        .await?;
+        let r = t.sync_with(&family).await?;
         ensure(
             r.refused.is_empty(),
             format!("synchronisation refusée : {}", r.refused.join(" | ")),
@@ -396,7 +364,7 @@ async fn setup(root: &Path, stop: watch::Receiver<bool>) -> Result<Vec<DemoDevic
     let addrs = family.with(|d| d.invitation_addresses())?;
     let inv = family.with(|d| d.invite_jury(livret, &[annee], None, 15, addrs))?;
     family.with(|d| d.confirm_in_advance(&inv))?;
-    node::accept(&jury.dev, &jury.node, &inv.invitation, None).await?;
+    jury.accept(&inv.invitation, None).await?;
 
     Ok(vec![family, t1, t2, school, jury])
 }

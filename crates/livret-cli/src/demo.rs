@@ -4,17 +4,13 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::PoisonError;
 
 use anyhow::Result;
 use livret::core::entry::Verification;
 use livret::core::grant::Rights;
 use livret::core::vocab::Date;
 use livret::core::{DeviceId, Lang, LivretId, Role, Section};
-use livret::node::{self, NodeOptions};
-use livret::{Device, KeySource, SessionReport, SharedDevice};
-use livret_net::Node;
-use tokio::sync::oneshot;
+use livret::{Device, KeySource, LocalPeer};
 
 use crate::net::{clean, report_line};
 use crate::util::{ensure, short};
@@ -29,12 +25,18 @@ const SYNTHESE: &str = "Trimestre sérieux et régulier. Continuer à lire chaqu
 const HISTOIRE: &str = "Connaissances solides ; les croquis doivent être plus soignés.";
 const FRANCAIS_T2: &str = "Très beau deuxième trimestre : rédactions riches et soignées.";
 
-/// One device of the story: its home, its node, serving in the background like `livret serve`.
+/// One device of the story: a [`LocalPeer`] (its node serving in the background like
+/// `livret serve`) and the name the story gives it.
 struct Actor {
     name: &'static str,
-    dev: SharedDevice,
-    node: Node,
-    stop: Option<oneshot::Sender<()>>,
+    peer: LocalPeer,
+}
+
+impl std::ops::Deref for Actor {
+    type Target = LocalPeer;
+    fn deref(&self) -> &LocalPeer {
+        &self.peer
+    }
 }
 
 /// The family's screen while a redeem waits: it sees who redeemed (name, role, the code the
@@ -80,66 +82,14 @@ impl Actor {
     }
 
     async fn serve(device: Device, name: &'static str) -> Result<Actor> {
-        let dev = node::share(device);
-        let (node, events) = node::start(
-            &dev,
-            NodeOptions {
-                listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
-                mdns: false,
-                remember_addresses: false,
-            },
-        )
-        .await?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(node::serve(
-            dev.clone(),
-            node.clone(),
-            events,
-            async move {
-                let _ = stopped.await;
-            },
-            |_| {},
-        ));
         Ok(Actor {
             name,
-            dev,
-            node,
-            stop: Some(stop),
+            peer: LocalPeer::start(device, false).await?,
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Device) -> T) -> T {
-        let mut d = self.dev.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&mut d)
-    }
-
-    fn id(&self) -> DeviceId {
-        self.with(|d| d.device_id())
-    }
-
-    fn addresses(&self) -> Vec<Vec<u8>> {
-        self.node
-            .listen_addrs()
-            .iter()
-            .map(|a| a.to_vec())
-            .collect()
-    }
-
-    async fn sync_with(&self, other: &Actor) -> livret::Result<SessionReport> {
-        node::sync_with(
-            &self.dev,
-            &self.node,
-            other.node.peer_id(),
-            other.node.listen_addrs(),
-        )
-        .await
-    }
-
     async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        self.node.shutdown().await;
+        self.peer.stop().await;
     }
 }
 
@@ -273,7 +223,7 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             ),
         );
         let (report, ()) = tokio::join!(
-            node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B")),
+            teacher.accept(&inv.invitation, Some("5B")),
             family_confirms(lang, &family),
         );
         let report = report?;
@@ -819,7 +769,7 @@ async fn jury_scene(
     let inv = family.with(|d| d.invite_jury(livret, &[Section::Annee(YEAR)], None, 15, addrs))?;
     let until = inv.until.clone();
     let (accepted, ()) = tokio::join!(
-        node::accept(&jury.dev, &jury.node, &inv.invitation, None),
+        jury.accept(&inv.invitation, None),
         family_confirms(lang, family),
     );
     accepted?;

@@ -10,6 +10,7 @@ mod erasure;
 pub mod error;
 mod grid;
 mod livrets;
+mod local_peer;
 pub mod lsu;
 pub mod node;
 pub mod paper;
@@ -30,6 +31,7 @@ pub use grid::{GridImportReport, GridIssue, GridPupil, GridStatus, PupilMatch};
 pub use livret_export::grid::{GridFormat, MAX_GRID_BYTES};
 pub use livrets::drafts;
 pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
+pub use local_peer::{LocalPeer, ServedReports};
 pub use redeem::{redeem_code_for, RedeemClaimView, REDEEM_CONFIRM_SECONDS};
 pub use session::{SessionReport, SharedDevice};
 pub use sharing::{

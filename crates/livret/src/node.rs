@@ -296,6 +296,10 @@ fn revoked_grants(dev: &Device) -> BTreeMap<GrantId, DeviceId> {
     out
 }
 
+/// How long a peer whose access ended may stay connected: the time for the session that tells
+/// it so to end by itself.
+const ENDED_GRACE: Duration = Duration::from_secs(10);
+
 /// Runs the node until `shutdown` resolves: answers sessions, syncs with discovered peers that
 /// concern this device, closes connections of peers whose access ended or one of whose grants
 /// was just revoked (the sessions that used it end with them), purges expired grants.
@@ -310,6 +314,10 @@ pub async fn serve(
     node.set_known_peers(known_peer_ids(&lock(&dev)));
     let mut tick = tokio::time::interval(Duration::from_secs(2));
     let mut revoked_seen = revoked_grants(&lock(&dev));
+    // Peers whose access ended, since when they are seen connected so: their connection is
+    // closed only after `ENDED_GRACE`, so that the session telling them (the revocation or
+    // deletion notice) has time to end by itself; a just-revoked grant closes at once.
+    let mut ended_since: BTreeMap<PeerId, tokio::time::Instant> = BTreeMap::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -340,9 +348,18 @@ pub async fn serve(
                         .map(|(_, a)| *a)
                         .collect();
                     revoked_seen = revoked;
-                    let close: Vec<(PeerId, DeviceId)> = node.connected_peers().into_iter().filter_map(|p| {
+                    let now = tokio::time::Instant::now();
+                    let connected = node.connected_peers();
+                    ended_since.retain(|p, _| connected.contains(p));
+                    let close: Vec<(PeerId, DeviceId)> = connected.into_iter().filter_map(|p| {
                         let k = DeviceId(livret_net::public_key_from_peer_id(&p)?);
-                        (newly.contains(&k) || access_ended(&d, &k)).then_some((p, k))
+                        let ended = if access_ended(&d, &k) {
+                            now.duration_since(*ended_since.entry(p).or_insert(now)) >= ENDED_GRACE
+                        } else {
+                            ended_since.remove(&p);
+                            false
+                        };
+                        (newly.contains(&k) || ended).then_some((p, k))
                     }).collect();
                     for (_, k) in close.iter().filter(|(_, k)| newly.contains(k)) {
                         d.audit_event(None, Some(k), None, "session", false,
