@@ -1017,6 +1017,50 @@ impl Manifest {
         Decision::Denied(best)
     }
 
+    /// Did `author` hold the right to write `section` when it signed at `signed_at`? The rule
+    /// by which an owner device judges an entry another owner device relays (the other device
+    /// already judged it when it arrived): an owner may; so may an owner device revoked since,
+    /// for what it signed before its revocation; a grantee may under a write grant whose period
+    /// covers `signed_at`, if that grant was not revoked or was revoked only later. A revocation
+    /// takes effect from the moment it was signed: what it revokes counts no more after it, and
+    /// what was signed no later than it (same second included) stays valid, so two owner
+    /// devices converge whichever learnt of it first.
+    pub fn may_have_written(&self, author: &DeviceId, section: Section, signed_at: i64) -> Decision {
+        if !self.is_open(section) {
+            return Decision::Denied(DenyReason::SectionClosed);
+        }
+        if self.is_owner(author) {
+            return Decision::Owner;
+        }
+        if self
+            .owner_revocations
+            .get(author)
+            .is_some_and(|r| signed_at <= r.at)
+        {
+            return Decision::Owner;
+        }
+        let mut best = DenyReason::NoGrant;
+        for g in self.grants.values().filter(|g| g.audience_id() == *author) {
+            let revoked_before = self
+                .revocations
+                .iter()
+                .any(|r| r.voids(g) && r.at < signed_at);
+            let reason = if revoked_before {
+                DenyReason::Revoked
+            } else if !g.covers_time(signed_at) {
+                DenyReason::OutsidePeriod
+            } else if !g.sections.contains(&section) {
+                DenyReason::SectionNotGranted
+            } else if g.rights != Rights::Write || g.jury {
+                DenyReason::ReadOnly
+            } else {
+                return Decision::Granted(g.grant_id());
+            };
+            best = more_telling(best, reason);
+        }
+        Decision::Denied(best)
+    }
+
     /// The grants to `key` that are currently valid (not revoked, within their period).
     pub fn live_grants_for(&self, key: &DeviceId, t: i64) -> Vec<&Grant> {
         self.grants

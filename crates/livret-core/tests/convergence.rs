@@ -238,7 +238,7 @@ fn check_owner_doc(w: &World, d: usize) -> Result<(), String> {
         if author == w.id(R)
             || !w
                 .manifest
-                .may_write(&author, SECTION, o.payload.time)
+                .may_have_written(&author, SECTION, o.payload.time)
                 .allowed()
         {
             return Err(format!(

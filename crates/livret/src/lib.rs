@@ -12,6 +12,7 @@ mod grid;
 mod livrets;
 pub mod lsu;
 pub mod node;
+mod owners;
 pub mod paper;
 pub mod portability;
 pub mod recovery;

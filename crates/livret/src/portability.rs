@@ -411,7 +411,7 @@ fn check_entry(
     livret_core::content::check(&opened)?;
     let author = opened.payload.author_id();
     if !manifest
-        .may_write(&author, section, opened.payload.time)
+        .may_have_written(&author, section, opened.payload.time)
         .allowed()
     {
         return Err(format!(
