@@ -1050,8 +1050,9 @@ impl ManifestDoc {
     }
 
     /// Receives a sync message from another owner: every new value must be a record that
-    /// verifies under its key and is signed by an owner of the merged manifest; nothing may be
-    /// deleted. All or nothing.
+    /// verifies under its key and is signed by a key the merged manifest ever made an owner
+    /// (from the creator outwards; [`crate::grant::Manifest::from_records`] then decides what
+    /// each record counts for); nothing may be deleted. All or nothing.
     pub fn receive_checked(
         &mut self,
         state: &mut sync::State,
@@ -1105,8 +1106,11 @@ impl ManifestDoc {
                 };
                 let record = crate::grant::ManifestRecord::open(key, bytes)
                     .map_err(|e| Refusal(format!("« {key} » : {e}")))?;
+                // Every signer must have been made an owner from the creator outwards; whether
+                // what it signed counts (a revoked device, a replaced recovery key) is the
+                // manifest's decision, the same on every device, so owner devices converge.
                 let signer = record.signer();
-                if !manifest.is_owner(&signer) {
+                if !manifest.owners_ever().contains_key(&signer) {
                     return Err(Refusal(format!(
                         "« {key} » : signé par un non-propriétaire"
                     )));

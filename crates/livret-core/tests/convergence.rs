@@ -74,6 +74,7 @@ impl World {
             issuer: keys[P1].device_id().0,
             name: "Papa".into(),
             at: 1_000,
+            kind: Default::default(),
         };
         records.push((
             format!("owner/{}", keys[P2].device_id()),

@@ -25,6 +25,7 @@ pub use class::{CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, Pup
 pub use consent::SectionState;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
 pub use erasure::{DeviceRevocationReport, ForgetReport};
+pub use owners::OwnerDeviceView;
 pub use error::{Error, Result};
 pub use grid::{GridImportReport, GridIssue, GridPupil, GridStatus, PupilMatch};
 pub use livret_export::grid::{GridFormat, MAX_GRID_BYTES};

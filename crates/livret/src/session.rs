@@ -643,6 +643,19 @@ impl Ctx {
                 break;
             }
         }
+        // What the recovery key revoked, to every owner: a device it re-admitted is shown so.
+        for (livret, meta) in dev.held_livrets()? {
+            if meta.relation != Relation::Owner
+                || self.peer == me
+                || out.len() >= MAX_INTRODUCTIONS
+                || !dev.manifest(livret).is_ok_and(|m| m.is_owner(&self.peer))
+            {
+                continue;
+            }
+            if let Some(frame) = dev.recovery_readmissions(livret)? {
+                out.push(frame);
+            }
+        }
         Ok(out)
     }
 

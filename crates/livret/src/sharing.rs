@@ -2,7 +2,7 @@
 //! to another device and closes it again.
 
 use livret_core::grant::{
-    redeem_proof, Grant, InvitationView, ManifestRecord, Opening, OwnerRecord, Revocation, Rights,
+    redeem_proof, Grant, InvitationView, ManifestRecord, Opening, OwnerKind, OwnerRecord, Revocation, Rights,
 };
 use livret_core::vocab::Date;
 use livret_core::{DeviceId, GrantId, InvitationId, LivretId, Role, Section};
@@ -242,7 +242,7 @@ impl Device {
         if addresses.is_empty() {
             return Err(Error::NoAddress);
         }
-        if sections.is_empty() && rights != Rights::Owner {
+        if sections.is_empty() && !rights.makes_owner() {
             return Err(Error::Core(livret_core::CoreError::EmptySectionList));
         }
         // A sensitive section is shared only once the family opened it, and only when named.
@@ -337,7 +337,7 @@ impl Device {
         let mut mdoc = self.load_manifest_doc(livret)?;
         let peer_name: String = peer_name.chars().take(100).collect();
         let detail;
-        if pending.rights == Rights::Owner {
+        if pending.rights.makes_owner() {
             if peer_role != Role::Family.as_str() {
                 return refuse(
                     self,
@@ -351,6 +351,13 @@ impl Device {
                 issuer: self.device_id().0,
                 name: peer_name.clone(),
                 at: now,
+                // `--rights owner`: another parent; `--rights device`: one more device of
+                // this device's parent.
+                kind: if pending.rights == Rights::Device {
+                    OwnerKind::Device
+                } else {
+                    OwnerKind::Parent
+                },
             };
             let bytes = record.sign(&self.identity.secret);
             mdoc.add(&ManifestRecord::Owner(record), &bytes)?;
@@ -367,6 +374,7 @@ impl Device {
                     issuer: me.0,
                     name: self.name().to_string(),
                     at: now,
+                    kind: OwnerKind::Parent,
                 };
                 let b = mine.sign(&self.identity.secret);
                 mdoc.add(&ManifestRecord::Owner(mine), &b)?;
@@ -414,7 +422,7 @@ impl Device {
             .records()
             .into_iter()
             .filter(|(k, _)| {
-                pending.rights == Rights::Owner
+                pending.rights.makes_owner()
                     || k == "genesis"
                     || (with_owners && k.starts_with("owner/"))
                     || self.record_is_grant_to(k, &mdoc, &peer)

@@ -60,7 +60,7 @@ mod finding_7 {
             .await
             .unwrap();
         phone
-            .accept(&mom.invite(livret, "identite", Rights::Owner), None)
+            .accept(&mom.invite(livret, "identite", Rights::Device), None)
             .await
             .unwrap();
         teacher
@@ -110,7 +110,7 @@ mod finding_3 {
             .with(|d| d.add_child("Noé Perdu", "2012-01-02", None))
             .unwrap();
         phone
-            .accept(&mom.invite(livret, "identite", Rights::Owner), None)
+            .accept(&mom.invite(livret, "identite", Rights::Device), None)
             .await
             .unwrap();
         // The phone invited the teacher: the teacher knows it as an owner.
@@ -216,7 +216,150 @@ mod finding_3 {
     }
 
     /// Replaces the recovery sheet of `family` (the current key given).
-    fn replace_sheet(family: &TestDevice, _current: &RecoveryKey) -> livret::recovery::RecoverySheet {
-        family.with(|d| d.recovery_print()).unwrap()
+    fn replace_sheet(family: &TestDevice, current: &RecoveryKey) -> livret::recovery::RecoverySheet {
+        family.with(|d| d.recovery_replace(current)).unwrap()
+    }
+}
+
+mod finding_1 {
+    use super::*;
+    use livret::core::recovery::RecoveryKey;
+
+    /// Whether `dev`'s manifest of `livret` counts `key` an owner now.
+    fn owns(dev: &TestDevice, livret: LivretId, key: &str) -> bool {
+        dev.with(|d| d.owner_devices(livret))
+            .unwrap()
+            .iter()
+            .any(|o| o.device == key && !o.revoked)
+    }
+
+    /// The other parent's device revokes the first parent's device and the recovery key and
+    /// syncs: nothing of it counts, on either parent's device.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_other_parents_device_cannot_take_the_livret() {
+        let mom = TestDevice::new(Role::Family, "Maman").await;
+        let dad = TestDevice::new(Role::Family, "Papa").await;
+        let livret = mom
+            .with(|d| d.add_child("Léa Garde", "2013-02-03", None))
+            .unwrap();
+        let sheet = mom.with(|d| d.recovery_print()).unwrap();
+        dad.accept(&mom.invite(livret, "identite", Rights::Owner), None)
+            .await
+            .unwrap();
+        assert!(dad.sync_with(&mom).await.unwrap().refused.is_empty());
+        assert!(owns(&dad, livret, &sheet.public_key));
+
+        // Through the application: refused.
+        let tried = dad.with(|d| d.revoke_device(&mom.id(), false));
+        assert!(tried.is_err(), "Dad's device revoked Mom's: {tried:?}");
+        let tried = dad.with(|d| d.revoke_device(&sheet.public_key, false));
+        assert!(tried.is_err(), "Dad's device revoked the recovery key: {tried:?}");
+        let tried = dad.with(|d| d.delete_livret(livret));
+        assert!(tried.is_err(), "Dad's device deleted the livret alone: {tried:?}");
+        // A modified client signs the revocations anyway and syncs: they count nowhere.
+        dad.with(|d| d.revoke_owner_unchecked(livret, &mom.id()))
+            .unwrap();
+        dad.with(|d| d.revoke_owner_unchecked(livret, &sheet.public_key))
+            .unwrap();
+        let _ = dad.sync_with(&mom).await;
+        let _ = mom.sync_with(&dad).await;
+        for dev in [&mom, &dad] {
+            assert!(owns(dev, livret, &mom.id()), "Mom's device lost the livret");
+            assert!(owns(dev, livret, &sheet.public_key), "the recovery key was revoked");
+        }
+        // Mom can still invite.
+        mom.invite(livret, "annee/2025", Rights::Read);
+        // No device replaces the sheet alone either; the current words do.
+        assert!(dad.with(|d| d.recovery_print()).is_err());
+        let current = RecoveryKey::from_words(&sheet.words.join(" ")).unwrap();
+        let new = mom.with(|d| d.recovery_replace(&current)).unwrap();
+        assert!(owns(&mom, livret, &new.public_key));
+        assert!(!owns(&mom, livret, &sheet.public_key));
+        let r = dad.sync_with(&mom).await;
+        assert!(owns(&dad, livret, &new.public_key), "{r:?}");
+        assert!(!owns(&dad, livret, &sheet.public_key));
+    }
+
+    /// A parent revokes their own lost phone; the other parent's device cannot; the list
+    /// tells parents, devices and the recovery key apart.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_parent_revokes_their_own_devices_only_and_the_list_says_whose_they_are() {
+        let mom = TestDevice::new(Role::Family, "Ordinateur de Maman").await;
+        let phone = TestDevice::new(Role::Family, "Téléphone de Maman").await;
+        let dad = TestDevice::new(Role::Family, "Papa").await;
+        let livret = mom
+            .with(|d| d.add_child("Tom Liste", "2015-09-10", None))
+            .unwrap();
+        let sheet = mom.with(|d| d.recovery_print()).unwrap();
+        phone
+            .accept(&mom.invite(livret, "identite", Rights::Device), None)
+            .await
+            .unwrap();
+        dad.accept(&mom.invite(livret, "identite", Rights::Owner), None)
+            .await
+            .unwrap();
+        dad.sync_with(&mom).await.unwrap();
+        assert!(dad.with(|d| d.revoke_device(&phone.id(), false)).is_err());
+        let list = mom.with(|d| d.owner_devices(livret)).unwrap();
+        let find = |id: &str| list.iter().find(|o| o.device == id).unwrap().clone();
+        assert_eq!(find(&phone.id()).kind, "device");
+        assert_eq!(find(&phone.id()).parent, Some(mom.id()));
+        assert_eq!(find(&mom.id()).parent, Some(mom.id()));
+        assert_eq!(find(&dad.id()).kind, "parent");
+        assert_eq!(find(&dad.id()).parent, Some(dad.id()));
+        assert_eq!(find(&sheet.public_key).kind, "recovery");
+        assert!(list.iter().all(|o| !o.revoked), "{list:?}");
+
+        mom.with(|d| d.revoke_device(&phone.id(), false)).unwrap();
+        dad.sync_with(&mom).await.unwrap();
+        assert!(!owns(&dad, livret, &phone.id()));
+        let list = dad.with(|d| d.owner_devices(livret)).unwrap();
+        assert!(list.iter().any(|o| o.device == phone.id() && o.revoked), "{list:?}");
+    }
+
+    /// A stolen phone revokes its parent's computer; the recovery sheet revokes the phone, and
+    /// the computer is an owner again on every family device.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_recovery_sheet_readmits_a_device_another_device_revoked() {
+        let mom = TestDevice::new(Role::Family, "Ordinateur de Maman").await;
+        let phone = TestDevice::new(Role::Family, "Téléphone volé").await;
+        let dad = TestDevice::new(Role::Family, "Papa").await;
+        let livret = mom
+            .with(|d| d.add_child("Eva Retour", "2012-11-12", None))
+            .unwrap();
+        let sheet = mom.with(|d| d.recovery_print()).unwrap();
+        let key = RecoveryKey::from_words(&sheet.words.join(" ")).unwrap();
+        phone
+            .accept(&mom.invite(livret, "identite", Rights::Device), None)
+            .await
+            .unwrap();
+        dad.accept(&mom.invite(livret, "identite", Rights::Owner), None)
+            .await
+            .unwrap();
+        phone.sync_with(&mom).await.unwrap();
+        dad.sync_with(&mom).await.unwrap();
+        // The thief revokes Mom's computer from her phone (a device of the same parent may)
+        // and tells Dad's device first.
+        phone
+            .with(|d| d.revoke_device(&mom.id(), false))
+            .unwrap();
+        phone.sync_with(&dad).await.unwrap();
+        assert!(!owns(&dad, livret, &mom.id()));
+        // Mom uses the sheet (on her computer, revoked or not): the phone is revoked, its
+        // revocation counts no more.
+        mom.with(|d| d.revoke_device_with_recovery(&phone.id(), false, &key))
+            .unwrap();
+        let r = dad.sync_with(&mom).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        let r = mom.sync_with(&dad).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        assert_eq!(
+            mom.with(|d| d.owner_devices(livret)).unwrap().len(),
+            dad.with(|d| d.owner_devices(livret)).unwrap().len()
+        );
+        for dev in [&mom, &dad] {
+            assert!(owns(dev, livret, &mom.id()), "Mom's computer is still revoked");
+            assert!(!owns(dev, livret, &phone.id()), "the stolen phone is still an owner");
+        }
     }
 }
