@@ -1388,6 +1388,122 @@ mod tests {
         }
     }
 
+    impl Family {
+        fn owner(&mut self, by: &DeviceSecret, who: &DeviceSecret, kind: OwnerKind, at: i64) {
+            let o = OwnerRecord {
+                livret: self.livret.0,
+                owner: who.device_id().0,
+                issuer: by.device_id().0,
+                name: format!("{kind:?}"),
+                at,
+                kind,
+            };
+            self.records
+                .push((format!("owner/{}", who.device_id()), o.sign(by)));
+        }
+        fn revoke_owner(&mut self, by: &DeviceSecret, who: &DeviceSecret, at: i64) {
+            let r = crate::erasure::OwnerRevocation {
+                livret: self.livret.0,
+                device: who.device_id().0,
+                issuer: by.device_id().0,
+                at,
+                kept_grants: vec![],
+                kept_owners: vec![],
+            };
+            self.records.push((r.key(), r.sign(by)));
+        }
+    }
+
+    #[test]
+    fn a_device_revokes_only_its_own_parents_devices_and_never_the_recovery_key() {
+        let mut f = family();
+        let mom = f.parent.clone();
+        let phone = DeviceSecret::from_bytes(&[2; 32]);
+        let dad = DeviceSecret::from_bytes(&[3; 32]);
+        let recovery = DeviceSecret::from_bytes(&[4; 32]);
+        f.owner(&mom, &phone, OwnerKind::Device, 1_001);
+        f.owner(&mom, &dad, OwnerKind::Parent, 1_002);
+        f.owner(&mom, &recovery, OwnerKind::Recovery, 1_003);
+        let m = f.manifest();
+        assert_eq!(m.parent_of(&phone.device_id()), Some(mom.device_id()));
+        assert_eq!(m.parent_of(&dad.device_id()), Some(dad.device_id()));
+        assert_eq!(m.recovery_key(), Some(recovery.device_id()));
+        assert!(!m.may_revoke_owner(&dad.device_id(), &mom.device_id()));
+        assert!(!m.may_revoke_owner(&mom.device_id(), &recovery.device_id()));
+        assert!(m.may_revoke_owner(&mom.device_id(), &phone.device_id()));
+        assert!(m.may_revoke_owner(&recovery.device_id(), &dad.device_id()));
+        assert!(!m.may_delete(&mom.device_id()));
+        assert!(m.may_delete(&recovery.device_id()));
+
+        // Dad signs revocations of Mom, her phone and the recovery key: none counts.
+        f.revoke_owner(&dad, &mom, 1_010);
+        f.revoke_owner(&dad, &phone, 1_010);
+        f.revoke_owner(&dad, &recovery, 1_010);
+        let m = f.manifest();
+        for k in [&mom, &phone, &recovery, &dad] {
+            assert!(m.is_owner(&k.device_id()));
+        }
+        // A device adding a second recovery key of its own makes no key a recovery key.
+        let mut g = family();
+        let other = DeviceSecret::from_bytes(&[5; 32]);
+        g.owner(&mom, &dad, OwnerKind::Parent, 1_002);
+        g.owner(&mom, &recovery, OwnerKind::Recovery, 1_003);
+        g.owner(&dad, &other, OwnerKind::Recovery, 1);
+        let m = g.manifest();
+        assert_eq!(m.recovery_key(), None);
+        assert!(!m.is_owner(&other.device_id()));
+        // The current key names its successor: the old one is an owner no more.
+        let next = DeviceSecret::from_bytes(&[6; 32]);
+        f.owner(&recovery, &next, OwnerKind::Recovery, 1_020);
+        let m = f.manifest();
+        assert_eq!(m.recovery_key(), Some(next.device_id()));
+        assert!(!m.is_owner(&recovery.device_id()));
+    }
+
+    #[test]
+    fn the_recovery_key_settles_two_devices_of_one_parent_revoking_each_other() {
+        let mut f = family();
+        let mom = f.parent.clone();
+        let phone = DeviceSecret::from_bytes(&[2; 32]);
+        let recovery = DeviceSecret::from_bytes(&[4; 32]);
+        f.owner(&mom, &phone, OwnerKind::Device, 1_001);
+        f.owner(&mom, &recovery, OwnerKind::Recovery, 1_003);
+        // The stolen phone revokes Mom's computer: it counts (same parent).
+        f.revoke_owner(&phone, &mom, 1_010);
+        assert!(!f.manifest().is_owner(&mom.device_id()));
+        // The recovery key revokes the phone: the computer is an owner again.
+        f.revoke_owner(&recovery, &phone, 1_020);
+        let m = f.manifest();
+        assert!(m.is_owner(&mom.device_id()));
+        assert!(!m.is_owner(&phone.device_id()));
+        assert!(m.is_revoked_owner(&phone.device_id()));
+    }
+
+    #[test]
+    fn a_revocation_takes_effect_from_its_signing_time_between_owner_devices() {
+        let mut f = family();
+        let parent = f.parent.clone();
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        let phone = DeviceSecret::from_bytes(&[3; 32]);
+        f.owner(&parent, &phone, OwnerKind::Device, 1_001);
+        let g = f.grant(&parent, &teacher, 1, Rights::Write, 1_000);
+        f.revoke(&parent, &g, 5_000);
+        f.revoke_owner(&parent, &phone, 6_000);
+        let m = f.manifest();
+        let s = Section::Annee(2025);
+        let t = teacher.device_id();
+        assert!(m.may_have_written(&t, s, 4_999).allowed());
+        assert!(m.may_have_written(&t, s, 5_000).allowed());
+        assert_eq!(
+            m.may_have_written(&t, s, 5_001),
+            Decision::Denied(DenyReason::Revoked)
+        );
+        assert_eq!(m.may_write(&t, s, 4_999), Decision::Denied(DenyReason::Revoked));
+        let p = phone.device_id();
+        assert_eq!(m.may_have_written(&p, s, 6_000), Decision::Owner);
+        assert!(!m.may_have_written(&p, s, 6_001).allowed());
+    }
+
     #[test]
     fn policy_follows_grants_rights_periods_and_revocations() {
         let mut f = family();
