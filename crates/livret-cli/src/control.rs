@@ -123,8 +123,8 @@ pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<ExitCode> {
     }
     if args.words_stdin {
         let words = crate::rights::read_words(None, ctx.lang)?;
-        let key = livret::core::recovery::RecoveryKey::from_words(&words)
-            .map_err(livret::Error::from)?;
+        let key =
+            livret::core::recovery::RecoveryKey::from_words(&words).map_err(livret::Error::from)?;
         dev.delete_livret_with_recovery(id, &key)?;
     } else {
         dev.delete_livret(id)?;
@@ -206,7 +206,10 @@ fn list_owners(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
             _ => {
                 let parent = o.parent_name.clone().unwrap_or_default();
                 let parent = if parent.is_empty() {
-                    o.parent.as_deref().map(crate::util::short).unwrap_or_default()
+                    o.parent
+                        .as_deref()
+                        .map(crate::util::short)
+                        .unwrap_or_default()
                 } else {
                     parent
                 };

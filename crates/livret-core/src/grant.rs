@@ -172,7 +172,9 @@ impl Genesis {
 
 /// Whom an owner record makes an owner (issue 13, finding 1): the family is parents, each
 /// with their devices, and a recovery key that outranks every device.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(into = "u8", try_from = "u8")]
 pub enum OwnerKind {
     /// Another parent: the device starts a parent of its own (`livret invite --rights
@@ -963,7 +965,8 @@ impl Manifest {
         };
         let ever = closure(&BTreeMap::new());
         let recovery = current_recovery_key(livret, &owner_records, &ever);
-        let is_recovery_key = |k: &DeviceId| ever.get(k).is_some_and(|i| i.kind == OwnerKind::Recovery);
+        let is_recovery_key =
+            |k: &DeviceId| ever.get(k).is_some_and(|i| i.kind == OwnerKind::Recovery);
         // Who may revoke whom (finding 1): the current recovery key any device; a device only
         // a device of its own parent; no device a recovery key; a replaced recovery key no one.
         let signer_may = |r: &crate::erasure::OwnerRevocation| {
@@ -1012,10 +1015,8 @@ impl Manifest {
         infos.retain(|k, i| {
             !revoked.contains_key(k) && (i.kind != OwnerKind::Recovery || Some(*k) == recovery)
         });
-        let owners: BTreeMap<DeviceId, String> = infos
-            .iter()
-            .map(|(k, i)| (*k, i.name.clone()))
-            .collect();
+        let owners: BTreeMap<DeviceId, String> =
+            infos.iter().map(|(k, i)| (*k, i.name.clone())).collect();
         for o in &owner_records {
             if !owners.contains_key(&DeviceId(o.issuer)) || o.livret != livret.0 {
                 rejected.push(format!(
@@ -1259,7 +1260,12 @@ impl Manifest {
     /// takes effect from the moment it was signed: what it revokes counts no more after it, and
     /// what was signed no later than it (same second included) stays valid, so two owner
     /// devices converge whichever learnt of it first.
-    pub fn may_have_written(&self, author: &DeviceId, section: Section, signed_at: i64) -> Decision {
+    pub fn may_have_written(
+        &self,
+        author: &DeviceId,
+        section: Section,
+        signed_at: i64,
+    ) -> Decision {
         if !self.is_open(section) {
             return Decision::Denied(DenyReason::SectionClosed);
         }
@@ -1498,7 +1504,10 @@ mod tests {
             m.may_have_written(&t, s, 5_001),
             Decision::Denied(DenyReason::Revoked)
         );
-        assert_eq!(m.may_write(&t, s, 4_999), Decision::Denied(DenyReason::Revoked));
+        assert_eq!(
+            m.may_write(&t, s, 4_999),
+            Decision::Denied(DenyReason::Revoked)
+        );
         let p = phone.device_id();
         assert_eq!(m.may_have_written(&p, s, 6_000), Decision::Owner);
         assert!(!m.may_have_written(&p, s, 6_001).allowed());

@@ -526,12 +526,7 @@ impl Device {
                 });
                 continue;
             }
-            let why = if keep_grants {
-                "appareil de la famille révoqué (ses autorisations restent valables)"
-            } else {
-                "appareil de la famille révoqué (ses autorisations sont annulées)"
-            };
-            self.revoke_owner_in(livret, &manifest, target, keep_grants, key, &mut report, why)?;
+            self.revoke_owner_in(livret, &manifest, target, keep_grants, key, &mut report)?;
         }
         if report.livrets.is_empty() {
             return Err(Error::NotAuthorized(match refusal {
@@ -552,13 +547,13 @@ impl Device {
         let target: DeviceId = target.parse()?;
         let manifest = self.manifest(livret)?;
         let mut report = DeviceRevocationReport::default();
-        self.revoke_owner_in(livret, &manifest, target, true, None, &mut report, "test")
+        self.revoke_owner_in(livret, &manifest, target, true, None, &mut report)
     }
 
     /// Revokes the owner `target` in one livret (its manifest given): an [`OwnerRevocation`]
     /// keeping the owners known now and the grants it issued, plus, without `keep_grants`, a
-    /// revocation of each of those grants. Used for a lost device and for a replaced recovery
-    /// key.
+    /// revocation of each of those grants. Signed by this device, or by the recovery key when
+    /// given.
     pub(crate) fn revoke_owner_in(
         &mut self,
         livret: LivretId,
@@ -567,8 +562,13 @@ impl Device {
         keep_grants: bool,
         key: Option<&RecoveryKey>,
         report: &mut DeviceRevocationReport,
-        why: &str,
     ) -> Result<()> {
+        let why = match (keep_grants, key.is_some()) {
+            (true, false) => "appareil de la famille révoqué (ses autorisations restent valables)",
+            (false, false) => "appareil de la famille révoqué (ses autorisations sont annulées)",
+            (true, true) => "appareil de la famille révoqué avec la clé de secours (ses autorisations restent valables)",
+            (false, true) => "appareil de la famille révoqué avec la clé de secours (ses autorisations sont annulées)",
+        };
         let (issuer, secret) = match key {
             Some(k) => (k.public(), k.secret()),
             None => (self.device_id(), &self.identity.secret),

@@ -25,12 +25,12 @@ pub use class::{CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, Pup
 pub use consent::SectionState;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
 pub use erasure::{DeviceRevocationReport, ForgetReport};
-pub use owners::OwnerDeviceView;
 pub use error::{Error, Result};
 pub use grid::{GridImportReport, GridIssue, GridPupil, GridStatus, PupilMatch};
 pub use livret_export::grid::{GridFormat, MAX_GRID_BYTES};
 pub use livrets::drafts;
 pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
+pub use owners::OwnerDeviceView;
 pub use session::{SessionReport, SharedDevice};
 pub use sharing::{
     rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,

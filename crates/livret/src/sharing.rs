@@ -2,7 +2,8 @@
 //! to another device and closes it again.
 
 use livret_core::grant::{
-    redeem_proof, Grant, InvitationView, ManifestRecord, Opening, OwnerKind, OwnerRecord, Revocation, Rights,
+    redeem_proof, Grant, InvitationView, ManifestRecord, Opening, OwnerKind, OwnerRecord,
+    Revocation, Rights,
 };
 use livret_core::vocab::Date;
 use livret_core::{DeviceId, GrantId, InvitationId, LivretId, Role, Section};

@@ -25,7 +25,11 @@ fn shown(dev: &TestDevice, livret: LivretId) -> Vec<String> {
     let mut v: Vec<String> = view
         .sections
         .iter()
-        .flat_map(|s| s.entries.iter().map(|e| format!("{} {} {}", e.key, e.signature, e.summary)))
+        .flat_map(|s| {
+            s.entries
+                .iter()
+                .map(|e| format!("{} {} {}", e.key, e.signature, e.summary))
+        })
         .collect();
     v.sort();
     v
@@ -89,7 +93,11 @@ mod finding_7 {
         assert!(r.refused.is_empty(), "{r:?}");
         assert!(contains(&history(&dad, livret), "avant la révocation"));
         assert!(contains(&history(&dad, livret), "Du téléphone, avant."));
-        assert_eq!(shown(&dad, livret), shown(&mom, livret), "the copies differ");
+        assert_eq!(
+            shown(&dad, livret),
+            shown(&mom, livret),
+            "the copies differ"
+        );
     }
 }
 
@@ -160,7 +168,10 @@ mod finding_3 {
         teacher.sync_with(&mom).await.unwrap();
         let r = dad.sync_with(&teacher).await.unwrap();
         assert!(r.refused.is_empty(), "{r:?}");
-        assert!(contains(&history(&dad, livret), "Après la perte du téléphone."));
+        assert!(contains(
+            &history(&dad, livret),
+            "Après la perte du téléphone."
+        ));
     }
 
     /// A recovery sheet replaced by a new one restores from no teacher's copy; the new sheet
@@ -216,7 +227,10 @@ mod finding_3 {
     }
 
     /// Replaces the recovery sheet of `family` (the current key given).
-    fn replace_sheet(family: &TestDevice, current: &RecoveryKey) -> livret::recovery::RecoverySheet {
+    fn replace_sheet(
+        family: &TestDevice,
+        current: &RecoveryKey,
+    ) -> livret::recovery::RecoverySheet {
         family.with(|d| d.recovery_replace(current)).unwrap()
     }
 }
@@ -253,9 +267,15 @@ mod finding_1 {
         let tried = dad.with(|d| d.revoke_device(&mom.id(), false));
         assert!(tried.is_err(), "Dad's device revoked Mom's: {tried:?}");
         let tried = dad.with(|d| d.revoke_device(&sheet.public_key, false));
-        assert!(tried.is_err(), "Dad's device revoked the recovery key: {tried:?}");
+        assert!(
+            tried.is_err(),
+            "Dad's device revoked the recovery key: {tried:?}"
+        );
         let tried = dad.with(|d| d.delete_livret(livret));
-        assert!(tried.is_err(), "Dad's device deleted the livret alone: {tried:?}");
+        assert!(
+            tried.is_err(),
+            "Dad's device deleted the livret alone: {tried:?}"
+        );
         // A modified client signs the revocations anyway and syncs: they count nowhere.
         dad.with(|d| d.revoke_owner_unchecked(livret, &mom.id()))
             .unwrap();
@@ -265,7 +285,10 @@ mod finding_1 {
         let _ = mom.sync_with(&dad).await;
         for dev in [&mom, &dad] {
             assert!(owns(dev, livret, &mom.id()), "Mom's device lost the livret");
-            assert!(owns(dev, livret, &sheet.public_key), "the recovery key was revoked");
+            assert!(
+                owns(dev, livret, &sheet.public_key),
+                "the recovery key was revoked"
+            );
         }
         // Mom can still invite.
         mom.invite(livret, "annee/2025", Rights::Read);
@@ -314,7 +337,10 @@ mod finding_1 {
         dad.sync_with(&mom).await.unwrap();
         assert!(!owns(&dad, livret, &phone.id()));
         let list = dad.with(|d| d.owner_devices(livret)).unwrap();
-        assert!(list.iter().any(|o| o.device == phone.id() && o.revoked), "{list:?}");
+        assert!(
+            list.iter().any(|o| o.device == phone.id() && o.revoked),
+            "{list:?}"
+        );
     }
 
     /// A stolen phone revokes its parent's computer; the recovery sheet revokes the phone, and
@@ -340,9 +366,7 @@ mod finding_1 {
         dad.sync_with(&mom).await.unwrap();
         // The thief revokes Mom's computer from her phone (a device of the same parent may)
         // and tells Dad's device first.
-        phone
-            .with(|d| d.revoke_device(&mom.id(), false))
-            .unwrap();
+        phone.with(|d| d.revoke_device(&mom.id(), false)).unwrap();
         phone.sync_with(&dad).await.unwrap();
         assert!(!owns(&dad, livret, &mom.id()));
         // Mom uses the sheet (on her computer, revoked or not): the phone is revoked, its
@@ -358,8 +382,14 @@ mod finding_1 {
             dad.with(|d| d.owner_devices(livret)).unwrap().len()
         );
         for dev in [&mom, &dad] {
-            assert!(owns(dev, livret, &mom.id()), "Mom's computer is still revoked");
-            assert!(!owns(dev, livret, &phone.id()), "the stolen phone is still an owner");
+            assert!(
+                owns(dev, livret, &mom.id()),
+                "Mom's computer is still revoked"
+            );
+            assert!(
+                !owns(dev, livret, &phone.id()),
+                "the stolen phone is still an owner"
+            );
         }
     }
 }
