@@ -904,14 +904,19 @@ fn device_list_invitations_for_a_device_and_the_sheet_replaced_only_with_its_wor
     let home = dir.path().join("famille");
     let l = family_with_child(&home);
     let sheet = dir.path().join("secours.pdf");
-    ok(&home, &["recovery", "print", "--out", sheet.to_str().unwrap()]);
+    ok(
+        &home,
+        &["recovery", "print", "--out", sheet.to_str().unwrap()],
+    );
     let v = json(&home, &["device", "list", &l, "--json"]);
     let owners = v.as_array().unwrap();
     assert_eq!(owners.len(), 2, "{v}");
     assert!(owners
         .iter()
         .any(|o| o["kind"] == "parent" && o["this_device"] == true && o["revoked"] == false));
-    assert!(owners.iter().any(|o| o["kind"] == "recovery" && o["parent"].is_null()));
+    assert!(owners
+        .iter()
+        .any(|o| o["kind"] == "recovery" && o["parent"].is_null()));
     let text = ok(&home, &["device", "list", &l]);
     assert!(
         text.contains("clé de secours") && text.contains("(cet appareil)"),
@@ -935,7 +940,10 @@ fn device_list_invitations_for_a_device_and_the_sheet_replaced_only_with_its_wor
     assert_eq!(v["rights"], "device", "{v}");
     // No device replaces the sheet alone.
     let again = dir.path().join("secours2.pdf");
-    let line = fails(&home, &["recovery", "print", "--out", again.to_str().unwrap()]);
+    let line = fails(
+        &home,
+        &["recovery", "print", "--out", again.to_str().unwrap()],
+    );
     assert!(line.contains("existe déjà"), "{line}");
     // Nor revokes the recovery key.
     let key = owners

@@ -292,6 +292,29 @@ mod finding_1 {
         }
         // Mom can still invite.
         mom.invite(livret, "annee/2025", Rights::Read);
+        // A deletion a modified client signs alone is ignored by Mom's device.
+        let r = mom.sync_with(&dad).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        let spare = TestDevice::new(Role::Family, "Papa (client modifié)").await;
+        spare
+            .accept(&dad.invite(livret, "identite", Rights::Device), None)
+            .await
+            .unwrap();
+        dad.sync_with(&mom).await.unwrap();
+        spare.with(|d| d.delete_livret_unchecked(livret)).unwrap();
+        let r = spare.sync_with(&mom).await;
+        assert_eq!(
+            mom.with(|d| d.list()).unwrap().len(),
+            1,
+            "Mom's device deleted the livret on one parent's word: {r:?}"
+        );
+        let audit = mom.with(|d| d.audit(Some(livret))).unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|a| a.detail.contains("avis de suppression sans effet")),
+            "the notice did not reach Mom's device: {audit:?}"
+        );
         // No device replaces the sheet alone either; the current words do.
         assert!(dad.with(|d| d.recovery_print()).is_err());
         let current = RecoveryKey::from_words(&sheet.words.join(" ")).unwrap();
