@@ -342,12 +342,14 @@ impl Policy {
     }
 
     /// On a family device: whether `peer` is a grantee of `livret` (not an owner) to be told
-    /// the owner news.
+    /// the owner news: it holds a live grant, or a write grant within its grace (it may still
+    /// hand in entries, so it must know which owners count).
     fn tells_owner_news(&self, peer: &DeviceId, livret: LivretId) -> bool {
         self.livrets.get(&livret).is_some_and(|(meta, manifest)| {
             meta.relation == Relation::Owner
                 && !manifest.is_owner(peer)
-                && !manifest.live_grants_for(peer, self.now).is_empty()
+                && (!manifest.live_grants_for(peer, self.now).is_empty()
+                    || policy::may_still_send(manifest, peer, self.now))
         })
     }
 
