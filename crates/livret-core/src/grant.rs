@@ -729,7 +729,8 @@ impl ManifestRecord {
 
 /// What a device knows of who may do what with one livret: its genesis, owners, grants and
 /// revocations. On a family device it is complete; on a grantee's device it holds the genesis,
-/// the owners, its own grants and the revocations it was told of.
+/// the owner records and owner revocations the family told it, its own grants and the
+/// revocations it was told of.
 #[derive(Debug, Clone)]
 pub struct Manifest {
     livret: LivretId,
