@@ -710,6 +710,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         issuer: f.family.device_id().0,
         name: "Papa".into(),
         at: T0,
+        kind: Default::default(),
     };
     add("owner_record", "second-parent", owner.sign(&f.family));
     add("genesis", "family", f.records[0].1.clone());

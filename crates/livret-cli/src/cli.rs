@@ -393,7 +393,7 @@ pub struct InviteArgs {
     /// Sections proposées, séparées par des virgules (annee/2025, vie-scolaire/2025, cycles, attestations, accompagnement, correspondance, identite)
     #[arg(long, value_name = "LISTE")]
     pub sections: Option<String>,
-    /// Droits : read (lecture), write (lecture et écriture) ou owner (second parent)
+    /// Droits : read (lecture), write (lecture et écriture), owner (un autre parent, propriétaire) ou device (un appareil de plus du parent qui invite, propriétaire)
     #[arg(long, value_name = "DROITS", required_unless_present = "jury")]
     pub rights: Option<String>,
     /// Dernier jour de validité de l'autorisation (AAAA-MM-JJ) ; pour un jury, par défaut la date des résultats du bac plus deux mois

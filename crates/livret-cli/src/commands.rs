@@ -468,8 +468,12 @@ fn rights_sentence(lang: Lang, rights: Rights) -> &'static str {
             "read these sections and write signed entries in them",
         ),
         Rights::Owner => lang.pick(
-            "devenir propriétaire du livret (second parent) : tout lire, tout gérer",
-            "become an owner of the livret (second parent): read and manage everything",
+            "devenir propriétaire du livret comme autre parent : tout lire, tout gérer (ses appareils ne peuvent être révoqués que par ce parent ou la feuille de secours)",
+            "become an owner of the livret as another parent: read and manage everything (its devices can be revoked only by that parent or the recovery sheet)",
+        ),
+        Rights::Device => lang.pick(
+            "devenir propriétaire du livret comme un appareil de plus du parent qui invite : tout lire, tout gérer",
+            "become an owner of the livret as one more device of the inviting parent: read and manage everything",
         ),
     }
 }

@@ -37,6 +37,9 @@ pub struct DeleteArgs {
     /// Confirme la suppression (sans cette option, rien n'est supprimé)
     #[arg(long)]
     pub yes: bool,
+    /// Signe la suppression avec la clé de secours (ses 24 mots lus sur l'entrée standard) : nécessaire quand le livret a un autre parent qui n'a pas donné son accord
+    #[arg(long)]
+    pub words_stdin: bool,
 }
 
 /// `livret device …`
@@ -50,6 +53,18 @@ pub enum DeviceCommand {
         /// Garder valables les autorisations que cet appareil avait données (sinon elles sont annulées)
         #[arg(long)]
         keep_grants: bool,
+        /// Signe la révocation avec la clé de secours (ses 24 mots lus sur l'entrée standard) : pour un appareil d'un autre parent, ou pour rétablir un appareil qu'un autre appareil a révoqué (en révoquant celui-ci)
+        #[arg(long)]
+        words_stdin: bool,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Liste les appareils propriétaires d'un livret, chacun avec son parent, la clé de secours, et ceux qui sont révoqués
+    List {
+        /// Identifiant du livret
+        #[arg(value_name = "LIVRET")]
+        livret: String,
         /// Sortie JSON
         #[arg(long)]
         json: bool,
@@ -106,7 +121,14 @@ pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<ExitCode> {
         );
         anyhow::bail!("{why}");
     }
-    dev.delete_livret(id)?;
+    if args.words_stdin {
+        let words = crate::rights::read_words(None, ctx.lang)?;
+        let key =
+            livret::core::recovery::RecoveryKey::from_words(&words).map_err(livret::Error::from)?;
+        dev.delete_livret_with_recovery(id, &key)?;
+    } else {
+        dev.delete_livret(id)?;
+    }
     let done = tr!(
         ctx.lang,
         "Livret {id} supprimé de cet appareil. Les autres appareils de la famille et les appareils autorisés le supprimeront à leur prochaine synchronisation avec celui-ci ; le journal ne garde que la trace de la suppression.",
@@ -119,13 +141,22 @@ pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<ExitCode> {
 /// `livret device revoke DEVICE_ID [--keep-grants]`
 pub fn device(ctx: &Ctx, command: &DeviceCommand) -> Result<ExitCode> {
     match command {
+        DeviceCommand::List { livret, json } => list_owners(ctx, livret, *json),
         DeviceCommand::Revoke {
             device,
             keep_grants,
+            words_stdin,
             json,
         } => {
             let mut dev = ctx.open()?;
-            let report = dev.revoke_device(device, *keep_grants)?;
+            let report = if *words_stdin {
+                let words = crate::rights::read_words(None, ctx.lang)?;
+                let key = livret::core::recovery::RecoveryKey::from_words(&words)
+                    .map_err(livret::Error::from)?;
+                dev.revoke_device_with_recovery(device, *keep_grants, &key)?
+            } else {
+                dev.revoke_device(device, *keep_grants)?
+            };
             if *json {
                 print_json(&report)?;
                 return Ok(ExitCode::SUCCESS);
@@ -155,4 +186,47 @@ pub fn device(ctx: &Ctx, command: &DeviceCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `livret device list LIVRET [--json]`
+fn list_owners(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
+    let dev = ctx.open()?;
+    let id = dev.resolve_livret(livret)?;
+    let owners = dev.owner_devices(id)?;
+    if json {
+        print_json(&owners)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lang = ctx.lang;
+    for o in &owners {
+        let who = crate::util::short(&o.device);
+        let name = &o.name;
+        let what = match o.kind.as_str() {
+            "recovery" => lang.pick("clé de secours", "recovery key").to_string(),
+            _ => {
+                let parent = o.parent_name.clone().unwrap_or_default();
+                let parent = if parent.is_empty() {
+                    o.parent
+                        .as_deref()
+                        .map(crate::util::short)
+                        .unwrap_or_default()
+                } else {
+                    parent
+                };
+                tr!(lang, "parent : {parent}", "parent: {parent}")
+            }
+        };
+        let state = match (o.revoked, o.kind.as_str()) {
+            (true, "recovery") => lang.pick(" — remplacée", " — replaced"),
+            (true, _) => lang.pick(" — révoqué", " — revoked"),
+            _ => "",
+        };
+        let me = if o.this_device {
+            lang.pick(" (cet appareil)", " (this device)")
+        } else {
+            ""
+        };
+        outln!("{who}  {name}{me} — {what}{state}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

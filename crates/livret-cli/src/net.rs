@@ -5,7 +5,7 @@ use std::sync::PoisonError;
 use std::time::Duration;
 
 use anyhow::Result;
-use livret::core::grant::{InvitationView, Rights};
+use livret::core::grant::InvitationView;
 use livret::core::{Lang, Localized};
 use livret::node::{self, NodeOptions};
 use livret::{SessionReport, SharedDevice};
@@ -295,7 +295,7 @@ pub async fn accept(ctx: &Ctx, invitation: &str, class: Option<&str>) -> Result<
         Lang::Fr => view.rights.french(),
         Lang::En => view.rights.as_str(),
     };
-    if view.rights == Rights::Owner {
+    if view.rights.makes_owner() {
         outln!(
             "{}",
             lang.pick(

@@ -26,6 +26,9 @@ pub enum RecoveryCommand {
         /// Remplace le fichier s'il existe déjà
         #[arg(long)]
         force: bool,
+        /// Remplace la feuille de secours actuelle : ses 24 mots sont lus sur l'entrée standard (aucun appareil ne peut la remplacer sans eux)
+        #[arg(long)]
+        replace: bool,
     },
     /// Rétablit les livrets sur ce nouvel appareil à partir d'un appareil qui les détient encore, avec les 24 mots
     Restore {
@@ -105,7 +108,7 @@ impl Drop for NoEcho {
 
 /// The words: from `--words` (with a warning), or typed on standard input (until 24 are read;
 /// not echoed when it is a terminal).
-fn read_words(given: Option<&str>, lang: livret::core::Lang) -> Result<String> {
+pub(crate) fn read_words(given: Option<&str>, lang: livret::core::Lang) -> Result<String> {
     if let Some(w) = given {
         warn_words_in_argv(lang);
         return Ok(w.to_string());
@@ -144,7 +147,11 @@ fn read_words(given: Option<&str>, lang: livret::core::Lang) -> Result<String> {
 /// `livret recovery …`
 pub fn recovery(ctx: &Ctx, command: &RecoveryCommand) -> Result<ExitCode> {
     match command {
-        RecoveryCommand::Print { out, force } => print(ctx, out, *force),
+        RecoveryCommand::Print {
+            out,
+            force,
+            replace,
+        } => print(ctx, out, *force, *replace),
         RecoveryCommand::Restore {
             from, words, json, ..
         } => {
@@ -154,7 +161,7 @@ pub fn recovery(ctx: &Ctx, command: &RecoveryCommand) -> Result<ExitCode> {
     }
 }
 
-fn print(ctx: &Ctx, out: &std::path::Path, force: bool) -> Result<ExitCode> {
+fn print(ctx: &Ctx, out: &std::path::Path, force: bool, replace: bool) -> Result<ExitCode> {
     let lang = ctx.lang;
     if out.exists() && !force {
         let p = out.display();
@@ -166,8 +173,17 @@ fn print(ctx: &Ctx, out: &std::path::Path, force: bool) -> Result<ExitCode> {
     let mut dev = ctx.open()?;
     // The file is prepared first, so a directory that cannot be written fails before a key
     // is made an owner of anything.
+    let current = if replace {
+        let words = read_words(None, lang)?;
+        Some(livret::core::recovery::RecoveryKey::from_words(&words).map_err(livret::Error::from)?)
+    } else {
+        None
+    };
     let file = AtomicFile::create(out)?;
-    let sheet = dev.recovery_print()?;
+    let sheet = match &current {
+        Some(key) => dev.recovery_replace(key)?,
+        None => dev.recovery_print()?,
+    };
     let date = livret::rfc3339(dev.now())
         .chars()
         .take(10)

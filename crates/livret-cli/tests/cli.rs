@@ -1012,3 +1012,62 @@ fn invite_waits_shows_the_code_and_grants_only_on_yes() {
     let (status, _) = serve.terminate();
     assert!(status.success());
 }
+
+#[test]
+fn device_list_invitations_for_a_device_and_the_sheet_replaced_only_with_its_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("famille");
+    let l = family_with_child(&home);
+    let sheet = dir.path().join("secours.pdf");
+    ok(
+        &home,
+        &["recovery", "print", "--out", sheet.to_str().unwrap()],
+    );
+    let v = json(&home, &["device", "list", &l, "--json"]);
+    let owners = v.as_array().unwrap();
+    assert_eq!(owners.len(), 2, "{v}");
+    assert!(owners
+        .iter()
+        .any(|o| o["kind"] == "parent" && o["this_device"] == true && o["revoked"] == false));
+    assert!(owners
+        .iter()
+        .any(|o| o["kind"] == "recovery" && o["parent"].is_null()));
+    let text = ok(&home, &["device", "list", &l]);
+    assert!(
+        text.contains("clé de secours") && text.contains("(cet appareil)"),
+        "{text}"
+    );
+    // An invitation for one more device of this parent says so.
+    let v = json(
+        &home,
+        &[
+            "invite",
+            &l,
+            "--rights",
+            "device",
+            "--until",
+            "2099-12-31",
+            "--address",
+            "/ip4/127.0.0.1/tcp/4999",
+            "--json",
+            "--yes",
+        ],
+    );
+    assert_eq!(v["rights"], "device", "{v}");
+    // No device replaces the sheet alone.
+    let again = dir.path().join("secours2.pdf");
+    let line = fails(
+        &home,
+        &["recovery", "print", "--out", again.to_str().unwrap()],
+    );
+    assert!(line.contains("existe déjà"), "{line}");
+    // Nor revokes the recovery key.
+    let key = owners
+        .iter()
+        .find(|o| o["kind"] == "recovery")
+        .and_then(|o| o["device"].as_str())
+        .unwrap()
+        .to_string();
+    let line = fails(&home, &["device", "revoke", &key]);
+    assert!(line.contains("clé de secours"), "{line}");
+}

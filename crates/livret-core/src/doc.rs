@@ -1050,8 +1050,9 @@ impl ManifestDoc {
     }
 
     /// Receives a sync message from another owner: every new value must be a record that
-    /// verifies under its key and is signed by an owner of the merged manifest; nothing may be
-    /// deleted. All or nothing.
+    /// verifies under its key and is signed by a key the merged manifest ever made an owner
+    /// (from the creator outwards; [`crate::grant::Manifest::from_records`] then decides what
+    /// each record counts for); nothing may be deleted. All or nothing.
     pub fn receive_checked(
         &mut self,
         state: &mut sync::State,
@@ -1105,10 +1106,38 @@ impl ManifestDoc {
                 };
                 let record = crate::grant::ManifestRecord::open(key, bytes)
                     .map_err(|e| Refusal(format!("« {key} » : {e}")))?;
+                // Every signer must have been made an owner from the creator outwards; whether
+                // what it signed counts (a revoked device, a replaced recovery key) is the
+                // manifest's decision, the same on every device, so owner devices converge.
                 let signer = record.signer();
-                if !manifest.is_owner(&signer) {
+                if !manifest.owners_ever().contains_key(&signer) {
                     return Err(Refusal(format!(
                         "« {key} » : signé par un non-propriétaire"
+                    )));
+                }
+            }
+            // Two owner records for one key that disagree on whom they make an owner (another
+            // parent, a device of which parent, the recovery key) would let the order of
+            // Automerge's values decide who may revoke that owner: refused.
+            if key.starts_with("owner/") {
+                let mut kinds = std::collections::BTreeSet::new();
+                for (v, _) in fork
+                    .get_all(ROOT, key.as_str())
+                    .map_err(|e| Refusal(e.to_string()))?
+                {
+                    if let Some(Ok(o)) = v.as_bytes().map(crate::grant::OwnerRecord::open) {
+                        let parent = match o.kind {
+                            crate::grant::OwnerKind::Device => {
+                                manifest.parent_of(&DeviceId(o.issuer))
+                            }
+                            _ => None,
+                        };
+                        kinds.insert((o.kind, parent));
+                    }
+                }
+                if kinds.len() > 1 {
+                    return Err(Refusal(format!(
+                        "« {key} » : actes de propriétaire contradictoires"
                     )));
                 }
             }
@@ -1776,5 +1805,50 @@ mod tests {
         assert!(a2.get(&k3).is_some() && a2.get(&k1).is_none());
         // Forgetting everything leaves an empty document.
         assert!(a.erased(|_| true).unwrap().keys().is_empty());
+    }
+
+    #[test]
+    fn contradictory_owner_records_for_one_key_are_refused() {
+        use crate::grant::{Genesis, ManifestRecord, OwnerKind, OwnerRecord};
+        let mom = DeviceSecret::from_bytes(&[1; 32]);
+        let phone = DeviceSecret::from_bytes(&[2; 32]);
+        let dad = DeviceSecret::from_bytes(&[3; 32]);
+        let (livret, genesis) = Genesis::create(&mom, [7; 16], 1_000);
+        let owner = |by: &DeviceSecret, who: &DeviceSecret, kind: OwnerKind| {
+            let o = OwnerRecord {
+                livret: livret.0,
+                owner: who.device_id().0,
+                issuer: by.device_id().0,
+                name: "x".into(),
+                at: 1_001,
+                kind,
+            };
+            let b = o.sign(by);
+            (ManifestRecord::Owner(o), b)
+        };
+        let mut family = ManifestDoc::new();
+        let g = ManifestRecord::open("genesis", &genesis).unwrap();
+        family.add(&g, &genesis).unwrap();
+        let (r, b) = owner(&mom, &phone, OwnerKind::Device);
+        family.add(&r, &b).unwrap();
+        // The phone's copy, before Dad joined; Mom then adds Dad as another parent.
+        let mut rogue = ManifestDoc::load(&family.save(), &[]).unwrap();
+        let base = family.heads();
+        let (r, b) = owner(&mom, &dad, OwnerKind::Parent);
+        family.add(&r, &b).unwrap();
+        // The phone writes, concurrently, Dad as one more device of Mom's parent.
+        let (r, b) = owner(&phone, &dad, OwnerKind::Device);
+        rogue.add(&r, &b).unwrap();
+        // Primed with the heads both had, its first message carries the change at once.
+        let (mut to_family, mut to_rogue) = (sync::State::new(), sync::State::new());
+        rogue.prime(&mut to_family, &base);
+        let (m, carries) = rogue.generate_sync_message(&mut to_family).unwrap();
+        assert!(carries);
+        let refused = family
+            .receive_checked(&mut to_rogue, &m, livret)
+            .unwrap_err();
+        assert!(refused.0.contains("contradictoires"), "{}", refused.0);
+        let m = family.manifest().unwrap();
+        assert_eq!(m.parent_of(&dad.device_id()), Some(dad.device_id()));
     }
 }

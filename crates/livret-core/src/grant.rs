@@ -36,18 +36,26 @@ pub enum Rights {
     Read,
     /// Receive the sections and write signed entries in them.
     Write,
-    /// Become an owner of the livret (a second parent's device).
+    /// Become an owner of the livret as another parent (a second parent's device).
     Owner,
+    /// Become an owner of the livret as one more device of the inviting parent.
+    Device,
 }
 
 impl Rights {
-    /// `read`, `write` or `owner`.
+    /// `read`, `write`, `owner` or `device`.
     pub fn as_str(self) -> &'static str {
         match self {
             Rights::Read => "read",
             Rights::Write => "write",
             Rights::Owner => "owner",
+            Rights::Device => "device",
         }
+    }
+    /// Whether redeeming makes the redeeming device an owner (another parent, or one more
+    /// device of the inviting parent).
+    pub fn makes_owner(self) -> bool {
+        matches!(self, Rights::Owner | Rights::Device)
     }
     /// The French word.
     pub fn french(self) -> &'static str {
@@ -55,6 +63,7 @@ impl Rights {
             Rights::Read => "lecture",
             Rights::Write => "écriture",
             Rights::Owner => "propriétaire",
+            Rights::Device => "appareil du même parent",
         }
     }
 }
@@ -66,9 +75,10 @@ impl std::str::FromStr for Rights {
             "read" | "lecture" => Ok(Rights::Read),
             "write" | "ecriture" | "écriture" => Ok(Rights::Write),
             "owner" | "proprietaire" | "propriétaire" => Ok(Rights::Owner),
+            "device" | "appareil" => Ok(Rights::Device),
             _ => Err(CoreError::Malformed {
                 what: "rights",
-                detail: format!("« {s} » (read, write ou owner)"),
+                detail: format!("« {s} » (read, write, owner ou device)"),
             }),
         }
     }
@@ -80,6 +90,7 @@ impl From<Rights> for u8 {
             Rights::Read => 1,
             Rights::Write => 2,
             Rights::Owner => 3,
+            Rights::Device => 4,
         }
     }
 }
@@ -91,6 +102,7 @@ impl TryFrom<u8> for Rights {
             1 => Ok(Rights::Read),
             2 => Ok(Rights::Write),
             3 => Ok(Rights::Owner),
+            4 => Ok(Rights::Device),
             _ => Err(format!("unknown rights {v}")),
         }
     }
@@ -158,6 +170,52 @@ impl Genesis {
     }
 }
 
+/// Whom an owner record makes an owner (issue 13, finding 1): the family is parents, each
+/// with their devices, and a recovery key that outranks every device.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(into = "u8", try_from = "u8")]
+pub enum OwnerKind {
+    /// Another parent: the device starts a parent of its own (`livret invite --rights
+    /// owner`). Records made before kinds existed read as this.
+    #[default]
+    Parent,
+    /// One more device of the issuer's parent (`livret invite --rights device`).
+    Device,
+    /// The family's recovery key (the recovery sheet).
+    Recovery,
+}
+
+impl OwnerKind {
+    /// Whether this is [`OwnerKind::Parent`] (the default, not written in records).
+    pub fn is_parent(&self) -> bool {
+        *self == OwnerKind::Parent
+    }
+}
+
+impl From<OwnerKind> for u8 {
+    fn from(k: OwnerKind) -> u8 {
+        match k {
+            OwnerKind::Parent => 0,
+            OwnerKind::Device => 1,
+            OwnerKind::Recovery => 2,
+        }
+    }
+}
+
+impl TryFrom<u8> for OwnerKind {
+    type Error = String;
+    fn try_from(v: u8) -> Result<Self, String> {
+        match v {
+            0 => Ok(OwnerKind::Parent),
+            1 => Ok(OwnerKind::Device),
+            2 => Ok(OwnerKind::Recovery),
+            _ => Err(format!("unknown owner kind {v}")),
+        }
+    }
+}
+
 /// A record making `owner` an owner of a livret, signed by an existing owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -177,6 +235,10 @@ pub struct OwnerRecord {
     /// When.
     #[serde(rename = "t")]
     pub at: i64,
+    /// Whom it makes an owner: another parent (the default, not written), one more device of
+    /// the issuer's parent, or the recovery key.
+    #[serde(rename = "k", default, skip_serializing_if = "OwnerKind::is_parent")]
+    pub kind: OwnerKind,
 }
 
 impl OwnerRecord {
@@ -303,7 +365,7 @@ impl InvitationView {
                 detail: "too many addresses or sections".into(),
             });
         }
-        if inv.6.is_empty() && !matches!(inv.7, Rights::Owner) {
+        if inv.6.is_empty() && !inv.7.makes_owner() {
             return Err(CoreError::EmptySectionList);
         }
         let sections = inv
@@ -683,7 +745,8 @@ impl ManifestRecord {
 
 /// What a device knows of who may do what with one livret: its genesis, owners, grants and
 /// revocations. On a family device it is complete; on a grantee's device it holds the genesis,
-/// the owners, its own grants and the revocations it was told of.
+/// the owner records and owner revocations the family told it, its own grants and the
+/// revocations it was told of.
 #[derive(Debug, Clone)]
 pub struct Manifest {
     livret: LivretId,
@@ -698,6 +761,67 @@ pub struct Manifest {
     /// Erasures ordered by an owner.
     erasures: Vec<crate::erasure::Erasure>,
     rejected: Vec<String>,
+    /// Every owner the records ever made (revoked and replaced ones included).
+    ever: BTreeMap<DeviceId, OwnerInfo>,
+    /// The current recovery key.
+    recovery: Option<DeviceId>,
+}
+
+/// What a manifest knows of one owner (a device or a recovery key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerInfo {
+    /// Its device name as its owner record gives it (empty for a creator without one).
+    pub name: String,
+    /// Whom it was made an owner as.
+    pub kind: OwnerKind,
+    /// The parent it belongs to (the key of that parent's first device); None for a recovery
+    /// key.
+    pub parent: Option<DeviceId>,
+}
+
+/// The current recovery key of a livret: the one a device made an owner (the root), followed
+/// through the keys each current key named its successor (a replaced sheet). Two roots (two
+/// devices each adding a recovery key of their own) are a dispute: no recovery key counts
+/// then, so no device can ever hold the family's recovery key by adding one.
+fn current_recovery_key(
+    livret: LivretId,
+    records: &[OwnerRecord],
+    ever: &BTreeMap<DeviceId, OwnerInfo>,
+) -> Option<DeviceId> {
+    let is_key = |k: &DeviceId| ever.get(k).is_some_and(|i| i.kind == OwnerKind::Recovery);
+    let recovery: Vec<&OwnerRecord> = records
+        .iter()
+        .filter(|o| {
+            o.livret == livret.0
+                && o.kind == OwnerKind::Recovery
+                && ever.contains_key(&DeviceId(o.issuer))
+                && is_key(&DeviceId(o.owner))
+        })
+        .collect();
+    let successors: std::collections::BTreeSet<DeviceId> = recovery
+        .iter()
+        .filter(|o| is_key(&DeviceId(o.issuer)))
+        .map(|o| DeviceId(o.owner))
+        .collect();
+    let roots: std::collections::BTreeSet<DeviceId> = recovery
+        .iter()
+        .filter(|o| !is_key(&DeviceId(o.issuer)) && !successors.contains(&DeviceId(o.owner)))
+        .map(|o| DeviceId(o.owner))
+        .collect();
+    let mut roots = roots.into_iter();
+    let (Some(mut current), None) = (roots.next(), roots.next()) else {
+        return None;
+    };
+    let mut seen = std::collections::BTreeSet::from([current]);
+    while let Some(next) = recovery
+        .iter()
+        .filter(|o| DeviceId(o.issuer) == current && !seen.contains(&DeviceId(o.owner)))
+        .max_by_key(|o| (o.at, o.owner))
+    {
+        current = DeviceId(next.owner);
+        seen.insert(current);
+    }
+    Some(current)
 }
 
 /// The answer of the policy.
@@ -809,23 +933,46 @@ impl Manifest {
         let livret = genesis.livret_id();
         let creator = DeviceId(genesis.creator);
         // Owners are found from the creator outwards: a record counts once its issuer is known,
-        // and, if its issuer was revoked, only when the revocation kept it.
+        // and, if its issuer was revoked, only when the revocation kept it. Each owner belongs
+        // to a parent (the key of that parent's first device), or is a recovery key.
         let closure = |revoked: &BTreeMap<DeviceId, crate::erasure::OwnerRevocation>| {
-            let mut known = BTreeMap::new();
-            known.insert(creator, String::new());
+            let mut known: BTreeMap<DeviceId, OwnerInfo> = BTreeMap::new();
+            known.insert(
+                creator,
+                OwnerInfo {
+                    name: String::new(),
+                    kind: OwnerKind::Parent,
+                    parent: Some(creator),
+                },
+            );
             loop {
                 let before = known.len();
                 for o in &owner_records {
                     let (issuer, owner) = (DeviceId(o.issuer), DeviceId(o.owner));
+                    let Some(by) = known.get(&issuer).cloned() else {
+                        continue;
+                    };
                     let counts = o.livret == livret.0
-                        && known.contains_key(&issuer)
                         && revoked.get(&issuer).is_none_or(|r| r.keeps_owner(&owner));
-                    if counts {
-                        known.entry(owner).or_insert_with(|| o.name.clone());
-                        if owner == creator {
-                            known.insert(creator, o.name.clone());
-                        }
+                    if !counts {
+                        continue;
                     }
+                    if owner == creator {
+                        if let Some(c) = known.get_mut(&creator) {
+                            c.name = o.name.clone();
+                        }
+                        continue;
+                    }
+                    let parent = match o.kind {
+                        OwnerKind::Parent => Some(owner),
+                        OwnerKind::Device => by.parent.or(Some(owner)),
+                        OwnerKind::Recovery => None,
+                    };
+                    known.entry(owner).or_insert_with(|| OwnerInfo {
+                        name: o.name.clone(),
+                        kind: o.kind,
+                        parent,
+                    });
                 }
                 if known.len() == before {
                     break;
@@ -834,29 +981,59 @@ impl Manifest {
             known
         };
         let ever = closure(&BTreeMap::new());
-        // An owner revocation counts if its issuer ever was an owner and no owner revoked the
-        // issuer in turn: dates are the signer's claims, so two devices revoking each other
-        // (a thief answering back) cancel out, and a third owner (the other parent, the
-        // recovery key) settles it.
+        let recovery = current_recovery_key(livret, &owner_records, &ever);
+        let is_recovery_key =
+            |k: &DeviceId| ever.get(k).is_some_and(|i| i.kind == OwnerKind::Recovery);
+        // Who may revoke whom (finding 1): the current recovery key any device; a device only
+        // a device of its own parent; no device a recovery key; a replaced recovery key no one.
+        let signer_may = |r: &crate::erasure::OwnerRevocation| {
+            let (issuer, target) = (DeviceId(r.issuer), DeviceId(r.device));
+            if r.livret != livret.0 || !ever.contains_key(&issuer) {
+                return false;
+            }
+            if Some(issuer) == recovery {
+                return !is_recovery_key(&target);
+            }
+            if is_recovery_key(&issuer) || is_recovery_key(&target) {
+                return false;
+            }
+            let parent = ever.get(&issuer).and_then(|i| i.parent);
+            parent.is_some() && parent == ever.get(&target).and_then(|i| i.parent)
+        };
+        // Two devices of one parent revoking each other (a thief answering back) cancel out:
+        // dates are the signer's claims. A third device of that parent, or the recovery key,
+        // settles it; the recovery key's revocations always count.
         let targeted: std::collections::BTreeSet<DeviceId> = owner_revocations
             .iter()
-            .filter(|r| r.livret == livret.0 && ever.contains_key(&DeviceId(r.issuer)))
+            .filter(|r| signer_may(r))
             .map(|r| DeviceId(r.device))
             .collect();
         let mut revoked = BTreeMap::new();
+        let mut by_recovery = Vec::new();
         for r in owner_revocations {
             let issuer = DeviceId(r.issuer);
-            if r.livret == livret.0 && ever.contains_key(&issuer) && !targeted.contains(&issuer) {
-                revoked.entry(DeviceId(r.device)).or_insert(r);
+            if signer_may(&r) && (Some(issuer) == recovery || !targeted.contains(&issuer)) {
+                if Some(issuer) == recovery {
+                    by_recovery.push(r);
+                } else {
+                    revoked.entry(DeviceId(r.device)).or_insert(r);
+                }
             } else {
                 rejected.push(format!(
-                    "owner-revocation/{}: émetteur non propriétaire ou lui-même révoqué",
+                    "owner-revocation/{}: émetteur sans droit sur cet appareil ou lui-même révoqué",
                     DeviceId(r.device)
                 ));
             }
         }
-        let mut owners = closure(&revoked);
-        owners.retain(|k, _| !revoked.contains_key(k));
+        for r in by_recovery {
+            revoked.insert(DeviceId(r.device), r);
+        }
+        let mut infos = closure(&revoked);
+        infos.retain(|k, i| {
+            !revoked.contains_key(k) && (i.kind != OwnerKind::Recovery || Some(*k) == recovery)
+        });
+        let owners: BTreeMap<DeviceId, String> =
+            infos.iter().map(|(k, i)| (*k, i.name.clone())).collect();
         for o in &owner_records {
             if !owners.contains_key(&DeviceId(o.issuer)) || o.livret != livret.0 {
                 rejected.push(format!(
@@ -869,6 +1046,8 @@ impl Manifest {
             livret,
             creator,
             owners,
+            ever,
+            recovery,
             grants: BTreeMap::new(),
             revocations: Vec::new(),
             opened: Default::default(),
@@ -931,6 +1110,63 @@ impl Manifest {
     /// Whether `key` was an owner's device until another owner revoked it.
     pub fn is_revoked_owner(&self, key: &DeviceId) -> bool {
         self.owner_revocations.contains_key(key)
+    }
+
+    /// Every owner the records ever made, revoked and replaced ones included, with its name,
+    /// kind and parent.
+    pub fn owners_ever(&self) -> &BTreeMap<DeviceId, OwnerInfo> {
+        &self.ever
+    }
+
+    /// The current recovery key, if there is one (and no dispute over it).
+    pub fn recovery_key(&self) -> Option<DeviceId> {
+        self.recovery
+    }
+
+    /// Whether `key` is a recovery key, current or replaced.
+    pub fn is_recovery_key(&self, key: &DeviceId) -> bool {
+        self.ever
+            .get(key)
+            .is_some_and(|i| i.kind == OwnerKind::Recovery)
+    }
+
+    /// The parent an owner device belongs to (None for a recovery key or a stranger).
+    pub fn parent_of(&self, key: &DeviceId) -> Option<DeviceId> {
+        self.ever.get(key).and_then(|i| i.parent)
+    }
+
+    /// May `issuer` revoke the owner device `target`, by the rules the manifest applies: the
+    /// current recovery key may revoke any device; an owner device only a device of its own
+    /// parent (a lost phone); no device revokes a recovery key, nor the other parent's devices.
+    pub fn may_revoke_owner(&self, issuer: &DeviceId, target: &DeviceId) -> bool {
+        if issuer == target || !self.ever.contains_key(target) || self.is_recovery_key(target) {
+            return false;
+        }
+        if Some(*issuer) == self.recovery {
+            return true;
+        }
+        self.is_owner(issuer)
+            && !self.is_recovery_key(issuer)
+            && self.parent_of(issuer).is_some()
+            && self.parent_of(issuer) == self.parent_of(target)
+    }
+
+    /// May `issuer` delete the livret on its own: the current recovery key may; an owner
+    /// device only when every owner device belongs to its own parent (otherwise the other
+    /// parent must agree, or the recovery sheet be used).
+    pub fn may_delete(&self, issuer: &DeviceId) -> bool {
+        if Some(*issuer) == self.recovery {
+            return true;
+        }
+        let parent = self.parent_of(issuer);
+        self.is_owner(issuer)
+            && !self.is_recovery_key(issuer)
+            && parent.is_some()
+            && self
+                .owners
+                .keys()
+                .filter(|k| !self.is_recovery_key(k))
+                .all(|k| self.parent_of(k) == parent)
     }
 
     /// The erasures of `section` ordered by an owner, oldest first.
@@ -1024,6 +1260,55 @@ impl Manifest {
             } else if !g.sections.contains(&section) {
                 DenyReason::SectionNotGranted
             } else if write && g.rights == Rights::Read {
+                DenyReason::ReadOnly
+            } else {
+                return Decision::Granted(g.grant_id());
+            };
+            best = more_telling(best, reason);
+        }
+        Decision::Denied(best)
+    }
+
+    /// Did `author` hold the right to write `section` when it signed at `signed_at`? The rule
+    /// by which an owner device judges an entry another owner device relays (the other device
+    /// already judged it when it arrived): an owner may; so may an owner device revoked since,
+    /// for what it signed before its revocation; a grantee may under a write grant whose period
+    /// covers `signed_at`, if that grant was not revoked or was revoked only later. A revocation
+    /// takes effect from the moment it was signed: what it revokes counts no more after it, and
+    /// what was signed no later than it (same second included) stays valid, so two owner
+    /// devices converge whichever learnt of it first.
+    pub fn may_have_written(
+        &self,
+        author: &DeviceId,
+        section: Section,
+        signed_at: i64,
+    ) -> Decision {
+        if !self.is_open(section) {
+            return Decision::Denied(DenyReason::SectionClosed);
+        }
+        if self.is_owner(author) {
+            return Decision::Owner;
+        }
+        if self
+            .owner_revocations
+            .get(author)
+            .is_some_and(|r| signed_at <= r.at)
+        {
+            return Decision::Owner;
+        }
+        let mut best = DenyReason::NoGrant;
+        for g in self.grants.values().filter(|g| g.audience_id() == *author) {
+            let revoked_before = self
+                .revocations
+                .iter()
+                .any(|r| r.voids(g) && r.at < signed_at);
+            let reason = if revoked_before {
+                DenyReason::Revoked
+            } else if !g.covers_time(signed_at) {
+                DenyReason::OutsidePeriod
+            } else if !g.sections.contains(&section) {
+                DenyReason::SectionNotGranted
+            } else if g.rights != Rights::Write || g.jury {
                 DenyReason::ReadOnly
             } else {
                 return Decision::Granted(g.grant_id());
@@ -1139,6 +1424,125 @@ mod tests {
         }
     }
 
+    impl Family {
+        fn owner(&mut self, by: &DeviceSecret, who: &DeviceSecret, kind: OwnerKind, at: i64) {
+            let o = OwnerRecord {
+                livret: self.livret.0,
+                owner: who.device_id().0,
+                issuer: by.device_id().0,
+                name: format!("{kind:?}"),
+                at,
+                kind,
+            };
+            self.records
+                .push((format!("owner/{}", who.device_id()), o.sign(by)));
+        }
+        fn revoke_owner(&mut self, by: &DeviceSecret, who: &DeviceSecret, at: i64) {
+            let r = crate::erasure::OwnerRevocation {
+                livret: self.livret.0,
+                device: who.device_id().0,
+                issuer: by.device_id().0,
+                at,
+                kept_grants: vec![],
+                kept_owners: vec![],
+            };
+            self.records.push((r.key(), r.sign(by)));
+        }
+    }
+
+    #[test]
+    fn a_device_revokes_only_its_own_parents_devices_and_never_the_recovery_key() {
+        let mut f = family();
+        let mom = f.parent.clone();
+        let phone = DeviceSecret::from_bytes(&[2; 32]);
+        let dad = DeviceSecret::from_bytes(&[3; 32]);
+        let recovery = DeviceSecret::from_bytes(&[4; 32]);
+        f.owner(&mom, &phone, OwnerKind::Device, 1_001);
+        f.owner(&mom, &dad, OwnerKind::Parent, 1_002);
+        f.owner(&mom, &recovery, OwnerKind::Recovery, 1_003);
+        let m = f.manifest();
+        assert_eq!(m.parent_of(&phone.device_id()), Some(mom.device_id()));
+        assert_eq!(m.parent_of(&dad.device_id()), Some(dad.device_id()));
+        assert_eq!(m.recovery_key(), Some(recovery.device_id()));
+        assert!(!m.may_revoke_owner(&dad.device_id(), &mom.device_id()));
+        assert!(!m.may_revoke_owner(&mom.device_id(), &recovery.device_id()));
+        assert!(m.may_revoke_owner(&mom.device_id(), &phone.device_id()));
+        assert!(m.may_revoke_owner(&recovery.device_id(), &dad.device_id()));
+        assert!(!m.may_delete(&mom.device_id()));
+        assert!(m.may_delete(&recovery.device_id()));
+
+        // Dad signs revocations of Mom, her phone and the recovery key: none counts.
+        f.revoke_owner(&dad, &mom, 1_010);
+        f.revoke_owner(&dad, &phone, 1_010);
+        f.revoke_owner(&dad, &recovery, 1_010);
+        let m = f.manifest();
+        for k in [&mom, &phone, &recovery, &dad] {
+            assert!(m.is_owner(&k.device_id()));
+        }
+        // A device adding a second recovery key of its own makes no key a recovery key.
+        let mut g = family();
+        let other = DeviceSecret::from_bytes(&[5; 32]);
+        g.owner(&mom, &dad, OwnerKind::Parent, 1_002);
+        g.owner(&mom, &recovery, OwnerKind::Recovery, 1_003);
+        g.owner(&dad, &other, OwnerKind::Recovery, 1);
+        let m = g.manifest();
+        assert_eq!(m.recovery_key(), None);
+        assert!(!m.is_owner(&other.device_id()));
+        // The current key names its successor: the old one is an owner no more.
+        let next = DeviceSecret::from_bytes(&[6; 32]);
+        f.owner(&recovery, &next, OwnerKind::Recovery, 1_020);
+        let m = f.manifest();
+        assert_eq!(m.recovery_key(), Some(next.device_id()));
+        assert!(!m.is_owner(&recovery.device_id()));
+    }
+
+    #[test]
+    fn the_recovery_key_settles_two_devices_of_one_parent_revoking_each_other() {
+        let mut f = family();
+        let mom = f.parent.clone();
+        let phone = DeviceSecret::from_bytes(&[2; 32]);
+        let recovery = DeviceSecret::from_bytes(&[4; 32]);
+        f.owner(&mom, &phone, OwnerKind::Device, 1_001);
+        f.owner(&mom, &recovery, OwnerKind::Recovery, 1_003);
+        // The stolen phone revokes Mom's computer: it counts (same parent).
+        f.revoke_owner(&phone, &mom, 1_010);
+        assert!(!f.manifest().is_owner(&mom.device_id()));
+        // The recovery key revokes the phone: the computer is an owner again.
+        f.revoke_owner(&recovery, &phone, 1_020);
+        let m = f.manifest();
+        assert!(m.is_owner(&mom.device_id()));
+        assert!(!m.is_owner(&phone.device_id()));
+        assert!(m.is_revoked_owner(&phone.device_id()));
+    }
+
+    #[test]
+    fn a_revocation_takes_effect_from_its_signing_time_between_owner_devices() {
+        let mut f = family();
+        let parent = f.parent.clone();
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        let phone = DeviceSecret::from_bytes(&[3; 32]);
+        f.owner(&parent, &phone, OwnerKind::Device, 1_001);
+        let g = f.grant(&parent, &teacher, 1, Rights::Write, 1_000);
+        f.revoke(&parent, &g, 5_000);
+        f.revoke_owner(&parent, &phone, 6_000);
+        let m = f.manifest();
+        let s = Section::Annee(2025);
+        let t = teacher.device_id();
+        assert!(m.may_have_written(&t, s, 4_999).allowed());
+        assert!(m.may_have_written(&t, s, 5_000).allowed());
+        assert_eq!(
+            m.may_have_written(&t, s, 5_001),
+            Decision::Denied(DenyReason::Revoked)
+        );
+        assert_eq!(
+            m.may_write(&t, s, 4_999),
+            Decision::Denied(DenyReason::Revoked)
+        );
+        let p = phone.device_id();
+        assert_eq!(m.may_have_written(&p, s, 6_000), Decision::Owner);
+        assert!(!m.may_have_written(&p, s, 6_001).allowed());
+    }
+
     #[test]
     fn policy_follows_grants_rights_periods_and_revocations() {
         let mut f = family();
@@ -1197,6 +1601,7 @@ mod tests {
             issuer: f.parent.device_id().0,
             name: "Papa".into(),
             at: 10,
+            kind: Default::default(),
         };
         f.records.push((
             format!("owner/{}", parent2.device_id()),
@@ -1234,6 +1639,7 @@ mod tests {
             issuer: mallory.device_id().0,
             name: "Mallory".into(),
             at: 10,
+            kind: Default::default(),
         };
         f.records
             .push((format!("owner/{}", mallory.device_id()), rec.sign(&mallory)));

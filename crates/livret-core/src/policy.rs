@@ -8,7 +8,9 @@
 //!   [`WRITE_GRACE_SECONDS`] after the grant's end for an entry it claims to have signed
 //!   before that end. A revoked grant has no grace: from the moment a device knows the
 //!   revocation, it accepts no entry under that grant. Between two owner devices (the other
-//!   parent relays what it accepted), the author's right is judged at the time it signed.
+//!   parent relays what it accepted), the author's right is judged at the time it signed
+//!   ([`Manifest::may_have_written`]): a revocation takes effect from the moment it was
+//!   signed, so an entry signed before it stays valid on every owner device.
 //! - **Senders.** A peer that is not an owner sends changes (writes, relays, deletions) only
 //!   while it holds a write right on the section itself ([`may_send_changes`]); a reader's
 //!   batch is refused whole, and a reader's device does not even try.
@@ -184,10 +186,10 @@ impl WriteCheck for BatchRules<'_> {
             // What an owner sends a grantee's device is the family's word.
             Mode::Grantee if self.sent_by_owner() => true,
             // The other parent relays what its device accepted: the author's right when it
-            // signed.
+            // signed (a revocation counts from the moment it was signed, not before).
             Mode::Owner if self.sent_by_owner() => self
                 .manifest
-                .may_write(author, self.section, time)
+                .may_have_written(author, self.section, time)
                 .allowed(),
             _ => may_write_arriving(self.manifest, author, self.section, time, self.now).allowed(),
         }

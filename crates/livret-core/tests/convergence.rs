@@ -74,6 +74,7 @@ impl World {
             issuer: keys[P1].device_id().0,
             name: "Papa".into(),
             at: 1_000,
+            kind: Default::default(),
         };
         records.push((
             format!("owner/{}", keys[P2].device_id()),
@@ -238,7 +239,7 @@ fn check_owner_doc(w: &World, d: usize) -> Result<(), String> {
         if author == w.id(R)
             || !w
                 .manifest
-                .may_write(&author, SECTION, o.payload.time)
+                .may_have_written(&author, SECTION, o.payload.time)
                 .allowed()
         {
             return Err(format!(

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use livret_core::erasure::{Deletion, Erasure, OwnerRevocation};
 use livret_core::grant::{Manifest, ManifestRecord, Revocation};
+use livret_core::recovery::RecoveryKey;
 use livret_core::{DeviceId, LivretId, Section};
 use livret_net::protocol::{ByteBuf, Deleted, Frame};
 use serde::Serialize;
@@ -322,23 +323,65 @@ impl Device {
 
     /// Deletes a whole livret from this device and tells every device it meets that holds it
     /// (the other parent's, the grantees') to delete it too. The audit log keeps one line.
+    /// Only when every owner device is this device's parent's: with another parent, that
+    /// parent deletes it, or the recovery sheet does ([`Device::delete_livret_with_recovery`]).
     pub fn delete_livret(&mut self, livret: LivretId) -> Result<()> {
-        self.owned_manifest(livret, "supprimer le livret")?;
+        self.delete_livret_as(livret, None)
+    }
+
+    /// Deletes a whole livret with the family's recovery key (its words) signing the deletion:
+    /// every device of the family then accepts it, whichever parent's devices there are.
+    pub fn delete_livret_with_recovery(
+        &mut self,
+        livret: LivretId,
+        key: &RecoveryKey,
+    ) -> Result<()> {
+        self.delete_livret_as(livret, Some(key))
+    }
+
+    /// Tests only: deletes as a modified client would, without asking whether this device may
+    /// (every other device then decides whether the notice counts).
+    #[doc(hidden)]
+    pub fn delete_livret_unchecked(&mut self, livret: LivretId) -> Result<()> {
+        self.delete_livret_inner(livret, None, false)
+    }
+
+    fn delete_livret_as(&mut self, livret: LivretId, key: Option<&RecoveryKey>) -> Result<()> {
+        self.delete_livret_inner(livret, key, true)
+    }
+
+    fn delete_livret_inner(
+        &mut self,
+        livret: LivretId,
+        key: Option<&RecoveryKey>,
+        check: bool,
+    ) -> Result<()> {
+        let manifest = self.owned_manifest(livret, "supprimer le livret")?;
+        let (issuer, secret) = match key {
+            Some(k) => (k.public(), k.secret()),
+            None => (self.device_id(), &self.identity.secret),
+        };
+        if check && !manifest.may_delete(&issuer) {
+            return Err(Error::NotAuthorized(
+                if key.is_some() {
+                    "ces mots ne sont pas ceux de la clé de secours actuelle de ce livret"
+                } else {
+                    "ce livret a un autre parent : il faut son accord (qu'il le supprime depuis un de ses appareils) ou la feuille de secours (livret delete LIVRET --yes --words-stdin)"
+                }
+                .into(),
+            ));
+        }
         let record = Deletion {
             livret: livret.0,
-            issuer: self.device_id().0,
+            issuer: issuer.0,
             at: self.now(),
         };
-        let bytes = record.sign(&self.identity.secret);
+        let bytes = record.sign(secret);
         // The notice keeps the owner records from the creator to this device (none if it is
         // the creator), so a grantee that never heard of this device can check that an owner
         // signed it, and is told no other parent's device name.
         let creator = self.manifest(livret)?.creator();
-        let owners = owner_chain(
-            &self.load_manifest_doc(livret)?.records(),
-            creator,
-            self.device_id(),
-        );
+        let owners = owner_chain(&self.load_manifest_doc(livret)?.records(), creator, issuer);
         let tombstone = Frame::Deleted(Deleted {
             livret: livret.0,
             record: ByteBuf::from(bytes),
@@ -421,7 +464,9 @@ impl Device {
                 }
             }
         }
-        if !mdoc.manifest()?.is_owner(&DeviceId(d.issuer)) {
+        // Only a deletion the family may make: by the recovery key, or by a device when every
+        // owner device is its parent's (a revoked device's is refused).
+        if !mdoc.manifest()?.may_delete(&DeviceId(d.issuer)) {
             return Ok(false);
         }
         self.erase_livret(livret, notice, "livret supprimé par la famille (avis reçu)")?;
@@ -431,62 +476,119 @@ impl Device {
     /// Revokes another owner's device (lost, stolen) on every livret this device owns with it.
     /// It gets nothing more from the family's devices, and what it signs from now on counts for
     /// nothing. The grants it had issued stay valid with `keep_grants`, are void otherwise; the
-    /// owners it had added stay owners.
+    /// owners it had added stay owners. A device revokes only devices of its own parent (a
+    /// lost phone); the other parent's devices need that parent, or the recovery sheet (see
+    /// [`Device::revoke_device_with_recovery`]); no device revokes the recovery key.
     pub fn revoke_device(
         &mut self,
         device: &str,
         keep_grants: bool,
     ) -> Result<DeviceRevocationReport> {
+        self.revoke_device_as(device, keep_grants, None)
+    }
+
+    /// Like [`Device::revoke_device`], the revocation signed with the family's recovery key
+    /// (its words): it revokes any owner device, the other parent's included, and makes the
+    /// revocations that device had signed count for nothing (so a device it had revoked is an
+    /// owner again). This device need not be an owner any more (it may have been revoked).
+    pub fn revoke_device_with_recovery(
+        &mut self,
+        device: &str,
+        keep_grants: bool,
+        key: &RecoveryKey,
+    ) -> Result<DeviceRevocationReport> {
+        self.revoke_device_as(device, keep_grants, Some(key))
+    }
+
+    fn revoke_device_as(
+        &mut self,
+        device: &str,
+        keep_grants: bool,
+        key: Option<&RecoveryKey>,
+    ) -> Result<DeviceRevocationReport> {
         let target: DeviceId = device.parse().map_err(|_| {
             Error::NotAuthorized(format!("identifiant d'appareil invalide : « {device} »"))
         })?;
-        if target == self.device_id() {
+        if target == self.device_id() && key.is_none() {
             return Err(Error::NotAuthorized(
                 "un appareil ne peut pas se révoquer lui-même : faites-le depuis un autre appareil de la famille".into(),
             ));
         }
+        let signer = key.map_or(self.device_id(), RecoveryKey::public);
         let mut report = DeviceRevocationReport {
             device: target.to_string(),
             livrets: vec![],
             kept_grants: vec![],
             voided_grants: vec![],
         };
+        let mut refusal = None;
         for (livret, meta) in self.held_livrets()? {
             if meta.relation != Relation::Owner {
                 continue;
             }
             let manifest = self.manifest(livret)?;
-            if !manifest.is_owner(&self.device_id()) || !manifest.is_owner(&target) {
+            let known = manifest.is_owner(&target)
+                || (key.is_some() && manifest.owners_ever().contains_key(&target));
+            if !known || (key.is_none() && !manifest.is_owner(&self.device_id())) {
                 continue;
             }
-            let why = if keep_grants {
-                "appareil de la famille révoqué (ses autorisations restent valables)"
-            } else {
-                "appareil de la famille révoqué (ses autorisations sont annulées)"
-            };
-            self.revoke_owner_in(livret, &manifest, target, keep_grants, &mut report, why)?;
+            if !manifest.may_revoke_owner(&signer, &target) {
+                refusal = Some(if manifest.is_recovery_key(&target) {
+                    "aucun appareil ne peut révoquer la clé de secours : imprimez une nouvelle feuille avec les mots de l'actuelle (livret recovery print --replace)"
+                } else if key.is_some() {
+                    "ces mots ne sont pas ceux de la clé de secours actuelle de ce livret"
+                } else {
+                    "cet appareil appartient à un autre parent : il faut l'accord de ce parent (qu'un de ses appareils le révoque) ou la feuille de secours (--words-stdin)"
+                });
+                continue;
+            }
+            self.revoke_owner_in(livret, &manifest, target, keep_grants, key, &mut report)?;
         }
         if report.livrets.is_empty() {
-            return Err(Error::NotAuthorized(format!(
-                "l'appareil {target} n'est propriétaire d'aucun livret que cet appareil possède"
-            )));
+            return Err(Error::NotAuthorized(match refusal {
+                Some(why) => why.to_string(),
+                None => format!(
+                    "l'appareil {target} n'est propriétaire d'aucun livret que cet appareil possède"
+                ),
+            }));
         }
         Ok(report)
     }
 
+    /// Tests only: signs and records an owner revocation of `target` as a modified client
+    /// would, without asking whether this device may (the manifest then decides whether it
+    /// counts).
+    #[doc(hidden)]
+    pub fn revoke_owner_unchecked(&mut self, livret: LivretId, target: &str) -> Result<()> {
+        let target: DeviceId = target.parse()?;
+        let manifest = self.manifest(livret)?;
+        let mut report = DeviceRevocationReport::default();
+        self.revoke_owner_in(livret, &manifest, target, true, None, &mut report)
+    }
+
     /// Revokes the owner `target` in one livret (its manifest given): an [`OwnerRevocation`]
     /// keeping the owners known now and the grants it issued, plus, without `keep_grants`, a
-    /// revocation of each of those grants. Used for a lost device and for a replaced recovery
-    /// key.
+    /// revocation of each of those grants. Signed by this device, or by the recovery key when
+    /// given.
     pub(crate) fn revoke_owner_in(
         &mut self,
         livret: LivretId,
         manifest: &Manifest,
         target: DeviceId,
         keep_grants: bool,
+        key: Option<&RecoveryKey>,
         report: &mut DeviceRevocationReport,
-        why: &str,
     ) -> Result<()> {
+        let why = match (keep_grants, key.is_some()) {
+            (true, false) => "appareil de la famille révoqué (ses autorisations restent valables)",
+            (false, false) => "appareil de la famille révoqué (ses autorisations sont annulées)",
+            (true, true) => "appareil de la famille révoqué avec la clé de secours (ses autorisations restent valables)",
+            (false, true) => "appareil de la famille révoqué avec la clé de secours (ses autorisations sont annulées)",
+        };
+        let (issuer, secret) = match key {
+            Some(k) => (k.public(), k.secret()),
+            None => (self.device_id(), &self.identity.secret),
+        };
         // Every grant it issued that this device knows stays a grant the manifest
         // recognizes (anything it signs later does not count); without --keep-grants each is
         // then revoked by this device, so the grantee is told and purges its copy.
@@ -503,10 +605,10 @@ impl Device {
                         livret: livret.0,
                         grant: g.id,
                         audience: g.audience,
-                        issuer: self.device_id().0,
+                        issuer: issuer.0,
                         at: self.now(),
                     };
-                    let bytes = r.sign(&self.identity.secret);
+                    let bytes = r.sign(secret);
                     revocations.push((ManifestRecord::Revocation(r), bytes));
                 }
             }
@@ -521,12 +623,12 @@ impl Device {
         let record = OwnerRevocation {
             livret: livret.0,
             device: target.0,
-            issuer: self.device_id().0,
+            issuer: issuer.0,
             at: self.now(),
             kept_grants,
             kept_owners,
         };
-        let bytes = record.sign(&self.identity.secret);
+        let bytes = record.sign(secret);
         let mut mdoc = self.load_manifest_doc(livret)?;
         mdoc.add(&ManifestRecord::OwnerRevocation(record), &bytes)?;
         for (r, b) in &revocations {

@@ -13,6 +13,7 @@ mod livrets;
 mod local_peer;
 pub mod lsu;
 pub mod node;
+mod owners;
 pub mod paper;
 pub mod portability;
 pub mod recovery;
@@ -33,6 +34,7 @@ pub use livrets::drafts;
 pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
 pub use local_peer::{LocalPeer, ServedReports};
 pub use redeem::{redeem_code_for, RedeemClaimView, REDEEM_CONFIRM_SECONDS};
+pub use owners::OwnerDeviceView;
 pub use session::{SessionReport, SharedDevice};
 pub use sharing::{
     rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,

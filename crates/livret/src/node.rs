@@ -154,8 +154,8 @@ pub async fn accept(
             return Err(Error::InvitationExpired);
         }
         match (view.rights, d.role()) {
-            (livret_core::grant::Rights::Owner, Role::Family) => {}
-            (livret_core::grant::Rights::Owner, _) => {
+            (r, Role::Family) if r.makes_owner() => {}
+            (r, _) if r.makes_owner() => {
                 return Err(Error::WrongRole {
                     needed: Role::Family.french(),
                     actual: d.role().french(),

@@ -17,7 +17,7 @@
 use data_encoding::BASE64;
 use livret_core::doc::{ManifestDoc, SectionDoc};
 use livret_core::entry::{SignedEntry, Verification};
-use livret_core::grant::{Manifest, ManifestRecord, OwnerRecord};
+use livret_core::grant::{Manifest, ManifestRecord, OwnerKind, OwnerRecord};
 use livret_core::recovery::RecoveryKey;
 use livret_core::{DeviceId, LivretId, Role, Section};
 use serde::Serialize;
@@ -263,6 +263,7 @@ impl Device {
                 issuer: key.public().0,
                 name: self.name().to_string(),
                 at: self.now(),
+                kind: OwnerKind::Parent,
             };
             let bytes = record.sign(key.secret());
             mdoc.add(&ManifestRecord::Owner(record), &bytes)?;
@@ -411,7 +412,7 @@ fn check_entry(
     livret_core::content::check(&opened)?;
     let author = opened.payload.author_id();
     if !manifest
-        .may_write(&author, section, opened.payload.time)
+        .may_have_written(&author, section, opened.payload.time)
         .allowed()
     {
         return Err(format!(

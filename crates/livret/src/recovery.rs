@@ -25,7 +25,7 @@
 //!   way to the other owners, until a first manifest sync with each.
 
 use livret_core::doc::ManifestDoc;
-use livret_core::grant::{ManifestRecord, OwnerRecord};
+use livret_core::grant::{ManifestRecord, OwnerKind, OwnerRecord};
 use livret_core::recovery::{RecoveryKey, RecoveryProof, RECOVERY_OWNER_NAME};
 use livret_core::{DeviceId, LivretId, Role, Section};
 use livret_net::protocol::{ByteBuf, Frame, Granted, Recover, Refused};
@@ -153,15 +153,62 @@ impl Device {
             issuer: self.device_id().0,
             name: RECOVERY_OWNER_NAME.to_string(),
             at,
+            kind: OwnerKind::Recovery,
         };
         let bytes = record.sign(&self.identity.secret);
         Ok(Some((ManifestRecord::Owner(record), bytes)))
     }
 
     /// Makes a new recovery key an owner of every livret this device owns, remembers its
-    /// public key for livrets created later, and returns its words (never stored).
+    /// public key for livrets created later, and returns its words (never stored). Where a
+    /// livret already has a recovery key, only that key may name its successor: use
+    /// [`Device::recovery_replace`] with the current sheet's words.
     pub fn recovery_print(&mut self) -> Result<RecoverySheet> {
+        self.recovery_print_as(None)
+    }
+
+    /// Replaces the recovery sheet: a new key, named the successor of the current one by the
+    /// current one (its words), in every livret this device owns. The current key is no
+    /// longer an owner anywhere once the new record reaches a device: a sheet left in a drawer
+    /// cannot re-authorize anyone. No device can replace the sheet without the current words.
+    pub fn recovery_replace(&mut self, current: &RecoveryKey) -> Result<RecoverySheet> {
+        self.recovery_print_as(Some(current))
+    }
+
+    fn recovery_print_as(&mut self, current: Option<&RecoveryKey>) -> Result<RecoverySheet> {
         self.require_role(Role::Family)?;
+        let me = self.device_id();
+        // Check every livret first: nothing changes unless all can take the new key.
+        let mut owned = Vec::new();
+        for (livret, meta) in self.held_livrets()? {
+            if meta.relation != Relation::Owner {
+                continue;
+            }
+            let manifest = self.manifest(livret)?;
+            if !manifest.is_owner(&me) {
+                continue;
+            }
+            match (manifest.recovery_key(), current) {
+                (Some(k), Some(c)) if c.public() == k => {}
+                (Some(_), Some(_)) => {
+                    return Err(Error::NotAuthorized(
+                        "ces mots ne sont pas ceux de la feuille de secours actuelle".into(),
+                    ))
+                }
+                (Some(_), None) => {
+                    return Err(Error::NotAuthorized(
+                        "une feuille de secours existe déjà : pour la remplacer, donnez ses 24 mots (livret recovery print --replace) ; aucun appareil ne peut la remplacer seul".into(),
+                    ))
+                }
+                (None, _) if manifest.owners_ever().values().any(|i| i.kind == OwnerKind::Recovery) => {
+                    return Err(Error::NotAuthorized(format!(
+                        "le livret {livret} a deux clés de secours concurrentes : aucune ne compte, et aucun appareil ne peut en ajouter une autre"
+                    )))
+                }
+                (None, _) => {}
+            }
+            owned.push(livret);
+        }
         let key = RecoveryKey::from_entropy(&random32());
         let words = key.words()?;
         let public = key.public();
@@ -174,43 +221,41 @@ impl Device {
                 p
             })
             .unwrap_or_default();
+        if let Some(c) = current {
+            history.push(c.public());
+        }
+        history.retain(|k| *k != public);
         history.dedup();
         self.put_recovery_meta(&RecoveryMeta {
             key: public,
             created_at: self.now(),
             previous: history,
         })?;
-        let me = self.device_id();
         let now = self.now();
         let mut livrets = Vec::new();
-        for (livret, meta) in self.held_livrets()? {
-            if meta.relation != Relation::Owner {
-                continue;
-            }
+        for livret in owned {
             let mut mdoc = self.load_manifest_doc(livret)?;
-            if !mdoc.manifest()?.is_owner(&me) {
-                continue;
-            }
-            if let Some((record, bytes)) = self.recovery_owner_record(livret, now)? {
-                mdoc.add(&record, &bytes)?;
-                self.save_manifest_doc(livret, &mut mdoc)?;
-            }
-            // The previous sheet's key is no longer an owner: a sheet left in a drawer cannot
-            // re-authorize anyone after a new one is printed (the devices it restored stay).
-            let manifest = mdoc.manifest()?;
-            if let Some(old) = previous.as_ref().map(|m| m.key) {
-                if old != public && manifest.is_owner(&old) {
-                    let mut report = crate::erasure::DeviceRevocationReport::default();
-                    self.revoke_owner_in(
-                        livret,
-                        &manifest,
-                        old,
-                        true,
-                        &mut report,
-                        "ancienne clé de secours révoquée (nouvelle feuille imprimée)",
-                    )?;
+            let (record, bytes) = match current {
+                // The current key names its successor.
+                Some(c) => {
+                    let record = OwnerRecord {
+                        livret: livret.0,
+                        owner: public.0,
+                        issuer: c.public().0,
+                        name: RECOVERY_OWNER_NAME.to_string(),
+                        at: now,
+                        kind: OwnerKind::Recovery,
+                    };
+                    let bytes = record.sign(c.secret());
+                    (ManifestRecord::Owner(record), bytes)
                 }
-            }
+                None => match self.recovery_owner_record(livret, now)? {
+                    Some(r) => r,
+                    None => continue,
+                },
+            };
+            mdoc.add(&record, &bytes)?;
+            self.save_manifest_doc(livret, &mut mdoc)?;
             self.audit_event(
                 Some(livret),
                 Some(&public),
@@ -226,7 +271,9 @@ impl Device {
             words,
             public_key: public.to_string(),
             livrets,
-            previous: previous.map(|m| m.key.to_string()),
+            previous: current
+                .map(|c| c.public().to_string())
+                .or(previous.map(|m| m.key.to_string())),
         })
     }
 
@@ -311,6 +358,9 @@ impl Device {
                 issuer: me.0,
                 name: peer_name.clone(),
                 at: now,
+                // A device restored with the sheet stands as a parent of its own: its holder
+                // proved the recovery key, which outranks every device.
+                kind: OwnerKind::Parent,
             };
             let bytes = record.sign(&self.identity.secret);
             mdoc.add(&ManifestRecord::Owner(record), &bytes)?;
@@ -325,6 +375,7 @@ impl Device {
                     issuer: me.0,
                     name: self.name().to_string(),
                     at: now,
+                    kind: OwnerKind::Parent,
                 };
                 let b = mine.sign(&self.identity.secret);
                 mdoc.add(&ManifestRecord::Owner(mine), &b)?;
@@ -423,6 +474,7 @@ impl Device {
                     issuer: proof_key.0,
                     name: self.name().chars().take(100).collect(),
                     at: self.now(),
+                    kind: OwnerKind::Parent,
                 };
                 let bytes = record.sign(key.secret());
                 mdoc.add(&ManifestRecord::Owner(record), &bytes)?;
@@ -491,6 +543,12 @@ impl Device {
             .map_err(|_| Error::NotAuthorized("livret inconnu de cet appareil".into()))?;
         if records.is_empty() || records.len() > MAX_INTRODUCED_RECORDS {
             return Err(Error::Protocol("présentation mal formée".into()));
+        }
+        if records
+            .iter()
+            .all(|(k, _)| k.starts_with("owner-revocation/"))
+        {
+            return self.accept_readmission(peer, livret, records);
         }
         let mut mdoc = self.load_manifest_doc(livret)?;
         if mdoc.manifest()?.is_owner(&peer) {

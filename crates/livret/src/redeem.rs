@@ -6,7 +6,7 @@
 //! the app shows a page); it lapses after [`REDEEM_CONFIRM_SECONDS`]. The session that carries
 //! the redeem waits meanwhile (see `session.rs`), and gets the grant, or the refusal.
 
-use livret_core::grant::{redeem_code, redeem_proof, Rights};
+use livret_core::grant::{redeem_code, redeem_proof};
 use livret_core::{DeviceId, InvitationId, LivretId, Role};
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +110,7 @@ impl Device {
         if now >= pending.expires_at {
             return refuse(self, Some(pending.livret), "invitation expirée");
         }
-        if pending.rights == Rights::Owner && peer_role != Role::Family.as_str() {
+        if pending.rights.makes_owner() && peer_role != Role::Family.as_str() {
             return refuse(
                 self,
                 Some(pending.livret),

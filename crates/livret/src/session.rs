@@ -342,6 +342,18 @@ impl Policy {
         }
     }
 
+    /// On a family device: whether `peer` is a grantee of `livret` (not an owner) to be told
+    /// the owner news: it holds a live grant, or a write grant within its grace (it may still
+    /// hand in entries, so it must know which owners count).
+    fn tells_owner_news(&self, peer: &DeviceId, livret: LivretId) -> bool {
+        self.livrets.get(&livret).is_some_and(|(meta, manifest)| {
+            meta.relation == Relation::Owner
+                && !manifest.is_owner(peer)
+                && (!manifest.live_grants_for(peer, self.now).is_empty()
+                    || policy::may_still_send(manifest, peer, self.now))
+        })
+    }
+
     /// On a family device: the revocation to tell `peer`, if all its grants to `livret` ended
     /// by revocation.
     fn revocation_for(&self, peer: &DeviceId, livret: LivretId) -> Option<Revocation> {
@@ -634,6 +646,19 @@ impl Ctx {
                 break;
             }
         }
+        // What the recovery key revoked, to every owner: a device it re-admitted is shown so.
+        for (livret, meta) in dev.held_livrets()? {
+            if meta.relation != Relation::Owner
+                || self.peer == me
+                || out.len() >= MAX_INTRODUCTIONS
+                || !dev.manifest(livret).is_ok_and(|m| m.is_owner(&self.peer))
+            {
+                continue;
+            }
+            if let Some(frame) = dev.recovery_readmissions(livret)? {
+                out.push(frame);
+            }
+        }
         Ok(out)
     }
 
@@ -672,6 +697,31 @@ impl Ctx {
                 Ok(false)
             }
         }
+    }
+
+    /// Owner news from the peer within a turn (see `Device::accept_owner_news`). Past
+    /// [`MAX_INTRODUCTIONS`] frames of introductions and news together, the session ends.
+    fn receive_owner_news(&mut self, g: Granted) -> Result<()> {
+        self.introductions += 1;
+        if self.introductions > MAX_INTRODUCTIONS {
+            return Err(Error::Protocol(format!(
+                "plus de {MAX_INTRODUCTIONS} présentations : session arrêtée"
+            )));
+        }
+        let livret = LivretId(g.livret);
+        let records: Vec<(String, Vec<u8>)> = g
+            .records
+            .into_iter()
+            .map(|(k, v)| (k, v.into_vec()))
+            .collect();
+        let changed = lock(&self.dev).accept_owner_news(self.peer, livret, &records)?;
+        if changed {
+            // A revoked owner device counts no more from the next batch on.
+            let dev_arc = self.dev.clone();
+            let dev = lock(&dev_arc);
+            self.reload_policy(&dev)?;
+        }
+        Ok(())
     }
 
     /// Tells a revoked peer, once per livret, and returns whether it was revoked.
@@ -746,6 +796,14 @@ impl Ctx {
         for livret in mine {
             if self.tell_if_revoked(&mut dev, livret)? {
                 continue;
+            }
+            // A grantee is told who the owners are now, and which owner devices were revoked
+            // (finding 3): it then stops trusting them.
+            if self.policy.tells_owner_news(&peer, livret) {
+                let jury = self.policy.jury_peer(&peer, livret);
+                if let Some(frame) = dev.owner_news(livret, jury)? {
+                    self.outbox.push(frame);
+                }
             }
             if self.policy.jury_peer(&peer, livret) {
                 self.send_extracts(&mut dev, livret, &announced)?;
@@ -1902,6 +1960,7 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                 return Ok(Some(n));
             }
             Some(Frame::Sync(m)) => ctx.receive(m)?,
+            Some(Frame::Granted(g)) => ctx.receive_owner_news(g)?,
             Some(Frame::Extract(x)) => ctx.receive_extract(x)?,
             Some(Frame::Erased(e)) => ctx.receive_erased(e)?,
             Some(Frame::Deleted(d)) => ctx.receive_deleted(d)?,

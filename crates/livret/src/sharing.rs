@@ -2,7 +2,7 @@
 //! to another device and closes it again.
 
 use livret_core::grant::{
-    Grant, InvitationView, ManifestRecord, Opening, OwnerRecord, Revocation, Rights,
+    Grant, InvitationView, ManifestRecord, Opening, OwnerKind, OwnerRecord, Revocation, Rights,
 };
 use livret_core::vocab::Date;
 use livret_core::{DeviceId, GrantId, LivretId, Section};
@@ -248,7 +248,7 @@ impl Device {
         if addresses.is_empty() {
             return Err(Error::NoAddress);
         }
-        if sections.is_empty() && rights != Rights::Owner {
+        if sections.is_empty() && !rights.makes_owner() {
             return Err(Error::Core(livret_core::CoreError::EmptySectionList));
         }
         // A sensitive section is shared only once the family opened it, and only when named.
@@ -328,13 +328,20 @@ impl Device {
         let mut mdoc = self.load_manifest_doc(livret)?;
         let peer_name = peer_name.to_string();
         let detail;
-        if pending.rights == Rights::Owner {
+        if pending.rights.makes_owner() {
             let record = OwnerRecord {
                 livret: livret.0,
                 owner: peer.0,
                 issuer: self.device_id().0,
                 name: peer_name.clone(),
                 at: now,
+                // `--rights owner`: another parent; `--rights device`: one more device of
+                // this device's parent.
+                kind: if pending.rights == Rights::Device {
+                    OwnerKind::Device
+                } else {
+                    OwnerKind::Parent
+                },
             };
             let bytes = record.sign(&self.identity.secret);
             mdoc.add(&ManifestRecord::Owner(record), &bytes)?;
@@ -351,6 +358,7 @@ impl Device {
                     issuer: me.0,
                     name: self.name().to_string(),
                     at: now,
+                    kind: OwnerKind::Parent,
                 };
                 let b = mine.sign(&self.identity.secret);
                 mdoc.add(&ManifestRecord::Owner(mine), &b)?;
@@ -398,7 +406,7 @@ impl Device {
             .records()
             .into_iter()
             .filter(|(k, _)| {
-                pending.rights == Rights::Owner
+                pending.rights.makes_owner()
                     || k == "genesis"
                     || (with_owners && k.starts_with("owner/"))
                     || self.record_is_grant_to(k, &mdoc, &peer)

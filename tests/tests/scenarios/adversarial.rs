@@ -530,6 +530,7 @@ async fn forged_grants_replayed_invitations_and_writes_outside_a_grant_are_refus
         issuer: mallory.id().0,
         name: "Mallory".into(),
         at: 0,
+        kind: Default::default(),
     };
     let owner_bytes = owner_claim.sign(&mallory.secret);
     let teacher_grant_key = family

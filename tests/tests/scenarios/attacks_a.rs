@@ -646,7 +646,7 @@ mod finding_11 {
             .with(|d| d.add_child("Inès Pseudonyme", "2012-07-21", None))
             .unwrap();
         parent2
-            .accept(&parent1.invite(livret, "identite", Rights::Owner), None)
+            .accept(&parent1.invite(livret, "identite", Rights::Device), None)
             .await
             .unwrap();
         livret_tests::write_subject_unchecked(&parent1, livret, "1/3", "FRANCS", 3, "Bien.");

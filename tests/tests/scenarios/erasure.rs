@@ -189,7 +189,14 @@ async fn a_forged_or_foreign_erasure_is_refused_and_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_livret_leaves_the_family_devices_and_the_grantees() {
     let (parent1, parent2, teacher, livret, _) = family_with_two_entries().await;
-    parent1.with(|d| d.delete_livret(livret)).unwrap();
+    // Two parents: one alone may not delete the livret (issue 13, finding 1); the recovery
+    // sheet may.
+    assert!(parent1.with(|d| d.delete_livret(livret)).is_err());
+    let sheet = parent1.with(|d| d.recovery_print()).unwrap();
+    let key = livret::core::recovery::RecoveryKey::from_words(&sheet.words.join(" ")).unwrap();
+    parent1
+        .with(|d| d.delete_livret_with_recovery(livret, &key))
+        .unwrap();
     assert!(parent1.with(|d| d.list()).unwrap().is_empty());
     // The audit log keeps one line: that it happened.
     let audit = parent1.with(|d| d.audit(Some(livret))).unwrap();
@@ -245,7 +252,8 @@ async fn a_revoked_owner_device_gets_nothing_more_and_its_grants_follow_the_choi
         let livret = parent1
             .with(|d| d.add_child("Noé Perdu", "2012-01-02", None))
             .unwrap();
-        lost.accept(&parent1.invite(livret, "identite", Rights::Owner), None)
+        // One more device of the same parent (`--rights device`): that parent may revoke it.
+        lost.accept(&parent1.invite(livret, "identite", Rights::Device), None)
             .await
             .unwrap();
         teacher

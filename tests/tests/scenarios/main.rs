@@ -6,6 +6,7 @@ mod adversarial;
 mod at_rest;
 mod attacks_a;
 mod attacks_b;
+mod attacks_c;
 mod batch;
 mod consent;
 mod crash;

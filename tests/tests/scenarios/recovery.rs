@@ -252,8 +252,11 @@ async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_reco
         .iter()
         .any(|a| a.action == "recover" && a.outcome == "accepted"));
 
-    // The new device is an owner: its manifest records are accepted by Dad's device.
-    let sheet2 = new.with(|d| d.recovery_print()).unwrap();
+    // The new device is an owner: its manifest records are accepted by Dad's device. No
+    // device replaces the sheet alone (issue 13, finding 1): the current words name the new
+    // key.
+    assert!(new.with(|d| d.recovery_print()).is_err());
+    let sheet2 = new.with(|d| d.recovery_replace(&recovery_key)).unwrap();
     assert_eq!(sheet2.livrets.len(), 2);
     let r = new.sync_with(&dad).await.unwrap();
     assert!(r.refused.is_empty(), "{r:?}");
@@ -263,19 +266,14 @@ async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_reco
         .unwrap()
         .iter()
         .any(|r| r["record"]["owner"] == sheet2.public_key.as_str()
-            && r["record"]["issuer"] == new.id().as_str()));
+            && r["record"]["issuer"] == recovery_key.public().to_string().as_str()));
     // And it can invite (an owner's act).
     let addrs = new.addresses();
     new.with(|d| d.invite(noe, &[], Rights::Owner, "2099-06-30", 15, addrs))
         .unwrap();
 
-    // The new sheet revoked the first one: once Dad's device knows, the old words restore
+    // The new sheet replaced the first one: once Dad's device knows, the old words restore
     // nothing more, while the devices they restored stay owners.
-    assert!(dad_view["manifest"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|r| r["key"] == format!("owner-revocation/{}", recovery_key.public()).as_str()));
     let late = TestDevice::new(Role::Family, "Téléphone trouvé").await;
     let err = restore_refused(&late, &dad, &recovery_key).await;
     assert!(err.to_string().contains("aucun livret"), "{err}");
