@@ -199,6 +199,135 @@ impl WriteCheck for BatchRules<'_> {
     }
 }
 
+/// How a device holds a livret: as one of its owners (the family) or under a grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// A family device: an owner of the livret.
+    Owner,
+    /// A grantee's device (a teacher, a jury): it holds what the family granted it.
+    Grantee,
+}
+
+/// The read rules of one livret as one device holds it, at one moment: what it may send to a
+/// peer, what changes it takes from a peer, what it tells a peer. The session decides by these
+/// (and the property test of convergence runs them); `target` is a section, or `None` for the
+/// livret's manifest.
+///
+/// - **Documents.** A family device sends a section to a peer that may read it now
+///   ([`Manifest::may_read`]) and its manifest only to another owner. A grantee's device sends
+///   only to the livret's owners: what it holds of their livret is theirs, and teachers'
+///   devices do not sync with each other.
+/// - **Juries** get anonymized extracts, never the documents, and send nothing back.
+/// - **Changes.** A family device takes changes from a non-owner only under a write right
+///   ([`may_send_changes`]); a grantee's device sends changes only under its own write right
+///   (a reader sends only requests).
+/// - **Notices.** A grantee with a live grant (or a write grant within its grace) is told the
+///   owner news (owner records and revocations); a grantee all of whose grants ended by
+///   revocation is told the revocation.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadRules<'a> {
+    /// This device.
+    pub me: DeviceId,
+    /// This device's clock (seconds since 1970).
+    pub now: i64,
+    /// How this device holds the livret.
+    pub holding: Holding,
+    /// This device's manifest of the livret.
+    pub manifest: &'a Manifest,
+}
+
+impl ReadRules<'_> {
+    /// On a family device: whether `peer`'s only access is a jury grant (it gets anonymized
+    /// extracts, never the documents themselves, and writes nothing).
+    pub fn jury_peer(&self, peer: &DeviceId) -> bool {
+        if self.holding != Holding::Owner || self.manifest.is_owner(peer) {
+            return false;
+        }
+        let live = self.manifest.live_grants_for(peer, self.now);
+        !live.is_empty() && live.iter().all(|g| g.jury)
+    }
+
+    /// On a jury device: the sections of its live jury grant, if it holds one.
+    pub fn my_jury_sections(&self) -> Option<Vec<Section>> {
+        if self.holding != Holding::Grantee {
+            return None;
+        }
+        let jury: Vec<Section> = self
+            .manifest
+            .live_grants_for(&self.me, self.now)
+            .iter()
+            .filter(|g| g.jury)
+            .flat_map(|g| g.sections.iter().copied())
+            .collect();
+        (!jury.is_empty()).then_some(jury)
+    }
+
+    /// May `peer` receive `target` (a section, or the manifest) from this device now?
+    pub fn may_send(&self, peer: &DeviceId, target: Option<Section>) -> Decision {
+        // Extracts, not documents, go to a jury; a jury sends nothing back.
+        if self.jury_peer(peer) || self.my_jury_sections().is_some() {
+            return Decision::Denied(DenyReason::ReadOnly);
+        }
+        match self.holding {
+            Holding::Owner => match target {
+                None if self.manifest.is_owner(peer) => Decision::Owner,
+                None => Decision::Denied(DenyReason::SectionNotGranted),
+                Some(s) => self.manifest.may_read(peer, s, self.now),
+            },
+            Holding::Grantee => match target {
+                Some(_) if self.manifest.is_owner(peer) => Decision::Owner,
+                _ => Decision::Denied(DenyReason::NoGrant),
+            },
+        }
+    }
+
+    /// On a family device: whether `peer` may still send changes to `section` (a write grant
+    /// in force, or ended less than [`WRITE_GRACE_SECONDS`] ago, not revoked), whether or not
+    /// it may still read it.
+    pub fn may_receive_changes(&self, peer: &DeviceId, section: Section) -> bool {
+        self.holding == Holding::Owner
+            && !self.jury_peer(peer)
+            && may_send_changes(self.manifest, peer, section, self.now).allowed()
+    }
+
+    /// Whether this device may send changes to `target`: a family device may; a grantee's
+    /// device only under its own write right on that section.
+    pub fn i_may_send_changes(&self, target: Option<Section>) -> bool {
+        match (self.holding, target) {
+            (Holding::Owner, _) => true,
+            (Holding::Grantee, Some(section)) => {
+                may_send_changes(self.manifest, &self.me, section, self.now).allowed()
+            }
+            (Holding::Grantee, None) => false,
+        }
+    }
+
+    /// On a family device: whether `peer` is a grantee (not an owner) to be told the owner
+    /// news: it holds a live grant, or a write grant within its grace (it may still hand in
+    /// entries, so it must know which owners count).
+    pub fn tells_owner_news(&self, peer: &DeviceId) -> bool {
+        self.holding == Holding::Owner
+            && !self.manifest.is_owner(peer)
+            && (!self.manifest.live_grants_for(peer, self.now).is_empty()
+                || may_still_send(self.manifest, peer, self.now))
+    }
+
+    /// On a family device: the revocation to tell `peer`, if all its grants ended by
+    /// revocation.
+    pub fn revocation_for(&self, peer: &DeviceId) -> Option<crate::grant::Revocation> {
+        if self.holding != Holding::Owner
+            || self.manifest.is_owner(peer)
+            || !self.manifest.live_grants_for(peer, self.now).is_empty()
+        {
+            return None;
+        }
+        self.manifest
+            .grants()
+            .filter(|g| g.audience_id() == *peer)
+            .find_map(|g| self.manifest.revocation_of(g).cloned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,15 @@
 //! Convergence under faults: five devices (two parents' devices, two teachers with write grants,
 //! a reader with a read-only grant who writes and deletes anyway) edit one section concurrently
-//! while sync messages are dropped, duplicated, reordered and links are partitioned. Every
-//! message goes through `SectionDoc::receive_checked` with the core policy (`livret_core::policy::BatchRules`) the session uses.
+//! while sync messages are dropped, duplicated, reordered and links are partitioned, and the
+//! family revokes grants on the way. The core policy the session uses decides everything: which
+//! side sends the section to which (`livret_core::policy::ReadRules::may_send`: every pair of
+//! devices is linked, and the rules keep teachers from syncing with each other), and every
+//! message goes through `SectionDoc::receive_checked` with `livret_core::policy::BatchRules`.
 //!
-//! When the network heals, the four honest devices hold the same entries, every kept entry
-//! verifies and is inside the scales, and no entry outside a grant was ever accepted by an
-//! owner's device (checked after every accepted batch, not only at the end).
+//! When the network heals, the honest devices whose grants still stand hold the same entries,
+//! every kept entry verifies and is inside the scales, and no entry outside a grant (or signed
+//! after its revocation) was ever accepted by an owner's device (checked after every accepted
+//! batch, not only at the end).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -15,8 +19,8 @@ use automerge::sync::State;
 use livret_core::content;
 use livret_core::doc::SectionDoc;
 use livret_core::entry::{digest_text, Content, PeriodRef, SignedEntry, Verification};
-use livret_core::grant::{Genesis, Grant, Manifest, OwnerRecord, Rights};
-use livret_core::policy::{BatchRules, Mode};
+use livret_core::grant::{Genesis, Grant, Manifest, OwnerRecord, Revocation, Rights};
+use livret_core::policy::{BatchRules, Holding, Mode, ReadRules};
 use livret_core::{DeviceId, DeviceSecret, LivretId, Section};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
@@ -27,8 +31,8 @@ const T1: usize = 2;
 const T2: usize = 3;
 const R: usize = 4;
 const N: usize = 5;
-/// Who syncs with whom: owners together, every grantee with each owner.
-const LINKS: [(usize, usize); 7] = [
+/// Every pair of devices may meet; the read rules decide what each sends to the other.
+const LINKS: [(usize, usize); 10] = [
     (P1, P2),
     (P1, T1),
     (P1, T2),
@@ -36,7 +40,12 @@ const LINKS: [(usize, usize); 7] = [
     (P2, T1),
     (P2, T2),
     (P2, R),
+    (T1, T2),
+    (T1, R),
+    (T2, R),
 ];
+/// The grants (their ids' first byte) the family may revoke on the way, and whose.
+const REVOCABLE: [(u8, usize); 2] = [(2, T2), (3, R)];
 /// The subjects each device writes (its own keys). Owners delete any key.
 const SUBJECTS: [[&str; 2]; N] = [
     ["MUSIQU", "EPSPOR"],
@@ -49,7 +58,11 @@ const SECTION: Section = Section::Annee(2025);
 
 struct World {
     livret: LivretId,
+    /// The manifest's records (every device is told of a revocation at once).
+    records: Vec<(String, Vec<u8>)>,
     manifest: Manifest,
+    /// The devices whose grant was revoked (out of the final comparison).
+    revoked: Vec<usize>,
     keys: Vec<DeviceSecret>,
     docs: Vec<SectionDoc>,
     /// Persisted sync state of device `a` for peer `b` (what survives between sessions).
@@ -107,7 +120,9 @@ impl World {
         assert!(manifest.rejected().is_empty(), "{:?}", manifest.rejected());
         World {
             livret,
+            records,
             manifest,
+            revoked: vec![],
             keys,
             docs: (0..N).map(|_| SectionDoc::new()).collect(),
             states: HashMap::new(),
@@ -143,6 +158,47 @@ impl World {
             self.clock,
         );
         self.docs[d].put(&key, &e).unwrap();
+    }
+
+    /// An owner revokes the grant whose id starts with `id` (from now on).
+    fn revoke(&mut self, owner: usize, id: u8, audience: usize) {
+        if self.revoked.contains(&audience) {
+            return;
+        }
+        self.clock += 1;
+        let r = Revocation {
+            livret: self.livret.0,
+            grant: [id; 16],
+            audience: self.id(audience).0,
+            issuer: self.id(owner).0,
+            at: self.clock,
+        };
+        let key = format!("revocation/{}", livret_core::GrantId([id; 16]));
+        self.records.push((key, r.sign(&self.keys[owner])));
+        self.manifest =
+            Manifest::from_records(self.records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+                .unwrap();
+        assert!(
+            self.manifest.rejected().is_empty(),
+            "{:?}",
+            self.manifest.rejected()
+        );
+        self.revoked.push(audience);
+        self.clock += 1;
+    }
+
+    /// The read rules of device `d` (the core's, as the session applies them).
+    fn read_rules(&self, d: usize) -> ReadRules<'_> {
+        ReadRules {
+            me: self.id(d),
+            now: self.clock,
+            holding: if is_owner(d) {
+                Holding::Owner
+            } else {
+                Holding::Grantee
+            },
+            manifest: &self.manifest,
+        }
     }
 
     fn delete(&mut self, d: usize, owner_of_key: usize, subject: usize) {
@@ -195,7 +251,12 @@ enum Op {
         faults: Vec<Fault>,
     },
     /// Links whose bit is set are down until the next partition.
-    Partition(u8),
+    Partition(u16),
+    /// An owner revokes one of the grants.
+    Revoke {
+        owner: usize,
+        which: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -210,7 +271,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..N, 0..N, 0..2usize).prop_map(|(dev, of, subject)| Op::Delete { dev, of, subject }),
         6 => (0..LINKS.len(), proptest::collection::vec(fault, 0..8))
             .prop_map(|(link, faults)| Op::Sync { link, faults }),
-        1 => any::<u8>().prop_map(Op::Partition),
+        1 => any::<u16>().prop_map(Op::Partition),
+        1 => (0..2usize, 0..REVOCABLE.len()).prop_map(|(owner, which)| Op::Revoke { owner, which }),
     ]
 }
 
@@ -279,6 +341,26 @@ fn session(
         let mut quiet = true;
         for side in 0..2 {
             let (from, to) = (ends[side], ends[1 - side]);
+            // The read rules decide whether `from` sends this section to `to` at all.
+            if !w
+                .read_rules(from)
+                .may_send(&w.id(to), Some(SECTION))
+                .allowed()
+            {
+                continue;
+            }
+            // What the family did not grant never travels between grantees.
+            if !is_owner(from) && !is_owner(to) {
+                return Err(format!(
+                    "the read rules let grantee {from} send to grantee {to}"
+                ));
+            }
+            // A revoked grantee gets nothing more.
+            if w.revoked.contains(&to) {
+                return Err(format!(
+                    "the read rules send to {to}, whose grant was revoked"
+                ));
+            }
             let msg = w.docs[from].generate_sync_message(&mut states[side]);
             let mut deliveries: Vec<Vec<u8>> = Vec::new();
             if let Some((m, _)) = msg {
@@ -327,8 +409,8 @@ fn session(
                     }
                     Err(_) => {
                         st.refused.fetch_add(1, Ordering::Relaxed);
-                        if from != R && !is_owner(from) && !is_owner(to) {
-                            return Err(format!("grantee {to} refused grantee {from}?"));
+                        if !is_owner(from) && !is_owner(to) {
+                            return Err(format!("grantee {from} sent to grantee {to}"));
                         }
                         refused = Some(1 - side);
                         break 'rounds;
@@ -372,7 +454,7 @@ fn values(w: &World, d: usize) -> Vec<(String, Vec<Vec<u8>>)> {
 
 fn run(ops: &[Op], st: &Stats) -> Result<(), String> {
     let mut w = World::new();
-    let mut down = 0u8;
+    let mut down = 0u16;
     for op in ops {
         match op {
             Op::Write {
@@ -386,6 +468,10 @@ fn run(ops: &[Op], st: &Stats) -> Result<(), String> {
                 w.delete(*dev, of, *subject);
             }
             Op::Partition(mask) => down = *mask,
+            Op::Revoke { owner, which } => {
+                let (id, audience) = REVOCABLE[*which];
+                w.revoke([P1, P2][*owner], id, audience);
+            }
             Op::Sync { link, faults } => {
                 if down & (1 << link) == 0 {
                     let (a, b) = LINKS[*link];
@@ -410,14 +496,17 @@ fn run(ops: &[Op], st: &Stats) -> Result<(), String> {
         }
     }
     let reference = values(&w, P1);
-    for d in [P2, T1, T2] {
+    for d in [P2, T1, T2].into_iter().filter(|d| !w.revoked.contains(d)) {
         if values(&w, d) != reference {
             return Err(format!(
                 "device {d} differs from the family's after healing"
             ));
         }
     }
-    for d in [P1, P2, T1, T2] {
+    for d in [P1, P2, T1, T2]
+        .into_iter()
+        .filter(|d| !w.revoked.contains(d))
+    {
         check_owner_doc(&w, d)?;
     }
     // The reader received every entry of the honest devices it did not tamper with locally.

@@ -33,8 +33,8 @@ pub use livret_export::grid::{GridFormat, MAX_GRID_BYTES};
 pub use livrets::drafts;
 pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
 pub use local_peer::{LocalPeer, ServedReports};
-pub use redeem::{redeem_code_for, RedeemClaimView, REDEEM_CONFIRM_SECONDS};
 pub use owners::OwnerDeviceView;
+pub use redeem::{redeem_code_for, RedeemClaimView, REDEEM_CONFIRM_SECONDS};
 pub use session::{SessionReport, SharedDevice};
 pub use sharing::{
     rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,

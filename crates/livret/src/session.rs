@@ -13,7 +13,7 @@ use automerge::sync::State;
 use livret_core::doc::{ManifestDoc, Refusal, SectionDoc};
 use livret_core::erasure::erasure_set_digest;
 use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocation};
-use livret_core::policy::{self, BatchRules, Mode};
+use livret_core::policy::{BatchRules, Holding, Mode, ReadRules};
 use livret_core::GrantId;
 use livret_core::{DeviceId, InvitationId, LivretId, Section};
 use livret_net::protocol::{
@@ -258,116 +258,60 @@ impl Policy {
         })
     }
 
-    /// On a family device: whether `peer`'s only access to `livret` is a jury grant (it gets
-    /// anonymized extracts, never the documents themselves, and writes nothing).
+    /// The read rules of `livret` as this device holds it now (`livret_core::policy`).
+    fn rules(&self, livret: LivretId) -> Option<ReadRules<'_>> {
+        self.livrets.get(&livret).map(|(meta, manifest)| ReadRules {
+            me: self.me,
+            now: self.now,
+            holding: match meta.relation {
+                Relation::Owner => Holding::Owner,
+                Relation::Grantee => Holding::Grantee,
+            },
+            manifest,
+        })
+    }
+
+    /// On a family device: whether `peer`'s only access to `livret` is a jury grant.
     fn jury_peer(&self, peer: &DeviceId, livret: LivretId) -> bool {
-        let Some((meta, manifest)) = self.livrets.get(&livret) else {
-            return false;
-        };
-        if meta.relation != Relation::Owner || manifest.is_owner(peer) {
-            return false;
-        }
-        let live = manifest.live_grants_for(peer, self.now);
-        !live.is_empty() && live.iter().all(|g| g.jury)
+        self.rules(livret).is_some_and(|r| r.jury_peer(peer))
     }
 
     /// On a jury device: the sections of its live jury grant to `livret`.
     fn my_jury_sections(&self, livret: LivretId) -> Option<Vec<Section>> {
-        let (meta, manifest) = self.livrets.get(&livret)?;
-        if meta.relation != Relation::Grantee {
-            return None;
-        }
-        let live = manifest.live_grants_for(&self.me, self.now);
-        let jury: Vec<Section> = live
-            .iter()
-            .filter(|g| g.jury)
-            .flat_map(|g| g.sections.iter().copied())
-            .collect();
-        (!jury.is_empty()).then_some(jury)
+        self.rules(livret)?.my_jury_sections()
     }
 
     /// May `peer` receive `target` of `livret` from this device now?
     fn may_send(&self, peer: &DeviceId, livret: LivretId, target: DocName) -> Decision {
-        let Some((meta, manifest)) = self.livrets.get(&livret) else {
-            return Decision::Denied(DenyReason::NoGrant);
-        };
-        let section = target.section();
-        // Extracts, not documents, go to a jury; a jury sends nothing back.
-        if self.jury_peer(peer, livret) || self.my_jury_sections(livret).is_some() {
-            return Decision::Denied(DenyReason::ReadOnly);
-        }
-        match meta.relation {
-            Relation::Owner => match section {
-                None if manifest.is_owner(peer) => Decision::Owner,
-                None => Decision::Denied(DenyReason::SectionNotGranted),
-                Some(s) => manifest.may_read(peer, s, self.now),
-            },
-            // A grantee sends only to the livret's owners (what it holds of their livret is
-            // theirs); the owner's device decides what it accepts.
-            Relation::Grantee => match section {
-                Some(_) if manifest.is_owner(peer) => Decision::Owner,
-                _ => Decision::Denied(DenyReason::NoGrant),
-            },
+        match self.rules(livret) {
+            Some(r) => r.may_send(peer, target.section()),
+            None => Decision::Denied(DenyReason::NoGrant),
         }
     }
 
-    /// On a family device: whether `peer` may still send changes to `target` of `livret`
-    /// (a write grant in force, or ended less than [`policy::WRITE_GRACE_SECONDS`] ago, not
-    /// revoked), whether or not it may still read it.
+    /// On a family device: whether `peer` may still send changes to `target` of `livret`.
     fn may_receive_changes(&self, peer: &DeviceId, livret: LivretId, target: DocName) -> bool {
-        let Some((meta, manifest)) = self.livrets.get(&livret) else {
-            return false;
-        };
-        let Some(section) = target.section() else {
-            return false;
-        };
-        meta.relation == Relation::Owner
-            && !self.jury_peer(peer, livret)
-            && policy::may_send_changes(manifest, peer, section, self.now).allowed()
-    }
-
-    /// Whether this device may send changes to `target` of `livret`: a family device may; a
-    /// grantee's device only under its own write right on that section (a reader sends only
-    /// what it needs, never changes: the family would refuse them whole).
-    fn i_may_send_changes(&self, livret: LivretId, target: DocName) -> bool {
-        let Some((meta, manifest)) = self.livrets.get(&livret) else {
-            return false;
-        };
-        match (meta.relation, target.section()) {
-            (Relation::Owner, _) => true,
-            (Relation::Grantee, Some(section)) => {
-                policy::may_send_changes(manifest, &self.me, section, self.now).allowed()
-            }
-            (Relation::Grantee, _) => false,
+        match (self.rules(livret), target.section()) {
+            (Some(r), Some(section)) => r.may_receive_changes(peer, section),
+            _ => false,
         }
     }
 
-    /// On a family device: whether `peer` is a grantee of `livret` (not an owner) to be told
-    /// the owner news: it holds a live grant, or a write grant within its grace (it may still
-    /// hand in entries, so it must know which owners count).
+    /// Whether this device may send changes to `target` of `livret`.
+    fn i_may_send_changes(&self, livret: LivretId, target: DocName) -> bool {
+        self.rules(livret)
+            .is_some_and(|r| r.i_may_send_changes(target.section()))
+    }
+
+    /// On a family device: whether `peer` is a grantee of `livret` to be told the owner news.
     fn tells_owner_news(&self, peer: &DeviceId, livret: LivretId) -> bool {
-        self.livrets.get(&livret).is_some_and(|(meta, manifest)| {
-            meta.relation == Relation::Owner
-                && !manifest.is_owner(peer)
-                && (!manifest.live_grants_for(peer, self.now).is_empty()
-                    || policy::may_still_send(manifest, peer, self.now))
-        })
+        self.rules(livret).is_some_and(|r| r.tells_owner_news(peer))
     }
 
     /// On a family device: the revocation to tell `peer`, if all its grants to `livret` ended
     /// by revocation.
     fn revocation_for(&self, peer: &DeviceId, livret: LivretId) -> Option<Revocation> {
-        let (meta, manifest) = self.livrets.get(&livret)?;
-        if meta.relation != Relation::Owner
-            || manifest.is_owner(peer)
-            || !manifest.live_grants_for(peer, self.now).is_empty()
-        {
-            return None;
-        }
-        manifest
-            .grants()
-            .filter(|g| g.audience_id() == *peer)
-            .find_map(|g| manifest.revocation_of(g).cloned())
+        self.rules(livret)?.revocation_for(peer)
     }
 
     fn docs_of(&self, dev: &Device, livret: LivretId) -> Result<Vec<DocName>> {
