@@ -11,6 +11,7 @@
 //! entry that does not verify or whose author may not write the section, nor replaces or
 //! deletes another author's entry.
 
+use livret_core::SignedRecord;
 use std::sync::OnceLock;
 
 use automerge::sync;

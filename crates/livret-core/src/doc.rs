@@ -1125,7 +1125,10 @@ impl ManifestDoc {
                     .get_all(ROOT, key.as_str())
                     .map_err(|e| Refusal(e.to_string()))?
                 {
-                    if let Some(Ok(o)) = v.as_bytes().map(crate::grant::OwnerRecord::open) {
+                    if let Some(Ok(o)) = v
+                        .as_bytes()
+                        .map(<crate::grant::OwnerRecord as crate::SignedRecord>::open)
+                    {
                         let parent = match o.kind {
                             crate::grant::OwnerKind::Device => {
                                 manifest.parent_of(&DeviceId(o.issuer))
@@ -1155,6 +1158,7 @@ mod tests {
     use super::*;
     use crate::entry::{digest_text, Content, PeriodRef};
     use crate::identity::DeviceSecret;
+    use crate::SignedRecord;
     use proptest::prelude::*;
 
     const LIVRET: LivretId = LivretId([4; 16]);

@@ -17,29 +17,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cbor;
-use crate::cose::{self, Envelope, Kind};
+use crate::cose::Kind;
 use crate::error::CoreError;
-use crate::grant::MAX_RECORD_BYTES;
-use crate::identity::DeviceSecret;
 use crate::ids::{DeviceId, GrantId, LivretId};
+use crate::record::SignedRecord;
 use crate::section::Section;
 
 /// How many entries one erasure may name (a whole section needs none).
 pub const MAX_ERASED_ENTRIES: usize = 64;
-
-fn open<T: serde::de::DeserializeOwned>(
-    bytes: &[u8],
-    kind: Kind,
-    what: &'static str,
-    signer: impl Fn(&T) -> DeviceId,
-) -> Result<T, CoreError> {
-    let env = Envelope::parse(bytes, kind, MAX_RECORD_BYTES)?;
-    let payload: T = cbor::from_slice(env.payload(), MAX_RECORD_BYTES, what)?;
-    if !env.verify(&signer(&payload)) {
-        return Err(CoreError::BadSignature { what });
-    }
-    Ok(payload)
-}
 
 /// An owner's order to forget entries of a section, or the whole section, history included.
 /// Kept in the manifest under `erasure/<id>`.
@@ -115,26 +100,23 @@ impl Erasure {
     pub fn erases(&self, key: &str) -> bool {
         self.whole_section() || self.entries.contains(&entry_digest(&self.salt, key))
     }
+}
 
-    /// Signs the record.
-    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
-        cose::sign(issuer, Kind::Erasure, cbor::to_vec(self))
+impl SignedRecord for Erasure {
+    const KIND: Kind = Kind::Erasure;
+    const WHAT: &'static str = "erasure record";
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.issuer)
     }
-
-    /// Opens and verifies a record (the signature; whether the issuer is an owner is the
-    /// manifest's business).
-    pub fn open(bytes: &[u8]) -> Result<Erasure, CoreError> {
-        let e: Erasure = open(bytes, Kind::Erasure, "erasure record", |e: &Erasure| {
-            DeviceId(e.issuer)
-        })?;
-        if e.entries.len() > MAX_ERASED_ENTRIES {
+    fn check(&self) -> Result<(), CoreError> {
+        if self.entries.len() > MAX_ERASED_ENTRIES {
             return Err(CoreError::Malformed {
                 what: "erasure record",
                 detail: format!("plus de {MAX_ERASED_ENTRIES} inscriptions"),
             });
         }
-        e.section()?;
-        Ok(e)
+        self.section()?;
+        Ok(())
     }
 }
 
@@ -180,17 +162,11 @@ pub struct Deletion {
     pub at: i64,
 }
 
-impl Deletion {
-    /// Signs the record.
-    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
-        cose::sign(issuer, Kind::Deletion, cbor::to_vec(self))
-    }
-
-    /// Opens and verifies a record (the signature only).
-    pub fn open(bytes: &[u8]) -> Result<Deletion, CoreError> {
-        open(bytes, Kind::Deletion, "deletion record", |d: &Deletion| {
-            DeviceId(d.issuer)
-        })
+impl SignedRecord for Deletion {
+    const KIND: Kind = Kind::Deletion;
+    const WHAT: &'static str = "deletion record";
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.issuer)
     }
 }
 
@@ -239,40 +215,36 @@ impl OwnerRevocation {
     pub fn keeps_owner(&self, owner: &DeviceId) -> bool {
         self.kept_owners.chunks_exact(32).any(|c| c == owner.0)
     }
+}
 
-    /// Signs the record.
-    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
-        cose::sign(issuer, Kind::OwnerRevocation, cbor::to_vec(self))
+impl SignedRecord for OwnerRevocation {
+    const KIND: Kind = Kind::OwnerRevocation;
+    const WHAT: &'static str = "owner device revocation";
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.issuer)
     }
-
-    /// Opens and verifies a record (the signature; whether the issuer is an owner is the
-    /// manifest's business).
-    pub fn open(bytes: &[u8]) -> Result<OwnerRevocation, CoreError> {
-        let r: OwnerRevocation = open(
-            bytes,
-            Kind::OwnerRevocation,
-            "owner device revocation",
-            |r: &OwnerRevocation| DeviceId(r.issuer),
-        )?;
-        if !r.kept_grants.len().is_multiple_of(16) || !r.kept_owners.len().is_multiple_of(32) {
+    fn check(&self) -> Result<(), CoreError> {
+        if !self.kept_grants.len().is_multiple_of(16) || !self.kept_owners.len().is_multiple_of(32)
+        {
             return Err(CoreError::Malformed {
                 what: "owner device revocation",
                 detail: "listes mal formées".into(),
             });
         }
-        if r.device == r.issuer {
+        if self.device == self.issuer {
             return Err(CoreError::Malformed {
                 what: "owner device revocation",
                 detail: "un appareil ne se révoque pas lui-même".into(),
             });
         }
-        Ok(r)
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DeviceSecret;
 
     #[test]
     fn erasures_name_entries_only_by_salted_digest() {

@@ -13,14 +13,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cbor;
-use crate::cose::{self, Envelope, Kind};
+use crate::cose::Kind;
 use crate::error::CoreError;
 use crate::identity::DeviceSecret;
 use crate::ids::{DeviceId, GrantId, InvitationId, LivretId};
+use crate::record::SignedRecord;
 use crate::section::Section;
 
-/// The largest signed record (grant, revocation, owner record) accepted.
-pub const MAX_RECORD_BYTES: usize = 4 * 1024;
+pub use crate::record::MAX_RECORD_BYTES;
 /// The largest invitation accepted.
 pub const MAX_INVITATION_BYTES: usize = 1024;
 /// How many sections a grant may name.
@@ -108,21 +108,6 @@ impl TryFrom<u8> for Rights {
     }
 }
 
-fn open_record<T: serde::de::DeserializeOwned>(
-    bytes: &[u8],
-    kind: Kind,
-    what: &'static str,
-    max: usize,
-    signer: impl Fn(&T) -> DeviceId,
-) -> Result<T, CoreError> {
-    let env = Envelope::parse(bytes, kind, max)?;
-    let payload: T = cbor::from_slice(env.payload(), max, what)?;
-    if !env.verify(&signer(&payload)) {
-        return Err(CoreError::BadSignature { what });
-    }
-    Ok(payload)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Genesis and owners
 
@@ -150,23 +135,20 @@ impl Genesis {
             at,
         };
         let id = g.livret_id();
-        (id, cose::sign(secret, Kind::Genesis, cbor::to_vec(&g)))
+        (id, g.sign(secret))
     }
 
     /// The livret id this record founds.
     pub fn livret_id(&self) -> LivretId {
         LivretId::derive(&DeviceId(self.creator), &self.nonce)
     }
+}
 
-    /// Opens and verifies a genesis record.
-    pub fn open(bytes: &[u8]) -> Result<Genesis, CoreError> {
-        open_record(
-            bytes,
-            Kind::Genesis,
-            "genesis record",
-            MAX_RECORD_BYTES,
-            |g: &Genesis| DeviceId(g.creator),
-        )
+impl SignedRecord for Genesis {
+    const KIND: Kind = Kind::Genesis;
+    const WHAT: &'static str = "genesis record";
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.creator)
     }
 }
 
@@ -241,20 +223,11 @@ pub struct OwnerRecord {
     pub kind: OwnerKind,
 }
 
-impl OwnerRecord {
-    /// Signs an owner record.
-    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
-        cose::sign(issuer, Kind::Owner, cbor::to_vec(self))
-    }
-    /// Opens and verifies an owner record.
-    pub fn open(bytes: &[u8]) -> Result<OwnerRecord, CoreError> {
-        open_record(
-            bytes,
-            Kind::Owner,
-            "owner record",
-            MAX_RECORD_BYTES,
-            |o: &OwnerRecord| DeviceId(o.issuer),
-        )
+impl SignedRecord for OwnerRecord {
+    const KIND: Kind = Kind::Owner;
+    const WHAT: &'static str = "owner record";
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.issuer)
     }
 }
 
@@ -289,6 +262,15 @@ pub struct Invitation(
     /// Whether this invites a jury (anonymized extract).
     pub bool,
 );
+
+impl SignedRecord for Invitation {
+    const KIND: Kind = Kind::Invitation;
+    const WHAT: &'static str = "invitation";
+    const MAX_BYTES: usize = MAX_INVITATION_BYTES;
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.2)
+    }
+}
 
 /// A binary multiaddr, as carried in an invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -340,19 +322,13 @@ impl InvitationView {
             self.until,
             self.jury,
         );
-        cose::sign(secret_key, Kind::Invitation, cbor::to_vec(&inv))
+        inv.sign(secret_key)
     }
 
     /// Opens and verifies a signed invitation (its signature only; expiry is checked by the
     /// caller, who knows the time).
     pub fn open(bytes: &[u8]) -> Result<InvitationView, CoreError> {
-        let inv: Invitation = open_record(
-            bytes,
-            Kind::Invitation,
-            "invitation",
-            MAX_INVITATION_BYTES,
-            |i: &Invitation| DeviceId(i.2),
-        )?;
+        let inv = Invitation::open(bytes)?;
         if inv.0 != 1 {
             return Err(CoreError::Malformed {
                 what: "invitation",
@@ -511,30 +487,26 @@ impl Grant {
     pub fn issuer_id(&self) -> DeviceId {
         DeviceId(self.issuer)
     }
-    /// Signs the grant.
-    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
-        cose::sign(issuer, Kind::Grant, cbor::to_vec(self))
+    /// Whether the grant's period covers `t`.
+    pub fn covers_time(&self, t: i64) -> bool {
+        self.not_before <= t && t < self.until
     }
-    /// Opens and verifies a grant (its signature by its stated issuer).
-    pub fn open(bytes: &[u8]) -> Result<Grant, CoreError> {
-        let g: Grant = open_record(
-            bytes,
-            Kind::Grant,
-            "grant",
-            MAX_RECORD_BYTES,
-            |g: &Grant| DeviceId(g.issuer),
-        )?;
-        if g.sections.len() > MAX_SECTIONS_PER_GRANT {
+}
+
+impl SignedRecord for Grant {
+    const KIND: Kind = Kind::Grant;
+    const WHAT: &'static str = "grant";
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.issuer)
+    }
+    fn check(&self) -> Result<(), CoreError> {
+        if self.sections.len() > MAX_SECTIONS_PER_GRANT {
             return Err(CoreError::Malformed {
                 what: "grant",
                 detail: "too many sections".into(),
             });
         }
-        Ok(g)
-    }
-    /// Whether the grant's period covers `t`.
-    pub fn covers_time(&self, t: i64) -> bool {
-        self.not_before <= t && t < self.until
+        Ok(())
     }
 }
 
@@ -559,21 +531,15 @@ pub struct Revocation {
     pub at: i64,
 }
 
+impl SignedRecord for Revocation {
+    const KIND: Kind = Kind::Revocation;
+    const WHAT: &'static str = "revocation";
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.issuer)
+    }
+}
+
 impl Revocation {
-    /// Signs the revocation.
-    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
-        cose::sign(issuer, Kind::Revocation, cbor::to_vec(self))
-    }
-    /// Opens and verifies a revocation.
-    pub fn open(bytes: &[u8]) -> Result<Revocation, CoreError> {
-        open_record(
-            bytes,
-            Kind::Revocation,
-            "revocation",
-            MAX_RECORD_BYTES,
-            |r: &Revocation| DeviceId(r.issuer),
-        )
-    }
     /// Whether this revocation voids `grant`.
     pub fn voids(&self, grant: &Grant) -> bool {
         self.livret == grant.livret
@@ -606,28 +572,25 @@ pub struct Opening {
     pub at: i64,
 }
 
-impl Opening {
-    /// Signs the record (its own kind: it can be confused with no other record).
-    pub fn sign(&self, issuer: &DeviceSecret) -> Vec<u8> {
-        cose::sign(issuer, Kind::Opening, cbor::to_vec(self))
+impl SignedRecord for Opening {
+    const KIND: Kind = Kind::Opening;
+    const WHAT: &'static str = "opening record";
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.issuer)
     }
-    /// Opens and verifies the record; only a sensitive section can be opened.
-    pub fn open(bytes: &[u8]) -> Result<Opening, CoreError> {
-        let o: Opening = open_record(
-            bytes,
-            Kind::Opening,
-            "opening record",
-            MAX_RECORD_BYTES,
-            |o: &Opening| DeviceId(o.issuer),
-        )?;
-        if !o.section.is_sensitive() {
+    /// Only a sensitive section can be opened.
+    fn check(&self) -> Result<(), CoreError> {
+        if !self.section.is_sensitive() {
             return Err(CoreError::Malformed {
                 what: "opening record",
-                detail: format!("la section {} n'a pas à être ouverte", o.section),
+                detail: format!("la section {} n'a pas à être ouverte", self.section),
             });
         }
-        Ok(o)
+        Ok(())
     }
+}
+
+impl Opening {
     /// The manifest key of the opening of `section`.
     pub fn key_of(section: Section) -> String {
         format!("open/{section}")
@@ -1726,7 +1689,7 @@ mod tests {
             issuer: parent.device_id().0,
             at: 5,
         };
-        let as_grant = cose::sign(&parent, Kind::Grant, cbor::to_vec(&opening));
+        let as_grant = crate::cose::sign(&parent, Kind::Grant, cbor::to_vec(&opening));
         assert!(Opening::open(&as_grant).is_err());
         let ordinary = Opening {
             section: Section::Cycles,

@@ -333,6 +333,7 @@ mod tests {
     use super::*;
     use crate::grant::{Genesis, Grant, Revocation};
     use crate::identity::DeviceSecret;
+    use crate::SignedRecord;
 
     const END: i64 = 1_000_000;
 

@@ -12,6 +12,7 @@
 //! batch, not only at the end).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use livret_core::SignedRecord;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

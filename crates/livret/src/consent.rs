@@ -7,6 +7,7 @@
 use livret_core::content;
 use livret_core::grant::{ManifestRecord, Opening};
 use livret_core::vocab::{Date, Modalite};
+use livret_core::SignedRecord;
 use livret_core::{LivretId, Role, Section};
 use serde::Serialize;
 

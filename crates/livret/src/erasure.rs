@@ -2,6 +2,7 @@
 //! livret everywhere it was shared, revoke an owner's lost device. The records are in
 //! `livret_core::erasure`; this module applies them to the store and tells the sessions.
 
+use livret_core::SignedRecord;
 use std::collections::{BTreeMap, BTreeSet};
 
 use livret_core::erasure::{Deletion, Erasure, OwnerRevocation};

@@ -8,6 +8,7 @@ use livret_core::vocab::{
     AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode, DisciplineLabel, Ine,
     Mark, Millesime, Period, PersonName, Positioning, SocleLevels,
 };
+use livret_core::SignedRecord;
 use livret_core::{DeviceId, LivretId, Role, Section};
 use serde::Serialize;
 

@@ -19,6 +19,7 @@ use livret_core::doc::{ManifestDoc, SectionDoc};
 use livret_core::entry::{SignedEntry, Verification};
 use livret_core::grant::{Manifest, ManifestRecord, OwnerKind, OwnerRecord};
 use livret_core::recovery::RecoveryKey;
+use livret_core::SignedRecord;
 use livret_core::{DeviceId, LivretId, Role, Section};
 use serde::Serialize;
 use serde_json::{json, Map, Value};

@@ -27,6 +27,7 @@
 use livret_core::doc::ManifestDoc;
 use livret_core::grant::{ManifestRecord, OwnerKind, OwnerRecord};
 use livret_core::recovery::{RecoveryKey, RecoveryProof, RECOVERY_OWNER_NAME};
+use livret_core::SignedRecord;
 use livret_core::{DeviceId, LivretId, Role, Section};
 use livret_net::protocol::{ByteBuf, Frame, Granted, Recover, Refused};
 use livret_net::{Multiaddr, Node, PeerId, Session};

@@ -5,6 +5,7 @@ use livret_core::grant::{
     Grant, InvitationView, ManifestRecord, Opening, OwnerKind, OwnerRecord, Revocation, Rights,
 };
 use livret_core::vocab::Date;
+use livret_core::SignedRecord;
 use livret_core::{DeviceId, GrantId, LivretId, Section};
 use serde::{Deserialize, Serialize};
 

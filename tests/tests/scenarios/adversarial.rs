@@ -7,6 +7,7 @@
 //! stays bounded under floods.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use livret::core::SignedRecord;
 use std::time::Duration;
 
 use automerge::sync::State;

@@ -4,6 +4,7 @@
 //! where a modified client is needed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use livret::core::SignedRecord;
 use std::time::Duration;
 
 use automerge::sync::State;

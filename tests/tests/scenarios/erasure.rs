@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use livret::core::grant::Rights;
+use livret::core::SignedRecord;
 use livret::core::{LivretId, Role, Section};
 use livret_tests::{contains, TestDevice};
 
