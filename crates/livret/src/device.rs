@@ -2,6 +2,7 @@
 //! method on [`Device`] (here and in the sibling modules).
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use livret_core::doc::{ManifestDoc, SectionDoc};
 use livret_core::grant::Manifest;
@@ -58,7 +59,7 @@ pub struct Device {
     clock_offset: i64,
     /// Tests only: behave like a modified client that sends changes without a write right.
     pub(crate) sends_without_right: bool,
-    /// The longest a peer's turn may last (`session::TURN_DEADLINE`; shorter in tests).
+    /// The longest a peer's turn may last ([`TURN_DEADLINE`]; shorter in tests).
     pub(crate) turn_deadline: std::time::Duration,
 }
 
@@ -80,6 +81,19 @@ pub struct DeviceInfo {
     pub role: String,
     /// Its name.
     pub name: String,
+}
+
+/// The longest a peer's turn may last, all its frames together (each frame also has its own
+/// silence timeout): a peer cannot hold a turn, and the session it was planned in, open for
+/// ever.
+pub const TURN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// A device shared between the node's tasks.
+pub type SharedDevice = Arc<Mutex<Device>>;
+
+pub(crate) fn lock(dev: &SharedDevice) -> MutexGuard<'_, Device> {
+    // A panic while holding the lock leaves the Device usable: its state lives in SQLite.
+    dev.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
@@ -145,7 +159,7 @@ impl Device {
             },
             clock_offset: 0,
             sends_without_right: false,
-            turn_deadline: crate::session::TURN_DEADLINE,
+            turn_deadline: TURN_DEADLINE,
         })
     }
 
@@ -177,7 +191,7 @@ impl Device {
             store,
             clock_offset: 0,
             sends_without_right: false,
-            turn_deadline: crate::session::TURN_DEADLINE,
+            turn_deadline: TURN_DEADLINE,
         };
         // At start-up, what a grant no longer covers goes.
         if matches!(role, Role::Teacher | Role::Jury) {

@@ -16,6 +16,7 @@ pub mod node;
 mod owners;
 pub mod paper;
 pub mod portability;
+mod recover;
 pub mod recovery;
 mod redeem;
 mod session;
@@ -25,6 +26,7 @@ mod trust;
 pub use batch::{BatchMode, BatchWrite, NotWritten};
 pub use class::{CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PupilStatus};
 pub use consent::SectionState;
+pub use device::SharedDevice;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
 pub use erasure::{DeviceRevocationReport, ForgetReport};
 pub use error::{Error, Result};
@@ -35,7 +37,7 @@ pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailu
 pub use local_peer::{LocalPeer, ServedReports};
 pub use owners::OwnerDeviceView;
 pub use redeem::{redeem_code_for, RedeemClaimView, REDEEM_CONFIRM_SECONDS};
-pub use session::{SessionReport, SharedDevice};
+pub use session::SessionReport;
 pub use sharing::{
     rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,
 };

@@ -8,10 +8,10 @@ use livret_core::DeviceId;
 use livret_net::{Multiaddr, Node};
 use tokio::sync::oneshot;
 
-use crate::device::Device;
+use crate::device::{Device, SharedDevice};
 use crate::error::Result;
 use crate::node::{self, NodeOptions};
-use crate::session::{SessionReport, SharedDevice};
+use crate::session::SessionReport;
 
 /// The reports of the sessions a [`LocalPeer`]'s node answered or started on discovery.
 pub type ServedReports = Arc<Mutex<Vec<std::result::Result<SessionReport, String>>>>;

@@ -9,9 +9,10 @@ use livret_core::{DeviceId, GrantId, Role};
 use livret_net::{Multiaddr, Node, NodeConfig, NodeEvent, PeerId};
 use tokio::sync::mpsc::Receiver;
 
+use crate::device::{lock, SharedDevice};
 use crate::device::{Device, Relation};
 use crate::error::{Error, Result};
-use crate::session::{self, lock, RedeemPlan, SessionReport, SharedDevice};
+use crate::session::{self, RedeemPlan, SessionReport};
 
 /// The TCP port the node listens on by default, so invitations stay valid across restarts.
 pub const DEFAULT_PORT: u16 = 4715;

@@ -29,15 +29,16 @@ use livret_core::grant::{ManifestRecord, OwnerKind, OwnerRecord};
 use livret_core::recovery::{RecoveryKey, RecoveryProof, RECOVERY_OWNER_NAME};
 use livret_core::SignedRecord;
 use livret_core::{DeviceId, LivretId, Role, Section};
-use livret_net::protocol::{ByteBuf, Frame, Granted, Recover, Refused};
+use livret_net::protocol::{ByteBuf, Frame, Granted, Recover};
 use livret_net::{Multiaddr, Node, PeerId, Session};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use zeroize::Zeroizing;
 
+use crate::device::{lock, SharedDevice};
 use crate::device::{Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
-use crate::session::{lock, SessionReport, SharedDevice};
+use crate::session::SessionReport;
 use crate::sharing::Records;
 
 /// The most owner records one introduction may carry.
@@ -686,61 +687,6 @@ impl Device {
     }
 }
 
-async fn send(session: &mut Session, frame: &Frame) -> Result<()> {
-    Ok(session.send(&frame.encode()).await?)
-}
-
-/// Holder side, called by the session when the first frame is `Recover`. Returns whether the
-/// session goes on (the recovery was granted).
-pub(crate) async fn answer(
-    dev: &SharedDevice,
-    peer: DeviceId,
-    session: &mut Session,
-    r: Recover,
-    refused: &mut Vec<String>,
-) -> Result<bool> {
-    let proof = proof_of(&r);
-    let answer = match proof {
-        Some(proof) => lock(dev).answer_recover(peer, &proof, &r.name, &r.role),
-        None => Err(Error::Protocol("demande de secours mal formée".into())),
-    };
-    match answer {
-        Ok(livrets) => {
-            let n = u32::try_from(livrets.len()).unwrap_or(u32::MAX);
-            for (livret, records) in livrets {
-                let frame = Frame::Granted(Granted {
-                    livret: livret.0,
-                    records: records
-                        .into_iter()
-                        .map(|(k, v)| (k, ByteBuf::from(v)))
-                        .collect(),
-                });
-                send(session, &frame).await?;
-            }
-            send(session, &Frame::EndRound(n)).await?;
-            Ok(true)
-        }
-        Err(e) => {
-            let frame = Frame::Refused(Refused {
-                livret: None,
-                target: None,
-                reason: e.to_string(),
-            });
-            send(session, &frame).await?;
-            refused.push(e.to_string());
-            Ok(false)
-        }
-    }
-}
-
-fn proof_of(r: &Recover) -> Option<RecoveryProof> {
-    Some(RecoveryProof {
-        key: DeviceId(<[u8; 32]>::try_from(r.key.as_slice()).ok()?),
-        at: r.at,
-        signature: <[u8; 64]>::try_from(r.signature.as_slice()).ok()?,
-    })
-}
-
 /// The most livrets one recovery may bring back.
 const MAX_RECOVERED_LIVRETS: u32 = 256;
 
@@ -842,7 +788,7 @@ async fn restore_on(
         name,
         role,
     });
-    send(s, &frame).await?;
+    s.send(&frame.encode()).await?;
     let mut granted = Vec::new();
     loop {
         let frame = match s.recv().await? {

@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use automerge::sync::State;
@@ -24,7 +23,7 @@ use livret_net::protocol::{
 use livret_net::Session;
 use serde::Serialize;
 
-use crate::device::{Device, LivretMeta, Relation};
+use crate::device::{lock, Device, LivretMeta, Relation, SharedDevice};
 use crate::error::{Error, Result};
 use crate::redeem::RedeemStep;
 
@@ -42,24 +41,12 @@ const OPENING_DEADLINE: Duration = Duration::from_secs(20);
 /// A whole session ends after this long, whatever the peer does (a first sync of a livret with
 /// years of history takes seconds).
 const SESSION_DEADLINE: Duration = Duration::from_secs(300);
-/// The longest a peer's turn may last, all its frames together (each frame also has its own
-/// silence timeout): a peer cannot hold a turn, and the session it was planned in, open for
-/// ever.
-pub const TURN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 /// How long a revocation notice may take to leave at the end of a session that used the
 /// revoked grant.
 const REVOCATION_NOTICE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn bounded(reason: &str) -> String {
     reason.chars().take(MAX_REASON_CHARS).collect()
-}
-
-/// A device shared between the node's tasks.
-pub type SharedDevice = Arc<Mutex<Device>>;
-
-pub(crate) fn lock(dev: &SharedDevice) -> MutexGuard<'_, Device> {
-    // A panic while holding the lock leaves the Device usable: its state lives in SQLite.
-    dev.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What a session did.
@@ -1771,7 +1758,7 @@ async fn drive(
         if let Some(Frame::Recover(r)) = first {
             // A new family device re-authorized by the recovery key (see recovery.rs).
             let dev = ctx.dev.clone();
-            if !crate::recovery::answer(&dev, peer, session, r, &mut ctx.report.refused).await? {
+            if !crate::recover::answer(&dev, peer, session, r, &mut ctx.report.refused).await? {
                 return Ok(());
             }
             first = recv_opening(session, opening).await?;
