@@ -16,7 +16,7 @@ use livret::{Device, KeySource, LocalPeer, SharedDevice};
 use livret_net::{Multiaddr, Node};
 use tokio::sync::watch;
 
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::net::{print_outcome, Shutdown};
 use crate::util::{ensure, fail, Msg};
 use crate::{outln, tr};

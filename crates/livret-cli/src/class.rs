@@ -8,7 +8,7 @@ use livret::core::Lang;
 use livret::CellState;
 
 use crate::cli::ClassCommand;
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::util::print_json;
 use crate::{outln, tr};
 

@@ -4,27 +4,88 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use clap::Args;
 use livret::core::grant::Rights;
 use livret::core::{Lang, Role, Section};
 use livret::{Device, EntryView, KeySource, LivretView};
 
-use crate::cli::{AssessArgs, InviteArgs};
+use crate::ctx::Ctx;
 use crate::util::{fail, print_json, short, AtomicFile};
 use crate::{outln, tr};
 
-/// What every command needs: where the device lives and the language of messages.
-pub struct Ctx {
-    /// The device's home directory.
-    pub home: PathBuf,
-    /// The language of messages.
-    pub lang: Lang,
+/// `livret invite …`
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// Identifiant du livret
+    #[arg(value_name = "LIVRET")]
+    pub livret: String,
+    /// Sections proposées, séparées par des virgules (annee/2025, vie-scolaire/2025, cycles, attestations, accompagnement, correspondance, identite)
+    #[arg(long, value_name = "LISTE")]
+    pub sections: Option<String>,
+    /// Droits : read (lecture), write (lecture et écriture), owner (un autre parent, propriétaire) ou device (un appareil de plus du parent qui invite, propriétaire)
+    #[arg(long, value_name = "DROITS", required_unless_present = "jury")]
+    pub rights: Option<String>,
+    /// Dernier jour de validité de l'autorisation (AAAA-MM-JJ) ; pour un jury, par défaut la date des résultats du bac plus deux mois
+    #[arg(long, value_name = "AAAA-MM-JJ", required_unless_present = "jury")]
+    pub until: Option<String>,
+    /// Invite un jury (ou l'établissement suivant) : un extrait anonyme, en lecture seule, limité dans le temps
+    #[arg(long, conflicts_with = "rights")]
+    pub jury: bool,
+    /// Durée de validité de l'invitation elle-même, en minutes
+    #[arg(long, value_name = "MINUTES", default_value_t = livret::DEFAULT_INVITATION_MINUTES, allow_negative_numbers = true)]
+    pub expires_in: i64,
+    /// Adresse de cet appareil à mettre dans l'invitation (sinon celles du dernier « livret serve ») ; répétable
+    #[arg(long, value_name = "MULTIADDR")]
+    pub address: Vec<String>,
+    /// Écrit aussi le code QR dans ce fichier PNG
+    #[arg(long, value_name = "FICHIER")]
+    pub qr_png: Option<PathBuf>,
+    /// Écrit aussi le code QR dans ce fichier SVG
+    #[arg(long, value_name = "FICHIER")]
+    pub qr_svg: Option<PathBuf>,
+    /// Sortie JSON (seulement le JSON sur la sortie standard)
+    #[arg(long)]
+    pub json: bool,
+    /// Confirme d'avance l'appareil qui utilisera l'invitation (pour les scripts) : la commande rend la main aussitôt. Sans cette option, elle attend la demande et vous demande de confirmer qui l'a faite
+    #[arg(long)]
+    pub yes: bool,
 }
 
-impl Ctx {
-    /// Opens the device of this home (key from the environment or the key file).
-    pub fn open(&self) -> livret::Result<Device> {
-        Device::open(&self.home, KeySource::from_env())
-    }
+/// `livret assess …`
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// Identifiant du livret
+    #[arg(value_name = "LIVRET")]
+    pub livret: String,
+    /// Année scolaire (année de la rentrée, par exemple 2025)
+    #[arg(long, value_name = "AAAA")]
+    pub year: u16,
+    /// Période I/N, par exemple 1/3 (trimestre 1) ou 2/2 (semestre 2)
+    #[arg(long, value_name = "I/N")]
+    pub period: String,
+    /// Code de la discipline, 6 lettres ou chiffres (FRANCS, MATHEM, HISGEO…)
+    #[arg(long, value_name = "CODE")]
+    pub subject: String,
+    #[command(flatten)]
+    pub evaluation: Evaluation,
+    /// Appréciation (600 caractères au plus)
+    #[arg(long, value_name = "APPRÉCIATION")]
+    pub text: String,
+    /// Libellé de la discipline, s'il n'est pas dans la liste officielle
+    #[arg(long, value_name = "LIBELLÉ")]
+    pub label: Option<String>,
+}
+
+/// A positioning or a mark, not both.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Evaluation {
+    /// Positionnement de 1 à 4 (1 objectifs non atteints, 2 partiellement atteints, 3 atteints, 4 dépassés)
+    #[arg(long, value_name = "1-4")]
+    pub level: Option<u8>,
+    /// Note, telle qu'écrite (par exemple 15,5)
+    #[arg(long, value_name = "NOTE")]
+    pub mark: Option<String>,
 }
 
 /// `livret init`

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use livret::core::{Lang, Section};
 
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::util::print_json;
 use crate::{outln, tr};
 

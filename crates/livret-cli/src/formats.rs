@@ -9,7 +9,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use livret::core::Lang;
 use livret::paper::{SealInput, SealReport};
 
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::util::{fail, print_json, short, AtomicFile};
 use crate::{outln, tr};
 

@@ -6,7 +6,7 @@ use anyhow::Result;
 use livret::{GridFormat, GridStatus, PupilMatch};
 
 use crate::cli::ImportGridArgs;
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::util::{fail, print_json};
 use crate::{outln, tr};
 

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod consent;
 mod control;
+mod ctx;
 mod demo;
 mod formats;
 mod grid;
@@ -23,7 +24,7 @@ use clap::{CommandFactory, FromArgMatches};
 use livret::core::Lang;
 
 use crate::cli::{ChildCommand, Cli, Command, LangArg};
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 
 /// The language: `--lang`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), else French.
 fn language(arg: Option<LangArg>) -> Lang {

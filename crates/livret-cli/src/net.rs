@@ -11,7 +11,7 @@ use livret::node::{self, NodeOptions};
 use livret::{SessionReport, SharedDevice};
 use livret_net::{Multiaddr, Node, PeerId};
 
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::util::{fail, is_loopback, one_line, short};
 use crate::{outln, tr};
 

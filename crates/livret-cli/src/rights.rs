@@ -11,7 +11,7 @@ use livret::core::recovery::{RecoveryKey, WORD_COUNT};
 use livret::node::{self, NodeOptions};
 use livret_net::Multiaddr;
 
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::util::{fail, is_loopback, print_json, AtomicFile};
 use crate::{outln, tr};
 

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use livret::SignedCard;
 
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::util::{print_json, AtomicFile};
 use crate::{outln, tr};
 
