@@ -12,7 +12,7 @@ use tokio::sync::mpsc::Receiver;
 use crate::device::{lock, SharedDevice};
 use crate::device::{Device, Relation};
 use crate::error::{Error, Result};
-use crate::session::{self, RedeemPlan, SessionReport};
+use crate::session::{self, RedeemPlan, SessionReport, Side};
 
 /// The TCP port the node listens on by default, so invitations stay valid across restarts.
 pub const DEFAULT_PORT: u16 = 4715;
@@ -118,7 +118,7 @@ pub fn parse_peer_address(text: &str) -> Result<(PeerId, Multiaddr)> {
 
 /// Answers one incoming session.
 pub async fn answer(dev: SharedDevice, mut s: livret_net::Session) -> Result<SessionReport> {
-    let report = session::run(dev, &mut s, false, None).await;
+    let report = session::run(dev, &mut s, Side::Answerer).await;
     let _ = s.close().await;
     report
 }
@@ -131,7 +131,7 @@ pub async fn sync_with(
     addrs: Vec<Multiaddr>,
 ) -> Result<SessionReport> {
     let mut s = node.open_session(peer, addrs).await?;
-    let report = session::run(dev.clone(), &mut s, true, None).await;
+    let report = session::run(dev.clone(), &mut s, Side::Dialer(None)).await;
     let _ = s.close().await;
     report
 }
@@ -194,7 +194,7 @@ pub async fn accept(
         peer_addrs,
     };
     let mut s = node.open_session(peer, addrs).await?;
-    let report = session::run(dev.clone(), &mut s, true, Some(plan)).await;
+    let report = session::run(dev.clone(), &mut s, Side::Dialer(Some(plan))).await;
     let _ = s.close().await;
     report
 }

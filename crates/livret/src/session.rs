@@ -1532,14 +1532,13 @@ async fn recv_opening(
     }
 }
 
-/// Runs a whole session. `initiator` is the side that dialed; it may redeem an invitation first.
+/// Runs a whole session, as the side `side`.
 pub(crate) async fn run(
     dev: SharedDevice,
     session: &mut Session,
-    initiator: bool,
-    redeem: Option<RedeemPlan>,
+    side: Side,
 ) -> Result<SessionReport> {
-    run_with(dev, session, initiator, redeem, BTreeSet::new()).await
+    run_with(dev, session, side, BTreeSet::new()).await
 }
 
 /// Runs the session that follows a restore from a grantee's copy (this device dialed): for
@@ -1550,14 +1549,13 @@ pub(crate) async fn run_restoring(
     session: &mut Session,
     restoring: BTreeSet<LivretId>,
 ) -> Result<SessionReport> {
-    run_with(dev, session, true, None, restoring).await
+    run_with(dev, session, Side::Dialer(None), restoring).await
 }
 
 async fn run_with(
     dev: SharedDevice,
     session: &mut Session,
-    initiator: bool,
-    redeem: Option<RedeemPlan>,
+    side: Side,
     restoring: BTreeSet<LivretId>,
 ) -> Result<SessionReport> {
     let peer_key = livret_net::public_key_from_peer_id(&session.peer())
@@ -1591,11 +1589,7 @@ async fn run_with(
             ..Default::default()
         },
     };
-    let result = match tokio::time::timeout(
-        SESSION_DEADLINE,
-        drive(&mut ctx, session, initiator, redeem),
-    )
-    .await
+    let result = match tokio::time::timeout(SESSION_DEADLINE, drive(&mut ctx, session, side)).await
     {
         Ok(r) => r,
         Err(_) => Err(Error::Protocol(format!(
@@ -1669,168 +1663,36 @@ async fn wait_for_family(
     }
 }
 
-async fn drive(
-    ctx: &mut Ctx,
-    session: &mut Session,
-    initiator: bool,
-    redeem: Option<RedeemPlan>,
-) -> Result<()> {
-    let peer = ctx.peer;
-    let theirs: Hello;
-    // Until the peer's hello, it may be anyone: small frames, and a deadline.
-    let mut opening = tokio::time::Instant::now() + OPENING_DEADLINE;
+/// Which side of a session this device is.
+pub(crate) enum Side {
+    /// It dialed: it may redeem an invitation first, and it takes the first turn.
+    Dialer(Option<RedeemPlan>),
+    /// It answered a session the peer opened.
+    Answerer,
+}
+
+/// A session: its opening (one per side: until the peer's hello it may be anyone, so small
+/// frames and a deadline), then the plan from both hellos, then turns until neither side has
+/// anything more to send.
+async fn drive(ctx: &mut Ctx, session: &mut Session, side: Side) -> Result<()> {
     session.limit_incoming_frames(MAX_OPENING_FRAME_BYTES);
-    if initiator {
-        if let Some(plan) = redeem {
-            let (name, role) = {
-                let d = lock(&ctx.dev);
-                (d.name().to_string(), d.role().as_str().to_string())
-            };
-            let proof = livret_core::grant::redeem_proof(
-                &plan.invitation.secret,
-                &lock(&ctx.dev).device_id(),
-            );
-            send(
-                session,
-                &Frame::Redeem(Redeem {
-                    invitation: plan.invitation.id().0,
-                    proof: ByteBuf::from(proof.to_vec()),
-                    name,
-                    role,
-                }),
-            )
-            .await?;
-            // The family confirms on its own screen: `Waiting` frames until it decides.
-            let confirm_by = tokio::time::Instant::now() + REDEEM_WAIT;
-            let answer = loop {
-                match recv_opening(session, confirm_by).await? {
-                    Some(Frame::Waiting) => continue,
-                    other => break other,
-                }
-            };
-            opening = tokio::time::Instant::now() + OPENING_DEADLINE;
-            match answer {
-                Some(Frame::Granted(g)) => {
-                    let records = g
-                        .records
-                        .into_iter()
-                        .map(|(k, v)| (k, v.into_vec()))
-                        .collect();
-                    lock(&ctx.dev).accept_granted(
-                        &plan.invitation,
-                        LivretId(g.livret),
-                        records,
-                        plan.class,
-                        plan.peer_addrs,
-                    )?;
-                }
-                Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
-                None => {
-                    return Err(Error::Protocol(
-                        "l'autre appareil a fermé la session".into(),
-                    ))
-                }
-                Some(_) => return Err(Error::Protocol("réponse inattendue à l'invitation".into())),
-            }
-        }
-        for frame in ctx.introductions()? {
-            send(session, &frame).await?;
-        }
-        let hello = ctx.hello()?;
-        send(session, &Frame::Hello(hello)).await?;
-        let mut introduced = false;
-        theirs = loop {
-            match recv_opening(session, opening).await? {
-                Some(Frame::Granted(g)) => introduced |= ctx.receive_introduction(g)?,
-                Some(Frame::Hello(h)) => break h,
-                Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
-                None => return Ok(()),
-                Some(_) => return Err(Error::Protocol("hello attendu".into())),
-            }
-        };
-        if introduced {
-            // The peer is now an owner of more livrets than this device's hello said.
-            let dev = ctx.dev.clone();
-            ctx.reload_policy(&lock(&dev))?;
-        }
-    } else {
-        let mut first = recv_opening(session, opening).await?;
-        if let Some(Frame::Recover(r)) = first {
-            // A new family device re-authorized by the recovery key (see recovery.rs).
-            let dev = ctx.dev.clone();
-            if !crate::recover::answer(&dev, peer, session, r, &mut ctx.report.refused).await? {
-                return Ok(());
-            }
-            first = recv_opening(session, opening).await?;
-        }
-        if let Some(Frame::Redeem(r)) = first {
-            let answer = {
-                let mut d = lock(&ctx.dev);
-                d.redeem(peer, InvitationId(r.invitation), &r.proof, &r.name, &r.role)
-            };
-            let invitation = InvitationId(r.invitation);
-            let answer = match answer {
-                Ok(RedeemStep::Granted(livret, records)) => Ok((livret, records)),
-                Ok(RedeemStep::Waiting) => wait_for_family(ctx, session, invitation).await,
-                Err(e) => Err(e),
-            };
-            // The peer had to wait for the family: its hello gets a fresh deadline.
-            opening = tokio::time::Instant::now() + OPENING_DEADLINE;
-            match answer {
-                Ok((livret, records)) => {
-                    let frame = Frame::Granted(Granted {
-                        livret: livret.0,
-                        records: records
-                            .into_iter()
-                            .map(|(k, v)| (k, ByteBuf::from(v)))
-                            .collect(),
-                    });
-                    send(session, &frame).await?;
-                }
-                Err(e) => {
-                    let frame = Frame::Refused(Refused {
-                        livret: None,
-                        target: None,
-                        reason: e.to_string(),
-                    });
-                    send(session, &frame).await?;
-                    ctx.report.refused.push(e.to_string());
-                    return Ok(());
-                }
-            }
-            first = recv_opening(session, opening).await?;
-        }
-        // Introductions: owner records a restored device signed with the recovery key.
-        while let Some(Frame::Granted(g)) = first {
-            ctx.receive_introduction(g)?;
-            first = recv_opening(session, opening).await?;
-        }
-        theirs = match first {
-            Some(Frame::Hello(h)) => h,
-            None => return Ok(()),
-            Some(_) => return Err(Error::Protocol("hello attendu".into())),
-        };
-        // A peer with no grant, no livret in common and no deletion to hear of gets an empty
-        // hello and nothing more.
-        if ctx.stranger(&theirs)? {
-            ctx.flush_audit();
-            send(session, &Frame::Hello(Hello::default())).await?;
-            return Ok(());
-        }
-        for frame in ctx.introductions()? {
-            send(session, &frame).await?;
-        }
-        let hello = ctx.hello()?;
-        send(session, &Frame::Hello(hello)).await?;
-    }
+    let dialer = matches!(side, Side::Dialer(_));
+    let opened = match side {
+        Side::Dialer(redeem) => open_as_dialer(ctx, session, redeem).await?,
+        Side::Answerer => open_as_answerer(ctx, session).await?,
+    };
+    let Some(theirs) = opened else {
+        return Ok(());
+    };
     session.limit_incoming_frames(usize::MAX);
     ctx.report.peer_name = theirs.name.chars().take(100).collect();
     ctx.plan(&theirs)?;
     ctx.check_refusals()?;
 
     let max_frames_per_turn = 4 * (ctx.targets.len() + theirs.livrets.len() * 8) + 64;
+    // The dialer takes the first turn.
     let mut last_mine: Option<u32> = None;
-    if initiator {
+    if dialer {
         last_mine = Some(my_turn(ctx, session).await?);
     }
     loop {
@@ -1861,6 +1723,164 @@ async fn drive(
         last_mine = Some(n_mine);
     }
     Ok(())
+}
+
+/// The dialer's opening: maybe a redeem (and the family's answer), then introductions and
+/// hellos. `None` when the peer ended the session quietly.
+async fn open_as_dialer(
+    ctx: &mut Ctx,
+    session: &mut Session,
+    redeem: Option<RedeemPlan>,
+) -> Result<Option<Hello>> {
+    let mut opening = tokio::time::Instant::now() + OPENING_DEADLINE;
+    if let Some(plan) = redeem {
+        let (name, role) = {
+            let d = lock(&ctx.dev);
+            (d.name().to_string(), d.role().as_str().to_string())
+        };
+        let proof =
+            livret_core::grant::redeem_proof(&plan.invitation.secret, &lock(&ctx.dev).device_id());
+        send(
+            session,
+            &Frame::Redeem(Redeem {
+                invitation: plan.invitation.id().0,
+                proof: ByteBuf::from(proof.to_vec()),
+                name,
+                role,
+            }),
+        )
+        .await?;
+        // The family confirms on its own screen: `Waiting` frames until it decides.
+        let confirm_by = tokio::time::Instant::now() + REDEEM_WAIT;
+        let answer = loop {
+            match recv_opening(session, confirm_by).await? {
+                Some(Frame::Waiting) => continue,
+                other => break other,
+            }
+        };
+        opening = tokio::time::Instant::now() + OPENING_DEADLINE;
+        match answer {
+            Some(Frame::Granted(g)) => {
+                let records = g
+                    .records
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_vec()))
+                    .collect();
+                lock(&ctx.dev).accept_granted(
+                    &plan.invitation,
+                    LivretId(g.livret),
+                    records,
+                    plan.class,
+                    plan.peer_addrs,
+                )?;
+            }
+            Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
+            None => {
+                return Err(Error::Protocol(
+                    "l'autre appareil a fermé la session".into(),
+                ))
+            }
+            Some(_) => return Err(Error::Protocol("réponse inattendue à l'invitation".into())),
+        }
+    }
+    for frame in ctx.introductions()? {
+        send(session, &frame).await?;
+    }
+    let hello = ctx.hello()?;
+    send(session, &Frame::Hello(hello)).await?;
+    let mut introduced = false;
+    let theirs = loop {
+        match recv_opening(session, opening).await? {
+            Some(Frame::Granted(g)) => introduced |= ctx.receive_introduction(g)?,
+            Some(Frame::Hello(h)) => break h,
+            Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
+            None => return Ok(None),
+            Some(_) => return Err(Error::Protocol("hello attendu".into())),
+        }
+    };
+    if introduced {
+        // The peer is now an owner of more livrets than this device's hello said.
+        let dev = ctx.dev.clone();
+        ctx.reload_policy(&lock(&dev))?;
+    }
+    Ok(Some(theirs))
+}
+
+/// The answering side's opening: maybe a recovery or a redeem first, introductions, then the
+/// peer's hello and ours (a stranger gets an empty one and nothing more). `None` when the
+/// session ends there.
+async fn open_as_answerer(ctx: &mut Ctx, session: &mut Session) -> Result<Option<Hello>> {
+    let peer = ctx.peer;
+    let mut opening = tokio::time::Instant::now() + OPENING_DEADLINE;
+    let mut first = recv_opening(session, opening).await?;
+    if let Some(Frame::Recover(r)) = first {
+        // A new family device re-authorized by the recovery key (see recovery.rs).
+        let dev = ctx.dev.clone();
+        if !crate::recover::answer(&dev, peer, session, r, &mut ctx.report.refused).await? {
+            return Ok(None);
+        }
+        first = recv_opening(session, opening).await?;
+    }
+    if let Some(Frame::Redeem(r)) = first {
+        let answer = {
+            let mut d = lock(&ctx.dev);
+            d.redeem(peer, InvitationId(r.invitation), &r.proof, &r.name, &r.role)
+        };
+        let invitation = InvitationId(r.invitation);
+        let answer = match answer {
+            Ok(RedeemStep::Granted(livret, records)) => Ok((livret, records)),
+            Ok(RedeemStep::Waiting) => wait_for_family(ctx, session, invitation).await,
+            Err(e) => Err(e),
+        };
+        // The peer had to wait for the family: its hello gets a fresh deadline.
+        opening = tokio::time::Instant::now() + OPENING_DEADLINE;
+        match answer {
+            Ok((livret, records)) => {
+                let frame = Frame::Granted(Granted {
+                    livret: livret.0,
+                    records: records
+                        .into_iter()
+                        .map(|(k, v)| (k, ByteBuf::from(v)))
+                        .collect(),
+                });
+                send(session, &frame).await?;
+            }
+            Err(e) => {
+                let frame = Frame::Refused(Refused {
+                    livret: None,
+                    target: None,
+                    reason: e.to_string(),
+                });
+                send(session, &frame).await?;
+                ctx.report.refused.push(e.to_string());
+                return Ok(None);
+            }
+        }
+        first = recv_opening(session, opening).await?;
+    }
+    // Introductions: owner records a restored device signed with the recovery key.
+    while let Some(Frame::Granted(g)) = first {
+        ctx.receive_introduction(g)?;
+        first = recv_opening(session, opening).await?;
+    }
+    let theirs = match first {
+        Some(Frame::Hello(h)) => h,
+        None => return Ok(None),
+        Some(_) => return Err(Error::Protocol("hello attendu".into())),
+    };
+    // A peer with no grant, no livret in common and no deletion to hear of gets an empty
+    // hello and nothing more.
+    if ctx.stranger(&theirs)? {
+        ctx.flush_audit();
+        send(session, &Frame::Hello(Hello::default())).await?;
+        return Ok(None);
+    }
+    for frame in ctx.introductions()? {
+        send(session, &frame).await?;
+    }
+    let hello = ctx.hello()?;
+    send(session, &Frame::Hello(hello)).await?;
+    Ok(Some(theirs))
 }
 
 async fn my_turn(ctx: &mut Ctx, session: &mut Session) -> Result<u32> {
