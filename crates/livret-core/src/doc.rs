@@ -17,6 +17,75 @@ use crate::section::Section;
 
 /// The largest sync message accepted for one section.
 pub const MAX_SYNC_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+/// What a section and the manifest do the same way, written once: an empty document, a
+/// snapshot (compacted) or the changes since the last save, the heads, and the sync messages.
+/// Both types hold `doc` (the Automerge document) and `saved` (the heads at the last load or
+/// save: what `save_incremental` saves after).
+macro_rules! livret_document {
+    ($name:ident) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl $name {
+            /// An empty document.
+            pub fn new() -> $name {
+                $name {
+                    doc: AutoCommit::new(),
+                    saved: vec![],
+                }
+            }
+
+            /// A full snapshot (compacted).
+            pub fn save(&mut self) -> Vec<u8> {
+                self.saved = self.doc.get_heads();
+                self.doc.save()
+            }
+
+            /// The changes since the last load, save or incremental save.
+            pub fn save_incremental(&mut self) -> Vec<u8> {
+                let out = self.doc.save_after(&self.saved);
+                self.saved = self.doc.get_heads();
+                out
+            }
+
+            /// The current heads.
+            pub fn heads(&mut self) -> Vec<ChangeHash> {
+                self.doc.get_heads()
+            }
+
+            /// The next sync message for a peer, if there is anything to say. The boolean
+            /// tells whether the message carries changes (data), not only heads.
+            pub fn generate_sync_message(
+                &mut self,
+                state: &mut sync::State,
+            ) -> Option<(Vec<u8>, bool)> {
+                generate_message(&mut self.doc, state)
+            }
+
+            /// Uses the heads a peer announced in its hello to skip the first exchange of a
+            /// sync: when every announced head is known here, the next message carries the
+            /// missing changes at once. Returns whether the peer is already up to date.
+            pub fn prime(&mut self, state: &mut sync::State, their_heads: &[ChangeHash]) -> bool {
+                prime_state(&mut self.doc, state, their_heads)
+            }
+
+            /// Whether the peer's last known heads are ours (then there is nothing to tell it).
+            pub fn in_sync_with(&mut self, state: &sync::State) -> bool {
+                state.their_heads.as_deref() == Some(self.doc.get_heads().as_slice())
+            }
+        }
+    };
+}
+
 /// The largest number of entries a section may hold.
 pub const MAX_ENTRIES_PER_SECTION: usize = 4096;
 
@@ -27,17 +96,7 @@ pub struct SectionDoc {
     saved: Vec<ChangeHash>,
 }
 
-impl std::fmt::Debug for SectionDoc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SectionDoc").finish_non_exhaustive()
-    }
-}
-
-impl Default for SectionDoc {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+livret_document!(SectionDoc);
 
 /// A key of a section and the signed entries found there (more than one when two devices
 /// wrote it concurrently; Automerge keeps both and we show both).
@@ -94,14 +153,6 @@ const MAX_QUEUED_MESSAGE_BYTES: usize = 256 * 1024;
 pub struct Refusal(pub String);
 
 impl SectionDoc {
-    /// An empty section document.
-    pub fn new() -> SectionDoc {
-        SectionDoc {
-            doc: AutoCommit::new(),
-            saved: vec![],
-        }
-    }
-
     /// Loads a document from a snapshot and the incremental chunks saved after it.
     pub fn load(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<SectionDoc, CoreError> {
         guarded(|| Self::load_unguarded(snapshot, increments))
@@ -123,24 +174,6 @@ impl SectionDoc {
         }
         let saved = doc.get_heads();
         Ok(SectionDoc { doc, saved })
-    }
-
-    /// A full snapshot (compacted).
-    pub fn save(&mut self) -> Vec<u8> {
-        self.saved = self.doc.get_heads();
-        self.doc.save()
-    }
-
-    /// The changes since the last load, save or incremental save.
-    pub fn save_incremental(&mut self) -> Vec<u8> {
-        let out = self.doc.save_after(&self.saved);
-        self.saved = self.doc.get_heads();
-        out
-    }
-
-    /// The current heads.
-    pub fn heads(&mut self) -> Vec<ChangeHash> {
-        self.doc.get_heads()
     }
 
     /// Writes a signed entry under its key (replacing what the local device saw there).
@@ -272,12 +305,6 @@ impl SectionDoc {
         out
     }
 
-    /// The next sync message for a peer, if there is anything to say.
-    /// The boolean tells whether the message carries changes (data), not only heads.
-    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<(Vec<u8>, bool)> {
-        generate_message(&mut self.doc, state)
-    }
-
     /// The next sync message for a peer this device may send no changes to (it holds no write
     /// right on the section): what it has and what it needs (heads, need, have), with the
     /// changes left out. `None` when there is nothing to say.
@@ -286,18 +313,6 @@ impl SectionDoc {
             m.changes = Vec::<Vec<u8>>::new().into();
             m.encode()
         })
-    }
-
-    /// Uses the heads a peer announced in its hello to skip the first exchange of a sync:
-    /// when every announced head is known here, the next message carries the missing changes
-    /// at once. Returns whether the peer is already up to date (nothing to send).
-    pub fn prime(&mut self, state: &mut sync::State, their_heads: &[ChangeHash]) -> bool {
-        prime_state(&mut self.doc, state, their_heads)
-    }
-
-    /// Whether the peer's last known heads are ours (then there is nothing to tell it).
-    pub fn in_sync_with(&mut self, state: &sync::State) -> bool {
-        state.their_heads.as_deref() == Some(self.doc.get_heads().as_slice())
     }
 
     /// Receives a sync message from a trusted source (our own earlier copy, a test): no checks.
@@ -938,27 +953,9 @@ pub struct ManifestDoc {
     saved: Vec<ChangeHash>,
 }
 
-impl std::fmt::Debug for ManifestDoc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ManifestDoc").finish_non_exhaustive()
-    }
-}
-
-impl Default for ManifestDoc {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+livret_document!(ManifestDoc);
 
 impl ManifestDoc {
-    /// An empty manifest document.
-    pub fn new() -> ManifestDoc {
-        ManifestDoc {
-            doc: AutoCommit::new(),
-            saved: vec![],
-        }
-    }
-
     /// Loads from a snapshot and increments.
     pub fn load(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<ManifestDoc, CoreError> {
         let s = SectionDoc::load(snapshot, increments)?;
@@ -966,24 +963,6 @@ impl ManifestDoc {
             doc: s.doc,
             saved: s.saved,
         })
-    }
-
-    /// A full snapshot.
-    pub fn save(&mut self) -> Vec<u8> {
-        self.saved = self.doc.get_heads();
-        self.doc.save()
-    }
-
-    /// The changes since the last load or save.
-    pub fn save_incremental(&mut self) -> Vec<u8> {
-        let out = self.doc.save_after(&self.saved);
-        self.saved = self.doc.get_heads();
-        out
-    }
-
-    /// The current heads.
-    pub fn heads(&mut self) -> Vec<ChangeHash> {
-        self.doc.get_heads()
     }
 
     /// Adds a signed record (no-op if that exact record is already there).
@@ -1029,24 +1008,6 @@ impl ManifestDoc {
         crate::grant::Manifest::from_records(
             records.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
         )
-    }
-
-    /// The next sync message for a peer.
-    /// The boolean tells whether the message carries changes (data), not only heads.
-    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<(Vec<u8>, bool)> {
-        generate_message(&mut self.doc, state)
-    }
-
-    /// Uses the heads a peer announced in its hello to skip the first exchange of a sync:
-    /// when every announced head is known here, the next message carries the missing changes
-    /// at once. Returns whether the peer is already up to date (nothing to send).
-    pub fn prime(&mut self, state: &mut sync::State, their_heads: &[ChangeHash]) -> bool {
-        prime_state(&mut self.doc, state, their_heads)
-    }
-
-    /// Whether the peer's last known heads are ours (then there is nothing to tell it).
-    pub fn in_sync_with(&mut self, state: &sync::State) -> bool {
-        state.their_heads.as_deref() == Some(self.doc.get_heads().as_slice())
     }
 
     /// Receives a sync message from another owner: every new value must be a record that
