@@ -372,7 +372,7 @@ impl From<livret::AuditView> for AuditEntry {
             at: a.at,
             peer: a.peer,
             section: a.section,
-            action: a.action,
+            action: a.action.as_str().to_string(),
             outcome: a.outcome,
             detail: a.detail,
         }

@@ -367,10 +367,13 @@ fn devices_seen(state: &AppState) -> Vec<(String, String)> {
         (journal, names)
     };
     let mut last: std::collections::BTreeMap<String, String> = Default::default();
-    for e in journal
-        .iter()
-        .filter(|e| e.outcome == "accepted" && matches!(e.action.as_str(), "sent" | "received"))
-    {
+    for e in journal.iter().filter(|e| {
+        e.outcome == "accepted"
+            && matches!(
+                e.action,
+                livret::AuditAction::Sent | livret::AuditAction::Received
+            )
+    }) {
         if let Some(p) = &e.peer {
             let at = last.entry(p.clone()).or_default();
             if e.at > *at {

@@ -689,7 +689,7 @@ pub async fn audit(
                             td { (e.at.replace('T', " ").replace('Z', " UTC")) }
                             td { (match &e.peer { Some(p) => names.get(p).cloned().unwrap_or_else(|| short(p)), None => s.this_device.to_string() }) }
                             td { (e.section.as_deref().map(|x| x.split(',').map(|y| section_label(page.lang, y)).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
-                            td { (i18n::audit_action(page.lang, &e.action)) @if !e.detail.is_empty() { br; small { (e.detail) } } }
+                            td { (e.action.localized(page.lang)) @if !e.detail.is_empty() { br; small { (e.detail) } } }
                             td { (if e.outcome == "accepted" { s.accepted } else { s.refused }) }
                         }
                     }

@@ -700,36 +700,6 @@ pub fn period_label(lang: Lang, text: &str) -> String {
     }
 }
 
-/// An audit action in plain words.
-pub fn audit_action(lang: Lang, action: &str) -> String {
-    let (fr, en) = match action {
-        "created" => ("livret créé", "livret created"),
-        "invited" => ("invitation créée", "invitation created"),
-        "granted" => ("autorisation accordée", "grant issued"),
-        "accepted" => ("invitation acceptée", "invitation accepted"),
-        "redeem" => ("invitation présentée", "invitation presented"),
-        "written" => ("inscription écrite", "entry written"),
-        "revoked" => ("autorisation révoquée", "grant revoked"),
-        "expired" => ("autorisation arrivée à échéance", "grant expired"),
-        "purged" => (
-            "livret effacé de cet appareil",
-            "livret erased from this device",
-        ),
-        "sent" => ("section envoyée", "section sent"),
-        "received" => ("modifications reçues", "changes received"),
-        "send" => ("envoi", "sending"),
-        "receive" => ("réception", "receiving"),
-        "erased" => ("inscriptions oubliées", "entries forgotten"),
-        "deleted" => ("livret supprimé", "livret deleted"),
-        "opened" => ("section sensible ouverte", "sensitive section opened"),
-        "device-revoked" => ("appareil révoqué", "device revoked"),
-        "recover" => ("restauration", "recovery"),
-        "extract" => ("extrait envoyé", "extract sent"),
-        other => return other.to_string(),
-    };
-    lang.pick(fr, en).to_string()
-}
-
 // ---- a redeem waiting for the family (redeem.rs) --------------------------------------------
 
 pub fn redeem_title(lang: Lang) -> &'static str {

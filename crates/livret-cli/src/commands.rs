@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use livret::core::grant::Rights;
-use livret::core::{Lang, Role, Section};
+use livret::core::{Lang, Localized, Role, Section};
 use livret::{Device, EntryView, KeySource, LivretView};
 
 use crate::ctx::Ctx;
@@ -869,25 +869,6 @@ pub fn revoke(ctx: &Ctx, grant_id: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn action_words(lang: Lang, action: &str) -> String {
-    let (fr, en) = match action {
-        "created" => ("livret créé", "livret created"),
-        "written" => ("inscription écrite", "entry written"),
-        "invited" => ("invitation émise", "invitation issued"),
-        "redeem" => ("invitation présentée", "invitation presented"),
-        "granted" => ("autorisation accordée", "grant issued"),
-        "accepted" => ("invitation acceptée", "invitation accepted"),
-        "revoked" => ("autorisation révoquée", "grant revoked"),
-        "purged" => ("livret effacé", "livret erased"),
-        "sent" => ("envoyé", "sent"),
-        "received" => ("reçu", "received"),
-        "refused" => ("refusé par cet appareil", "refused by this device"),
-        "refused-by-peer" => ("refusé par l'autre appareil", "refused by the other device"),
-        other => (other, other),
-    };
-    lang.pick(fr, en).to_string()
-}
-
 /// `livret audit`
 pub fn audit(ctx: &Ctx, livret: Option<&str>, json: bool) -> Result<ExitCode> {
     let lang = ctx.lang;
@@ -906,7 +887,7 @@ pub fn audit(ctx: &Ctx, livret: Option<&str>, json: bool) -> Result<ExitCode> {
         outln!("{}", lang.pick("Journal vide.", "Empty log."));
     }
     for a in &lines {
-        let action = action_words(lang, &a.action);
+        let action = a.action.localized(lang);
         let outcome = match a.outcome.as_str() {
             "accepted" => lang.pick("accepté", "accepted"),
             "refused" => lang.pick("REFUSÉ", "REFUSED"),

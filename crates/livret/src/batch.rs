@@ -12,6 +12,7 @@ use livret_core::doc::SectionDoc;
 use livret_core::grant::Decision;
 use livret_core::{LivretId, Role, Section};
 
+use crate::audit::AuditAction;
 use crate::device::{Device, COMPACT_AFTER};
 use crate::error::{Error, Result};
 
@@ -223,7 +224,7 @@ impl Device {
                     Some(livret),
                     None,
                     Some(&d.section.to_string()),
-                    "written",
+                    AuditAction::Written,
                     true,
                     &detail,
                 )

@@ -11,6 +11,7 @@ use livret_core::SignedRecord;
 use livret_core::{LivretId, Role, Section};
 use serde::Serialize;
 
+use crate::audit::AuditAction;
 use crate::device::{Device, Relation};
 use crate::error::{Error, Result};
 
@@ -66,7 +67,7 @@ impl Device {
             Some(livret),
             None,
             Some(&section.to_string()),
-            "opened",
+            AuditAction::Opened,
             true,
             "section sensible ouverte par la famille",
         );

@@ -11,6 +11,7 @@ use livret_store::{AuditEntry, DeviceRecord, KeySource, OpenOptions, Store};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 
 /// The name under which a livret's manifest is stored beside its sections.
@@ -420,7 +421,7 @@ impl Device {
         livret: Option<LivretId>,
         peer: Option<&DeviceId>,
         section: Option<&str>,
-        action: &str,
+        action: AuditAction,
         accepted: bool,
         detail: &str,
     ) {
@@ -436,7 +437,7 @@ impl Device {
         livret: Option<LivretId>,
         peer: Option<&DeviceId>,
         section: Option<&str>,
-        action: &str,
+        action: AuditAction,
         accepted: bool,
         detail: &str,
     ) -> AuditEntry {
@@ -445,7 +446,7 @@ impl Device {
             livret: livret.map(|l| l.to_string()),
             peer: peer.map(|p| p.to_string()),
             section: section.map(str::to_string),
-            action: action.to_string(),
+            action: action.as_str().to_string(),
             outcome: if accepted { "accepted" } else { "refused" }.to_string(),
             detail: detail.to_string(),
         }

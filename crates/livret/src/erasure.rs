@@ -12,6 +12,7 @@ use livret_core::{DeviceId, LivretId, Section};
 use livret_net::protocol::{ByteBuf, Deleted, Frame};
 use serde::Serialize;
 
+use crate::audit::AuditAction;
 use crate::device::{random16, Device, Relation, MANIFEST};
 use crate::error::{Error, Result};
 
@@ -301,7 +302,7 @@ impl Device {
             Some(livret),
             None,
             Some(&name),
-            "erased",
+            AuditAction::Erased,
             true,
             &format!("{n} effacement(s) appliqué(s) : historique de la section reconstruit"),
         );
@@ -396,7 +397,7 @@ impl Device {
     /// devices met later), in one transaction, then vacuums.
     fn erase_livret(&mut self, livret: LivretId, deletion: &[u8], why: &str) -> Result<()> {
         let id = livret.to_string();
-        let entry = self.audit_entry(Some(livret), None, None, "deleted", true, why);
+        let entry = self.audit_entry(Some(livret), None, None, AuditAction::Deleted, true, why);
         let audience = serde_json::to_vec(&self.deletion_audience(livret))
             .map_err(|e| Error::Protocol(e.to_string()))?;
         self.store.transaction(|tx| -> Result<()> {
@@ -640,7 +641,7 @@ impl Device {
             Some(livret),
             Some(&target),
             None,
-            "device-revoked",
+            AuditAction::DeviceRevoked,
             true,
             why,
         );

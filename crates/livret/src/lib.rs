@@ -2,6 +2,7 @@
 //! function of [`node`] for what needs the network); the command line and the mobile bridge
 //! only parse, call and print.
 
+mod audit;
 mod batch;
 mod class;
 mod consent;
@@ -23,6 +24,7 @@ mod session;
 mod sharing;
 mod trust;
 
+pub use audit::AuditAction;
 pub use batch::{BatchMode, BatchWrite, NotWritten};
 pub use class::{CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PupilStatus};
 pub use consent::SectionState;

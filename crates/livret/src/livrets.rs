@@ -12,6 +12,7 @@ use livret_core::SignedRecord;
 use livret_core::{DeviceId, LivretId, Role, Section};
 use serde::Serialize;
 
+use crate::audit::AuditAction;
 use crate::device::{random16, Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
 
@@ -164,7 +165,14 @@ impl Device {
             tx.put_record("livret", &id, Some(&id), &meta_bytes)?;
             Ok(())
         })?;
-        self.audit_event(Some(livret), None, None, "created", true, "livret créé");
+        self.audit_event(
+            Some(livret),
+            None,
+            None,
+            AuditAction::Created,
+            true,
+            "livret créé",
+        );
         Ok(livret)
     }
 
@@ -462,7 +470,7 @@ impl Device {
             Some(livret),
             None,
             Some(&draft.section.to_string()),
-            "written",
+            AuditAction::Written,
             true,
             &draft.key,
         );

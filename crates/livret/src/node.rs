@@ -9,6 +9,7 @@ use livret_core::{DeviceId, GrantId, Role};
 use livret_net::{Multiaddr, Node, NodeConfig, NodeEvent, PeerId};
 use tokio::sync::mpsc::Receiver;
 
+use crate::audit::AuditAction;
 use crate::device::{lock, SharedDevice};
 use crate::device::{Device, Relation};
 use crate::error::{Error, Result};
@@ -363,7 +364,7 @@ pub async fn serve(
                         (newly.contains(&k) || ended).then_some((p, k))
                     }).collect();
                     for (_, k) in close.iter().filter(|(_, k)| newly.contains(k)) {
-                        d.audit_event(None, Some(k), None, "session", false,
+                        d.audit_event(None, Some(k), None, AuditAction::Session, false,
                             "autorisation révoquée : connexions de cet appareil fermées");
                     }
                     close.into_iter().map(|(p, _)| p).collect()

@@ -13,6 +13,7 @@ use livret_core::grant::{ManifestRecord, OwnerKind};
 use livret_core::{DeviceId, LivretId};
 use livret_net::protocol::{ByteBuf, Frame, Granted};
 
+use crate::audit::AuditAction;
 use crate::device::{Device, Relation};
 use crate::error::Result;
 
@@ -116,7 +117,7 @@ impl Device {
             Some(livret),
             Some(&peer),
             None,
-            "owners",
+            AuditAction::Owners,
             true,
             "propriétaires du livret mis à jour par la famille",
         );
@@ -219,7 +220,7 @@ impl Device {
             Some(livret),
             Some(&peer),
             None,
-            "introduced",
+            AuditAction::Introduced,
             true,
             "révocation signée par la clé de secours reçue",
         );

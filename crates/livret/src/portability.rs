@@ -24,6 +24,7 @@ use livret_core::{DeviceId, LivretId, Role, Section};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::audit::AuditAction;
 use crate::device::{Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
 use crate::sharing::rfc3339;
@@ -342,7 +343,7 @@ impl Device {
             Some(livret),
             None,
             None,
-            "imported",
+            AuditAction::Imported,
             true,
             &format!(
                 "livret importé : {} enregistrement(s), {entries} inscription(s) vérifiée(s) ({authority})",

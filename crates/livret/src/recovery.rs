@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use zeroize::Zeroizing;
 
+use crate::audit::AuditAction;
 use crate::device::{lock, SharedDevice};
 use crate::device::{Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
@@ -262,7 +263,7 @@ impl Device {
                 Some(livret),
                 Some(&public),
                 None,
-                "recovery-key",
+                AuditAction::RecoveryKey,
                 true,
                 "clé de secours ajoutée comme propriétaire",
             );
@@ -292,7 +293,7 @@ impl Device {
         peer_role: &str,
     ) -> Result<Vec<(LivretId, Records)>> {
         let refuse = |dev: &mut Device, why: &str| {
-            dev.audit_event(None, Some(&peer), None, "recover", false, why);
+            dev.audit_event(None, Some(&peer), None, AuditAction::Recover, false, why);
             Err(Error::NotAuthorized(why.to_string()))
         };
         if self.role() != Role::Family && self.role() != Role::Teacher {
@@ -324,7 +325,7 @@ impl Device {
                     Some(*livret),
                     Some(&peer),
                     None,
-                    "recover",
+                    AuditAction::Recover,
                     true,
                     &format!(
                         "copie du livret rendue à l'appareil « {peer_name} » (clé de secours) : il signe lui-même son acte de propriétaire"
@@ -387,7 +388,7 @@ impl Device {
                 Some(livret),
                 Some(&peer),
                 None,
-                "recover",
+                AuditAction::Recover,
                 true,
                 &format!("appareil « {peer_name} » rétabli propriétaire avec la clé de secours"),
             );
@@ -524,7 +525,14 @@ impl Device {
         } else {
             "livret rendu par la clé de secours : cet appareil en est propriétaire"
         };
-        self.audit_event(Some(r.livret), Some(&holder), None, "recover", true, detail);
+        self.audit_event(
+            Some(r.livret),
+            Some(&holder),
+            None,
+            AuditAction::Recover,
+            true,
+            detail,
+        );
         Ok(())
     }
 
@@ -597,7 +605,7 @@ impl Device {
             Some(livret),
             Some(&peer),
             None,
-            "introduced",
+            AuditAction::Introduced,
             true,
             &format!("appareil « {name} » reconnu propriétaire : acte signé par un propriétaire"),
         );
@@ -739,7 +747,14 @@ async fn restore_inner(
     let recovered = match result {
         Ok(l) => l,
         Err(e) => {
-            lock(dev).audit_event(None, Some(&holder), None, "recover", false, &e.to_string());
+            lock(dev).audit_event(
+                None,
+                Some(&holder),
+                None,
+                AuditAction::Recover,
+                false,
+                &e.to_string(),
+            );
             let _ = s.close().await;
             return Err(e);
         }

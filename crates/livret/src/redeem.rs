@@ -10,6 +10,7 @@ use livret_core::grant::{redeem_code, redeem_proof};
 use livret_core::{DeviceId, InvitationId, LivretId, Role};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::AuditAction;
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::sharing::{rfc3339, InvitationOut, PendingInvitation, Records};
@@ -93,7 +94,7 @@ impl Device {
     ) -> Result<RedeemStep> {
         let id = invitation.to_string();
         let refuse = |dev: &mut Device, livret: Option<LivretId>, why: &str| {
-            dev.audit_event(livret, Some(&peer), None, "redeem", false, why);
+            dev.audit_event(livret, Some(&peer), None, AuditAction::Redeem, false, why);
             Err(Error::NotAuthorized(why.to_string()))
         };
         let Some(bytes) = self.store.record("invitation", &id)? else {
@@ -150,7 +151,7 @@ impl Device {
             Some(livret),
             Some(&peer),
             None,
-            "redeem",
+            AuditAction::Redeem,
             true,
             &format!(
                 "invitation présentée par {name} (code {}) : en attente de confirmation",
@@ -197,7 +198,14 @@ impl Device {
         }
         let livret = claim.invitation.livret;
         let refuse = |dev: &mut Device, why: &str| {
-            dev.audit_event(Some(livret), Some(&peer), None, "redeem", false, why);
+            dev.audit_event(
+                Some(livret),
+                Some(&peer),
+                None,
+                AuditAction::Redeem,
+                false,
+                why,
+            );
             Err(Error::NotAuthorized(why.to_string()))
         };
         match claim.decision {
@@ -281,7 +289,7 @@ impl Device {
             Some(claim.invitation.livret),
             Some(&claim.peer),
             None,
-            "redeem",
+            AuditAction::Redeem,
             confirm,
             &detail,
         );

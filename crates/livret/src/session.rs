@@ -23,6 +23,7 @@ use livret_net::protocol::{
 use livret_net::Session;
 use serde::Serialize;
 
+use crate::audit::AuditAction;
 use crate::device::{lock, Device, LivretMeta, Relation, SharedDevice};
 use crate::error::{Error, Result};
 use crate::redeem::RedeemStep;
@@ -440,7 +441,7 @@ impl Ctx {
                 Some(livret),
                 Some(&self.peer),
                 None,
-                "refused",
+                AuditAction::Refused,
                 false,
                 "appareil sans autorisation : réponse vide",
             ));
@@ -522,7 +523,7 @@ impl Ctx {
             livret,
             Some(&self.peer),
             target,
-            "refused",
+            AuditAction::Refused,
             false,
             &reason,
         ));
@@ -689,7 +690,7 @@ impl Ctx {
             Some(livret),
             Some(&self.peer),
             None,
-            "refused",
+            AuditAction::Refused,
             false,
             "appareil révoqué : session refusée",
         ));
@@ -839,7 +840,7 @@ impl Ctx {
             None,
             Some(&self.peer),
             None,
-            "deleted",
+            AuditAction::Deleted,
             true,
             "avis de suppression d'un livret envoyé",
         ));
@@ -914,7 +915,7 @@ impl Ctx {
                         Some(livret),
                         Some(&self.peer),
                         Some(&name.to_string()),
-                        "erased",
+                        AuditAction::Erased,
                         true,
                         "effacements transmis : l'autre appareil doit reconstruire sa copie",
                     ));
@@ -994,7 +995,7 @@ impl Ctx {
                     Some(livret),
                     Some(&self.peer),
                     None,
-                    "refused",
+                    AuditAction::Refused,
                     false,
                     "avis de suppression sans effet sur cet appareil : ignoré",
                 );
@@ -1058,7 +1059,7 @@ impl Ctx {
                 Some(livret),
                 Some(&self.peer),
                 Some(&name),
-                "sent",
+                AuditAction::Sent,
                 true,
                 "extrait anonymisé envoyé au jury",
             );
@@ -1115,7 +1116,7 @@ impl Ctx {
                     Some(livret),
                     Some(&self.peer),
                     Some(&x.target),
-                    "received",
+                    AuditAction::Received,
                     true,
                     "extrait reçu et vérifié",
                 );
@@ -1251,7 +1252,7 @@ impl Ctx {
                         Some(livret),
                         Some(&peer),
                         Some(&name.to_string()),
-                        "sent",
+                        AuditAction::Sent,
                         true,
                         "modifications envoyées",
                     ));
@@ -1411,7 +1412,7 @@ impl Ctx {
                     Some(livret),
                     Some(&peer),
                     Some(&name.to_string()),
-                    "received",
+                    AuditAction::Received,
                     true,
                     &format!("{n} modification(s) vérifiée(s) et fusionnée(s)"),
                 );
@@ -1611,13 +1612,27 @@ async fn run_with(
         if ctx.refusals > MAX_DETAILED_REFUSALS {
             let more = ctx.refusals - MAX_DETAILED_REFUSALS;
             let detail = format!("{more} refus de plus dans cette session, non détaillés");
-            d.audit_event(None, Some(&peer_key), None, "refused", false, &detail);
+            d.audit_event(
+                None,
+                Some(&peer_key),
+                None,
+                AuditAction::Refused,
+                false,
+                &detail,
+            );
         }
         // Whatever ended the session early (a frame too large, garbage, too many turns or
         // refusals, a silent peer) is recorded against the peer.
         if let Err(e) = &result {
             let detail = bounded(&format!("session interrompue : {e}"));
-            d.audit_event(None, Some(&peer_key), None, "session", false, &detail);
+            d.audit_event(
+                None,
+                Some(&peer_key),
+                None,
+                AuditAction::Session,
+                false,
+                &detail,
+            );
         }
     }
     ctx.report.bytes_sent = session.bytes_sent();
@@ -1936,7 +1951,7 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                     livret,
                     Some(&ctx.peer),
                     target.as_deref(),
-                    "refused-by-peer",
+                    AuditAction::RefusedByPeer,
                     false,
                     &r.reason,
                 );
@@ -1969,7 +1984,7 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                         Some(livret),
                         Some(&ctx.peer),
                         None,
-                        "refused",
+                        AuditAction::Refused,
                         false,
                         "avis de révocation sans effet sur cet appareil : ignoré",
                     );

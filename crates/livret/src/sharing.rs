@@ -9,6 +9,7 @@ use livret_core::SignedRecord;
 use livret_core::{DeviceId, GrantId, LivretId, Section};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::AuditAction;
 use crate::device::{random16, Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
 
@@ -92,7 +93,7 @@ pub struct AuditView {
     /// The section.
     pub section: Option<String>,
     /// What happened.
-    pub action: String,
+    pub action: AuditAction,
     /// accepted or refused.
     pub outcome: String,
     /// Details.
@@ -293,7 +294,7 @@ impl Device {
             Some(livret),
             None,
             Some(&names.join(",")),
-            "invited",
+            AuditAction::Invited,
             true,
             if jury { "jury" } else { rights.as_str() },
         );
@@ -320,7 +321,7 @@ impl Device {
         peer_name: &str,
     ) -> Result<(LivretId, Records)> {
         let refuse = |dev: &mut Device, livret: Option<LivretId>, why: &str| {
-            dev.audit_event(livret, Some(&peer), None, "redeem", false, why);
+            dev.audit_event(livret, Some(&peer), None, AuditAction::Redeem, false, why);
             Err(Error::NotAuthorized(why.to_string()))
         };
         let now = self.now();
@@ -397,7 +398,14 @@ impl Device {
             mdoc.add(&ManifestRecord::Grant(grant), &bytes)?;
         }
         self.save_manifest_doc(livret, &mut mdoc)?;
-        self.audit_event(Some(livret), Some(&peer), None, "granted", true, &detail);
+        self.audit_event(
+            Some(livret),
+            Some(&peer),
+            None,
+            AuditAction::Granted,
+            true,
+            &detail,
+        );
         // What the grantee receives: everything for an owner; otherwise genesis, owners, its
         // grant and the opening of a sensitive section it names. A jury gets no owner record (they carry the parents' device names) unless this
         // device is not the creator and must prove its ownership.
@@ -494,7 +502,7 @@ impl Device {
             Some(livret),
             Some(&invitation.issuer),
             None,
-            "accepted",
+            AuditAction::Accepted,
             true,
             "invitation acceptée",
         );
@@ -549,7 +557,7 @@ impl Device {
                 Some(livret),
                 Some(&grant.audience_id()),
                 None,
-                "revoked",
+                AuditAction::Revoked,
                 true,
                 &format!("autorisation {gid} révoquée"),
             );
@@ -600,7 +608,7 @@ impl Device {
     pub(crate) fn purge_livret(&mut self, livret: LivretId, why: &str) -> Result<()> {
         self.store.delete_livret(&livret.to_string())?;
         self.store.vacuum()?;
-        self.audit_event(Some(livret), None, None, "purged", true, why);
+        self.audit_event(Some(livret), None, None, AuditAction::Purged, true, why);
         Ok(())
     }
 
@@ -656,7 +664,7 @@ impl Device {
                     Some(livret),
                     Some(&audience),
                     None,
-                    "expired",
+                    AuditAction::Expired,
                     true,
                     &format!("autorisation {gid} ({name}) arrivée à échéance"),
                 );
@@ -676,7 +684,7 @@ impl Device {
                 at: rfc3339(e.at),
                 peer: e.peer,
                 section: e.section,
-                action: e.action,
+                action: AuditAction::parse(&e.action),
                 outcome: e.outcome,
                 detail: e.detail,
             })

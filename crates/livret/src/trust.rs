@@ -7,6 +7,7 @@ use livret_core::{DeviceId, Role};
 use livret_store::{KeySource, OpenOptions};
 use serde::Serialize;
 
+use crate::audit::AuditAction;
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::sharing::rfc3339;
@@ -117,7 +118,7 @@ impl Device {
             None,
             Some(&teacher),
             None,
-            "certified",
+            AuditAction::Certified,
             true,
             &format!("certificat jusqu'au {until}"),
         );
