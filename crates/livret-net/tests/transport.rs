@@ -19,6 +19,7 @@ fn config(seed: u8, limits: Limits) -> NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
         mdns: false,
         limits,
+        relays: vec![],
     }
 }
 

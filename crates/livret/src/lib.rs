@@ -16,6 +16,7 @@ pub mod paper;
 pub mod portability;
 pub mod recovery;
 mod redeem;
+pub mod relay;
 mod session;
 mod sharing;
 mod trust;
