@@ -807,6 +807,8 @@ impl Task {
     fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
+                // A relayed address comes with this node's own id at its end.
+                let address = strip_p2p(&address);
                 tracing::info!(%address, "listening");
                 {
                     let mut shared = lock(&self.shared);
@@ -817,6 +819,7 @@ impl Task {
                 self.emit(NodeEvent::NewListenAddr(address));
             }
             SwarmEvent::ExpiredListenAddr { address, .. } => {
+                let address = strip_p2p(&address);
                 lock(&self.shared).listen_addrs.retain(|a| a != &address);
             }
             SwarmEvent::ListenerClosed {
@@ -824,6 +827,7 @@ impl Task {
                 addresses,
                 reason,
             } => {
+                let addresses: Vec<Multiaddr> = addresses.iter().map(strip_p2p).collect();
                 lock(&self.shared)
                     .listen_addrs
                     .retain(|a| !addresses.contains(a));

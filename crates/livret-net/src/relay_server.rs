@@ -163,7 +163,10 @@ pub async fn run_relay(
             reason: e.to_string(),
         })?;
     }
-    let (mut reservations, mut circuits) = (0usize, 0usize);
+    // Loopback addresses are announced only by a relay that listens on loopback alone (tests).
+    let loopback_only = config.listen.iter().all(is_loopback);
+    let mut reserved: std::collections::HashSet<PeerId> = std::collections::HashSet::new();
+    let mut circuits = 0usize;
     tokio::pin!(shutdown);
     loop {
         let event = tokio::select! {
@@ -173,7 +176,9 @@ pub async fn run_relay(
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
                 // Reservations carry the relay's addresses: it announces where it listens.
-                swarm.add_external_address(address.clone());
+                if loopback_only || !is_loopback(&address) {
+                    swarm.add_external_address(address.clone());
+                }
                 on_event(RelayEvent::Listening(
                     address.with(libp2p::multiaddr::Protocol::P2p(peer_id)),
                 ));
@@ -196,16 +201,19 @@ pub async fn run_relay(
                 }
             }
             SwarmEvent::Behaviour(RelayBehaviourEvent::Relay(e)) => match e {
-                relay::Event::ReservationReqAccepted { renewed, .. } => {
-                    if !renewed {
-                        reservations += 1;
-                    }
-                    on_event(RelayEvent::Reserved { reservations });
+                relay::Event::ReservationReqAccepted { src_peer_id, .. } => {
+                    reserved.insert(src_peer_id);
+                    on_event(RelayEvent::Reserved {
+                        reservations: reserved.len(),
+                    });
                 }
-                relay::Event::ReservationTimedOut { .. }
-                | relay::Event::ReservationClosed { .. } => {
-                    reservations = reservations.saturating_sub(1);
-                    on_event(RelayEvent::ReservationEnded { reservations });
+                relay::Event::ReservationTimedOut { src_peer_id }
+                | relay::Event::ReservationClosed { src_peer_id } => {
+                    if reserved.remove(&src_peer_id) {
+                        on_event(RelayEvent::ReservationEnded {
+                            reservations: reserved.len(),
+                        });
+                    }
                 }
                 relay::Event::ReservationReqDenied { .. } => {
                     on_event(RelayEvent::Denied {
@@ -229,4 +237,13 @@ pub async fn run_relay(
         }
     }
     Ok(peer_id)
+}
+
+fn is_loopback(addr: &Multiaddr) -> bool {
+    use libp2p::multiaddr::Protocol;
+    match addr.iter().next() {
+        Some(Protocol::Ip4(ip)) => ip.is_loopback(),
+        Some(Protocol::Ip6(ip)) => ip.is_loopback(),
+        _ => false,
+    }
 }

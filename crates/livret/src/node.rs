@@ -122,10 +122,15 @@ impl Device {
             return Ok(());
         }
         let suffix = format!("/p2p/{peer_id}");
+        // A loopback address (the peer's own, or a relay's) means nothing from here.
         let fresh: Vec<String> = addrs
             .iter()
-            .map(|a| format!("{}{suffix}", strip_p2p(a.clone())))
+            .filter(|a| !is_loopback(a))
+            .map(|a| format!("{}{suffix}", strip_p2p((*a).clone())))
             .collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
         for (livret, mut meta) in self.held_livrets()? {
             let owner = meta.owners.contains(peer)
                 || self.manifest(livret).is_ok_and(|m| m.is_owner(peer));
@@ -148,6 +153,14 @@ impl Device {
             }
         }
         Ok(())
+    }
+}
+
+fn is_loopback(addr: &Multiaddr) -> bool {
+    match addr.iter().next() {
+        Some(Protocol::Ip4(ip)) => ip.is_loopback(),
+        Some(Protocol::Ip6(ip)) => ip.is_loopback(),
+        _ => false,
     }
 }
 
