@@ -455,3 +455,64 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
         std::fs::read_to_string(&serve_log).unwrap()
     );
 }
+
+/// `livret relays add|list|remove`: an address that is not a relay's is refused with a message
+/// naming the problem, and nothing is stored. (No namespace: runs everywhere.)
+#[test]
+fn relays_are_added_listed_and_removed_and_bad_addresses_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("famille");
+    let livret = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_livret"))
+            .arg("--home")
+            .arg(&home)
+            .args(args)
+            .env_remove("LIVRET_PASSPHRASE")
+            .env_remove("LIVRET_HOME")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "C")
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    assert_eq!(livret(&["init", "--role", "family", "--name", "P"]).0, 0);
+    let relay = "/ip4/10.77.1.1/tcp/4001/p2p/12D3KooWC4sCZLYEcJX2u3EEU6spQRfmF168cVcHzfNpU3g5XFUS";
+    for (bad, says) in [
+        ("bonjour", "illisible"),
+        ("/ip4/10.77.1.1/tcp/4001", "sans identifiant"),
+        (
+            "/ip4/10.77.1.1/udp/4001/p2p/12D3KooWC4sCZLYEcJX2u3EEU6spQRfmF168cVcHzfNpU3g5XFUS",
+            "seul TCP",
+        ),
+        (
+            "/ip4/10.77.1.1/tcp/4001/p2p/12D3KooWC4sCZLYEcJX2u3EEU6spQRfmF168cVcHzfNpU3g5XFUS/p2p-circuit",
+            "adresse relayée",
+        ),
+    ] {
+        let (code, _, err) = livret(&["relays", "add", bad]);
+        assert_eq!(code, 1, "{bad}: {err}");
+        assert!(err.contains(says), "{bad}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    assert_eq!(livret(&["relays", "list", "--json"]).1.trim(), "[]");
+    let (code, out, _) = livret(&["relays", "add", relay]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Relais ajouté"), "{out}");
+    let (code, _, err) = livret(&["relays", "add", relay]);
+    assert_eq!(code, 1);
+    assert!(err.contains("déjà"), "{err}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&livret(&["relays", "list", "--json"]).1).unwrap();
+    assert_eq!(listed, serde_json::json!([relay]));
+    assert!(livret(&["relays", "list"]).1.contains(relay));
+    assert_eq!(livret(&["relays", "remove", relay]).0, 0);
+    let (code, _, err) = livret(&["relays", "remove", relay]);
+    assert_eq!(code, 1);
+    assert!(err.contains("relais inconnu"), "{err}");
+    assert_eq!(livret(&["relays", "list", "--json"]).1.trim(), "[]");
+}
