@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 
 const CHILD: &str = "Capucine Relais-Lointain";
 const TEXT: &str = "Capucine a beaucoup progressé en lecture à voix haute.";
+/// Pupils of the class the teacher writes for (each its own livret on the family device).
+const PUPILS: usize = 5;
 const SUBJECTS: [&str; 8] = [
     "FRANCS", "MATHEM", "HISGEO", "ANGLV1", "ESPLV2", "SVTERR", "PHYCHI", "TECHNO",
 ];
@@ -239,43 +241,47 @@ fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
-/// Accepts an invitation, writes a period's bilans, syncs once; (seconds, bytes) of the sync.
+/// Accepts the invitations, then writes a period's bilans in each livret, then syncs once; (seconds,
+/// bytes) of the sync.
 fn teacher_syncs(
     lab: &Lab,
     ns: &str,
     home: &Path,
-    invitation: &str,
-    livret: &str,
+    invitations: &[(String, String)],
     period: &str,
 ) -> (f64, u64) {
     lab.run(ns, home, &["init", "--role", "teacher", "--name", "M. Loin"]);
-    let accepted = lab.run(ns, home, &["accept", invitation, "--class", "5B"]);
-    assert!(accepted.contains(livret), "{accepted}");
-    for (i, subject) in SUBJECTS.iter().enumerate() {
-        let level = (i % 4 + 1).to_string();
+    for (livret, invitation) in invitations {
+        let accepted = lab.run(ns, home, &["accept", invitation, "--class", "5B"]);
+        assert!(accepted.contains(livret.as_str()), "{accepted}");
+    }
+    for (livret, _) in invitations {
+        for (i, subject) in SUBJECTS.iter().enumerate() {
+            let level = (i % 4 + 1).to_string();
+            lab.run(
+                ns,
+                home,
+                &[
+                    "assess", livret, "--year", "2026", "--period", period, "--subject", subject,
+                    "--level", &level, "--text", TEXT,
+                ],
+            );
+        }
         lab.run(
             ns,
             home,
             &[
-                "assess", livret, "--year", "2026", "--period", period, "--subject", subject,
-                "--level", &level, "--text", TEXT,
+                "synthesis",
+                livret,
+                "--year",
+                "2026",
+                "--period",
+                period,
+                "--text",
+                "Un trimestre très encourageant.",
             ],
         );
     }
-    lab.run(
-        ns,
-        home,
-        &[
-            "synthesis",
-            livret,
-            "--year",
-            "2026",
-            "--period",
-            period,
-            "--text",
-            "Un trimestre très encourageant.",
-        ],
-    );
     let before = lab.wire_bytes(ns);
     let start = Instant::now();
     let synced = lab.run(ns, home, &["sync", "--once"]);
@@ -327,6 +333,16 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
         &["child", "add", "--name", CHILD, "--birth", "2014-03-02", "--json"],
     ));
     let livret = child["livret_id"].as_str().unwrap().to_string();
+    let mut class = vec![livret.clone()];
+    for n in 2..=PUPILS {
+        let name = format!("Élève {n} Lointain");
+        let child = json(&lab.run(
+            "fam",
+            &fam,
+            &["child", "add", "--name", &name, "--birth", "2014-05-06", "--json"],
+        ));
+        class.push(child["livret_id"].as_str().unwrap().to_string());
+    }
     // Bad input is refused, nothing stored.
     let bad = lab
         .livret("fam", &fam)
@@ -350,30 +366,37 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
     );
     wait_for(&serve_log, "Réservation obtenue sur le relais", Duration::from_secs(30));
 
-    // The invitation, as text; confirmed in advance (a script has no one to answer).
-    let invite = |lab: &Lab| {
-        let out = json(&lab.run(
-            "fam",
-            &fam,
-            &[
-                "invite", &livret, "--sections", "annee/2026", "--rights", "write", "--until",
-                "2027-07-04", "--json", "--yes",
-            ],
-        ));
-        out["invitation"].as_str().unwrap().to_string()
+    // The invitations, as text; confirmed in advance (a script has no one to answer).
+    let invite = |lab: &Lab| -> Vec<(String, String)> {
+        class
+            .iter()
+            .map(|l| {
+                let out = json(&lab.run(
+                    "fam",
+                    &fam,
+                    &[
+                        "invite", l, "--sections", "annee/2026", "--rights", "write", "--until",
+                        "2027-07-04", "--json", "--yes",
+                    ],
+                ));
+                (l.clone(), out["invitation"].as_str().unwrap().to_string())
+            })
+            .collect()
     };
     let invitation = invite(&lab);
 
     // The teacher at home, behind router B: accepts, writes, syncs through the relay.
     let far = lab.home("prof-maison");
-    let (relay_secs, relay_bytes) = teacher_syncs(&lab, "tea", &far, &invitation, &livret, "1/3");
+    let (relay_secs, relay_bytes) = teacher_syncs(&lab, "tea", &far, &invitation, "1/3");
 
     // The bilans arrived at the family, verified.
     let shown = json(&lab.run("fam", &fam, &["show", &livret, "--json"]));
     let text = shown.to_string();
     assert!(text.contains(TEXT), "the bilan did not arrive: {text}");
-    let verify = lab.run("fam", &fam, &["verify", &livret]);
-    eprintln!("{}", verify.trim());
+    for l in &class {
+        let verify = lab.run("fam", &fam, &["verify", l]);
+        eprintln!("{}", verify.trim());
+    }
 
     // The teacher remembered the family's current addresses (identify), the relayed one too.
     let listed = lab.run("tea", &far, &["list", "--json"]);
@@ -394,7 +417,7 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
     // The same sync over the family's LAN (direct), to compare.
     let invitation = invite(&lab);
     let near = lab.home("prof-ecole");
-    let (lan_secs, lan_bytes) = teacher_syncs(&lab, "lan", &near, &invitation, &livret, "2/3");
+    let (lan_secs, lan_bytes) = teacher_syncs(&lab, "lan", &near, &invitation, "2/3");
 
     // Router B now picks a random port for every connection (a "symmetric" NAT): the port the
     // relay saw is not the one a hole punch would use, so the connection stays relayed.
@@ -407,7 +430,7 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
     let marks = std::fs::read_to_string(&serve_log).unwrap().lines().count();
     let invitation = invite(&lab);
     let sym = lab.home("prof-maison-2");
-    let (sym_secs, sym_bytes) = teacher_syncs(&lab, "tea", &sym, &invitation, &livret, "3/3");
+    let (sym_secs, sym_bytes) = teacher_syncs(&lab, "tea", &sym, &invitation, "3/3");
     std::thread::sleep(Duration::from_secs(3));
     let after: Vec<String> = std::fs::read_to_string(&serve_log)
         .unwrap()
@@ -443,7 +466,7 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
         }
     );
     eprintln!(
-        "`livret sync --once` of {} bilans + a synthesis (wall time, bytes on the teacher's interface):",
+        "`livret sync --once` of {PUPILS} livrets × ({} bilans + a synthesis) (wall time, bytes on the teacher's interface):",
         SUBJECTS.len()
     );
     eprintln!("  relayed, then direct by hole punching: {relay_secs:.2} s, {relay_bytes} bytes");
