@@ -250,7 +250,11 @@ fn teacher_syncs(
     invitations: &[(String, String)],
     period: &str,
 ) -> (f64, u64) {
-    lab.run(ns, home, &["init", "--role", "teacher", "--name", "M. Loin"]);
+    lab.run(
+        ns,
+        home,
+        &["init", "--role", "teacher", "--name", "M. Loin"],
+    );
     for (livret, invitation) in invitations {
         let accepted = lab.run(ns, home, &["accept", invitation, "--class", "5B"]);
         assert!(accepted.contains(livret.as_str()), "{accepted}");
@@ -262,8 +266,18 @@ fn teacher_syncs(
                 ns,
                 home,
                 &[
-                    "assess", livret, "--year", "2026", "--period", period, "--subject", subject,
-                    "--level", &level, "--text", TEXT,
+                    "assess",
+                    livret,
+                    "--year",
+                    "2026",
+                    "--period",
+                    period,
+                    "--subject",
+                    subject,
+                    "--level",
+                    &level,
+                    "--text",
+                    TEXT,
                 ],
             );
         }
@@ -317,7 +331,11 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
         &["relay", "serve", "--listen", "/ip4/0.0.0.0/tcp/4001"],
         "relay.log",
     );
-    let line = wait_for(&relay_log, "/ip4/10.77.1.1/tcp/4001/p2p/", Duration::from_secs(20));
+    let line = wait_for(
+        &relay_log,
+        "/ip4/10.77.1.1/tcp/4001/p2p/",
+        Duration::from_secs(20),
+    );
     let relay_addr = line
         .split_whitespace()
         .find(|w| w.starts_with("/ip4/10.77.1.1/tcp/4001/p2p/"))
@@ -326,11 +344,23 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
 
     // The family at home, behind router A, with the relay in its list.
     let fam = lab.home("famille");
-    lab.run("fam", &fam, &["init", "--role", "family", "--name", "Parent Lointain"]);
+    lab.run(
+        "fam",
+        &fam,
+        &["init", "--role", "family", "--name", "Parent Lointain"],
+    );
     let child = json(&lab.run(
         "fam",
         &fam,
-        &["child", "add", "--name", CHILD, "--birth", "2014-03-02", "--json"],
+        &[
+            "child",
+            "add",
+            "--name",
+            CHILD,
+            "--birth",
+            "2014-03-02",
+            "--json",
+        ],
     ));
     let livret = child["livret_id"].as_str().unwrap().to_string();
     let mut class = vec![livret.clone()];
@@ -339,7 +369,15 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
         let child = json(&lab.run(
             "fam",
             &fam,
-            &["child", "add", "--name", &name, "--birth", "2014-05-06", "--json"],
+            &[
+                "child",
+                "add",
+                "--name",
+                &name,
+                "--birth",
+                "2014-05-06",
+                "--json",
+            ],
         ));
         class.push(child["livret_id"].as_str().unwrap().to_string());
     }
@@ -364,7 +402,11 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
         &["serve", "--listen", "/ip4/0.0.0.0/tcp/4715", "--no-mdns"],
         "famille.log",
     );
-    wait_for(&serve_log, "Réservation obtenue sur le relais", Duration::from_secs(30));
+    wait_for(
+        &serve_log,
+        "Réservation obtenue sur le relais",
+        Duration::from_secs(30),
+    );
 
     // The invitations, as text; confirmed in advance (a script has no one to answer).
     let invite = |lab: &Lab| -> Vec<(String, String)> {
@@ -375,8 +417,16 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
                     "fam",
                     &fam,
                     &[
-                        "invite", l, "--sections", "annee/2026", "--rights", "write", "--until",
-                        "2027-07-04", "--json", "--yes",
+                        "invite",
+                        l,
+                        "--sections",
+                        "annee/2026",
+                        "--rights",
+                        "write",
+                        "--until",
+                        "2027-07-04",
+                        "--json",
+                        "--yes",
                     ],
                 ));
                 (l.clone(), out["invitation"].as_str().unwrap().to_string())
@@ -422,11 +472,15 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
     // Router B now picks a random port for every connection (a "symmetric" NAT): the port the
     // relay saw is not the one a hole punch would use, so the connection stays relayed.
     let rb = lab.ns("rb");
-    sh(&format!("ip netns exec {rb} nft flush chain ip home nat_out"));
+    sh(&format!(
+        "ip netns exec {rb} nft flush chain ip home nat_out"
+    ));
     sh(&format!(
         "ip netns exec {rb} nft add rule ip home nat_out oifname wan masquerade random"
     ));
-    sh(&format!("ip netns exec {rb} conntrack -F 2>/dev/null || true"));
+    sh(&format!(
+        "ip netns exec {rb} conntrack -F 2>/dev/null || true"
+    ));
     let marks = std::fs::read_to_string(&serve_log).unwrap().lines().count();
     let invitation = invite(&lab);
     let sym = lab.home("prof-maison-2");
@@ -440,7 +494,10 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
         .collect();
     let sym_direct = after.iter().any(|l| l.contains("Connexion directe avec"));
     let shown = json(&lab.run("fam", &fam, &["show", &livret, "--json"])).to_string();
-    assert!(shown.contains("3-3"), "the third period did not arrive: {shown}");
+    assert!(
+        shown.contains("3-3"),
+        "the third period did not arrive: {shown}"
+    );
     lab.run("fam", &fam, &["verify", &livret]);
 
     eprintln!("--- relay test ---");
@@ -472,7 +529,10 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
     eprintln!("  relayed, then direct by hole punching: {relay_secs:.2} s, {relay_bytes} bytes");
     eprintln!("  relayed only (random-port NAT):        {sym_secs:.2} s, {sym_bytes} bytes");
     eprintln!("  direct on the family's LAN:            {lan_secs:.2} s, {lan_bytes} bytes");
-    eprintln!("--- relay ---\n{}", std::fs::read_to_string(&relay_log).unwrap());
+    eprintln!(
+        "--- relay ---\n{}",
+        std::fs::read_to_string(&relay_log).unwrap()
+    );
     eprintln!(
         "--- family serve ---\n{}",
         std::fs::read_to_string(&serve_log).unwrap()

@@ -662,10 +662,9 @@ impl Task {
             }
             let base = strip_circuit(&addr);
             match self.relay_ids.get(&base) {
-                Some(relay) => complete.push(
-                    base.with(Protocol::P2p(*relay))
-                        .with(Protocol::P2pCircuit),
-                ),
+                Some(relay) => {
+                    complete.push(base.with(Protocol::P2p(*relay)).with(Protocol::P2pCircuit))
+                }
                 None => to_resolve.push(base),
             }
         }
@@ -729,9 +728,7 @@ impl Task {
             self.relay_ids.clear();
         }
         self.relay_ids.insert(base.clone(), relay);
-        let full = base
-            .with(Protocol::P2p(relay))
-            .with(Protocol::P2pCircuit);
+        let full = base.with(Protocol::P2p(relay)).with(Protocol::P2pCircuit);
         self.remember(target, std::slice::from_ref(&full));
         if self.swarm.is_connected(&target) || target == relay {
             return;
@@ -1090,16 +1087,19 @@ fn is_dialable(addr: &Multiaddr) -> bool {
     let mut it = addr.iter();
     matches!(
         it.next(),
-        Some(Protocol::Ip4(_) | Protocol::Ip6(_) | Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_))
+        Some(
+            Protocol::Ip4(_)
+                | Protocol::Ip6(_)
+                | Protocol::Dns(_)
+                | Protocol::Dns4(_)
+                | Protocol::Dns6(_)
+        )
     ) && matches!(it.next(), Some(Protocol::Tcp(_)))
 }
 
 fn strip_p2p(addr: &Multiaddr) -> Multiaddr {
     let mut addr = addr.clone();
-    if matches!(
-        addr.iter().last(),
-        Some(Protocol::P2p(_))
-    ) {
+    if matches!(addr.iter().last(), Some(Protocol::P2p(_))) {
         addr.pop();
     }
     addr

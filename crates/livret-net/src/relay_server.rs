@@ -158,10 +158,12 @@ pub async fn run_relay(
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
         .build();
     for addr in &config.listen {
-        swarm.listen_on(addr.clone()).map_err(|e| NetError::Listen {
-            addr: addr.to_string(),
-            reason: e.to_string(),
-        })?;
+        swarm
+            .listen_on(addr.clone())
+            .map_err(|e| NetError::Listen {
+                addr: addr.to_string(),
+                reason: e.to_string(),
+            })?;
     }
     // Loopback addresses are announced only by a relay that listens on loopback alone (tests).
     let loopback_only = config.listen.iter().all(is_loopback);

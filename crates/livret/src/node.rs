@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::Duration;
 
+use libp2p::multiaddr::Protocol;
 use livret_core::grant::InvitationView;
 use livret_core::{DeviceId, GrantId, Role};
-use libp2p::multiaddr::Protocol;
 use livret_net::{Multiaddr, Node, NodeConfig, NodeEvent, PeerId, Reachability};
 use tokio::sync::mpsc::Receiver;
 
@@ -98,10 +98,7 @@ impl Device {
             .map(strip_p2p)
             .collect();
         addrs.sort_by_key(|a| a.to_string().starts_with("/ip4/127."));
-        let relayed = self
-            .relays()?
-            .first()
-            .map(crate::relay::compact_relayed);
+        let relayed = self.relays()?.first().map(crate::relay::compact_relayed);
         let direct = if relayed.is_some() { 1 } else { 2 };
         Ok(addrs
             .into_iter()
@@ -132,13 +129,16 @@ impl Device {
             return Ok(());
         }
         for (livret, mut meta) in self.held_livrets()? {
-            let owner = meta.owners.contains(peer)
-                || self.manifest(livret).is_ok_and(|m| m.is_owner(peer));
+            let owner =
+                meta.owners.contains(peer) || self.manifest(livret).is_ok_and(|m| m.is_owner(peer));
             if !owner {
                 continue;
             }
-            let (mine, others): (Vec<String>, Vec<String>) =
-                meta.peers.iter().cloned().partition(|a| a.ends_with(&suffix));
+            let (mine, others): (Vec<String>, Vec<String>) = meta
+                .peers
+                .iter()
+                .cloned()
+                .partition(|a| a.ends_with(&suffix));
             let mut kept: Vec<String> = fresh.clone();
             for a in mine {
                 if !kept.contains(&a) {

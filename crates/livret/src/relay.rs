@@ -44,7 +44,13 @@ pub fn parse_relay(text: &str) -> Result<Multiaddr> {
     }
     let host = matches!(
         parts.first(),
-        Some(Protocol::Ip4(_) | Protocol::Ip6(_) | Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_))
+        Some(
+            Protocol::Ip4(_)
+                | Protocol::Ip6(_)
+                | Protocol::Dns(_)
+                | Protocol::Dns4(_)
+                | Protocol::Dns6(_)
+        )
     );
     let tcp = matches!(parts.get(1), Some(Protocol::Tcp(p)) if *p != 0);
     if !host || !tcp {
@@ -92,7 +98,8 @@ impl Device {
     fn put_relays(&mut self, relays: &[Multiaddr]) -> Result<()> {
         let list: Vec<String> = relays.iter().map(|a| a.to_string()).collect();
         let json = serde_json::to_vec(&list).map_err(|e| Error::Protocol(e.to_string()))?;
-        self.store.put_record(RELAYS_KIND, RELAYS_KEY, None, &json)?;
+        self.store
+            .put_record(RELAYS_KIND, RELAYS_KEY, None, &json)?;
         Ok(())
     }
 
@@ -109,7 +116,9 @@ impl Device {
         }
         if relays.len() >= MAX_RELAYS {
             return Err(refuse(
-                format!("au plus {MAX_RELAYS} relais : retirez-en un d'abord (livret relays remove)"),
+                format!(
+                    "au plus {MAX_RELAYS} relais : retirez-en un d'abord (livret relays remove)"
+                ),
                 format!("at most {MAX_RELAYS} relays: remove one first (livret relays remove)"),
             ));
         }
