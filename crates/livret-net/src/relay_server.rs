@@ -189,18 +189,18 @@ pub async fn run_relay(
                 tracing::warn!("relay listener: {error}");
             }
             SwarmEvent::ListenerClosed {
-                addresses, reason, ..
+                addresses,
+                reason: Err(e),
+                ..
             } => {
-                if let Err(e) = reason {
-                    return Err(NetError::Listen {
-                        addr: addresses
-                            .iter()
-                            .map(|a| a.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        reason: e.to_string(),
-                    });
-                }
+                return Err(NetError::Listen {
+                    addr: addresses
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    reason: e.to_string(),
+                });
             }
             SwarmEvent::Behaviour(RelayBehaviourEvent::Relay(e)) => match e {
                 relay::Event::ReservationReqAccepted { src_peer_id, .. } => {
