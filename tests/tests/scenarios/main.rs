@@ -18,4 +18,5 @@ mod peer;
 mod portability;
 mod recovery;
 mod redeem;
+mod relay_addresses;
 mod sharing;
