@@ -137,6 +137,17 @@ impl Lab {
             std::fs::write(&path, rules).unwrap();
             sh(&format!("ip netns exec {ns} nft -f {}", path.display()));
         }
+        // The teachers' own traffic, counted by their kernel (IP packets to and from the
+        // device, not frames a bridge floods past it).
+        let meter = "table ip traffic {
+  chain meter_in { type filter hook input priority filter; policy accept; iifname \"eth0\" counter; }
+  chain meter_out { type filter hook output priority filter; policy accept; oifname \"eth0\" counter; }
+}";
+        for ns in [&t, &d] {
+            let path = lab.dir.path().join(format!("{ns}-meter.nft"));
+            std::fs::write(&path, meter).unwrap();
+            sh(&format!("ip netns exec {ns} nft -f {}", path.display()));
+        }
         lab
     }
 
@@ -187,21 +198,18 @@ impl Lab {
         path
     }
 
-    /// Bytes received + sent by the device's one interface so far.
+    /// Bytes of the IP packets the device received and sent on its interface so far.
     fn wire_bytes(&self, ns: &str) -> u64 {
-        ["rx_bytes", "tx_bytes"]
-            .iter()
-            .map(|f| {
-                let out = Command::new("ip")
-                    .args(["netns", "exec", &self.ns(ns), "cat"])
-                    .arg(format!("/sys/class/net/eth0/statistics/{f}"))
-                    .output()
-                    .unwrap();
-                String::from_utf8_lossy(&out.stdout)
-                    .trim()
-                    .parse::<u64>()
-                    .unwrap()
-            })
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.ns(ns), "nft", "list", "table", "ip", "traffic"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let words: Vec<&str> = text.split_whitespace().collect();
+        words
+            .windows(2)
+            .filter(|w| w[0] == "bytes")
+            .map(|w| w[1].parse::<u64>().unwrap())
             .sum()
     }
 }
@@ -242,7 +250,7 @@ fn json(text: &str) -> serde_json::Value {
 }
 
 /// Accepts the invitations, then writes a period's bilans in each livret, then syncs once; (seconds,
-/// bytes) of the sync.
+/// bytes of IP packets in and out of the teacher's device) of the sync.
 fn teacher_syncs(
     lab: &Lab,
     ns: &str,
@@ -523,7 +531,7 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
         }
     );
     eprintln!(
-        "`livret sync --once` of {PUPILS} livrets × ({} bilans + a synthesis) (wall time, bytes on the teacher's interface):",
+        "`livret sync --once` of {PUPILS} livrets × ({} bilans + a synthesis) (wall time, bytes of IP packets in and out of the teacher's device):",
         SUBJECTS.len()
     );
     eprintln!("  relayed, then direct by hole punching: {relay_secs:.2} s, {relay_bytes} bytes");
