@@ -201,7 +201,16 @@ impl Lab {
     /// Bytes of the IP packets the device received and sent on its interface so far.
     fn wire_bytes(&self, ns: &str) -> u64 {
         let out = Command::new("ip")
-            .args(["netns", "exec", &self.ns(ns), "nft", "list", "table", "ip", "traffic"])
+            .args([
+                "netns",
+                "exec",
+                &self.ns(ns),
+                "nft",
+                "list",
+                "table",
+                "ip",
+                "traffic",
+            ])
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);

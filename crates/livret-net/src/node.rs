@@ -48,6 +48,9 @@ const MAX_IDENTIFIED_ADDRS: usize = 8;
 const MAX_RELAY_IDS: usize = 64;
 /// How often the node asks again for a reservation on a relay it lost (or never reached).
 const RELAY_RETRY: Duration = Duration::from_secs(30);
+/// The head start of a peer's direct addresses over its relayed ones: a device on the same
+/// network is reached directly, and the relay learns nothing of that session.
+const RELAY_HEAD_START: Duration = Duration::from_millis(1500);
 
 /// Whether other devices can dial this node directly, as AutoNAT found by asking peers to dial
 /// it back.
@@ -176,6 +179,10 @@ enum Command {
     Disconnect {
         peer: PeerId,
         reply: oneshot::Sender<()>,
+    },
+    /// The direct addresses had their head start: dial the relayed ones too.
+    DialRelayed {
+        peer: PeerId,
     },
     Shutdown,
 }
@@ -306,6 +313,8 @@ impl Node {
                 .collect(),
             relay_ids: HashMap::new(),
             attempts: HashMap::new(),
+            deferred: HashMap::new(),
+            commands: commands_tx.downgrade(),
         };
 
         // Wait for the first address of every listener.
@@ -570,6 +579,10 @@ struct Task {
     relay_ids: HashMap<Multiaddr, PeerId>,
     /// Dials started by `connect`, to answer its waiters once none is left.
     attempts: HashMap<ConnectionId, Attempt>,
+    /// A peer's relayed addresses, dialed once its direct ones failed or had their head start.
+    deferred: HashMap<PeerId, Vec<Multiaddr>>,
+    /// To wake itself when a head start is over (weak: the handles own the channel).
+    commands: mpsc::WeakSender<Command>,
 }
 
 impl Task {
@@ -583,6 +596,9 @@ impl Task {
                 command = commands.recv() => match command {
                     Some(Command::Connect { peer, addrs, reply }) => self.connect(peer, addrs, reply),
                     Some(Command::Disconnect { peer, reply }) => self.disconnect(peer, reply),
+                    Some(Command::DialRelayed { peer }) => {
+                        self.dial_deferred(peer);
+                    }
                     Some(Command::Shutdown) | None => break,
                 },
             }
@@ -653,7 +669,6 @@ impl Task {
     ) {
         // A compact relayed address names the relay by its address only: its id is learnt by
         // dialing it first (Noise tells it), then the peer is dialed through it.
-        let mut to_resolve = Vec::new();
         let mut complete = Vec::new();
         for addr in addrs {
             if !needs_relay_id(&addr) {
@@ -665,7 +680,7 @@ impl Task {
                 Some(relay) => {
                     complete.push(base.with(Protocol::P2p(*relay)).with(Protocol::P2pCircuit))
                 }
-                None => to_resolve.push(base),
+                None => complete.push(addr),
             }
         }
         self.remember(peer, &complete);
@@ -673,17 +688,22 @@ impl Task {
             let _ = reply.send(Ok(()));
             return;
         }
-        let mut waiting = false;
-        for base in to_resolve {
-            waiting |= self.resolve(peer, base);
-        }
-        let known: Vec<Multiaddr> = self
+        // Direct addresses first; relayed ones after a head start, or as soon as the direct
+        // ones failed.
+        let (relayed, direct): (Vec<Multiaddr>, Vec<Multiaddr>) = self
             .book
             .get(&peer)
-            .map(|k| k.iter().filter(|a| !needs_relay_id(a)).cloned().collect())
-            .unwrap_or_default();
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .partition(is_relayed);
+        let mut waiting = false;
+        if !relayed.is_empty() {
+            self.deferred.insert(peer, relayed);
+            waiting = true;
+        }
         let opts = DialOpts::peer_id(peer)
-            .addresses(known)
+            .addresses(direct)
             .extend_addresses_through_behaviour()
             .condition(PeerCondition::DisconnectedAndNotDialing)
             .build();
@@ -691,10 +711,20 @@ impl Task {
         match self.swarm.dial(opts) {
             Ok(()) => {
                 self.attempts.insert(id, Attempt::Peer(peer));
+                if waiting {
+                    let commands = self.commands.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(RELAY_HEAD_START).await;
+                        if let Some(c) = commands.upgrade() {
+                            let _ = c.send(Command::DialRelayed { peer }).await;
+                        }
+                    });
+                }
             }
             Err(DialError::DialPeerConditionFalse(_)) => {}
             Err(e) if waiting => {
-                tracing::debug!(%peer, "no direct dial ({e}); waiting for the relay");
+                tracing::debug!(%peer, "no direct dial ({e}); through the relay");
+                self.dial_deferred(peer);
             }
             Err(e) => {
                 let _ = reply.send(Err(dial_error(peer, e)));
@@ -704,6 +734,48 @@ impl Task {
         let waiters = self.pending_connects.entry(peer).or_default();
         waiters.retain(|w| !w.is_closed());
         waiters.push(reply);
+    }
+
+    /// Dials `peer`'s deferred relayed addresses (compact ones through their relay first);
+    /// whether a dial started.
+    fn dial_deferred(&mut self, peer: PeerId) -> bool {
+        let Some(relayed) = self.deferred.remove(&peer) else {
+            return false;
+        };
+        if self.swarm.is_connected(&peer) {
+            return false;
+        }
+        let mut started = false;
+        let mut full = Vec::new();
+        for addr in relayed {
+            if !needs_relay_id(&addr) {
+                full.push(addr);
+                continue;
+            }
+            let base = strip_circuit(&addr);
+            match self.relay_ids.get(&base) {
+                Some(relay) => {
+                    full.push(base.with(Protocol::P2p(*relay)).with(Protocol::P2pCircuit))
+                }
+                None => started |= self.resolve(peer, base),
+            }
+        }
+        full.dedup();
+        if !full.is_empty() {
+            let opts = DialOpts::peer_id(peer)
+                .addresses(full)
+                .condition(PeerCondition::Disconnected)
+                .build();
+            let id = opts.connection_id();
+            match self.swarm.dial(opts) {
+                Ok(()) => {
+                    self.attempts.insert(id, Attempt::Peer(peer));
+                    started = true;
+                }
+                Err(e) => tracing::debug!(%peer, "relayed dial: {e}"),
+            }
+        }
+        started
     }
 
     /// Dials the relay at `base` (no id known) on behalf of `target`; whether a dial started.
@@ -749,6 +821,9 @@ impl Task {
     /// A dial for `peer` failed: its waiters are told once no other dial for it is left.
     fn dial_failed(&mut self, peer: PeerId, error: &DialError) {
         if self.swarm.is_connected(&peer) || self.attempts.values().any(|a| a.target() == peer) {
+            return;
+        }
+        if self.dial_deferred(peer) {
             return;
         }
         if let Some(waiters) = self.pending_connects.remove(&peer) {
@@ -854,6 +929,7 @@ impl Task {
                     Some(Attempt::Resolve { target, base }) => self.resolved(peer_id, target, base),
                     Some(Attempt::Peer(_)) | None => {}
                 }
+                self.deferred.remove(&peer_id);
                 if !endpoint.is_relayed() {
                     *lock(&self.shared).direct.entry(peer_id).or_default() += 1;
                 }
@@ -1072,6 +1148,11 @@ pub(crate) fn needs_relay_id(addr: &Multiaddr) -> bool {
         before = Some(p);
     }
     false
+}
+
+/// Whether an address goes through a relay.
+fn is_relayed(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| matches!(p, Protocol::P2pCircuit))
 }
 
 /// The address without its `/p2p-circuit` and what follows (the relay's own address).
