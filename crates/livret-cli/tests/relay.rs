@@ -586,6 +586,10 @@ fn relays_are_added_listed_and_removed_and_bad_addresses_refused() {
         ("bonjour", "illisible"),
         ("/ip4/10.77.1.1/tcp/4001", "sans identifiant"),
         (
+            "/dns/relais.example/tcp/4001/p2p/12D3KooWC4sCZLYEcJX2u3EEU6spQRfmF168cVcHzfNpU3g5XFUS",
+            "adresse IP",
+        ),
+        (
             "/ip4/10.77.1.1/udp/4001/p2p/12D3KooWC4sCZLYEcJX2u3EEU6spQRfmF168cVcHzfNpU3g5XFUS",
             "seul TCP",
         ),

@@ -1162,20 +1162,12 @@ fn strip_circuit(addr: &Multiaddr) -> Multiaddr {
         .collect()
 }
 
-/// Whether a peer's announced address is one this node could dial: an IP or DNS address over
-/// TCP, maybe through a relay.
+/// Whether a peer's announced address is one this node could dial: an IP address over TCP,
+/// maybe through a relay (the node resolves no names).
 fn is_dialable(addr: &Multiaddr) -> bool {
     let mut it = addr.iter();
-    matches!(
-        it.next(),
-        Some(
-            Protocol::Ip4(_)
-                | Protocol::Ip6(_)
-                | Protocol::Dns(_)
-                | Protocol::Dns4(_)
-                | Protocol::Dns6(_)
-        )
-    ) && matches!(it.next(), Some(Protocol::Tcp(_)))
+    matches!(it.next(), Some(Protocol::Ip4(_) | Protocol::Ip6(_)))
+        && matches!(it.next(), Some(Protocol::Tcp(_)))
 }
 
 fn strip_p2p(addr: &Multiaddr) -> Multiaddr {

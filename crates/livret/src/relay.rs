@@ -25,7 +25,8 @@ fn refuse(fr: String, en: String) -> Error {
 }
 
 /// Parses a relay's address as `livret relay serve` prints it: `/ip4/…/tcp/PORT/p2p/ID` (or
-/// `/ip6/…`, `/dns/…`). Anything else is refused with a message naming the problem.
+/// `/ip6/…`; names are not resolved: the node has no DNS transport). Anything else is refused
+/// with a message naming the problem.
 pub fn parse_relay(text: &str) -> Result<Multiaddr> {
     use libp2p::multiaddr::Protocol;
     let t = text.trim();
@@ -42,16 +43,16 @@ pub fn parse_relay(text: &str) -> Result<Multiaddr> {
             format!("relay address \"{t}\": this is a relayed address (/p2p-circuit); give the relay's own address"),
         ));
     }
-    let host = matches!(
+    if matches!(
         parts.first(),
-        Some(
-            Protocol::Ip4(_)
-                | Protocol::Ip6(_)
-                | Protocol::Dns(_)
-                | Protocol::Dns4(_)
-                | Protocol::Dns6(_)
-        )
-    );
+        Some(Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_) | Protocol::Dnsaddr(_))
+    ) {
+        return Err(refuse(
+            format!("adresse de relais « {t} » : un nom (/dns) n'est pas pris en charge, donnez l'adresse IP du relais (/ip4/… ou /ip6/…)"),
+            format!("relay address \"{t}\": a name (/dns) is not supported, give the relay's IP address (/ip4/… or /ip6/…)"),
+        ));
+    }
+    let host = matches!(parts.first(), Some(Protocol::Ip4(_) | Protocol::Ip6(_)));
     let tcp = matches!(parts.get(1), Some(Protocol::Tcp(p)) if *p != 0);
     if !host || !tcp {
         return Err(refuse(
