@@ -137,7 +137,16 @@ pub async fn run(ctx: &Ctx, args: &AppArgs) -> Result<ExitCode> {
         shutdown.wait().await;
         let _ = tx.send(true);
     });
-    node::serve(dev, n, events, wait(rx), move |r| print_outcome(lang, r)).await?;
+    // Relays, reachability and hole punching are told as `serve` tells them.
+    node::serve_with(
+        dev,
+        n,
+        events,
+        wait(rx),
+        move |r| print_outcome(lang, r),
+        move |notice| outln!("{}", crate::relays::notice_line(lang, &notice)),
+    )
+    .await?;
     let _ = web.await;
     outln!("{}", lang.pick("Arrêt.", "Stopped."));
     Ok(ExitCode::SUCCESS)

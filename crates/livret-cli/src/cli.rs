@@ -153,6 +153,16 @@ pub enum Command {
         #[arg(long)]
         no_mdns: bool,
     },
+    /// Relais : en faire tourner un (livret relay serve --listen MULTIADDR)
+    Relay {
+        #[command(subcommand)]
+        command: crate::relays::RelayCommand,
+    },
+    /// Les relais par lesquels cet appareil reste joignable hors de son réseau local
+    Relays {
+        #[command(subcommand)]
+        command: crate::relays::RelaysCommand,
+    },
     /// Invite un appareil (enseignant, second parent) : affiche un code QR à lui montrer
     Invite(InviteArgs),
     /// Accepte une invitation (texte LIVRET:… du code QR) en joignant l'appareil de la famille

@@ -14,6 +14,7 @@ mod formats;
 mod grid;
 mod net;
 mod redeem;
+mod relays;
 mod rights;
 mod trust;
 mod util;
@@ -105,6 +106,8 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Serve { listen, no_mdns } => {
             runtime()?.block_on(net::serve(&ctx, &listen, no_mdns))
         }
+        Command::Relay { command } => runtime()?.block_on(relays::relay(&ctx, &command)),
+        Command::Relays { command } => relays::relays(&ctx, &command),
         Command::Invite(args) => commands::invite(&ctx, &args),
         Command::Accept { invitation, class } => {
             runtime()?.block_on(net::accept(&ctx, &invitation, class.as_deref()))

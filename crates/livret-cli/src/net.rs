@@ -200,6 +200,17 @@ pub async fn serve(ctx: &Ctx, listen: &[String], no_mdns: bool) -> Result<ExitCo
     for a in n.listen_addrs() {
         outln!("{a}/p2p/{}", n.peer_id());
     }
+    let relays = lock(&dev).relays()?;
+    for r in &relays {
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "Relais : {r} (réservation demandée)",
+                "Relay: {r} (reservation asked)"
+            )
+        );
+    }
     outln!(
         "{}",
         if no_mdns {
@@ -214,9 +225,14 @@ pub async fn serve(ctx: &Ctx, listen: &[String], no_mdns: bool) -> Result<ExitCo
             )
         }
     );
-    node::serve(dev, n, events, shutdown.wait(), move |r| {
-        print_outcome(lang, r)
-    })
+    node::serve_with(
+        dev,
+        n,
+        events,
+        shutdown.wait(),
+        move |r| print_outcome(lang, r),
+        move |notice| outln!("{}", crate::relays::notice_line(lang, &notice)),
+    )
     .await?;
     outln!("{}", lang.pick("Arrêt.", "Stopped."));
     Ok(ExitCode::SUCCESS)

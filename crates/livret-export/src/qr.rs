@@ -121,6 +121,52 @@ mod tests {
         );
     }
 
+    /// An invitation carrying one direct address and the compact relayed address through a
+    /// relay (`/ip4/…/tcp/…/p2p-circuit`, the relay's id left out) still fits QR version 10
+    /// at level M.
+    #[test]
+    fn an_invitation_with_a_direct_and_a_relayed_address_fits_version_10() {
+        use livret_core::grant::{InvitationView, Rights};
+        use livret_core::{DeviceSecret, LivretId, Section};
+        let parent = DeviceSecret::from_bytes(&[1; 32]);
+        let view = InvitationView {
+            livret: LivretId([0xa5; 16]),
+            issuer: parent.device_id(),
+            addresses: vec![
+                // /ip4/192.168.100.200/tcp/47150
+                vec![0x04, 192, 168, 100, 200, 0x06, 0xb8, 0x2e],
+                // /ip4/203.113.255.254/tcp/64001/p2p-circuit
+                vec![0x04, 203, 113, 255, 254, 0x06, 0xfa, 0x01, 0xa2, 0x02],
+            ],
+            secret: [0xff; 16],
+            expires_at: 4_102_444_800,
+            sections: vec![
+                Section::Annee(2025),
+                Section::VieScolaire(2025),
+                Section::Attestations,
+            ],
+            rights: Rights::Write,
+            until: 4_102_444_800,
+            jury: false,
+        };
+        let signed = view.sign(&parent);
+        let text = InvitationView::to_text(&signed);
+        let qr = Qr::new(&text).unwrap();
+        println!(
+            "invitation with a direct and a relayed address: {} bytes, {} characters, QR version {}",
+            signed.len(),
+            text.len(),
+            qr.version()
+        );
+        assert!(signed.len() <= 213, "{} bytes", signed.len());
+        assert!(
+            qr.version() <= 10,
+            "QR version {} for {} characters",
+            qr.version(),
+            text.len()
+        );
+    }
+
     #[test]
     fn renders_in_three_forms() {
         let qr = Qr::new("LIVRET:ABCDEFGH234567").unwrap();

@@ -71,6 +71,10 @@ pub struct NodeConfig {
     pub mdns: bool,
     /// Session bounds.
     pub limits: Limits,
+    /// Relays to hold a reservation on (`/ip4/…/tcp/…/p2p/RELAY`): the node listens on
+    /// `<relay>/p2p-circuit` through each, renews the reservation while it runs and asks again
+    /// when a relay is lost. Empty for short-lived nodes.
+    pub relays: Vec<Multiaddr>,
 }
 
 impl NodeConfig {
@@ -87,6 +91,7 @@ impl NodeConfig {
             listen: vec![any],
             mdns: true,
             limits: Limits::default(),
+            relays: Vec::new(),
         }
     }
 }
@@ -98,6 +103,7 @@ impl fmt::Debug for NodeConfig {
             .field("listen", &self.listen)
             .field("mdns", &self.mdns)
             .field("limits", &self.limits)
+            .field("relays", &self.relays)
             .finish()
     }
 }

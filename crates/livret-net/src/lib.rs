@@ -1,7 +1,8 @@
 //! livret-net: the transport of the livret.
 //!
-//! A libp2p node (TCP + Noise + Yamux, identify, ping, optional mDNS) whose
-//! identity is the device's ed25519 key, and framed byte sessions on the
+//! A libp2p node (TCP + Noise + Yamux, identify, ping, optional mDNS; circuit relay v2
+//! client, DCUtR hole punching and AutoNAT for devices apart) whose identity is the device's
+//! ed25519 key, and framed byte sessions on the
 //! [`SYNC_PROTOCOL`] stream protocol. What travels inside the frames (hello,
 //! authorization, Automerge sync messages) is decided above this layer.
 //!
@@ -14,12 +15,14 @@ mod error;
 mod keys;
 mod node;
 pub mod protocol;
+mod relay_server;
 mod session;
 
 pub use config::{Limits, NodeConfig};
 pub use error::NetError;
 pub use keys::{peer_id_from_public_key, peer_id_from_secret_key, public_key_from_peer_id};
-pub use node::{Node, NodeEvent};
+pub use node::{Node, NodeEvent, Reachability};
+pub use relay_server::{run_relay, RelayConfig, RelayEvent, RelayLimits};
 pub use session::Session;
 
 pub use libp2p::{Multiaddr, PeerId};

@@ -19,6 +19,7 @@ fn config(seed: u8, limits: Limits) -> NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
         mdns: false,
         limits,
+        relays: vec![],
     }
 }
 
@@ -426,4 +427,146 @@ async fn concurrent_opens_are_all_delivered() {
     a.shutdown().await;
     b.shutdown().await;
     c.shutdown().await;
+}
+
+/// A node holding a reservation on a relay is reached through the compact relayed address
+/// (`/ip4/…/tcp/…/p2p-circuit`, no relay id: the dialer learns it from the relay), and the
+/// dialer learns the node's addresses, the relayed one included, through identify.
+#[tokio::test]
+async fn a_node_is_reached_through_a_relay_by_its_compact_address() {
+    use livret_net::{run_relay, RelayConfig, RelayEvent, RelayLimits};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let relay = tokio::spawn(run_relay(
+        RelayConfig {
+            secret_key: Zeroizing::new([40; 32]),
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+            limits: RelayLimits::default(),
+        },
+        async {
+            let _ = stopped.await;
+        },
+        move |e| {
+            let _ = tx.send(e);
+        },
+    ));
+    let relay_addr = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Some(RelayEvent::Listening(a)) = rx.recv().await {
+                return a;
+            }
+        }
+    })
+    .await
+    .unwrap();
+
+    let mut cfg = config(41, Limits::default());
+    cfg.relays = vec![relay_addr.clone()];
+    let (a, mut ea) = Node::start(cfg).await.unwrap();
+    tokio::time::timeout(WAIT, async {
+        loop {
+            match ea.recv().await.unwrap() {
+                NodeEvent::RelayReserved { .. } => return,
+                _ => continue,
+            }
+        }
+    })
+    .await
+    .expect("no reservation");
+
+    // The compact form: the relay's address and /p2p-circuit, without its id.
+    let compact: Multiaddr = relay_addr
+        .iter()
+        .take_while(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
+        .chain(std::iter::once(libp2p::multiaddr::Protocol::P2pCircuit))
+        .collect();
+    let (b, _eb) = node(42).await;
+    let mut sb = b.open_session(a.peer_id(), vec![compact]).await.unwrap();
+    sb.send(b"par le relais").await.unwrap();
+    let mut sa = incoming(&mut ea).await;
+    assert_eq!(sa.peer(), b.peer_id());
+    assert_eq!(sa.recv().await.unwrap().unwrap(), b"par le relais");
+    let learnt = b.peer_addresses(&a.peer_id());
+    assert!(
+        learnt.iter().any(|m| m
+            .iter()
+            .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit))),
+        "{learnt:?}"
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+    let _ = stop.send(());
+    relay.await.unwrap().unwrap();
+}
+
+/// A relay that goes away and comes back: the node asks for its reservation again (every 30 s)
+/// and holds it anew.
+#[tokio::test]
+async fn a_lost_relay_is_asked_again_when_it_comes_back() {
+    use livret_net::{run_relay, RelayConfig, RelayEvent, RelayLimits};
+    async fn start_relay(
+        listen: Multiaddr,
+    ) -> (
+        Multiaddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<Result<PeerId, NetError>>,
+    ) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(run_relay(
+            RelayConfig {
+                secret_key: Zeroizing::new([50; 32]),
+                listen: vec![listen],
+                limits: RelayLimits::default(),
+            },
+            async {
+                let _ = stopped.await;
+            },
+            move |e| {
+                let _ = tx.send(e);
+            },
+        ));
+        let addr = tokio::time::timeout(WAIT, async {
+            loop {
+                if let Some(RelayEvent::Listening(a)) = rx.recv().await {
+                    return a;
+                }
+            }
+        })
+        .await
+        .unwrap();
+        (addr, stop, task)
+    }
+    async fn reserved(events: &mut Receiver<NodeEvent>, within: Duration) {
+        tokio::time::timeout(within, async {
+            loop {
+                if let NodeEvent::RelayReserved { renewal: false, .. } =
+                    events.recv().await.unwrap()
+                {
+                    return;
+                }
+            }
+        })
+        .await
+        .expect("no reservation");
+    }
+
+    let (relay_addr, stop, task) = start_relay("/ip4/127.0.0.1/tcp/0".parse().unwrap()).await;
+    let mut cfg = config(51, Limits::default());
+    cfg.relays = vec![relay_addr.clone()];
+    let (a, mut ea) = Node::start(cfg).await.unwrap();
+    reserved(&mut ea, WAIT).await;
+
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+    // The same address and key (the relay's port and relay.key).
+    let listen: Multiaddr = relay_addr
+        .iter()
+        .take_while(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
+        .collect();
+    let (_, stop, task) = start_relay(listen).await;
+    reserved(&mut ea, Duration::from_secs(45)).await;
+    a.shutdown().await;
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
 }

@@ -20,6 +20,7 @@ pub mod portability;
 mod recover;
 pub mod recovery;
 mod redeem;
+pub mod relay;
 mod session;
 mod sharing;
 mod trust;

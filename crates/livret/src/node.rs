@@ -4,14 +4,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::Duration;
 
+use libp2p::multiaddr::Protocol;
 use livret_core::grant::InvitationView;
 use livret_core::{DeviceId, GrantId, Role};
-use livret_net::{Multiaddr, Node, NodeConfig, NodeEvent, PeerId};
+use livret_net::{Multiaddr, Node, NodeConfig, NodeEvent, PeerId, Reachability};
 use tokio::sync::mpsc::Receiver;
 
 use crate::audit::AuditAction;
-use crate::device::{lock, SharedDevice};
-use crate::device::{Device, Relation};
+use crate::device::{lock, Device, Relation, SharedDevice};
 use crate::error::{Error, Result};
 use crate::session::{self, RedeemPlan, SessionReport, Side};
 
@@ -33,8 +33,9 @@ pub struct NodeOptions {
     pub listen: Vec<Multiaddr>,
     /// Local discovery (mDNS).
     pub mdns: bool,
-    /// Remember the listen addresses for invitations (only the long-running `serve` node;
-    /// the short-lived nodes of `accept` and `sync` listen on ports nobody will dial).
+    /// Remember the listen addresses for invitations and hold a reservation on each relay of
+    /// the device (only the long-running `serve` and `app` nodes; the short-lived nodes of
+    /// `accept` and `sync` listen on ports nobody will dial).
     pub remember_addresses: bool,
 }
 
@@ -54,6 +55,9 @@ pub async fn start(
     config.listen = options.listen.clone();
     config.mdns = options.mdns;
     let remember = options.remember_addresses;
+    if remember {
+        config.relays = lock(dev).relays()?;
+    }
     let (node, events) = Node::start(config).await?;
     if remember {
         let addrs: Vec<String> = node
@@ -82,23 +86,94 @@ impl Device {
     }
 
     /// The addresses to put in an invitation (binary multiaddrs without /p2p): the last known
-    /// listen addresses, non-loopback IPv4 first, at most two.
+    /// direct listen addresses, non-loopback IPv4 first (two, or one when the device has a
+    /// relay), then the compact relayed address through its first relay
+    /// (`/ip4/…/tcp/…/p2p-circuit`, see [`crate::relay::compact_relayed`]), so that a device
+    /// elsewhere reaches it too.
     pub fn invitation_addresses(&self) -> Result<Vec<Vec<u8>>> {
         let mut addrs: Vec<Multiaddr> = self
             .known_addresses()?
             .iter()
             .filter_map(|a| a.parse::<Multiaddr>().ok())
+            .filter(|a| !a.iter().any(|p| matches!(p, Protocol::P2pCircuit)))
             .map(strip_p2p)
             .collect();
         addrs.sort_by_key(|a| a.to_string().starts_with("/ip4/127."));
-        Ok(addrs.into_iter().take(2).map(|a| a.to_vec()).collect())
+        let relayed = self.relays()?.first().map(crate::relay::compact_relayed);
+        let direct = if relayed.is_some() { 1 } else { 2 };
+        Ok(addrs
+            .into_iter()
+            .take(direct)
+            .chain(relayed)
+            .map(|a| a.to_vec())
+            .collect())
+    }
+
+    /// Remembers where `peer` said it listens (identify, at the end of a session): for each
+    /// livret it owns that this device holds, its addresses become the first to dial (at most
+    /// [`MAX_PEER_ADDRESSES`] per peer are kept, the newest first).
+    pub fn remember_peer(&mut self, peer: &DeviceId, addrs: &[Multiaddr]) -> Result<()> {
+        let Ok(peer_id) = livret_net::peer_id_from_public_key(&peer.0) else {
+            return Ok(());
+        };
+        if addrs.is_empty() || *peer == self.device_id() {
+            return Ok(());
+        }
+        let suffix = format!("/p2p/{peer_id}");
+        // A loopback address (the peer's own, or a relay's) means nothing from here.
+        let fresh: Vec<String> = addrs
+            .iter()
+            .filter(|a| !is_loopback(a))
+            .map(|a| format!("{}{suffix}", strip_p2p((*a).clone())))
+            .collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        for (livret, mut meta) in self.held_livrets()? {
+            let owner =
+                meta.owners.contains(peer) || self.manifest(livret).is_ok_and(|m| m.is_owner(peer));
+            if !owner {
+                continue;
+            }
+            let (mine, others): (Vec<String>, Vec<String>) = meta
+                .peers
+                .iter()
+                .cloned()
+                .partition(|a| a.ends_with(&suffix));
+            let mut kept: Vec<String> = fresh.clone();
+            for a in mine {
+                if !kept.contains(&a) {
+                    kept.push(a);
+                }
+            }
+            kept.truncate(MAX_PEER_ADDRESSES);
+            let peers: Vec<String> = others.into_iter().chain(kept).collect();
+            if peers != meta.peers {
+                meta.peers = peers;
+                self.put_meta(livret, &meta)?;
+            }
+        }
+        Ok(())
     }
 }
 
-fn strip_p2p(addr: Multiaddr) -> Multiaddr {
-    addr.into_iter()
-        .filter(|p| !matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
-        .collect()
+fn is_loopback(addr: &Multiaddr) -> bool {
+    match addr.iter().next() {
+        Some(Protocol::Ip4(ip)) => ip.is_loopback(),
+        Some(Protocol::Ip6(ip)) => ip.is_loopback(),
+        _ => false,
+    }
+}
+
+/// The addresses kept per owner device in a livret's metadata.
+pub const MAX_PEER_ADDRESSES: usize = 8;
+
+/// The address without its trailing `/p2p/<peer>` (a relay's id inside it is kept).
+fn strip_p2p(mut addr: Multiaddr) -> Multiaddr {
+    if matches!(addr.iter().last(), Some(Protocol::P2p(_))) {
+        addr.pop();
+    }
+    addr
 }
 
 /// Splits `/ip4/…/tcp/…/p2p/PEER` into the peer and its address.
@@ -107,10 +182,10 @@ pub fn parse_peer_address(text: &str) -> Result<(PeerId, Multiaddr)> {
         .trim()
         .parse()
         .map_err(|_| Error::BadAddress(text.to_string()))?;
-    let peer = addr.iter().find_map(|p| match p {
-        libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+    let peer = match addr.iter().last() {
+        Some(Protocol::P2p(id)) => Some(id),
         _ => None,
-    });
+    };
     match peer {
         Some(p) => Ok((p, strip_p2p(addr))),
         None => Err(Error::BadAddress(text.to_string())),
@@ -134,7 +209,19 @@ pub async fn sync_with(
     let mut s = node.open_session(peer, addrs).await?;
     let report = session::run(dev.clone(), &mut s, Side::Dialer(None)).await;
     let _ = s.close().await;
+    remember_addresses_of(dev, node, peer);
     report
+}
+
+/// Keeps what `peer` announced of its addresses (identify) for the livrets it owns here.
+fn remember_addresses_of(dev: &SharedDevice, node: &Node, peer: PeerId) {
+    let addrs = node.peer_addresses(&peer);
+    let Some(key) = livret_net::public_key_from_peer_id(&peer) else {
+        return;
+    };
+    if let Err(e) = lock(dev).remember_peer(&DeviceId(key), &addrs) {
+        tracing::warn!(%peer, "remembering the peer's addresses: {e}");
+    }
 }
 
 /// Accepts an invitation (its text form): dials the family device it names, proves the
@@ -197,6 +284,7 @@ pub async fn accept(
     let mut s = node.open_session(peer, addrs).await?;
     let report = session::run(dev.clone(), &mut s, Side::Dialer(Some(plan))).await;
     let _ = s.close().await;
+    remember_addresses_of(dev, node, peer);
     report
 }
 
@@ -302,15 +390,92 @@ fn revoked_grants(dev: &Device) -> BTreeMap<GrantId, DeviceId> {
 /// it so to end by itself.
 const ENDED_GRACE: Duration = Duration::from_secs(10);
 
+/// What the node tells about its paths to other devices (relays, reachability, hole punching),
+/// for `serve` to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NetNotice {
+    /// A relay holds (or renewed) a reservation for this device.
+    RelayReserved {
+        /// The relay's peer id.
+        relay: String,
+        /// A renewal.
+        renewal: bool,
+    },
+    /// A relay could not be reached or its reservation was lost (asked again every 30 s).
+    RelayLost {
+        /// The relay's address.
+        relay: String,
+        /// Why.
+        reason: String,
+    },
+    /// AutoNAT: whether other devices can dial this one directly (`None`: not known yet).
+    Reachable(Option<bool>),
+    /// A relayed connection with this device became direct (hole punching).
+    Direct {
+        /// The peer.
+        peer: String,
+    },
+    /// Hole punching failed: sessions with this peer go through the relay.
+    StillRelayed {
+        /// The peer.
+        peer: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The notice a node event gives, if any.
+pub fn notice_of(event: &NodeEvent) -> Option<NetNotice> {
+    Some(match event {
+        NodeEvent::RelayReserved { relay, renewal } => NetNotice::RelayReserved {
+            relay: relay.to_string(),
+            renewal: *renewal,
+        },
+        NodeEvent::RelayLost { relay, reason } => NetNotice::RelayLost {
+            relay: relay.to_string(),
+            reason: reason.clone(),
+        },
+        NodeEvent::Reachability(r) => NetNotice::Reachable(match r {
+            Reachability::Public(_) => Some(true),
+            Reachability::Private => Some(false),
+            _ => None,
+        }),
+        NodeEvent::HolePunched { peer } => NetNotice::Direct {
+            peer: peer.to_string(),
+        },
+        NodeEvent::HolePunchFailed { peer, reason } => NetNotice::StillRelayed {
+            peer: peer.to_string(),
+            reason: reason.clone(),
+        },
+        _ => return None,
+    })
+}
+
 /// Runs the node until `shutdown` resolves: answers sessions, syncs with discovered peers that
 /// concern this device, closes connections of peers whose access ended or one of whose grants
 /// was just revoked (the sessions that used it end with them), purges expired grants.
 pub async fn serve(
     dev: SharedDevice,
     node: Node,
+    events: Receiver<NodeEvent>,
+    shutdown: impl Future<Output = ()>,
+    on_report: impl Fn(Result<SessionReport>) + Send + Sync + 'static,
+) -> Result<()> {
+    serve_with(dev, node, events, shutdown, on_report, |n| {
+        tracing::info!(?n, "network");
+    })
+    .await
+}
+
+/// [`serve`], telling `on_notice` of relays, reachability and hole punching as they happen.
+pub async fn serve_with(
+    dev: SharedDevice,
+    node: Node,
     mut events: Receiver<NodeEvent>,
     shutdown: impl Future<Output = ()>,
     on_report: impl Fn(Result<SessionReport>) + Send + Sync + 'static,
+    on_notice: impl Fn(NetNotice),
 ) -> Result<()> {
     let on_report = std::sync::Arc::new(on_report);
     node.set_known_peers(known_peer_ids(&lock(&dev)));
@@ -327,8 +492,13 @@ pub async fn serve(
             ev = events.recv() => match ev {
                 None => break,
                 Some(NodeEvent::IncomingSession(s)) => {
-                    let (dev, cb) = (dev.clone(), on_report.clone());
-                    tokio::spawn(async move { cb(answer(dev, s).await) });
+                    let (dev, node, cb) = (dev.clone(), node.clone(), on_report.clone());
+                    tokio::spawn(async move {
+                        let peer = s.peer();
+                        let report = answer(dev.clone(), s).await;
+                        remember_addresses_of(&dev, &node, peer);
+                        cb(report)
+                    });
                 }
                 Some(NodeEvent::PeerDiscovered { peer, addrs }) => {
                     let Some(key) = livret_net::public_key_from_peer_id(&peer) else { continue };
@@ -336,7 +506,9 @@ pub async fn serve(
                     let (dev, node, cb) = (dev.clone(), node.clone(), on_report.clone());
                     tokio::spawn(async move { cb(sync_with(&dev, &node, peer, addrs).await) });
                 }
-                Some(_) => {}
+                Some(event) => {
+                    if let Some(n) = notice_of(&event) { on_notice(n); }
+                }
             },
             _ = tick.tick() => {
                 let to_close: Vec<PeerId> = {

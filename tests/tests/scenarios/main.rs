@@ -19,4 +19,5 @@ mod peer;
 mod portability;
 mod recovery;
 mod redeem;
+mod relay_addresses;
 mod sharing;
