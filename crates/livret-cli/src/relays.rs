@@ -8,7 +8,7 @@ use livret::node::NetNotice;
 use livret::{core::Lang, relay};
 use livret_net::{Multiaddr, RelayEvent};
 
-use crate::commands::Ctx;
+use crate::ctx::Ctx;
 use crate::net::Shutdown;
 use crate::util::{fail, print_json};
 use crate::{outln, tr};

@@ -219,7 +219,7 @@ fn refusals_since(family: &TestDevice, peer: &DeviceId, from: usize) -> Vec<Stri
         .map(|a| {
             format!(
                 "{}: {} [{}]",
-                a.action,
+                a.action.as_str(),
                 a.detail,
                 a.section.unwrap_or_default()
             )

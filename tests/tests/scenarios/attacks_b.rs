@@ -240,7 +240,7 @@ fn refusals_since(family: &TestDevice, peer: &DeviceId, from: usize) -> Vec<Stri
         .skip(from)
         .filter(|a| a.peer.as_deref() == Some(peer.to_string().as_str()))
         .filter(|a| a.outcome == "refused")
-        .map(|a| format!("{}: {}", a.action, a.detail))
+        .map(|a| format!("{}: {}", a.action.as_str(), a.detail))
         .collect()
 }
 
