@@ -21,7 +21,9 @@ mod sharing;
 mod trust;
 
 pub use batch::{BatchMode, BatchWrite, NotWritten};
-pub use class::{CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PupilStatus};
+pub use class::{
+    CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PeriodCells, PupilStatus, SubjectCell,
+};
 pub use consent::SectionState;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
 pub use erasure::{DeviceRevocationReport, ForgetReport};
