@@ -370,9 +370,11 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
         html! {
             h1 { (s.sync) }
             @if lines.is_empty() { p role="status" { (s.no_peer) } }
-            ul.sync #sync-report role="status" {
-                @for (ok, line) in &lines {
-                    li.ok[*ok].bad[!*ok] { (line) }
+            div role="status" {
+                ul.sync #sync-report {
+                    @for (ok, line) in &lines {
+                        li.ok[*ok].bad[!*ok] { (line) }
+                    }
                 }
             }
             p { a href="/" { (s.home) } }
