@@ -45,13 +45,7 @@ struct Reply {
 }
 
 /// One HTTP/1.1 request on a fresh connection; the time from connecting to the last byte.
-fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    cookie: &str,
-    body: &[u8],
-) -> (Reply, f64) {
+fn request(addr: SocketAddr, method: &str, path: &str, cookie: &str, body: &[u8]) -> (Reply, f64) {
     let start = Instant::now();
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     let mut head = format!(
@@ -80,7 +74,9 @@ fn request(
         .unwrap()
         .parse()
         .unwrap();
-    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
     let body_raw = &raw[split + 4..];
     let body = if chunked {
         dechunk(body_raw)
@@ -100,8 +96,8 @@ fn dechunk(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut rest = raw;
     while let Some(pos) = rest.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..pos]).trim(), 16)
-            .unwrap_or(0);
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&rest[..pos]).trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }
@@ -137,9 +133,8 @@ fn period_drafts(livrets: &[LivretId], period: &str, seed: usize) -> Vec<BatchWr
         for (j, s) in SUBJECTS.iter().enumerate() {
             let level = ((i + j + seed) % 4 + 1) as u8;
             let text = appreciation(seed * 10_000 + i * 100 + j);
-            let draft =
-                livret::drafts::assessment(YEAR, period, s, None, Some(level), None, &text)
-                    .unwrap();
+            let draft = livret::drafts::assessment(YEAR, period, s, None, Some(level), None, &text)
+                .unwrap();
             items.push(BatchWrite { livret: *l, draft });
         }
         let text = format!("{} Bon trimestre.", appreciation(seed + i));
@@ -226,13 +221,7 @@ async fn bench(runs: usize) {
         for i in 0..PUPILS {
             let f = TestDevice::new(Role::Family, &format!("Famille {class}-{i}")).await;
             let livret = f
-                .with(|d| {
-                    d.add_child(
-                        &format!("Élève {class} Numéro {i:02}"),
-                        "2013-04-01",
-                        None,
-                    )
-                })
+                .with(|d| d.add_child(&format!("Élève {class} Numéro {i:02}"), "2013-04-01", None))
                 .unwrap();
             let inv = f.invite(livret, "annee/2025,vie-scolaire/2025", Rights::Write);
             let report = node::accept(&dev, &tnode, &inv, Some(class)).await.unwrap();
@@ -324,7 +313,10 @@ async fn bench(runs: usize) {
             .unwrap();
         assert_eq!(g.status, 200, "{}", g.body);
         // Every stored cell is shown (the first pupil's French appréciation is there).
-        assert!(g.body.contains(&appreciation(0)[..40]), "grid without its cells");
+        assert!(
+            g.body.contains(&appreciation(0)[..40]),
+            "grid without its cells"
+        );
         if i > 0 {
             class_ms.push(ms);
             grid_ms.push(gms);
@@ -420,7 +412,10 @@ async fn bench(runs: usize) {
         assert_eq!(g.status, 200);
         let d = dev.lock().unwrap();
         let t = Instant::now();
-        assert_eq!(d.period_cells(CLASSES[1], YEAR, "1/3").unwrap().len(), PUPILS);
+        assert_eq!(
+            d.period_cells(CLASSES[1], YEAR, "1/3").unwrap().len(),
+            PUPILS
+        );
         let base_t = t.elapsed().as_secs_f64() * 1000.0;
         let t = Instant::now();
         for l in &by_class[1] {

@@ -193,9 +193,7 @@ pub async fn cycle_save(
             .unwrap_or_default()
     };
     let cycle: u8 = get("cycle").parse().unwrap_or(0);
-    let year: u16 = get("year")
-        .parse()
-        .unwrap_or_else(|_| current_year(&state));
+    let year: u16 = get("year").parse().unwrap_or_else(|_| current_year(&state));
     // The form's levels as the API reads them: `CODE=LEVEL,…` (the API checks them).
     let mut values = CycleValues::default();
     let mut levels = Vec::new();
@@ -292,7 +290,10 @@ pub async fn lsu_export(
             let disposition = format!("attachment; filename=\"lsu-{safe}-{year}.xml\"");
             (
                 [
-                    (header::CONTENT_TYPE, "application/xml; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_TYPE,
+                        "application/xml; charset=utf-8".to_string(),
+                    ),
                     (header::CONTENT_DISPOSITION, disposition),
                 ],
                 out.xml,

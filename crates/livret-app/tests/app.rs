@@ -1331,7 +1331,9 @@ async fn cycle_lsu_and_sync_screens() {
     )
     .await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("La formation de la personne et du citoyen"));
+    assert!(page
+        .body
+        .contains("La formation de la personne et du citoyen"));
 
     let codes = [
         "CPD_FRA", "CPD_ETR", "CPD_SCI", "CPD_ART", "MET_APP", "FRM_CIT", "SYS_NAT", "REP_MND",
@@ -1350,7 +1352,11 @@ async fn cycle_lsu_and_sync_screens() {
         pairs.push((k, v));
     }
     // Without the CSRF token: 403, nothing written.
-    let no_csrf: Vec<(&str, &str)> = pairs.iter().copied().filter(|(k, _)| *k != "csrf").collect();
+    let no_csrf: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "csrf")
+        .collect();
     let r = teacher.post(&path, &cookie, &[], &form(&no_csrf)).await;
     assert_eq!(r.status, 403);
     // One component left without a level: the API refuses, its message shows, nothing written.

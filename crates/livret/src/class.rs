@@ -434,12 +434,7 @@ impl Device {
     /// What the pupils of `class` hold for one period (a grid's cells), by pupil name: only
     /// the year's two sections are read, and only that period's entries are verified. An entry
     /// whose signature does not verify is left out (the livret's page shows it as invalid).
-    pub fn period_cells(
-        &self,
-        class: &str,
-        year: u16,
-        period: &str,
-    ) -> Result<Vec<PeriodCells>> {
+    pub fn period_cells(&self, class: &str, year: u16, period: &str) -> Result<Vec<PeriodCells>> {
         let division = livret_core::vocab::Division::parse(class)?;
         let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
         let period = Period::parse(period)?;
@@ -476,7 +471,7 @@ impl Device {
                     livret,
                     section,
                     key,
-                    &known,
+                    known,
                 );
                 match verification {
                     livret_core::entry::Verification::Invalid(_) => None,

@@ -22,7 +22,8 @@ mod trust;
 
 pub use batch::{BatchMode, BatchWrite, NotWritten};
 pub use class::{
-    CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PeriodCells, PupilStatus, SubjectCell,
+    CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PeriodCells, PupilStatus,
+    SubjectCell,
 };
 pub use consent::SectionState;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
