@@ -193,7 +193,8 @@ pub async fn cycle_save(
             .unwrap_or_default()
     };
     let cycle: u8 = get("cycle").parse().unwrap_or(0);
-    let year: u16 = get("year").parse().unwrap_or_else(|_| current_year(&state));
+    // A year that is not a number is 0, which the API refuses (never another year).
+    let year: u16 = get("year").parse().unwrap_or(0);
     // The form's levels as the API reads them: `CODE=LEVEL,…` (the API checks them).
     let mut values = CycleValues::default();
     let mut levels = Vec::new();

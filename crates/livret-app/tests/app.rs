@@ -1455,3 +1455,119 @@ async fn cycle_lsu_and_sync_screens() {
     assert_eq!(r.status, 401);
     let _ = &family.node;
 }
+
+/// The LSU file: downloaded from the class page, then imported again: a preview that writes
+/// nothing, then the confirmation, which imports.
+#[tokio::test]
+async fn lsu_export_download_then_import_preview_and_confirm() {
+    let family = running(Role::Family, "Parent de Lina").await;
+    let teacher = running(Role::Teacher, "M. Martin").await;
+    let livret = family
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let addrs = family.with(|d| d.invitation_addresses()).unwrap();
+    let inv = family
+        .with(|d| {
+            d.invite(
+                livret,
+                &[Section::Annee(2025), Section::VieScolaire(2025)],
+                Rights::Write,
+                "2099-07-04",
+                15,
+                addrs,
+            )
+        })
+        .unwrap();
+    family.with(|d| d.confirm_in_advance(&inv)).unwrap();
+    node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B"))
+        .await
+        .unwrap();
+    teacher
+        .with(|d| -> livret::Result<()> {
+            d.assess(
+                livret,
+                2025,
+                "1/3",
+                "FRANCS",
+                None,
+                Some(3),
+                None,
+                "Lina progresse.",
+            )?;
+            d.synthesis(livret, 2025, "1/3", "Bon trimestre.")?;
+            d.vie_scolaire(livret, 2025, "1/3", 0, 1, 0)?;
+            d.set_school_ids(Some("0951099D"), Some("Mme Leroy"), Some(1001))?;
+            d.set_pupil_id_be(livret, 123_456)?;
+            Ok(())
+        })
+        .unwrap();
+    let cookie = teacher.login().await;
+    let csrf = teacher.csrf(&cookie).await;
+    let r = request(
+        teacher.addr,
+        "GET",
+        "/classes/5B/lsu.xml?year=2025&period=1%2F3",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("content-type").unwrap().contains("xml"));
+    assert!(r
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment"));
+    assert!(r.body.contains("Lina progresse."), "{}", r.body);
+    let xml = r.body;
+
+    let audit_before = teacher.with(|d| d.audit(None)).unwrap().len();
+    let r = request(
+        teacher.addr,
+        "POST",
+        &format!("/lsu/import?csrf={csrf}"),
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "multipart/form-data; boundary=x"),
+        ],
+        &multipart_file("file", xml.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Aperçu : rien n'a encore été écrit."));
+    assert!(r.body.contains("Confirmer l'import"), "{}", r.body);
+    assert!(r.body.contains("serait écrit"), "{}", r.body);
+    assert_eq!(teacher.with(|d| d.audit(None)).unwrap().len(), audit_before);
+    let pending = between(&r.body, "name=\"pending\" value=\"", "\"").to_string();
+    // The confirmation needs its CSRF token too.
+    let r = teacher
+        .post(
+            "/lsu/confirm",
+            &cookie,
+            &[],
+            &form(&[("pending", &pending)]),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = teacher
+        .post(
+            "/lsu/confirm",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("pending", &pending)]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("inscription(s) signée(s)"), "{}", r.body);
+    assert!(r.body.contains("écrit"), "{}", r.body);
+    assert!(teacher.with(|d| d.audit(None)).unwrap().len() > audit_before);
+    // The preview is spent.
+    let r = teacher
+        .post(
+            "/lsu/confirm",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("pending", &pending)]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+}
