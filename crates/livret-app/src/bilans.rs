@@ -239,14 +239,69 @@ pub async fn cycle_save(
 
 // ---- LSU ---------------------------------------------------------------------------------
 
-/// The LSU section of a class page: export of a period, import of a file.
-pub fn lsu_section(page: &Page, class: &str, year: u16, periods: &[&str]) -> Markup {
+/// The LSU section of a class page: the identifiers the file needs, export of a period,
+/// import of a file.
+pub fn lsu_section(
+    page: &Page,
+    state: &AppState,
+    class: &str,
+    year: u16,
+    periods: &[&str],
+    pupils: &[livret::LivretSummary],
+) -> Markup {
     let s = page.s;
     let upload = format!("/lsu/import?csrf={}", page.csrf);
+    let ids = state.device().school_ids().ok();
+    let id_be = |livret: &str| {
+        ids.as_ref()
+            .and_then(|v| v.pupils.iter().find(|p| p.livret_id == livret))
+            .and_then(|p| p.id_be)
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    };
+    let (uai, head, sts) = ids
+        .as_ref()
+        .map(|v| {
+            (
+                v.uai.clone().unwrap_or_default(),
+                v.head.clone().unwrap_or_default(),
+                v.id_sts.map(|n| n.to_string()).unwrap_or_default(),
+            )
+        })
+        .unwrap_or_default();
     html! {
         section aria-labelledby="lsu-h" {
             h2 #lsu-h { (s.lsu_title) }
             p { (s.lsu_help) }
+            h3 { (s.lsu_ids) }
+            form.stack method="post" action="/lsu/school" {
+                (page.csrf_field())
+                input type="hidden" name="class" value=(class);
+                label for="lsu-uai" { (s.lsu_uai) }
+                input #lsu-uai type="text" name="uai" value=(uai) autocomplete="off";
+                label for="lsu-head" { (s.lsu_head) }
+                input #lsu-head type="text" name="head" value=(head) autocomplete="off";
+                label for="lsu-sts" { (s.lsu_sts) }
+                input #lsu-sts type="text" inputmode="numeric" name="id_sts" value=(sts) autocomplete="off";
+                button type="submit" { (s.lsu_save_ids) }
+            }
+            ul.idbe {
+                @for (i, p) in pupils.iter().enumerate() {
+                    li {
+                        form.inline method="post" action="/lsu/pupil" {
+                            (page.csrf_field())
+                            input type="hidden" name="class" value=(class);
+                            input type="hidden" name="livret" value=(p.livret_id);
+                            label for={ "idbe" (i) } { (s.lsu_id_be) " — " (p.name.clone().unwrap_or_default()) }
+                            " "
+                            input id={ "idbe" (i) } type="text" inputmode="numeric" name="id_be" value=(id_be(&p.livret_id)) size="10" autocomplete="off";
+                            " "
+                            button type="submit" { (s.lsu_save_ids) }
+                        }
+                    }
+                }
+            }
+            h3 { (s.lsu_export) }
             form.stack method="get" action={ "/classes/" (class) "/lsu.xml" } {
                 label for="lsu-year" { (s.year) }
                 input #lsu-year type="number" name="year" min="2000" max="2100" value=(year);
@@ -256,6 +311,7 @@ pub fn lsu_section(page: &Page, class: &str, year: u16, periods: &[&str]) -> Mar
                 }
                 button type="submit" { (s.lsu_export) }
             }
+            h3 { (s.lsu_import_title) }
             form.stack method="post" action=(upload) enctype="multipart/form-data" {
                 label for="lsu-file" { (s.lsu_file) }
                 input #lsu-file type="file" name="file" accept=".xml,application/xml,text/xml" required;
@@ -446,4 +502,97 @@ fn lsu_result(
         StatusCode::OK
     };
     page.render_status(status, s.lsu_import_title, body)
+}
+
+/// A whole number typed in a form, or the API's kind of error for `field` (nothing is called).
+fn number(field: &'static str, text: &str) -> Result<Option<u64>, livret::Error> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse::<u64>().map(Some).map_err(|_| {
+        livret::Error::from(livret::core::vocab::ValidationError::new(
+            field,
+            livret::core::vocab::Rule::BadFormat(livret::core::vocab::Format::WholeNumber {
+                min: 1,
+                max: i64::MAX,
+            }),
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SchoolIdsForm {
+    #[serde(default)]
+    class: String,
+    #[serde(default)]
+    uai: String,
+    #[serde(default)]
+    head: String,
+    #[serde(default)]
+    id_sts: String,
+}
+
+/// `POST /lsu/school`: the school's UAI, its head and this teacher's STS id
+/// (`Device::set_school_ids`, which checks them all before writing any).
+pub async fn lsu_school(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<SchoolIdsForm>,
+) -> Response {
+    let some = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+    let result = number("id-sts", &form.id_sts).and_then(|sts| {
+        state
+            .device()
+            .set_school_ids(some(&form.uai).as_deref(), some(&form.head).as_deref(), sts)
+    });
+    match result {
+        Ok(()) => {
+            crate::teacher::class_page(&page, &state, &form.class, None, Some(page.s.lsu_ids_saved))
+        }
+        Err(e) => crate::teacher::class_page(
+            &page,
+            &state,
+            &form.class,
+            Some(&e.localized(page.lang)),
+            None,
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PupilIdForm {
+    #[serde(default)]
+    class: String,
+    #[serde(default)]
+    livret: String,
+    #[serde(default)]
+    id_be: String,
+}
+
+/// `POST /lsu/pupil`: a pupil's id-be (`Device::set_pupil_id_be`).
+pub async fn lsu_pupil(
+    page: Page,
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<PupilIdForm>,
+) -> Response {
+    let result = (|| {
+        let mut d = state.device();
+        let livret = d.resolve_livret(form.livret.trim())?;
+        // An empty field is 0, which the API refuses with its own message.
+        let n = number("id-be", &form.id_be)?.unwrap_or(0);
+        d.set_pupil_id_be(livret, n)
+    })();
+    match result {
+        Ok(()) => {
+            crate::teacher::class_page(&page, &state, &form.class, None, Some(page.s.lsu_ids_saved))
+        }
+        Err(e) => crate::teacher::class_page(
+            &page,
+            &state,
+            &form.class,
+            Some(&e.localized(page.lang)),
+            None,
+        ),
+    }
 }

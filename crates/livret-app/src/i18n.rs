@@ -227,6 +227,13 @@ pub struct Strings {
     pub lsu_expired: &'static str,
     pub sync_running: &'static str,
     pub sync_progress: &'static str,
+    pub lsu_ids: &'static str,
+    pub lsu_uai: &'static str,
+    pub lsu_head: &'static str,
+    pub lsu_sts: &'static str,
+    pub lsu_id_be: &'static str,
+    pub lsu_save_ids: &'static str,
+    pub lsu_ids_saved: &'static str,
 }
 
 /// French, the default.
@@ -450,6 +457,13 @@ pub static FR: Strings = Strings {
     lsu_expired: "Cet aperçu n'est plus disponible : importez le fichier à nouveau.",
     sync_running: "Une synchronisation est déjà en cours : attendez qu'elle finisse.",
     sync_progress: "Synchronisation en cours…",
+    lsu_ids: "Identifiants pour le LSU",
+    lsu_uai: "UAI de l'établissement",
+    lsu_head: "Chef d'établissement (nom sur les bilans)",
+    lsu_sts: "Votre identifiant STS",
+    lsu_id_be: "Identifiant élève (id-be)",
+    lsu_save_ids: "Enregistrer",
+    lsu_ids_saved: "Identifiants enregistrés.",
 };
 
 /// English.
@@ -673,6 +687,13 @@ pub static EN: Strings = Strings {
     lsu_expired: "This preview is no longer available: import the file again.",
     sync_running: "A sync is already running: wait for it to finish.",
     sync_progress: "Syncing…",
+    lsu_ids: "Identifiers for the LSU",
+    lsu_uai: "School's UAI",
+    lsu_head: "Head of school (name on the bilans)",
+    lsu_sts: "Your STS id",
+    lsu_id_be: "Pupil id (id-be)",
+    lsu_save_ids: "Save",
+    lsu_ids_saved: "Identifiers saved.",
 };
 
 /// The texts of a language.

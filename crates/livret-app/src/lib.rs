@@ -112,6 +112,8 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/classes/{class}/lsu.xml", get(bilans::lsu_export))
         .route("/lsu/import", post(bilans::lsu_import))
         .route("/lsu/confirm", post(bilans::lsu_confirm))
+        .route("/lsu/school", post(bilans::lsu_school))
+        .route("/lsu/pupil", post(bilans::lsu_pupil))
         .fallback(common::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(security::MAX_UPLOAD))
         .layer(axum::middleware::from_fn_with_state(

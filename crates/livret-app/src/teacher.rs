@@ -270,15 +270,28 @@ pub async fn class(
     State(state): State<Arc<AppState>>,
     Path(class): Path<String>,
 ) -> Response {
-    let pupils = match pupils_of(&state, &class) {
+    class_page(&page, &state, &class, None, None)
+}
+
+/// The class page, with a refusal or a notice (the LSU identifiers' forms answer with it).
+pub fn class_page(
+    page: &Page,
+    state: &AppState,
+    class: &str,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Response {
+    let pupils = match pupils_of(state, class) {
         Ok(p) => p,
         Err(e) => return page.api_error(&e),
     };
     let s = page.s;
-    let year = current_year(&state);
-    let title = format!("{} {}", s.class_word, class_name(&page, &class));
+    let year = current_year(state);
+    let title = format!("{} {}", s.class_word, class_name(page, class));
     let body = html! {
         h1 { (title) }
+        @if let Some(d) = done { (notice(d)) }
+        @if let Some(e) = error { (error_box(s, e)) }
         h2 { (s.pupils) }
         ul.cards {
             @for p in &pupils {
@@ -310,9 +323,13 @@ pub async fn class(
             }
             button type="submit" { (s.open_grid) }
         }
-        (crate::bilans::lsu_section(&page, &class, year, &PERIODS))
+        (crate::bilans::lsu_section(page, state, class, year, &PERIODS, &pupils))
     };
-    page.render(&title, body)
+    if error.is_some() {
+        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, &title, body)
+    } else {
+        page.render(&title, body)
+    }
 }
 
 /// What a cell of the grid holds.

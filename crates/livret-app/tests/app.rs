@@ -1496,13 +1496,64 @@ async fn lsu_export_download_then_import_preview_and_confirm() {
             )?;
             d.synthesis(livret, 2025, "1/3", "Bon trimestre.")?;
             d.vie_scolaire(livret, 2025, "1/3", 0, 1, 0)?;
-            d.set_school_ids(Some("0951099D"), Some("Mme Leroy"), Some(1001))?;
-            d.set_pupil_id_be(livret, 123_456)?;
             Ok(())
         })
         .unwrap();
     let cookie = teacher.login().await;
     let csrf = teacher.csrf(&cookie).await;
+    // The identifiers the file needs, through the class page's forms. A refused one (a UAI
+    // that is not one, an id-be that is not a number) shows its message and writes nothing.
+    let ids = |t: &Running| {
+        let v = t.with(|d| d.school_ids()).unwrap();
+        (v.uai, v.head, v.id_sts, v.pupils[0].id_be)
+    };
+    let before = ids(&teacher);
+    let school = |uai: &str| {
+        form(&[
+            ("csrf", &csrf),
+            ("class", "5B"),
+            ("uai", uai),
+            ("head", "Mme Leroy"),
+            ("id_sts", "1001"),
+        ])
+    };
+    let r = teacher
+        .post("/lsu/school", &cookie, &[], &school("pas une UAI"))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\""));
+    let id = livret.to_string();
+    let pupil = |n: &str| {
+        form(&[
+            ("csrf", &csrf),
+            ("class", "5B"),
+            ("livret", &id),
+            ("id_be", n),
+        ])
+    };
+    let r = teacher
+        .post("/lsu/pupil", &cookie, &[], &pupil("douze"))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(ids(&teacher), before);
+    let r = teacher
+        .post("/lsu/school", &cookie, &[], &school("0951099D"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Identifiants enregistrés."));
+    let r = teacher
+        .post("/lsu/pupil", &cookie, &[], &pupil("123456"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        ids(&teacher),
+        (
+            Some("0951099D".to_string()),
+            Some("Mme Leroy".to_string()),
+            Some(1001),
+            Some(123_456)
+        )
+    );
     let r = request(
         teacher.addr,
         "GET",
