@@ -25,8 +25,10 @@ app on its own port); each browser has its own profile. The scenarios:
   h. the family's devices page: revoking an unknown device is refused; the recovery sheet and
      the JSON export download;
   i. the teacher's end-of-cycle bilan typed with the keyboard (refused: no grant on the cycles
-     section, nothing written), the LSU export and import refusals, « Synchroniser » with one
-     line per family from /sync/status, and these screens in English.
+     section, nothing written), the LSU export and import refused, then the LSU identifiers
+     recorded (a wrong UAI refused first), the file downloaded and imported again (a preview
+     that writes nothing, then the confirmation), « Synchroniser » with one line per family
+     from /sync/status, and these screens in English.
 
 The camera: the first teacher's, the school's and the jury's Chromium start with a fake capture
 device playing a .y4m video (made here, standard library only) of the QR code as the other
@@ -1061,6 +1063,62 @@ def test_i_teacher_cycle_bilan_lsu_and_sync_progress(world):
     assert not t1.find_elements(By.CSS_SELECTOR, "form[action='/lsu/confirm']")
     shot(t1, "teacher-lsu-refused")
     axe(t1, "LSU import refused")
+
+    # The identifiers the file needs, on the class page; a wrong UAI is refused first.
+    t1.get(base + "/classes/5B")
+    t1.find_element(By.ID, "lsu-uai").send_keys("pas une UAI")
+    t1.find_element(By.ID, "lsu-head").send_keys("Mme Leroy")
+    t1.find_element(By.ID, "lsu-sts").send_keys("1001")
+    submit(t1, "form[action='/lsu/school']")
+    assert wait_for(t1, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="UAI refused")
+    uai = t1.find_element(By.ID, "lsu-uai")
+    assert uai.get_attribute("value") == "", "nothing was recorded"
+    uai.send_keys("0951099D")
+    t1.find_element(By.ID, "lsu-head").send_keys("Mme Leroy")
+    t1.find_element(By.ID, "lsu-sts").send_keys("1001")
+    submit(t1, "form[action='/lsu/school']")
+    wait_for(t1, lambda d: "Identifiants enregistrés." in text_of(d), what="ids saved")
+    n = len(t1.find_elements(By.CSS_SELECTOR, "form[action='/lsu/pupil']"))
+    for i in range(n):
+        field = t1.find_element(By.ID, f"idbe{i}")
+        field.clear()
+        field.send_keys(str(100001 + i))
+        submit(t1, f"form[action='/lsu/pupil']:has(#idbe{i})")
+        wait_for(t1, lambda d: "Identifiants enregistrés." in text_of(d), what="id-be saved")
+    shot(t1, "teacher-lsu")
+    axe(t1, "class page with the LSU identifiers")
+    # The file needs each pupil's synthesis and vie scolaire: the grid completes term 1.
+    year = school_year()
+    t1.get(f"{base}/classes/5B/grid?year={year}&period=1%2F3")
+    wait_for(t1, lambda d: d.find_elements(By.ID, "grid"), what="grid")
+    for name, _ in PUPILS[1:]:
+        pid = world["children"][name]
+        t1.find_element(By.NAME, f"s.{pid}").send_keys(f"Trimestre encourageant pour {name}.")
+        for field in ("late", "justified", "unjustified"):
+            t1.find_element(By.NAME, f"v.{pid}.{field}").send_keys("0")
+    t1.find_element(By.ID, "sign").click()
+    wait_for(t1, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice, [role=alert]"), what="term completed")
+    assert not t1.find_elements(By.CSS_SELECTOR, "[role=alert]"), text_of(t1)
+    assert "inscription(s) signée(s)" in t1.find_element(By.CSS_SELECTOR, ".notice").text
+    # The export downloads; imported again: a preview first (nothing written), then confirmed.
+    status, data = fetch_bytes(t1, f"/classes/5B/lsu.xml?year={year}&period=1%2F3")
+    assert status == 200 and b"Lina progresse nettement" in data, (
+        status, re.sub(r"<[^>]+>", " ", data.decode("utf-8", "replace")).split("Erreur")[-1][:600])
+    lsu = os.path.join(tempfile.mkdtemp(prefix="livret-lsu-"), "lsu-5B.xml")
+    with open(lsu, "wb") as f:
+        f.write(data)
+    t1.get(base + "/classes/5B")
+    t1.find_element(By.ID, "lsu-file").send_keys(lsu)
+    submit(t1, "form[action^='/lsu/import']")
+    wait_for(t1, lambda d: d.find_elements(By.ID, "lsu-report"), what="preview")
+    assert "Aperçu : rien n'a encore été écrit." in text_of(t1)
+    assert "serait écrit" in t1.find_element(By.ID, "lsu-report").text
+    shot(t1, "teacher-lsu-preview")
+    axe(t1, "LSU import preview")
+    submit(t1, "form[action='/lsu/confirm']")
+    wait_for(t1, lambda d: "inscription(s) signée(s)" in text_of(d), what="imported")
+    assert "écrit" in t1.find_element(By.ID, "lsu-report").text
+    axe(t1, "LSU import done")
 
     # « Synchroniser »: one line per family; the status the page follows says the same.
     t1.get(base + "/")
