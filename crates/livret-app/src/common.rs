@@ -328,6 +328,9 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
             html! { (error_box(page.s, page.s.sync_running)) p { a href="/" { (page.s.home) } } },
         );
     }
+    // Ends the run even when the request is dropped half-way (the browser left the page):
+    // otherwise every later sync would wait for a run that never ends.
+    let _running = RunningGuard(&state);
     let mut lines = Vec::new();
     for (peer, addrs) in targets {
         let who = short(&peer.to_string());
@@ -380,6 +383,19 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
             p { a href="/" { (s.home) } }
         },
     )
+}
+
+/// Marks the app's sync as finished when dropped.
+struct RunningGuard<'a>(&'a AppState);
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.0
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .running = false;
+    }
 }
 
 /// `GET /sync/status`: the running (or last) sync as JSON: `running`, `total`, and one line
