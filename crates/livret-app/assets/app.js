@@ -107,6 +107,47 @@
     stop.addEventListener('click', function () { halt(); out.textContent = ''; start.focus(); });
   });
 
+  // « Synchroniser »: while the sync runs, one line per family as its session ends, read
+  // from /sync/status (the answer page then replaces this one with the whole report).
+  var syncForm = document.getElementById('sync-form');
+  var progress = document.getElementById('sync-progress');
+  if (syncForm && progress && window.fetch) {
+    syncForm.addEventListener('submit', function () {
+      var list = progress.querySelector('ul');
+      var title = document.getElementById('sync-progress-title');
+      var base = title ? title.textContent.replace(/ \(.*$/, '') : '';
+      progress.hidden = false;
+      function poll() {
+        fetch('/sync/status', { credentials: 'same-origin', cache: 'no-store' })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (st) {
+            if (!st) { return; }
+            if (title) { title.textContent = base + ' (' + st.lines.length + ' / ' + st.total + ')'; }
+            while (list.children.length < st.lines.length) {
+              var line = st.lines[list.children.length];
+              var li = document.createElement('li');
+              li.className = line.ok ? 'ok' : 'bad';
+              li.textContent = line.text;
+              list.appendChild(li);
+            }
+            if (st.running || st.lines.length === 0) { setTimeout(poll, 300); }
+          })
+          .catch(function () { /* the answer page says what happened */ });
+      }
+      setTimeout(poll, 150);
+    });
+  }
+
+  // Character counts outside the grid (the end-of-cycle synthesis).
+  Array.prototype.forEach.call(document.querySelectorAll('form:not(#grid) textarea[data-max]'), function (t) {
+    var out = document.getElementById(t.getAttribute('aria-describedby'));
+    if (!out) { return; }
+    t.addEventListener('input', function () {
+      out.textContent = t.value.length + ' / ' + t.dataset.max;
+      out.classList.toggle('over', t.value.length > Number(t.dataset.max));
+    });
+  });
+
   // The period grid: character counts, and drafts kept in this browser until signed.
   var grid = document.getElementById('grid');
   if (!grid) { return; }

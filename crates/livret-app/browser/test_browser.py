@@ -23,7 +23,12 @@ app on its own port); each browser has its own profile. The scenarios:
   g. a jury accepts an extract through its camera: its pages show no name, birth date or
      school; once it trusts the school's key, the certified entry shows certified;
   h. the family's devices page: revoking an unknown device is refused; the recovery sheet and
-     the JSON export download.
+     the JSON export download;
+  i. the teacher's end-of-cycle bilan typed with the keyboard (refused: no grant on the cycles
+     section, nothing written), the LSU export and import refused, then the LSU identifiers
+     recorded (a wrong UAI refused first), the file downloaded and imported again (a preview
+     that writes nothing, then the confirmation), « Synchroniser » with one line per family
+     from /sync/status, and these screens in English.
 
 The camera: the first teacher's, the school's and the jury's Chromium start with a fake capture
 device playing a .y4m video (made here, standard library only) of the QR code as the other
@@ -983,3 +988,159 @@ def test_h_family_devices_recovery_sheet_and_json(world):
     assert "Delete this livret for good?" in text_of(fam)
     fam.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait_for(fam, lambda d: "Supprimer définitivement" in text_of(d), what="French again")
+
+
+def test_i_teacher_cycle_bilan_lsu_and_sync_progress(world):
+    """The teacher's end-of-cycle bilan (typed with the keyboard only; refused: the family
+    granted the year, not the cycles section; nothing written), the LSU export (refused: the
+    school's identifiers are missing) and import (a file that is not LSU: refused, no
+    confirmation offered), « Synchroniser » with one line per family from /sync/status; in
+    French and in English, axe-core on each screen."""
+    t1 = world["drivers"]["t1"]
+    base = world["apps"]["t1"].base
+    lina = world["children"]["Lina Moreau"]
+    t1.get(base + "/classes/5B")
+    link = t1.find_element(By.CSS_SELECTOR, f"a[href='/livrets/{lina}/cycle']")
+    assert "Bilan de fin de cycle" in link.text
+    assert t1.find_element(By.ID, "lsu-h").text == "Fichier LSU"
+    axe(t1, "class page with its LSU section")
+    link.click()
+    wait_for(t1, lambda d: d.find_elements(By.ID, "cycle-form"), what="cycle page")
+    assert "Bilan de fin de cycle — Lina Moreau" in t1.find_element(By.TAG_NAME, "h1").text
+    # Every field labelled.
+    for sel in t1.find_elements(By.CSS_SELECTOR, "#cycle-form select, #cycle-form textarea"):
+        fid = sel.get_attribute("id")
+        assert t1.find_elements(By.CSS_SELECTOR, f"label[for='{fid}']"), fid
+    # The keyboard only: eight levels, the synthesis, then Enter on the button.
+    first = t1.find_element(By.ID, "comp0")
+    t1.execute_script("arguments[0].focus()", first)
+    for i in range(8):
+        active = t1.switch_to.active_element
+        assert active.get_attribute("id") == f"comp{i}", active.get_attribute("id")
+        active.send_keys("3")
+        active.send_keys(Keys.TAB)
+    active = t1.switch_to.active_element
+    assert active.get_attribute("id") == "cycle-synthesis"
+    text = "Lina maîtrise les attendus du cycle."
+    active.send_keys(text)
+    assert t1.find_element(By.ID, "cycle-synthesis.count").text == f"{len(text)} / 1500"
+    active.send_keys(Keys.TAB)
+    button = t1.switch_to.active_element
+    assert button.tag_name == "button", button.tag_name
+    shot(t1, "teacher-cycle")
+    axe(t1, "end-of-cycle bilan")
+    mark = f"m{time.monotonic_ns()}"
+    t1.execute_script("window.__livretPage = arguments[0];", mark)
+    button.send_keys(Keys.ENTER)
+    alert = wait_for(t1, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"),
+                     what="cycle refused")[0].text
+    assert "cycles" in alert, alert
+    # What was typed is still there; nothing was signed.
+    assert t1.find_element(By.ID, "cycle-synthesis").get_attribute("value") == text
+    assert Select(t1.find_element(By.ID, "comp7")).first_selected_option.get_attribute("value") == "3"
+    assert "signé et enregistré" not in text_of(t1)
+    shot(t1, "teacher-cycle-refused")
+    axe(t1, "end-of-cycle bilan refused")
+
+    # LSU export of term 1: refused while the school's identifiers are missing.
+    t1.get(base + "/classes/5B")
+    submit(t1, "form[action='/classes/5B/lsu.xml']")
+    alert = wait_for(t1, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"),
+                     what="export refused")[0].text
+    assert alert, text_of(t1)
+    axe(t1, "LSU export refused")
+    # LSU import: a file that is not LSU: its message, no confirmation offered.
+    bad = os.path.join(tempfile.mkdtemp(prefix="livret-lsu-"), "lsu.xml")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write("<lsu>pas un fichier LSU</lsu>")
+    t1.get(base + "/classes/5B")
+    t1.find_element(By.ID, "lsu-file").send_keys(bad)
+    submit(t1, "form[action^='/lsu/import']")
+    alert = wait_for(t1, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"),
+                     what="import refused")[0].text
+    assert alert, text_of(t1)
+    assert "Import LSU" in t1.find_element(By.TAG_NAME, "h1").text
+    assert not t1.find_elements(By.CSS_SELECTOR, "form[action='/lsu/confirm']")
+    shot(t1, "teacher-lsu-refused")
+    axe(t1, "LSU import refused")
+
+    # The identifiers the file needs, on the class page; a wrong UAI is refused first.
+    t1.get(base + "/classes/5B")
+    t1.find_element(By.ID, "lsu-uai").send_keys("pas une UAI")
+    t1.find_element(By.ID, "lsu-head").send_keys("Mme Leroy")
+    t1.find_element(By.ID, "lsu-sts").send_keys("1001")
+    submit(t1, "form[action='/lsu/school']")
+    assert wait_for(t1, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="UAI refused")
+    uai = t1.find_element(By.ID, "lsu-uai")
+    assert uai.get_attribute("value") == "", "nothing was recorded"
+    uai.send_keys("0951099D")
+    t1.find_element(By.ID, "lsu-head").send_keys("Mme Leroy")
+    t1.find_element(By.ID, "lsu-sts").send_keys("1001")
+    submit(t1, "form[action='/lsu/school']")
+    wait_for(t1, lambda d: "Identifiants enregistrés." in text_of(d), what="ids saved")
+    n = len(t1.find_elements(By.CSS_SELECTOR, "form[action='/lsu/pupil']"))
+    for i in range(n):
+        field = t1.find_element(By.ID, f"idbe{i}")
+        field.clear()
+        field.send_keys(str(100001 + i))
+        submit(t1, f"form[action='/lsu/pupil']:has(#idbe{i})")
+        wait_for(t1, lambda d: "Identifiants enregistrés." in text_of(d), what="id-be saved")
+    shot(t1, "teacher-lsu")
+    axe(t1, "class page with the LSU identifiers")
+    # The file needs each pupil's synthesis and vie scolaire: the grid completes term 1.
+    year = school_year()
+    t1.get(f"{base}/classes/5B/grid?year={year}&period=1%2F3")
+    wait_for(t1, lambda d: d.find_elements(By.ID, "grid"), what="grid")
+    for name, _ in PUPILS[1:]:
+        pid = world["children"][name]
+        t1.find_element(By.NAME, f"s.{pid}").send_keys(f"Trimestre encourageant pour {name}.")
+        for field in ("late", "justified", "unjustified"):
+            t1.find_element(By.NAME, f"v.{pid}.{field}").send_keys("0")
+    t1.find_element(By.ID, "sign").click()
+    wait_for(t1, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice, [role=alert]"), what="term completed")
+    assert not t1.find_elements(By.CSS_SELECTOR, "[role=alert]"), text_of(t1)
+    assert "inscription(s) signée(s)" in t1.find_element(By.CSS_SELECTOR, ".notice").text
+    # The export downloads; imported again: a preview first (nothing written), then confirmed.
+    status, data = fetch_bytes(t1, f"/classes/5B/lsu.xml?year={year}&period=1%2F3")
+    assert status == 200 and b"Lina progresse nettement" in data, (
+        status, re.sub(r"<[^>]+>", " ", data.decode("utf-8", "replace")).split("Erreur")[-1][:600])
+    lsu = os.path.join(tempfile.mkdtemp(prefix="livret-lsu-"), "lsu-5B.xml")
+    with open(lsu, "wb") as f:
+        f.write(data)
+    t1.get(base + "/classes/5B")
+    t1.find_element(By.ID, "lsu-file").send_keys(lsu)
+    submit(t1, "form[action^='/lsu/import']")
+    wait_for(t1, lambda d: d.find_elements(By.ID, "lsu-report"), what="preview")
+    assert "Aperçu : rien n'a encore été écrit." in text_of(t1)
+    assert "serait écrit" in t1.find_element(By.ID, "lsu-report").text
+    shot(t1, "teacher-lsu-preview")
+    axe(t1, "LSU import preview")
+    submit(t1, "form[action='/lsu/confirm']")
+    wait_for(t1, lambda d: "inscription(s) signée(s)" in text_of(d), what="imported")
+    assert "écrit" in t1.find_element(By.ID, "lsu-report").text
+    axe(t1, "LSU import done")
+
+    # « Synchroniser »: one line per family; the status the page follows says the same.
+    t1.get(base + "/")
+    assert t1.find_element(By.ID, "sync-progress").get_attribute("hidden") is not None
+    report = sync(t1)
+    assert "Parent de Lina" in report, report
+    status = t1.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/sync/status').then(r => r.json()).then(done).catch(e => done({error: String(e)}));")
+    assert status.get("running") is False, status
+    assert status["total"] >= 1 and len(status["lines"]) == status["total"], status
+    assert any("Parent de Lina" in line["text"] for line in status["lines"]), status
+    shot(t1, "teacher-sync")
+    axe(t1, "sync report")
+
+    # In English.
+    t1.get(f"{base}/livrets/{lina}/cycle")
+    t1.find_element(By.CSS_SELECTOR, "a.lang").click()
+    wait_for(t1, lambda d: "End-of-cycle bilan" in text_of(d), what="English")
+    axe(t1, "end-of-cycle bilan in English")
+    t1.get(base + "/classes/5B")
+    assert "Download the LSU file" in text_of(t1)
+    axe(t1, "class page in English")
+    t1.find_element(By.CSS_SELECTOR, "a.lang").click()
+    wait_for(t1, lambda d: "Télécharger le fichier LSU" in text_of(d), what="French again")

@@ -98,12 +98,16 @@ impl Page {
                         nav aria-label=(s.app) {
                             a.brand href="/" { (s.app) }
                             span.device { (self.name) " · " (self.role_word()) }
-                            form.inline method="post" action="/sync" {
+                            form.inline #sync-form method="post" action="/sync" {
                                 (self.csrf_field())
                                 button type="submit" { (s.sync) }
                             }
                             a.lang href={ "/lang/" (other) "?back=" (self.path) } lang=(other) hreflang=(other) { (s.other_lang) }
                         }
+                    }
+                    div #sync-progress role="status" aria-live="polite" hidden {
+                        p #sync-progress-title { (s.sync_progress) }
+                        ul.sync {}
                     }
                     main #main tabindex="-1" {
                         (body)
@@ -301,10 +305,36 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
         Ok(t) => t,
         Err(e) => return page.api_error(&e),
     };
+    // Progress, one line per peer as its session ends: `GET /sync/status` reads it while this
+    // request runs (app.js shows it in the page the button was pressed on).
+    let started = {
+        let mut status = state
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if status.running {
+            false
+        } else {
+            status.running = true;
+            status.total = targets.len();
+            status.lines.clear();
+            true
+        }
+    };
+    if !started {
+        return page.render_status(
+            StatusCode::CONFLICT,
+            page.s.sync,
+            html! { (error_box(page.s, page.s.sync_running)) p { a href="/" { (page.s.home) } } },
+        );
+    }
+    // Ends the run even when the request is dropped half-way (the browser left the page):
+    // otherwise every later sync would wait for a run that never ends.
+    let _running = RunningGuard(&state);
     let mut lines = Vec::new();
     for (peer, addrs) in targets {
         let who = short(&peer.to_string());
-        match node::sync_with(&state.dev, &state.node, peer, addrs).await {
+        let line = match node::sync_with(&state.dev, &state.node, peer, addrs).await {
             Ok(r) => {
                 let name = if r.peer_name.is_empty() {
                     who
@@ -312,13 +342,20 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
                     r.peer_name.clone()
                 };
                 let ok = r.refused.is_empty() && r.purged.is_empty();
-                lines.push((
+                (
                     ok,
                     i18n::sync_line(lang, &name, r.synced.len(), r.received_changes, &r.refused),
-                ));
+                )
             }
-            Err(e) => lines.push((false, i18n::sync_failed(lang, &who, &e.localized(lang)))),
-        }
+            Err(e) => (false, i18n::sync_failed(lang, &who, &e.localized(lang))),
+        };
+        state
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .lines
+            .push(line.clone());
+        lines.push(line);
     }
     let now = state.device().now();
     {
@@ -328,6 +365,7 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         status.at = Some(now);
         status.lines = lines.clone();
+        status.running = false;
     }
     let s = page.s;
     page.render(
@@ -335,14 +373,57 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
         html! {
             h1 { (s.sync) }
             @if lines.is_empty() { p role="status" { (s.no_peer) } }
-            ul.sync role="status" {
-                @for (ok, line) in &lines {
-                    li.ok[*ok].bad[!*ok] { (line) }
+            div role="status" {
+                ul.sync #sync-report {
+                    @for (ok, line) in &lines {
+                        li.ok[*ok].bad[!*ok] { (line) }
+                    }
                 }
             }
             p { a href="/" { (s.home) } }
         },
     )
+}
+
+/// Marks the app's sync as finished when dropped.
+struct RunningGuard<'a>(&'a AppState);
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.0
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .running = false;
+    }
+}
+
+/// `GET /sync/status`: the running (or last) sync as JSON: `running`, `total`, and one line
+/// per peer met so far (`ok`, `text`).
+pub async fn sync_progress(_page: Page, State(state): State<Arc<AppState>>) -> Response {
+    let status = state
+        .sync
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let lines: Vec<serde_json::Value> = status
+        .lines
+        .iter()
+        .map(|(ok, text)| serde_json::json!({ "ok": ok, "text": text }))
+        .collect();
+    let body = serde_json::json!({
+        "running": status.running,
+        "total": status.total,
+        "lines": lines,
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// The devices this one exchanged with (from its journal: the last section sent to or

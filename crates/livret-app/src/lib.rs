@@ -9,6 +9,7 @@
 //! Content-Security-Policy, bounded bodies.
 
 mod backup;
+mod bilans;
 mod care;
 mod common;
 mod family;
@@ -51,6 +52,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/assets/app.css", get(common::css))
         .route("/assets/app.js", get(common::js))
         .route("/sync", post(common::sync))
+        .route("/sync/status", get(common::sync_progress))
         .route("/children", post(family::add_child))
         .route("/livrets/{id}", get(family::livret))
         .route(
@@ -103,6 +105,15 @@ fn router(state: Arc<AppState>) -> Router {
             "/classes/{class}/grid",
             get(teacher::grid).post(teacher::save_grid),
         )
+        .route(
+            "/livrets/{id}/cycle",
+            get(bilans::cycle_form).post(bilans::cycle_save),
+        )
+        .route("/classes/{class}/lsu.xml", get(bilans::lsu_export))
+        .route("/lsu/import", post(bilans::lsu_import))
+        .route("/lsu/confirm", post(bilans::lsu_confirm))
+        .route("/lsu/school", post(bilans::lsu_school))
+        .route("/lsu/pupil", post(bilans::lsu_pupil))
         .fallback(common::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(security::MAX_UPLOAD))
         .layer(axum::middleware::from_fn_with_state(

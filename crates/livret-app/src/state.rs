@@ -13,8 +13,13 @@ use crate::security::Sessions;
 pub struct SyncStatus {
     /// When (seconds since 1970).
     pub at: Option<i64>,
-    /// One line per peer, in the language of whoever pressed the button.
+    /// One line per peer, in the language of whoever pressed the button, added as each
+    /// session finishes.
     pub lines: Vec<(bool, String)>,
+    /// Whether a sync is running now.
+    pub running: bool,
+    /// How many peers the running (or last) sync has to meet.
+    pub total: usize,
 }
 
 /// The app's state.
@@ -33,7 +38,12 @@ pub struct AppState {
     pub lang_cookie: String,
     /// The last sync started from the app.
     pub sync: Mutex<SyncStatus>,
+    /// LSU files previewed and not confirmed yet, by a random token (the newest few).
+    pending_lsu: Mutex<Vec<(String, String)>>,
 }
+
+/// How many previewed LSU files are kept in memory.
+const PENDING_LSU: usize = 4;
 
 impl AppState {
     /// A new state for an app listening on `addr`.
@@ -53,11 +63,38 @@ impl AppState {
             sessions: Sessions::new(port),
             lang_cookie: format!("livret_lang_{port}"),
             sync: Mutex::new(SyncStatus::default()),
+            pending_lsu: Mutex::new(Vec::new()),
         }
     }
 
     /// The device, locked (never held across an await).
     pub fn device(&self) -> MutexGuard<'_, Device> {
         self.dev.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps a previewed LSU file until it is confirmed: its token.
+    pub fn keep_lsu(&self, xml: String) -> String {
+        let token = crate::security::random_token();
+        let mut pending = self
+            .pending_lsu
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if pending.len() >= PENDING_LSU {
+            pending.remove(0);
+        }
+        pending.push((token.clone(), xml));
+        token
+    }
+
+    /// The previewed LSU file of `token`, forgotten once taken.
+    pub fn take_lsu(&self, token: &str) -> Option<String> {
+        let mut pending = self
+            .pending_lsu
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let at = pending
+            .iter()
+            .position(|(t, _)| crate::security::same_token(t, token))?;
+        Some(pending.remove(at).1)
     }
 }

@@ -14,7 +14,7 @@ use livret::core::content::Draft;
 use livret::core::vocab::{
     Date, Format, Millesime, Positioning, Rule, ValidationError, VieScolaire, KNOWN_DISCIPLINES,
 };
-use livret::core::{Lang, LivretId, Localized, Section};
+use livret::core::{Lang, LivretId, Localized};
 use livret::node;
 use livret::{BatchMode, BatchWrite, LivretSummary, Relation};
 use maud::html;
@@ -270,18 +270,37 @@ pub async fn class(
     State(state): State<Arc<AppState>>,
     Path(class): Path<String>,
 ) -> Response {
-    let pupils = match pupils_of(&state, &class) {
+    class_page(&page, &state, &class, None, None)
+}
+
+/// The class page, with a refusal or a notice (the LSU identifiers' forms answer with it).
+pub fn class_page(
+    page: &Page,
+    state: &AppState,
+    class: &str,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Response {
+    let pupils = match pupils_of(state, class) {
         Ok(p) => p,
         Err(e) => return page.api_error(&e),
     };
     let s = page.s;
-    let year = current_year(&state);
-    let title = format!("{} {}", s.class_word, class_name(&page, &class));
+    let year = current_year(state);
+    let title = format!("{} {}", s.class_word, class_name(page, class));
     let body = html! {
         h1 { (title) }
+        @if let Some(d) = done { (notice(d)) }
+        @if let Some(e) = error { (error_box(s, e)) }
         h2 { (s.pupils) }
         ul.cards {
-            @for p in &pupils { li { a href={ "/livrets/" (p.livret_id) } { (pupil_name(p)) } } }
+            @for p in &pupils {
+                li {
+                    a href={ "/livrets/" (p.livret_id) } { (pupil_name(p)) }
+                    " · "
+                    a href={ "/livrets/" (p.livret_id) "/cycle" } aria-label={ (s.cycle_link) " — " (pupil_name(p)) } { (s.cycle_link) }
+                }
+            }
         }
         h2 { (s.open_grid) }
         form.stack method="get" action={ "/classes/" (class) "/grid" } {
@@ -304,8 +323,13 @@ pub async fn class(
             }
             button type="submit" { (s.open_grid) }
         }
+        (crate::bilans::lsu_section(page, state, class, year, &PERIODS, &pupils))
     };
-    page.render(&title, body)
+    if error.is_some() {
+        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, &title, body)
+    } else {
+        page.render(&title, body)
+    }
 }
 
 /// What a cell of the grid holds.
@@ -364,55 +388,41 @@ fn grid_params(state: &AppState, q: &[(String, String)]) -> GridParams {
     }
 }
 
-fn jfield(v: &serde_json::Value, name: &str) -> String {
-    match &v[name] {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// What the device holds for a pupil in that period.
-fn stored_row(state: &AppState, livret: LivretId, p: &GridParams) -> Row {
-    let mut row = Row::default();
-    let Ok(view) = state.device().show(livret) else {
-        return row;
+/// What the device holds for the pupils of a class in that period, by livret id: one read of
+/// the year's sections per pupil, only that period's entries verified.
+fn stored_rows(state: &AppState, class: &str, p: &GridParams) -> HashMap<String, Row> {
+    let cells = match state.device().period_cells(class, p.year, &p.period) {
+        Ok(c) => c,
+        // A class name or period the API refuses holds nothing to show; saving says why.
+        Err(_) => return HashMap::new(),
     };
-    let annee = Section::Annee(p.year).to_string();
-    let vie = Section::VieScolaire(p.year).to_string();
-    for sec in &view.sections {
-        if sec.section != annee && sec.section != vie {
-            continue;
-        }
-        for e in &sec.entries {
-            let c = &e.content;
-            if jfield(c, "period") != p.period {
-                continue;
-            }
-            match e.kind.as_deref() {
-                Some("subject") => {
-                    row.cells.insert(
-                        jfield(c, "subject"),
-                        Cell {
-                            level: jfield(c, "level"),
-                            mark: jfield(c, "mark"),
-                            text: jfield(c, "appreciation"),
-                        },
-                    );
-                }
-                Some("synthesis") => row.synthesis = jfield(c, "text"),
-                Some("vie-scolaire") => {
-                    row.vie = [
-                        jfield(c, "late"),
-                        jfield(c, "justified"),
-                        jfield(c, "unjustified"),
-                    ]
-                }
-                _ => {}
-            }
-        }
-    }
-    row
+    cells
+        .into_iter()
+        .map(|c| {
+            let row = Row {
+                cells: c
+                    .subjects
+                    .into_iter()
+                    .map(|(code, cell)| {
+                        (
+                            code,
+                            Cell {
+                                level: cell.level.map(|l| l.to_string()).unwrap_or_default(),
+                                mark: cell.mark.unwrap_or_default(),
+                                text: cell.text,
+                            },
+                        )
+                    })
+                    .collect(),
+                synthesis: c.synthesis.unwrap_or_default(),
+                vie: c
+                    .vie_scolaire
+                    .map(|v| v.map(|n| n.to_string()))
+                    .unwrap_or_default(),
+            };
+            (c.livret_id, row)
+        })
+        .collect()
 }
 
 fn subject_label(code: &str) -> String {
@@ -578,13 +588,7 @@ pub async fn grid(
         Ok(p) => p,
         Err(e) => return page.api_error(&e),
     };
-    let rows = pupils
-        .iter()
-        .filter_map(|x| {
-            let id: LivretId = x.livret_id.parse().ok()?;
-            Some((x.livret_id.clone(), stored_row(&state, id, &p)))
-        })
-        .collect();
+    let rows = stored_rows(&state, &class, &p);
     render_grid(&page, &class, &p, &pupils, &rows, None)
 }
 
@@ -643,6 +647,7 @@ pub async fn save_grid(
     let lang = page.lang;
     let mut outcome = Outcome::default();
     let mut rows: HashMap<String, Row> = HashMap::new();
+    let mut stored_all = stored_rows(&state, &class, &p);
     // Every changed cell becomes a draft (or an error at its place), then one batch.
     let mut batch: Vec<BatchWrite> = Vec::new();
     let mut places: Vec<String> = Vec::new();
@@ -661,7 +666,7 @@ pub async fn save_grid(
             continue;
         };
         let id = &pupil.livret_id;
-        let stored = stored_row(&state, livret, &p);
+        let stored = stored_all.remove(id).unwrap_or_default();
         let mut shown = stored.clone();
         // Subjects.
         for code in &p.subjects {

@@ -1262,3 +1262,363 @@ async fn devices_recovery_and_json_screens() {
     assert_eq!(app.with(|d| d.list()).unwrap().len(), 1);
     assert_eq!(audit(&app), before);
 }
+
+fn multipart_file(name: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut body = format!("--x\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"lsu.xml\"\r\nContent-Type: application/xml\r\n\r\n").into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(b"\r\n--x--\r\n");
+    body
+}
+
+/// The end-of-cycle bilan, the LSU import and export and « Synchroniser »'s progress: without
+/// the CSRF token → 403; a refused action shows the API's message and writes nothing.
+#[tokio::test]
+async fn cycle_lsu_and_sync_screens() {
+    let family = running(Role::Family, "Parent de Lina").await;
+    let teacher = running(Role::Teacher, "M. Martin").await;
+    let livret = family
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let addrs = family.with(|d| d.invitation_addresses()).unwrap();
+    let inv = family
+        .with(|d| {
+            d.invite(
+                livret,
+                &[Section::Annee(2025), Section::Cycles],
+                Rights::Write,
+                "2099-07-04",
+                15,
+                addrs,
+            )
+        })
+        .unwrap();
+    family.with(|d| d.confirm_in_advance(&inv)).unwrap();
+    node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B"))
+        .await
+        .unwrap();
+    let cookie = teacher.login().await;
+    let csrf = teacher.csrf(&cookie).await;
+    let entries = |t: &Running| {
+        t.with(|d| d.show(livret))
+            .unwrap()
+            .sections
+            .iter()
+            .flat_map(|s| s.entries.iter())
+            .filter(|e| e.kind.as_deref() == Some("cycle"))
+            .count()
+    };
+    let audit_before = teacher.with(|d| d.audit(None)).unwrap().len();
+
+    // The class page links each pupil's bilan de fin de cycle, and holds the LSU section.
+    let class = request(
+        teacher.addr,
+        "GET",
+        "/classes/5B",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(class.status, 200);
+    assert!(class.body.contains(&format!("/livrets/{livret}/cycle")));
+    assert!(class.body.contains("Télécharger le fichier LSU"));
+    let path = format!("/livrets/{livret}/cycle");
+    let page = request(
+        teacher.addr,
+        "GET",
+        &format!("{path}?cycle=3&year=2025"),
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page
+        .body
+        .contains("La formation de la personne et du citoyen"));
+
+    let codes = [
+        "CPD_FRA", "CPD_ETR", "CPD_SCI", "CPD_ART", "MET_APP", "FRM_CIT", "SYS_NAT", "REP_MND",
+    ];
+    let fields: Vec<(String, String)> = codes
+        .iter()
+        .map(|c| (format!("level.{c}"), "3".to_string()))
+        .collect();
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("cycle", "3"),
+        ("year", "2025"),
+        ("synthesis", "Lina maîtrise les attendus du cycle."),
+    ];
+    for (k, v) in &fields {
+        pairs.push((k, v));
+    }
+    // Without the CSRF token: 403, nothing written.
+    let no_csrf: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "csrf")
+        .collect();
+    let r = teacher.post(&path, &cookie, &[], &form(&no_csrf)).await;
+    assert_eq!(r.status, 403);
+    // One component left without a level: the API refuses, its message shows, nothing written.
+    let partial: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "level.REP_MND")
+        .collect();
+    let r = teacher.post(&path, &cookie, &[], &form(&partial)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\""), "{}", r.body);
+    assert_eq!(entries(&teacher), 0);
+    assert_eq!(teacher.with(|d| d.audit(None)).unwrap().len(), audit_before);
+    // The whole bilan: signed and stored, shown again in the form.
+    let r = teacher.post(&path, &cookie, &[], &form(&pairs)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Bilan de fin de cycle signé et enregistré"));
+    assert!(r.body.contains("Lina maîtrise les attendus du cycle."));
+    assert_eq!(entries(&teacher), 1);
+
+    // LSU export: the school's identifiers are missing; the API's list shows, nothing written.
+    let audit_before = teacher.with(|d| d.audit(None)).unwrap().len();
+    let r = request(
+        teacher.addr,
+        "GET",
+        "/classes/5B/lsu.xml?year=2025&period=1%2F3",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\""));
+    // LSU import: without the token → 403; a file that is not LSU → its message, nothing.
+    let file = multipart_file("file", b"<lsu>pas un fichier LSU</lsu>");
+    let r = request(
+        teacher.addr,
+        "POST",
+        "/lsu/import",
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "multipart/form-data; boundary=x"),
+        ],
+        &file,
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    let r = request(
+        teacher.addr,
+        "POST",
+        &format!("/lsu/import?csrf={csrf}"),
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "multipart/form-data; boundary=x"),
+        ],
+        &file,
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\""));
+    assert!(!r.body.contains("Confirmer l'import"));
+    // A confirmation with no preview behind it imports nothing.
+    let r = teacher
+        .post(
+            "/lsu/confirm",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("pending", "0000")]),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(teacher.with(|d| d.audit(None)).unwrap().len(), audit_before);
+
+    // « Synchroniser »: the report names the family; the status endpoint has its line.
+    let r = teacher
+        .post("/sync", &cookie, &[], &form(&[("csrf", &csrf)]))
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Parent de Lina"), "{}", r.body);
+    let st = request(
+        teacher.addr,
+        "GET",
+        "/sync/status",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(st.status, 200);
+    let v: serde_json::Value = serde_json::from_str(&st.body).unwrap();
+    assert_eq!(v["running"], false);
+    assert_eq!(v["total"], 1);
+    assert!(v["lines"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Parent de Lina"));
+    let r = request(teacher.addr, "GET", "/sync/status", &[], b"").await;
+    assert_eq!(r.status, 401);
+    let _ = &family.node;
+}
+
+/// The LSU file: downloaded from the class page, then imported again: a preview that writes
+/// nothing, then the confirmation, which imports.
+#[tokio::test]
+async fn lsu_export_download_then_import_preview_and_confirm() {
+    let family = running(Role::Family, "Parent de Lina").await;
+    let teacher = running(Role::Teacher, "M. Martin").await;
+    let livret = family
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let addrs = family.with(|d| d.invitation_addresses()).unwrap();
+    let inv = family
+        .with(|d| {
+            d.invite(
+                livret,
+                &[Section::Annee(2025), Section::VieScolaire(2025)],
+                Rights::Write,
+                "2099-07-04",
+                15,
+                addrs,
+            )
+        })
+        .unwrap();
+    family.with(|d| d.confirm_in_advance(&inv)).unwrap();
+    node::accept(&teacher.dev, &teacher.node, &inv.invitation, Some("5B"))
+        .await
+        .unwrap();
+    teacher
+        .with(|d| -> livret::Result<()> {
+            d.assess(
+                livret,
+                2025,
+                "1/3",
+                "FRANCS",
+                None,
+                Some(3),
+                None,
+                "Lina progresse.",
+            )?;
+            d.synthesis(livret, 2025, "1/3", "Bon trimestre.")?;
+            d.vie_scolaire(livret, 2025, "1/3", 0, 1, 0)?;
+            Ok(())
+        })
+        .unwrap();
+    let cookie = teacher.login().await;
+    let csrf = teacher.csrf(&cookie).await;
+    // The identifiers the file needs, through the class page's forms. A refused one (a UAI
+    // that is not one, an id-be that is not a number) shows its message and writes nothing.
+    let ids = |t: &Running| {
+        let v = t.with(|d| d.school_ids()).unwrap();
+        (v.uai, v.head, v.id_sts, v.pupils[0].id_be)
+    };
+    let before = ids(&teacher);
+    let school = |uai: &str| {
+        form(&[
+            ("csrf", &csrf),
+            ("class", "5B"),
+            ("uai", uai),
+            ("head", "Mme Leroy"),
+            ("id_sts", "1001"),
+        ])
+    };
+    let r = teacher
+        .post("/lsu/school", &cookie, &[], &school("pas une UAI"))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\""));
+    let id = livret.to_string();
+    let pupil = |n: &str| {
+        form(&[
+            ("csrf", &csrf),
+            ("class", "5B"),
+            ("livret", &id),
+            ("id_be", n),
+        ])
+    };
+    let r = teacher
+        .post("/lsu/pupil", &cookie, &[], &pupil("douze"))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(ids(&teacher), before);
+    let r = teacher
+        .post("/lsu/school", &cookie, &[], &school("0951099D"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Identifiants enregistrés."));
+    let r = teacher
+        .post("/lsu/pupil", &cookie, &[], &pupil("123456"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        ids(&teacher),
+        (
+            Some("0951099D".to_string()),
+            Some("Mme Leroy".to_string()),
+            Some(1001),
+            Some(123_456)
+        )
+    );
+    let r = request(
+        teacher.addr,
+        "GET",
+        "/classes/5B/lsu.xml?year=2025&period=1%2F3",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("content-type").unwrap().contains("xml"));
+    assert!(r
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment"));
+    assert!(r.body.contains("Lina progresse."), "{}", r.body);
+    let xml = r.body;
+
+    let audit_before = teacher.with(|d| d.audit(None)).unwrap().len();
+    let r = request(
+        teacher.addr,
+        "POST",
+        &format!("/lsu/import?csrf={csrf}"),
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "multipart/form-data; boundary=x"),
+        ],
+        &multipart_file("file", xml.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Aperçu : rien n'a encore été écrit."));
+    assert!(r.body.contains("Confirmer l'import"), "{}", r.body);
+    assert!(r.body.contains("serait écrit"), "{}", r.body);
+    assert_eq!(teacher.with(|d| d.audit(None)).unwrap().len(), audit_before);
+    let pending = between(&r.body, "name=\"pending\" value=\"", "\"").to_string();
+    // The confirmation needs its CSRF token too.
+    let r = teacher
+        .post(
+            "/lsu/confirm",
+            &cookie,
+            &[],
+            &form(&[("pending", &pending)]),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = teacher
+        .post(
+            "/lsu/confirm",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("pending", &pending)]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("inscription(s) signée(s)"), "{}", r.body);
+    assert!(r.body.contains("écrit"), "{}", r.body);
+    assert!(teacher.with(|d| d.audit(None)).unwrap().len() > audit_before);
+    // The preview is spent.
+    let r = teacher
+        .post(
+            "/lsu/confirm",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("pending", &pending)]),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+}

@@ -403,3 +403,121 @@ impl Device {
             .delete_record(DRAFT_KIND, &draft_id(livret, section, &key))?)
     }
 }
+
+/// One subject of a pupil in a period, as a grid shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SubjectCell {
+    /// The positioning (1 to 4), if positioned.
+    pub level: Option<u8>,
+    /// The mark, if marked.
+    pub mark: Option<String>,
+    /// The appréciation.
+    pub text: String,
+}
+
+/// What a pupil's livret holds for one period: the cells of a grid.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodCells {
+    /// The livret id.
+    pub livret_id: String,
+    /// The pupil's name as the family's grant shares it.
+    pub name: Option<String>,
+    /// The subjects written in that period, by code (whether asked for or not).
+    pub subjects: std::collections::BTreeMap<String, SubjectCell>,
+    /// The period's synthesis.
+    pub synthesis: Option<String>,
+    /// The period's vie scolaire: late arrivals, justified and unjustified half-days.
+    pub vie_scolaire: Option<[u16; 3]>,
+}
+
+impl Device {
+    /// What the pupils of `class` hold for one period (a grid's cells), by pupil name: only
+    /// the year's two sections are read, and only that period's entries are verified. An entry
+    /// whose signature does not verify is left out (the livret's page shows it as invalid).
+    pub fn period_cells(&self, class: &str, year: u16, period: &str) -> Result<Vec<PeriodCells>> {
+        let division = livret_core::vocab::Division::parse(class)?;
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let period = Period::parse(period)?;
+        let mut livrets: Vec<_> = self
+            .held_livrets()?
+            .into_iter()
+            .filter(|(_, m)| {
+                m.relation == Relation::Grantee
+                    && m.class.as_deref().map(str::trim) == Some(division.as_str())
+            })
+            .collect();
+        livrets.sort_by(|a, b| a.1.name.cmp(&b.1.name).then(a.0.cmp(&b.0)));
+        let annee = Section::Annee(year.year());
+        let vie = Section::VieScolaire(year.year());
+        let prefix = content::subject_key_prefix(period);
+        let synthesis_key = content::synthesis_key(period);
+        let vie_key = content::vie_scolaire_key(period);
+        let me = self.device_id();
+        let mut out = Vec::with_capacity(livrets.len());
+        for (livret, meta) in livrets {
+            let manifest = self.manifest(livret)?;
+            let known = |k: &livret_core::DeviceId| *k == me || manifest.knows_author(k);
+            let mut cells = PeriodCells {
+                livret_id: livret.to_string(),
+                name: meta.name.clone(),
+                subjects: Default::default(),
+                synthesis: None,
+                vie_scolaire: None,
+            };
+            let opened = |doc: &livret_core::doc::SectionDoc, section: Section, key: &str| {
+                let signed = doc.get(key)?;
+                let (opened, verification) = signed.verify_as(
+                    livret_core::entry::Reading::Full,
+                    livret,
+                    section,
+                    key,
+                    known,
+                );
+                match verification {
+                    livret_core::entry::Verification::Invalid(_) => None,
+                    _ => opened,
+                }
+            };
+            if let Some(doc) = self.load_section(livret, annee)? {
+                for key in doc.keys() {
+                    let is_subject = key.starts_with(&prefix);
+                    if !is_subject && key != synthesis_key {
+                        continue;
+                    }
+                    let Some(o) = opened(&doc, annee, &key) else {
+                        continue;
+                    };
+                    let text = o.texts.first().cloned().unwrap_or_default();
+                    match o.payload.content {
+                        livret_core::entry::Content::Subject {
+                            code, level, mark, ..
+                        } if is_subject => {
+                            cells
+                                .subjects
+                                .insert(code, SubjectCell { level, mark, text });
+                        }
+                        livret_core::entry::Content::Synthesis { .. } if !is_subject => {
+                            cells.synthesis = Some(text);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(doc) = self.load_section(livret, vie)? {
+                if let Some(o) = opened(&doc, vie, &vie_key) {
+                    if let livret_core::entry::Content::VieScolaire {
+                        late,
+                        justified,
+                        unjustified,
+                        ..
+                    } = o.payload.content
+                    {
+                        cells.vie_scolaire = Some([late, justified, unjustified]);
+                    }
+                }
+            }
+            out.push(cells);
+        }
+        Ok(out)
+    }
+}

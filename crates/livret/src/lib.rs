@@ -27,7 +27,10 @@ mod trust;
 
 pub use audit::AuditAction;
 pub use batch::{BatchMode, BatchWrite, NotWritten};
-pub use class::{CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PupilStatus};
+pub use class::{
+    CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PeriodCells, PupilStatus,
+    SubjectCell,
+};
 pub use consent::SectionState;
 pub use device::SharedDevice;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
