@@ -20,7 +20,8 @@ use automerge::sync::State;
 use livret_core::content;
 use livret_core::doc::SectionDoc;
 use livret_core::entry::{digest_text, Content, PeriodRef, SignedEntry, Verification};
-use livret_core::grant::{Genesis, Grant, Manifest, OwnerRecord, Revocation, Rights};
+use livret_core::erasure::OwnerRevocation;
+use livret_core::grant::{Genesis, Grant, Manifest, OwnerKind, OwnerRecord, Revocation, Rights};
 use livret_core::policy::{BatchRules, Holding, Mode, ReadRules};
 use livret_core::{DeviceId, DeviceSecret, LivretId, Section};
 use proptest::prelude::*;
@@ -31,19 +32,26 @@ const P2: usize = 1;
 const T1: usize = 2;
 const T2: usize = 3;
 const R: usize = 4;
-const N: usize = 5;
+/// A second device of the first parent (a phone), which the first parent revokes on the way.
+const P3: usize = 5;
+const N: usize = 6;
 /// Every pair of devices may meet; the read rules decide what each sends to the other.
-const LINKS: [(usize, usize); 10] = [
+const LINKS: [(usize, usize); 15] = [
     (P1, P2),
     (P1, T1),
     (P1, T2),
     (P1, R),
+    (P1, P3),
     (P2, T1),
     (P2, T2),
     (P2, R),
+    (P2, P3),
     (T1, T2),
     (T1, R),
+    (T1, P3),
     (T2, R),
+    (T2, P3),
+    (R, P3),
 ];
 /// The grants (their ids' first byte) the family may revoke on the way, and whose.
 const REVOCABLE: [(u8, usize); 2] = [(2, T2), (3, R)];
@@ -54,6 +62,7 @@ const SUBJECTS: [[&str; 2]; N] = [
     ["FRANCS", "MATHEM"],
     ["HISGEO", "ANGLV1"],
     ["PHYCHI", "SVTSVT"],
+    ["LATINL", "GRECAN"],
 ];
 const SECTION: Section = Section::Annee(2025);
 
@@ -71,8 +80,9 @@ struct World {
     clock: i64,
 }
 
+/// Whether `d` holds the livret as an owner (its own view: a revoked phone still thinks so).
 fn is_owner(d: usize) -> bool {
-    d == P1 || d == P2
+    d == P1 || d == P2 || d == P3
 }
 
 impl World {
@@ -93,6 +103,18 @@ impl World {
         records.push((
             format!("owner/{}", keys[P2].device_id()),
             owner.sign(&keys[P1]),
+        ));
+        let phone = OwnerRecord {
+            livret: livret.0,
+            owner: keys[P3].device_id().0,
+            issuer: keys[P1].device_id().0,
+            name: "Téléphone de Maman".into(),
+            at: 1_000,
+            kind: OwnerKind::Device,
+        };
+        records.push((
+            format!("owner/{}", keys[P3].device_id()),
+            phone.sign(&keys[P1]),
         ));
         for (who, id, rights, issuer) in [
             (T1, 1u8, Rights::Write, P1),
@@ -188,6 +210,34 @@ impl World {
         self.clock += 1;
     }
 
+    /// The first parent revokes its phone (lost): from now on, nothing it signs counts.
+    fn revoke_phone(&mut self) {
+        if self.revoked.contains(&P3) {
+            return;
+        }
+        self.clock += 1;
+        let r = OwnerRevocation {
+            livret: self.livret.0,
+            device: self.id(P3).0,
+            issuer: self.id(P1).0,
+            at: self.clock,
+            kept_grants: vec![],
+            kept_owners: vec![],
+        };
+        self.records.push((r.key(), r.sign(&self.keys[P1])));
+        self.manifest =
+            Manifest::from_records(self.records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+                .unwrap();
+        assert!(
+            self.manifest.rejected().is_empty(),
+            "{:?}",
+            self.manifest.rejected()
+        );
+        assert!(!self.manifest.is_owner(&self.id(P3)));
+        self.revoked.push(P3);
+        self.clock += 1;
+    }
+
     /// The read rules of device `d` (the core's, as the session applies them).
     fn read_rules(&self, d: usize) -> ReadRules<'_> {
         ReadRules {
@@ -258,6 +308,8 @@ enum Op {
         owner: usize,
         which: usize,
     },
+    /// The first parent revokes its phone.
+    RevokePhone,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -274,6 +326,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(link, faults)| Op::Sync { link, faults }),
         1 => any::<u16>().prop_map(Op::Partition),
         1 => (0..2usize, 0..REVOCABLE.len()).prop_map(|(owner, which)| Op::Revoke { owner, which }),
+        1 => Just(Op::RevokePhone),
     ]
 }
 
@@ -356,11 +409,9 @@ fn session(
                     "the read rules let grantee {from} send to grantee {to}"
                 ));
             }
-            // A revoked grantee gets nothing more.
-            if w.revoked.contains(&to) {
-                return Err(format!(
-                    "the read rules send to {to}, whose grant was revoked"
-                ));
+            // A revoked grantee, or a revoked owner device, gets nothing more.
+            if w.revoked.contains(&to) && !w.revoked.contains(&from) {
+                return Err(format!("the read rules send to {to}, which was revoked"));
             }
             let msg = w.docs[from].generate_sync_message(&mut states[side]);
             let mut deliveries: Vec<Vec<u8>> = Vec::new();
@@ -404,7 +455,7 @@ fn session(
                     Ok(_) => {
                         st.accepted.fetch_add(1, Ordering::Relaxed);
                         changed = true;
-                        if is_owner(to) {
+                        if is_owner(to) && !w.revoked.contains(&to) {
                             check_owner_doc(w, to)?;
                         }
                     }
@@ -453,7 +504,9 @@ fn values(w: &World, d: usize) -> Vec<(String, Vec<Vec<u8>>)> {
         .collect()
 }
 
-fn run(ops: &[Op], st: &Stats) -> Result<(), String> {
+/// `phone_meets_grantees`: whether the first parent's phone syncs with the teachers directly
+/// (otherwise only with the other family devices).
+fn run(ops: &[Op], st: &Stats, phone_meets_grantees: bool) -> Result<(), String> {
     let mut w = World::new();
     let mut down = 0u16;
     for op in ops {
@@ -473,9 +526,14 @@ fn run(ops: &[Op], st: &Stats) -> Result<(), String> {
                 let (id, audience) = REVOCABLE[*which];
                 w.revoke([P1, P2][*owner], id, audience);
             }
+            Op::RevokePhone => w.revoke_phone(),
             Op::Sync { link, faults } => {
+                let (a, b) = LINKS[*link];
+                let phone_and_grantee = (a == P3 && !is_owner(b)) || (b == P3 && !is_owner(a));
+                if phone_and_grantee && !phone_meets_grantees {
+                    continue;
+                }
                 if down & (1 << link) == 0 {
-                    let (a, b) = LINKS[*link];
                     session(&mut w, a, b, faults, st)?;
                 }
             }
@@ -490,6 +548,10 @@ fn run(ops: &[Op], st: &Stats) -> Result<(), String> {
         }
         let mut changed = false;
         for (a, b) in LINKS {
+            let phone_and_grantee = (a == P3 && !is_owner(b)) || (b == P3 && !is_owner(a));
+            if phone_and_grantee && !phone_meets_grantees {
+                continue;
+            }
             changed |= session(&mut w, a, b, &[], st)?;
         }
         if !changed {
@@ -497,14 +559,17 @@ fn run(ops: &[Op], st: &Stats) -> Result<(), String> {
         }
     }
     let reference = values(&w, P1);
-    for d in [P2, T1, T2].into_iter().filter(|d| !w.revoked.contains(d)) {
+    for d in [P2, T1, T2, P3]
+        .into_iter()
+        .filter(|d| !w.revoked.contains(d))
+    {
         if values(&w, d) != reference {
             return Err(format!(
                 "device {d} differs from the family's after healing"
             ));
         }
     }
-    for d in [P1, P2, T1, T2]
+    for d in [P1, P2, T1, T2, P3]
         .into_iter()
         .filter(|d| !w.revoked.contains(d))
     {
@@ -514,12 +579,11 @@ fn run(ops: &[Op], st: &Stats) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn honest_devices_converge_under_faults_and_nothing_outside_a_grant_is_accepted() {
+fn property(phone_meets_grantees: bool, default_cases: u32) {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(64);
+        .unwrap_or(default_cases);
     let mut runner = TestRunner::new(Config {
         cases,
         source_file: Some(file!()),
@@ -530,7 +594,7 @@ fn honest_devices_converge_under_faults_and_nothing_outside_a_grant_is_accepted(
     });
     let stats = Stats::default();
     let result = runner.run(&proptest::collection::vec(op(), 1..60), |ops| {
-        run(&ops, &stats).map_err(TestCaseError::fail)
+        run(&ops, &stats, phone_meets_grantees).map_err(TestCaseError::fail)
     });
     let get = |a: &AtomicUsize| a.load(Ordering::Relaxed);
     eprintln!(
@@ -547,4 +611,39 @@ fn honest_devices_converge_under_faults_and_nothing_outside_a_grant_is_accepted(
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+#[test]
+fn honest_devices_converge_under_faults_and_nothing_outside_a_grant_is_accepted() {
+    property(false, 64);
+}
+
+/// Known and open (SECURITY.md, finding 7), found by the property above when the phone may
+/// meet the teachers: the phone writes, a teacher receives the entry from the phone directly,
+/// the phone is revoked before the entry reached another family device. The family judges the
+/// relayed entry at arrival (a revoked device's signing time cannot be trusted), refuses the
+/// teacher's batches holding it whole, and the teacher's copy stays apart. This test pins the
+/// case down: it fails once the divergence is fixed (then make it the property's case).
+#[test]
+fn known_a_teacher_holding_an_entry_of_a_since_revoked_family_device_stays_apart() {
+    let link = LINKS.iter().position(|l| *l == (T1, P3)).unwrap();
+    let ops = [
+        Op::Write {
+            dev: P3,
+            subject: 0,
+            level: 1,
+        },
+        Op::Sync {
+            link,
+            faults: vec![],
+        },
+        Op::RevokePhone,
+    ];
+    let e = run(&ops, &Stats::default(), true).unwrap_err();
+    assert_eq!(
+        e,
+        format!("device {T1} differs from the family's after healing")
+    );
+    // Without the teacher meeting the phone, the same story converges.
+    run(&ops, &Stats::default(), false).unwrap();
 }
