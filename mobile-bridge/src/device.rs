@@ -497,6 +497,23 @@ impl LivretDevice {
         Ok(self.device().revoke_device(&device_id, keep_grants)?.into())
     }
 
+    /// Revokes a family device with the recovery sheet's words: the one way to revoke another
+    /// parent's device (or a device the sheet introduced) without that parent's agreement.
+    pub fn revoke_device_with_words(
+        &self,
+        device_id: String,
+        keep_grants: bool,
+        words: String,
+    ) -> Result<DeviceRevocationReport> {
+        let words = Zeroizing::new(words);
+        let key = RecoveryKey::from_words(&words).map_err(livret::Error::from)?;
+        drop(words);
+        Ok(self
+            .device()
+            .revoke_device_with_recovery(&device_id, keep_grants, &key)?
+            .into())
+    }
+
     // ---- recovery and portability (family) ----------------------------------------------------
 
     /// Prints a new recovery sheet (family device): a new recovery key becomes an owner of
@@ -506,6 +523,23 @@ impl LivretDevice {
     pub fn recovery_print(&self) -> Result<Arc<RecoverySheet>> {
         let mut d = self.device();
         let sheet = d.recovery_print()?;
+        let date: String = livret::rfc3339(d.now()).chars().take(10).collect();
+        Ok(Arc::new(RecoverySheet::new(
+            sheet,
+            d.name().to_string(),
+            date,
+        )))
+    }
+
+    /// Replaces the recovery sheet, given the current sheet's words: a new key, named the
+    /// successor of the current one, which is then an owner nowhere. No device replaces the
+    /// sheet without the current words.
+    pub fn recovery_replace(&self, words: String) -> Result<Arc<RecoverySheet>> {
+        let words = Zeroizing::new(words);
+        let current = RecoveryKey::from_words(&words).map_err(livret::Error::from)?;
+        drop(words);
+        let mut d = self.device();
+        let sheet = d.recovery_replace(&current)?;
         let date: String = livret::rfc3339(d.now()).chars().take(10).collect();
         Ok(Arc::new(RecoverySheet::new(
             sheet,

@@ -450,15 +450,23 @@ def test_recovery_words_restore_a_new_family_device(family, tmp_path):
         assert "lui-même" in str(err.value)
         with pytest.raises(lm.LivretError.Refused):
             family.dev.revoke_device("pas-un-appareil", False)
-        revoked = family.dev.revoke_device(new.dev.info().device_id, True)
+        # The device the sheet brought back belongs to no parent of this phone: revoking it
+        # needs the sheet's words.
+        with pytest.raises(lm.LivretError.Refused) as err:
+            family.dev.revoke_device(new.dev.info().device_id, True)
+        assert "feuille de secours" in str(err.value)
+        revoked = family.dev.revoke_device_with_words(
+            new.dev.info().device_id, True, " ".join(words))
         assert revoked.device_id == new.dev.info().device_id
         assert revoked.livrets == [livret_id]
         assert revoked.voided_grants == []
     finally:
         new.close()
 
-    # A new sheet revokes the previous key.
-    again = family.dev.recovery_print()
+    # A new sheet replaces the previous one only with its words.
+    with pytest.raises(lm.LivretError.Refused):
+        family.dev.recovery_print()
+    again = family.dev.recovery_replace(" ".join(words))
     assert again.previous() == sheet.public_key()
     assert again.words() != words
 
