@@ -73,6 +73,15 @@ impl Page {
         }
     }
 
+    /// A form's page: 422 when it shows a refusal (`refused`), 200 otherwise.
+    pub fn render_form(&self, refused: bool, title: &str, body: Markup) -> Response {
+        if refused {
+            self.render_status(StatusCode::UNPROCESSABLE_ENTITY, title, body)
+        } else {
+            self.render(title, body)
+        }
+    }
+
     /// A whole page, status 200.
     pub fn render(&self, title: &str, body: Markup) -> Response {
         self.render_status(StatusCode::OK, title, body)

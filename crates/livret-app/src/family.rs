@@ -61,11 +61,7 @@ pub fn home(
         (trust_section(page, state, None, None))
         (crate::common::sync_status(page, state))
     };
-    if error.is_some() {
-        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, s.children, body)
-    } else {
-        page.render(s.children, body)
-    }
+    page.render_form(error.is_some(), s.children, body)
 }
 
 /// The trusted schools and the form to add one.
@@ -400,11 +396,7 @@ fn invite_page(
         }
         p { a href={ "/livrets/" (id) } { (s.back_to_livret) } }
     };
-    if error.is_some() {
-        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, s.invite, body)
-    } else {
-        page.render(s.invite, body)
-    }
+    page.render_form(error.is_some(), s.invite, body)
 }
 
 /// `GET /livrets/{id}/invite`

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use livret::core::vocab::{Date, Millesime};
 use livret::core::{LivretId, Localized, Section};
@@ -60,11 +59,7 @@ pub fn home(page: &Page, state: &AppState, error: Option<&str>, done: Option<&st
         (crate::family::trust_section(page, state, None, None))
         (crate::common::sync_status(page, state))
     };
-    if error.is_some() {
-        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, s.extracts, body)
-    } else {
-        page.render(s.extracts, body)
-    }
+    page.render_form(error.is_some(), s.extracts, body)
 }
 
 /// The verification of an extract, at the top of its page.
@@ -134,11 +129,7 @@ fn extract_form(page: &Page, state: &AppState, id: &str, error: Option<&str>) ->
         }
         p { a href={ "/livrets/" (id) } { (s.back_to_livret) } }
     };
-    if error.is_some() {
-        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, s.extract, body)
-    } else {
-        page.render(s.extract, body)
-    }
+    page.render_form(error.is_some(), s.extract, body)
 }
 
 /// `GET /livrets/{id}/extract`: choosing the sections of a jury's extract.

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use livret::core::Localized;
@@ -60,11 +59,7 @@ pub fn home(
             }
         }
     };
-    if error.is_some() {
-        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, s.school_card, body)
-    } else {
-        page.render(s.school_card, body)
-    }
+    page.render_form(error.is_some(), s.school_card, body)
 }
 
 #[derive(Deserialize)]

@@ -101,11 +101,7 @@ pub fn home(page: &Page, state: &AppState, error: Option<&str>, done: Option<&st
         (device_section(page, state))
         (crate::common::sync_status(page, state))
     };
-    if error.is_some() {
-        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, s.classes, body)
-    } else {
-        page.render(s.classes, body)
-    }
+    page.render_form(error.is_some(), s.classes, body)
 }
 
 /// This device's id (for its school) and the certificate it carries.
@@ -325,11 +321,7 @@ pub fn class_page(
         }
         (crate::bilans::lsu_section(page, state, class, year, &PERIODS, &pupils))
     };
-    if error.is_some() {
-        page.render_status(StatusCode::UNPROCESSABLE_ENTITY, &title, body)
-    } else {
-        page.render(&title, body)
-    }
+    page.render_form(error.is_some(), &title, body)
 }
 
 /// What a cell of the grid holds.

@@ -110,6 +110,20 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 /// A `livret serve` child process; killed if the test fails midway.
+/// The lines a child process writes on one of its outputs, as they come.
+fn lines_of(output: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(output).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 struct Serve {
     child: Child,
     addr: String,
@@ -124,16 +138,7 @@ impl Serve {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = lines_of(child.stdout.take().unwrap());
         let deadline = Instant::now() + Duration::from_secs(30);
         let addr = loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -948,16 +953,7 @@ fn invite_waits_shows_the_code_and_grants_only_on_yes() {
         let tea2 = tea.clone();
         let accept = std::thread::spawn(move || run(&tea2, &["accept", &text]));
         // The family's terminal shows who redeemed and the code, then asks.
-        let (tx, rx) = mpsc::channel();
-        let err = invite.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = lines_of(invite.stderr.take().unwrap());
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut shown = String::new();
         let code = loop {
