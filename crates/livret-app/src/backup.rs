@@ -13,8 +13,7 @@ use livret::Relation;
 use maud::html;
 use serde::Deserialize;
 
-use crate::common::{error_box, notice, Page};
-use crate::family::resolve;
+use crate::common::{error_box, notice, resolve, Page};
 use crate::i18n;
 use crate::state::AppState;
 

@@ -14,7 +14,7 @@ use livret::core::{Lang, LivretId, Localized};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::common::{error_box, notice, Page};
+use crate::common::{error_box, notice, resolve, Page};
 use crate::i18n;
 use crate::state::AppState;
 
@@ -151,13 +151,6 @@ fn cycle_page(
     page.render_status(status, &title, body)
 }
 
-fn resolve(page: &Page, state: &AppState, id: &str) -> Result<LivretId, Box<Response>> {
-    state
-        .device()
-        .resolve_livret(id)
-        .map_err(|e| Box::new(page.api_error(&e)))
-}
-
 /// `GET /livrets/{id}/cycle?cycle=…&year=…`: the bilan de fin de cycle of a pupil.
 pub async fn cycle_form(
     page: Page,
@@ -238,88 +231,6 @@ pub async fn cycle_save(
 }
 
 // ---- LSU ---------------------------------------------------------------------------------
-
-/// The LSU section of a class page: the identifiers the file needs, export of a period,
-/// import of a file.
-pub fn lsu_section(
-    page: &Page,
-    state: &AppState,
-    class: &str,
-    year: u16,
-    periods: &[&str],
-    pupils: &[livret::LivretSummary],
-) -> Markup {
-    let s = page.s;
-    let upload = format!("/lsu/import?csrf={}", page.csrf);
-    let ids = state.device().school_ids().ok();
-    let id_be = |livret: &str| {
-        ids.as_ref()
-            .and_then(|v| v.pupils.iter().find(|p| p.livret_id == livret))
-            .and_then(|p| p.id_be)
-            .map(|n| n.to_string())
-            .unwrap_or_default()
-    };
-    let (uai, head, sts) = ids
-        .as_ref()
-        .map(|v| {
-            (
-                v.uai.clone().unwrap_or_default(),
-                v.head.clone().unwrap_or_default(),
-                v.id_sts.map(|n| n.to_string()).unwrap_or_default(),
-            )
-        })
-        .unwrap_or_default();
-    html! {
-        section aria-labelledby="lsu-h" {
-            h2 #lsu-h { (s.lsu_title) }
-            p { (s.lsu_help) }
-            h3 { (s.lsu_ids) }
-            form.stack method="post" action="/lsu/school" {
-                (page.csrf_field())
-                input type="hidden" name="class" value=(class);
-                label for="lsu-uai" { (s.lsu_uai) }
-                input #lsu-uai type="text" name="uai" value=(uai) autocomplete="off";
-                label for="lsu-head" { (s.lsu_head) }
-                input #lsu-head type="text" name="head" value=(head) autocomplete="off";
-                label for="lsu-sts" { (s.lsu_sts) }
-                input #lsu-sts type="text" inputmode="numeric" name="id_sts" value=(sts) autocomplete="off";
-                button type="submit" { (s.lsu_save_ids) }
-            }
-            ul.idbe {
-                @for (i, p) in pupils.iter().enumerate() {
-                    li {
-                        form.inline method="post" action="/lsu/pupil" {
-                            (page.csrf_field())
-                            input type="hidden" name="class" value=(class);
-                            input type="hidden" name="livret" value=(p.livret_id);
-                            label for={ "idbe" (i) } { (s.lsu_id_be) " — " (p.name.clone().unwrap_or_default()) }
-                            " "
-                            input id={ "idbe" (i) } type="text" inputmode="numeric" name="id_be" value=(id_be(&p.livret_id)) size="10" autocomplete="off";
-                            " "
-                            button type="submit" { (s.lsu_save_ids) }
-                        }
-                    }
-                }
-            }
-            h3 { (s.lsu_export) }
-            form.stack method="get" action={ "/classes/" (class) "/lsu.xml" } {
-                label for="lsu-year" { (s.year) }
-                input #lsu-year type="number" name="year" min="2000" max="2100" value=(year);
-                label for="lsu-period" { (s.period) }
-                select #lsu-period name="period" {
-                    @for p in periods { option value=(p) { (i18n::period_label(page.lang, p)) } }
-                }
-                button type="submit" { (s.lsu_export) }
-            }
-            h3 { (s.lsu_import_title) }
-            form.stack method="post" action=(upload) enctype="multipart/form-data" {
-                label for="lsu-file" { (s.lsu_file) }
-                input #lsu-file type="file" name="file" accept=".xml,application/xml,text/xml" required;
-                button type="submit" { (s.lsu_preview) }
-            }
-        }
-    }
-}
 
 #[derive(Deserialize)]
 pub struct LsuExportQuery {

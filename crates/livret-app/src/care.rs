@@ -14,7 +14,8 @@ use maud::html;
 use serde::Deserialize;
 
 use crate::common::{error_box, notice, Page};
-use crate::family::{entry_card, resolve, section_label};
+use crate::common::{resolve, section_label};
+use crate::family::entry_card;
 use crate::i18n;
 use crate::state::AppState;
 

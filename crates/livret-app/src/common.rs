@@ -6,13 +6,14 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use livret::core::{Lang, Localized, Role};
+use livret::core::{Lang, LivretId, Localized, Role, Section};
 use livret::node;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
 use crate::i18n::{self, Strings};
-use crate::security::{request_lang, Session};
+use crate::security::request_lang;
+use crate::sessions::Session;
 use crate::state::AppState;
 
 /// The context of a page: language, texts, the session's CSRF token, the device.
@@ -185,16 +186,6 @@ pub fn date_text(lang: Lang, secs: i64) -> String {
 /// A 303 redirect.
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
-}
-
-/// `GET /`: the home of the device's role.
-pub async fn home(page: Page, State(state): State<Arc<AppState>>) -> Response {
-    match page.role {
-        Role::Family => crate::family::home(&page, &state, None, None),
-        Role::Teacher => crate::teacher::home(&page, &state, None, None),
-        Role::School => crate::school::home(&page, &state, None, None),
-        Role::Jury => crate::jury::home(&page, &state, None, None),
-    }
 }
 
 #[derive(Deserialize)]
@@ -526,4 +517,52 @@ pub fn inline_svg(svg: &str, label: &str) -> Markup {
         1,
     );
     PreEscaped(body)
+}
+
+/// The trusted schools and the form to add one.
+pub(crate) fn trust_section(
+    page: &Page,
+    state: &AppState,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Markup {
+    let s = page.s;
+    let anchors = state.device().trust_list().unwrap_or_default();
+    html! {
+        section #trust aria-labelledby="trust-h" {
+            h2 #trust-h { (s.trust_title) }
+            @if let Some(d) = done { (notice(d)) }
+            @if let Some(e) = error { (error_box(s, e)) }
+            @if anchors.is_empty() { p { (s.no_trust) } }
+            ul {
+                @for a in &anchors {
+                    li { (a.name.clone().unwrap_or_else(|| short(&a.school))) @if let Some(u) = &a.uai { " (" (u) ")" } }
+                }
+            }
+            form.stack method="post" action="/trust" {
+                (page.csrf_field())
+                label for="card" { (s.trust_text) }
+                textarea #card name="card" rows="2" required autocomplete="off" spellcheck="false" {}
+                button type="submit" { (s.trust_button) }
+            }
+        }
+    }
+}
+
+pub(crate) fn resolve(page: &Page, state: &AppState, id: &str) -> Result<LivretId, Box<Response>> {
+    state
+        .device()
+        .resolve_livret(id)
+        .map_err(|e| Box::new(page.api_error(&e)))
+}
+
+/// A section's name in words.
+pub(crate) fn section_label(lang: Lang, section: &str) -> String {
+    match section.parse::<Section>() {
+        Ok(s) => match lang {
+            Lang::Fr => s.french_label(),
+            Lang::En => s.english_label(),
+        },
+        Err(_) => section.to_string(),
+    }
 }

@@ -12,12 +12,15 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use livret::core::grant::Rights;
 use livret::core::vocab::{Date, Millesime};
-use livret::core::{Lang, LivretId, Localized, Role, Section};
+use livret::core::{LivretId, Localized, Role, Section};
 use livret::{EntryView, Relation, DEFAULT_INVITATION_MINUTES};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::common::{date_text, error_box, inline_svg, notice, see_other, short, Page};
+use crate::common::{
+    date_text, error_box, inline_svg, notice, resolve, section_label, see_other, short,
+    trust_section, Page,
+};
 use crate::i18n::{self, Strings};
 use crate::state::AppState;
 
@@ -62,36 +65,6 @@ pub fn home(
         (crate::common::sync_status(page, state))
     };
     page.render_form(error.is_some(), s.children, body)
-}
-
-/// The trusted schools and the form to add one.
-pub(crate) fn trust_section(
-    page: &Page,
-    state: &AppState,
-    error: Option<&str>,
-    done: Option<&str>,
-) -> Markup {
-    let s = page.s;
-    let anchors = state.device().trust_list().unwrap_or_default();
-    html! {
-        section #trust aria-labelledby="trust-h" {
-            h2 #trust-h { (s.trust_title) }
-            @if let Some(d) = done { (notice(d)) }
-            @if let Some(e) = error { (error_box(s, e)) }
-            @if anchors.is_empty() { p { (s.no_trust) } }
-            ul {
-                @for a in &anchors {
-                    li { (a.name.clone().unwrap_or_else(|| short(&a.school))) @if let Some(u) = &a.uai { " (" (u) ")" } }
-                }
-            }
-            form.stack method="post" action="/trust" {
-                (page.csrf_field())
-                label for="card" { (s.trust_text) }
-                textarea #card name="card" rows="2" required autocomplete="off" spellcheck="false" {}
-                button type="submit" { (s.trust_button) }
-            }
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -148,13 +121,6 @@ pub async fn add_child(
         Ok(id) => see_other(&format!("/livrets/{id}?created=1")),
         Err(e) => home(&page, &state, Some(&e.localized(page.lang)), Some(&form)),
     }
-}
-
-pub(crate) fn resolve(page: &Page, state: &AppState, id: &str) -> Result<LivretId, Box<Response>> {
-    state
-        .device()
-        .resolve_livret(id)
-        .map_err(|e| Box::new(page.api_error(&e)))
 }
 
 fn signature(s: &Strings, e: &EntryView) -> (&'static str, &'static str) {
@@ -315,17 +281,6 @@ pub async fn livret(
 /// The query of an erase link.
 fn forget_query(section: &str, entry: &str) -> String {
     serde_urlencoded::to_string([("section", section), ("entry", entry)]).unwrap_or_default()
-}
-
-/// A section's name in words.
-pub(crate) fn section_label(lang: Lang, section: &str) -> String {
-    match section.parse::<Section>() {
-        Ok(s) => match lang {
-            Lang::Fr => s.french_label(),
-            Lang::En => s.english_label(),
-        },
-        Err(_) => section.to_string(),
-    }
 }
 
 fn by_period(entries: &[EntryView]) -> Vec<(Option<String>, Vec<&EntryView>)> {

@@ -12,8 +12,7 @@ use livret::core::{LivretId, Localized, Section};
 use livret::{Relation, DEFAULT_INVITATION_MINUTES};
 use maud::{html, Markup};
 
-use crate::common::{error_box, inline_svg, notice, Page};
-use crate::family::{resolve, section_label};
+use crate::common::{error_box, inline_svg, notice, resolve, section_label, trust_section, Page};
 use crate::i18n;
 use crate::state::AppState;
 
@@ -56,7 +55,7 @@ pub fn home(page: &Page, state: &AppState, error: Option<&str>, done: Option<&st
                 button type="submit" { (s.photo_button) }
             }
         }
-        (crate::family::trust_section(page, state, None, None))
+        (trust_section(page, state, None, None))
         (crate::common::sync_status(page, state))
     };
     page.render_form(error.is_some(), s.extracts, body)

@@ -13,6 +13,7 @@ mod bilans;
 mod care;
 mod common;
 mod family;
+mod home;
 pub mod i18n;
 mod jury;
 mod photo;
@@ -20,6 +21,7 @@ mod redeem;
 mod scan;
 mod school;
 pub mod security;
+mod sessions;
 mod state;
 mod teacher;
 
@@ -46,7 +48,7 @@ pub fn default_listen() -> String {
 /// The routes, behind the security middleware.
 fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", get(common::home))
+        .route("/", get(home::home))
         .route("/login", get(common::login))
         .route("/lang/{code}", get(common::switch_lang))
         .route("/assets/app.css", get(common::css))

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use livret::{Device, SharedDevice};
 use livret_net::Node;
 
-use crate::security::Sessions;
+use crate::sessions::Sessions;
 
 /// The last sync, as the page shows it.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +74,7 @@ impl AppState {
 
     /// Keeps a previewed LSU file until it is confirmed: its token.
     pub fn keep_lsu(&self, xml: String) -> String {
-        let token = crate::security::random_token();
+        let token = crate::sessions::random_token();
         let mut pending = self
             .pending_lsu
             .lock()
@@ -94,7 +94,7 @@ impl AppState {
             .unwrap_or_else(PoisonError::into_inner);
         let at = pending
             .iter()
-            .position(|(t, _)| crate::security::same_token(t, token))?;
+            .position(|(t, _)| crate::sessions::same_token(t, token))?;
         Some(pending.remove(at).1)
     }
 }

@@ -17,7 +17,7 @@ use livret::core::vocab::{
 use livret::core::{Lang, LivretId, Localized};
 use livret::node;
 use livret::{BatchMode, BatchWrite, LivretSummary, Relation};
-use maud::html;
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::common::{error_box, notice, Page};
@@ -319,7 +319,7 @@ pub fn class_page(
             }
             button type="submit" { (s.open_grid) }
         }
-        (crate::bilans::lsu_section(page, state, class, year, &PERIODS, &pupils))
+        (lsu_section(page, state, class, year, &PERIODS, &pupils))
     };
     page.render_form(error.is_some(), &title, body)
 }
@@ -717,4 +717,86 @@ pub async fn save_grid(
         }
     }
     render_grid(&page, &class, &p, &pupils, &rows, Some(&outcome))
+}
+
+/// The LSU section of a class page: the identifiers the file needs, export of a period,
+/// import of a file.
+fn lsu_section(
+    page: &Page,
+    state: &AppState,
+    class: &str,
+    year: u16,
+    periods: &[&str],
+    pupils: &[livret::LivretSummary],
+) -> Markup {
+    let s = page.s;
+    let upload = format!("/lsu/import?csrf={}", page.csrf);
+    let ids = state.device().school_ids().ok();
+    let id_be = |livret: &str| {
+        ids.as_ref()
+            .and_then(|v| v.pupils.iter().find(|p| p.livret_id == livret))
+            .and_then(|p| p.id_be)
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    };
+    let (uai, head, sts) = ids
+        .as_ref()
+        .map(|v| {
+            (
+                v.uai.clone().unwrap_or_default(),
+                v.head.clone().unwrap_or_default(),
+                v.id_sts.map(|n| n.to_string()).unwrap_or_default(),
+            )
+        })
+        .unwrap_or_default();
+    html! {
+        section aria-labelledby="lsu-h" {
+            h2 #lsu-h { (s.lsu_title) }
+            p { (s.lsu_help) }
+            h3 { (s.lsu_ids) }
+            form.stack method="post" action="/lsu/school" {
+                (page.csrf_field())
+                input type="hidden" name="class" value=(class);
+                label for="lsu-uai" { (s.lsu_uai) }
+                input #lsu-uai type="text" name="uai" value=(uai) autocomplete="off";
+                label for="lsu-head" { (s.lsu_head) }
+                input #lsu-head type="text" name="head" value=(head) autocomplete="off";
+                label for="lsu-sts" { (s.lsu_sts) }
+                input #lsu-sts type="text" inputmode="numeric" name="id_sts" value=(sts) autocomplete="off";
+                button type="submit" { (s.lsu_save_ids) }
+            }
+            ul.idbe {
+                @for (i, p) in pupils.iter().enumerate() {
+                    li {
+                        form.inline method="post" action="/lsu/pupil" {
+                            (page.csrf_field())
+                            input type="hidden" name="class" value=(class);
+                            input type="hidden" name="livret" value=(p.livret_id);
+                            label for={ "idbe" (i) } { (s.lsu_id_be) " — " (p.name.clone().unwrap_or_default()) }
+                            " "
+                            input id={ "idbe" (i) } type="text" inputmode="numeric" name="id_be" value=(id_be(&p.livret_id)) size="10" autocomplete="off";
+                            " "
+                            button type="submit" { (s.lsu_save_ids) }
+                        }
+                    }
+                }
+            }
+            h3 { (s.lsu_export) }
+            form.stack method="get" action={ "/classes/" (class) "/lsu.xml" } {
+                label for="lsu-year" { (s.year) }
+                input #lsu-year type="number" name="year" min="2000" max="2100" value=(year);
+                label for="lsu-period" { (s.period) }
+                select #lsu-period name="period" {
+                    @for p in periods { option value=(p) { (i18n::period_label(page.lang, p)) } }
+                }
+                button type="submit" { (s.lsu_export) }
+            }
+            h3 { (s.lsu_import_title) }
+            form.stack method="post" action=(upload) enctype="multipart/form-data" {
+                label for="lsu-file" { (s.lsu_file) }
+                input #lsu-file type="file" name="file" accept=".xml,application/xml,text/xml" required;
+                button type="submit" { (s.lsu_preview) }
+            }
+        }
+    }
 }

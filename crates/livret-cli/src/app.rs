@@ -17,7 +17,8 @@ use livret_net::{Multiaddr, Node};
 use tokio::sync::watch;
 
 use crate::ctx::Ctx;
-use crate::net::{print_outcome, Shutdown};
+use crate::net::print_outcome;
+use crate::shutdown::Shutdown;
 use crate::util::{ensure, fail, Msg};
 use crate::{outln, tr};
 

@@ -16,6 +16,7 @@ mod net;
 mod redeem;
 mod relays;
 mod rights;
+mod shutdown;
 mod trust;
 mod util;
 

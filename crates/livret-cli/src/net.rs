@@ -12,57 +12,12 @@ use livret::{SessionReport, SharedDevice};
 use livret_net::{Multiaddr, Node, PeerId};
 
 use crate::ctx::Ctx;
+use crate::shutdown::Shutdown;
 use crate::util::{fail, is_loopback, one_line, short};
 use crate::{outln, tr};
 
 /// How often `sync` (without `--once`) dials the known peers again.
 const REDIAL_EVERY: Duration = Duration::from_secs(30);
-
-/// Waits for SIGINT or SIGTERM. The handlers are installed when this is created, so a signal
-/// that arrives before the wait is not lost (nor fatal).
-pub struct Shutdown {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Shutdown {
-    /// Installs the handlers.
-    pub fn install() -> Result<Shutdown> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            Ok(Shutdown {
-                interrupt: signal(SignalKind::interrupt())?,
-                terminate: signal(SignalKind::terminate())?,
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            Ok(Shutdown {})
-        }
-    }
-
-    /// Resolves on the first SIGINT or SIGTERM.
-    pub async fn wait(self) {
-        #[cfg(unix)]
-        {
-            let Shutdown {
-                mut interrupt,
-                mut terminate,
-            } = self;
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
 
 fn lock(dev: &SharedDevice) -> std::sync::MutexGuard<'_, livret::Device> {
     dev.lock().unwrap_or_else(PoisonError::into_inner)

@@ -9,7 +9,7 @@ use livret::{core::Lang, relay};
 use livret_net::{Multiaddr, RelayEvent};
 
 use crate::ctx::Ctx;
-use crate::net::Shutdown;
+use crate::shutdown::Shutdown;
 use crate::util::{fail, print_json};
 use crate::{outln, tr};
 
