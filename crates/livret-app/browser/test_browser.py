@@ -955,6 +955,9 @@ def test_h_family_devices_recovery_sheet_and_json(world):
     # The devices this one exchanged with, by name, with the last exchange.
     seen = fam.find_element(By.CSS_SELECTOR, "ul.seen").text
     assert "M. Martin" in seen and "dernier échange le" in seen, seen
+    # Each livret it owns lists the family's devices (this one first among them).
+    owners = fam.find_element(By.CSS_SELECTOR, "table.owners").text
+    assert "(cet appareil)" in owners and "en service" in owners, owners
     shot(fam, "family-devices")
     axe(fam, "devices")
     # Revoking an unknown device: the API's message, nothing changed.

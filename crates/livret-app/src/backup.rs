@@ -36,6 +36,19 @@ fn render(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>
         Ok(l) => l,
         Err(e) => return page.api_error(&e),
     };
+    // Each livret this device owns, with the devices that own it (and whose parent they are).
+    let owned: Vec<(String, Vec<livret::OwnerDeviceView>)> = {
+        let d = state.device();
+        list.iter()
+            .filter(|l| l.relation == Relation::Owner)
+            .filter_map(|l| {
+                let id = l.livret_id.parse().ok()?;
+                let devices = d.owner_devices(id).ok()?;
+                Some((l.name.clone().unwrap_or_default(), devices))
+            })
+            .collect()
+    };
+    let lang = page.lang;
     let upload = format!("/import?csrf={}", page.csrf);
     let body = html! {
         h1 { (s.devices_title) }
@@ -44,6 +57,27 @@ fn render(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>
         section aria-labelledby="dev-h" {
             h2 #dev-h { (s.my_device) }
             p { (s.this_device_id) " " code #device-id { (me) } }
+            @for (child, devices) in &owned {
+                table.owners {
+                    caption { (i18n::owners_caption(lang, child)) }
+                    thead { tr {
+                        th scope="col" { (i18n::owners_device(lang)) }
+                        th scope="col" { (i18n::owners_parent(lang)) }
+                        th scope="col" { (i18n::owners_state(lang)) }
+                        th scope="col" { (i18n::owners_id(lang)) }
+                    } }
+                    tbody {
+                        @for o in devices {
+                            tr {
+                                td { (o.name) @if o.this_device { " " small { (i18n::owners_this(lang)) } } }
+                                td { (i18n::owners_kind(lang, &o.kind, o.parent_name.as_deref())) }
+                                td { (i18n::owners_revoked(lang, o.revoked)) }
+                                td { code { (o.device) } }
+                            }
+                        }
+                    }
+                }
+            }
             h3 { (s.revoke_device_title) }
             p { (s.revoke_device_help) }
             form.stack method="post" action="/devices/revoke" {

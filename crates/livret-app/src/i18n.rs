@@ -906,3 +906,52 @@ pub fn imported(lang: Lang, name: &str, entries: usize) -> String {
         Lang::En => format!("Livret imported: \"{name}\", {entries} entr(y/ies) verified."),
     }
 }
+
+// ---- the owner devices of a livret (backup.rs) ---------------------------------------------
+
+pub fn owners_caption(lang: Lang, child: &str) -> String {
+    match lang {
+        Lang::Fr => format!("Appareils de la famille pour le livret de « {child} »"),
+        Lang::En => format!("The family's devices for the livret of \"{child}\""),
+    }
+}
+
+pub fn owners_device(lang: Lang) -> &'static str {
+    lang.pick("Appareil", "Device")
+}
+
+pub fn owners_parent(lang: Lang) -> &'static str {
+    lang.pick("À qui", "Whose")
+}
+
+pub fn owners_state(lang: Lang) -> &'static str {
+    lang.pick("État", "State")
+}
+
+pub fn owners_id(lang: Lang) -> &'static str {
+    lang.pick("Identifiant", "Id")
+}
+
+pub fn owners_this(lang: Lang) -> &'static str {
+    lang.pick("(cet appareil)", "(this device)")
+}
+
+pub fn owners_kind(lang: Lang, kind: &str, parent: Option<&str>) -> String {
+    let parent = parent.unwrap_or("?");
+    match (lang, kind) {
+        (Lang::Fr, "recovery") => "la feuille de secours".into(),
+        (Lang::En, "recovery") => "the recovery sheet".into(),
+        (Lang::Fr, "device") => format!("un appareil du parent de « {parent} »"),
+        (Lang::En, "device") => format!("a device of the parent of \"{parent}\""),
+        (Lang::Fr, _) => "un parent (premier appareil)".into(),
+        (Lang::En, _) => "a parent (first device)".into(),
+    }
+}
+
+pub fn owners_revoked(lang: Lang, revoked: bool) -> &'static str {
+    if revoked {
+        lang.pick("révoqué (ou remplacé)", "revoked (or replaced)")
+    } else {
+        lang.pick("en service", "in use")
+    }
+}

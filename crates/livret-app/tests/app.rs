@@ -1184,6 +1184,19 @@ async fn devices_recovery_and_json_screens() {
     let before = audit(&app);
     let page = request(app.addr, "GET", "/devices", &[("Cookie", &cookie)], b"").await;
     assert_eq!(page.status, 200);
+    // Each livret it owns lists the family's devices: this one, a parent's first device.
+    assert!(
+        page.body
+            .contains("Appareils de la famille pour le livret de"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("(cet appareil)"), "{}", page.body);
+    assert!(
+        page.body.contains("un parent (premier appareil)"),
+        "{}",
+        page.body
+    );
     // Without the token, without the confirmation: nothing.
     let r = app
         .post("/recovery", &cookie, &[], &form(&[("confirm", "yes")]))
