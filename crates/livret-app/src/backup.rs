@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, Multipart, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use livret::core::Localized;
 use livret::Relation;
@@ -131,12 +131,7 @@ fn render(page: &Page, state: &AppState, error: Option<&str>, done: Option<&str>
         }
         (crate::common::sync_status(page, state))
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    page.render_status(status, s.devices_title, body)
+    page.render_form(error.is_some(), s.devices_title, body)
 }
 
 #[derive(Deserialize)]

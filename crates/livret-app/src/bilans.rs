@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use livret::core::vocab::{SocleComponent, SocleLevel};
@@ -143,12 +143,7 @@ fn cycle_page(
         }
         p { a href={ "/livrets/" (livret) } { (s.back_to_livret) } }
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    page.render_status(status, &title, body)
+    page.render_form(error.is_some(), &title, body)
 }
 
 /// `GET /livrets/{id}/cycle?cycle=…&year=…`: the bilan de fin de cycle of a pupil.
@@ -407,12 +402,7 @@ fn lsu_result(
         }
         p { a href="/" { (s.home) } }
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    page.render_status(status, s.lsu_import_title, body)
+    page.render_form(error.is_some(), s.lsu_import_title, body)
 }
 
 /// A whole number typed in a form, or the API's kind of error for `field` (nothing is called).

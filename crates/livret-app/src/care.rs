@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use livret::core::{Localized, Section};
 use maud::html;
@@ -112,12 +111,7 @@ fn accompagnement_page(
         }
         p { a href={ "/livrets/" (id) } { (s.back_to_livret) } }
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    page.render_status(status, &title, body)
+    page.render_form(error.is_some(), &title, body)
 }
 
 /// `GET /livrets/{id}/accompagnement`: the consent notice while closed, the measures once open.
@@ -244,12 +238,7 @@ fn forget_confirm_page(
         " "
         a.button href={ "/livrets/" (id) } { (s.cancel) }
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    page.render_status(status, title, body)
+    page.render_form(error.is_some(), title, body)
 }
 
 /// `GET /livrets/{id}/forget?section=…[&entry=…]`: the confirmation.
@@ -333,12 +322,7 @@ fn delete_page(page: &Page, state: &AppState, id: &str, error: Option<&str>) -> 
             }
         }
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    page.render_status(status, s.delete_title, body)
+    page.render_form(error.is_some(), s.delete_title, body)
 }
 
 /// `GET /livrets/{id}/delete`: the confirmation.

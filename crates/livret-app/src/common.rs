@@ -66,7 +66,12 @@ impl Page {
 
     /// The role in words.
     pub fn role_word(&self) -> &'static str {
-        match self.role {
+        self.role_label(self.role)
+    }
+
+    /// A role in words.
+    pub fn role_label(&self, role: Role) -> &'static str {
+        match role {
             Role::Family => self.s.role_family,
             Role::Teacher => self.s.role_teacher,
             Role::School => self.s.role_school,

@@ -18,14 +18,11 @@ use crate::common::Page;
 use crate::i18n;
 use crate::state::AppState;
 
+/// The role a redeemer gave, in words (as it gave it when it is none we know).
 fn role_word(page: &Page, role: &str) -> String {
-    match role.parse::<Role>() {
-        Ok(Role::Family) => page.s.role_family.to_string(),
-        Ok(Role::Teacher) => page.s.role_teacher.to_string(),
-        Ok(Role::School) => page.s.role_school.to_string(),
-        Ok(Role::Jury) => page.s.role_jury.to_string(),
-        Err(_) => role.to_string(),
-    }
+    role.parse::<Role>()
+        .map(|r| page.role_label(r).to_string())
+        .unwrap_or_else(|_| role.to_string())
 }
 
 /// `GET /livrets/{id}/redeems`: the redeems of this livret waiting for the family.
