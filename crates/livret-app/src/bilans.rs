@@ -312,6 +312,50 @@ fn report_table(page: &Page, report: &livret::lsu::ImportReport) -> Markup {
         @if !report.ignored.is_empty() {
             ul { @for i in &report.ignored { li { (i) } } }
         }
+        (found_school_ids(page, report))
+    }
+}
+
+/// The school identifiers the file carries: recorded, the same, or different from the one
+/// recorded, which the import kept; a button replaces it (`POST /lsu/school`).
+fn found_school_ids(page: &Page, report: &livret::lsu::ImportReport) -> Markup {
+    use livret::lsu::{FoundStatus, SchoolIdField};
+    let s = page.s;
+    let class = report
+        .pupils
+        .first()
+        .map(|p| p.division.as_str())
+        .unwrap_or("");
+    html! {
+        @if !report.school_ids.is_empty() {
+            h2 { (s.lsu_found_ids) }
+            ul #lsu-school-ids {
+                @for f in &report.school_ids {
+                    li {
+                        (f.field.localized(page.lang)) " : " strong { (f.found) } " — "
+                        @match f.status {
+                            FoundStatus::Recorded if report.dry_run => { (s.lsu_id_would_record) }
+                            FoundStatus::Recorded => { (s.lsu_id_recorded) }
+                            FoundStatus::Same => { (s.lsu_id_same) }
+                            FoundStatus::Differs => {
+                                (s.lsu_id_differs) " " (f.recorded.as_deref().unwrap_or(""))
+                                form.inline method="post" action="/lsu/school" {
+                                    (page.csrf_field())
+                                    input type="hidden" name="class" value=(class);
+                                    @let name = match f.field {
+                                        SchoolIdField::Uai => "uai",
+                                        SchoolIdField::Head => "head",
+                                        SchoolIdField::IdSts => "id_sts",
+                                    };
+                                    input type="hidden" name=(name) value=(f.found);
+                                    button type="submit" { (s.lsu_id_replace) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -234,6 +234,12 @@ pub struct Strings {
     pub lsu_id_be: &'static str,
     pub lsu_save_ids: &'static str,
     pub lsu_ids_saved: &'static str,
+    pub lsu_found_ids: &'static str,
+    pub lsu_id_recorded: &'static str,
+    pub lsu_id_would_record: &'static str,
+    pub lsu_id_same: &'static str,
+    pub lsu_id_differs: &'static str,
+    pub lsu_id_replace: &'static str,
 }
 
 /// French, the default.
@@ -464,6 +470,12 @@ pub static FR: Strings = Strings {
     lsu_id_be: "Identifiant élève (id-be)",
     lsu_save_ids: "Enregistrer",
     lsu_ids_saved: "Identifiants enregistrés.",
+    lsu_found_ids: "Identifiants d'établissement du fichier",
+    lsu_id_recorded: "enregistré sur cet appareil",
+    lsu_id_would_record: "sera enregistré à l'import",
+    lsu_id_same: "déjà enregistré",
+    lsu_id_differs: "cet appareil a une autre valeur, gardée :",
+    lsu_id_replace: "Remplacer par la valeur du fichier",
 };
 
 /// English.
@@ -694,6 +706,12 @@ pub static EN: Strings = Strings {
     lsu_id_be: "Pupil id (id-be)",
     lsu_save_ids: "Save",
     lsu_ids_saved: "Identifiers saved.",
+    lsu_found_ids: "School identifiers in the file",
+    lsu_id_recorded: "recorded on this device",
+    lsu_id_would_record: "will be recorded by the import",
+    lsu_id_same: "already recorded",
+    lsu_id_differs: "this device has another value, kept:",
+    lsu_id_replace: "Replace with the file's value",
 };
 
 /// The texts of a language.

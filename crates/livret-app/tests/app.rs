@@ -1584,6 +1584,11 @@ async fn lsu_export_download_then_import_preview_and_confirm() {
     assert!(r.body.contains("Lina progresse."), "{}", r.body);
     let xml = r.body;
 
+    // A head of school recorded otherwise than in the file: the import keeps it and offers
+    // to replace it.
+    teacher
+        .with(|d| d.set_school_ids(None, Some("M. Durand"), None))
+        .unwrap();
     let audit_before = teacher.with(|d| d.audit(None)).unwrap().len();
     let r = request(
         teacher.addr,
@@ -1600,6 +1605,15 @@ async fn lsu_export_download_then_import_preview_and_confirm() {
     assert!(r.body.contains("Aperçu : rien n'a encore été écrit."));
     assert!(r.body.contains("Confirmer l'import"), "{}", r.body);
     assert!(r.body.contains("serait écrit"), "{}", r.body);
+    assert!(r.body.contains("Identifiants d'établissement du fichier"));
+    assert!(r.body.contains("déjà enregistré"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("cet appareil a une autre valeur, gardée : M. Durand"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("name=\"head\" value=\"Mme Leroy\""));
     assert_eq!(teacher.with(|d| d.audit(None)).unwrap().len(), audit_before);
     let pending = between(&r.body, "name=\"pending\" value=\"", "\"").to_string();
     // The confirmation needs its CSRF token too.
@@ -1624,6 +1638,19 @@ async fn lsu_export_download_then_import_preview_and_confirm() {
     assert!(r.body.contains("inscription(s) signée(s)"), "{}", r.body);
     assert!(r.body.contains("écrit"), "{}", r.body);
     assert!(teacher.with(|d| d.audit(None)).unwrap().len() > audit_before);
+    let head = |t: &Running| t.with(|d| d.school_ids()).unwrap().head;
+    assert_eq!(head(&teacher).as_deref(), Some("M. Durand"), "kept");
+    // The button replaces it.
+    let r = teacher
+        .post(
+            "/lsu/school",
+            &cookie,
+            &[],
+            &form(&[("csrf", &csrf), ("class", "5B"), ("head", "Mme Leroy")]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(head(&teacher).as_deref(), Some("Mme Leroy"));
     // The preview is spent.
     let r = teacher
         .post(

@@ -60,6 +60,10 @@ pub struct ImportLsuArgs {
     /// Montre ce qui serait écrit (et les rapprochements par nom à confirmer) sans rien écrire
     #[arg(long)]
     pub dry_run: bool,
+    /// Remplace sans demander les identifiants d'établissement enregistrés (UAI, chef
+    /// d'établissement, STS) par ceux du fichier quand ils diffèrent
+    #[arg(long)]
+    pub replace_school_ids: bool,
 }
 
 /// `livret school-ids …`
@@ -421,6 +425,7 @@ pub fn import_lsu(ctx: &Ctx, a: &ImportLsuArgs) -> Result<ExitCode> {
             )
         );
     }
+    school_ids_found(lang, &mut dev, &report.school_ids, a)?;
     if !a.dry_run && report.pupils.iter().any(|p| p.status == "written") {
         outln!(
             "{}",
@@ -435,6 +440,91 @@ pub fn import_lsu(ctx: &Ctx, a: &ImportLsuArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Says what the import did with the school identifiers the file carries, and for each one
+/// that differs from the one recorded, asks before replacing it (`--replace-school-ids`
+/// answers yes; a dry run asks nothing).
+fn school_ids_found(
+    lang: Lang,
+    dev: &mut livret::Device,
+    found: &[livret::lsu::FoundSchoolId],
+    a: &ImportLsuArgs,
+) -> Result<()> {
+    use livret::core::Localized;
+    use livret::lsu::{FoundStatus, SchoolIdField};
+    for f in found {
+        let what = f.field.localized(lang);
+        let value = &f.found;
+        let recorded = f.recorded.as_deref().unwrap_or("");
+        match f.status {
+            FoundStatus::Same => {}
+            FoundStatus::Recorded if a.dry_run => outln!(
+                "{}",
+                tr!(
+                    lang,
+                    "{what} : {value} (lu dans le fichier, sera enregistré à l'import)",
+                    "{what}: {value} (read in the file, will be recorded by the import)"
+                )
+            ),
+            FoundStatus::Recorded => outln!(
+                "{}",
+                tr!(
+                    lang,
+                    "{what} : {value} (lu dans le fichier et enregistré)",
+                    "{what}: {value} (read in the file and recorded)"
+                )
+            ),
+            FoundStatus::Differs => {
+                outln!(
+                    "{}",
+                    tr!(
+                        lang,
+                        "{what} : le fichier porte « {value} », cet appareil a « {recorded} »",
+                        "{what}: the file has \"{value}\", this device has \"{recorded}\""
+                    )
+                );
+                if a.dry_run {
+                    continue;
+                }
+                let yes = a.replace_school_ids
+                    || crate::util::ask_yes(&tr!(
+                        lang,
+                        "Remplacer « {recorded} » par « {value} » ? [o/N] ",
+                        "Replace \"{recorded}\" with \"{value}\"? [y/N] "
+                    ))?;
+                if yes {
+                    match f.field {
+                        SchoolIdField::Uai => dev.set_school_ids(Some(value), None, None)?,
+                        SchoolIdField::Head => dev.set_school_ids(None, Some(value), None)?,
+                        SchoolIdField::IdSts => {
+                            let n = value.parse::<u64>()?;
+                            dev.set_school_ids(None, None, Some(n))?
+                        }
+                    }
+                    outln!(
+                        "{}",
+                        tr!(
+                            lang,
+                            "{what} : valeur remplacée par « {value} »",
+                            "{what}: value replaced with \"{value}\""
+                        )
+                    );
+                } else {
+                    let flag = f.field.flag();
+                    outln!(
+                        "{}",
+                        tr!(
+                            lang,
+                            "{what} : valeur gardée « {recorded} » (pour la changer : livret school-ids set {flag} …)",
+                            "{what}: value kept \"{recorded}\" (to change it: livret school-ids set {flag} …)"
+                        )
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `livret school-ids …`

@@ -2,7 +2,7 @@
 //! `app` process of this home, which keeps it waiting) and asks the family who it was. The
 //! rules are in `livret::Device` (`redeem_claims`, `confirm_redeem`).
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -64,22 +64,11 @@ fn ask(
         "\nDemande reçue : « {name} » ({role}) veut utiliser cette invitation.\nCode affiché sur son appareil : {code}\nVérifiez que c'est bien la personne à qui vous avez montré le code, et que son écran affiche le même code.",
         "\nRequest received: \"{name}\" ({role}) wants to use this invitation.\nCode shown on its device: {code}\nCheck that it is the person you showed the code to, and that its screen shows the same code."
     ));
-    eprint!(
-        "{}",
-        tr!(
-            lang,
-            "Confirmer ? [o/N] (réponse avant {lapses}) ",
-            "Confirm? [y/N] (answer before {lapses}) "
-        )
-    );
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    // End of input answers no.
-    std::io::stdin().lock().read_line(&mut line)?;
-    let yes = matches!(
-        line.trim().to_lowercase().as_str(),
-        "o" | "oui" | "y" | "yes"
-    );
+    let yes = crate::util::ask_yes(&tr!(
+        lang,
+        "Confirmer ? [o/N] (réponse avant {lapses}) ",
+        "Confirm? [y/N] (answer before {lapses}) "
+    ))?;
     dev.confirm_redeem(&claim.invitation, yes)?;
     if yes {
         say(tr!(

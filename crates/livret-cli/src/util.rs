@@ -35,6 +35,20 @@ pub fn print_line(text: &str) {
     let _ = out.flush();
 }
 
+/// Asks a yes/no question on stderr and reads the answer from stdin: « o », « oui », « y » or
+/// « yes » is yes; anything else, and the end of input, is no (the safe answer).
+pub fn ask_yes(question: &str) -> std::io::Result<bool> {
+    use std::io::BufRead;
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(
+        line.trim().to_lowercase().as_str(),
+        "o" | "oui" | "y" | "yes"
+    ))
+}
+
 /// A message of the front end itself, in both languages.
 #[derive(Debug)]
 pub struct Msg {

@@ -1067,3 +1067,87 @@ fn device_list_invitations_for_a_device_and_the_sheet_replaced_only_with_its_wor
     let line = fails(&home, &["device", "revoke", &key]);
     assert!(line.contains("clé de secours"), "{line}");
 }
+
+/// Issue 14, item 3: the import remembers the school identifiers the file carries (this
+/// teacher's STS id found by the device's name), and asks before replacing a different one.
+#[test]
+fn import_lsu_records_the_school_ids_and_asks_before_replacing_one() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("prof");
+    ok(&home, &["init", "--role", "teacher", "--name", "Mme Petit"]);
+    let file = dir.path().join("ecole.xml");
+    std::fs::write(
+        &file,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<lsun-bilans xmlns="urn:fr:edu:scolarite:lsun:bilans:import" schemaVersion="7.0">
+  <entete><editeur>E</editeur><application>A</application><etablissement>0951099D</etablissement></entete>
+  <donnees>
+    <responsables-etab><responsable-etab id="R1" libelle="Mme Leroy"/></responsables-etab>
+    <eleves><eleve id="E1" id-be="101" nom="Moreau" prenom="Lina" code-division="6EME_4"/></eleves>
+    <enseignants>
+      <enseignant id="T1" type="epp" id-sts="7001" civilite="MME" nom="Petit" prenom="Claire"/>
+      <enseignant id="T2" type="epp" id-sts="7002" civilite="M" nom="Martin"/>
+    </enseignants>
+  </donnees>
+</lsun-bilans>
+"#,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let ids = |home: &Path| {
+        let v = json(home, &["school-ids", "show", "--json"]);
+        (v["uai"].clone(), v["head"].clone(), v["id_sts"].clone())
+    };
+    let import = |answer: &str, extra: &[&str]| {
+        let mut child = livret(&home)
+            .args(["import-lsu", path])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        // The pupil matches no livret here: exit 1; the identifiers are handled all the same.
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // A dry run records nothing.
+    let out = import("", &["--dry-run"]);
+    assert!(out.contains("sera enregistré"), "{out}");
+    assert_eq!(ids(&home), (Value::Null, Value::Null, Value::Null));
+    // The import records all three: the export after it needs none typed by hand.
+    let out = import("", &[]);
+    assert!(out.contains("lu dans le fichier et enregistré"), "{out}");
+    let recorded = (
+        Value::from("0951099D"),
+        Value::from("Mme Leroy"),
+        Value::from(7001),
+    );
+    assert_eq!(ids(&home), recorded);
+    // Another UAI recorded: « non » (or no answer) keeps it, « o » replaces it.
+    ok(&home, &["school-ids", "set", "--uai", "0951100E"]);
+    for answer in ["non\n", ""] {
+        let out = import(answer, &[]);
+        assert!(
+            out.contains("le fichier porte « 0951099D », cet appareil a « 0951100E »")
+                && out.contains("valeur gardée « 0951100E »"),
+            "{out}"
+        );
+        assert_eq!(ids(&home).0, Value::from("0951100E"));
+    }
+    let out = import("o\n", &[]);
+    assert!(out.contains("valeur remplacée par « 0951099D »"), "{out}");
+    assert_eq!(ids(&home), recorded);
+    // For scripts: --replace-school-ids answers yes.
+    ok(&home, &["school-ids", "set", "--head", "M. Durand"]);
+    import("", &["--replace-school-ids"]);
+    assert_eq!(ids(&home), recorded);
+}

@@ -124,6 +124,100 @@ pub struct ImportReport {
     pub pupils: Vec<ImportedPupil>,
     /// File-level parts not imported.
     pub ignored: Vec<String>,
+    /// The school identifiers the file carries, compared with those recorded.
+    pub school_ids: Vec<FoundSchoolId>,
+}
+
+/// A school identifier an LSU file carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SchoolIdField {
+    /// The school's UAI (`etablissement`).
+    Uai,
+    /// The head of school as named on the bilans (`responsable-etab`).
+    Head,
+    /// This teacher's STS id (the file's teacher whose name is this device's).
+    IdSts,
+}
+
+impl SchoolIdField {
+    /// The `livret school-ids set` flag that records it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            SchoolIdField::Uai => "--uai",
+            SchoolIdField::Head => "--head",
+            SchoolIdField::IdSts => "--id-sts",
+        }
+    }
+}
+
+impl Localized for SchoolIdField {
+    fn localized(&self, lang: Lang) -> String {
+        match self {
+            SchoolIdField::Uai => lang.pick("UAI de l'établissement", "school UAI"),
+            SchoolIdField::Head => lang.pick("chef d'établissement", "head of school"),
+            SchoolIdField::IdSts => {
+                lang.pick("identifiant STS de l'enseignant", "teacher's STS id")
+            }
+        }
+        .to_string()
+    }
+}
+
+/// What an import did with a school identifier it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FoundStatus {
+    /// Nothing was recorded: the file's value is recorded now (or would be, in a dry run).
+    Recorded,
+    /// The same value is already recorded.
+    Same,
+    /// Another value is recorded and is kept: replacing it is the user's decision
+    /// ([`Device::set_school_ids`]).
+    Differs,
+}
+
+/// A school identifier found in an imported file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FoundSchoolId {
+    /// Which one.
+    pub field: SchoolIdField,
+    /// The value in the file.
+    pub found: String,
+    /// The value recorded before the import.
+    pub recorded: Option<String>,
+    /// What the import did.
+    pub status: FoundStatus,
+}
+
+/// The teacher of the file whose name is `name` (this device's), when exactly one is.
+fn teacher_named(file: &LsuFile, name: &str) -> Option<u64> {
+    let wanted = normalize_name(&name.replace('.', " "));
+    let matching: BTreeSet<u64> = file
+        .teachers
+        .iter()
+        .filter(|t| {
+            let last = t.last_name.as_deref().unwrap_or("");
+            let first = t.first_name.as_deref().unwrap_or("");
+            if last.trim().is_empty() {
+                return false;
+            }
+            // No civility in the file: either may be the one the device's name carries.
+            let civility = match t.civility.as_deref() {
+                Some("MME") => vec!["mme", "madame"],
+                Some("M") => vec!["m", "monsieur", "mr"],
+                _ => vec!["mme", "madame", "m", "monsieur", "mr"],
+            };
+            let mut forms = vec![format!("{first} {last}"), format!("{last} {first}")];
+            forms.extend(civility.iter().map(|c| format!("{c} {last}")));
+            forms.iter().any(|f| normalize_name(f) == wanted)
+        })
+        .map(|t| t.id_sts)
+        .collect();
+    match matching.len() {
+        1 => matching.into_iter().next(),
+        _ => None,
+    }
 }
 
 fn format_error(fr: String, en: String) -> Error {
@@ -525,6 +619,7 @@ impl Device {
             dry_run,
             pupils: vec![],
             ignored: file.ignored.clone(),
+            school_ids: vec![],
         };
         for (pi, pupil) in file.pupils.iter().enumerate() {
             let name = match (&pupil.first_name, &pupil.last_name) {
@@ -686,7 +781,58 @@ impl Device {
             }
             report.pupils.push(out);
         }
+        report.school_ids = self.found_school_ids(&file, dry_run)?;
         Ok(report)
+    }
+
+    /// Compares the school identifiers an imported file carries (UAI, head of school, this
+    /// teacher's STS id when exactly one teacher of the file bears this device's name) with
+    /// those recorded: an empty one is recorded (unless `dry_run`), a different one is kept
+    /// and reported, for the user to decide.
+    fn found_school_ids(&mut self, file: &LsuFile, dry_run: bool) -> Result<Vec<FoundSchoolId>> {
+        let mut r = self.school_record()?;
+        let mut found = Vec::new();
+        let uai = Uai::parse(&file.uai).ok().map(|u| u.as_str().to_string());
+        let head = PersonName::parse(&file.head)
+            .ok()
+            .map(|h| h.as_str().to_string());
+        let sts = teacher_named(file, self.name()).map(|n| n.to_string());
+        let mut changed = false;
+        for (field, value) in [
+            (SchoolIdField::Uai, uai),
+            (SchoolIdField::Head, head),
+            (SchoolIdField::IdSts, sts),
+        ] {
+            let Some(value) = value else { continue };
+            let recorded = match field {
+                SchoolIdField::Uai => r.uai.clone(),
+                SchoolIdField::Head => r.head.clone(),
+                SchoolIdField::IdSts => r.id_sts.map(|n| n.to_string()),
+            };
+            let status = match &recorded {
+                None => {
+                    match field {
+                        SchoolIdField::Uai => r.uai = Some(value.clone()),
+                        SchoolIdField::Head => r.head = Some(value.clone()),
+                        SchoolIdField::IdSts => r.id_sts = value.parse().ok(),
+                    }
+                    changed = true;
+                    FoundStatus::Recorded
+                }
+                Some(v) if *v == value => FoundStatus::Same,
+                Some(_) => FoundStatus::Differs,
+            };
+            found.push(FoundSchoolId {
+                field,
+                found: value,
+                recorded,
+                status,
+            });
+        }
+        if changed && !dry_run {
+            self.put_school_record(&r)?;
+        }
+        Ok(found)
     }
 }
 
@@ -1031,4 +1177,63 @@ fn cycle_draft(c: &fmt::CycleBilan) -> std::result::Result<Draft, String> {
         &SocleLevels::from_array(levels),
         &text,
     ))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn file_with(teachers: Vec<fmt::Teacher>) -> LsuFile {
+        LsuFile {
+            editor: String::new(),
+            application: String::new(),
+            app_version: None,
+            uai: String::new(),
+            head: String::new(),
+            pupils: vec![],
+            teachers,
+            periodic: vec![],
+            cycles: vec![],
+            ignored: vec![],
+        }
+    }
+
+    fn teacher(
+        id_sts: u64,
+        civility: Option<&str>,
+        last: &str,
+        first: Option<&str>,
+    ) -> fmt::Teacher {
+        fmt::Teacher {
+            id_sts,
+            kind: "epp".into(),
+            civility: civility.map(str::to_string),
+            last_name: Some(last.into()),
+            first_name: first.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_teacher_of_the_file_is_found_by_this_devices_name_only_when_one_matches() {
+        let f = file_with(vec![
+            teacher(7001, Some("MME"), "Petit", Some("Claire")),
+            teacher(7002, Some("M"), "Martin", None),
+            teacher(7003, None, "Roux", None),
+        ]);
+        assert_eq!(teacher_named(&f, "Claire Petit"), Some(7001));
+        assert_eq!(teacher_named(&f, "petit  claire"), Some(7001));
+        assert_eq!(teacher_named(&f, "Mme Petit"), Some(7001));
+        assert_eq!(teacher_named(&f, "M. Martin"), Some(7002));
+        assert_eq!(teacher_named(&f, "Mme Roux"), Some(7003));
+        // A civility the file contradicts, another name, or two teachers of that name: none.
+        assert_eq!(teacher_named(&f, "M. Petit"), None);
+        assert_eq!(teacher_named(&f, "Mme Durand"), None);
+        let two = file_with(vec![
+            teacher(7001, Some("M"), "Martin", Some("Paul")),
+            teacher(7004, Some("M"), "Martin", Some("Luc")),
+        ]);
+        assert_eq!(teacher_named(&two, "M. Martin"), None);
+        assert_eq!(teacher_named(&two, "Luc Martin"), Some(7004));
+    }
 }

@@ -326,17 +326,63 @@ async fn lsu_import_then_export_keeps_every_value_and_validates() {
     let again = teacher.with(|d| d.import_lsu(&file, true)).unwrap();
     assert!(again.pupils.iter().all(|p| p.matched_by == "id-be"));
 
-    // Export: identifiers missing first, named.
-    let err = teacher
-        .with(|d| d.export_lsu("5B", 2025, "1/3"))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("UAI") && err.contains("STS"), "{err}");
-    let me = teacher.with(|d| d.device_id().to_string());
+    // The school identifiers the file carries: a dry run only says it would record them,
+    // the import records them (this teacher's STS id: the file's « Petit » is « Mme Petit »),
+    // so the export needs none typed by hand.
+    let found = |r: &livret::lsu::ImportReport| -> Vec<(String, String, String)> {
+        r.school_ids
+            .iter()
+            .map(|f| {
+                let v = serde_json::to_value(f).unwrap();
+                (
+                    v["field"].as_str().unwrap().to_string(),
+                    f.found.clone(),
+                    v["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let expected = |status: &str| {
+        vec![
+            (
+                "uai".to_string(),
+                "0951099D".to_string(),
+                status.to_string(),
+            ),
+            ("head".into(), "Mme Leroy".into(), status.into()),
+            ("id-sts".into(), "7001".into(), status.into()),
+        ]
+    };
+    assert_eq!(found(&dry), expected("recorded"));
+    assert_eq!(found(&done), expected("recorded"));
+    assert_eq!(found(&again), expected("same"));
+    let ids = teacher.with(|d| d.school_ids()).unwrap();
+    assert_eq!(
+        (ids.uai.as_deref(), ids.head.as_deref(), ids.id_sts),
+        (Some("0951099D"), Some("Mme Leroy"), Some(7001))
+    );
+    // A different value recorded is kept, and reported for the user to decide.
+    let other = livret::core::vocab::Uai::from_number(951100).unwrap();
     teacher
-        .with(|d| d.set_school_ids(Some("0951099D"), Some("Mme Leroy"), Some(7001)))
+        .with(|d| d.set_school_ids(Some(other.as_str()), None, None))
         .unwrap();
-    assert!(teacher.with(|d| d.set_teacher_id_sts(&me, 7001)).is_ok());
+    let r = teacher.with(|d| d.import_lsu(&file, false)).unwrap();
+    let uai = &r.school_ids[0];
+    assert_eq!(
+        (
+            uai.found.as_str(),
+            uai.recorded.as_deref(),
+            uai.status == livret::lsu::FoundStatus::Differs
+        ),
+        ("0951099D", Some(other.as_str()), true)
+    );
+    assert_eq!(
+        teacher.with(|d| d.school_ids()).unwrap().uai.as_deref(),
+        Some(other.as_str())
+    );
+    teacher
+        .with(|d| d.set_school_ids(Some("0951099D"), None, None))
+        .unwrap();
     let out = teacher.with(|d| d.export_lsu("5B", 2025, "1/3")).unwrap();
     assert_eq!((out.pupils, out.periodic, out.cycles), (2, 2, 2));
     let exported = dir.path().join("export.xml");
