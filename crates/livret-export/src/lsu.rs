@@ -19,7 +19,7 @@ pub use schema::{validate, Violation, ViolationKind, NAMESPACE};
 pub const SCHEMA_VERSION: &str = "7.0";
 
 /// A pupil (`eleve`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Pupil {
     /// SIECLE / Base Élèves identifier (`id-be`).
     pub id_be: u64,
@@ -32,7 +32,7 @@ pub struct Pupil {
 }
 
 /// A teacher (`enseignant`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Teacher {
     /// STS identifier (`id-sts`).
     pub id_sts: u64,
@@ -47,7 +47,7 @@ pub struct Teacher {
 }
 
 /// One subject of a bilan périodique (`acquis`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Subject {
     /// Subject code (6 characters).
     pub code: String,
@@ -67,10 +67,150 @@ pub struct Subject {
     pub elements: Vec<String>,
     /// `eleve-non-note`.
     pub not_marked: bool,
+    /// The class's mark (`moyenne-structure`, ≤ 8 characters).
+    pub class_average: Option<String>,
+    /// `structure-non-notee`: the class is not marked in this subject.
+    pub class_not_marked: bool,
+    /// The discipline's national code (`code-national`, 6 characters), when the file gives it.
+    pub national: Option<String>,
+}
+
+/// A discipline named outside the subjects of a bilan (by an EPI, an AP or a group).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Discipline {
+    /// Code (6 characters).
+    pub code: String,
+    /// Label (≤ 40).
+    pub label: String,
+    /// `modalite-election`.
+    pub election: String,
+    /// `code-national`.
+    pub national: Option<String>,
+}
+
+/// The class's common text on digital skills (`competences-numeriques-commun`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DigitalCommon {
+    /// The class or group (`code-structure`).
+    pub structure: String,
+    /// `D` (a class) or `G` (a group).
+    pub structure_kind: String,
+    /// The text (≤ 600).
+    pub text: String,
+}
+
+/// A pupil's digital skills in a bilan périodique (`competences-numeriques`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DigitalSkills {
+    /// `appreciation-num` (≤ 600).
+    pub appreciation: Option<String>,
+    /// Each skill's code (`CN_…`) and level 1-3.
+    pub levels: Vec<(String, u8)>,
+    /// The class texts that apply (indices into [`LsuFile::digital_commons`]).
+    pub common: Vec<usize>,
+}
+
+/// A parcours éducatif (`parcours`): its code (`PAR_AVN`, `PAR_CIT`, `PAR_ART`, `PAR_SAN`) and
+/// its text (≤ 600).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Parcours {
+    /// Code.
+    pub code: String,
+    /// Text.
+    pub text: String,
+}
+
+/// The parcours a class followed in a period (`parcours-commun`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParcoursCommon {
+    /// The period: `millesime`, `indice`, `nb-periodes`.
+    pub period: (String, i32, i32),
+    /// The class (`code-division`).
+    pub division: String,
+    /// The parcours.
+    pub parcours: Vec<Parcours>,
+}
+
+/// The class's vie scolaire comment for a period (`vie-scolaire-commun`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VieCommon {
+    /// The period: `millesime`, `indice`, `nb-periodes`.
+    pub period: (String, i32, i32),
+    /// The class.
+    pub division: String,
+    /// The comment (≤ 600).
+    pub comment: String,
+}
+
+/// An EPI theme (`epi-thematique`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EpiTheme {
+    /// Code (≤ 50).
+    pub code: String,
+    /// Label (≤ 100).
+    pub label: String,
+}
+
+/// An enseignement pratique interdisciplinaire (`epi`) or an accompagnement personnalisé
+/// (`acc-perso`): a title, its disciplines and a description.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Project {
+    /// `intitule` (≤ 150).
+    pub title: String,
+    /// The EPI's theme code (empty for an AP).
+    pub theme: String,
+    /// Its disciplines (an EPI has at least two).
+    pub disciplines: Vec<Discipline>,
+    /// `description` (≤ 600).
+    pub description: Option<String>,
+}
+
+/// A group working on an EPI or an AP (`epi-groupe`, `acc-perso-groupe`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProjectGroup {
+    /// The EPI or AP (index into [`LsuFile::epis`] or [`LsuFile::aps`]).
+    pub project: usize,
+    /// `intitule` (≤ 150).
+    pub title: String,
+    /// The group's text (`commentaire`, ≤ 600).
+    pub comment: Option<String>,
+    /// Who teaches what in it: a teacher (index into [`LsuFile::teachers`]) and a discipline.
+    pub teaching: Vec<(usize, Discipline)>,
+}
+
+/// A pupil's part in an EPI or AP group (`epi-eleve`, `acc-perso-eleve`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GroupComment {
+    /// The group (index into [`LsuFile::epi_groups`] or [`LsuFile::ap_groups`]).
+    pub group: usize,
+    /// The comment on the pupil (≤ 600).
+    pub comment: Option<String>,
+}
+
+/// A modalité d'accompagnement (`modalite-accompagnement`): `PAP`, `PPS`, `UPE2A`, `SEGPA`,
+/// `ULIS`, `PAI`, `PPRE` or `CTR`, with the PPRE's and the contrat de réussite's texts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Support {
+    /// Code.
+    pub code: String,
+    /// `complement-ppre` (≤ 600).
+    pub ppre: Option<String>,
+    /// `complement-contrat-reussite` (≤ 600).
+    pub contract: Option<String>,
+}
+
+/// An enseignement de complément or a langue et culture régionale of a bilan de cycle: its
+/// code and the pupil's positioning (1 or 2).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Complement {
+    /// Code (`LCA`, `LSF`… or `BRE`, `OCI`…; `AUC` for none).
+    pub code: String,
+    /// `positionnement`.
+    pub level: Option<u8>,
 }
 
 /// A bilan périodique.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Periodic {
     /// The pupil (index into [`LsuFile::pupils`]).
     pub pupil: usize,
@@ -94,6 +234,28 @@ pub struct Periodic {
     pub justified: u16,
     /// `nb-abs-injustifiees`.
     pub unjustified: u16,
+    /// `nb-heures-manquees`.
+    pub missed_hours: Option<u16>,
+    /// The vie scolaire comment (`vie-scolaire/commentaire`, ≤ 600).
+    pub vie_comment: Option<String>,
+    /// Digital skills (CM2 and 6e).
+    pub digital: Option<DigitalSkills>,
+    /// The pupil's EPI groups, each with its comment.
+    pub epis: Vec<GroupComment>,
+    /// The pupil's AP groups, each with its comment.
+    pub aps: Vec<GroupComment>,
+    /// The pupil's parcours.
+    pub parcours: Vec<Parcours>,
+    /// Modalités d'accompagnement (health and support: sensitive).
+    pub supports: Vec<Support>,
+    /// `devoirs-faits` (≤ 600).
+    pub homework: Option<String>,
+    /// The socle's components positioned this period (code, 0-4).
+    pub socle: Vec<(String, u8)>,
+    /// The professeurs principaux (indices into [`LsuFile::teachers`]).
+    pub principals: Vec<usize>,
+    /// `date-verrou`.
+    pub locked: Option<String>,
     /// Parts present in the file that the model does not keep (read only).
     pub ignored: Vec<String>,
     /// Line of the element in the file read (0 when written).
@@ -101,7 +263,7 @@ pub struct Periodic {
 }
 
 /// A bilan de fin de cycle (cycle 3 or 4).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CycleBilan {
     /// The pupil (index into [`LsuFile::pupils`]).
     pub pupil: usize,
@@ -115,6 +277,14 @@ pub struct CycleBilan {
     pub levels: [u8; 8],
     /// `synthese` (≤ 1500).
     pub synthesis: String,
+    /// `enseignement-complement`.
+    pub complement: Option<Complement>,
+    /// `langue-culture-regionale`.
+    pub regional: Option<Complement>,
+    /// The professeurs principaux (indices into [`LsuFile::teachers`]).
+    pub principals: Vec<usize>,
+    /// `date-verrou`.
+    pub locked: Option<String>,
     /// Parts present in the file that the model does not keep (read only).
     pub ignored: Vec<String>,
     /// Line of the element in the file read (0 when written).
@@ -122,7 +292,7 @@ pub struct CycleBilan {
 }
 
 /// An LSU file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LsuFile {
     /// `editeur`.
     pub editor: String,
@@ -142,8 +312,85 @@ pub struct LsuFile {
     pub periodic: Vec<Periodic>,
     /// The bilans de fin de cycle.
     pub cycles: Vec<CycleBilan>,
+    /// The classes' texts on digital skills.
+    pub digital_commons: Vec<DigitalCommon>,
+    /// The classes' common parcours, by period.
+    pub parcours_communs: Vec<ParcoursCommon>,
+    /// The classes' vie scolaire comments, by period.
+    pub vie_communs: Vec<VieCommon>,
+    /// The EPI themes.
+    pub epi_themes: Vec<EpiTheme>,
+    /// The EPIs.
+    pub epis: Vec<Project>,
+    /// The EPI groups.
+    pub epi_groups: Vec<ProjectGroup>,
+    /// The accompagnements personnalisés.
+    pub aps: Vec<Project>,
+    /// The AP groups.
+    pub ap_groups: Vec<ProjectGroup>,
     /// File-level parts present in the file that the model does not keep (read only).
     pub ignored: Vec<String>,
+}
+
+impl Periodic {
+    /// The optional parts this bilan holds beyond its subjects, synthesis and absence counts,
+    /// named as in the file (`competences-numeriques`, `devoirs-faits`…).
+    pub fn parts(&self) -> Vec<&'static str> {
+        [
+            (self.digital.is_some(), "competences-numeriques"),
+            (!self.epis.is_empty(), "epis-eleve"),
+            (!self.aps.is_empty(), "acc-persos-eleve"),
+            (!self.parcours.is_empty(), "liste-parcours"),
+            (!self.supports.is_empty(), "modalites-accompagnement"),
+            (self.homework.is_some(), "devoirs-faits"),
+            (self.vie_comment.is_some(), "vie-scolaire/commentaire"),
+            (
+                self.missed_hours.is_some(),
+                "vie-scolaire/@nb-heures-manquees",
+            ),
+            (!self.socle.is_empty(), "socle"),
+        ]
+        .into_iter()
+        .filter_map(|(present, name)| present.then_some(name))
+        .collect()
+    }
+}
+
+impl CycleBilan {
+    /// The optional parts this bilan holds beyond its socle and synthesis, named as in the
+    /// file.
+    pub fn parts(&self) -> Vec<&'static str> {
+        [
+            (self.complement.is_some(), "enseignement-complement"),
+            (self.regional.is_some(), "langue-culture-regionale"),
+        ]
+        .into_iter()
+        .filter_map(|(present, name)| present.then_some(name))
+        .collect()
+    }
+}
+
+impl LsuFile {
+    /// The class-level parts the file holds (texts common to a class, EPIs, APs and their
+    /// groups), named as in the file.
+    pub fn class_parts(&self) -> Vec<&'static str> {
+        [
+            (
+                !self.digital_commons.is_empty(),
+                "competences-numeriques-communs",
+            ),
+            (!self.parcours_communs.is_empty(), "parcours-communs"),
+            (!self.vie_communs.is_empty(), "vies-scolaires-communs"),
+            (!self.epi_themes.is_empty(), "epis-thematiques"),
+            (!self.epis.is_empty(), "epis"),
+            (!self.epi_groups.is_empty(), "epis-groupes"),
+            (!self.aps.is_empty(), "acc-persos"),
+            (!self.ap_groups.is_empty(), "acc-persos-groupes"),
+        ]
+        .into_iter()
+        .filter_map(|(present, name)| present.then_some(name))
+        .collect()
+    }
 }
 
 /// The socle components in the order of the `levels` arrays.
@@ -262,22 +509,40 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
     }
     x.push_str("    </eleves>\n");
 
-    // Periods, subjects and elements, each listed once.
+    // Periods, disciplines and elements, each listed once.
     let mut periods: Vec<(String, i32, i32)> = Vec::new();
-    let mut disciplines: Vec<(String, String, String)> = Vec::new();
+    let mut disciplines: Vec<Discipline> = Vec::new();
     let mut elements: Vec<String> = Vec::new();
-    for b in &file.periodic {
-        let key = (b.year.clone(), b.index, b.count);
+    let mut add_period = |key: (String, i32, i32)| {
         if !periods.contains(&key) {
             periods.push(key);
         }
+    };
+    for b in &file.periodic {
+        add_period((b.year.clone(), b.index, b.count));
+    }
+    for c in &file.parcours_communs {
+        add_period(c.period.clone());
+    }
+    for c in &file.vie_communs {
+        add_period(c.period.clone());
+    }
+    let mut add_discipline = |d: &Discipline| {
+        if !disciplines
+            .iter()
+            .any(|x| x.code == d.code && x.election == d.election)
+        {
+            disciplines.push(d.clone());
+        }
+    };
+    for b in &file.periodic {
         for s in &b.subjects {
-            if !disciplines
-                .iter()
-                .any(|(c, _, e)| *c == s.code && *e == s.election)
-            {
-                disciplines.push((s.code.clone(), s.label.clone(), s.election.clone()));
-            }
+            add_discipline(&Discipline {
+                code: s.code.clone(),
+                label: s.label.clone(),
+                election: s.election.clone(),
+                national: s.national.clone(),
+            });
             for e in &s.elements {
                 if !elements.contains(e) {
                     elements.push(e.clone());
@@ -285,6 +550,19 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
             }
         }
     }
+    for p in file.epis.iter().chain(&file.aps) {
+        p.disciplines.iter().for_each(&mut add_discipline);
+    }
+    for g in file.epi_groups.iter().chain(&file.ap_groups) {
+        g.teaching.iter().for_each(|(_, d)| add_discipline(d));
+    }
+    let discipline_ref = |d: &Discipline| {
+        let i = disciplines
+            .iter()
+            .position(|x| x.code == d.code && x.election == d.election)
+            .unwrap_or(0);
+        format!("DI{}", i + 1)
+    };
     if !periods.is_empty() {
         x.push_str("    <periodes>\n");
         for (i, (y, idx, n)) in periods.iter().enumerate() {
@@ -294,13 +572,20 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
         }
         x.push_str("    </periodes>\n");
     }
+    let period_ref = |key: &(String, i32, i32)| {
+        let i = periods.iter().position(|k| k == key).unwrap_or(0);
+        format!("P{}", i + 1)
+    };
     if !disciplines.is_empty() {
         x.push_str("    <disciplines>\n");
-        for (i, (code, label, election)) in disciplines.iter().enumerate() {
+        for (i, d) in disciplines.iter().enumerate() {
             let _ = write!(x, "      <discipline id=\"DI{}\"", i + 1);
-            attr(&mut x, "code", code);
-            attr(&mut x, "modalite-election", election);
-            attr(&mut x, "libelle", label);
+            attr(&mut x, "code", &d.code);
+            if let Some(n) = &d.national {
+                attr(&mut x, "code-national", n);
+            }
+            attr(&mut x, "modalite-election", &d.election);
+            attr(&mut x, "libelle", &d.label);
             x.push_str("/>\n");
         }
         x.push_str("    </disciplines>\n");
@@ -333,24 +618,22 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
         }
         x.push_str("    </elements-programme>\n");
     }
+    write_class_parts(&mut x, file, &period_ref, &discipline_ref)?;
     if !file.periodic.is_empty() {
         x.push_str("    <bilans-periodiques>\n");
         for b in &file.periodic {
             if b.pupil >= file.pupils.len() {
                 return Err(model(format!("élève n°{} inconnu", b.pupil + 1)));
             }
-            let p = periods
-                .iter()
-                .position(|k| *k == (b.year.clone(), b.index, b.count))
-                .unwrap_or(0);
             let _ = write!(
                 x,
-                "      <bilan-periodique eleve-ref=\"EL{}\" periode-ref=\"P{}\"",
+                "      <bilan-periodique eleve-ref=\"EL{}\" periode-ref=\"{}\"",
                 b.pupil + 1,
-                p + 1
+                period_ref(&(b.year.clone(), b.index, b.count))
             );
             attr(&mut x, "date-conseil-classe", &b.council_date);
             attr(&mut x, "date-scolarite", &b.schooling_date);
+            write_principals(&mut x, file, &b.principals, b.locked.as_deref())?;
             x.push_str(" responsable-etab-ref=\"RESP1\">\n        <liste-acquis>\n");
             if b.subjects.is_empty() {
                 return Err(model(format!(
@@ -359,10 +642,11 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
                 )));
             }
             for s in &b.subjects {
-                let d = disciplines
-                    .iter()
-                    .position(|(c, _, e)| *c == s.code && *e == s.election)
-                    .unwrap_or(0);
+                let d = discipline_ref(&Discipline {
+                    code: s.code.clone(),
+                    election: s.election.clone(),
+                    ..Discipline::default()
+                });
                 if s.teachers.is_empty() || s.teachers.iter().any(|t| *t >= file.teachers.len()) {
                     return Err(model(format!("discipline {} sans enseignant", s.code)));
                 }
@@ -370,8 +654,7 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
                     s.teachers.iter().map(|t| format!("ENS{}", t + 1)).collect();
                 let _ = write!(
                     x,
-                    "          <acquis discipline-ref=\"DI{}\" enseignant-refs=\"{}\"",
-                    d + 1,
+                    "          <acquis discipline-ref=\"{d}\" enseignant-refs=\"{}\"",
                     refs.join(" ")
                 );
                 if !s.elements.is_empty() {
@@ -386,8 +669,14 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
                 if let Some(m) = &s.mark {
                     attr(&mut x, "moyenne-eleve", m);
                 }
+                if let Some(m) = &s.class_average {
+                    attr(&mut x, "moyenne-structure", m);
+                }
                 if s.not_marked {
                     x.push_str(" eleve-non-note=\"true\"");
+                }
+                if s.class_not_marked {
+                    x.push_str(" structure-non-notee=\"true\"");
                 }
                 if let Some(l) = s.level {
                     let _ = write!(x, " positionnement=\"{l}\"");
@@ -404,16 +693,7 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
                 }
             }
             x.push_str("        </liste-acquis>\n");
-            let _ = writeln!(
-                x,
-                "        <acquis-conseils>{}</acquis-conseils>",
-                esc_text(&b.synthesis)
-            );
-            let _ = writeln!(
-                x,
-                "        <vie-scolaire nb-retards=\"{}\" nb-abs-justifiees=\"{}\" nb-abs-injustifiees=\"{}\"/>",
-                b.late, b.justified, b.unjustified
-            );
+            write_pupil_parts(&mut x, file, b)?;
             x.push_str("      </bilan-periodique>\n");
         }
         x.push_str("    </bilans-periodiques>\n");
@@ -432,6 +712,7 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
             );
             attr(&mut x, "millesime", &c.year);
             attr(&mut x, "date-creation", &c.date);
+            write_principals(&mut x, file, &c.principals, c.locked.as_deref())?;
             x.push_str(" responsable-etab-ref=\"RESP1\">\n        <socle>\n");
             for (code, level) in SOCLE_CODES.iter().zip(c.levels) {
                 let _ = writeln!(
@@ -441,15 +722,367 @@ pub fn to_xml(file: &LsuFile) -> Result<String, LsuError> {
             }
             let _ = writeln!(
                 x,
-                "        </socle>\n        <synthese>{}</synthese>\n      </bilan-cycle>",
+                "        </socle>\n        <synthese>{}</synthese>",
                 esc_text(&c.synthesis)
             );
+            for (name, part) in [
+                ("enseignement-complement", &c.complement),
+                ("langue-culture-regionale", &c.regional),
+            ] {
+                if let Some(p) = part {
+                    let _ = write!(x, "        <{name}");
+                    attr(&mut x, "code", &p.code);
+                    if let Some(l) = p.level {
+                        let _ = write!(x, " positionnement=\"{l}\"");
+                    }
+                    x.push_str("/>\n");
+                }
+            }
+            x.push_str("      </bilan-cycle>\n");
         }
         x.push_str("    </bilans-cycle>\n");
     }
     x.push_str("  </donnees>\n</lsun-bilans>\n");
     schema::validate(&x).map_err(LsuError::Invalid)?;
     Ok(x)
+}
+
+/// `prof-princ-refs` and `date-verrou` of a bilan.
+fn write_principals(
+    x: &mut String,
+    file: &LsuFile,
+    principals: &[usize],
+    locked: Option<&str>,
+) -> Result<(), LsuError> {
+    if !principals.is_empty() {
+        if principals.iter().any(|t| *t >= file.teachers.len()) {
+            return Err(LsuError::Model("professeur principal inconnu".into()));
+        }
+        let refs: Vec<String> = principals.iter().map(|t| format!("ENS{}", t + 1)).collect();
+        attr(x, "prof-princ-refs", &refs.join(" "));
+    }
+    if let Some(d) = locked {
+        attr(x, "date-verrou", d);
+    }
+    Ok(())
+}
+
+/// An element holding only an optional text child: `<name attrs>` then `<child>text</child>`.
+fn write_with_text(
+    x: &mut String,
+    indent: &str,
+    open: &str,
+    name: &str,
+    child: &str,
+    text: Option<&str>,
+) {
+    match text {
+        Some(t) => {
+            let _ = writeln!(
+                x,
+                "{indent}{open}>\n{indent}  <{child}>{}</{child}>\n{indent}</{name}>",
+                esc_text(t)
+            );
+        }
+        None => {
+            let _ = writeln!(x, "{indent}{open}/>");
+        }
+    }
+}
+
+/// The class-level parts: texts on digital skills, common parcours and vie scolaire, EPIs and
+/// APs with their groups.
+fn write_class_parts(
+    x: &mut String,
+    file: &LsuFile,
+    period_ref: &dyn Fn(&(String, i32, i32)) -> String,
+    discipline_ref: &dyn Fn(&Discipline) -> String,
+) -> Result<(), LsuError> {
+    let model = |m: String| LsuError::Model(m);
+    if !file.digital_commons.is_empty() {
+        x.push_str("    <competences-numeriques-communs>\n");
+        for (i, c) in file.digital_commons.iter().enumerate() {
+            let _ = write!(
+                x,
+                "      <competences-numeriques-commun id=\"CNC{}\"",
+                i + 1
+            );
+            attr(x, "code-structure", &c.structure);
+            attr(x, "type-structure", &c.structure_kind);
+            let _ = writeln!(x, ">{}</competences-numeriques-commun>", esc_text(&c.text));
+        }
+        x.push_str("    </competences-numeriques-communs>\n");
+    }
+    if !file.parcours_communs.is_empty() {
+        x.push_str("    <parcours-communs>\n");
+        for c in &file.parcours_communs {
+            let _ = write!(
+                x,
+                "      <parcours-commun periode-ref=\"{}\"",
+                period_ref(&c.period)
+            );
+            attr(x, "code-division", &c.division);
+            x.push_str(">\n");
+            for p in &c.parcours {
+                x.push_str("        <parcours");
+                attr(x, "code", &p.code);
+                let _ = writeln!(x, ">{}</parcours>", esc_text(&p.text));
+            }
+            x.push_str("      </parcours-commun>\n");
+        }
+        x.push_str("    </parcours-communs>\n");
+    }
+    if !file.vie_communs.is_empty() {
+        x.push_str("    <vies-scolaires-communs>\n");
+        for c in &file.vie_communs {
+            let _ = write!(
+                x,
+                "      <vie-scolaire-commun periode-ref=\"{}\"",
+                period_ref(&c.period)
+            );
+            attr(x, "code-division", &c.division);
+            let _ = writeln!(
+                x,
+                ">\n        <commentaire>{}</commentaire>\n      </vie-scolaire-commun>",
+                esc_text(&c.comment)
+            );
+        }
+        x.push_str("    </vies-scolaires-communs>\n");
+    }
+    if !file.epi_themes.is_empty() {
+        x.push_str("    <epis-thematiques>\n");
+        for t in &file.epi_themes {
+            x.push_str("      <epi-thematique");
+            attr(x, "code", &t.code);
+            attr(x, "libelle", &t.label);
+            x.push_str("/>\n");
+        }
+        x.push_str("    </epis-thematiques>\n");
+    }
+    for (list, item, prefix, projects, groups, group_list, group_item, group_prefix, parent_attr) in [
+        (
+            "epis",
+            "epi",
+            "EPI",
+            &file.epis,
+            &file.epi_groups,
+            "epis-groupes",
+            "epi-groupe",
+            "EPG",
+            "epi-ref",
+        ),
+        (
+            "acc-persos",
+            "acc-perso",
+            "ACC",
+            &file.aps,
+            &file.ap_groups,
+            "acc-persos-groupes",
+            "acc-perso-groupe",
+            "ACG",
+            "acc-perso-ref",
+        ),
+    ] {
+        if !projects.is_empty() {
+            let _ = writeln!(x, "    <{list}>");
+            for (i, p) in projects.iter().enumerate() {
+                let mut open = format!("<{item} id=\"{prefix}{}\"", i + 1);
+                attr(&mut open, "intitule", &p.title);
+                if item == "epi" {
+                    attr(&mut open, "thematique", &p.theme);
+                }
+                let refs: Vec<String> = p.disciplines.iter().map(discipline_ref).collect();
+                attr(&mut open, "discipline-refs", &refs.join(" "));
+                write_with_text(
+                    x,
+                    "      ",
+                    &open,
+                    item,
+                    "description",
+                    p.description.as_deref(),
+                );
+            }
+            let _ = writeln!(x, "    </{list}>");
+        }
+        if !groups.is_empty() {
+            let _ = writeln!(x, "    <{group_list}>");
+            for (i, g) in groups.iter().enumerate() {
+                if g.project >= projects.len() {
+                    return Err(model(format!("{group_item} n°{} : {item} inconnu", i + 1)));
+                }
+                if g.teaching.is_empty()
+                    || g.teaching.iter().any(|(t, _)| *t >= file.teachers.len())
+                {
+                    return Err(model(format!("{group_item} n°{} sans enseignant", i + 1)));
+                }
+                let _ = write!(
+                    x,
+                    "      <{group_item} id=\"{group_prefix}{}\" {parent_attr}=\"{prefix}{}\"",
+                    i + 1,
+                    g.project + 1
+                );
+                attr(x, "intitule", &g.title);
+                x.push_str(">\n");
+                if let Some(c) = &g.comment {
+                    let _ = writeln!(x, "        <commentaire>{}</commentaire>", esc_text(c));
+                }
+                x.push_str("        <enseignants-disciplines>\n");
+                for (t, d) in &g.teaching {
+                    let _ = writeln!(
+                        x,
+                        "          <enseignant-discipline enseignant-ref=\"ENS{}\" discipline-ref=\"{}\"/>",
+                        t + 1,
+                        discipline_ref(d)
+                    );
+                }
+                let _ = writeln!(
+                    x,
+                    "        </enseignants-disciplines>\n      </{group_item}>"
+                );
+            }
+            let _ = writeln!(x, "    </{group_list}>");
+        }
+    }
+    Ok(())
+}
+
+/// A bilan périodique's parts after its subjects, in the schema's order.
+fn write_pupil_parts(x: &mut String, file: &LsuFile, b: &Periodic) -> Result<(), LsuError> {
+    let model = |m: String| LsuError::Model(m);
+    if let Some(d) = &b.digital {
+        x.push_str("        <competences-numeriques");
+        if !d.common.is_empty() {
+            if d.common.iter().any(|c| *c >= file.digital_commons.len()) {
+                return Err(model(
+                    "texte commun de compétences numériques inconnu".into(),
+                ));
+            }
+            let refs: Vec<String> = d.common.iter().map(|c| format!("CNC{}", c + 1)).collect();
+            attr(x, "comp-num-commun-refs", &refs.join(" "));
+        }
+        x.push_str(">\n");
+        if let Some(a) = &d.appreciation {
+            let _ = writeln!(
+                x,
+                "          <appreciation-num>{}</appreciation-num>",
+                esc_text(a)
+            );
+        }
+        for (code, level) in &d.levels {
+            x.push_str("          <competence-num");
+            attr(x, "code", code);
+            let _ = writeln!(x, " niveau=\"{level}\"/>");
+        }
+        x.push_str("        </competences-numeriques>\n");
+    }
+    for (list, item, group_attr, prefix, groups, known) in [
+        (
+            "epis-eleve",
+            "epi-eleve",
+            "epi-groupe-ref",
+            "EPG",
+            &b.epis,
+            file.epi_groups.len(),
+        ),
+        (
+            "acc-persos-eleve",
+            "acc-perso-eleve",
+            "acc-perso-groupe-ref",
+            "ACG",
+            &b.aps,
+            file.ap_groups.len(),
+        ),
+    ] {
+        if groups.is_empty() {
+            continue;
+        }
+        let _ = writeln!(x, "        <{list}>");
+        for g in groups {
+            if g.group >= known {
+                return Err(model(format!("{item} : groupe inconnu")));
+            }
+            let open = format!("<{item} {group_attr}=\"{prefix}{}\"", g.group + 1);
+            write_with_text(
+                x,
+                "          ",
+                &open,
+                item,
+                "commentaire",
+                g.comment.as_deref(),
+            );
+        }
+        let _ = writeln!(x, "        </{list}>");
+    }
+    if !b.parcours.is_empty() {
+        x.push_str("        <liste-parcours>\n");
+        for p in &b.parcours {
+            x.push_str("          <parcours");
+            attr(x, "code", &p.code);
+            let _ = writeln!(x, ">{}</parcours>", esc_text(&p.text));
+        }
+        x.push_str("        </liste-parcours>\n");
+    }
+    if !b.supports.is_empty() {
+        x.push_str("        <modalites-accompagnement>\n");
+        for m in &b.supports {
+            let mut open = String::from("<modalite-accompagnement");
+            attr(&mut open, "code", &m.code);
+            if m.ppre.is_none() && m.contract.is_none() {
+                let _ = writeln!(x, "          {open}/>");
+                continue;
+            }
+            let _ = writeln!(x, "          {open}>");
+            if let Some(t) = &m.ppre {
+                let _ = writeln!(
+                    x,
+                    "            <complement-ppre>{}</complement-ppre>",
+                    esc_text(t)
+                );
+            }
+            if let Some(t) = &m.contract {
+                let _ = writeln!(
+                    x,
+                    "            <complement-contrat-reussite>{}</complement-contrat-reussite>",
+                    esc_text(t)
+                );
+            }
+            x.push_str("          </modalite-accompagnement>\n");
+        }
+        x.push_str("        </modalites-accompagnement>\n");
+    }
+    let _ = writeln!(
+        x,
+        "        <acquis-conseils>{}</acquis-conseils>",
+        esc_text(&b.synthesis)
+    );
+    if let Some(h) = &b.homework {
+        let _ = writeln!(x, "        <devoirs-faits>{}</devoirs-faits>", esc_text(h));
+    }
+    let mut open = format!(
+        "<vie-scolaire nb-retards=\"{}\" nb-abs-justifiees=\"{}\" nb-abs-injustifiees=\"{}\"",
+        b.late, b.justified, b.unjustified
+    );
+    if let Some(h) = b.missed_hours {
+        let _ = write!(open, " nb-heures-manquees=\"{h}\"");
+    }
+    write_with_text(
+        x,
+        "        ",
+        &open,
+        "vie-scolaire",
+        "commentaire",
+        b.vie_comment.as_deref(),
+    );
+    if !b.socle.is_empty() {
+        x.push_str("        <socle>\n");
+        for (code, level) in &b.socle {
+            x.push_str("          <domaine");
+            attr(x, "code", code);
+            let _ = writeln!(x, " positionnement=\"{level}\"/>");
+        }
+        x.push_str("        </socle>\n");
+    }
+    Ok(())
 }
 
 // ----------------------------------------------------------------------------------- read
@@ -493,9 +1126,38 @@ fn number(node: roxmltree::Node<'_, '_>, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The IDs of a list attribute (`IDREFS`), in order.
+fn refs<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Vec<String> {
+    collapsed(node, name)
+        .split(' ')
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Indices of the IDs in `map`, unknown ones left out (the schema checks IDREFs resolve).
+fn indices(ids: &[String], map: &BTreeMap<String, usize>) -> Vec<usize> {
+    ids.iter().filter_map(|r| map.get(r).copied()).collect()
+}
+
+fn optional_text(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
+    child(node, name).map(text_of)
+}
+
+fn small(node: roxmltree::Node<'_, '_>, name: &str) -> Option<u8> {
+    node.attribute(name).and_then(|v| v.trim().parse().ok())
+}
+
+fn truthy(node: roxmltree::Node<'_, '_>, name: &str) -> bool {
+    matches!(collapsed(node, name).as_str(), "true" | "1")
+}
+
 /// Reads an LSU file: checks it against the schema (the first violation is returned), then
-/// reads the pupils, teachers, bilans périodiques and bilans de fin de cycle. Parts the model
-/// does not keep are listed in the `ignored` fields.
+/// reads every part of it that concerns pupils: pupils, teachers, bilans périodiques (subjects,
+/// digital skills, EPI and AP, parcours, modalités d'accompagnement, devoirs faits, vie
+/// scolaire, socle), bilans de fin de cycle, and the class-wide texts and groups they refer
+/// to. What is not kept (the parents' names and addresses, `responsables`) is listed in the
+/// `ignored` fields.
 pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| {
         LsuError::Invalid(Violation {
@@ -540,15 +1202,26 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
             );
         }
     }
-    let mut disciplines: BTreeMap<String, (String, String, String)> = BTreeMap::new();
+    let mut disciplines: BTreeMap<String, Discipline> = BTreeMap::new();
     if let Some(list) = child(donnees, "disciplines") {
         for d in children(list, "discipline") {
             disciplines.insert(
                 collapsed(d, "id"),
-                (a(d, "code"), a(d, "libelle"), a(d, "modalite-election")),
+                Discipline {
+                    code: a(d, "code"),
+                    label: a(d, "libelle"),
+                    election: a(d, "modalite-election"),
+                    national: d.attribute("code-national").map(str::to_string),
+                },
             );
         }
     }
+    let discipline_list = |node: roxmltree::Node<'_, '_>, name: &str| -> Vec<Discipline> {
+        refs(node, name)
+            .iter()
+            .filter_map(|r| disciplines.get(r).cloned())
+            .collect()
+    };
     let mut teachers = Vec::new();
     let mut teacher_ids: BTreeMap<String, usize> = BTreeMap::new();
     if let Some(list) = child(donnees, "enseignants") {
@@ -569,26 +1242,116 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
             elements.insert(collapsed(e, "id"), a(e, "libelle"));
         }
     }
-    let mut ignored = Vec::new();
-    for part in [
-        "competences-numeriques-communs",
-        "parcours-communs",
-        "vies-scolaires-communs",
-        "epis-thematiques",
-        "epis",
-        "epis-groupes",
-        "acc-persos",
-        "acc-persos-groupes",
-    ] {
-        if child(donnees, part).is_some() {
-            ignored.push(part.to_string());
+    let mut digital_commons = Vec::new();
+    let mut digital_ids: BTreeMap<String, usize> = BTreeMap::new();
+    if let Some(list) = child(donnees, "competences-numeriques-communs") {
+        for c in children(list, "competences-numeriques-commun") {
+            digital_ids.insert(collapsed(c, "id"), digital_commons.len());
+            digital_commons.push(DigitalCommon {
+                structure: a(c, "code-structure"),
+                structure_kind: a(c, "type-structure"),
+                text: text_of(c),
+            });
         }
     }
+    let parcours_of = |node: roxmltree::Node<'_, '_>| -> Vec<Parcours> {
+        children(node, "parcours")
+            .map(|p| Parcours {
+                code: a(p, "code"),
+                text: text_of(p),
+            })
+            .collect()
+    };
+    let period_of = |node: roxmltree::Node<'_, '_>| -> Option<(String, i32, i32)> {
+        periods.get(&collapsed(node, "periode-ref")).cloned()
+    };
+    let mut parcours_communs = Vec::new();
+    if let Some(list) = child(donnees, "parcours-communs") {
+        for c in children(list, "parcours-commun") {
+            parcours_communs.push(ParcoursCommon {
+                period: period_of(c).unwrap_or_default(),
+                division: a(c, "code-division"),
+                parcours: parcours_of(c),
+            });
+        }
+    }
+    let mut vie_communs = Vec::new();
+    if let Some(list) = child(donnees, "vies-scolaires-communs") {
+        for c in children(list, "vie-scolaire-commun") {
+            vie_communs.push(VieCommon {
+                period: period_of(c).unwrap_or_default(),
+                division: a(c, "code-division"),
+                comment: optional_text(c, "commentaire").unwrap_or_default(),
+            });
+        }
+    }
+    let mut epi_themes = Vec::new();
+    if let Some(list) = child(donnees, "epis-thematiques") {
+        for t in children(list, "epi-thematique") {
+            epi_themes.push(EpiTheme {
+                code: a(t, "code"),
+                label: a(t, "libelle"),
+            });
+        }
+    }
+    // EPIs and APs, then their groups.
+    let projects = |list: &str, item: &'static str| {
+        let mut out = Vec::new();
+        let mut by_id = BTreeMap::new();
+        if let Some(list) = child(donnees, list) {
+            for p in children(list, item) {
+                by_id.insert(collapsed(p, "id"), out.len());
+                out.push(Project {
+                    title: a(p, "intitule"),
+                    theme: a(p, "thematique"),
+                    disciplines: discipline_list(p, "discipline-refs"),
+                    description: optional_text(p, "description"),
+                });
+            }
+        }
+        (out, by_id)
+    };
+    let (epis, epi_ids) = projects("epis", "epi");
+    let (aps, ap_ids) = projects("acc-persos", "acc-perso");
+    let groups =
+        |list: &str, item: &'static str, parent: &str, parents: &BTreeMap<String, usize>| {
+            let mut out = Vec::new();
+            let mut by_id = BTreeMap::new();
+            if let Some(list) = child(donnees, list) {
+                for g in children(list, item) {
+                    by_id.insert(collapsed(g, "id"), out.len());
+                    let mut teaching = Vec::new();
+                    if let Some(t) = child(g, "enseignants-disciplines") {
+                        for ed in children(t, "enseignant-discipline") {
+                            let who = teacher_ids.get(&collapsed(ed, "enseignant-ref")).copied();
+                            let what = disciplines.get(&collapsed(ed, "discipline-ref")).cloned();
+                            if let (Some(who), Some(what)) = (who, what) {
+                                teaching.push((who, what));
+                            }
+                        }
+                    }
+                    out.push(ProjectGroup {
+                        project: parents.get(&collapsed(g, parent)).copied().unwrap_or(0),
+                        title: a(g, "intitule"),
+                        comment: optional_text(g, "commentaire"),
+                        teaching,
+                    });
+                }
+            }
+            (out, by_id)
+        };
+    let (epi_groups, epi_group_ids) = groups("epis-groupes", "epi-groupe", "epi-ref", &epi_ids);
+    let (ap_groups, ap_group_ids) = groups(
+        "acc-persos-groupes",
+        "acc-perso-groupe",
+        "acc-perso-ref",
+        &ap_ids,
+    );
     let mut periodic = Vec::new();
     if let Some(list) = child(donnees, "bilans-periodiques") {
         for b in children(list, "bilan-periodique") {
             let pupil = ids.get(&collapsed(b, "eleve-ref")).copied();
-            let period = periods.get(&collapsed(b, "periode-ref")).cloned();
+            let period = period_of(b);
             let (Some(pupil), Some((year, index, count))) = (pupil, period) else {
                 return Err(LsuError::Model(format!(
                     "ligne {} : bilan périodique sans élève ou période",
@@ -598,30 +1361,26 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
             let mut subjects = Vec::new();
             if let Some(acquis) = child(b, "liste-acquis") {
                 for s in children(acquis, "acquis") {
-                    let (code, label, election) = disciplines
+                    let d = disciplines
                         .get(&collapsed(s, "discipline-ref"))
                         .cloned()
                         .unwrap_or_default();
-                    let refs = collapsed(s, "enseignant-refs");
-                    let els = collapsed(s, "element-programme-refs");
                     subjects.push(Subject {
-                        code,
-                        label,
-                        election,
-                        teachers: refs
-                            .split(' ')
-                            .filter_map(|r| teacher_ids.get(r).copied())
-                            .collect(),
-                        level: s
-                            .attribute("positionnement")
-                            .and_then(|v| v.trim().parse().ok()),
+                        code: d.code,
+                        label: d.label,
+                        election: d.election,
+                        national: d.national,
+                        teachers: indices(&refs(s, "enseignant-refs"), &teacher_ids),
+                        level: small(s, "positionnement"),
                         mark: s.attribute("moyenne-eleve").map(str::to_string),
-                        appreciation: child(s, "appreciation").map(text_of),
-                        elements: els
-                            .split(' ')
+                        class_average: s.attribute("moyenne-structure").map(str::to_string),
+                        appreciation: optional_text(s, "appreciation"),
+                        elements: refs(s, "element-programme-refs")
+                            .iter()
                             .filter_map(|r| elements.get(r).cloned())
                             .collect(),
-                        not_marked: matches!(collapsed(s, "eleve-non-note").as_str(), "true" | "1"),
+                        not_marked: truthy(s, "eleve-non-note"),
+                        class_not_marked: truthy(s, "structure-non-notee"),
                     });
                 }
             }
@@ -631,29 +1390,49 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
                     .and_then(|n| u16::try_from(n).ok())
                     .unwrap_or(0)
             };
-            let mut ignored = Vec::new();
-            for part in [
-                "competences-numeriques",
-                "epis-eleve",
-                "acc-persos-eleve",
-                "liste-parcours",
-                "modalites-accompagnement",
-                "devoirs-faits",
-                "socle",
-                "responsables",
-            ] {
-                if child(b, part).is_some() {
-                    ignored.push(part.to_string());
-                }
-            }
-            if vie.and_then(|v| child(v, "commentaire")).is_some() {
-                ignored.push("vie-scolaire/commentaire".into());
-            }
-            if vie
-                .and_then(|v| v.attribute("nb-heures-manquees"))
-                .is_some()
-            {
-                ignored.push("vie-scolaire/@nb-heures-manquees".into());
+            let digital = child(b, "competences-numeriques").map(|c| DigitalSkills {
+                appreciation: optional_text(c, "appreciation-num"),
+                levels: children(c, "competence-num")
+                    .map(|n| (a(n, "code"), small(n, "niveau").unwrap_or(0)))
+                    .collect(),
+                common: indices(&refs(c, "comp-num-commun-refs"), &digital_ids),
+            });
+            let group_comments =
+                |list: &str, item: &'static str, attr_name: &str, map: &BTreeMap<String, usize>| {
+                    child(b, list)
+                        .map(|l| {
+                            children(l, item)
+                                .filter_map(|e| {
+                                    map.get(&collapsed(e, attr_name)).map(|g| GroupComment {
+                                        group: *g,
+                                        comment: optional_text(e, "commentaire"),
+                                    })
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+            let supports = child(b, "modalites-accompagnement")
+                .map(|l| {
+                    children(l, "modalite-accompagnement")
+                        .map(|m| Support {
+                            code: a(m, "code"),
+                            ppre: optional_text(m, "complement-ppre"),
+                            contract: optional_text(m, "complement-contrat-reussite"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let socle = child(b, "socle")
+                .map(|l| {
+                    children(l, "domaine")
+                        .map(|d| (a(d, "code"), small(d, "positionnement").unwrap_or(0)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut left = Vec::new();
+            if child(b, "responsables").is_some() {
+                left.push("responsables".to_string());
             }
             periodic.push(Periodic {
                 pupil,
@@ -663,11 +1442,31 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
                 council_date: collapsed(b, "date-conseil-classe"),
                 schooling_date: collapsed(b, "date-scolarite"),
                 subjects,
-                synthesis: child(b, "acquis-conseils").map(text_of).unwrap_or_default(),
+                synthesis: optional_text(b, "acquis-conseils").unwrap_or_default(),
                 late: count_of("nb-retards"),
                 justified: count_of("nb-abs-justifiees"),
                 unjustified: count_of("nb-abs-injustifiees"),
-                ignored,
+                missed_hours: vie
+                    .and_then(|v| v.attribute("nb-heures-manquees"))
+                    .and_then(|n| n.trim().parse().ok()),
+                vie_comment: vie.and_then(|v| optional_text(v, "commentaire")),
+                digital,
+                epis: group_comments("epis-eleve", "epi-eleve", "epi-groupe-ref", &epi_group_ids),
+                aps: group_comments(
+                    "acc-persos-eleve",
+                    "acc-perso-eleve",
+                    "acc-perso-groupe-ref",
+                    &ap_group_ids,
+                ),
+                parcours: child(b, "liste-parcours")
+                    .map(parcours_of)
+                    .unwrap_or_default(),
+                supports,
+                homework: optional_text(b, "devoirs-faits"),
+                socle,
+                principals: indices(&refs(b, "prof-princ-refs"), &teacher_ids),
+                locked: b.attribute("date-verrou").map(str::to_string),
+                ignored: left,
                 line: line(b),
             });
         }
@@ -686,19 +1485,19 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
                 for d in children(socle, "domaine") {
                     let code = a(d, "code");
                     if let Some(i) = SOCLE_CODES.iter().position(|s| *s == code) {
-                        levels[i] = collapsed(d, "positionnement").parse().unwrap_or(0);
+                        levels[i] = small(d, "positionnement").unwrap_or(0);
                     }
                 }
             }
-            let mut ignored = Vec::new();
-            for part in [
-                "enseignement-complement",
-                "responsables",
-                "langue-culture-regionale",
-            ] {
-                if child(c, part).is_some() {
-                    ignored.push(part.to_string());
-                }
+            let complement = |name: &str| {
+                child(c, name).map(|e| Complement {
+                    code: a(e, "code"),
+                    level: small(e, "positionnement"),
+                })
+            };
+            let mut left = Vec::new();
+            if child(c, "responsables").is_some() {
+                left.push("responsables".to_string());
             }
             cycles.push(CycleBilan {
                 pupil,
@@ -706,8 +1505,12 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
                 year: a(c, "millesime"),
                 date: collapsed(c, "date-creation"),
                 levels,
-                synthesis: child(c, "synthese").map(text_of).unwrap_or_default(),
-                ignored,
+                synthesis: optional_text(c, "synthese").unwrap_or_default(),
+                complement: complement("enseignement-complement"),
+                regional: complement("langue-culture-regionale"),
+                principals: indices(&refs(c, "prof-princ-refs"), &teacher_ids),
+                locked: c.attribute("date-verrou").map(str::to_string),
+                ignored: left,
                 line: line(c),
             });
         }
@@ -722,7 +1525,15 @@ pub fn parse(xml: &str) -> Result<LsuFile, LsuError> {
         teachers,
         periodic,
         cycles,
-        ignored,
+        digital_commons,
+        parcours_communs,
+        vie_communs,
+        epi_themes,
+        epis,
+        epi_groups,
+        aps,
+        ap_groups,
+        ignored: vec![],
     })
 }
 
@@ -787,6 +1598,7 @@ pub(crate) mod tests {
                         appreciation: Some("Très bien : « œuvre » & <progrès>.\nSuite.".into()),
                         elements: vec!["Le récit d'aventure".into()],
                         not_marked: false,
+                        ..Subject::default()
                     },
                     Subject {
                         code: "MATHEM".into(),
@@ -798,14 +1610,14 @@ pub(crate) mod tests {
                         appreciation: Some("Bon trimestre.".into()),
                         elements: vec![],
                         not_marked: false,
+                        ..Subject::default()
                     },
                 ],
                 synthesis: "Trimestre sérieux.".into(),
                 late: 1,
                 justified: 2,
                 unjustified: 0,
-                ignored: vec![],
-                line: 0,
+                ..Periodic::default()
             }],
             cycles: vec![CycleBilan {
                 pupil: 1,
@@ -814,11 +1626,225 @@ pub(crate) mod tests {
                 date: "2026-06-20".into(),
                 levels: [3, 2, 4, 1, 0, 3, 2, 4],
                 synthesis: "Fin de cycle réussie.".into(),
-                ignored: vec![],
-                line: 0,
+                ..CycleBilan::default()
             }],
-            ignored: vec![],
+            ..LsuFile::default()
         }
+    }
+
+    fn discipline(code: &str, label: &str, election: &str) -> Discipline {
+        Discipline {
+            code: code.into(),
+            label: label.into(),
+            election: election.into(),
+            national: None,
+        }
+    }
+
+    /// A file holding every element and attribute the schema allows at pupil and class level
+    /// (except the parents, `responsables`, which the model does not keep), with the edge
+    /// cases: one discipline under two modalités, a non-marked pupil with an appréciation, a
+    /// subject with only an appréciation, a cycle bilan with an enseignement de complément
+    /// and a langue et culture régionale.
+    pub fn full_sample() -> LsuFile {
+        let mut f = sample();
+        f.teachers[1] = Teacher {
+            id_sts: 43,
+            kind: "epp".into(),
+            civility: Some("MME".into()),
+            last_name: Some("Roux".into()),
+            first_name: Some("Anne".into()),
+        };
+        let period = ("2025".to_string(), 1, 3);
+        f.digital_commons = vec![DigitalCommon {
+            structure: "6EME_4".into(),
+            structure_kind: "D".into(),
+            text: "La classe a travaillé le traitement de texte.".into(),
+        }];
+        f.parcours_communs = vec![ParcoursCommon {
+            period: period.clone(),
+            division: "6EME_4".into(),
+            parcours: vec![
+                Parcours {
+                    code: "PAR_CIT".into(),
+                    text: "Visite du conseil municipal.".into(),
+                },
+                Parcours {
+                    code: "PAR_ART".into(),
+                    text: "Chorale du collège.".into(),
+                },
+            ],
+        }];
+        f.vie_communs = vec![VieCommon {
+            period: period.clone(),
+            division: "6EME_4".into(),
+            comment: "Classe calme et investie.".into(),
+        }];
+        f.epi_themes = vec![EpiTheme {
+            code: "EPI_SAN".into(),
+            label: "Corps, santé, bien-être et sécurité".into(),
+        }];
+        let francais = discipline("FRANCS", "Français", "S");
+        let svt = Discipline {
+            national: Some("062900".into()),
+            ..discipline("SVTEC_", "Sciences de la vie et de la Terre", "S")
+        };
+        f.epis = vec![Project {
+            title: "Bien manger".into(),
+            theme: "EPI_SAN".into(),
+            disciplines: vec![francais.clone(), svt.clone()],
+            description: Some("Une enquête sur la cantine.".into()),
+        }];
+        f.epi_groups = vec![ProjectGroup {
+            project: 0,
+            title: "Bien manger, groupe A".into(),
+            comment: Some("Un groupe très actif.".into()),
+            teaching: vec![(0, francais.clone()), (1, svt.clone())],
+        }];
+        f.aps = vec![Project {
+            title: "Méthodologie".into(),
+            theme: String::new(),
+            disciplines: vec![francais.clone()],
+            description: None,
+        }];
+        f.ap_groups = vec![ProjectGroup {
+            project: 0,
+            title: "Méthodologie 6e".into(),
+            comment: None,
+            teaching: vec![(0, francais.clone())],
+        }];
+        let b = &mut f.periodic[0];
+        b.subjects.push(Subject {
+            code: "030201".into(),
+            label: "Anglais LV1".into(),
+            election: "O".into(),
+            teachers: vec![1],
+            level: None,
+            mark: None,
+            appreciation: Some("Participe volontiers.".into()),
+            elements: vec!["Se présenter".into(), "Le récit d'aventure".into()],
+            not_marked: true,
+            class_average: Some("12,4".into()),
+            class_not_marked: false,
+            national: Some("030201".into()),
+        });
+        b.subjects.push(Subject {
+            code: "030201".into(),
+            label: "Anglais LV1 (section euro)".into(),
+            election: "F".into(),
+            teachers: vec![1],
+            appreciation: Some("Très bon oral.".into()),
+            class_not_marked: true,
+            ..Subject::default()
+        });
+        b.subjects[1].class_average = Some("11".into());
+        b.digital = Some(DigitalSkills {
+            appreciation: Some("Bonne maîtrise des outils.".into()),
+            levels: vec![("CN_INF_MEN".into(), 2), ("CN_CRE_TEX".into(), 3)],
+            common: vec![0],
+        });
+        b.epis = vec![GroupComment {
+            group: 0,
+            comment: Some("A mené l'enquête.".into()),
+        }];
+        b.aps = vec![GroupComment {
+            group: 0,
+            comment: None,
+        }];
+        b.parcours = vec![Parcours {
+            code: "PAR_AVN".into(),
+            text: "Stage d'observation envisagé.".into(),
+        }];
+        b.supports = vec![
+            Support {
+                code: "PPRE".into(),
+                ppre: Some("Lecture à voix haute chaque semaine.".into()),
+                contract: None,
+            },
+            Support {
+                code: "CTR".into(),
+                ppre: None,
+                contract: Some("Contrat de réussite signé en octobre.".into()),
+            },
+            Support {
+                code: "PAI".into(),
+                ppre: None,
+                contract: None,
+            },
+        ];
+        b.homework = Some("Vient à devoirs faits deux fois par semaine.".into());
+        b.vie_comment = Some("Élève ponctuelle.".into());
+        b.missed_hours = Some(6);
+        b.socle = vec![("CPD_FRA".into(), 3), ("MET_APP".into(), 2)];
+        b.principals = vec![1];
+        b.locked = Some("2025-12-11T18:00:00".into());
+        let c = &mut f.cycles[0];
+        c.complement = Some(Complement {
+            code: "LCA".into(),
+            level: Some(2),
+        });
+        c.regional = Some(Complement {
+            code: "BRE".into(),
+            level: Some(1),
+        });
+        c.principals = vec![0];
+        c.locked = Some("2026-06-21".into());
+        f
+    }
+
+    #[test]
+    fn every_part_of_a_full_file_reads_back_the_same_and_xmllint_accepts_it() {
+        let file = full_sample();
+        let xml = to_xml(&file).unwrap();
+        assert!(xmllint_accepts(&xml), "{xml}");
+        let back = parse(&xml).unwrap();
+        let mut expected = file.clone();
+        for (b, e) in back.periodic.iter().zip(expected.periodic.iter_mut()) {
+            e.line = b.line;
+        }
+        for (b, e) in back.cycles.iter().zip(expected.cycles.iter_mut()) {
+            e.line = b.line;
+        }
+        assert_eq!(back, expected);
+        // Every element and attribute of the schema's pupil- and class-level types appears.
+        for name in [
+            "moyenne-structure",
+            "eleve-non-note",
+            "structure-non-notee",
+            "code-national",
+            "element-programme-refs",
+            "competences-numeriques-commun",
+            "comp-num-commun-refs",
+            "appreciation-num",
+            "competence-num",
+            "parcours-commun",
+            "vie-scolaire-commun",
+            "epi-thematique",
+            "<epi ",
+            "epi-groupe",
+            "enseignant-discipline",
+            "<acc-perso ",
+            "acc-perso-groupe",
+            "epi-eleve",
+            "acc-perso-eleve",
+            "liste-parcours",
+            "modalite-accompagnement",
+            "complement-ppre",
+            "complement-contrat-reussite",
+            "devoirs-faits",
+            "nb-heures-manquees",
+            "<commentaire>",
+            "prof-princ-refs",
+            "date-verrou",
+            "enseignement-complement",
+            "langue-culture-regionale",
+        ] {
+            assert!(xml.contains(name), "{name} missing from the file");
+        }
+        assert_eq!(back.periodic[0].parts().len(), 9);
+        assert_eq!(back.cycles[0].parts().len(), 2);
+        assert_eq!(back.class_parts().len(), 8);
+        assert!(sample().periodic[0].parts().is_empty());
     }
 
     #[test]

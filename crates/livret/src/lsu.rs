@@ -396,9 +396,7 @@ impl Device {
                 head: school.head.clone().unwrap_or_default(),
                 pupils: vec![],
                 teachers: vec![],
-                periodic: vec![],
-                cycles: vec![],
-                ignored: vec![],
+                ..LsuFile::default()
             },
             teacher_index: BTreeMap::new(),
         };
@@ -618,7 +616,12 @@ impl Device {
         let mut report = ImportReport {
             dry_run,
             pupils: vec![],
-            ignored: file.ignored.clone(),
+            ignored: file
+                .class_parts()
+                .into_iter()
+                .map(str::to_string)
+                .chain(file.ignored.iter().cloned())
+                .collect(),
             school_ids: vec![],
         };
         for (pi, pupil) in file.pupils.iter().enumerate() {
@@ -714,7 +717,12 @@ impl Device {
                     match cycle_draft(c) {
                         Ok(d) => {
                             drafts.push(d);
-                            for part in &c.ignored {
+                            for part in c
+                                .parts()
+                                .iter()
+                                .copied()
+                                .chain(c.ignored.iter().map(String::as_str))
+                            {
                                 out.skipped
                                     .push(format!("{part} : non conservé par le livret"));
                             }
@@ -1028,8 +1036,7 @@ impl<'a> PupilBilan<'a> {
                     level: *level,
                     mark: mark.clone(),
                     appreciation: s.texts.first().cloned(),
-                    elements: vec![],
-                    not_marked: false,
+                    ..fmt::Subject::default()
                 });
             }
         }
@@ -1054,8 +1061,7 @@ impl<'a> PupilBilan<'a> {
             late,
             justified,
             unjustified,
-            ignored: vec![],
-            line: 0,
+            ..fmt::Periodic::default()
         })
     }
 }
@@ -1072,8 +1078,7 @@ fn cycle_bilan(c: &OpenedEntry, pupil: usize, year: Millesime) -> Option<fmt::Cy
         date: date_of(c.payload.time),
         levels: *levels,
         synthesis: c.texts.first().cloned().unwrap_or_default(),
-        ignored: vec![],
-        line: 0,
+        ..fmt::CycleBilan::default()
     })
 }
 
@@ -1141,7 +1146,12 @@ fn periodic_drafts(
     out.push(content::synthesis(year, period, &synthesis));
     let counts = v(VieScolaire::new(b.late, b.justified, b.unjustified))?;
     out.push(content::vie_scolaire(year, period, counts));
-    for part in &b.ignored {
+    for part in b
+        .parts()
+        .iter()
+        .copied()
+        .chain(b.ignored.iter().map(String::as_str))
+    {
         skipped.push(format!("{part} : non conservé par le livret"));
     }
     Ok(out)
@@ -1193,9 +1203,7 @@ mod tests {
             head: String::new(),
             pupils: vec![],
             teachers,
-            periodic: vec![],
-            cycles: vec![],
-            ignored: vec![],
+            ..LsuFile::default()
         }
     }
 
