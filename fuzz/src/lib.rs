@@ -461,6 +461,11 @@ pub fn subject(
         level: Some(level),
         mark: None,
         appreciation: digest_text(text),
+        election: None,
+        elements: vec![],
+        class_average: None,
+        not_marked: false,
+        class_not_marked: false,
     };
     let key = content::entry_key(&c);
     let e = SignedEntry::sign(
@@ -751,8 +756,10 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
                 late: 1,
                 justified: 2,
                 unjustified: 0,
+                missed_hours: Some(4),
+                comment: Some(digest_text("Ponctuelle.")),
             },
-            vec![],
+            vec!["Ponctuelle.".into()],
         ),
     );
     let (d, texts) = t("Cycle validé.");
@@ -766,6 +773,8 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
                 year: 2025,
                 levels: [3, 3, 4, 2, 3, 3, 4, 3],
                 synthesis: d,
+                complement: Some(("LCA".into(), Some(2))),
+                regional: Some(("BRE".into(), None)),
             },
             texts,
         ),
@@ -815,6 +824,11 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             level: None,
             mark: Some("15,5".into()),
             appreciation: digest_text("Bien."),
+            election: Some("F".into()),
+            elements: vec!["Se présenter".into()],
+            class_average: Some("12".into()),
+            not_marked: false,
+            class_not_marked: false,
         };
         let key = content::entry_key(&c);
         (

@@ -91,6 +91,30 @@ pub mod fixed {
     }
 }
 
+/// Serde helpers for an optional fixed-size byte array (with `default` and
+/// `skip_serializing_if = "Option::is_none"`: absent when `None`).
+pub mod opt_fixed {
+    use serde::{Deserializer, Serializer};
+
+    /// Serializes `Some([u8; N])` as a byte string.
+    pub fn serialize<S: Serializer, const N: usize>(
+        v: &Option<[u8; N]>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_bytes(b),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Deserializes a present byte string of exactly `N` bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<Option<[u8; N]>, D::Error> {
+        super::fixed::deserialize(d).map(Some)
+    }
+}
+
 /// Serde helpers for `Vec<u8>` as a CBOR byte string.
 pub mod bytes {
     use serde::{Deserialize, Deserializer, Serializer};

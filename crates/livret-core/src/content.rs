@@ -7,10 +7,10 @@
 use crate::entry::{digest_text, Content, OpenedEntry, PeriodRef, Reading, WITHHELD};
 use crate::section::Section;
 use crate::vocab::{
-    Appreciation, AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode,
-    DisciplineLabel, Evaluation, ExamOpinion, Ine, LyceeText, Mark, Millesime, Modalite, Period,
-    PersonName, Positioning, Rule, SocleLevel, SocleLevels, Synthesis, ValidationError,
-    VieScolaire,
+    check_code, Appreciation, AttestationKind, Cycle, CycleSynthesis, Date, Discipline,
+    DisciplineCode, DisciplineLabel, ElementsProgramme, Evaluation, ExamOpinion, Ine, LyceeText,
+    Mark, Millesime, Modalite, Period, PersonName, Positioning, Rule, SocleLevel, SocleLevels,
+    Synthesis, ValidationError, VieScolaire, COMPLEMENT_CODES, ELECTION_CODES, REGIONAL_CODES,
 };
 use crate::CoreError;
 
@@ -42,10 +42,82 @@ pub fn subject(
     evaluation: &Evaluation,
     appreciation: &Appreciation,
 ) -> Draft {
+    subject_line(
+        year,
+        period,
+        discipline,
+        Some(evaluation),
+        Some(appreciation),
+        &SubjectDetails::default(),
+    )
+}
+
+/// The most éléments du programme one subject's line holds.
+pub const MAX_ELEMENTS: usize = 32;
+
+/// What an LSU `acquis` says beyond the discipline, the evaluation and the appréciation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubjectDetails {
+    /// The `modalite-election` ([`ELECTION_CODES`]); `S` (the common core) is the default and
+    /// is not written.
+    pub election: Option<String>,
+    /// The éléments du programme worked on.
+    pub elements: Vec<ElementsProgramme>,
+    /// The class's average (`moyenne-structure`).
+    pub class_average: Option<Mark>,
+    /// The pupil is not marked (`eleve-non-note`).
+    pub not_marked: bool,
+    /// The class is not marked (`structure-non-notee`).
+    pub class_not_marked: bool,
+}
+
+fn check_subject_details(
+    election: Option<&str>,
+    elements: &[String],
+    class_average: Option<&str>,
+) -> Result<(), ValidationError> {
+    if let Some(e) = election {
+        check_code("modalite-election", e, ELECTION_CODES)?;
+    }
+    if elements.len() > MAX_ELEMENTS {
+        return Err(ValidationError::new(
+            "elements",
+            Rule::OutOfRange {
+                min: 0,
+                max: MAX_ELEMENTS as i64,
+                actual: i64::try_from(elements.len()).unwrap_or(i64::MAX),
+            },
+        ));
+    }
+    for e in elements {
+        if ElementsProgramme::parse(e)?.as_str() != e {
+            return Err(ValidationError::new("elements", Rule::Empty));
+        }
+    }
+    if let Some(m) = class_average {
+        Mark::parse(m).map_err(|e| e.with_field("moyenne-structure"))?;
+    }
+    Ok(())
+}
+
+/// A subject's line of a bilan périodique with everything the LSU file may say of it: an
+/// evaluation and an appréciation, each optional as the official livret makes them, and the
+/// [`SubjectDetails`]. A modalité other than `S` makes its own entry
+/// (`bilan/1-3/030201/F`), so one discipline under two modalités is two entries.
+pub fn subject_line(
+    year: Millesime,
+    period: Period,
+    discipline: &Discipline,
+    evaluation: Option<&Evaluation>,
+    appreciation: Option<&Appreciation>,
+    details: &SubjectDetails,
+) -> Draft {
     let (level, mark) = match evaluation {
-        Evaluation::Level(p) => (Some(p.value()), None),
-        Evaluation::Mark(m) => (None, Some(m.as_str().to_string())),
+        Some(Evaluation::Level(p)) => (Some(p.value()), None),
+        Some(Evaluation::Mark(m)) => (None, Some(m.as_str().to_string())),
+        None => (None, None),
     };
+    let text = appreciation.map(Appreciation::as_str).unwrap_or("");
     let content = Content::Subject {
         year: year.year(),
         period: period_ref(period),
@@ -53,13 +125,26 @@ pub fn subject(
         label: discipline.label.as_str().to_string(),
         level,
         mark,
-        appreciation: digest_text(appreciation.as_str()),
+        appreciation: digest_text(text),
+        election: details.election.clone().filter(|e| e != "S"),
+        elements: details
+            .elements
+            .iter()
+            .take(MAX_ELEMENTS)
+            .map(|e| e.as_str().to_string())
+            .collect(),
+        class_average: details
+            .class_average
+            .as_ref()
+            .map(|m| m.as_str().to_string()),
+        not_marked: details.not_marked,
+        class_not_marked: details.class_not_marked,
     };
     Draft {
         section: Section::Annee(year.year()),
         key: entry_key(&content),
         content,
-        texts: vec![appreciation.as_str().to_string()],
+        texts: vec![text.to_string()],
     }
 }
 
@@ -80,23 +165,114 @@ pub fn synthesis(year: Millesime, period: Period, text: &Synthesis) -> Draft {
 
 /// The vie scolaire of a period.
 pub fn vie_scolaire(year: Millesime, period: Period, counts: VieScolaire) -> Draft {
+    vie_scolaire_with(year, period, counts, None, None)
+}
+
+/// The most hours of lessons missed a vie scolaire counts (LSU `ValeurVieScolaire`).
+pub const MAX_MISSED_HOURS: u16 = 999;
+
+/// The vie scolaire of a period with the hours of lessons missed and a comment, when the
+/// school's file has them.
+pub fn vie_scolaire_with(
+    year: Millesime,
+    period: Period,
+    counts: VieScolaire,
+    missed_hours: Option<u16>,
+    comment: Option<&Appreciation>,
+) -> Draft {
     let content = Content::VieScolaire {
         year: year.year(),
         period: period_ref(period),
         late: counts.late(),
         justified: counts.justified(),
         unjustified: counts.unjustified(),
+        missed_hours: missed_hours.map(|h| h.min(MAX_MISSED_HOURS)),
+        comment: comment.map(|c| digest_text(c.as_str())),
     };
     Draft {
         section: Section::VieScolaire(year.year()),
         key: entry_key(&content),
         content,
-        texts: vec![],
+        texts: comment.iter().map(|c| c.as_str().to_string()).collect(),
+    }
+}
+
+fn check_missed_hours(h: Option<u16>) -> Result<(), ValidationError> {
+    match h {
+        Some(h) if h > MAX_MISSED_HOURS => Err(ValidationError::new(
+            "nb-heures-manquees",
+            Rule::OutOfRange {
+                min: 0,
+                max: i64::from(MAX_MISSED_HOURS),
+                actual: i64::from(h),
+            },
+        )),
+        _ => Ok(()),
     }
 }
 
 /// A bilan de fin de cycle.
 pub fn cycle(cycle: Cycle, year: Millesime, levels: &SocleLevels, text: &CycleSynthesis) -> Draft {
+    cycle_draft(cycle, year, levels, text, None, None)
+}
+
+/// An enseignement de complément or a langue et culture régionale of a bilan de fin de
+/// cycle: its code and the pupil's positioning (1 or 2).
+pub type CycleOption = (String, Option<u8>);
+
+fn check_cycle_option(
+    field: &'static str,
+    option: Option<&CycleOption>,
+    codes: &'static [&'static str],
+) -> Result<(), ValidationError> {
+    let Some((code, level)) = option else {
+        return Ok(());
+    };
+    check_code(field, code, codes)?;
+    match level {
+        Some(l) if !(1..=2).contains(l) => Err(ValidationError::new(
+            field,
+            Rule::OutOfRange {
+                min: 1,
+                max: 2,
+                actual: i64::from(*l),
+            },
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A bilan de fin de cycle with its enseignement de complément and its langue et culture
+/// régionale, when the school's file has them.
+pub fn cycle_with(
+    cycle: Cycle,
+    year: Millesime,
+    levels: &SocleLevels,
+    text: &CycleSynthesis,
+    complement: Option<CycleOption>,
+    regional: Option<CycleOption>,
+) -> Result<Draft, ValidationError> {
+    check_cycle_option(
+        "enseignement-complement",
+        complement.as_ref(),
+        COMPLEMENT_CODES,
+    )?;
+    check_cycle_option(
+        "langue-culture-regionale",
+        regional.as_ref(),
+        REGIONAL_CODES,
+    )?;
+    Ok(cycle_draft(cycle, year, levels, text, complement, regional))
+}
+
+fn cycle_draft(
+    cycle: Cycle,
+    year: Millesime,
+    levels: &SocleLevels,
+    text: &CycleSynthesis,
+    complement: Option<CycleOption>,
+    regional: Option<CycleOption>,
+) -> Draft {
     let mut arr = [0u8; 8];
     for (slot, (_, level)) in arr.iter_mut().zip(levels.iter()) {
         *slot = level.value();
@@ -106,6 +282,8 @@ pub fn cycle(cycle: Cycle, year: Millesime, levels: &SocleLevels, text: &CycleSy
         year: year.year(),
         levels: arr,
         synthesis: digest_text(text.as_str()),
+        complement,
+        regional,
     };
     Draft {
         section: Section::Cycles,
@@ -291,9 +469,7 @@ fn check_note(note: &str) -> Result<(), ValidationError> {
 /// what [`sensitive_mention`] screens. Identity texts are not among them.
 fn free_texts<'a>(content: &Content, texts: &'a [String]) -> Vec<&'a str> {
     match content {
-        Content::Identity { .. } | Content::VieScolaire { .. } | Content::Attestation { .. } => {
-            vec![]
-        }
+        Content::Identity { .. } | Content::Attestation { .. } => vec![],
         _ => texts
             .iter()
             .map(String::as_str)
@@ -343,6 +519,12 @@ pub fn check_draft(draft: &Draft) -> Result<(), CoreError> {
 /// The key an entry with this content lives under.
 pub fn entry_key(content: &Content) -> String {
     match content {
+        Content::Subject {
+            period,
+            code,
+            election: Some(e),
+            ..
+        } => format!("bilan/{}-{}/{}/{}", period.index, period.count, code, e),
         Content::Subject { period, code, .. } => {
             format!("bilan/{}-{}/{}", period.index, period.count, code)
         }
@@ -444,6 +626,9 @@ fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
             label,
             level,
             mark,
+            election,
+            elements,
+            class_average,
             ..
         } => {
             v(Millesime::new(*year))?;
@@ -457,9 +642,21 @@ fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
                 (None, Some(m)) => {
                     v(Mark::parse(m))?;
                 }
-                _ => return Err("un positionnement ou une note, pas les deux".into()),
+                (None, None) => {}
+                (Some(_), Some(_)) => {
+                    return Err("un positionnement ou une note, pas les deux".into())
+                }
             }
-            if !withheld(0) {
+            if election.as_deref() == Some("S") {
+                return Err("modalité « S » écrite (elle est implicite)".into());
+            }
+            v(check_subject_details(
+                election.as_deref(),
+                elements,
+                class_average.as_deref(),
+            ))?;
+            // The official livret makes the appréciation optional: the empty text is none.
+            if !withheld(0) && !text(0).is_empty() {
                 v(Appreciation::parse(text(0)))?;
             }
         }
@@ -476,17 +673,35 @@ fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
             late,
             justified,
             unjustified,
+            missed_hours,
+            comment,
         } => {
             v(Millesime::new(*year))?;
             v(Period::new(period.index, period.count))?;
             v(VieScolaire::new(*late, *justified, *unjustified))?;
+            v(check_missed_hours(*missed_hours))?;
+            if comment.is_some() && !withheld(0) {
+                v(Appreciation::parse(text(0)))?;
+            }
         }
         Content::Cycle {
             cycle,
             year,
             levels,
+            complement,
+            regional,
             ..
         } => {
+            v(check_cycle_option(
+                "enseignement-complement",
+                complement.as_ref(),
+                COMPLEMENT_CODES,
+            ))?;
+            v(check_cycle_option(
+                "langue-culture-regionale",
+                regional.as_ref(),
+                REGIONAL_CODES,
+            ))?;
             v(Cycle::from_value(*cycle))?;
             v(Millesime::new(*year))?;
             for l in levels {
@@ -569,6 +784,162 @@ mod tests {
     use crate::entry::SignedEntry;
     use crate::identity::DeviceSecret;
     use crate::ids::LivretId;
+
+    fn signed_lsu(draft_section: Section, content: Content, texts: Vec<String>) -> OpenedEntry {
+        let teacher = DeviceSecret::from_bytes(&[5; 32]);
+        let key = entry_key(&content);
+        SignedEntry::sign(
+            &teacher,
+            LivretId([1; 16]),
+            draft_section,
+            &key,
+            content,
+            texts,
+            1,
+        )
+        .open()
+        .unwrap()
+    }
+
+    #[test]
+    fn lsu_details_sign_check_and_out_of_list_values_are_refused() {
+        let year = Millesime::new(2025).unwrap();
+        let period = Period::parse("1/3").unwrap();
+        let d = Discipline {
+            code: DisciplineCode::parse("030201").unwrap(),
+            label: DisciplineLabel::parse("Anglais LV1").unwrap(),
+        };
+        // One discipline under a modalité other than S: its own key; no evaluation and no
+        // appréciation is a line the official livret allows.
+        let details = SubjectDetails {
+            election: Some("F".into()),
+            elements: vec![ElementsProgramme::parse("Se présenter").unwrap()],
+            class_average: Some(Mark::parse("12,5").unwrap()),
+            not_marked: true,
+            class_not_marked: false,
+        };
+        let draft = subject_line(year, period, &d, None, None, &details);
+        assert_eq!(draft.key, "bilan/1-3/030201/F");
+        let e = signed_lsu(draft.section, draft.content.clone(), draft.texts.clone());
+        assert_eq!(check(&e), Ok(()));
+        let plain = subject_line(year, period, &d, None, None, &SubjectDetails::default());
+        assert_eq!(plain.key, "bilan/1-3/030201");
+        let s_written = subject_line(
+            year,
+            period,
+            &d,
+            None,
+            None,
+            &SubjectDetails {
+                election: Some("S".into()),
+                ..SubjectDetails::default()
+            },
+        );
+        assert_eq!(
+            s_written.key, "bilan/1-3/030201",
+            "S is the default, never written"
+        );
+        // A forged line from another device: each value outside its list is refused by name.
+        let forge = |f: &dyn Fn(&mut Content)| {
+            let mut c = draft.content.clone();
+            f(&mut c);
+            check(&signed_lsu(draft.section, c, draft.texts.clone())).unwrap_err()
+        };
+        let e = forge(&|c| {
+            if let Content::Subject { election, .. } = c {
+                *election = Some("Z".into());
+            }
+        });
+        assert!(e.contains("modalite-election"), "{e}");
+        let e = forge(&|c| {
+            if let Content::Subject { election, .. } = c {
+                *election = Some("S".into());
+            }
+        });
+        assert!(e.contains("S"), "{e}");
+        let e = forge(&|c| {
+            if let Content::Subject { elements, .. } = c {
+                *elements = vec!["x".into(); MAX_ELEMENTS + 1];
+            }
+        });
+        assert!(e.contains("elements"), "{e}");
+        let e = forge(&|c| {
+            if let Content::Subject { elements, .. } = c {
+                *elements = vec!["   ".into()];
+            }
+        });
+        assert!(!e.is_empty());
+        let e = forge(&|c| {
+            if let Content::Subject { class_average, .. } = c {
+                *class_average = Some("123456789".into());
+            }
+        });
+        assert!(e.contains("moyenne-structure"), "{e}");
+        // The vie scolaire: hours and comment.
+        let counts = VieScolaire::new(1, 2, 0).unwrap();
+        let comment = Appreciation::parse("Ponctuelle.").unwrap();
+        let vie = vie_scolaire_with(year, period, counts, Some(6), Some(&comment));
+        assert_eq!(vie.texts, vec!["Ponctuelle.".to_string()]);
+        assert_eq!(
+            check(&signed_lsu(
+                vie.section,
+                vie.content.clone(),
+                vie.texts.clone()
+            )),
+            Ok(())
+        );
+        let mut c = vie.content.clone();
+        if let Content::VieScolaire { missed_hours, .. } = &mut c {
+            *missed_hours = Some(1000);
+        }
+        let e = check(&signed_lsu(vie.section, c, vie.texts.clone())).unwrap_err();
+        assert!(e.contains("nb-heures-manquees"), "{e}");
+        // A comment is a free text: screened like an appréciation.
+        let health = Appreciation::parse("Absente pour son PAI.").unwrap();
+        let vie = vie_scolaire_with(year, period, counts, None, Some(&health));
+        assert!(check_draft(&vie).is_err());
+        // The cycle's options: codes from their lists, positioning 1 or 2.
+        let levels = SocleLevels::from_array([SocleLevel::from_value(3).unwrap(); 8]);
+        let text = CycleSynthesis::parse("Bien.").unwrap();
+        let cycle4 = Cycle::from_value(4).unwrap();
+        let ok = cycle_with(
+            cycle4,
+            year,
+            &levels,
+            &text,
+            Some(("LCA".into(), Some(2))),
+            Some(("BRE".into(), None)),
+        )
+        .unwrap();
+        assert_eq!(
+            check(&signed_lsu(
+                ok.section,
+                ok.content.clone(),
+                ok.texts.clone()
+            )),
+            Ok(())
+        );
+        let e = cycle_with(
+            cycle4,
+            year,
+            &levels,
+            &text,
+            Some(("XYZ".into(), None)),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "enseignement-complement");
+        let e = cycle_with(
+            cycle4,
+            year,
+            &levels,
+            &text,
+            None,
+            Some(("BRE".into(), Some(3))),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "langue-culture-regionale");
+    }
 
     #[test]
     fn drafts_sign_and_check() {
@@ -723,6 +1094,11 @@ mod tests {
             level: Some(7),
             mark: None,
             appreciation: digest_text(&text),
+            election: None,
+            elements: vec![],
+            class_average: None,
+            not_marked: false,
+            class_not_marked: false,
         };
         let key = entry_key(&content);
         let e = SignedEntry::sign(

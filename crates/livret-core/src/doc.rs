@@ -1133,6 +1133,11 @@ mod tests {
             level: Some(level),
             mark: None,
             appreciation: digest_text(text),
+            election: None,
+            elements: vec![],
+            class_average: None,
+            not_marked: false,
+            class_not_marked: false,
         };
         let key = crate::content::entry_key(&content);
         let e = SignedEntry::sign(
@@ -1623,6 +1628,11 @@ mod tests {
                 level: Some(3),
                 mark,
                 appreciation: digest_text("après"),
+                election: None,
+                elements: vec![],
+                class_average: None,
+                not_marked: false,
+                class_not_marked: false,
             },
             c => c,
         };

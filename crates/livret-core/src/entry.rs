@@ -41,6 +41,10 @@ pub struct PeriodRef {
     pub count: u8,
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// What an entry says. Long texts appear by digest; the texts themselves travel beside.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,9 +70,25 @@ pub enum Content {
         /// A mark (at most 8 characters), when marked.
         #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
         mark: Option<String>,
-        /// Digest of the appréciation.
+        /// Digest of the appréciation (of the empty text when the bilan has none).
         #[serde(rename = "a", with = "cbor::fixed")]
         appreciation: TextDigest,
+        /// The LSU `modalite-election` (`O`, `F`, `L`, `R`, `X`, `D`) when it is not the
+        /// common core `S`: the same discipline under two modalités is two entries.
+        #[serde(rename = "e", default, skip_serializing_if = "Option::is_none")]
+        election: Option<String>,
+        /// The éléments du programme worked on (labels, as the school's software names them).
+        #[serde(rename = "ep", default, skip_serializing_if = "Vec::is_empty")]
+        elements: Vec<String>,
+        /// The class's average (`moyenne-structure`).
+        #[serde(rename = "cm", default, skip_serializing_if = "Option::is_none")]
+        class_average: Option<String>,
+        /// The pupil is not marked in this subject (`eleve-non-note`).
+        #[serde(rename = "nn", default, skip_serializing_if = "is_false")]
+        not_marked: bool,
+        /// The class is not marked in this subject (`structure-non-notee`).
+        #[serde(rename = "sn", default, skip_serializing_if = "is_false")]
+        class_not_marked: bool,
     },
     /// The synthesis and advice of a bilan périodique.
     #[serde(rename = "syn")]
@@ -101,6 +121,17 @@ pub enum Content {
         /// Half-days of unjustified absence.
         #[serde(rename = "u")]
         unjustified: u16,
+        /// Hours of lessons missed (`nb-heures-manquees`), when counted.
+        #[serde(rename = "h", default, skip_serializing_if = "Option::is_none")]
+        missed_hours: Option<u16>,
+        /// Digest of the vie scolaire comment, when there is one.
+        #[serde(
+            rename = "c",
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "cbor::opt_fixed"
+        )]
+        comment: Option<TextDigest>,
     },
     /// A bilan de fin de cycle: the 8 socle components and a synthesis.
     #[serde(rename = "cyc")]
@@ -117,6 +148,12 @@ pub enum Content {
         /// Digest of the synthesis.
         #[serde(rename = "s", with = "cbor::fixed")]
         synthesis: TextDigest,
+        /// The enseignement de complément (code, and positioning 1 reached or 2 exceeded).
+        #[serde(rename = "ec", default, skip_serializing_if = "Option::is_none")]
+        complement: Option<(String, Option<u8>)>,
+        /// The langue et culture régionale (code, and positioning 1 not reached or 2 reached).
+        #[serde(rename = "lcr", default, skip_serializing_if = "Option::is_none")]
+        regional: Option<(String, Option<u8>)>,
     },
     /// An attestation obtained.
     #[serde(rename = "att")]
@@ -226,7 +263,8 @@ impl Content {
             Content::LyceeOpinion {
                 engagement, head, ..
             } => vec![*engagement, *head],
-            Content::VieScolaire { .. } | Content::Attestation { .. } => vec![],
+            Content::VieScolaire { comment, .. } => comment.iter().copied().collect(),
+            Content::Attestation { .. } => vec![],
         }
     }
 
@@ -570,6 +608,11 @@ mod tests {
                 level: Some(3),
                 mark: None,
                 appreciation: digest_text(&text),
+                election: None,
+                elements: vec![],
+                class_average: None,
+                not_marked: false,
+                class_not_marked: false,
             },
             vec![text],
             1_760_000_000,
@@ -663,6 +706,11 @@ mod tests {
                 level: Some(3),
                 mark: None,
                 appreciation: digest_text("Lina progresse."),
+                election: None,
+                elements: vec![],
+                class_average: None,
+                not_marked: false,
+                class_not_marked: false,
             },
             vec!["Lina progresse.".into()],
             1,

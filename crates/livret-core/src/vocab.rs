@@ -913,6 +913,39 @@ bounded_text!(
     /// An element of the programme worked on in a subject (≤ 300 characters, LSU `Chaine300`).
     ElementsProgramme, max = 300, field = "text", multiline = true
 );
+/// The LSU `modalite-election` codes: S common core, O compulsory option, F optional, L
+/// academic option, R religious teaching (Alsace-Moselle), X specific measure, D exempt.
+pub const ELECTION_CODES: &[&str] = &["S", "O", "F", "L", "R", "X", "D"];
+
+/// The enseignements de complément of a bilan de fin de cycle 4 (LSU `CodeEnsCompl`).
+pub const COMPLEMENT_CODES: &[&str] = &["AUC", "LCA", "LCE", "LCR", "CHK", "PRO", "LSF", "LVE"];
+
+/// The langues et cultures régionales of a bilan de fin de cycle (LSU
+/// `CodeLangueCultureRegionale`).
+pub const REGIONAL_CODES: &[&str] = &[
+    "AUC", "BAQ", "BRE", "CAT", "COS", "CPF", "FUD", "GAL", "GSW", "MEL", "MOL", "OCI", "TAH",
+    "WLS",
+];
+
+/// Checks that `code` is one of `list` (an official code list above).
+pub fn check_code(
+    field: &'static str,
+    code: &str,
+    list: &'static [&'static str],
+) -> Result<(), ValidationError> {
+    if list.contains(&code) {
+        Ok(())
+    } else {
+        err(
+            field,
+            Rule::UnknownCode {
+                code: code.chars().take(16).collect(),
+                expected: list,
+            },
+        )
+    }
+}
+
 bounded_text!(
     /// A mark as written by the teacher: `14,5`, `Abs`, `15/20` (1 to 8 characters).
     Mark, max = 8, field = "mark", multiline = false

@@ -169,6 +169,11 @@ impl World {
             level: Some(level),
             mark: None,
             appreciation: digest_text(&text),
+            election: None,
+            elements: vec![],
+            class_average: None,
+            not_marked: false,
+            class_not_marked: false,
         };
         let key = content::entry_key(&c);
         let e = SignedEntry::sign(

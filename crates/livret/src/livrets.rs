@@ -661,6 +661,7 @@ pub(crate) fn content_json(content: &Content, texts: &[String]) -> serde_json::V
             late,
             justified,
             unjustified,
+            ..
         } => json!({
             "year": year, "period": format!("{}/{}", period.index, period.count),
             "late": late, "justified": justified, "unjustified": unjustified,

@@ -10,8 +10,8 @@ use livret_core::entry::{Content, OpenedEntry, Verification};
 use livret_core::grant::Decision;
 use livret_core::vocab::{
     Appreciation, Cycle, CycleSynthesis, Discipline, DisciplineCode, DisciplineLabel, Division,
-    Evaluation, Mark, Millesime, Period, PersonName, Positioning, Rule, SocleLevel, SocleLevels,
-    Synthesis, Uai, ValidationError, VieScolaire,
+    ElementsProgramme, Evaluation, Mark, Millesime, Period, PersonName, Positioning, Rule,
+    SocleLevel, SocleLevels, Synthesis, Uai, ValidationError, VieScolaire,
 };
 use livret_core::{DeviceId, Lang, LivretId, Localized, Role, Section};
 use livret_export::lsu::{self as fmt, LsuFile};
@@ -717,12 +717,8 @@ impl Device {
                     match cycle_draft(c) {
                         Ok(d) => {
                             drafts.push(d);
-                            for part in c
-                                .parts()
-                                .iter()
-                                .copied()
-                                .chain(c.ignored.iter().map(String::as_str))
-                            {
+                            // Its optional parts (complément, LCR) are kept in the entry.
+                            for part in &c.ignored {
                                 out.skipped
                                     .push(format!("{part} : non conservé par le livret"));
                             }
@@ -1025,29 +1021,46 @@ impl<'a> PupilBilan<'a> {
                 label,
                 level,
                 mark,
+                election,
+                elements,
+                class_average,
+                not_marked,
+                class_not_marked,
                 ..
             } = &s.payload.content
             {
                 out_subjects.push(fmt::Subject {
                     code: code.clone(),
                     label: label.clone(),
-                    election: "S".into(),
+                    election: election.clone().unwrap_or_else(|| "S".into()),
                     teachers: vec![*t],
                     level: *level,
                     mark: mark.clone(),
-                    appreciation: s.texts.first().cloned(),
-                    ..fmt::Subject::default()
+                    // The empty text is « no appréciation » (optional in the schema).
+                    appreciation: s.texts.first().filter(|t| !t.is_empty()).cloned(),
+                    elements: elements.clone(),
+                    not_marked: *not_marked,
+                    class_average: class_average.clone(),
+                    class_not_marked: *class_not_marked,
+                    national: None,
                 });
             }
         }
-        let (late, justified, unjustified) = match &vie.payload.content {
+        let (late, justified, unjustified, missed_hours) = match &vie.payload.content {
             Content::VieScolaire {
                 late,
                 justified,
                 unjustified,
+                missed_hours,
                 ..
-            } => (*late, *justified, *unjustified),
-            _ => (0, 0, 0),
+            } => (*late, *justified, *unjustified, *missed_hours),
+            _ => (0, 0, 0, None),
+        };
+        let vie_comment = match &vie.payload.content {
+            Content::VieScolaire {
+                comment: Some(_), ..
+            } => vie.texts.first().cloned(),
+            _ => None,
         };
         Some(fmt::Periodic {
             pupil,
@@ -1061,6 +1074,8 @@ impl<'a> PupilBilan<'a> {
             late,
             justified,
             unjustified,
+            missed_hours,
+            vie_comment,
             ..fmt::Periodic::default()
         })
     }
@@ -1068,8 +1083,21 @@ impl<'a> PupilBilan<'a> {
 
 /// A cycle bilan of the file.
 fn cycle_bilan(c: &OpenedEntry, pupil: usize, year: Millesime) -> Option<fmt::CycleBilan> {
-    let Content::Cycle { cycle, levels, .. } = &c.payload.content else {
+    let Content::Cycle {
+        cycle,
+        levels,
+        complement,
+        regional,
+        ..
+    } = &c.payload.content
+    else {
         return None;
+    };
+    let option = |o: &Option<(String, Option<u8>)>| {
+        o.as_ref().map(|(code, level)| fmt::Complement {
+            code: code.clone(),
+            level: *level,
+        })
     };
     Some(fmt::CycleBilan {
         pupil,
@@ -1078,6 +1106,8 @@ fn cycle_bilan(c: &OpenedEntry, pupil: usize, year: Millesime) -> Option<fmt::Cy
         date: date_of(c.payload.time),
         levels: *levels,
         synthesis: c.texts.first().cloned().unwrap_or_default(),
+        complement: option(complement),
+        regional: option(regional),
         ..fmt::CycleBilan::default()
     })
 }
@@ -1094,6 +1124,12 @@ fn v<T>(r: std::result::Result<T, ValidationError>) -> std::result::Result<T, St
     r.map_err(|e| e.to_string())
 }
 
+/// The optional parts of a bilan périodique ([`fmt::Periodic::parts`]) its entries keep.
+const KEPT_PERIODIC_PARTS: [&str; 2] = [
+    "vie-scolaire/commentaire",
+    "vie-scolaire/@nb-heures-manquees",
+];
+
 /// The entries of one bilan périodique, every value checked.
 fn periodic_drafts(
     b: &fmt::Periodic,
@@ -1109,47 +1145,73 @@ fn periodic_drafts(
         let code = v(DisciplineCode::parse(&s.code))?;
         let label = v(DisciplineLabel::parse(&s.label))?;
         let evaluation = match (s.level, &s.mark) {
-            (Some(l), _) => Evaluation::Level(v(Positioning::from_value(l))?),
-            (None, Some(m)) => Evaluation::Mark(v(Mark::parse(m))?),
-            (None, None) => {
-                skipped.push(format!(
-                    "{} ({}) : ni positionnement ni note, non importé",
-                    s.label, s.code
-                ));
-                continue;
-            }
+            (Some(l), _) => Some(Evaluation::Level(v(Positioning::from_value(l))?)),
+            (None, Some(m)) => Some(Evaluation::Mark(v(Mark::parse(m))?)),
+            (None, None) => None,
         };
-        let Some(text) = &s.appreciation else {
-            skipped.push(format!(
-                "{} ({}) : sans appréciation, non importé",
-                s.label, s.code
-            ));
-            continue;
+        let appreciation = match &s.appreciation {
+            Some(text) => Some(v(Appreciation::parse(text))?),
+            None => None,
         };
-        let appreciation = v(Appreciation::parse(text))?;
-        if !s.elements.is_empty() {
+        let details = content::SubjectDetails {
+            election: Some(s.election.clone()).filter(|e| !e.is_empty()),
+            elements: s
+                .elements
+                .iter()
+                .map(|e| v(ElementsProgramme::parse(e)))
+                .collect::<std::result::Result<_, _>>()?,
+            class_average: match &s.class_average {
+                Some(m) => Some(v(Mark::parse(m))?),
+                None => None,
+            },
+            not_marked: s.not_marked,
+            class_not_marked: s.class_not_marked,
+        };
+        if let Some(e) = &details.election {
+            v(livret_core::vocab::check_code(
+                "modalite-election",
+                e,
+                livret_core::vocab::ELECTION_CODES,
+            ))?;
+        }
+        if s.elements.len() > content::MAX_ELEMENTS {
             skipped.push(format!(
-                "{} ({}) : éléments du programme non conservés (le livret n'a pas ce champ)",
-                s.label, s.code
+                "{} ({}) : {} éléments du programme, les {} premiers gardés",
+                s.label,
+                s.code,
+                s.elements.len(),
+                content::MAX_ELEMENTS
             ));
         }
         let discipline = Discipline { code, label };
-        out.push(content::subject(
+        out.push(content::subject_line(
             year,
             period,
             &discipline,
-            &evaluation,
-            &appreciation,
+            evaluation.as_ref(),
+            appreciation.as_ref(),
+            &details,
         ));
     }
     let synthesis = v(Synthesis::parse(&b.synthesis))?;
     out.push(content::synthesis(year, period, &synthesis));
     let counts = v(VieScolaire::new(b.late, b.justified, b.unjustified))?;
-    out.push(content::vie_scolaire(year, period, counts));
+    let comment = match &b.vie_comment {
+        Some(c) => Some(v(Appreciation::parse(c))?),
+        None => None,
+    };
+    out.push(content::vie_scolaire_with(
+        year,
+        period,
+        counts,
+        b.missed_hours,
+        comment.as_ref(),
+    ));
     for part in b
         .parts()
         .iter()
         .copied()
+        .filter(|p| !KEPT_PERIODIC_PARTS.contains(p))
         .chain(b.ignored.iter().map(String::as_str))
     {
         skipped.push(format!("{part} : non conservé par le livret"));
@@ -1181,11 +1243,14 @@ fn cycle_draft(c: &fmt::CycleBilan) -> std::result::Result<Draft, String> {
         *slot = v(SocleLevel::from_value(value))?;
     }
     let text = v(CycleSynthesis::parse(&c.synthesis))?;
-    Ok(content::cycle(
+    let option = |o: &Option<fmt::Complement>| o.as_ref().map(|c| (c.code.clone(), c.level));
+    v(content::cycle_with(
         cycle,
         year,
         &SocleLevels::from_array(levels),
         &text,
+        option(&c.complement),
+        option(&c.regional),
     ))
 }
 

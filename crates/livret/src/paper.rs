@@ -319,6 +319,7 @@ pub fn seal_summary(p: &EntryPayload) -> String {
             late,
             justified,
             unjustified,
+            ..
         } => format!(
             "Vie scolaire, {}, année {} : {late} retard(s), {justified} demi-journée(s) d'absence justifiée(s), {unjustified} non justifiée(s)",
             period(pr.index, pr.count),

@@ -310,7 +310,8 @@ async fn lsu_import_then_export_keeps_every_value_and_validates() {
         );
     }
     assert_eq!(entry_count(&teacher, lina), 0);
-    assert!(dry.pupils[0]
+    // The éléments du programme are kept (in the subject's entry), not reported as lost.
+    assert!(!dry.pupils[0]
         .skipped
         .iter()
         .any(|s| s.contains("éléments du programme")));
@@ -480,4 +481,124 @@ async fn invalid_lsu_files_are_refused_and_invalid_pupils_get_nothing() {
         .pupils
         .iter()
         .any(|p| p.status == "unmatched" && p.id_be == 102));
+}
+
+/// Issue 14, items 1 and 4: every part of a subject's line (modalité, éléments du programme,
+/// the class's average, a non-marked pupil, no evaluation), the vie scolaire's comment and
+/// missed hours, and a cycle bilan's enseignement de complément and langue et culture
+/// régionale become entries and come back in the export, element by element; one discipline
+/// under two modalités is two entries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lsu_subject_details_vie_scolaire_and_cycle_options_round_trip() {
+    let teacher = TestDevice::new(Role::Teacher, "Mme Petit").await;
+    let (_f1, lina) = family_and_teacher("Lina Moreau", &teacher, "5B").await;
+    let (_f2, _noe) = family_and_teacher("Noé Durand", &teacher, "5B").await;
+    let file = school_file()
+        .replacen(
+            r#"<discipline id="D3" code="MATHEM" modalite-election="S" libelle="Mathématiques"/>"#,
+            r#"<discipline id="D3" code="MATHEM" modalite-election="S" libelle="Mathématiques"/>
+      <discipline id="D4" code="030201" modalite-election="F" libelle="Anglais euro"/>"#,
+            1,
+        )
+        .replacen(
+            r#"<acquis discipline-ref="D3" enseignant-refs="T1" moyenne-eleve="13,5">"#,
+            r#"<acquis discipline-ref="D4" enseignant-refs="T1" eleve-non-note="true" moyenne-structure="12,5"><appreciation>Très bon oral.</appreciation></acquis>
+          <acquis discipline-ref="D3" enseignant-refs="T1" moyenne-eleve="13,5" moyenne-structure="11,2" structure-non-notee="false">"#,
+            1,
+        )
+        .replacen(
+            r#"<vie-scolaire nb-retards="3" nb-abs-justifiees="4" nb-abs-injustifiees="1"/>"#,
+            r#"<devoirs-faits>Vient à devoirs faits le mardi.</devoirs-faits>
+        <vie-scolaire nb-retards="3" nb-abs-justifiees="4" nb-abs-injustifiees="1" nb-heures-manquees="5"><commentaire>Toujours ponctuelle depuis novembre.</commentaire></vie-scolaire>"#,
+            1,
+        )
+        .replacen(
+            "<synthese>Maîtrise solide du socle ; bravo.</synthese>",
+            r#"<synthese>Maîtrise solide du socle ; bravo.</synthese>
+        <enseignement-complement code="LCA" positionnement="2"/>
+        <langue-culture-regionale code="BRE" positionnement="1"/>"#,
+            1,
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ecole.xml");
+    std::fs::write(&path, &file).unwrap();
+    assert!(xmllint_ok(&path), "the test file itself is valid");
+
+    let done = teacher.with(|d| d.import_lsu(&file, false)).unwrap();
+    let lina_r = done.pupils.iter().find(|p| p.id_be == 101).unwrap();
+    assert_eq!(lina_r.status, "written", "{lina_r:#?}");
+    // The same discipline under two modalités: two entries.
+    assert!(lina_r
+        .entries
+        .iter()
+        .any(|e| e.ends_with("bilan/1-3/030201")));
+    assert!(lina_r
+        .entries
+        .iter()
+        .any(|e| e.ends_with("bilan/1-3/030201/F")));
+    assert_eq!(entry_count(&teacher, lina), 7);
+    // What the livret keeps is no longer reported; what it does not keep yet still is.
+    assert!(
+        !lina_r.skipped.iter().any(|s| s.contains("vie-scolaire")
+            || s.contains("éléments du programme")
+            || s.contains("enseignement-complement")),
+        "{:?}",
+        lina_r.skipped
+    );
+    assert!(lina_r.skipped.iter().any(|s| s.contains("devoirs-faits")));
+
+    let out = teacher.with(|d| d.export_lsu("5B", 2025, "1/3")).unwrap();
+    let exported = dir.path().join("export.xml");
+    std::fs::write(&exported, &out.xml).unwrap();
+    assert!(xmllint_ok(&exported), "{}", out.xml);
+    let a = lsu::parse(&file).unwrap();
+    let b = lsu::parse(&out.xml).unwrap();
+    let pa = a.pupils.iter().position(|p| p.id_be == 101).unwrap();
+    let pb = b.pupils.iter().position(|p| p.id_be == 101).unwrap();
+    let ba = a.periodic.iter().find(|x| x.pupil == pa).unwrap();
+    let bb = b.periodic.iter().find(|x| x.pupil == pb).unwrap();
+    assert_eq!(ba.subjects.len(), 4);
+    assert_eq!(ba.subjects.len(), bb.subjects.len());
+    for sa in &ba.subjects {
+        let sb = bb
+            .subjects
+            .iter()
+            .find(|s| s.code == sa.code && s.election == sa.election)
+            .unwrap_or_else(|| panic!("{} {} missing", sa.code, sa.election));
+        assert_eq!(
+            (
+                &sa.label,
+                sa.level,
+                &sa.mark,
+                &sa.appreciation,
+                &sa.elements,
+                sa.not_marked,
+                &sa.class_average,
+                sa.class_not_marked
+            ),
+            (
+                &sb.label,
+                sb.level,
+                &sb.mark,
+                &sb.appreciation,
+                &sb.elements,
+                sb.not_marked,
+                &sb.class_average,
+                sb.class_not_marked
+            ),
+            "{}",
+            sa.code
+        );
+    }
+    assert_eq!(
+        (bb.missed_hours, bb.vie_comment.as_deref()),
+        (Some(5), Some("Toujours ponctuelle depuis novembre."))
+    );
+    let ca = a.cycles.iter().find(|x| x.pupil == pa).unwrap();
+    let cb = b.cycles.iter().find(|x| x.pupil == pb).unwrap();
+    assert_eq!(
+        (&ca.complement, &ca.regional),
+        (&cb.complement, &cb.regional)
+    );
+    assert!(cb.complement.is_some() && cb.regional.is_some());
 }
