@@ -7,7 +7,7 @@
 
 use livret::core::grant::Rights;
 use livret::core::SignedRecord;
-use livret::core::{LivretId, Role, Section};
+use livret::core::{LivretId, Localized, Role, Section};
 use livret_tests::{contains, TestDevice};
 
 const FORGOTTEN: &str = "Appréciation-à-oublier-7Q2";
@@ -177,7 +177,19 @@ async fn a_forged_or_foreign_erasure_is_refused_and_changes_nothing() {
     let mut refused = false;
     while let Ok(Some(bytes)) = s.recv().await {
         if let Ok(Frame::Refused(r)) = Frame::decode(&bytes) {
-            assert!(r.reason.contains("effacement refusé"), "{}", r.reason);
+            // The refusal travels as its code, which each side shows in its language.
+            assert_eq!(
+                r.code,
+                livret::core::RefusalCode::ErasureRefused.number(),
+                "{r:?}"
+            );
+            let shown = livret::core::Refusal::from_wire(r.code, None, None);
+            assert_eq!(
+                shown.localized(livret::Lang::Fr),
+                "effacement refusé",
+                "{r:?}"
+            );
+            assert_eq!(shown.to_string(), "erasure refused");
             refused = true;
             break;
         }
