@@ -232,6 +232,32 @@ pub fn rebuilt_after_erasures(
     doc.erased(|k| forget(k) || others.contains(k))
 }
 
+/// On a grantee's device that just learnt an owner device was revoked: its copy of a section
+/// rebuilt with only its own entries (as [`rebuilt_after_erasures`] does), if it holds an entry
+/// signed by an owner device `manifest` now counts revoked; `None` otherwise.
+///
+/// The family judges what a grantee relays at arrival, and a revoked device's signing time
+/// cannot be trusted: an entry the family never had from that device is refused from the
+/// grantee, and with it every later batch of the grantee for the section. Dropping it there
+/// gives the revoked device no way in (nothing is accepted that was not before); the entries
+/// of that device the family did accept (before the revocation) come back from the family.
+pub fn dropped_revoked_owners_entries(
+    doc: &SectionDoc,
+    manifest: &Manifest,
+    me: &DeviceId,
+) -> Result<Option<SectionDoc>, CoreError> {
+    let holds_one = doc.entries().into_iter().any(|s| {
+        s.values.iter().flatten().any(|e| {
+            e.payload_unverified()
+                .is_ok_and(|p| manifest.is_revoked_owner(&p.author_id()))
+        })
+    });
+    if !holds_one {
+        return Ok(None);
+    }
+    rebuilt_after_erasures(doc, |_| false, Holding::Grantee, me).map(Some)
+}
+
 /// How a device holds a livret: as one of its owners (the family) or under a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holding {

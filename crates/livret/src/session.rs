@@ -662,7 +662,17 @@ impl Ctx {
         if changed {
             // A revoked owner device counts no more from the next batch on.
             let dev_arc = self.dev.clone();
-            let dev = lock(&dev_arc);
+            let mut dev = lock(&dev_arc);
+            // Entries of a revoked owner device the family may never have had are dropped
+            // here (juries hold extracts, sent afresh): the rebuilt sections sync from the
+            // next session.
+            if self.policy.my_jury_sections(livret).is_none() {
+                for section in dev.drop_revoked_owners_entries(livret)? {
+                    let key = (livret, DocName::Section(section));
+                    self.targets.remove(&key);
+                    self.refused_targets.insert(key);
+                }
+            }
             self.reload_policy(&dev)?;
         }
         Ok(())
