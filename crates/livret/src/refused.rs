@@ -110,3 +110,62 @@ pub(crate) fn of_error(e: &crate::Error) -> Refusal {
         _ => Refusal::new(RefusalCode::Internal),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use livret_core::RefusalCode;
+
+    /// A refusal crosses the wire as its code and reads in either language; a code a newer
+    /// peer sends that this device does not know decodes as "other", its detail bounded.
+    #[test]
+    fn a_refusal_crosses_the_wire_as_a_code_and_an_unknown_one_reads_as_other() {
+        let livret = LivretId([7; 16]);
+        let sent = Refusal::new(RefusalCode::AuthorMayNotWrite).at("bilan/1-3/FRANCS");
+        let bytes = frame(Some(livret), Some("annee/2025"), &sent).encode();
+        let Ok(Frame::Refused(r)) = Frame::decode(&bytes) else {
+            panic!("not a refusal");
+        };
+        assert_eq!(r.code, 8);
+        assert_eq!(of_frame(&r), sent);
+        let told = SessionRefusal::new(true, Some(livret), r.target.as_deref(), of_frame(&r));
+        assert_eq!(
+            told.localized(Lang::Fr),
+            format!(
+                "refusé par l'autre appareil : {livret}/annee/2025 : l'auteur d'une inscription n'a pas le droit d'écrire dans cette section (inscription « bilan/1-3/FRANCS »)"
+            )
+        );
+        assert_eq!(
+            told.to_string(),
+            format!(
+                "refused by the other device: {livret}/annee/2025: the author of an entry may not write in this section (entry \"bilan/1-3/FRANCS\")"
+            )
+        );
+        assert_eq!(
+            audit_text(&told.refusal),
+            "l'auteur d'une inscription n'a pas le droit d'écrire dans cette section (inscription « bilan/1-3/FRANCS ») [author-may-not-write]"
+        );
+
+        let newer = Frame::Refused(Refused {
+            livret: None,
+            target: None,
+            code: 4321,
+            key: None,
+            detail: Some("y".repeat(5000)),
+        });
+        let Ok(Frame::Refused(r)) = Frame::decode(&newer.encode()) else {
+            panic!("an unknown code did not decode");
+        };
+        let other = of_frame(&r);
+        assert_eq!(other.code, RefusalCode::Other(4321));
+        assert_eq!(other.detail.as_ref().map(|d| d.chars().count()), Some(200));
+        assert!(other
+            .localized(Lang::Fr)
+            .starts_with("refusé (pour une raison que cet appareil ne connaît pas) [4321] : yyy"));
+        assert!(other
+            .to_string()
+            .starts_with("refused (a reason this device does not know) [4321]: yyy"));
+        assert!(audit_text(&other).ends_with("[other-4321]"));
+    }
+}
