@@ -972,7 +972,9 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             Frame::Refused(Refused {
                 livret: Some(ByteBuf::from(f.livret.0.to_vec())),
                 target: Some("identite".into()),
-                reason: "section non couverte par l'autorisation".into(),
+                code: livret_core::RefusalCode::SectionNotGranted.number(),
+                key: None,
+                detail: None,
             }),
         ),
         (

@@ -55,7 +55,9 @@ impl From<livret::Error> for LivretError {
             E::UnknownLivret(_) | E::UnknownGrant(_) => Self::NotFound(message),
             E::NotInitialized(_) => Self::NoDevice(message),
             E::AlreadyInitialized(_) => Self::AlreadyExists(message),
-            E::WrongRole { .. } | E::NotAuthorized(_) | E::PeerRefused(_) => Self::Refused(message),
+            E::WrongRole { .. } | E::NotAuthorized(_) | E::PeerRefused(_) | E::Refused(_) => {
+                Self::Refused(message)
+            }
             E::Store(StoreError::WrongKey | StoreError::KeySourceMismatch { .. }) => {
                 Self::WrongKey(message)
             }

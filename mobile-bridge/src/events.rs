@@ -205,10 +205,10 @@ fn report_events(r: &livret::SessionReport) -> Vec<SyncEvent> {
             section: section.to_string(),
         });
     }
-    for reason in &r.refused {
+    for reason in r.refused_lines(livret::Lang::Fr) {
         out.push(SyncEvent::Refused {
             peer: peer.clone(),
-            reason: reason.clone(),
+            reason,
         });
     }
     for livret_id in &r.purged {
@@ -250,7 +250,12 @@ mod tests {
             peer: "abc".into(),
             peer_name: "M. Martin".into(),
             synced: vec!["L1/manifest".into(), "L1/annee/2025".into()],
-            refused: vec!["non".into()],
+            refused: vec![livret::SessionRefusal {
+                by_peer: true,
+                livret: Some("L1".into()),
+                target: Some("annee/2025".into()),
+                refusal: livret::core::Refusal::new(livret::core::RefusalCode::ReadOnly),
+            }],
             purged: vec!["L2".into()],
             revoked_peer: vec!["L3".into()],
             erased: vec!["L4/accompagnement".into()],
@@ -278,7 +283,8 @@ mod tests {
                 },
                 SyncEvent::Refused {
                     peer: "abc".into(),
-                    reason: "non".into()
+                    reason: "refusé par l'autre appareil : L1/annee/2025 : autorisation en lecture seule"
+                        .into()
                 },
                 SyncEvent::Revoked {
                     peer: "abc".into(),

@@ -411,7 +411,7 @@ pub struct SyncReport {
     pub sent_changes: u64,
     /// Changes merged from the other device.
     pub received_changes: u64,
-    /// Refusals, both ways, in French.
+    /// Refusals, both ways, in French (each a code on the wire, shown in French here).
     pub refused: Vec<String>,
     /// Livrets erased from this device because the family revoked it.
     pub purged: Vec<String>,
@@ -435,13 +435,14 @@ pub struct SyncReport {
 
 impl From<livret::SessionReport> for SyncReport {
     fn from(r: livret::SessionReport) -> Self {
+        let refused = r.refused_lines(livret::Lang::Fr);
         SyncReport {
             peer: r.peer,
             peer_name: r.peer_name,
             synced: r.synced,
             sent_changes: r.sent_changes as u64,
             received_changes: r.received_changes as u64,
-            refused: r.refused,
+            refused,
             purged: r.purged,
             revoked_peer: r.revoked_peer,
             erased: r.erased,

@@ -349,7 +349,13 @@ pub async fn sync(page: Page, State(state): State<Arc<AppState>>) -> Response {
                 let ok = r.refused.is_empty() && r.purged.is_empty();
                 (
                     ok,
-                    i18n::sync_line(lang, &name, r.synced.len(), r.received_changes, &r.refused),
+                    i18n::sync_line(
+                        lang,
+                        &name,
+                        r.synced.len(),
+                        r.received_changes,
+                        &r.refused_lines(lang),
+                    ),
                 )
             }
             Err(e) => (false, i18n::sync_failed(lang, &who, &e.localized(lang))),

@@ -193,7 +193,7 @@ async fn do_accept(page: &Page, state: &AppState, text: &str, class: &str) -> Re
             };
             after_accept(page, state, None, Some(&done))
         }
-        Ok(report) => after_accept(page, state, Some(&report.refused.join(" | ")), None),
+        Ok(report) => after_accept(page, state, Some(&report.refused_text(page.lang)), None),
         Err(e) => after_accept(page, state, Some(&e.localized(page.lang)), None),
     }
 }

@@ -304,8 +304,8 @@ async fn setup(root: &Path) -> Result<Vec<DemoDevice>> {
         let report = t.accept(&inv.invitation, Some("5B")).await?;
         ensure(
             report.refused.is_empty(),
-            format!("invitation refusée : {}", report.refused.join(" | ")),
-            format!("invitation refused: {}", report.refused.join(" | ")),
+            format!("invitation refusée : {}", report.refused_text(Lang::Fr)),
+            format!("invitation refused: {}", report.refused_text(Lang::En)),
         )?;
     }
 
@@ -365,8 +365,8 @@ async fn setup(root: &Path) -> Result<Vec<DemoDevice>> {
         let r = t.sync_with(&family).await?;
         ensure(
             r.refused.is_empty(),
-            format!("synchronisation refusée : {}", r.refused.join(" | ")),
-            format!("sync refused: {}", r.refused.join(" | ")),
+            format!("synchronisation refusée : {}", r.refused_text(Lang::Fr)),
+            format!("sync refused: {}", r.refused_text(Lang::En)),
         )?;
     }
 

@@ -231,9 +231,12 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             clean(&report),
             format!(
                 "{who} : invitation refusée : {}",
-                report.refused.join(" | ")
+                report.refused_text(Lang::Fr)
             ),
-            format!("{who}: invitation refused: {}", report.refused.join(" | ")),
+            format!(
+                "{who}: invitation refused: {}",
+                report.refused_text(Lang::En)
+            ),
         )?;
         let seen = teacher.with(|d| d.list())?;
         ensure(

@@ -62,7 +62,7 @@ pub fn report_line(lang: Lang, r: &SessionReport) -> String {
         "Session with {who}: {docs} document(s) synced, {got} change(s) received, {sent} sent"
     );
     if !r.refused.is_empty() {
-        let list = one_line(&r.refused.join(" | "));
+        let list = one_line(&r.refused_text(lang));
         line.push_str(&tr!(lang, " ; REFUS : {list}", "; REFUSED: {list}"));
     }
     if !r.purged.is_empty() {

@@ -147,10 +147,8 @@ pub trait WriteCheck {
 /// The largest sync message whose changes may wait, unapplied, for their dependencies.
 const MAX_QUEUED_MESSAGE_BYTES: usize = 256 * 1024;
 
-/// Why a batch was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Refusal(pub String);
+pub use crate::refusal::Refusal;
+use crate::refusal::RefusalCode;
 
 impl SectionDoc {
     /// Loads a document from a snapshot and the incremental chunks saved after it.
@@ -360,18 +358,15 @@ impl SectionDoc {
             return Ok(0);
         };
         if !check.sender_may_write() {
-            return Err(Refusal(format!(
-                "l'appareil {} n'a pas le droit d'écrire dans la section {} : il n'envoie aucune modification",
-                check.sender().short(),
-                check.place().1
-            )));
+            return Err(
+                Refusal::new(RefusalCode::SenderMayNotWrite).detail(check.place().1.to_string())
+            );
         }
         let touched = check_operations(&new_changes)?;
         check_touched_keys(&mut fork, &before, &touched, check)?;
         if fork.keys(ROOT).count() > MAX_ENTRIES_PER_SECTION {
-            return Err(Refusal(format!(
-                "trop d'inscriptions dans la section (maximum {MAX_ENTRIES_PER_SECTION})"
-            )));
+            return Err(Refusal::new(RefusalCode::TooManyEntries)
+                .detail(MAX_ENTRIES_PER_SECTION.to_string()));
         }
         // The fork is the document plus the checked changes: it becomes the document (no
         // second application of the same changes).
@@ -419,31 +414,31 @@ impl SectionDoc {
     /// failure.
     pub fn check_extract(&self, livret: LivretId, section: Section) -> Result<(), Refusal> {
         if self.keys().len() > MAX_ENTRIES_PER_SECTION {
-            return Err(Refusal("extrait trop grand".into()));
+            return Err(Refusal::new(RefusalCode::TooLarge));
         }
         for stored in self.entries() {
             if stored.values.len() != 1 {
-                return Err(Refusal(format!(
-                    "« {} » : valeurs concurrentes",
-                    stored.key
-                )));
+                return Err(Refusal::new(RefusalCode::BadExtract).at(&stored.key));
             }
             for value in stored.values {
-                let entry = value.map_err(|e| Refusal(format!("« {} » : {e}", stored.key)))?;
+                let entry =
+                    value.map_err(|_| Refusal::new(RefusalCode::BadEntry).at(&stored.key))?;
                 let (opened, verification) =
                     entry.verify_as(Reading::Extract, livret, section, &stored.key, |_| true);
                 match (opened, verification) {
-                    (Some(o), Verification::Valid) => crate::content::check_extract(&o)
-                        .map_err(|why| Refusal(format!("« {} » : {why}", stored.key)))?,
+                    (Some(o), Verification::Valid) => {
+                        crate::content::check_extract(&o).map_err(|why| {
+                            Refusal::new(RefusalCode::Content)
+                                .at(&stored.key)
+                                .detail(why)
+                        })?
+                    }
                     (_, Verification::Invalid(why)) => {
-                        return Err(Refusal(format!("« {} » : {why}", stored.key)))
+                        return Err(Refusal::new(RefusalCode::BadEntry)
+                            .at(&stored.key)
+                            .detail(why))
                     }
-                    _ => {
-                        return Err(Refusal(format!(
-                            "« {} » : inscription illisible",
-                            stored.key
-                        )))
-                    }
+                    _ => return Err(Refusal::new(RefusalCode::BadEntry).at(&stored.key)),
                 }
             }
         }
@@ -534,13 +529,16 @@ fn receive_into_fork(
     state: &mut sync::State,
     message: &[u8],
 ) -> Result<Option<Received>, Refusal> {
-    let msg = decode_message(message).map_err(|e| Refusal(e.to_string()))?;
+    let msg = decode_message(message).map_err(|e| match e {
+        CoreError::TooLarge { .. } => Refusal::new(RefusalCode::TooLarge),
+        _ => Refusal::new(RefusalCode::Malformed),
+    })?;
     let before = doc.get_heads();
     let mut fork = doc.fork();
     let mut fork_state = state.clone();
     fork.sync()
         .receive_sync_message(&mut fork_state, msg)
-        .map_err(|e| Refusal(format!("message de synchronisation refusé : {e}")))?;
+        .map_err(|_| Refusal::new(RefusalCode::Malformed))?;
     let new_changes = fork.get_changes(&before);
     if new_changes.is_empty() {
         // Changes whose dependencies have not arrived yet (the peer's Bloom filter made it
@@ -613,11 +611,8 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, CoreError>) -> Result<T, CoreError> 
 }
 
 fn guarded_refusal<T>(f: impl FnOnce() -> Result<T, Refusal>) -> Result<T, Refusal> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(Refusal(
-            "message de synchronisation mal formé (décodage interrompu)".into(),
-        ))
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(Refusal::new(RefusalCode::Malformed)))
 }
 
 fn decode_message(bytes: &[u8]) -> Result<sync::Message, CoreError> {
@@ -813,22 +808,16 @@ fn check_operations(
     for change in changes {
         for op in change.decode().operations {
             if op.obj != ObjectId::Root || op.insert {
-                return Err(Refusal(
-                    "modification hors de la structure d'une section (objet imbriqué)".into(),
-                ));
+                return Err(Refusal::new(RefusalCode::Malformed));
             }
             let Key::Map(key) = &op.key else {
-                return Err(Refusal("clé de section invalide".into()));
+                return Err(Refusal::new(RefusalCode::Malformed));
             };
             let puts = touched.entry(key.to_string()).or_default();
             match &op.action {
                 OpType::Put(ScalarValue::Bytes(b)) => puts.push(b.clone()),
                 OpType::Delete => {}
-                _ => {
-                    return Err(Refusal(format!(
-                        "« {key} » : seule une inscription signée peut être écrite"
-                    )))
-                }
+                _ => return Err(Refusal::new(RefusalCode::BadEntry).at(key)),
             }
         }
     }
@@ -846,57 +835,52 @@ fn check_touched_keys(
     for (key, puts) in touched {
         let old: Vec<Vec<u8>> = fork
             .get_all_at(ROOT, key.as_str(), before)
-            .map_err(|e| Refusal(e.to_string()))?
+            .map_err(|_| Refusal::new(RefusalCode::Malformed))?
             .iter()
             .filter_map(|(v, _)| v.as_bytes().map(|b| b.to_vec()))
             .collect();
         let new: Vec<Vec<u8>> = fork
             .get_all(ROOT, key.as_str())
-            .map_err(|e| Refusal(e.to_string()))?
+            .map_err(|_| Refusal::new(RefusalCode::Malformed))?
             .iter()
             .filter_map(|(v, _)| v.as_bytes().map(|b| b.to_vec()))
             .collect();
         // Values put and overwritten within the batch: kept in history, so checked too.
         for bytes in puts.iter().filter(|b| !old.contains(b) && !new.contains(b)) {
-            let entry =
-                SignedEntry::from_bytes(bytes).map_err(|e| Refusal(format!("« {key} » : {e}")))?;
+            let entry = SignedEntry::from_bytes(bytes)
+                .map_err(|_| Refusal::new(RefusalCode::BadEntry).at(key))?;
             let (opened, verification) = entry.verify_at(livret, section, key, |_| true);
             let Some(opened) = opened.filter(|_| verification == Verification::Valid) else {
-                return Err(Refusal(format!(
-                    "« {key} » : une valeur remplacée dans le même lot ne vérifie pas"
-                )));
+                return Err(Refusal::new(RefusalCode::BadEntry).at(key));
             };
             if !check.may_author(&opened.payload.author_id(), opened.payload.time) {
-                return Err(Refusal(format!(
-                    "« {key} » : une valeur remplacée dans le même lot vient d'un auteur sans droit d'écriture"
-                )));
+                return Err(Refusal::new(RefusalCode::AuthorMayNotWrite).at(key));
             }
             check
                 .check_content(&opened)
-                .map_err(|why| Refusal(format!("« {key} » : {why}")))?;
+                .map_err(|why| Refusal::new(RefusalCode::Content).at(key).detail(why))?;
         }
         let mut new_authors = Vec::new();
         for bytes in new.iter().filter(|b| !old.contains(b)) {
-            let entry =
-                SignedEntry::from_bytes(bytes).map_err(|e| Refusal(format!("« {key} » : {e}")))?;
+            let entry = SignedEntry::from_bytes(bytes)
+                .map_err(|_| Refusal::new(RefusalCode::BadEntry).at(key))?;
             let (opened, verification) = entry.verify_at(livret, section, key, |_| true);
             let opened = match (opened, verification) {
                 (Some(o), Verification::Valid) => o,
                 (_, Verification::Invalid(why)) => {
-                    return Err(Refusal(format!("« {key} » : {why}")))
+                    return Err(Refusal::new(RefusalCode::BadEntry).at(key).detail(why))
                 }
-                _ => return Err(Refusal(format!("« {key} » : inscription illisible"))),
+                _ => return Err(Refusal::new(RefusalCode::BadEntry).at(key)),
             };
             let author = opened.payload.author_id();
             if !check.may_author(&author, opened.payload.time) {
-                return Err(Refusal(format!(
-                    "« {key} » : l'auteur {} n'a pas le droit d'écrire dans la section {section}",
-                    author.short()
-                )));
+                return Err(Refusal::new(RefusalCode::AuthorMayNotWrite)
+                    .at(key)
+                    .detail(author.short()));
             }
             check
                 .check_content(&opened)
-                .map_err(|why| Refusal(format!("« {key} » : {why}")))?;
+                .map_err(|why| Refusal::new(RefusalCode::Content).at(key).detail(why))?;
             new_authors.push((author, opened.payload.time));
         }
         if check.sender_is_owner() {
@@ -913,9 +897,7 @@ fn check_touched_keys(
                     .is_ok_and(|p| p.author_id() == *author && p.time >= *time)
             });
             if stale {
-                return Err(Refusal(format!(
-                    "« {key} » : version non plus récente de l'inscription d'un autre auteur"
-                )));
+                return Err(Refusal::new(RefusalCode::Rollback).at(key));
             }
         }
         for bytes in old.iter().filter(|b| !new.contains(b)) {
@@ -936,9 +918,7 @@ fn check_touched_keys(
                 None => false,
             };
             if !allowed {
-                return Err(Refusal(format!(
-                    "« {key} » : modification ou suppression de l'inscription d'un autre auteur"
-                )));
+                return Err(Refusal::new(RefusalCode::OtherAuthorsEntry).at(key));
             }
         }
     }
@@ -1042,7 +1022,7 @@ impl ManifestDoc {
         for change in &new_changes {
             for op in change.decode().operations {
                 if matches!(op.action, OpType::Delete) || !op.pred.is_empty() {
-                    return Err(Refusal("le manifeste ne s'efface ni ne se remplace".into()));
+                    return Err(Refusal::new(RefusalCode::ManifestRewrite));
                 }
             }
         }
@@ -1053,28 +1033,26 @@ impl ManifestDoc {
         };
         let manifest = merged
             .manifest()
-            .map_err(|e| Refusal(format!("manifeste invalide : {e}")))?;
+            .map_err(|_| Refusal::new(RefusalCode::BadManifest))?;
         if manifest.livret() != livret {
-            return Err(Refusal("manifeste d'un autre livret".into()));
+            return Err(Refusal::new(RefusalCode::BadManifest));
         }
         for key in touched.keys() {
             for (v, _) in fork
                 .get_all(ROOT, key.as_str())
-                .map_err(|e| Refusal(e.to_string()))?
+                .map_err(|_| Refusal::new(RefusalCode::Malformed))?
             {
                 let Some(bytes) = v.as_bytes() else {
-                    return Err(Refusal(format!("« {key} » : valeur invalide")));
+                    return Err(Refusal::new(RefusalCode::Malformed).at(key));
                 };
                 let record = crate::grant::ManifestRecord::open(key, bytes)
-                    .map_err(|e| Refusal(format!("« {key} » : {e}")))?;
+                    .map_err(|_| Refusal::new(RefusalCode::BadManifest).at(key))?;
                 // Every signer must have been made an owner from the creator outwards; whether
                 // what it signed counts (a revoked device, a replaced recovery key) is the
                 // manifest's decision, the same on every device, so owner devices converge.
                 let signer = record.signer();
                 if !manifest.owners_ever().contains_key(&signer) {
-                    return Err(Refusal(format!(
-                        "« {key} » : signé par un non-propriétaire"
-                    )));
+                    return Err(Refusal::new(RefusalCode::NotOwner).at(key));
                 }
             }
             // Two owner records for one key that disagree on whom they make an owner (another
@@ -1084,7 +1062,7 @@ impl ManifestDoc {
                 let mut kinds = std::collections::BTreeSet::new();
                 for (v, _) in fork
                     .get_all(ROOT, key.as_str())
-                    .map_err(|e| Refusal(e.to_string()))?
+                    .map_err(|_| Refusal::new(RefusalCode::Malformed))?
                 {
                     if let Some(Ok(o)) = v
                         .as_bytes()
@@ -1100,9 +1078,7 @@ impl ManifestDoc {
                     }
                 }
                 if kinds.len() > 1 {
-                    return Err(Refusal(format!(
-                        "« {key} » : actes de propriétaire contradictoires"
-                    )));
+                    return Err(Refusal::new(RefusalCode::BadManifest).at(key));
                 }
             }
         }
@@ -1203,7 +1179,7 @@ mod tests {
         let refusal = target
             .receive_checked(&mut sync::State::new(), &msg.encode(), &rules)
             .unwrap_err();
-        assert!(refusal.0.contains("bundle"), "{refusal}");
+        assert_eq!(refusal.code, RefusalCode::Malformed, "{refusal}");
         assert_eq!(target.save(), before);
     }
 
@@ -1385,7 +1361,7 @@ mod tests {
             }
             if let Some((m, _)) = mt {
                 from.receive_unchecked(&mut sf, &m)
-                    .map_err(|e| Refusal(e.to_string()))?;
+                    .map_err(|_| Refusal::new(RefusalCode::Malformed))?;
             }
         }
         Ok(())
@@ -1470,7 +1446,7 @@ mod tests {
             teacher.put(&k, &clean).unwrap();
             assert!(!teacher.history_bytes().is_empty());
             let refusal = push(&mut teacher, &mut fam, &rules).unwrap_err();
-            assert!(refusal.0.contains(k.as_str()), "{refusal}");
+            assert_eq!(refusal.key.as_deref(), Some(k.as_str()), "{refusal}");
             assert!(fam.keys().is_empty());
         }
         // The clean entry alone passes.
@@ -1716,7 +1692,7 @@ mod tests {
         let before = content_of(&fam);
         let mut from = SectionDoc::load(&b_alone, &[]).unwrap();
         let refusal = push(&mut from, &mut fam, &rules).unwrap_err();
-        assert!(refusal.0.contains("non plus récente"), "{refusal}");
+        assert_eq!(refusal.code, RefusalCode::Rollback, "{refusal}");
         assert_eq!(content_of(&fam), before);
         // The author itself may (it could sign anew anyway); the newer one is still shown.
         let rules_t1 = Rules {
@@ -1822,7 +1798,11 @@ mod tests {
         let refused = family
             .receive_checked(&mut to_rogue, &m, livret)
             .unwrap_err();
-        assert!(refused.0.contains("contradictoires"), "{}", refused.0);
+        assert_eq!(refused.code, RefusalCode::BadManifest, "{refused}");
+        assert!(refused
+            .key
+            .as_deref()
+            .is_some_and(|k| k.starts_with("owner/")));
         let m = family.manifest().unwrap();
         assert_eq!(m.parent_of(&dad.device_id()), Some(dad.device_id()));
     }

@@ -18,8 +18,11 @@
 //!   authors the records received allow in that section are kept (a batch holding any other is
 //!   refused whole).
 
-use crate::doc::WriteCheck;
+use std::collections::BTreeSet;
+
+use crate::doc::{SectionDoc, WriteCheck};
 use crate::entry::OpenedEntry;
+use crate::error::CoreError;
 use crate::grant::{Decision, DenyReason, Manifest, Rights};
 use crate::ids::{DeviceId, LivretId};
 use crate::section::Section;
@@ -197,6 +200,62 @@ impl WriteCheck for BatchRules<'_> {
     fn check_content(&self, entry: &OpenedEntry) -> Result<(), String> {
         crate::content::check(entry)
     }
+}
+
+/// The copy of a section a device keeps once it goes through erasures: `doc` rebuilt with
+/// fresh history (`SectionDoc::erased`) without the entries `forget` names. A family device
+/// keeps every other entry. A grantee's device keeps only its own entries: every other one
+/// came from a family device, which sends it again at the next session (its newest version,
+/// or nothing if the family forgot it). Kept, an entry of another author would come out of
+/// the rebuild as a change with no history; if the family holds a newer version of it, that
+/// old version becomes a concurrent value the family refuses from a grantee (a rollback of
+/// another author's entry, finding 4), and every later batch of that grantee for the section
+/// would be refused with it.
+pub fn rebuilt_after_erasures(
+    doc: &SectionDoc,
+    forget: impl Fn(&str) -> bool,
+    holding: Holding,
+    me: &DeviceId,
+) -> Result<SectionDoc, CoreError> {
+    let others: BTreeSet<String> = match holding {
+        Holding::Owner => BTreeSet::new(),
+        Holding::Grantee => doc
+            .keys()
+            .into_iter()
+            .filter(|k| {
+                doc.get(k)
+                    .and_then(|e| e.payload_unverified().ok())
+                    .is_none_or(|p| p.author_id() != *me)
+            })
+            .collect(),
+    };
+    doc.erased(|k| forget(k) || others.contains(k))
+}
+
+/// On a grantee's device that just learnt an owner device was revoked: its copy of a section
+/// rebuilt with only its own entries (as [`rebuilt_after_erasures`] does), if it holds an entry
+/// signed by an owner device `manifest` now counts revoked; `None` otherwise.
+///
+/// The family judges what a grantee relays at arrival, and a revoked device's signing time
+/// cannot be trusted: an entry the family never had from that device is refused from the
+/// grantee, and with it every later batch of the grantee for the section. Dropping it there
+/// gives the revoked device no way in (nothing is accepted that was not before); the entries
+/// of that device the family did accept (before the revocation) come back from the family.
+pub fn dropped_revoked_owners_entries(
+    doc: &SectionDoc,
+    manifest: &Manifest,
+    me: &DeviceId,
+) -> Result<Option<SectionDoc>, CoreError> {
+    let holds_one = doc.entries().into_iter().any(|s| {
+        s.values.iter().flatten().any(|e| {
+            e.payload_unverified()
+                .is_ok_and(|p| manifest.is_revoked_owner(&p.author_id()))
+        })
+    });
+    if !holds_one {
+        return Ok(None);
+    }
+    rebuilt_after_erasures(doc, |_| false, Holding::Grantee, me).map(Some)
 }
 
 /// How a device holds a livret: as one of its owners (the family) or under a grant.

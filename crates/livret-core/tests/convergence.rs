@@ -6,23 +6,35 @@
 //! devices is linked, and the rules keep teachers from syncing with each other), and every
 //! message goes through `SectionDoc::receive_checked` with `livret_core::policy::BatchRules`.
 //!
-//! When the network heals, the honest devices whose grants still stand hold the same entries,
-//! every kept entry verifies and is inside the scales, and no entry outside a grant (or signed
-//! after its revocation) was ever accepted by an owner's device (checked after every accepted
-//! batch, not only at the end).
+//! The family also forgets entries on the way (an [`Erasure`] signed by a parent's device, its
+//! copy rebuilt with `SectionDoc::erased`), and erasures travel as the session carries them:
+//! two copies that went through different erasures do not sync that section; each side tells
+//! the other the erasures it went through (if its read rules let it send to that peer), the
+//! other checks each record (it opens, an owner signed it) and rebuilds its copy, and forgets
+//! its sync states of the section.
+//!
+//! When the network heals, the honest devices whose grants still stand hold the same entries
+//! and went through the same erasures, every kept entry verifies and is inside the scales, and
+//! no entry outside a grant (or signed after its revocation) was ever accepted by an owner's
+//! device (checked after every accepted batch, not only at the end). A forgotten entry never
+//! comes back: no device that went through an erasure holds a value it made the family forget,
+//! nor its text anywhere in the section's history (checked after every accepted batch on the
+//! family's devices, and on every honest device after healing).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use livret_core::SignedRecord;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use automerge::sync::State;
 use livret_core::content;
 use livret_core::doc::SectionDoc;
 use livret_core::entry::{digest_text, Content, PeriodRef, SignedEntry, Verification};
-use livret_core::erasure::OwnerRevocation;
+use livret_core::erasure::{Erasure, OwnerRevocation};
 use livret_core::grant::{Genesis, Grant, Manifest, OwnerKind, OwnerRecord, Revocation, Rights};
-use livret_core::policy::{BatchRules, Holding, Mode, ReadRules};
+use livret_core::policy::{
+    dropped_revoked_owners_entries, rebuilt_after_erasures, BatchRules, Holding, Mode, ReadRules,
+};
 use livret_core::{DeviceId, DeviceSecret, LivretId, Section};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
@@ -78,6 +90,11 @@ struct World {
     /// Persisted sync state of device `a` for peer `b` (what survives between sessions).
     states: HashMap<(usize, usize), Vec<u8>>,
     clock: i64,
+    /// The family's erasures so far: the signed record, and the texts of the values it made
+    /// the erasing device forget.
+    erasures: Vec<(Vec<u8>, Vec<String>)>,
+    /// The ids of the erasures each device's copy went through.
+    applied: Vec<BTreeSet<[u8; 16]>>,
 }
 
 /// Whether `d` holds the livret as an owner (its own view: a revoked phone still thinks so).
@@ -150,6 +167,8 @@ impl World {
             docs: (0..N).map(|_| SectionDoc::new()).collect(),
             states: HashMap::new(),
             clock: 2_000,
+            erasures: vec![],
+            applied: vec![BTreeSet::new(); N],
         }
     }
 
@@ -241,6 +260,16 @@ impl World {
         assert!(!self.manifest.is_owner(&self.id(P3)));
         self.revoked.push(P3);
         self.clock += 1;
+        // Every grantee's device learns of it (the owner news) and, if it holds an entry the
+        // phone signed, keeps only its own entries: the family sends it again those it holds.
+        for g in [T1, T2, R] {
+            if let Some(doc) =
+                dropped_revoked_owners_entries(&self.docs[g], &self.manifest, &self.id(g)).unwrap()
+            {
+                self.docs[g] = doc;
+                self.states.retain(|(x, _), _| *x != g);
+            }
+        }
     }
 
     /// The read rules of device `d` (the core's, as the session applies them).
@@ -255,6 +284,93 @@ impl World {
             },
             manifest: &self.manifest,
         }
+    }
+
+    /// A parent's device (not revoked) forgets the entry under one key, history included, if
+    /// it holds it: it signs an erasure and rebuilds its copy.
+    fn forget(&mut self, owner: usize, owner_of_key: usize, subject: usize) {
+        if self.revoked.contains(&owner) {
+            return;
+        }
+        let key = format!("bilan/1-3/{}", SUBJECTS[owner_of_key][subject % 2]);
+        let Some(stored) = self.docs[owner]
+            .entries()
+            .into_iter()
+            .find(|s| s.key == key)
+        else {
+            return;
+        };
+        let texts: Vec<String> = stored
+            .values
+            .into_iter()
+            .flatten()
+            .flat_map(|e| e.texts)
+            .collect();
+        self.clock += 1;
+        let n = self.erasures.len() as u8;
+        let e = Erasure::new(
+            [n; 16],
+            [n.wrapping_add(1); 16],
+            self.livret,
+            SECTION,
+            &[key],
+            self.id(owner),
+            self.clock,
+        );
+        let bytes = e.sign(&self.keys[owner]);
+        self.erasures.push((bytes, texts));
+        self.apply_erasures(owner, &[e]);
+    }
+
+    /// Device `d` goes through `records`: its copy rebuilt without what they name, its sync
+    /// states of the section forgotten (as `Device::apply_erasure_records` does).
+    fn apply_erasures(&mut self, d: usize, records: &[Erasure]) {
+        let holding = if is_owner(d) {
+            Holding::Owner
+        } else {
+            Holding::Grantee
+        };
+        self.docs[d] = rebuilt_after_erasures(
+            &self.docs[d],
+            |k| records.iter().any(|e| e.erases(k)),
+            holding,
+            &self.id(d),
+        )
+        .unwrap();
+        for e in records {
+            self.applied[d].insert(e.id);
+        }
+        self.states.retain(|(x, _), _| *x != d);
+    }
+
+    /// Two copies that went through different erasures: neither syncs the section; each side
+    /// whose read rules let it send to the other tells it the erasures it went through, and the
+    /// other applies those it lacks once each opens and an owner signed it. Returns whether a
+    /// copy changed.
+    fn exchange_erasures(&mut self, a: usize, b: usize) -> bool {
+        let mut changed = false;
+        for (from, to) in [(a, b), (b, a)] {
+            if !self
+                .read_rules(from)
+                .may_send(&self.id(to), Some(SECTION))
+                .allowed()
+            {
+                continue;
+            }
+            let told: Vec<Erasure> = self
+                .erasures
+                .iter()
+                .map(|(bytes, _)| Erasure::open(bytes).unwrap())
+                .filter(|e| self.applied[from].contains(&e.id))
+                .filter(|e| !self.applied[to].contains(&e.id))
+                .filter(|e| self.manifest.is_owner(&DeviceId(e.issuer)))
+                .collect();
+            if !told.is_empty() {
+                self.apply_erasures(to, &told);
+                changed = true;
+            }
+        }
+        changed
     }
 
     fn delete(&mut self, d: usize, owner_of_key: usize, subject: usize) {
@@ -315,6 +431,12 @@ enum Op {
     },
     /// The first parent revokes its phone.
     RevokePhone,
+    /// A parent's device forgets an entry (an erasure).
+    Forget {
+        owner: usize,
+        of: usize,
+        subject: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -332,6 +454,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u16>().prop_map(Op::Partition),
         1 => (0..2usize, 0..REVOCABLE.len()).prop_map(|(owner, which)| Op::Revoke { owner, which }),
         1 => Just(Op::RevokePhone),
+        2 => (0..2usize, 0..N, 0..2usize).prop_map(|(owner, of, subject)| Op::Forget { owner, of, subject }),
     ]
 }
 
@@ -344,6 +467,36 @@ struct Stats {
     reordered: AtomicUsize,
     accepted: AtomicUsize,
     refused: AtomicUsize,
+    erasures: AtomicUsize,
+    erasures_told: AtomicUsize,
+}
+
+/// No value an erasure made the family forget is under any key of device `d`'s copy, nor its
+/// text anywhere in the copy's history, for every erasure `d` went through.
+fn check_forgotten(w: &mut World, d: usize) -> Result<(), String> {
+    let held: Vec<String> = w.docs[d]
+        .entries()
+        .into_iter()
+        .flat_map(|s| s.values.into_iter().flatten().flat_map(|e| e.texts))
+        .collect();
+    let history = w.docs[d].history_bytes();
+    for (bytes, texts) in &w.erasures {
+        let e = Erasure::open(bytes).unwrap();
+        if !w.applied[d].contains(&e.id) {
+            continue;
+        }
+        for t in texts {
+            if held.contains(t) {
+                return Err(format!("device {d} holds a forgotten entry again: {t}"));
+            }
+            if history.windows(t.len()).any(|w| w == t.as_bytes()) {
+                return Err(format!(
+                    "device {d}'s history holds a forgotten entry again: {t}"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every value at an owner's device is a verifying entry, inside the scales, by a key allowed
@@ -384,6 +537,14 @@ fn session(
     st: &Stats,
 ) -> Result<bool, String> {
     st.sessions.fetch_add(1, Ordering::Relaxed);
+    if w.applied[a] != w.applied[b] {
+        // The copies went through different erasures: not synced in this session.
+        let told = w.exchange_erasures(a, b);
+        if told {
+            st.erasures_told.fetch_add(1, Ordering::Relaxed);
+        }
+        return Ok(told);
+    }
     let load = |w: &World, x: usize, y: usize| {
         w.states
             .get(&(x, y))
@@ -462,6 +623,7 @@ fn session(
                         changed = true;
                         if is_owner(to) && !w.revoked.contains(&to) {
                             check_owner_doc(w, to)?;
+                            check_forgotten(w, to)?;
                         }
                     }
                     Err(_) => {
@@ -532,6 +694,13 @@ fn run(ops: &[Op], st: &Stats, phone_meets_grantees: bool) -> Result<(), String>
                 w.revoke([P1, P2][*owner], id, audience);
             }
             Op::RevokePhone => w.revoke_phone(),
+            Op::Forget { owner, of, subject } => {
+                let before = w.erasures.len();
+                w.forget([P1, P2][*owner], *of, *subject);
+                if w.erasures.len() > before {
+                    st.erasures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             Op::Sync { link, faults } => {
                 let (a, b) = LINKS[*link];
                 let phone_and_grantee = (a == P3 && !is_owner(b)) || (b == P3 && !is_owner(a));
@@ -579,6 +748,20 @@ fn run(ops: &[Op], st: &Stats, phone_meets_grantees: bool) -> Result<(), String>
         .filter(|d| !w.revoked.contains(d))
     {
         check_owner_doc(&w, d)?;
+        if w.applied[d] != w.applied[P1] {
+            return Err(format!(
+                "device {d} went through other erasures than the family's after healing"
+            ));
+        }
+    }
+    // A forgotten entry never comes back, on any device still in the livret (the reader's
+    // included: it is told the erasures too).
+    let still_in: Vec<usize> = [P1, P2, T1, T2, R, P3]
+        .into_iter()
+        .filter(|d| !w.revoked.contains(d))
+        .collect();
+    for d in still_in {
+        check_forgotten(&mut w, d)?;
     }
     // The reader received every entry of the honest devices it did not tamper with locally.
     Ok(())
@@ -604,7 +787,7 @@ fn property(phone_meets_grantees: bool, default_cases: u32) {
     let get = |a: &AtomicUsize| a.load(Ordering::Relaxed);
     eprintln!(
         "convergence: {cases} cases, {} sessions, {} messages delivered, {} dropped, {} duplicated, \
-         {} reordered, {} batches accepted, {} refused",
+         {} reordered, {} batches accepted, {} refused, {} erasures, {} sessions told erasures",
         get(&stats.sessions),
         get(&stats.delivered),
         get(&stats.dropped),
@@ -612,6 +795,8 @@ fn property(phone_meets_grantees: bool, default_cases: u32) {
         get(&stats.reordered),
         get(&stats.accepted),
         get(&stats.refused),
+        get(&stats.erasures),
+        get(&stats.erasures_told),
     );
     if let Err(e) = result {
         panic!("{e}");
@@ -623,14 +808,21 @@ fn honest_devices_converge_under_faults_and_nothing_outside_a_grant_is_accepted(
     property(false, 64);
 }
 
-/// Known and open (SECURITY.md, finding 7), found by the property above when the phone may
-/// meet the teachers: the phone writes, a teacher receives the entry from the phone directly,
-/// the phone is revoked before the entry reached another family device. The family judges the
-/// relayed entry at arrival (a revoked device's signing time cannot be trusted), refuses the
-/// teacher's batches holding it whole, and the teacher's copy stays apart. This test pins the
-/// case down: it fails once the divergence is fixed (then make it the property's case).
+/// The phone may meet the teachers directly too.
 #[test]
-fn known_a_teacher_holding_an_entry_of_a_since_revoked_family_device_stays_apart() {
+fn honest_devices_converge_when_the_phone_meets_the_teachers() {
+    property(true, 64);
+}
+
+/// Found by the property above when the phone may meet the teachers (SECURITY.md, finding 7):
+/// the phone writes, a teacher receives the entry from the phone directly, the phone is
+/// revoked before the entry reached another family device. The family judges the relayed
+/// entry at arrival (a revoked device's signing time cannot be trusted) and refused the
+/// teacher's batches holding it whole: the teacher's copy stayed apart. Now the teacher, told
+/// of the revocation, drops the entries it holds of others (the phone's among them) and gets
+/// again from the family those the family holds (`policy::dropped_revoked_owners_entries`).
+#[test]
+fn a_teacher_holding_an_entry_of_a_since_revoked_family_device_converges() {
     let link = LINKS.iter().position(|l| *l == (T1, P3)).unwrap();
     let ops = [
         Op::Write {
@@ -644,11 +836,47 @@ fn known_a_teacher_holding_an_entry_of_a_since_revoked_family_device_stays_apart
         },
         Op::RevokePhone,
     ];
-    let e = run(&ops, &Stats::default(), true).unwrap_err();
-    assert_eq!(
-        e,
-        format!("device {T1} differs from the family's after healing")
-    );
-    // Without the teacher meeting the phone, the same story converges.
+    run(&ops, &Stats::default(), true).unwrap();
+    run(&ops, &Stats::default(), false).unwrap();
+}
+
+/// Found by the property above once erasures were among its events: a teacher holding an older
+/// version of the family's entry (the family wrote it again since) is told of an erasure of an
+/// unrelated entry. Rebuilt, its copy held that old version as a change without history, which
+/// the family refused as a rollback of another author's entry, batch after batch: the teacher's
+/// copy stayed apart. A grantee now keeps only its own entries when it rebuilds
+/// (`policy::rebuilt_after_erasures`).
+#[test]
+fn a_teacher_holding_an_older_version_of_the_familys_entry_converges_after_an_erasure() {
+    let link = |l: (usize, usize)| LINKS.iter().position(|x| *x == l).unwrap();
+    let sync = |l| Op::Sync {
+        link: link(l),
+        faults: vec![],
+    };
+    let ops = [
+        Op::Write {
+            dev: T2,
+            subject: 0,
+            level: 1,
+        },
+        sync((P1, T2)),
+        Op::Write {
+            dev: P1,
+            subject: 1,
+            level: 1,
+        },
+        sync((P1, T1)),
+        Op::Write {
+            dev: P1,
+            subject: 1,
+            level: 1,
+        },
+        Op::Forget {
+            owner: 0,
+            of: T2,
+            subject: 0,
+        },
+        sync((P1, P2)),
+    ];
     run(&ops, &Stats::default(), false).unwrap();
 }

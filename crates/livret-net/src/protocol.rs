@@ -179,15 +179,24 @@ pub struct SyncMessage {
     pub message: ByteBuf,
 }
 
-/// A refusal.
+/// A refusal: its code (a `livret_core::RefusalCode` number), never prose, so each side shows
+/// it in its own language. A code the receiver does not know reads as "other"; the key and
+/// the detail are bounded by the receiver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refused {
     /// The livret concerned, if any.
     pub livret: Option<ByteBuf>,
     /// The document concerned, if any.
     pub target: Option<Target>,
-    /// Why, in French.
-    pub reason: String,
+    /// Why: a `RefusalCode` number (0 from a peer that sent none).
+    #[serde(default)]
+    pub code: u16,
+    /// The entry key concerned, if any.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// A short detail (a name, a number), if any.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 /// A revocation notice.

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use livret_core::erasure::{Deletion, Erasure, OwnerRevocation};
 use livret_core::grant::{Manifest, ManifestRecord, Revocation};
+use livret_core::policy::{rebuilt_after_erasures, Holding};
 use livret_core::recovery::RecoveryKey;
 use livret_core::{DeviceId, LivretId, Section};
 use livret_net::protocol::{ByteBuf, Deleted, Frame};
@@ -284,7 +285,21 @@ impl Device {
                 let _ = doc;
                 None
             }
-            Some(doc) => Some(doc.erased(|k| records.iter().any(|e| e.erases(k)))?),
+            Some(doc) => {
+                // A grantee keeps only its own entries: the family sends the others again
+                // (see `policy::rebuilt_after_erasures`).
+                let holding = match self.meta(livret)?.relation {
+                    Relation::Owner => Holding::Owner,
+                    Relation::Grantee => Holding::Grantee,
+                };
+                let me = self.device_id();
+                Some(rebuilt_after_erasures(
+                    &doc,
+                    |k| records.iter().any(|e| e.erases(k)),
+                    holding,
+                    &me,
+                )?)
+            }
         };
         let remaining = rebuilt.as_ref().map_or(0, |d| d.keys().len());
         let snapshot = rebuilt.map(|mut d| d.save());

@@ -1,6 +1,6 @@
 //! Errors of the application, each with a one-line message in French and in English.
 
-use livret_core::{CoreError, Lang, Localized};
+use livret_core::{CoreError, Lang, Localized, Refusal};
 use livret_store::StoreError;
 
 /// What went wrong. Each message names the problem; none contains a secret.
@@ -42,9 +42,14 @@ pub enum Error {
     /// An invitation past its expiry.
     #[error("invitation expirée")]
     InvitationExpired,
-    /// A peer refused.
-    #[error("refusé par l'autre appareil : {0}")]
-    PeerRefused(String),
+    /// A peer refused, with its reason as a code ([`Refusal`]), shown in the reader's
+    /// language.
+    #[error("refusé par l'autre appareil : {}", .0.localized(Lang::Fr))]
+    PeerRefused(Refusal),
+    /// This device refused a peer's request (a redeem, a recovery), with the code the peer is
+    /// told.
+    #[error("refusé : {}", .0.localized(Lang::Fr))]
+    Refused(Refusal),
     /// The peer broke the protocol.
     #[error("échange interrompu : {0}")]
     Protocol(String),
@@ -99,6 +104,7 @@ impl Localized for Error {
                 Error::NotAuthorized(r) => format!("refused: {r}"),
                 Error::InvitationExpired => "invitation expired".into(),
                 Error::PeerRefused(r) => format!("refused by the other device: {r}"),
+                Error::Refused(r) => format!("refused: {r}"),
                 Error::Protocol(r) => format!("exchange interrupted: {r}"),
                 Error::File { path, detail } => format!("file {path}: {detail}"),
                 Error::Format { en, .. } => en.clone(),

@@ -20,6 +20,7 @@ pub mod portability;
 mod recover;
 pub mod recovery;
 mod redeem;
+mod refused;
 pub mod relay;
 mod session;
 mod sharing;
@@ -43,6 +44,7 @@ pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailu
 pub use local_peer::{LocalPeer, ServedReports};
 pub use owners::OwnerDeviceView;
 pub use redeem::{redeem_code_for, RedeemClaimView, REDEEM_CONFIRM_SECONDS};
+pub use refused::SessionRefusal;
 pub use session::SessionReport;
 pub use sharing::{
     rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,

@@ -10,7 +10,8 @@
 use std::collections::BTreeSet;
 
 use livret_core::grant::{ManifestRecord, OwnerKind};
-use livret_core::{DeviceId, LivretId};
+use livret_core::policy::dropped_revoked_owners_entries;
+use livret_core::{DeviceId, LivretId, Section};
 use livret_net::protocol::{ByteBuf, Frame, Granted};
 
 use crate::audit::AuditAction;
@@ -122,6 +123,50 @@ impl Device {
             "propriétaires du livret mis à jour par la famille",
         );
         Ok(true)
+    }
+}
+
+impl Device {
+    /// On a grantee's device that learnt an owner device was revoked: each section holding an
+    /// entry signed by an owner device now revoked is rebuilt with only this device's own
+    /// entries (`policy::dropped_revoked_owners_entries`), its sync states forgotten. The family
+    /// would refuse such an entry from this device (judged at arrival, and the revoked device's
+    /// signing time is not trusted), and every later batch for the section with it; the
+    /// entries the family holds come back from it. Returns the sections rebuilt.
+    pub(crate) fn drop_revoked_owners_entries(&mut self, livret: LivretId) -> Result<Vec<Section>> {
+        if self.meta(livret)?.relation != Relation::Grantee {
+            return Ok(Vec::new());
+        }
+        let manifest = self.manifest(livret)?;
+        let me = self.device_id();
+        let id = livret.to_string();
+        let mut out = Vec::new();
+        for section in self.section_names(livret)? {
+            let Some(doc) = self.load_section(livret, section)? else {
+                continue;
+            };
+            let Some(mut rebuilt) = dropped_revoked_owners_entries(&doc, &manifest, &me)? else {
+                continue;
+            };
+            let snapshot = rebuilt.save();
+            let name = section.to_string();
+            let entry = self.audit_entry(
+                Some(livret),
+                None,
+                Some(&name),
+                AuditAction::Owners,
+                true,
+                "copie reconstruite sans les inscriptions des autres auteurs (un appareil de la famille a été révoqué) : la famille les renvoie",
+            );
+            self.store.transaction(|tx| -> Result<()> {
+                tx.put_section_snapshot(&id, &name, &snapshot)?;
+                tx.delete_sync_states_for_section(&id, &name)?;
+                tx.append_audit(&entry)?;
+                Ok(())
+            })?;
+            out.push(section);
+        }
+        Ok(out)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use livret_core::recovery::RecoveryProof;
 use livret_core::DeviceId;
-use livret_net::protocol::{ByteBuf, Frame, Granted, Recover, Refused};
+use livret_net::protocol::{ByteBuf, Frame, Granted, Recover};
 use livret_net::Session;
 
 use crate::device::{lock, SharedDevice};
@@ -22,7 +22,7 @@ pub(crate) async fn answer(
     peer: DeviceId,
     session: &mut Session,
     r: Recover,
-    refused: &mut Vec<String>,
+    refused: &mut Vec<crate::SessionRefusal>,
 ) -> Result<bool> {
     let proof = proof_of(&r);
     let answer = match proof {
@@ -46,13 +46,9 @@ pub(crate) async fn answer(
             Ok(true)
         }
         Err(e) => {
-            let frame = Frame::Refused(Refused {
-                livret: None,
-                target: None,
-                reason: e.to_string(),
-            });
-            send(session, &frame).await?;
-            refused.push(e.to_string());
+            let refusal = crate::refused::of_error(&e);
+            send(session, &crate::refused::frame(None, None, &refusal)).await?;
+            refused.push(crate::SessionRefusal::new(false, None, None, refusal));
             Ok(false)
         }
     }

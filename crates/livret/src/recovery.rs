@@ -26,9 +26,9 @@
 
 use livret_core::doc::ManifestDoc;
 use livret_core::grant::{ManifestRecord, OwnerKind, OwnerRecord};
-use livret_core::recovery::{RecoveryKey, RecoveryProof, RECOVERY_OWNER_NAME};
+use livret_core::recovery::{ProofProblem, RecoveryKey, RecoveryProof, RECOVERY_OWNER_NAME};
 use livret_core::SignedRecord;
-use livret_core::{DeviceId, LivretId, Role, Section};
+use livret_core::{DeviceId, LivretId, Refusal, RefusalCode, Role, Section};
 use livret_net::protocol::{ByteBuf, Frame, Granted, Recover};
 use livret_net::{Multiaddr, Node, PeerId, Session};
 use serde::{Deserialize, Serialize};
@@ -292,33 +292,33 @@ impl Device {
         peer_name: &str,
         peer_role: &str,
     ) -> Result<Vec<(LivretId, Records)>> {
-        let refuse = |dev: &mut Device, why: &str| {
-            dev.audit_event(None, Some(&peer), None, AuditAction::Recover, false, why);
-            Err(Error::NotAuthorized(why.to_string()))
+        let refuse = |dev: &mut Device, code: RefusalCode| {
+            let refusal = Refusal::new(code);
+            let why = crate::refused::audit_text(&refusal);
+            dev.audit_event(None, Some(&peer), None, AuditAction::Recover, false, &why);
+            Err(Error::Refused(refusal))
         };
         if self.role() != Role::Family && self.role() != Role::Teacher {
-            return refuse(
-                self,
-                "cet appareil n'est ni un appareil de la famille ni celui d'un enseignant : il ne peut pas rendre les livrets",
-            );
+            return refuse(self, RefusalCode::RecoveryRefused);
         }
         if peer_role != Role::Family.as_str() {
-            return refuse(
-                self,
-                "seul un appareil « famille » peut être rétabli avec la clé de secours",
-            );
+            return refuse(self, RefusalCode::FamilyDevicesOnly);
         }
         if let Err(problem) = proof.check(&peer, self.now()) {
-            return refuse(self, problem.french());
+            return refuse(
+                self,
+                match problem {
+                    ProofProblem::BadSignature => RefusalCode::RecoveryProofInvalid,
+                    ProofProblem::Stale => RefusalCode::RecoveryProofStale,
+                },
+            );
         }
         let peer_name: String = peer_name.chars().take(100).collect();
         if self.role() == Role::Teacher {
             let out = self.answer_recover_as_grantee(proof)?;
             if out.is_empty() {
-                return refuse(
-                    self,
-                    "cette clé de secours n'est propriétaire d'aucun livret que cet appareil détient (une feuille imprimée après l'autorisation de cet appareil lui est inconnue) : rétablissez depuis un appareil de la famille",
-                );
+                // A sheet printed after this device's grant is unknown to it.
+                return refuse(self, RefusalCode::RecoveryKeyOwnsNothing);
             }
             for (livret, _) in &out {
                 self.audit_event(
@@ -346,10 +346,7 @@ impl Device {
             }
         }
         if owned.is_empty() {
-            return refuse(
-                self,
-                "cette clé de secours n'est propriétaire d'aucun livret sur cet appareil",
-            );
+            return refuse(self, RefusalCode::RecoveryKeyOwnsNothing);
         }
         let now = self.now();
         let mut out = Vec::new();
@@ -822,7 +819,7 @@ async fn restore_on(
                 granted.push(g);
             }
             Frame::EndRound(n) if n as usize == granted.len() => break,
-            Frame::Refused(r) => return Err(Error::PeerRefused(r.reason)),
+            Frame::Refused(r) => return Err(Error::PeerRefused(crate::refused::of_frame(&r))),
             _ => {
                 return Err(Error::Protocol(
                     "réponse inattendue à la demande de secours".into(),

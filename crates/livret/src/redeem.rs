@@ -7,7 +7,7 @@
 //! the redeem waits meanwhile (see `session.rs`), and gets the grant, or the refusal.
 
 use livret_core::grant::{redeem_code, redeem_proof};
-use livret_core::{DeviceId, InvitationId, LivretId, Role};
+use livret_core::{DeviceId, InvitationId, LivretId, Refusal, RefusalCode, Role};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditAction;
@@ -93,30 +93,28 @@ impl Device {
         peer_role: &str,
     ) -> Result<RedeemStep> {
         let id = invitation.to_string();
-        let refuse = |dev: &mut Device, livret: Option<LivretId>, why: &str| {
-            dev.audit_event(livret, Some(&peer), None, AuditAction::Redeem, false, why);
-            Err(Error::NotAuthorized(why.to_string()))
+        let refuse = |dev: &mut Device, livret: Option<LivretId>, code: RefusalCode| {
+            let refusal = Refusal::new(code);
+            let why = crate::refused::audit_text(&refusal);
+            dev.audit_event(livret, Some(&peer), None, AuditAction::Redeem, false, &why);
+            Err(Error::Refused(refusal))
         };
         let Some(bytes) = self.store.record("invitation", &id)? else {
-            return refuse(self, None, "invitation inconnue ou déjà utilisée");
+            return refuse(self, None, RefusalCode::InvitationSpent);
         };
         let pending: PendingInvitation =
             serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(e.to_string()))?;
         if redeem_proof(&pending.secret, &peer).as_slice() != proof {
-            return refuse(self, Some(pending.livret), "preuve d'invitation invalide");
+            return refuse(self, Some(pending.livret), RefusalCode::BadInvitationProof);
         }
         // One use only: the secret is gone before anything is granted.
         self.store.delete_record("invitation", &id)?;
         let now = self.now();
         if now >= pending.expires_at {
-            return refuse(self, Some(pending.livret), "invitation expirée");
+            return refuse(self, Some(pending.livret), RefusalCode::InvitationExpired);
         }
         if pending.rights.makes_owner() && peer_role != Role::Family.as_str() {
-            return refuse(
-                self,
-                Some(pending.livret),
-                "seul un appareil « famille » peut devenir propriétaire",
-            );
+            return refuse(self, Some(pending.livret), RefusalCode::FamilyDevicesOnly);
         }
         let peer_name: String = peer_name.chars().take(100).collect();
         if !pending.confirmed_in_advance {
@@ -197,16 +195,18 @@ impl Device {
             ));
         }
         let livret = claim.invitation.livret;
-        let refuse = |dev: &mut Device, why: &str| {
+        let refuse = |dev: &mut Device, code: RefusalCode| {
+            let refusal = Refusal::new(code);
+            let why = crate::refused::audit_text(&refusal);
             dev.audit_event(
                 Some(livret),
                 Some(&peer),
                 None,
                 AuditAction::Redeem,
                 false,
-                why,
+                &why,
             );
-            Err(Error::NotAuthorized(why.to_string()))
+            Err(Error::Refused(refusal))
         };
         match claim.decision {
             Some(Decision::Confirmed) => {
@@ -216,11 +216,11 @@ impl Device {
             }
             Some(Decision::Refused) => {
                 self.store.delete_record(CLAIM, &id)?;
-                refuse(self, "la famille a refusé cette demande")
+                refuse(self, RefusalCode::RedeemRefused)
             }
             None if claim.lapsed(self.now()) => {
                 self.store.delete_record(CLAIM, &id)?;
-                refuse(self, "la famille n'a pas confirmé à temps")
+                refuse(self, RefusalCode::RedeemUnanswered)
             }
             None => Ok(None),
         }

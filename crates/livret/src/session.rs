@@ -14,10 +14,10 @@ use livret_core::erasure::erasure_set_digest;
 use livret_core::grant::{Decision, DenyReason, InvitationView, Manifest, Revocation};
 use livret_core::policy::{BatchRules, Holding, Mode, ReadRules};
 use livret_core::GrantId;
-use livret_core::{DeviceId, InvitationId, LivretId, Section};
+use livret_core::{CoreError, DeviceId, InvitationId, LivretId, RefusalCode, Section};
 use livret_net::protocol::{
-    ByteBuf, Deleted, Erased, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Refused,
-    Revoked, SyncMessage, MANIFEST, MAX_HEADS, MAX_HELLO_LIVRETS, MAX_HELLO_TARGETS,
+    ByteBuf, Deleted, Erased, Extract, Frame, Granted, Hello, HelloLivret, Redeem, Revoked,
+    SyncMessage, MANIFEST, MAX_HEADS, MAX_HELLO_LIVRETS, MAX_HELLO_TARGETS,
     MAX_OPENING_FRAME_BYTES, MAX_ROUNDS,
 };
 use livret_net::Session;
@@ -27,6 +27,7 @@ use crate::audit::AuditAction;
 use crate::device::{lock, Device, LivretMeta, Relation, SharedDevice};
 use crate::error::{Error, Result};
 use crate::redeem::RedeemStep;
+use crate::refused::{self, SessionRefusal};
 
 /// Refusals of one session recorded one by one in the audit log (and told to the peer); the
 /// rest are counted and recorded as one line.
@@ -63,8 +64,8 @@ pub struct SessionReport {
     pub sent_changes: usize,
     /// Changes merged from the peer.
     pub received_changes: usize,
-    /// Refusals, both ways, in French.
-    pub refused: Vec<String>,
+    /// Refusals, both ways, as codes (shown with `Localized`).
+    pub refused: Vec<SessionRefusal>,
     /// Livrets purged because the family revoked this device.
     pub purged: Vec<String>,
     /// Livrets the peer was told it is revoked from.
@@ -88,6 +89,17 @@ impl SessionReport {
     /// Whether something was refused (by either side), a revocation included.
     pub fn had_refusals(&self) -> bool {
         !self.refused.is_empty() || !self.purged.is_empty()
+    }
+
+    /// The refusals, each in `lang`, one line each.
+    pub fn refused_lines(&self, lang: livret_core::Lang) -> Vec<String> {
+        use livret_core::Localized;
+        self.refused.iter().map(|r| r.localized(lang)).collect()
+    }
+
+    /// The refusals in `lang` on one line, separated by ` | `.
+    pub fn refused_text(&self, lang: livret_core::Lang) -> String {
+        self.refused_lines(lang).join(" | ")
     }
 }
 
@@ -123,15 +135,20 @@ enum DocName {
 }
 
 impl DocName {
-    /// The document a peer names, or why the name is refused (French, for the peer and the
-    /// audit log).
-    fn parse(wire: &str) -> std::result::Result<DocName, String> {
+    /// The document a peer names, or why the name is refused (told to the peer, written in
+    /// the audit log).
+    fn parse(wire: &str) -> std::result::Result<DocName, Refusal> {
         if wire == MANIFEST {
             return Ok(DocName::Manifest);
         }
         wire.parse::<Section>()
             .map(DocName::Section)
-            .map_err(|e| e.to_string())
+            .map_err(|e| match e {
+                CoreError::NonCanonicalSection { canonical, .. } => {
+                    Refusal::new(RefusalCode::NonCanonicalSection).detail(canonical)
+                }
+                _ => Refusal::new(RefusalCode::UnknownDocument),
+            })
     }
 
     fn section(self) -> Option<Section> {
@@ -506,7 +523,7 @@ impl Ctx {
         dev: &mut Device,
         livret: Option<LivretId>,
         target: Option<&str>,
-        reason: String,
+        refusal: Refusal,
     ) {
         if let (Some(l), Some(Ok(t))) = (livret, target.map(DocName::parse)) {
             self.refused_targets.insert((l, t));
@@ -515,27 +532,21 @@ impl Ctx {
         if self.refusals > MAX_DETAILED_REFUSALS {
             return;
         }
-        let reason = bounded(&reason);
-        // A name from the peer may be anything: kept short.
-        let target: Option<String> = target.map(|t| t.chars().take(64).collect());
-        let target = target.as_deref();
+        let told = SessionRefusal::new(false, livret, target, refusal);
         self.audit.push(dev.audit_entry(
             livret,
             Some(&self.peer),
-            target,
+            told.target.as_deref(),
             AuditAction::Refused,
             false,
-            &reason,
+            &refused::audit_text(&told.refusal),
         ));
-        self.report.refused.push(match (livret, target) {
-            (Some(l), Some(t)) => format!("{l}/{t} : {reason}"),
-            _ => reason.clone(),
-        });
-        self.outbox.push(Frame::Refused(Refused {
-            livret: livret.map(|l| ByteBuf::from(l.0.to_vec())),
-            target: target.map(str::to_string),
-            reason,
-        }));
+        self.outbox.push(refused::frame(
+            livret,
+            told.target.as_deref(),
+            &told.refusal,
+        ));
+        self.report.refused.push(told);
     }
 
     /// Ends the session once the peer has drawn too many refusals.
@@ -618,11 +629,12 @@ impl Ctx {
             Ok(changed) => Ok(changed),
             Err(e @ Error::Protocol(_)) => Err(e),
             Err(e) => {
+                tracing::debug!("introduction refused: {e}");
                 self.refuse(
                     &mut dev,
                     Some(livret),
                     None,
-                    format!("présentation refusée : {e}"),
+                    Refusal::new(RefusalCode::IntroductionRefused),
                 );
                 drop(dev);
                 self.flush_audit();
@@ -650,7 +662,17 @@ impl Ctx {
         if changed {
             // A revoked owner device counts no more from the next batch on.
             let dev_arc = self.dev.clone();
-            let dev = lock(&dev_arc);
+            let mut dev = lock(&dev_arc);
+            // Entries of a revoked owner device the family may never have had are dropped
+            // here (juries hold extracts, sent afresh): the rebuilt sections sync from the
+            // next session.
+            if self.policy.my_jury_sections(livret).is_none() {
+                for section in dev.drop_revoked_owners_entries(livret)? {
+                    let key = (livret, DocName::Section(section));
+                    self.targets.remove(&key);
+                    self.refused_targets.insert(key);
+                }
+            }
             self.reload_policy(&dev)?;
         }
         Ok(())
@@ -780,7 +802,7 @@ impl Ctx {
                         &mut dev,
                         Some(livret),
                         Some(raw),
-                        "livret inconnu de cet appareil ou sans rapport avec le vôtre".into(),
+                        RefusalCode::UnknownLivret.into(),
                     );
                     break;
                 }
@@ -788,9 +810,7 @@ impl Ctx {
                     Decision::Denied(_) if self.policy.may_receive_changes(&peer, livret, name) => {
                         self.add_receive_only_target(&dev, livret, name)?
                     }
-                    Decision::Denied(r) => {
-                        self.refuse(&mut dev, Some(livret), Some(raw), r.french().to_string())
-                    }
+                    Decision::Denied(r) => self.refuse(&mut dev, Some(livret), Some(raw), r.into()),
                     _ => self.add_target(&dev, livret, name)?,
                 }
             }
@@ -943,7 +963,7 @@ impl Ctx {
                 &mut dev,
                 Some(livret),
                 Some(&e.target),
-                "effacement d'un livret ou d'une section inconnus ici".into(),
+                RefusalCode::ErasureRefused.into(),
             );
             return Ok(());
         };
@@ -961,11 +981,12 @@ impl Ctx {
                 }
             }
             Err(err) => {
+                tracing::debug!("erasure refused: {err}");
                 self.refuse(
                     &mut dev,
                     Some(livret),
                     Some(&e.target),
-                    format!("effacement refusé : {err}"),
+                    RefusalCode::ErasureRefused.into(),
                 );
             }
         }
@@ -1000,12 +1021,15 @@ impl Ctx {
                     "avis de suppression sans effet sur cet appareil : ignoré",
                 );
             }
-            Err(err) => self.refuse(
-                &mut dev,
-                Some(livret),
-                None,
-                format!("avis de suppression refusé : {err}"),
-            ),
+            Err(err) => {
+                tracing::debug!("deletion notice refused: {err}");
+                self.refuse(
+                    &mut dev,
+                    Some(livret),
+                    None,
+                    RefusalCode::DeletionRefused.into(),
+                )
+            }
         }
         Ok(())
     }
@@ -1096,12 +1120,12 @@ impl Ctx {
                 &mut dev,
                 Some(livret),
                 Some(&x.target),
-                "extrait non demandé".into(),
+                RefusalCode::UnrequestedExtract.into(),
             );
             return Ok(());
         };
         let checked = SectionDoc::load(&x.doc, &[])
-            .map_err(|e| Refusal(e.to_string()))
+            .map_err(|_| Refusal::new(RefusalCode::BadExtract))
             .and_then(|d| d.check_extract(livret, section).map(|_| d));
         match checked {
             Ok(mut doc) => {
@@ -1123,12 +1147,7 @@ impl Ctx {
                 self.audit.push(entry);
             }
             Err(refusal) => {
-                self.refuse(
-                    &mut dev,
-                    Some(livret),
-                    Some(&x.target),
-                    format!("extrait refusé : {}", refusal.0),
-                );
+                self.refuse(&mut dev, Some(livret), Some(&x.target), refusal);
             }
         }
         Ok(())
@@ -1204,7 +1223,12 @@ impl Ctx {
                 let held = dev.meta(livret).is_ok();
                 if held && !self.tell_if_revoked(&mut dev, livret)? {
                     let target = name.to_string();
-                    self.refuse(&mut dev, Some(livret), Some(&target), "accès retiré".into());
+                    self.refuse(
+                        &mut dev,
+                        Some(livret),
+                        Some(&target),
+                        RefusalCode::AccessEnded.into(),
+                    );
                 }
                 continue;
             }
@@ -1305,8 +1329,7 @@ impl Ctx {
                 &mut dev,
                 Some(livret),
                 Some(&msg.target),
-                "copie antérieure à un effacement demandé par la famille : synchronisation refusée"
-                    .into(),
+                RefusalCode::ErasureMismatch.into(),
             );
             return Ok(());
         }
@@ -1315,7 +1338,7 @@ impl Ctx {
                 &mut dev,
                 Some(livret),
                 Some(&msg.target),
-                "un jury ne peut rien écrire dans le livret".into(),
+                RefusalCode::JuryWrite.into(),
             );
             return Ok(());
         }
@@ -1325,12 +1348,12 @@ impl Ctx {
             } else if self.policy.may_receive_changes(&self.peer, livret, name) {
                 self.add_receive_only_target(&dev, livret, name)?;
             } else {
-                let reason = if self.policy.livrets.contains_key(&livret) {
-                    "document non autorisé pour cet appareil"
+                let code = if self.policy.livrets.contains_key(&livret) {
+                    RefusalCode::UnknownDocument
                 } else {
-                    "livret inconnu de cet appareil ou sans rapport avec le vôtre"
+                    RefusalCode::UnknownLivret
                 };
-                self.refuse(&mut dev, Some(livret), Some(&msg.target), reason.into());
+                self.refuse(&mut dev, Some(livret), Some(&msg.target), code.into());
                 return Ok(());
             }
         } else if !self.may_exchange(&key) {
@@ -1341,7 +1364,7 @@ impl Ctx {
                     &mut dev,
                     Some(livret),
                     Some(&msg.target),
-                    "accès retiré".into(),
+                    RefusalCode::AccessEnded.into(),
                 );
             }
             return Ok(());
@@ -1358,7 +1381,7 @@ impl Ctx {
                 if manifest.is_owner(&peer) && meta.relation == Relation::Owner {
                     m.receive_checked(&mut t.state, &msg.message, livret)
                 } else {
-                    Err(Refusal("manifeste réservé aux propriétaires".into()))
+                    Err(Refusal::new(RefusalCode::NotOwner))
                 }
             }
             Doc::Section(s) => {
@@ -1429,12 +1452,7 @@ impl Ctx {
                 let _ = dev
                     .store
                     .delete_sync_state(&peer.to_string(), &livret.to_string(), &name);
-                self.refuse(
-                    &mut dev,
-                    Some(livret),
-                    Some(&name),
-                    format!("lot refusé : {}", refusal.0),
-                );
+                self.refuse(&mut dev, Some(livret), Some(&name), refusal);
             }
         }
         if erased_now {
@@ -1789,7 +1807,7 @@ async fn open_as_dialer(
                     plan.peer_addrs,
                 )?;
             }
-            Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
+            Some(Frame::Refused(r)) => return Err(Error::PeerRefused(refused::of_frame(&r))),
             None => {
                 return Err(Error::Protocol(
                     "l'autre appareil a fermé la session".into(),
@@ -1808,7 +1826,7 @@ async fn open_as_dialer(
         match recv_opening(session, opening).await? {
             Some(Frame::Granted(g)) => introduced |= ctx.receive_introduction(g)?,
             Some(Frame::Hello(h)) => break h,
-            Some(Frame::Refused(r)) => return Err(Error::PeerRefused(r.reason)),
+            Some(Frame::Refused(r)) => return Err(Error::PeerRefused(refused::of_frame(&r))),
             None => return Ok(None),
             Some(_) => return Err(Error::Protocol("hello attendu".into())),
         }
@@ -1861,13 +1879,11 @@ async fn open_as_answerer(ctx: &mut Ctx, session: &mut Session) -> Result<Option
                 send(session, &frame).await?;
             }
             Err(e) => {
-                let frame = Frame::Refused(Refused {
-                    livret: None,
-                    target: None,
-                    reason: e.to_string(),
-                });
-                send(session, &frame).await?;
-                ctx.report.refused.push(e.to_string());
+                let refusal = refused::of_error(&e);
+                send(session, &refused::frame(None, None, &refusal)).await?;
+                ctx.report
+                    .refused
+                    .push(SessionRefusal::new(false, None, None, refusal));
                 return Ok(None);
             }
         }
@@ -1930,7 +1946,7 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
             Some(Frame::Extract(x)) => ctx.receive_extract(x)?,
             Some(Frame::Erased(e)) => ctx.receive_erased(e)?,
             Some(Frame::Deleted(d)) => ctx.receive_deleted(d)?,
-            Some(Frame::Refused(mut r)) => {
+            Some(Frame::Refused(r)) => {
                 let refused_doc = r
                     .livret
                     .as_ref()
@@ -1944,19 +1960,19 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                 if ctx.refusals > MAX_DETAILED_REFUSALS {
                     continue;
                 }
-                r.reason = bounded(&r.reason);
                 let livret = r.livret.as_ref().and_then(|b| LivretId::from_slice(b).ok());
-                let target = r.target.as_deref().map(bounded);
+                let told =
+                    SessionRefusal::new(true, livret, r.target.as_deref(), refused::of_frame(&r));
                 let entry = lock(&ctx.dev).audit_entry(
                     livret,
                     Some(&ctx.peer),
-                    target.as_deref(),
+                    told.target.as_deref(),
                     AuditAction::RefusedByPeer,
                     false,
-                    &r.reason,
+                    &refused::audit_text(&told.refusal),
                 );
                 ctx.audit.push(entry);
-                ctx.report.refused.push(r.reason);
+                ctx.report.refused.push(told);
             }
             Some(Frame::Revoked(r)) => {
                 let livret = LivretId(r.livret);

@@ -205,17 +205,18 @@ mod finding_2 {
                 !keys(&family, livret).contains(&forgotten_key),
                 "« {spelling} »: the forgotten entry is shown again"
             );
-            let reasons: Vec<String> = got
+            let reasons: Vec<livret_net::protocol::Refused> = got
                 .iter()
                 .filter_map(|f| match f {
-                    Frame::Refused(r) => Some(r.reason.clone()),
+                    Frame::Refused(r) => Some(r.clone()),
                     _ => None,
                 })
                 .collect();
             assert!(
-                reasons
-                    .iter()
-                    .any(|r| r.contains("nom de section") && r.contains("annee/2025")),
+                reasons.iter().any(|r| {
+                    r.code == livret::core::RefusalCode::NonCanonicalSection.number()
+                        && r.detail.as_deref() == Some("annee/2025")
+                }),
                 "« {spelling} »: not refused with a message naming the problem: {reasons:?}"
             );
             assert!(

@@ -231,6 +231,27 @@ fn annee(dev: &TestDevice, livret: LivretId) -> Vec<(String, Vec<u8>)> {
     v
 }
 
+/// Whether an audit line (see `refusals_since`) records a refused batch: its code is one of
+/// the batch checks' (`livret_core::RefusalCode`).
+fn batch_refused(line: &str) -> bool {
+    use livret::core::RefusalCode as C;
+    [
+        C::SenderMayNotWrite,
+        C::AuthorMayNotWrite,
+        C::BadEntry,
+        C::Content,
+        C::Rollback,
+        C::OtherAuthorsEntry,
+        C::Malformed,
+        C::TooManyEntries,
+        C::NotOwner,
+        C::BadManifest,
+        C::ManifestRewrite,
+    ]
+    .iter()
+    .any(|c| line.contains(&format!("[{}]", c.as_str())))
+}
+
 /// The refused audit lines against `peer` since line `from`.
 fn refusals_since(family: &TestDevice, peer: &DeviceId, from: usize) -> Vec<String> {
     family
@@ -331,7 +352,7 @@ mod finding6_write_rights {
             "{got:?}"
         );
         let r = refusals_since(&family, &mallory.id(), mark);
-        assert!(r.iter().any(|l| l.contains("lot refusé")), "{r:?}");
+        assert!(r.iter().any(|l| batch_refused(l)), "{r:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -411,7 +432,7 @@ mod finding6_write_rights {
             "a reader relayed the teacher's entry"
         );
         let r = refusals_since(&family, &mallory.id(), mark);
-        assert!(r.iter().any(|l| l.contains("lot refusé")), "{r:?}");
+        assert!(r.iter().any(|l| batch_refused(l)), "{r:?}");
         // The teacher's own sync still brings it.
         let r = teacher.sync_with(&family).await.unwrap();
         assert!(r.refused.is_empty(), "{r:?}");
@@ -482,7 +503,7 @@ mod finding6_write_rights {
             "an author without a write right deleted its entry"
         );
         let r = refusals_since(&family, &mallory.id(), mark);
-        assert!(r.iter().any(|l| l.contains("lot refusé")), "{r:?}");
+        assert!(r.iter().any(|l| batch_refused(l)), "{r:?}");
     }
 }
 
@@ -551,7 +572,9 @@ mod finding5_revocation_in_session {
             let f = Frame::Refused(livret_net::protocol::Refused {
                 livret: None,
                 target: None,
-                reason: "encore un instant".into(),
+                code: livret::core::RefusalCode::Protocol.number(),
+                key: None,
+                detail: Some("encore un instant".into()),
             });
             if s.send(&f.encode()).await.is_err() {
                 cut = true;
@@ -724,7 +747,7 @@ mod finding9_restore_authors {
                 .session
                 .refused
                 .iter()
-                .any(|r| r.contains("annee/2025")),
+                .any(|r| r.target.as_deref() == Some("annee/2025")),
             "{report:?}"
         );
     }
@@ -758,7 +781,7 @@ mod finding4_withheld_texts {
             "an entry with a withheld text was accepted outside a jury extract"
         );
         let r = refusals_since(&family, &mallory.id(), mark);
-        assert!(r.iter().any(|l| l.contains("lot refusé")), "{r:?}");
+        assert!(r.iter().any(|l| batch_refused(l)), "{r:?}");
     }
 }
 
@@ -884,6 +907,6 @@ mod finding4_concurrent_values {
             "an older version of the teacher's entry was put back beside the newer one"
         );
         let r = refusals_since(&family, &mallory.id(), mark);
-        assert!(r.iter().any(|l| l.contains("lot refusé")), "{r:?}");
+        assert!(r.iter().any(|l| batch_refused(l)), "{r:?}");
     }
 }

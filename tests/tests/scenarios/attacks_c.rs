@@ -101,6 +101,66 @@ mod finding_7 {
     }
 }
 
+mod finding_7_relayed {
+    use super::*;
+
+    /// Found by the property test of convergence: the phone hands its entry straight to a
+    /// teacher and is revoked before that entry reached another family device. The family
+    /// judges it at arrival (a revoked device's signing time cannot be trusted) and refuses
+    /// the teacher's batch holding it; the teacher, told of the revocation in that session,
+    /// drops the entries it holds of others (the phone's among them) and gets again from the
+    /// family those the family holds. From the next session on, its section syncs both ways;
+    /// the phone's entry never enters the family's copy.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_teacher_holding_an_entry_of_a_since_revoked_phone_syncs_again_without_it() {
+        let mom = TestDevice::new(Role::Family, "Maman").await;
+        let phone = TestDevice::new(Role::Family, "Téléphone de Maman").await;
+        let teacher = TestDevice::new(Role::Teacher, "M. Martin").await;
+        let livret = mom
+            .with(|d| d.add_child("Jade Roche", "2014-05-06", None))
+            .unwrap();
+        phone
+            .accept(&mom.invite(livret, "identite", Rights::Device), None)
+            .await
+            .unwrap();
+        teacher
+            .accept(&mom.invite(livret, "annee/2025", Rights::Write), None)
+            .await
+            .unwrap();
+        write_subject_unchecked(&mom, livret, "1/3", "EDMUSI", 4, "De Maman.");
+        assess(&teacher, livret, "FRANCS", "Du professeur, avant.");
+        assert!(teacher.sync_with(&mom).await.unwrap().refused.is_empty());
+        assert!(phone.sync_with(&mom).await.unwrap().refused.is_empty());
+        write_subject_unchecked(&phone, livret, "1/3", "MATHEM", 2, "Jamais chez Maman.");
+        let r = phone.sync_with(&teacher).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        assert!(contains(&history(&teacher, livret), "Jamais chez Maman."));
+
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        mom.with(|d| d.revoke_device(&phone.id(), true)).unwrap();
+        // The first session after the revocation: the family refuses the phone's entry from
+        // the teacher and tells it of the revocation.
+        let _ = teacher.sync_with(&mom).await.unwrap();
+        assert!(!contains(&history(&teacher, livret), "Jamais chez Maman."));
+        // From then on the teacher's section syncs again, both ways.
+        assess(&teacher, livret, "HISGEO", "Du professeur, après.");
+        let r = teacher.sync_with(&mom).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        let r = teacher.sync_with(&mom).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        for text in [
+            "Du professeur, avant.",
+            "Du professeur, après.",
+            "De Maman.",
+        ] {
+            assert!(contains(&history(&mom, livret), text), "{text}");
+            assert!(contains(&history(&teacher, livret), text), "{text}");
+        }
+        assert!(!contains(&history(&mom, livret), "Jamais chez Maman."));
+        assert!(!contains(&history(&teacher, livret), "Jamais chez Maman."));
+    }
+}
+
 mod finding_3 {
     use super::*;
     use livret::core::recovery::RecoveryKey;

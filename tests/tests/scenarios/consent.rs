@@ -210,7 +210,7 @@ async fn a_teacher_of_the_year_never_receives_it_and_cannot_write_it_elsewhere()
     let report = teacher.sync_with(&family).await.unwrap();
     assert!(
         report
-            .refused
+            .refused_lines(livret::Lang::Fr)
             .iter()
             .any(|r| r.contains("« PPS »") && r.contains("accompagnement")),
         "{report:?}"
@@ -235,7 +235,7 @@ async fn a_teacher_of_the_year_never_receives_it_and_cannot_write_it_elsewhere()
     let report = teacher.sync_with(&family).await.unwrap();
     assert!(
         report
-            .refused
+            .refused_lines(livret::Lang::Fr)
             .iter()
             .any(|r| r.contains("mesure d'accompagnement")),
         "{report:?}"

@@ -7,7 +7,7 @@
 
 use livret::core::grant::Rights;
 use livret::core::SignedRecord;
-use livret::core::{LivretId, Role, Section};
+use livret::core::{LivretId, Localized, Role, Section};
 use livret_tests::{contains, TestDevice};
 
 const FORGOTTEN: &str = "Appréciation-à-oublier-7Q2";
@@ -177,7 +177,19 @@ async fn a_forged_or_foreign_erasure_is_refused_and_changes_nothing() {
     let mut refused = false;
     while let Ok(Some(bytes)) = s.recv().await {
         if let Ok(Frame::Refused(r)) = Frame::decode(&bytes) {
-            assert!(r.reason.contains("effacement refusé"), "{}", r.reason);
+            // The refusal travels as its code, which each side shows in its language.
+            assert_eq!(
+                r.code,
+                livret::core::RefusalCode::ErasureRefused.number(),
+                "{r:?}"
+            );
+            let shown = livret::core::Refusal::from_wire(r.code, None, None);
+            assert_eq!(
+                shown.localized(livret::Lang::Fr),
+                "effacement refusé",
+                "{r:?}"
+            );
+            assert_eq!(shown.to_string(), "erasure refused");
             refused = true;
             break;
         }
@@ -314,4 +326,57 @@ async fn a_revoked_owner_device_gets_nothing_more_and_its_grants_follow_the_choi
         let audit = parent1.with(|d| d.audit(Some(livret))).unwrap();
         assert!(audit.iter().any(|a| a.action == "device-revoked"));
     }
+}
+
+/// Found by the property test of convergence once erasures were among its events: a teacher
+/// holding an older version of another teacher's entry, told of an erasure of an unrelated
+/// entry, rebuilt its copy with that old version as a change without history; the family
+/// (holding the newer version) then refused every batch of that teacher for the section as a
+/// rollback of another author's entry, and the teacher's later entries never reached it. A
+/// grantee now keeps only its own entries when it rebuilds; the family sends it the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teacher_holding_an_older_version_of_another_teachers_entry_still_syncs_after_an_erasure()
+{
+    let (parent1, _parent2, teacher, livret, forgotten_key) = family_with_two_entries().await;
+    let other = TestDevice::new(Role::Teacher, "Mme Leroy").await;
+    other
+        .accept(&parent1.invite(livret, "annee/2025", Rights::Write), None)
+        .await
+        .unwrap();
+    assess(&other, livret, "HISGEO", "Première version");
+    assert!(other.sync_with(&parent1).await.unwrap().refused.is_empty());
+    assert!(teacher
+        .sync_with(&parent1)
+        .await
+        .unwrap()
+        .refused
+        .is_empty());
+    // A newer version (signed at least a second later) reaches the family, not the teacher.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assess(&other, livret, "HISGEO", "Seconde version");
+    assert!(other.sync_with(&parent1).await.unwrap().refused.is_empty());
+
+    parent1
+        .with(|d| d.forget(livret, Section::Annee(2025), Some(&forgotten_key)))
+        .unwrap();
+    let r = teacher.sync_with(&parent1).await.unwrap();
+    assert_eq!(r.erased, vec![format!("{livret}/annee/2025")], "{r:?}");
+    assess(&teacher, livret, "ANGLV1", "Écrit après l'effacement");
+    let r = teacher.sync_with(&parent1).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    let r = teacher.sync_with(&parent1).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    assert!(contains(
+        &history(&parent1, livret),
+        "Écrit après l'effacement"
+    ));
+    assert!(contains(&history(&teacher, livret), "Seconde version"));
+    assert!(!contains(&history(&teacher, livret), FORGOTTEN));
+    let bilans = |d: &TestDevice| -> Vec<String> {
+        keys(d, livret)
+            .into_iter()
+            .filter(|k| k.starts_with("bilan/"))
+            .collect()
+    };
+    assert_eq!(bilans(&teacher), bilans(&parent1));
 }

@@ -19,5 +19,6 @@ mod peer;
 mod portability;
 mod recovery;
 mod redeem;
+mod refusals;
 mod relay_addresses;
 mod sharing;

@@ -431,7 +431,7 @@ async fn a_new_device_restores_what_a_teacher_was_granted_from_the_teachers_copy
             .session
             .refused
             .iter()
-            .any(|r| r.contains("annee/2025")),
+            .any(|r| r.target.as_deref() == Some("annee/2025")),
         "{report:?}"
     );
     assert!(entries_of(&new, lina).is_empty());
