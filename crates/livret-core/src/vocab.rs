@@ -927,6 +927,56 @@ pub const REGIONAL_CODES: &[&str] = &[
     "WLS",
 ];
 
+/// The French label of a `modalite-election` code ([`ELECTION_CODES`]).
+pub fn election_label(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "S" => "tronc commun",
+        "O" => "option obligatoire",
+        "F" => "option facultative",
+        "L" => "option académique",
+        "R" => "enseignement religieux",
+        "X" => "mesure spécifique",
+        "D" => "dispensé",
+        _ => return None,
+    })
+}
+
+/// The French label of an enseignement de complément (LSU nomenclature).
+pub fn complement_label(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "AUC" => "Aucun",
+        "LCA" => "Langues et cultures de l'Antiquité",
+        "LCE" => "Langues et cultures européennes",
+        "LCR" => "Langues et cultures régionales",
+        "CHK" => "Chant choral",
+        "PRO" => "Découverte professionnelle",
+        "LSF" => "Langue des signes française",
+        "LVE" => "Langue vivante étrangère",
+        _ => return None,
+    })
+}
+
+/// The French label of a langue et culture régionale (LSU nomenclature).
+pub fn regional_label(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "AUC" => "Aucune",
+        "BAQ" => "Basque",
+        "BRE" => "Breton",
+        "CAT" => "Catalan",
+        "COS" => "Corse",
+        "CPF" => "Créole",
+        "FUD" => "Futunien",
+        "GAL" => "Gallo",
+        "GSW" => "Langue régionale d'Alsace",
+        "MEL" => "Langues mélanésiennes",
+        "MOL" => "Langues régionales des pays mosellans",
+        "OCI" => "Occitan langue d'oc",
+        "TAH" => "Tahitien",
+        "WLS" => "Wallisien",
+        _ => return None,
+    })
+}
+
 /// Checks that `code` is one of `list` (an official code list above).
 pub fn check_code(
     field: &'static str,

@@ -601,4 +601,53 @@ async fn lsu_subject_details_vie_scolaire_and_cycle_options_round_trip() {
         (&cb.complement, &cb.regional)
     );
     assert!(cb.complement.is_some() && cb.regional.is_some());
+
+    // The paper livret prints them, and each page's seal matches the printed texts (the vie
+    // scolaire's comment included).
+    let paper = teacher.with(|d| d.export_pdf(lina, None, None)).unwrap();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let pdf = pages.join("lina.pdf");
+    std::fs::write(&pdf, &paper.pdf).unwrap();
+    let pdf_s = pdf.to_str().unwrap();
+    let text = String::from_utf8(run("pdftotext", &["-enc", "UTF-8", pdf_s, "-"]).stdout).unwrap();
+    let flat = squash(&text);
+    for needle in [
+        "Anglais euro (030201, option facultative)",
+        "Non noté",
+        "Moyenne de la classe : 12,5",
+        "Moyenne de la classe : 11,2",
+        "Éléments du programme travaillés : Le récit d'aventure",
+        "Heures de cours manquées : 5",
+        "Toujours ponctuelle depuis novembre.",
+        "Enseignement de complément : Langues et cultures de l'Antiquité — objectif dépassé",
+        "Langue et culture régionale : Breton — niveau A2 non atteint",
+    ] {
+        assert!(
+            flat.contains(&squash(needle)),
+            "{needle} not printed:\n{text}"
+        );
+    }
+    let prefix = pages.join("page");
+    run(
+        "pdftoppm",
+        &["-r", "300", "-png", pdf_s, prefix.to_str().unwrap()],
+    );
+    let mut checked = 0;
+    for png in std::fs::read_dir(&pages).unwrap() {
+        let png = png.unwrap().path();
+        if png.extension().is_none_or(|x| x != "png") {
+            continue;
+        }
+        let bytes = std::fs::read(&png).unwrap();
+        let report = teacher
+            .with(|d| verify_seal(SealInput::Png(&bytes), Some(&paper.pdf), Some(d)))
+            .unwrap();
+        assert!(report.ok, "{report:#?}");
+        for e in &report.entries {
+            assert!(e.texts.iter().all(|t| t.status == "match"), "{e:?}");
+        }
+        checked += report.entries.len();
+    }
+    assert!(checked >= paper.entries, "{checked} of {}", paper.entries);
 }

@@ -144,11 +144,25 @@ pub(crate) fn subject_block(fonts: &Fonts, e: &Prepared, idx: usize, group: usiz
         label,
         level,
         mark,
+        election,
+        elements,
+        class_average,
+        not_marked,
+        class_not_marked,
         ..
     } = &e.opened.payload.content
     {
-        let head = format!("{label} ({code})");
-        let eval = evaluation_text(*level, mark.as_deref());
+        let head = match election {
+            Some(m) => format!(
+                "{label} ({code}, {})",
+                livret_core::vocab::election_label(m).unwrap_or(m)
+            ),
+            None => format!("{label} ({code})"),
+        };
+        let eval = match evaluation_text(*level, mark.as_deref()) {
+            t if t.is_empty() && *not_marked => "Non noté".to_string(),
+            t => t,
+        };
         let head_w = fonts.bold.width(&head, 10.0);
         let eval_w = fonts.bold.width(&eval, 9.0);
         if head_w + eval_w + 16.0 <= WIDTH {
@@ -158,15 +172,40 @@ pub(crate) fn subject_block(fonts: &Fonts, e: &Prepared, idx: usize, group: usiz
             b.line(FontId::Bold, 10.0, LEFT, 0.0, &head);
             b.line(FontId::Bold, 9.0, LEFT + 12.0, 0.0, &eval);
         }
-        b.gap(1.5);
-        b.paragraph(
-            FontId::Regular,
-            9.5,
-            LEFT + 6.0,
-            WIDTH - 6.0,
-            text(e, 0),
-            Some((&e.section, &e.key, 0)),
-        );
+        let class = match (class_average, class_not_marked) {
+            (Some(m), _) => Some(format!("Moyenne de la classe : {m}")),
+            (None, true) => Some("Classe non notée dans cette discipline".to_string()),
+            (None, false) => None,
+        };
+        if let Some(c) = class {
+            b.line(FontId::Regular, 8.5, LEFT + 6.0, 0.0, &c);
+        }
+        if !elements.is_empty() {
+            b.gap(1.0);
+            b.paragraph(
+                FontId::Regular,
+                8.5,
+                LEFT + 6.0,
+                WIDTH - 6.0,
+                &format!(
+                    "Éléments du programme travaillés : {}",
+                    elements.join(" ; ")
+                ),
+                None,
+            );
+        }
+        // The official livret makes the appréciation optional: none is no paragraph.
+        if !text(e, 0).is_empty() {
+            b.gap(1.5);
+            b.paragraph(
+                FontId::Regular,
+                9.5,
+                LEFT + 6.0,
+                WIDTH - 6.0,
+                text(e, 0),
+                Some((&e.section, &e.key, 0)),
+            );
+        }
         b.gap(1.0);
         b.signed_by(e);
     }
@@ -209,6 +248,8 @@ pub(crate) fn vie_scolaire_block(fonts: &Fonts, e: &Prepared, idx: usize, group:
         late,
         justified,
         unjustified,
+        missed_hours,
+        comment,
         ..
     } = &e.opened.payload.content
     {
@@ -234,6 +275,26 @@ pub(crate) fn vie_scolaire_block(fonts: &Fonts, e: &Prepared, idx: usize, group:
             0.0,
             &format!("Demi-journées d'absence non justifiées : {unjustified}"),
         );
+        if let Some(h) = missed_hours {
+            b.line(
+                FontId::Regular,
+                9.5,
+                LEFT + 6.0,
+                0.0,
+                &format!("Heures de cours manquées : {h}"),
+            );
+        }
+        if comment.is_some() {
+            b.gap(1.5);
+            b.paragraph(
+                FontId::Regular,
+                9.5,
+                LEFT + 6.0,
+                WIDTH - 6.0,
+                text(e, 0),
+                Some((&e.section, &e.key, 0)),
+            );
+        }
     }
     b.gap(1.0);
     b.signed_by(e);
@@ -245,6 +306,8 @@ pub(crate) fn cycle_blocks(fonts: &Fonts, e: &Prepared, idx: usize, group: usize
         cycle,
         year,
         levels,
+        complement,
+        regional,
         ..
     } = &e.opened.payload.content
     else {
@@ -300,6 +363,37 @@ pub(crate) fn cycle_blocks(fonts: &Fonts, e: &Prepared, idx: usize, group: usize
     b.gap(1.5);
     b.rule(0.75);
     b.gap(2.0);
+    // The cycle's options, with the positioning's meaning of each scale.
+    for (what, option, label, levels) in [
+        (
+            "Enseignement de complément",
+            complement,
+            livret_core::vocab::complement_label as fn(&str) -> Option<&'static str>,
+            ["objectif atteint", "objectif dépassé"],
+        ),
+        (
+            "Langue et culture régionale",
+            regional,
+            livret_core::vocab::regional_label,
+            ["niveau A2 non atteint", "niveau A2 atteint"],
+        ),
+    ] {
+        if let Some((code, level)) = option {
+            let name = label(code).unwrap_or(code);
+            let level = match level {
+                Some(l @ 1..=2) => format!(" — {}", levels[usize::from(*l) - 1]),
+                _ => String::new(),
+            };
+            b.line(
+                FontId::Regular,
+                9.0,
+                LEFT + 6.0,
+                0.0,
+                &format!("{what} : {name}{level}"),
+            );
+        }
+    }
+    b.gap(1.0);
     b.signed_by(e);
     let table = b.finish(Some(idx), Some(group), true);
 
