@@ -61,7 +61,7 @@ fn accompagnement_page(
     let entries: Vec<&livret::EntryView> = view
         .sections
         .iter()
-        .filter(|x| x.section == name)
+        .filter(|x| x.section == Section::Accompagnement)
         .flat_map(|x| x.entries.iter())
         .collect();
     let s = page.s;
@@ -215,7 +215,7 @@ fn forget_confirm_page(
     let entry = view
         .sections
         .iter()
-        .filter(|x| x.section == q.section)
+        .filter(|x| x.section.to_string() == q.section)
         .flat_map(|x| x.entries.iter())
         .find(|e| !q.entry.is_empty() && e.key == q.entry);
     let title = if q.entry.is_empty() {

@@ -118,8 +118,8 @@ impl Device {
         let draft = content::accompagnement(measure, start, end, note.unwrap_or_default())?;
         if self.role() != Role::Teacher && self.role() != Role::Family {
             return Err(Error::WrongRole {
-                needed: "teacher",
-                actual: self.role().as_str(),
+                needed: Role::Teacher,
+                actual: self.role(),
             });
         }
         self.write_draft(livret, &draft)

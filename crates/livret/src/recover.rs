@@ -49,10 +49,10 @@ pub(crate) async fn answer(
             let frame = Frame::Refused(Refused {
                 livret: None,
                 target: None,
-                reason: e.to_string(),
+                reason: livret_core::Localized::localized(&e, livret_core::Lang::Fr),
             });
             send(session, &frame).await?;
-            refused.push(e.to_string());
+            refused.push(livret_core::Localized::localized(&e, livret_core::Lang::Fr));
             Ok(false)
         }
     }

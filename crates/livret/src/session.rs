@@ -622,7 +622,10 @@ impl Ctx {
                     &mut dev,
                     Some(livret),
                     None,
-                    format!("présentation refusée : {e}"),
+                    format!(
+                        "présentation refusée : {}",
+                        livret_core::Localized::localized(&e, livret_core::Lang::Fr)
+                    ),
                 );
                 drop(dev);
                 self.flush_audit();
@@ -1624,7 +1627,10 @@ async fn run_with(
         // Whatever ended the session early (a frame too large, garbage, too many turns or
         // refusals, a silent peer) is recorded against the peer.
         if let Err(e) = &result {
-            let detail = bounded(&format!("session interrompue : {e}"));
+            let detail = bounded(&format!(
+                "session interrompue : {}",
+                livret_core::Localized::localized(e, livret_core::Lang::Fr)
+            ));
             d.audit_event(
                 None,
                 Some(&peer_key),
@@ -1864,10 +1870,12 @@ async fn open_as_answerer(ctx: &mut Ctx, session: &mut Session) -> Result<Option
                 let frame = Frame::Refused(Refused {
                     livret: None,
                     target: None,
-                    reason: e.to_string(),
+                    reason: livret_core::Localized::localized(&e, livret_core::Lang::Fr),
                 });
                 send(session, &frame).await?;
-                ctx.report.refused.push(e.to_string());
+                ctx.report
+                    .refused
+                    .push(livret_core::Localized::localized(&e, livret_core::Lang::Fr));
                 return Ok(None);
             }
         }
