@@ -510,7 +510,7 @@ impl LivretDevice {
                 .device()
                 .sections(livret)?
                 .into_iter()
-                .map(Into::into)
+                .map(|s| SectionState::new(s, self.lang()))
                 .collect())
         })
     }

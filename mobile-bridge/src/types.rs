@@ -522,7 +522,7 @@ impl From<livret::paper::PaperExport> for PaperExport {
 pub struct SectionState {
     /// Its name (`annee/2025`, `accompagnement`...).
     pub section: String,
-    /// Its French label.
+    /// Its label, in the device's language.
     pub label: String,
     /// Whether it is a sensitive section.
     pub sensitive: bool,
@@ -535,11 +535,12 @@ pub struct SectionState {
     pub entries: u64,
 }
 
-impl From<livret::SectionState> for SectionState {
-    fn from(s: livret::SectionState) -> Self {
+impl SectionState {
+    /// A section's state, its label in `lang`.
+    pub(crate) fn new(s: livret::SectionState, lang: Lang) -> Self {
         SectionState {
-            section: s.section,
-            label: s.label,
+            section: s.section.to_string(),
+            label: s.section.localized(lang),
             sensitive: s.sensitive,
             open: s.open,
             held: s.held,

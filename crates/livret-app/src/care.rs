@@ -57,7 +57,9 @@ fn accompagnement_page(
         (Err(e), _) | (_, Err(e)) => return page.api_error(&e),
     };
     let name = Section::Accompagnement.to_string();
-    let open = sections.iter().any(|x| x.section == name && x.open);
+    let open = sections
+        .iter()
+        .any(|x| x.section == Section::Accompagnement && x.open);
     let entries: Vec<&livret::EntryView> = view
         .sections
         .iter()

@@ -902,13 +902,13 @@ async fn consent_forget_delete_and_extract_screens() {
         app.with(|d| d.sections(id))
             .unwrap()
             .iter()
-            .any(|s| s.section == "accompagnement" && s.open)
+            .any(|s| s.section == Section::Accompagnement && s.open)
     };
     let accompagnement = |app: &Running| {
         app.with(|d| d.sections(id))
             .unwrap()
             .iter()
-            .find(|s| s.section == "accompagnement")
+            .find(|s| s.section == Section::Accompagnement)
             .map_or(0, |s| s.entries)
     };
     let before = audit(&app);

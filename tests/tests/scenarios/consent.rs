@@ -35,7 +35,7 @@ fn section_state(dev: &TestDevice, livret: LivretId, name: &str) -> Option<livre
     dev.with(|d| d.sections(livret))
         .unwrap()
         .into_iter()
-        .find(|s| s.section == name)
+        .find(|s| s.section.to_string() == name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
