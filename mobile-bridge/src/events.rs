@@ -94,6 +94,8 @@ enum Delivery {
 #[derive(Clone, Default)]
 pub(crate) struct EventSink {
     tx: Option<mpsc::Sender<Delivery>>,
+    /// The language of the messages in events.
+    lang: livret::Lang,
 }
 
 /// The thread that calls the listener.
@@ -117,6 +119,7 @@ impl EventSink {
     /// Starts the delivery thread of `listener`, if any.
     pub(crate) fn start(
         listener: Option<Arc<dyn SyncListener>>,
+        lang: livret::Lang,
     ) -> std::io::Result<(EventSink, Option<DeliveryThread>)> {
         let Some(listener) = listener else {
             return Ok((EventSink::default(), None));
@@ -135,6 +138,7 @@ impl EventSink {
             })?;
         let sink = EventSink {
             tx: Some(tx.clone()),
+            lang,
         };
         Ok((sink, Some(DeliveryThread { tx, thread })))
     }
@@ -160,7 +164,7 @@ impl EventSink {
         if self.tx.is_none() {
             return;
         }
-        for event in events_of(result) {
+        for event in events_of(result, self.lang) {
             self.send(event);
         }
     }
@@ -177,12 +181,12 @@ impl EventSink {
 }
 
 /// The events a session's outcome stands for, in order.
-fn events_of(result: &livret::Result<livret::SessionReport>) -> Vec<SyncEvent> {
+fn events_of(result: &livret::Result<livret::SessionReport>, lang: livret::Lang) -> Vec<SyncEvent> {
     use livret::Localized;
     match result {
         Ok(r) => report_events(r),
         Err(e) => vec![SyncEvent::SessionFailed {
-            message: e.localized(livret::Lang::Fr),
+            message: e.localized(lang),
         }],
     }
 }
@@ -263,7 +267,7 @@ mod tests {
             awaiting_erasure: vec!["L6/annee/2025".into()],
             ..Default::default()
         };
-        let events = events_of(&Ok(report));
+        let events = events_of(&Ok(report), livret::Lang::Fr);
         assert_eq!(
             events,
             vec![
@@ -309,11 +313,22 @@ mod tests {
 
     #[test]
     fn a_failed_session_is_one_event_with_the_french_message() {
-        let events = events_of(&Err(livret::Error::InvitationExpired));
+        let events = events_of(&Err(livret::Error::InvitationExpired), livret::Lang::Fr);
         assert_eq!(
             events,
             vec![SyncEvent::SessionFailed {
                 message: "invitation expirée".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_failed_session_speaks_english_on_request() {
+        let events = events_of(&Err(livret::Error::InvitationExpired), livret::Lang::En);
+        assert_eq!(
+            events,
+            vec![SyncEvent::SessionFailed {
+                message: "invitation expired".into()
             }]
         );
     }

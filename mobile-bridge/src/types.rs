@@ -2,6 +2,7 @@
 
 use livret::core::grant::Rights as CoreRights;
 use livret::core::Role as CoreRole;
+use livret::core::{Lang, Localized};
 
 /// A device's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -138,24 +139,32 @@ pub struct Entry {
     pub sensitive: bool,
     /// The content, field by field, as a JSON object (its fields depend on `kind`).
     pub content_json: String,
-    /// One line in French.
+    /// One line, in the device's language.
     pub summary: String,
 }
 
-impl From<livret::EntryView> for Entry {
-    fn from(e: livret::EntryView) -> Self {
+impl Entry {
+    /// An entry of the API, its summary in `lang`.
+    pub(crate) fn new(e: livret::EntryView, lang: Lang) -> Self {
         Entry {
+            summary: e.localized(lang),
+            kind: e.kind().map(|k| k.as_str().to_string()),
+            signature: e.signature.as_str().to_string(),
+            problem: match &e.signature {
+                livret::SignatureStatus::Invalid(why) => Some(why.clone()),
+                _ => None,
+            },
+            content_json: e
+                .content
+                .as_ref()
+                .map_or(serde_json::Value::Null, livret::EntryContent::to_json)
+                .to_string(),
             key: e.key,
-            kind: e.kind,
             author: e.author,
             author_name: e.author_name,
-            signature: e.signature,
-            problem: e.problem,
             time: e.time,
             conflicted: e.conflicted,
             sensitive: e.sensitive,
-            content_json: e.content.to_string(),
-            summary: e.summary,
         }
     }
 }
@@ -165,7 +174,7 @@ impl From<livret::EntryView> for Entry {
 pub struct SectionView {
     /// Its name (`annee/2025`...).
     pub section: String,
-    /// Its French label.
+    /// Its label, in the device's language.
     pub label: String,
     /// Whether it is a sensitive section.
     pub sensitive: bool,
@@ -173,13 +182,13 @@ pub struct SectionView {
     pub entries: Vec<Entry>,
 }
 
-impl From<livret::SectionView> for SectionView {
-    fn from(s: livret::SectionView) -> Self {
+impl SectionView {
+    fn new(s: livret::SectionView, lang: Lang) -> Self {
         SectionView {
-            section: s.section,
-            label: s.label,
+            section: s.section.to_string(),
+            label: s.section.localized(lang),
             sensitive: s.sensitive,
-            entries: s.entries.into_iter().map(Into::into).collect(),
+            entries: s.entries.into_iter().map(|e| Entry::new(e, lang)).collect(),
         }
     }
 }
@@ -197,13 +206,18 @@ pub struct LivretView {
     pub sections: Vec<SectionView>,
 }
 
-impl From<livret::LivretView> for LivretView {
-    fn from(v: livret::LivretView) -> Self {
+impl LivretView {
+    /// A livret of the API, its labels and summaries in `lang`.
+    pub(crate) fn new(v: livret::LivretView, lang: Lang) -> Self {
         LivretView {
             livret_id: v.livret_id,
             name: v.name,
             school_class: v.class,
-            sections: v.sections.into_iter().map(Into::into).collect(),
+            sections: v
+                .sections
+                .into_iter()
+                .map(|s| SectionView::new(s, lang))
+                .collect(),
         }
     }
 }
@@ -215,9 +229,9 @@ pub struct VerifyFailure {
     pub section: String,
     /// The entry key.
     pub key: String,
-    /// `unknown-author` or `invalid`.
+    /// `invalid` (the verdict, as `verify --json` spells it).
     pub status: String,
-    /// Why, in French.
+    /// Why, in the device's language.
     pub reason: String,
 }
 
@@ -232,8 +246,9 @@ pub struct VerifyReport {
     pub failures: Vec<VerifyFailure>,
 }
 
-impl From<livret::VerifyReport> for VerifyReport {
-    fn from(r: livret::VerifyReport) -> Self {
+impl VerifyReport {
+    /// A verification of the API, its reasons in `lang`.
+    pub(crate) fn new(r: livret::VerifyReport, lang: Lang) -> Self {
         VerifyReport {
             checked: r.checked as u64,
             valid: r.valid as u64,
@@ -241,10 +256,10 @@ impl From<livret::VerifyReport> for VerifyReport {
                 .failures
                 .into_iter()
                 .map(|f| VerifyFailure {
-                    section: f.section,
+                    section: f.section.to_string(),
                     key: f.key,
-                    status: f.status,
-                    reason: f.reason,
+                    status: f.status.as_str().to_string(),
+                    reason: f.reason.localized(lang),
                 })
                 .collect(),
         }
@@ -508,7 +523,7 @@ impl From<livret::paper::PaperExport> for PaperExport {
 pub struct SectionState {
     /// Its name (`annee/2025`, `accompagnement`...).
     pub section: String,
-    /// Its French label.
+    /// Its label, in the device's language.
     pub label: String,
     /// Whether it is a sensitive section.
     pub sensitive: bool,
@@ -521,11 +536,12 @@ pub struct SectionState {
     pub entries: u64,
 }
 
-impl From<livret::SectionState> for SectionState {
-    fn from(s: livret::SectionState) -> Self {
+impl SectionState {
+    /// A section's state, its label in `lang`.
+    pub(crate) fn new(s: livret::SectionState, lang: Lang) -> Self {
         SectionState {
-            section: s.section,
-            label: s.label,
+            section: s.section.to_string(),
+            label: s.section.localized(lang),
             sensitive: s.sensitive,
             open: s.open,
             held: s.held,

@@ -222,6 +222,56 @@ def test_refusals_and_bad_values_are_french_messages(family, teacher):
     assert family.dev.verify(livret_id).failures == []
 
 
+def test_english_on_request_for_messages_summaries_and_labels(family, teacher):
+    livret_id = new_livret(family)
+    assert family.dev.language() == "fr"
+
+    # French by default: the identity's summary, the section's label, an error.
+    [identite] = family.dev.show(livret_id).sections
+    assert identite.label == "Identité"
+    assert identite.entries[0].summary == f"{CHILD}, né(e) le 2014-03-02, INE 1234567890V"
+    with pytest.raises(lm.LivretError.Refused) as err:
+        family.dev.assess(livret_id, assessment())
+    assert "réservée à un appareil" in str(err.value)
+
+    # English on request, through the same views.
+    family.dev.set_language("en")
+    assert family.dev.language() == "en"
+    [identite] = family.dev.show(livret_id).sections
+    assert identite.label == "Identity"
+    [entry] = identite.entries
+    assert entry.summary == f"{CHILD}, born 2014-03-02, INE 1234567890V"
+    assert (entry.kind, entry.signature) == ("identity", "valid")
+    with pytest.raises(lm.LivretError.Refused) as err:
+        family.dev.assess(livret_id, assessment())
+    assert 'this action needs a "teacher" device' in str(err.value), str(err.value)
+    with pytest.raises(lm.LivretError.Invalid) as err:
+        family.dev.add_child(CHILD, "2999-01-01", None)
+    assert "birth" in str(err.value)
+    with pytest.raises(lm.LivretError.NotFound) as err:
+        teacher.dev.show(livret_id)
+    assert "livret inconnu" in str(err.value)  # the teacher's handle is still French
+    teacher.dev.set_language("en_GB.UTF-8")
+    with pytest.raises(lm.LivretError.NotFound) as err:
+        teacher.dev.show(livret_id)
+    assert "unknown livret on this device" in str(err.value)
+
+    # The bridge's own messages too, and an unknown language is refused.
+    with pytest.raises(lm.LivretError.Invalid) as err:
+        family.dev.set_language("de")
+    assert "unknown language" in str(err.value)
+    family.dev.stop_node()
+    with pytest.raises(lm.LivretError.Node) as err:
+        family.dev.node_addresses()
+    assert "the node is not started" in str(err.value)
+
+    # Back to French.
+    family.dev.set_language("fr")
+    with pytest.raises(lm.LivretError.Node) as err:
+        family.dev.node_addresses()
+    assert "le nœud n'est pas démarré" in str(err.value)
+
+
 def test_open_create_keys_and_the_node_lifecycle(tmp_path):
     home = str(tmp_path / "maison")
     key = secrets.token_bytes(32)

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use livret::core::vocab::{SocleComponent, SocleLevel};
 use livret::core::{Lang, LivretId, Localized};
+use livret::{EntryContent, EntryText};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -64,18 +65,27 @@ fn stored_cycle(state: &AppState, livret: LivretId, cycle: u8, year: u16) -> Cyc
         return out;
     };
     for e in view.sections.iter().flat_map(|s| &s.entries) {
-        if e.kind.as_deref() != Some("cycle")
-            || e.content["cycle"].as_u64() != Some(u64::from(cycle))
-            || e.content["year"].as_u64() != Some(u64::from(year))
-        {
+        let Some(EntryContent::Cycle {
+            cycle: c,
+            year: y,
+            levels,
+            synthesis,
+            ..
+        }) = &e.content
+        else {
+            continue;
+        };
+        if *c != cycle || *y != year {
             continue;
         }
-        if let Some(levels) = e.content["levels"].as_object() {
-            for (code, level) in levels {
-                out.levels.insert(code.clone(), level.to_string());
-            }
+        for (component, level) in SocleComponent::ALL.iter().zip(levels) {
+            out.levels
+                .insert(component.code().to_string(), level.to_string());
         }
-        out.synthesis = e.content["synthesis"].as_str().unwrap_or("").to_string();
+        // A teacher's copy never has a withheld text (only a jury's extract does).
+        if let EntryText::Text(t) = synthesis {
+            out.synthesis = t.clone();
+        }
     }
     out
 }

@@ -57,11 +57,13 @@ fn accompagnement_page(
         (Err(e), _) | (_, Err(e)) => return page.api_error(&e),
     };
     let name = Section::Accompagnement.to_string();
-    let open = sections.iter().any(|x| x.section == name && x.open);
+    let open = sections
+        .iter()
+        .any(|x| x.section == Section::Accompagnement && x.open);
     let entries: Vec<&livret::EntryView> = view
         .sections
         .iter()
-        .filter(|x| x.section == name)
+        .filter(|x| x.section == Section::Accompagnement)
         .flat_map(|x| x.entries.iter())
         .collect();
     let s = page.s;
@@ -215,7 +217,7 @@ fn forget_confirm_page(
     let entry = view
         .sections
         .iter()
-        .filter(|x| x.section == q.section)
+        .filter(|x| x.section.to_string() == q.section)
         .flat_map(|x| x.entries.iter())
         .find(|e| !q.entry.is_empty() && e.key == q.entry);
     let title = if q.entry.is_empty() {

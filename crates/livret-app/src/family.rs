@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use livret::core::grant::Rights;
 use livret::core::vocab::{Date, Millesime};
 use livret::core::{LivretId, Localized, Role, Section};
-use livret::{EntryView, Relation, DEFAULT_INVITATION_MINUTES};
+use livret::{
+    EntryContent, EntryKind, EntryView, Relation, SignatureStatus, DEFAULT_INVITATION_MINUTES,
+};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -124,62 +126,82 @@ pub async fn add_child(
 }
 
 fn signature(s: &Strings, e: &EntryView) -> (&'static str, &'static str) {
-    if e.signature == "invalid" {
-        ("invalid", s.sig_invalid)
-    } else if e.certification == "certified" {
-        ("certified", s.sig_certified)
-    } else if e.signature == "valid" {
-        ("valid", s.sig_valid)
-    } else {
-        ("unknown", s.sig_unknown)
-    }
-}
-
-fn field(v: &serde_json::Value, name: &str) -> String {
-    match &v[name] {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
+    match e.signature {
+        SignatureStatus::Invalid(_) => ("invalid", s.sig_invalid),
+        _ if e.is_certified() => ("certified", s.sig_certified),
+        SignatureStatus::Valid => ("valid", s.sig_valid),
+        SignatureStatus::UnknownAuthor => ("unknown", s.sig_unknown),
     }
 }
 
 /// One entry; with `forget` (livret id, section), a link to erase it.
 pub(crate) fn entry_card(page: &Page, e: &EntryView, forget: Option<(&str, &str)>) -> Markup {
     let s = page.s;
-    let c = &e.content;
+    let lang = page.lang;
     let (status, status_text) = signature(s, e);
-    let (title, detail, text): (String, String, String) = match e.kind.as_deref() {
-        Some("subject") => {
-            let eval = match (field(c, "level"), field(c, "mark")) {
-                (l, _) if !l.is_empty() => format!("{} {l}", s.positioning),
-                (_, m) if !m.is_empty() => format!("{} {m}", s.mark),
+    let (title, detail, text): (String, String, String) = match &e.content {
+        Some(EntryContent::Subject {
+            label,
+            level,
+            mark,
+            appreciation,
+            election,
+            ..
+        }) => {
+            let eval = match (level, mark) {
+                (Some(l), _) => format!("{} {l}", s.positioning),
+                (None, Some(m)) => format!("{} {m}", s.mark),
                 _ => String::new(),
             };
-            (field(c, "label"), eval, field(c, "appreciation"))
+            let title = match (election, lang) {
+                (Some(m), livret::core::Lang::Fr) => format!(
+                    "{label} ({})",
+                    livret::core::vocab::election_label(m).unwrap_or(m)
+                ),
+                (Some(m), _) => format!("{label} ({m})"),
+                (None, _) => label.clone(),
+            };
+            (title, eval, appreciation.localized(lang))
         }
-        Some("synthesis") => (s.synthesis.to_string(), String::new(), field(c, "text")),
-        Some("vie-scolaire") => (
+        Some(EntryContent::Synthesis { text, .. }) => {
+            (s.synthesis.to_string(), String::new(), text.localized(lang))
+        }
+        Some(EntryContent::VieScolaire {
+            late,
+            justified,
+            unjustified,
+            missed_hours,
+            comment,
+            ..
+        }) => (
             s.vie_scolaire.to_string(),
-            format!(
-                "{} : {} · {} : {} · {} : {}",
-                s.late,
-                field(c, "late"),
-                s.justified,
-                field(c, "justified"),
-                s.unjustified,
-                field(c, "unjustified")
-            ),
-            String::new(),
+            match missed_hours {
+                Some(h) => format!(
+                    "{} : {late} · {} : {justified} · {} : {unjustified} · {} : {h}",
+                    s.late, s.justified, s.unjustified, s.missed_hours,
+                ),
+                None => format!(
+                    "{} : {late} · {} : {justified} · {} : {unjustified}",
+                    s.late, s.justified, s.unjustified,
+                ),
+            },
+            comment
+                .as_ref()
+                .map(|c| c.localized(lang))
+                .unwrap_or_default(),
         ),
-        Some("identity") => (s.identity.to_string(), String::new(), e.summary.clone()),
+        Some(EntryContent::Identity { .. }) => {
+            (s.identity.to_string(), String::new(), e.localized(lang))
+        }
         _ => (
             s.other_entries.to_string(),
             String::new(),
-            e.summary.clone(),
+            e.localized(lang),
         ),
     };
+    let kind = e.kind().map(EntryKind::as_str).unwrap_or_default();
     html! {
-        article.entry data-kind=(e.kind.clone().unwrap_or_default()) data-signature=(status) {
+        article.entry data-kind=(kind) data-signature=(status) {
             h4 { (title) @if !detail.is_empty() { " — " span.eval { (detail) } } }
             @if !text.is_empty() { p.text { (text) } }
             p.meta {
@@ -258,19 +280,21 @@ pub async fn livret(
         }
         (verification)
         @for (i, sec) in view.sections.iter().enumerate() {
-            @let label = section_label(page.lang, &sec.section);
+            @let label = sec.section.localized(page.lang);
+            @let name = sec.section.to_string();
+            @let erasable = owner && sec.section != Section::Identite;
             section.livret-section aria-labelledby={ "sec-" (i) } {
                 h2 id={ "sec-" (i) } { (label) @if sec.sensitive { " " span.badge.sensitive { (s.sensitive) } } }
-                @if owner && sec.section != "identite" && !sec.entries.is_empty() {
+                @if erasable && !sec.entries.is_empty() {
                     p.section-actions {
-                        a.forget href={ "/livrets/" (id) "/forget?" (forget_query(&sec.section, "")) }
+                        a.forget href={ "/livrets/" (id) "/forget?" (forget_query(&name, "")) }
                             aria-label={ (s.forget_section) " : " (label) } { (s.forget_section) }
                     }
                 }
                 @if sec.entries.is_empty() { p { (s.no_entries) } }
                 @for (period, entries) in by_period(&sec.entries) {
                     @if let Some(p) = &period { h3 { (i18n::period_label(page.lang, p)) } }
-                    @for e in entries { (entry_card(&page, e, (owner && sec.section != "identite").then_some((id.as_str(), sec.section.as_str())))) }
+                    @for e in entries { (entry_card(&page, e, erasable.then_some((id.as_str(), name.as_str())))) }
                 }
             }
         }
@@ -286,7 +310,11 @@ fn forget_query(section: &str, entry: &str) -> String {
 fn by_period(entries: &[EntryView]) -> Vec<(Option<String>, Vec<&EntryView>)> {
     let mut groups: BTreeMap<Option<String>, Vec<&EntryView>> = BTreeMap::new();
     for e in entries {
-        let p = Some(field(&e.content, "period")).filter(|p| !p.is_empty());
+        let p = e
+            .content
+            .as_ref()
+            .and_then(EntryContent::period)
+            .map(|p| format!("{}/{}", p.index, p.count));
         groups.entry(p).or_default().push(e);
     }
     groups.into_iter().collect()

@@ -77,7 +77,7 @@ pub fn verification(page: &Page, state: &AppState, livret: LivretId) -> Markup {
                         h3 { (s.verify_failures) }
                         ul.bad {
                             @for f in &r.failures {
-                                li { (section_label(page.lang, &f.section)) " — " code { (f.key) } " : " (f.reason) }
+                                li { (f.section.localized(page.lang)) " — " code { (f.key) } " : " (f.reason.localized(page.lang)) }
                             }
                         }
                     }

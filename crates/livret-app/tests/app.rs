@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use livret::core::grant::Rights;
 use livret::core::{Role, Section};
 use livret::node::{self, NodeOptions};
-use livret::{Device, KeySource, SharedDevice};
+use livret::{Device, EntryKind, KeySource, SharedDevice, SignatureStatus};
 use livret_net::Node;
 use std::io::{Read, Write};
 
@@ -690,11 +690,11 @@ async fn the_grid_writes_good_cells_and_nothing_for_a_refused_one() {
         .sections
         .iter()
         .flat_map(|s| s.entries.iter())
-        .filter(|e| e.kind.as_deref() == Some("subject"))
+        .filter(|e| e.kind() == Some(EntryKind::Subject))
         .collect();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].author_name.as_deref(), Some("M. Martin"));
-    assert_eq!(entries[0].signature, "valid");
+    assert_eq!(entries[0].signature, SignatureStatus::Valid);
     let _ = &family.node;
 }
 
@@ -902,13 +902,13 @@ async fn consent_forget_delete_and_extract_screens() {
         app.with(|d| d.sections(id))
             .unwrap()
             .iter()
-            .any(|s| s.section == "accompagnement" && s.open)
+            .any(|s| s.section == Section::Accompagnement && s.open)
     };
     let accompagnement = |app: &Running| {
         app.with(|d| d.sections(id))
             .unwrap()
             .iter()
-            .find(|s| s.section == "accompagnement")
+            .find(|s| s.section == Section::Accompagnement)
             .map_or(0, |s| s.entries)
     };
     let before = audit(&app);
@@ -1008,7 +1008,7 @@ async fn consent_forget_delete_and_extract_screens() {
         .unwrap()
         .sections
         .iter()
-        .find(|s| s.section == "accompagnement")
+        .find(|s| s.section == Section::Accompagnement)
         .unwrap()
         .entries[0]
         .key
@@ -1317,7 +1317,7 @@ async fn cycle_lsu_and_sync_screens() {
             .sections
             .iter()
             .flat_map(|s| s.entries.iter())
-            .filter(|e| e.kind.as_deref() == Some("cycle"))
+            .filter(|e| e.kind() == Some(EntryKind::Cycle))
             .count()
     };
     let audit_before = teacher.with(|d| d.audit(None)).unwrap().len();

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use livret::core::grant::Rights;
 use livret::core::{Lang, Localized, Role, Section};
-use livret::{Device, EntryView, KeySource, LivretView};
+use livret::{Device, EntryView, KeySource, LivretView, SignatureStatus, VerifyStatus};
 
 use crate::ctx::Ctx;
 use crate::util::{fail, print_json, short, AtomicFile};
@@ -229,95 +229,6 @@ pub fn list(ctx: &Ctx, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The signature status as people read it.
-pub fn signature_word(lang: Lang, status: &str) -> String {
-    match status {
-        "valid" => lang.pick("valide", "valid").to_string(),
-        "unknown-author" => lang.pick("auteur inconnu", "unknown author").to_string(),
-        "invalid" => lang.pick("INVALIDE", "INVALID").to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn jtext(v: &serde_json::Value, field: &str) -> String {
-    match &v[field] {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// One line describing an entry: the API's French summary, or an English one built from the
-/// entry's fields.
-pub fn entry_summary(lang: Lang, e: &EntryView) -> String {
-    if lang == Lang::Fr {
-        return e.summary.clone();
-    }
-    let c = &e.content;
-    let period = jtext(c, "period");
-    match e.kind.as_deref() {
-        Some("subject") => {
-            let (label, code) = (jtext(c, "label"), jtext(c, "subject"));
-            let eval = match (jtext(c, "level"), jtext(c, "mark")) {
-                (l, _) if !l.is_empty() => format!("level {l}"),
-                (_, m) if !m.is_empty() => format!("mark {m}"),
-                _ => String::new(),
-            };
-            let text = jtext(c, "appreciation");
-            format!("{label} ({code}), period {period}: {eval} — “{text}”")
-        }
-        Some("synthesis") => format!("Synthesis, period {period}: “{}”", jtext(c, "text")),
-        Some("vie-scolaire") => format!(
-            "Attendance, period {period}: {} late arrival(s), {} justified and {} unjustified half-day(s) of absence",
-            jtext(c, "late"),
-            jtext(c, "justified"),
-            jtext(c, "unjustified")
-        ),
-        Some("cycle") => {
-            let levels = match &c["levels"] {
-                serde_json::Value::Object(m) => m
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                _ => String::new(),
-            };
-            format!(
-                "End-of-cycle report, cycle {}: {levels} — “{}”",
-                jtext(c, "cycle"),
-                jtext(c, "synthesis")
-            )
-        }
-        Some("attestation") => format!("{}, obtained on {}", jtext(c, "kind"), jtext(c, "date")),
-        Some("identity") => {
-            let ine = jtext(c, "ine");
-            let ine = if ine.is_empty() {
-                String::new()
-            } else {
-                format!(", INE {ine}")
-            };
-            format!("{}, born {}{ine}", jtext(c, "name"), jtext(c, "birth"))
-        }
-        Some("message") => format!("Message: “{}”", jtext(c, "text")),
-        Some("accompagnement") => {
-            let end = jtext(c, "end");
-            let end = if end.is_empty() {
-                String::new()
-            } else {
-                format!(" to {end}")
-            };
-            format!(
-                "Support measure {} ({}), from {}{end} — “{}”",
-                jtext(c, "measure"),
-                jtext(c, "label"),
-                jtext(c, "start"),
-                jtext(c, "note")
-            )
-        }
-        _ => e.summary.clone(),
-    }
-}
-
 /// Who signed an entry: name and short id.
 pub fn author_of(lang: Lang, e: &EntryView) -> String {
     let name = e
@@ -350,7 +261,7 @@ fn print_view(lang: Lang, view: &LivretView) {
         outln!("{}", lang.pick("(aucune section)", "(no section)"));
     }
     for s in &view.sections {
-        let label = section_label(lang, &s.section);
+        let label = s.section.localized(lang);
         let sensitive = if s.sensitive {
             lang.pick(
                 "  ⚠ SECTION SENSIBLE (mesures d'accompagnement, parfois sous secret médical)",
@@ -370,15 +281,15 @@ fn print_view(lang: Lang, view: &LivretView) {
             } else {
                 ""
             };
-            outln!("- {} : {mark}{}", e.key, entry_summary(lang, e));
+            outln!("- {} : {mark}{}", e.key, e.localized(lang));
             let author = author_of(lang, e);
-            let status = signature_word(lang, &e.signature);
-            let problem = match &e.problem {
-                Some(p) => format!(" ({p})"),
-                None => String::new(),
+            let status = e.signature.localized(lang);
+            let problem = match &e.signature {
+                SignatureStatus::Invalid(p) => format!(" ({p})"),
+                _ => String::new(),
             };
             let when = e.time.map(livret::rfc3339).unwrap_or_default();
-            let cert = if e.certification == "certified" {
+            let cert = if e.is_certified() {
                 lang.pick(
                     " — certifiée par un établissement reconnu",
                     " — certified by a trusted school",
@@ -439,8 +350,13 @@ pub fn verify(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
                 "Livret {id}: {n} entr(y/ies) checked, all valid; {c} certified by a trusted school."
             )
         );
-        for e in report.entries.iter().filter(|e| e.status == "uncertified") {
-            let (section, key, reason) = (&e.section, &e.key, &e.reason);
+        for e in report
+            .entries
+            .iter()
+            .filter(|e| e.status == VerifyStatus::Uncertified)
+        {
+            let (section, key) = (&e.section, &e.key);
+            let reason = e.reason.localized(lang);
             outln!(
                 "{}",
                 tr!(
@@ -461,8 +377,9 @@ pub fn verify(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
             )
         );
         for f in &report.failures {
-            let status = signature_word(lang, &f.status);
-            let (section, key, reason) = (&f.section, &f.key, &f.reason);
+            let status = f.status.localized(lang);
+            let (section, key) = (&f.section, &f.key);
+            let reason = f.reason.localized(lang);
             outln!(
                 "{}",
                 tr!(

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use livret::core::{Lang, Section};
+use livret::core::{Lang, Localized, Section};
 
 use crate::ctx::Ctx;
 use crate::util::print_json;
@@ -88,10 +88,7 @@ pub fn section(ctx: &Ctx, command: &SectionCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             for s in &sections {
-                let label = match (lang, s.section.parse::<Section>()) {
-                    (Lang::En, Ok(sec)) => sec.english_label(),
-                    _ => s.label.clone(),
-                };
+                let label = s.section.localized(lang);
                 let n = s.entries;
                 let state = match (s.sensitive, s.open) {
                     (false, _) => tr!(lang, "{n} inscription(s)", "{n} entr(y/ies)"),

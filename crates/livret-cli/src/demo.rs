@@ -9,8 +9,8 @@ use anyhow::Result;
 use livret::core::entry::Verification;
 use livret::core::grant::Rights;
 use livret::core::vocab::Date;
-use livret::core::{DeviceId, Lang, LivretId, Role, Section};
-use livret::{Device, KeySource, LocalPeer};
+use livret::core::{DeviceId, Lang, LivretId, Localized, Role, Section};
+use livret::{Device, KeySource, LocalPeer, SignatureStatus};
 
 use crate::net::{clean, report_line};
 use crate::util::{ensure, short};
@@ -128,7 +128,13 @@ pub async fn run(lang: Lang) -> Result<ExitCode> {
     result
 }
 
-#[allow(clippy::too_many_lines)]
+/// The cast: the family's device and the two teachers'.
+struct Cast {
+    family: Actor,
+    t1: Actor,
+    t2: Actor,
+}
+
 async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
     outln!(
         "{}",
@@ -138,15 +144,53 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
         )
     );
 
-    // 1. The devices.
+    let cast = devices_scene(lang, root).await?;
+    let livret = create_scene(lang, &cast)?;
+    invite_scene(lang, &cast, livret).await?;
+    let expected = write_scene(lang, &cast, livret)?;
+    sync_scene(lang, &cast).await?;
+    verify_scene(lang, &cast, livret, &expected)?;
+    tamper_scene(lang, &cast, livret, &expected)?;
+    let t2_id = revoke_scene(lang, &cast, livret)?;
+    revoked_sync_scene(lang, &cast, livret, &t2_id).await?;
+    let k = carry_on_scene(lang, &cast, livret).await?;
+    let Cast { family, t1, t2 } = cast;
+
+    // 11-12. The paper livret with its seals; the LSU file of the class.
+    crate::formats::demo_steps(lang, root, &family.dev, &t1.dev, t2.id(), livret)?;
+
+    let (school, jury) = jury_scene(lang, root, &family, &t1, livret).await?;
+    school.stop().await;
+    jury.stop().await;
+    forget_scene(lang, &family, &t1, livret, &k).await?;
+
+    outln!();
+    outln!(
+        "{}",
+        lang.pick(
+            "Fin de la démonstration : tout a été vérifié. Les dossiers temporaires sont effacés.",
+            "End of the demonstration: everything was checked. The temporary folders are deleted."
+        )
+    );
+    for a in [family, t1, t2] {
+        a.stop().await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Scene 1: The devices, each with its node listening on 127.0.0.1.
+async fn devices_scene(lang: Lang, root: &Path) -> Result<Cast> {
     step(lang, 1, "les appareils", "the devices");
-    let family = Actor::new(root, "famille", Role::Family, "Parent de Lina").await?;
-    let t1 = Actor::new(root, "enseignant1", Role::Teacher, "M. Martin").await?;
-    let t2 = Actor::new(root, "enseignant2", Role::Teacher, "Mme Diallo").await?;
+    let cast = Cast {
+        family: Actor::new(root, "famille", Role::Family, "Parent de Lina").await?,
+        t1: Actor::new(root, "enseignant1", Role::Teacher, "M. Martin").await?,
+        t2: Actor::new(root, "enseignant2", Role::Teacher, "Mme Diallo").await?,
+    };
+    let Cast { family, t1, t2 } = &cast;
     for (a, role_fr, role_en) in [
-        (&family, "famille", "family"),
-        (&t1, "enseignant", "teacher"),
-        (&t2, "enseignant", "teacher"),
+        (family, "famille", "family"),
+        (t1, "enseignant", "teacher"),
+        (t2, "enseignant", "teacher"),
     ] {
         let (id, addr) = (
             short(&a.id().to_string()),
@@ -163,8 +207,12 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
         );
         says(lang, a.name, &line);
     }
+    Ok(cast)
+}
 
-    // 2. The family creates the livret.
+/// Scene 2: The family creates the livret.
+fn create_scene(lang: Lang, cast: &Cast) -> Result<LivretId> {
+    let family = &cast.family;
     step(
         lang,
         2,
@@ -196,8 +244,12 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             "the child's name is stored only encrypted on this device, nowhere else",
         ),
     );
+    Ok(livret)
+}
 
-    // 3. Invitations, face to face.
+/// Scene 3: Invitations, face to face: each teacher accepts while the family confirms.
+async fn invite_scene(lang: Lang, cast: &Cast, livret: LivretId) -> Result<()> {
+    let Cast { family, t1, t2 } = cast;
     step(
         lang,
         3,
@@ -206,7 +258,7 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
     );
     let now = family.with(|d| d.now());
     let until = Date::from_unix_seconds(now)?.add_days(300)?.to_string();
-    let invitations = [(&t1, "annee/2025,vie-scolaire/2025"), (&t2, "annee/2025")];
+    let invitations = [(t1, "annee/2025,vie-scolaire/2025"), (t2, "annee/2025")];
     for (teacher, list) in invitations {
         let sections = Section::parse_list(list).map_err(livret::Error::from)?;
         let addrs = family.addresses();
@@ -224,7 +276,7 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
         );
         let (report, ()) = tokio::join!(
             teacher.accept(&inv.invitation, Some("5B")),
-            family_confirms(lang, &family),
+            family_confirms(lang, family),
         );
         let report = report?;
         ensure(
@@ -257,8 +309,13 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             ),
         );
     }
+    Ok(())
+}
 
-    // 4. The teachers write.
+/// Scene 4: The teachers write, each on their own device. Returns the keys written and their
+/// authors.
+fn write_scene(lang: Lang, cast: &Cast, livret: LivretId) -> Result<Vec<(String, DeviceId)>> {
+    let Cast { t1, t2, .. } = cast;
     step(
         lang,
         4,
@@ -328,16 +385,20 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             "{k}: history-geography, level 3"
         ),
     );
+    Ok(expected)
+}
 
-    // 5. Sync to the family.
+/// Scene 5: Each teacher syncs with the family; the second holds only what it was granted.
+async fn sync_scene(lang: Lang, cast: &Cast) -> Result<()> {
+    let Cast { family, t1, t2 } = cast;
     step(
         lang,
         5,
         "chaque enseignant synchronise directement avec l'appareil de la famille",
         "each teacher syncs directly with the family's device",
     );
-    for t in [&t1, &t2] {
-        let r = t.sync_with(&family).await?;
+    for t in [t1, t2] {
+        let r = t.sync_with(family).await?;
         ensure(
             clean(&r) && r.sent_changes >= 1,
             format!(
@@ -369,8 +430,17 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             "I hold only what the family opened to me: {shown} (no identity, no attendance)"
         ),
     );
+    Ok(())
+}
 
-    // 6. The family verifies.
+/// Scene 6: The family verifies every signature and sees who wrote what.
+fn verify_scene(
+    lang: Lang,
+    cast: &Cast,
+    livret: LivretId,
+    expected: &[(String, DeviceId)],
+) -> Result<()> {
+    let family = &cast.family;
     step(
         lang,
         6,
@@ -394,14 +464,15 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
         ),
     )?;
     let view = family.with(|d| d.show(livret))?;
-    for (key, author) in &expected {
+    for (key, author) in expected {
         let found = view
             .sections
             .iter()
             .flat_map(|s| s.entries.iter())
             .find(|e| &e.key == key);
         let ok = found.is_some_and(|e| {
-            e.signature == "valid" && e.author.as_deref() == Some(author.to_string().as_str())
+            e.signature == SignatureStatus::Valid
+                && e.author.as_deref() == Some(author.to_string().as_str())
         });
         ensure(
             ok,
@@ -412,7 +483,7 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
     for s in &view.sections {
         for e in &s.entries {
             let author = crate::commands::author_of(lang, e);
-            let status = crate::commands::signature_word(lang, &e.signature);
+            let status = e.signature.localized(lang);
             let (sec, key) = (&s.section, &e.key);
             says(
                 lang,
@@ -435,8 +506,17 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             "{n} entries checked: all valid"
         ),
     );
+    Ok(())
+}
 
-    // 7. A tampered copy.
+/// Scene 7: A tampered copy: one character changed in an appréciation.
+fn tamper_scene(
+    lang: Lang,
+    cast: &Cast,
+    livret: LivretId,
+    expected: &[(String, DeviceId)],
+) -> Result<()> {
+    let Cast { family, t1, t2 } = cast;
     step(
         lang,
         7,
@@ -499,8 +579,12 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             );
         }
     }
+    Ok(())
+}
 
-    // 8. Revocation.
+/// Scene 8: The family revokes the second teacher's grant. Returns that teacher's id.
+fn revoke_scene(lang: Lang, cast: &Cast, livret: LivretId) -> Result<String> {
+    let Cast { family, t2, .. } = cast;
     step(
         lang,
         8,
@@ -534,15 +618,19 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             "grant {gid} revoked (signed by the family)"
         ),
     );
+    Ok(t2_id)
+}
 
-    // 9. The revoked teacher syncs.
+/// Scene 9: The revoked teacher syncs: refused, and its device erases the livret.
+async fn revoked_sync_scene(lang: Lang, cast: &Cast, livret: LivretId, t2_id: &str) -> Result<()> {
+    let Cast { family, t2, .. } = cast;
     step(
         lang,
         9,
         "Mme Diallo synchronise à nouveau",
         "Mme Diallo syncs again",
     );
-    let r = t2.sync_with(&family).await;
+    let r = t2.sync_with(family).await;
     let refused_line = match &r {
         Ok(report) => report_line(lang, report),
         Err(e) => livret::core::Localized::localized(e, lang),
@@ -565,7 +653,7 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
     let audit = family.with(|d| d.audit(Some(livret)))?;
     let refusal = audit
         .iter()
-        .any(|a| a.outcome == "refused" && a.peer.as_deref() == Some(t2_id.as_str()));
+        .any(|a| a.outcome == "refused" && a.peer.as_deref() == Some(t2_id));
     ensure(
         refusal,
         "le journal de la famille ne montre pas le refus",
@@ -579,8 +667,12 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             "my log records the revoked device being refused",
         ),
     );
+    Ok(())
+}
 
-    // 10. The other teacher still works.
+/// Scene 10: The other teacher carries on. Returns the key of its new entry.
+async fn carry_on_scene(lang: Lang, cast: &Cast, livret: LivretId) -> Result<String> {
+    let Cast { family, t1, .. } = cast;
     step(
         lang,
         10,
@@ -599,7 +691,7 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             FRANCAIS_T2,
         )
     })?;
-    let r = t1.sync_with(&family).await?;
+    let r = t1.sync_with(family).await?;
     ensure(
         clean(&r) && t1.with(|d| d.list())?.len() == 1,
         format!(
@@ -614,7 +706,7 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
         .sections
         .iter()
         .flat_map(|s| s.entries.iter())
-        .any(|e| e.key == k && e.signature == "valid");
+        .any(|e| e.key == k && e.signature == SignatureStatus::Valid);
     ensure(
         arrived,
         format!("la nouvelle inscription {k} n'est pas arrivée valide"),
@@ -629,27 +721,7 @@ async fn story(lang: Lang, root: &Path) -> Result<ExitCode> {
             "new entry {k} received, signature valid"
         ),
     );
-
-    // 11-12. The paper livret with its seals; the LSU file of the class.
-    crate::formats::demo_steps(lang, root, &family.dev, &t1.dev, t2.id(), livret)?;
-
-    let (school, jury) = jury_scene(lang, root, &family, &t1, livret).await?;
-    school.stop().await;
-    jury.stop().await;
-    forget_scene(lang, &family, &t1, livret, &k).await?;
-
-    outln!();
-    outln!(
-        "{}",
-        lang.pick(
-            "Fin de la démonstration : tout a été vérifié. Les dossiers temporaires sont effacés.",
-            "End of the demonstration: everything was checked. The temporary folders are deleted."
-        )
-    );
-    for a in [family, t1, t2] {
-        a.stop().await;
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(k)
 }
 
 /// The family's right to be forgotten: it erases M. Martin's second-term entry, history

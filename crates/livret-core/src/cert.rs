@@ -13,6 +13,7 @@ use crate::cose::{self, Envelope, Kind};
 use crate::error::CoreError;
 use crate::identity::DeviceSecret;
 use crate::ids::DeviceId;
+use crate::lang::{Lang, Localized};
 use crate::vocab::{PersonName, Uai};
 
 /// The largest card or certificate accepted.
@@ -169,8 +170,61 @@ pub enum Certification {
         /// The teacher's name on the certificate.
         teacher_name: String,
     },
-    /// Not certified, with the reason in French.
-    Uncertified(String),
+    /// Not certified, and why.
+    Uncertified(NotCertified),
+}
+
+/// Why an entry is not certified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotCertified {
+    /// It carries no certificate.
+    NoCertificate,
+    /// Its certificate does not open.
+    BadCertificate(CoreError),
+    /// Its certificate is for another key than the entry's author.
+    OtherKey,
+    /// The certificate's school is not one this device trusts.
+    UntrustedSchool,
+    /// Signed outside the certificate's validity.
+    OutsideValidity,
+    /// The entry itself does not open.
+    Unreadable,
+}
+
+impl Localized for NotCertified {
+    fn localized(&self, lang: Lang) -> String {
+        match self {
+            NotCertified::NoCertificate => lang.pick("aucun certificat", "no certificate").into(),
+            NotCertified::BadCertificate(e) => match lang {
+                Lang::Fr => format!("certificat invalide : {}", e.localized(lang)),
+                Lang::En => format!("invalid certificate: {}", e.localized(lang)),
+            },
+            NotCertified::OtherKey => lang
+                .pick("certificat d'une autre clé", "certificate of another key")
+                .into(),
+            NotCertified::UntrustedSchool => lang
+                .pick(
+                    "établissement non reconnu par cet appareil",
+                    "school not trusted by this device",
+                )
+                .into(),
+            NotCertified::OutsideValidity => lang
+                .pick(
+                    "inscription faite hors de la validité du certificat",
+                    "entry made outside the certificate's validity",
+                )
+                .into(),
+            NotCertified::Unreadable => lang
+                .pick("inscription illisible", "unreadable entry")
+                .into(),
+        }
+    }
+}
+
+impl std::fmt::Display for NotCertified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.localized(Lang::En))
+    }
 }
 
 impl Certification {
@@ -192,22 +246,20 @@ pub fn certify(
     trusted: &[DeviceId],
 ) -> Certification {
     let Some(bytes) = certificate else {
-        return Certification::Uncertified("aucun certificat".into());
+        return Certification::Uncertified(NotCertified::NoCertificate);
     };
     let cert = match Certificate::open(bytes) {
         Ok(c) => c,
-        Err(e) => return Certification::Uncertified(format!("certificat invalide : {e}")),
+        Err(e) => return Certification::Uncertified(NotCertified::BadCertificate(e)),
     };
     if DeviceId(cert.teacher) != *author {
-        return Certification::Uncertified("certificat d'une autre clé".into());
+        return Certification::Uncertified(NotCertified::OtherKey);
     }
     if !trusted.contains(&DeviceId(cert.school)) {
-        return Certification::Uncertified("établissement non reconnu par cet appareil".into());
+        return Certification::Uncertified(NotCertified::UntrustedSchool);
     }
     if time < cert.not_before || time >= cert.until {
-        return Certification::Uncertified(
-            "inscription faite hors de la validité du certificat".into(),
-        );
+        return Certification::Uncertified(NotCertified::OutsideValidity);
     }
     Certification::Certified {
         school: DeviceId(cert.school),

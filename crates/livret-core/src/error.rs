@@ -73,8 +73,8 @@ pub enum CoreError {
     #[error("document de section illisible : {0}")]
     Document(String),
     /// A value that does not belong where it was found (another livret, section or key).
-    #[error("{0}")]
-    OutOfScope(String),
+    #[error("{}", .0.localized(Lang::Fr))]
+    OutOfScope(OutOfScope),
     /// Content refused because it belongs in a sensitive section, or a sensitive section that
     /// the family has not opened.
     #[error("{fr}")]
@@ -108,9 +108,104 @@ impl Localized for CoreError {
                 CoreError::BadSignature { what } => format!("invalid signature ({what})"),
                 CoreError::Expired { what } => format!("{what} has expired"),
                 CoreError::Document(d) => format!("unreadable section document: {d}"),
-                CoreError::OutOfScope(d) => d.clone(),
+                CoreError::OutOfScope(d) => d.localized(lang),
                 CoreError::Sensitive { en, .. } => en.clone(),
             },
+        }
+    }
+}
+
+/// What does not belong where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OutOfScope {
+    /// A manifest record stored under a key its content does not imply.
+    ManifestKeyMismatch(String),
+    /// A manifest key of no known kind.
+    UnknownManifestKey(String),
+    /// Recovery words that do not give a key.
+    RecoveryWords(WordsProblem),
+}
+
+/// Why recovery words were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WordsProblem {
+    /// Not the right number of words.
+    Count {
+        /// How many were read.
+        read: usize,
+        /// How many are needed.
+        expected: usize,
+    },
+    /// A word not in the list (its position from 1, and the word as typed).
+    NotInList {
+        /// Its position, from 1.
+        position: usize,
+        /// The word as typed.
+        word: String,
+    },
+    /// The checksum does not match: a word is wrong or out of place.
+    Checksum,
+    /// The words give an entropy of an unexpected length.
+    Entropy,
+    /// The key could not be written as words (the library's reason).
+    Encoding(String),
+}
+
+impl Localized for OutOfScope {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::Fr, OutOfScope::ManifestKeyMismatch(k)) => {
+                format!("clé de manifeste « {k} » incohérente")
+            }
+            (Lang::En, OutOfScope::ManifestKeyMismatch(k)) => {
+                format!("manifest key \"{k}\" does not match its record")
+            }
+            (Lang::Fr, OutOfScope::UnknownManifestKey(k)) => {
+                format!("clé de manifeste inconnue « {k} »")
+            }
+            (Lang::En, OutOfScope::UnknownManifestKey(k)) => {
+                format!("unknown manifest key \"{k}\"")
+            }
+            (Lang::Fr, OutOfScope::RecoveryWords(p)) => {
+                format!("mots de secours refusés : {}", p.localized(lang))
+            }
+            (Lang::En, OutOfScope::RecoveryWords(p)) => {
+                format!("recovery words refused: {}", p.localized(lang))
+            }
+        }
+    }
+}
+
+impl Localized for WordsProblem {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::Fr, WordsProblem::Count { read, expected }) => {
+                format!("{read} mots lus, {expected} attendus")
+            }
+            (Lang::En, WordsProblem::Count { read, expected }) => {
+                format!("{read} words read, {expected} expected")
+            }
+            (Lang::Fr, WordsProblem::NotInList { position, word }) => format!(
+                "le mot n° {position} (« {word} ») n'est pas dans la liste des mots de secours"
+            ),
+            (Lang::En, WordsProblem::NotInList { position, word }) => {
+                format!("word {position} (\"{word}\") is not in the list of recovery words")
+            }
+            (_, WordsProblem::Checksum) => lang
+                .pick(
+                    "la somme de contrôle ne correspond pas : un mot est faux ou déplacé",
+                    "the checksum does not match: a word is wrong or out of place",
+                )
+                .into(),
+            (_, WordsProblem::Entropy) => lang
+                .pick(
+                    "entropie de longueur inattendue",
+                    "entropy of unexpected length",
+                )
+                .into(),
+            (_, WordsProblem::Encoding(e)) => e.clone(),
         }
     }
 }

@@ -622,7 +622,11 @@ pub enum ManifestRecord {
 impl ManifestRecord {
     /// Opens a record stored under `key`, checking that the key matches its content.
     pub fn open(key: &str, bytes: &[u8]) -> Result<ManifestRecord, CoreError> {
-        let mismatch = || CoreError::OutOfScope(format!("clé de manifeste « {key} » incohérente"));
+        let mismatch = || {
+            CoreError::OutOfScope(crate::error::OutOfScope::ManifestKeyMismatch(
+                key.to_string(),
+            ))
+        };
         if key == "genesis" {
             return Genesis::open(bytes).map(ManifestRecord::Genesis);
         }
@@ -674,9 +678,9 @@ impl ManifestRecord {
                 Err(mismatch())
             };
         }
-        Err(CoreError::OutOfScope(format!(
-            "clé de manifeste inconnue « {key} »"
-        )))
+        Err(CoreError::OutOfScope(
+            crate::error::OutOfScope::UnknownManifestKey(key.to_string()),
+        ))
     }
 
     /// The key this record is stored under.

@@ -8,7 +8,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::error::CoreError;
+use crate::error::{CoreError, OutOfScope, WordsProblem};
 use crate::identity::{verify_signature, DeviceSecret};
 use crate::ids::DeviceId;
 
@@ -33,8 +33,8 @@ impl std::fmt::Debug for RecoveryKey {
     }
 }
 
-fn words_error(detail: impl Into<String>) -> CoreError {
-    CoreError::OutOfScope(format!("mots de secours refusés : {}", detail.into()))
+fn words_error(problem: WordsProblem) -> CoreError {
+    CoreError::OutOfScope(OutOfScope::RecoveryWords(problem))
 }
 
 /// A word of the list without its accents (the list holds é and è, decomposed).
@@ -90,19 +90,19 @@ impl RecoveryKey {
             .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
             .collect();
         if given.len() != WORD_COUNT {
-            return Err(words_error(format!(
-                "{} mots lus, {WORD_COUNT} attendus",
-                given.len()
-            )));
+            return Err(words_error(WordsProblem::Count {
+                read: given.len(),
+                expected: WORD_COUNT,
+            }));
         }
         let mut canonical = Zeroizing::new(String::new());
         for (i, w) in given.iter().enumerate() {
             let p = plain(w);
             let Some(found) = list.iter().find(|l| plain(l) == p) else {
-                return Err(words_error(format!(
-                    "le mot n° {} (« {w} ») n'est pas dans la liste des mots de secours",
-                    i + 1
-                )));
+                return Err(words_error(WordsProblem::NotInList {
+                    position: i + 1,
+                    word: w.to_string(),
+                }));
             };
             if i > 0 {
                 canonical.push(' ');
@@ -110,16 +110,14 @@ impl RecoveryKey {
             canonical.push_str(found);
         }
         let mnemonic = bip39::Mnemonic::parse_in_normalized(bip39::Language::French, &canonical)
-            .map_err(|_| {
-                words_error("la somme de contrôle ne correspond pas : un mot est faux ou déplacé")
-            })?;
+            .map_err(|_| words_error(WordsProblem::Checksum))?;
         let (entropy, len) = mnemonic.to_entropy_array();
         let entropy = Zeroizing::new(entropy);
         let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(
             entropy
                 .get(..len)
                 .and_then(|e| <[u8; 32]>::try_from(e).ok())
-                .ok_or_else(|| words_error("entropie de longueur inattendue"))?,
+                .ok_or_else(|| words_error(WordsProblem::Entropy))?,
         );
         Ok(RecoveryKey::from_entropy(&bytes))
     }
@@ -128,7 +126,7 @@ impl RecoveryKey {
     pub fn words(&self) -> Result<Zeroizing<Vec<String>>, CoreError> {
         let bytes = self.secret.to_bytes();
         let mnemonic = bip39::Mnemonic::from_entropy_in(bip39::Language::French, &bytes[..])
-            .map_err(|e| words_error(e.to_string()))?;
+            .map_err(|e| words_error(WordsProblem::Encoding(e.to_string())))?;
         Ok(Zeroizing::new(mnemonic.words().map(composed).collect()))
     }
 
@@ -242,6 +240,15 @@ mod tests {
         unknown[3] = "ordinateur".into();
         let err = RecoveryKey::from_words(&unknown.join(" ")).unwrap_err();
         assert!(err.to_string().contains("n° 4"), "{err}");
+        // The refusal is typed, so it speaks both languages.
+        assert_eq!(
+            crate::Localized::localized(&err, crate::Lang::Fr),
+            "mots de secours refusés : le mot n° 4 (« ordinateur ») n'est pas dans la liste des mots de secours"
+        );
+        assert_eq!(
+            crate::Localized::localized(&err, crate::Lang::En),
+            "recovery words refused: word 4 (\"ordinateur\") is not in the list of recovery words"
+        );
         assert!(!format!("{key:?}").contains(&words[0]));
     }
 

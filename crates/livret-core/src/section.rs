@@ -113,6 +113,16 @@ impl Section {
     }
 }
 
+impl crate::lang::Localized for Section {
+    /// The section's label for people.
+    fn localized(&self, lang: crate::lang::Lang) -> String {
+        match lang {
+            crate::lang::Lang::Fr => self.french_label(),
+            crate::lang::Lang::En => self.english_label(),
+        }
+    }
+}
+
 impl fmt::Display for Section {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

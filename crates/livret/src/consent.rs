@@ -16,12 +16,10 @@ use crate::device::{Device, Relation};
 use crate::error::{Error, Result};
 
 /// One section of a livret as `livret section list` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionState {
-    /// Its name (`annee/2025`, `accompagnement`...).
-    pub section: String,
-    /// Its French label.
-    pub label: String,
+    /// The section (its label for people through `Localized`).
+    pub section: Section,
     /// Whether it is a sensitive section.
     pub sensitive: bool,
     /// Whether it is open (always, for an ordinary section; for a sensitive one, once an owner
@@ -31,6 +29,31 @@ pub struct SectionState {
     pub held: bool,
     /// How many entries this device holds in it.
     pub entries: usize,
+}
+
+/// The JSON of `section list --json`: its historical fields (`label` in French).
+#[derive(Serialize)]
+struct SectionStateJson {
+    section: String,
+    label: String,
+    sensitive: bool,
+    open: bool,
+    held: bool,
+    entries: usize,
+}
+
+impl Serialize for SectionState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        SectionStateJson {
+            section: self.section.to_string(),
+            label: livret_core::Localized::localized(&self.section, livret_core::Lang::Fr),
+            sensitive: self.sensitive,
+            open: self.open,
+            held: self.held,
+            entries: self.entries,
+        }
+        .serialize(s)
+    }
 }
 
 impl Device {
@@ -87,8 +110,7 @@ impl Device {
         for section in names {
             let doc = self.load_section(livret, section)?;
             out.push(SectionState {
-                section: section.to_string(),
-                label: section.french_label(),
+                section,
                 sensitive: section.is_sensitive(),
                 open: manifest.is_open(section),
                 held: doc.is_some(),
@@ -118,8 +140,8 @@ impl Device {
         let draft = content::accompagnement(measure, start, end, note.unwrap_or_default())?;
         if self.role() != Role::Teacher && self.role() != Role::Family {
             return Err(Error::WrongRole {
-                needed: "teacher",
-                actual: self.role().as_str(),
+                needed: Role::Teacher,
+                actual: self.role(),
             });
         }
         self.write_draft(livret, &draft)

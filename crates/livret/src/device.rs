@@ -266,8 +266,8 @@ impl Device {
             Ok(())
         } else {
             Err(Error::WrongRole {
-                needed: needed.french(),
-                actual: self.identity.role.french(),
+                needed,
+                actual: self.identity.role,
             })
         }
     }

@@ -342,7 +342,7 @@ impl Device {
                         out.errors.push(GridIssue {
                             line: at.line,
                             column: at.column,
-                            message: e.to_string(),
+                            message: livret_core::Localized::localized(&e, livret_core::Lang::Fr),
                         });
                     }
                 }
@@ -370,7 +370,7 @@ impl Device {
                         out.errors.push(GridIssue {
                             line: *line,
                             column: at.map(|a| a.column).unwrap_or_default(),
-                            message: e.to_string(),
+                            message: livret_core::Localized::localized(e, livret_core::Lang::Fr),
                         });
                     }
                 }

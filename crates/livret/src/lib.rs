@@ -25,6 +25,7 @@ pub mod relay;
 mod session;
 mod sharing;
 mod trust;
+mod views;
 
 pub use audit::AuditAction;
 pub use batch::{BatchMode, BatchWrite, NotWritten};
@@ -40,7 +41,7 @@ pub use error::{Error, Result};
 pub use grid::{GridImportReport, GridIssue, GridPupil, GridStatus, PupilMatch};
 pub use livret_export::grid::{GridFormat, MAX_GRID_BYTES};
 pub use livrets::drafts;
-pub use livrets::{EntryView, LivretSummary, LivretView, SectionView, VerifyFailure, VerifyReport};
+pub use livrets::{LivretSummary, VerifyReport};
 pub use local_peer::{LocalPeer, ServedReports};
 pub use owners::OwnerDeviceView;
 pub use redeem::{redeem_code_for, RedeemClaimView, REDEEM_CONFIRM_SECONDS};
@@ -50,6 +51,10 @@ pub use sharing::{
     rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,
 };
 pub use trust::{CertificateView, SignedCard, TrustAnchor};
+pub use views::{
+    EntryContent, EntryKind, EntryText, EntryView, LivretView, SectionView, SignatureStatus,
+    VerifyFailure, VerifyReason, VerifyStatus,
+};
 
 pub use livret_core::{self as core, Lang, Localized};
 pub use livret_store::KeySource;

@@ -1,12 +1,13 @@
 //! Creating, reading, verifying and writing livrets.
 
+use livret_core::cert::{Certification, NotCertified};
 use livret_core::content::{self, Draft};
 use livret_core::doc::{ManifestDoc, SectionDoc};
-use livret_core::entry::{Content, SignedEntry, Verification};
+use livret_core::entry::SignedEntry;
 use livret_core::grant::{Genesis, ManifestRecord};
 use livret_core::vocab::{
     AttestationKind, Cycle, CycleSynthesis, Date, Discipline, DisciplineCode, DisciplineLabel, Ine,
-    Mark, Millesime, Period, PersonName, Positioning, SocleLevels,
+    Mark, Millesime, Period, PersonName, SocleLevels,
 };
 use livret_core::SignedRecord;
 use livret_core::{DeviceId, LivretId, Role, Section};
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::audit::AuditAction;
 use crate::device::{random16, Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
+use crate::views::{EntryContent, EntryView, LivretView, SectionView, VerifyFailure, VerifyStatus};
 
 /// One livret in a list.
 #[derive(Debug, Clone, Serialize)]
@@ -29,80 +31,6 @@ pub struct LivretSummary {
     pub relation: Relation,
     /// The class a teacher recorded.
     pub class: Option<String>,
-}
-
-/// One entry as shown.
-#[derive(Debug, Clone, Serialize)]
-pub struct EntryView {
-    /// Its key.
-    pub key: String,
-    /// subject, synthesis, vie-scolaire, cycle, attestation, identity, message.
-    pub kind: Option<String>,
-    /// Its author (device id).
-    pub author: Option<String>,
-    /// The author's name as this device knows it.
-    pub author_name: Option<String>,
-    /// valid, unknown-author or invalid.
-    pub signature: String,
-    /// certified (by a school this device trusts, within the certificate's validity) or
-    /// uncertified.
-    pub certification: String,
-    /// The certifying school's key, when certified.
-    pub certified_by: Option<String>,
-    /// Why it is not certified.
-    pub certification_note: Option<String>,
-    /// Why it is invalid.
-    pub problem: Option<String>,
-    /// When it was signed (seconds since 1970).
-    pub time: Option<i64>,
-    /// Whether another version competes (concurrent writes).
-    pub conflicted: bool,
-    /// Whether it is sensitive content.
-    pub sensitive: bool,
-    /// The content, field by field.
-    pub content: serde_json::Value,
-    /// One line in French.
-    pub summary: String,
-}
-
-/// One section as shown.
-#[derive(Debug, Clone, Serialize)]
-pub struct SectionView {
-    /// Its name (`annee/2025`...).
-    pub section: String,
-    /// Its French label.
-    pub label: String,
-    /// Whether it is a sensitive section.
-    pub sensitive: bool,
-    /// Its entries.
-    pub entries: Vec<EntryView>,
-}
-
-/// A livret as shown.
-#[derive(Debug, Clone, Serialize)]
-pub struct LivretView {
-    /// The livret id.
-    pub livret_id: String,
-    /// The child's name as this device knows it.
-    pub name: Option<String>,
-    /// The class a teacher recorded.
-    pub class: Option<String>,
-    /// The sections.
-    pub sections: Vec<SectionView>,
-}
-
-/// One entry's verification.
-#[derive(Debug, Clone, Serialize)]
-pub struct VerifyFailure {
-    /// The section.
-    pub section: String,
-    /// The entry key.
-    pub key: String,
-    /// certified, valid (by a key this device knows), uncertified (valid signature by a key
-    /// no trusted school vouches for and this device does not know) or invalid.
-    pub status: String,
-    /// Why (for uncertified and invalid).
-    pub reason: String,
 }
 
 /// The result of verifying a livret.
@@ -262,45 +190,21 @@ impl Device {
                         o.payload.time,
                         &trusted,
                     ),
-                    _ => livret_core::cert::Certification::Uncertified(
-                        "inscription illisible".into(),
-                    ),
-                };
-                let (kind, content, summary, time) = match &checked.opened {
-                    Some(o) => (
-                        Some(o.payload.content.kind().to_string()),
-                        content_json(&o.payload.content, &o.texts),
-                        summarize(&o.payload.content, &o.texts),
-                        Some(o.payload.time),
-                    ),
-                    None => (None, serde_json::Value::Null, "illisible".into(), None),
+                    _ => Certification::Uncertified(NotCertified::Unreadable),
                 };
                 entries.push(EntryView {
                     key: checked.key,
-                    kind,
                     author: checked.author.map(|a| a.to_string()),
                     author_name,
-                    signature: checked.verification.as_str().to_string(),
-                    certification: certification.as_str().to_string(),
-                    certified_by: match &certification {
-                        livret_core::cert::Certification::Certified { school, .. } => {
-                            Some(school.to_string())
-                        }
-                        _ => None,
-                    },
-                    certification_note: match &certification {
-                        livret_core::cert::Certification::Uncertified(why) => Some(why.clone()),
-                        _ => None,
-                    },
-                    problem: match &checked.verification {
-                        Verification::Invalid(why) => Some(why.clone()),
-                        _ => None,
-                    },
-                    time,
+                    signature: checked.verification.into(),
+                    certification,
+                    time: checked.opened.as_ref().map(|o| o.payload.time),
                     conflicted: checked.conflicted,
                     sensitive: section.is_sensitive(),
-                    content,
-                    summary,
+                    content: checked
+                        .opened
+                        .as_ref()
+                        .map(|o| EntryContent::new(&o.payload.content, &o.texts)),
                 });
             }
             if section == Section::Correspondance {
@@ -308,8 +212,7 @@ impl Device {
                 entries.sort_by_key(|e| e.time);
             }
             sections.push(SectionView {
-                section: section.to_string(),
-                label: section.french_label(),
+                section,
                 sensitive: section.is_sensitive(),
                 entries,
             });
@@ -335,34 +238,15 @@ impl Device {
         };
         for s in view.sections {
             for e in s.entries {
+                let item = VerifyFailure::of(s.section, &e);
                 report.checked += 1;
-                let (status, reason) = if e.signature == "invalid" {
-                    ("invalid", e.problem.clone().unwrap_or_default())
-                } else if e.certification == "certified" {
-                    ("certified", String::new())
-                } else if e.signature == "valid" {
-                    ("valid", e.certification_note.clone().unwrap_or_default())
-                } else {
-                    (
-                        "uncertified",
-                        e.certification_note
-                            .clone()
-                            .unwrap_or_else(|| "auteur inconnu de cet appareil".into()),
-                    )
-                };
-                if status != "invalid" {
+                if item.status != VerifyStatus::Invalid {
                     report.valid += 1;
                 }
-                if status == "certified" {
+                if item.status == VerifyStatus::Certified {
                     report.certified += 1;
                 }
-                let item = VerifyFailure {
-                    section: s.section.clone(),
-                    key: e.key,
-                    status: status.to_string(),
-                    reason,
-                };
-                if status == "invalid" {
+                if item.status == VerifyStatus::Invalid {
                     report.failures.push(item.clone());
                 }
                 report.entries.push(item);
@@ -623,227 +507,6 @@ fn discipline_of(subject: &str, label: Option<&str>) -> Result<Discipline> {
             },
         },
     })
-}
-
-fn text_at(texts: &[String], i: usize) -> String {
-    match texts.get(i) {
-        Some(t) if t == livret_core::entry::WITHHELD => {
-            "[texte retiré de l'extrait : il nomme l'élève]".to_string()
-        }
-        Some(t) => t.clone(),
-        None => String::new(),
-    }
-}
-
-pub(crate) fn content_json(content: &Content, texts: &[String]) -> serde_json::Value {
-    use serde_json::json;
-    match content {
-        Content::Subject {
-            year,
-            period,
-            code,
-            label,
-            level,
-            mark,
-            ..
-        } => json!({
-            "year": year, "period": format!("{}/{}", period.index, period.count),
-            "subject": code, "label": label, "level": level, "mark": mark,
-            "appreciation": text_at(texts, 0),
-        }),
-        Content::Synthesis { year, period, .. } => json!({
-            "year": year, "period": format!("{}/{}", period.index, period.count),
-            "text": text_at(texts, 0),
-        }),
-        Content::VieScolaire {
-            year,
-            period,
-            late,
-            justified,
-            unjustified,
-            ..
-        } => json!({
-            "year": year, "period": format!("{}/{}", period.index, period.count),
-            "late": late, "justified": justified, "unjustified": unjustified,
-        }),
-        Content::Cycle {
-            cycle,
-            year,
-            levels,
-            ..
-        } => {
-            let comps: serde_json::Map<String, serde_json::Value> =
-                livret_core::vocab::SocleComponent::ALL
-                    .iter()
-                    .zip(levels.iter())
-                    .map(|(c, l)| (c.code().to_string(), json!(l)))
-                    .collect();
-            json!({"cycle": cycle, "year": year, "levels": comps, "synthesis": text_at(texts, 0)})
-        }
-        Content::Attestation { kind, date } => json!({"kind": kind, "date": date}),
-        Content::Identity { .. } => json!({
-            "name": text_at(texts, 0), "birth": text_at(texts, 1),
-            "ine": if text_at(texts, 2).is_empty() { serde_json::Value::Null } else { json!(text_at(texts, 2)) },
-        }),
-        Content::Message { .. } => json!({"text": text_at(texts, 0)}),
-        Content::Accompagnement {
-            measure,
-            start,
-            end,
-            ..
-        } => json!({
-            "measure": measure,
-            "label": livret_core::vocab::Modalite::parse(measure).map(|m| m.label()).unwrap_or("?"),
-            "start": start, "end": end, "note": text_at(texts, 0),
-        }),
-        Content::LyceeSubject {
-            year,
-            period,
-            code,
-            label,
-            average,
-            class_stats,
-            ..
-        } => json!({
-            "year": year, "period": format!("{}/{}", period.index, period.count),
-            "subject": code, "label": label, "average": average,
-            "class_average": class_stats[0], "class_min": class_stats[1], "class_max": class_stats[2],
-            "appreciation": text_at(texts, 0),
-        }),
-        Content::LyceeOpinion { year, exam, .. } => json!({
-            "year": year, "engagement": text_at(texts, 0), "head_opinion": text_at(texts, 1),
-            "exam_opinion": livret_core::vocab::ExamOpinion::from_value(*exam).map(|e| e.label()).unwrap_or("?"),
-        }),
-    }
-}
-
-/// One line in French describing an entry.
-pub(crate) fn summarize(content: &Content, texts: &[String]) -> String {
-    match content {
-        Content::Subject {
-            period,
-            code,
-            label,
-            level,
-            mark,
-            ..
-        } => {
-            let eval = match (level, mark) {
-                (Some(l), _) => Positioning::from_value(*l)
-                    .map(|p| format!("positionnement {l} ({})", p.label()))
-                    .unwrap_or_else(|_| format!("positionnement {l}")),
-                (None, Some(m)) => format!("note {m}"),
-                _ => String::new(),
-            };
-            let plabel = Period::new(period.index, period.count)
-                .map(|p| p.label())
-                .unwrap_or_default();
-            format!(
-                "{label} ({code}), {plabel} : {eval} — « {} »",
-                text_at(texts, 0)
-            )
-        }
-        Content::Synthesis { period, .. } => {
-            let plabel = Period::new(period.index, period.count)
-                .map(|p| p.label())
-                .unwrap_or_default();
-            format!("Synthèse, {plabel} : « {} »", text_at(texts, 0))
-        }
-        Content::VieScolaire {
-            period,
-            late,
-            justified,
-            unjustified,
-            ..
-        } => {
-            let plabel = Period::new(period.index, period.count)
-                .map(|p| p.label())
-                .unwrap_or_default();
-            format!("Vie scolaire, {plabel} : {late} retard(s), {justified} demi-journée(s) d'absence justifiée(s), {unjustified} injustifiée(s)")
-        }
-        Content::Cycle { cycle, levels, .. } => {
-            let lv: Vec<String> = livret_core::vocab::SocleComponent::ALL
-                .iter()
-                .zip(levels.iter())
-                .map(|(c, l)| format!("{}={l}", c.code()))
-                .collect();
-            format!(
-                "Bilan de fin de cycle {cycle} : {} — « {} »",
-                lv.join(", "),
-                text_at(texts, 0)
-            )
-        }
-        Content::Attestation { kind, date } => {
-            let label = AttestationKind::parse(kind)
-                .map(|k| k.label().to_string())
-                .unwrap_or_else(|_| kind.clone());
-            format!("{label}, obtenue le {date}")
-        }
-        Content::Identity { .. } => {
-            let ine = text_at(texts, 2);
-            format!(
-                "{}, né(e) le {}{}",
-                text_at(texts, 0),
-                text_at(texts, 1),
-                if ine.is_empty() {
-                    String::new()
-                } else {
-                    format!(", INE {ine}")
-                }
-            )
-        }
-        Content::Message { .. } => format!("Message : « {} »", text_at(texts, 0)),
-        Content::Accompagnement {
-            measure,
-            start,
-            end,
-            ..
-        } => {
-            let label = livret_core::vocab::Modalite::parse(measure)
-                .map(|m| m.label())
-                .unwrap_or("?");
-            let until = match end {
-                Some(e) => format!(" au {e}"),
-                None => String::new(),
-            };
-            let note = text_at(texts, 0);
-            let note = if note.is_empty() {
-                String::new()
-            } else {
-                format!(" — « {note} »")
-            };
-            format!("Mesure d'accompagnement {measure} ({label}), du {start}{until}{note}")
-        }
-        Content::LyceeSubject {
-            period,
-            code,
-            label,
-            average,
-            class_stats,
-            ..
-        } => {
-            let plabel = Period::new(period.index, period.count)
-                .map(|p| p.label())
-                .unwrap_or_default();
-            format!(
-                "{label} ({code}), {plabel} : moyenne {average} (classe : {}, de {} à {}) — « {} »",
-                class_stats[0],
-                class_stats[1],
-                class_stats[2],
-                text_at(texts, 0)
-            )
-        }
-        Content::LyceeOpinion { exam, .. } => {
-            let exam = livret_core::vocab::ExamOpinion::from_value(*exam)
-                .map(|e| e.label())
-                .unwrap_or("?");
-            format!(
-                "Avis pour l'examen : {exam} — engagement : « {} » — avis du chef d'établissement : « {} »",
-                text_at(texts, 0),
-                text_at(texts, 1)
-            )
-        }
-    }
 }
 
 /// Entries built from what a person typed, checked against the official vocabulary but not

@@ -56,9 +56,9 @@ impl LocalPeer {
                 let _ = stopped.await;
             },
             move |r| {
-                sink.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(r.map_err(|e| e.to_string()))
+                sink.lock().unwrap_or_else(PoisonError::into_inner).push(
+                    r.map_err(|e| livret_core::Localized::localized(&e, livret_core::Lang::Fr)),
+                )
             },
         ));
         Ok(LocalPeer {

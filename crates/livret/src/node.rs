@@ -246,15 +246,15 @@ pub async fn accept(
             (r, Role::Family) if r.makes_owner() => {}
             (r, _) if r.makes_owner() => {
                 return Err(Error::WrongRole {
-                    needed: Role::Family.french(),
-                    actual: d.role().french(),
+                    needed: Role::Family,
+                    actual: d.role(),
                 })
             }
             (_, Role::Teacher | Role::Jury) => {}
             (_, r) => {
                 return Err(Error::WrongRole {
-                    needed: Role::Teacher.french(),
-                    actual: r.french(),
+                    needed: Role::Teacher,
+                    actual: r,
                 })
             }
         }

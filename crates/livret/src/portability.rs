@@ -97,14 +97,17 @@ fn entry_view(
     let (opened, verification) =
         entry.verify_at(livret, section, key, |a| manifest.knows_author(a));
     match opened {
-        Some(o) => json!({
-            "kind": o.payload.content.kind(),
-            "author": o.payload.author_id().to_string(),
-            "time": rfc3339(o.payload.time),
-            "signature": verification.as_str(),
-            "content": crate::livrets::content_json(&o.payload.content, &o.texts),
-            "summary": crate::livrets::summarize(&o.payload.content, &o.texts),
-        }),
+        Some(o) => {
+            let view = crate::views::EntryContent::new(&o.payload.content, &o.texts);
+            json!({
+                "kind": o.payload.content.kind(),
+                "author": o.payload.author_id().to_string(),
+                "time": rfc3339(o.payload.time),
+                "signature": verification.as_str(),
+                "content": view.to_json(),
+                "summary": livret_core::Localized::localized(&view, livret_core::Lang::Fr),
+            })
+        }
         None => json!({
             "kind": null, "author": null, "time": null,
             "signature": verification.as_str(),
@@ -135,7 +138,7 @@ impl Device {
             .map(|(k, v)| {
                 let record = match ManifestRecord::open(&k, &v) {
                     Ok(r) => record_view(&r),
-                    Err(e) => json!({"type": "invalid", "problem": e.to_string()}),
+                    Err(e) => json!({"type": "invalid", "problem": livret_core::Localized::localized(&e, livret_core::Lang::Fr)}),
                 };
                 json!({"key": k, "signed": hex::encode(&v), "signed_base64": BASE64.encode(&v),
                        "record": record})

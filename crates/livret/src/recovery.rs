@@ -750,7 +750,7 @@ async fn restore_inner(
                 None,
                 AuditAction::Recover,
                 false,
-                &e.to_string(),
+                &livret_core::Localized::localized(&e, livret_core::Lang::Fr),
             );
             let _ = s.close().await;
             return Err(e);

@@ -1642,7 +1642,10 @@ async fn run_with(
         // Whatever ended the session early (a frame too large, garbage, too many turns or
         // refusals, a silent peer) is recorded against the peer.
         if let Err(e) = &result {
-            let detail = bounded(&format!("session interrompue : {e}"));
+            let detail = bounded(&format!(
+                "session interrompue : {}",
+                livret_core::Localized::localized(e, livret_core::Lang::Fr)
+            ));
             d.audit_event(
                 None,
                 Some(&peer_key),

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use livret::core::grant::Rights;
-use livret::core::{Role, Section};
+use livret::core::{Lang, Localized, Role, Section};
 use livret::{Device, KeySource};
 use livret_store::{KdfParams, OpenOptions};
 use livret_tests::TestDevice;
@@ -133,7 +133,7 @@ async fn no_personal_data_in_clear_and_a_home_without_its_key_reveals_nothing() 
     std::fs::remove_file(copy.join(livret_store::KEY_FILE_NAME)).unwrap();
     let err = Device::open(&copy, KeySource::KeyFile)
         .unwrap_err()
-        .to_string();
+        .localized(Lang::Fr);
     assert!(err.contains("introuvable"), "{err}");
     assert_nothing_in_clear("copied home", &all_bytes(&copy));
     // ...with another device's key file in its place: refused as the wrong key.
@@ -144,12 +144,12 @@ async fn no_personal_data_in_clear_and_a_home_without_its_key_reveals_nothing() 
     .unwrap();
     let err = Device::open(&copy, KeySource::KeyFile)
         .unwrap_err()
-        .to_string();
+        .localized(Lang::Fr);
     assert!(err.contains("incorrecte"), "{err}");
     // ...or with a raw key, or a passphrase, where a key file was used.
     let err = Device::open(&copy, KeySource::Passphrase("devinette".to_string().into()))
         .unwrap_err()
-        .to_string();
+        .localized(Lang::Fr);
     assert!(!err.is_empty());
 }
 
@@ -183,11 +183,11 @@ fn a_passphrase_home_copied_and_opened_with_another_passphrase_reveals_nothing()
     copy_dir(&home, &copy);
     let err = Device::open_with(&copy, pass("mauvaise phrase"), &options)
         .unwrap_err()
-        .to_string();
+        .localized(Lang::Fr);
     assert!(err.contains("incorrecte"), "{err}");
     let err = Device::open_with(&copy, KeySource::KeyFile, &options)
         .unwrap_err()
-        .to_string();
+        .localized(Lang::Fr);
     assert!(!err.is_empty());
     // The right passphrase opens the copy.
     let d = Device::open_with(&copy, pass("cheval agrafe pile correcte"), &options).unwrap();

@@ -26,9 +26,14 @@ fn shown(dev: &TestDevice, livret: LivretId) -> Vec<String> {
         .sections
         .iter()
         .flat_map(|s| {
-            s.entries
-                .iter()
-                .map(|e| format!("{} {} {}", e.key, e.signature, e.summary))
+            s.entries.iter().map(|e| {
+                format!(
+                    "{} {} {}",
+                    e.key,
+                    e.signature.as_str(),
+                    livret::Localized::localized(e, livret::Lang::Fr)
+                )
+            })
         })
         .collect();
     v.sort();

@@ -35,7 +35,7 @@ fn section_state(dev: &TestDevice, livret: LivretId, name: &str) -> Option<livre
     dev.with(|d| d.sections(livret))
         .unwrap()
         .into_iter()
-        .find(|s| s.section == name)
+        .find(|s| s.section.to_string() == name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,10 +100,10 @@ async fn the_family_opens_the_sensitive_section_and_shares_it_only_by_name() {
     let held = view
         .sections
         .iter()
-        .find(|s| s.section == "accompagnement")
+        .find(|s| s.section.to_string() == "accompagnement")
         .expect("the named section arrived");
     assert!(held.sensitive && held.entries.iter().all(|e| e.sensitive));
-    assert_eq!(held.entries[0].content["note"], FAMILY_NOTE);
+    assert_eq!(held.entries[0].content_json()["note"], FAMILY_NOTE);
 
     // The teacher writes a PPRE; it syncs back and verifies on the family's device.
     let key = helper
@@ -116,16 +116,16 @@ async fn the_family_opens_the_sensitive_section_and_shares_it_only_by_name() {
     let acc_view = view
         .sections
         .iter()
-        .find(|s| s.section == "accompagnement")
+        .find(|s| s.section.to_string() == "accompagnement")
         .unwrap();
     assert!(acc_view.sensitive);
     let ppre = acc_view.entries.iter().find(|e| e.key == key).unwrap();
-    assert_eq!(ppre.signature, "valid");
+    assert_eq!(ppre.signature.as_str(), "valid");
     assert!(ppre.sensitive);
-    assert_eq!(ppre.kind.as_deref(), Some("accompagnement"));
+    assert_eq!(ppre.kind().map(|k| k.as_str()), Some("accompagnement"));
     assert_eq!(ppre.author_name.as_deref(), Some("Mme Aide"));
-    assert_eq!(ppre.content["measure"], "PPRE");
-    assert_eq!(ppre.content["note"], TEACHER_NOTE);
+    assert_eq!(ppre.content_json()["measure"], "PPRE");
+    assert_eq!(ppre.content_json()["note"], TEACHER_NOTE);
     let json = serde_json::to_value(&view).unwrap();
     assert!(json.to_string().contains("\"sensitive\":true"));
     let verify = family.with(|d| d.verify(livret)).unwrap();

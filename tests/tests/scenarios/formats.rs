@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use livret::core::grant::Rights;
-use livret::core::{LivretId, Role};
+use livret::core::{LivretId, Localized, Role};
 use livret::paper::{verify_seal, SealInput};
 use livret_export::{lsu, seal};
 use livret_tests::TestDevice;
@@ -451,7 +451,8 @@ async fn invalid_lsu_files_are_refused_and_invalid_pupils_get_nothing() {
         std::fs::write(&path, &bad).unwrap();
         assert!(!xmllint_ok(&path), "xmllint accepts {to}");
         let err = teacher.with(|d| d.import_lsu(&bad, false)).unwrap_err();
-        assert!(err.to_string().contains("ligne"), "{err}");
+        let err = err.localized(livret::Lang::Fr);
+        assert!(err.contains("ligne"), "{err}");
         assert_eq!(entry_count(&teacher, lina) + entry_count(&teacher, noe), 0);
     }
     // Valid for the schema, but one pupil's bilan breaks the livret's rules (a school year
@@ -601,6 +602,36 @@ async fn lsu_subject_details_vie_scolaire_and_cycle_options_round_trip() {
         (&cb.complement, &cb.regional)
     );
     assert!(cb.complement.is_some() && cb.regional.is_some());
+
+    // `show` (and the app, which renders the same view) tells them, in French and English.
+    let view = teacher.with(|d| d.show(lina)).unwrap();
+    let lines: Vec<(String, String)> = view
+        .sections
+        .iter()
+        .flat_map(|s| &s.entries)
+        .map(|e| {
+            (
+                livret::core::Localized::localized(e, livret::core::Lang::Fr),
+                livret::core::Localized::localized(e, livret::core::Lang::En),
+            )
+        })
+        .collect();
+    let has = |needle: &str| {
+        lines
+            .iter()
+            .any(|(fr, en)| fr.contains(needle) || en.contains(needle))
+    };
+    for needle in [
+        "Anglais euro (030201, option facultative)",
+        "non noté (classe : 12,5)",
+        "éléments du programme : Le récit d'aventure",
+        "5 heure(s) de cours manquée(s) — « Toujours ponctuelle depuis novembre. »",
+        "enseignement de complément LCA 2/2 ; langue et culture régionale BRE 1/2",
+        "not marked (class: 12,5)",
+        "5 hour(s) of lessons missed",
+    ] {
+        assert!(has(needle), "{needle} not shown: {lines:#?}");
+    }
 
     // The paper livret prints them, and each page's seal matches the printed texts (the vie
     // scolaire's comment included).

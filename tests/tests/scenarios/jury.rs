@@ -121,7 +121,7 @@ async fn a_jury_gets_an_anonymized_certified_extract() {
     let texts: Vec<String> = view.sections[0]
         .entries
         .iter()
-        .map(|e| e.summary.clone())
+        .map(|e| livret::Localized::localized(e, livret::Lang::Fr))
         .collect();
     assert!(
         texts
@@ -143,7 +143,10 @@ async fn a_jury_gets_an_anonymized_certified_extract() {
         .unwrap();
     let v = other.with(|d| d.verify(w.livret)).unwrap();
     assert_eq!(v.certified, 0);
-    assert!(v.entries.iter().all(|e| e.status == "uncertified"), "{v:?}");
+    assert!(
+        v.entries.iter().all(|e| e.status.as_str() == "uncertified"),
+        "{v:?}"
+    );
     assert!(v.failures.is_empty());
 
     // Invalid when a byte is changed.
@@ -286,8 +289,11 @@ async fn certificates_from_an_untrusted_or_expired_school_do_not_certify() {
         .iter()
         .find(|e| e.key == "bilan/1-3/HISGEO")
         .unwrap();
-    assert_eq!(hisgeo.status, "valid", "{hisgeo:?}");
-    assert!(hisgeo.reason.contains("non reconnu"), "{hisgeo:?}");
+    assert_eq!(hisgeo.status.as_str(), "valid", "{hisgeo:?}");
+    assert!(
+        livret::Localized::localized(&hisgeo.reason, livret::Lang::Fr).contains("non reconnu"),
+        "{hisgeo:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,13 +26,16 @@ fn messages(dev: &TestDevice, livret: LivretId) -> Vec<(String, String)> {
     let view = dev.with(|d| d.show(livret)).unwrap();
     view.sections
         .iter()
-        .filter(|s| s.section == "correspondance")
+        .filter(|s| s.section.to_string() == "correspondance")
         .flat_map(|s| s.entries.iter())
         .map(|e| {
-            assert_eq!(e.signature, "valid", "{e:?}");
+            assert_eq!(e.signature.as_str(), "valid", "{e:?}");
             (
                 e.author_name.clone().unwrap_or_default(),
-                e.content["text"].as_str().unwrap_or_default().to_string(),
+                e.content_json()["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             )
         })
         .collect()

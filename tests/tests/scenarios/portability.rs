@@ -6,7 +6,7 @@
 use data_encoding::BASE64;
 use livret::core::entry::SignedEntry;
 use livret::core::grant::Rights;
-use livret::core::{LivretId, Role, Section};
+use livret::core::{LivretId, Localized, Role, Section};
 use livret_tests::TestDevice;
 use serde_json::Value;
 
@@ -224,7 +224,7 @@ async fn a_tampered_export_is_refused_whole_naming_the_bad_item() {
     let try_import = |v: &Value| {
         new.with(|d| d.import_json(&serde_json::to_vec(v).unwrap(), Some(&words)))
             .unwrap_err()
-            .to_string()
+            .localized(livret::Lang::Fr)
     };
 
     // 1. A text changed consistently (readable fields and stored bytes): its digest fails.

@@ -496,7 +496,7 @@ async fn a_new_device_restores_what_a_teacher_was_granted_from_the_teachers_copy
             .sections
             .iter()
             .flat_map(|s| s.entries.iter())
-            .filter(|e| e.signature == "unknown-author")
+            .filter(|e| e.signature.as_str() == "unknown-author")
             .filter_map(|e| e.author.clone())
             .collect()
     };

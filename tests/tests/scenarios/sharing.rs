@@ -46,17 +46,17 @@ async fn teacher_accepts_writes_and_family_sees_a_valid_signed_entry() {
     let year = view
         .sections
         .iter()
-        .find(|s| s.section == "annee/2025")
+        .find(|s| s.section.to_string() == "annee/2025")
         .expect("section arrived");
     let entry = &year.entries[0];
     assert_eq!(entry.key, "bilan/1-3/FRANCS");
-    assert_eq!(entry.signature, "valid");
+    assert_eq!(entry.signature.as_str(), "valid");
     assert_eq!(entry.author_name.as_deref(), Some("M. Martin"));
     assert_eq!(
         entry.author.as_deref(),
         Some(teacher.with(|d| d.device_id().to_string()).as_str())
     );
-    assert_eq!(entry.content["appreciation"], APPRECIATION);
+    assert_eq!(entry.content_json()["appreciation"], APPRECIATION);
     let verify = family.with(|d| d.verify(livret)).unwrap();
     assert!(verify.failures.is_empty(), "{verify:?}");
     // The teacher's copy does not hold the family's identity section.
