@@ -427,5 +427,5 @@ async fn a_grid_file_imports_all_or_nothing_per_pupil_with_each_problem_at_its_p
             )
         })
         .unwrap_err();
-    assert!(err.to_string().contains("matière"), "{err}");
+    assert!(crate::fr(&err).contains("matière"), "{err}");
 }

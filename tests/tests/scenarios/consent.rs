@@ -55,11 +55,11 @@ async fn the_family_opens_the_sensitive_section_and_shares_it_only_by_name() {
     // Closed: no invitation names it, no one (owners included) writes in it.
     let acc = [Section::Accompagnement, Section::Annee(2025)];
     let err = invite(&family, livret, &acc, Rights::Write).unwrap_err();
-    assert!(err.to_string().contains("n'est pas ouverte"), "{err}");
+    assert!(crate::fr(&err).contains("n'est pas ouverte"), "{err}");
     let err = family
         .with(|d| d.accompagnement(livret, "PAP", "2025-09-01", None, None))
         .unwrap_err();
-    assert!(err.to_string().contains("non ouverte"), "{err}");
+    assert!(crate::fr(&err).contains("non ouverte"), "{err}");
     let state = section_state(&family, livret, "accompagnement").unwrap();
     assert!(state.sensitive && !state.open && !state.held, "{state:?}");
     assert!(family
@@ -95,7 +95,7 @@ async fn the_family_opens_the_sensitive_section_and_shares_it_only_by_name() {
     let err = helper
         .with(|d| d.open_section(livret, Section::Accompagnement))
         .unwrap_err();
-    assert!(err.to_string().contains("seul un propriétaire"), "{err}");
+    assert!(crate::fr(&err).contains("seul un propriétaire"), "{err}");
     let view = helper.with(|d| d.show(livret)).unwrap();
     let held = view
         .sections
@@ -173,7 +173,7 @@ async fn a_teacher_of_the_year_never_receives_it_and_cannot_write_it_elsewhere()
         .with(|d| d.accompagnement(livret, "PPRE", "2025-10-01", None, None))
         .unwrap_err();
     // (This device does not even know the section was opened: it holds no record of it.)
-    assert!(err.to_string().contains("section accompagnement"), "{err}");
+    assert!(crate::fr(&err).contains("section accompagnement"), "{err}");
     let err = teacher
         .with(|d| {
             d.assess(
@@ -189,13 +189,13 @@ async fn a_teacher_of_the_year_never_receives_it_and_cannot_write_it_elsewhere()
         })
         .unwrap_err();
     assert_eq!(
-        err.to_string(),
+        crate::fr(&err),
         "texte refusé : il mentionne « PPS », qui relève de la section sensible accompagnement"
     );
     let err = teacher
         .with(|d| d.synthesis(livret, 2025, "1/3", "Trimestre difficile : dyslexie."))
         .unwrap_err();
-    assert!(err.to_string().contains("« dyslexie »"), "{err}");
+    assert!(crate::fr(&err).contains("« dyslexie »"), "{err}");
 
     // A modified client writes it anyway: the family refuses the batch, nothing changes.
     let before = entries_of(&family, livret);

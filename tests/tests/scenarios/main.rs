@@ -22,3 +22,8 @@ mod redeem;
 mod refusals;
 mod relay_addresses;
 mod sharing;
+
+/// An error's message in French, as a French user reads it (`Display` is English).
+pub fn fr(e: &impl livret::core::Localized) -> String {
+    e.localized(livret::core::Lang::Fr)
+}

@@ -142,13 +142,13 @@ async fn export_then_import_on_another_device_keeps_every_signature() {
     // A new device: without the words it is refused; with other words too.
     let new = TestDevice::new(Role::Family, "Maman (nouvel ordinateur)").await;
     let err = new.with(|d| d.import_json(&bytes, None)).unwrap_err();
-    assert!(err.to_string().contains("--words"), "{err}");
+    assert!(crate::fr(&err).contains("--words"), "{err}");
     let other = livret::core::recovery::RecoveryKey::from_entropy(&[3u8; 32]);
     let other_words = other.words().unwrap().join(" ");
     let err = new
         .with(|d| d.import_json(&bytes, Some(&other_words)))
         .unwrap_err();
-    assert!(err.to_string().contains("mots de secours"), "{err}");
+    assert!(crate::fr(&err).contains("mots de secours"), "{err}");
     assert!(new.with(|d| d.list()).unwrap().is_empty());
 
     // With the words: imported, everything verifies, signed bytes unchanged.

@@ -169,30 +169,30 @@ async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_reco
     wrong.swap(3, 7);
     if wrong != *sheet.words {
         let err = RecoveryKey::from_words(&wrong.join(" ")).unwrap_err();
-        assert!(err.to_string().contains("mots de secours"), "{err}");
+        assert!(crate::fr(&err).contains("mots de secours"), "{err}");
     }
     // A key that owns nothing on the holder.
     let other_key = RecoveryKey::from_entropy(&[5u8; 32]);
     let err = restore_refused(&stranger, &dad, &other_key).await;
-    assert!(err.to_string().contains("aucun livret"), "{err}");
+    assert!(crate::fr(&err).contains("aucun livret"), "{err}");
     // A proof made for another device, replayed by this one.
     let new = TestDevice::new(Role::Family, "Maman (nouveau téléphone)").await;
     let now = new.with(|d| d.now());
     let proof_for_new = recovery_key.prove(&new.with(|d| d.device_id()), now);
     let err = refused_with_proof(&stranger, &dad, proof_for_new).await;
     assert!(
-        err.to_string().contains("pas été faite pour cet appareil"),
+        crate::fr(&err).contains("pas été faite pour cet appareil"),
         "{err}"
     );
     // A stale proof (an hour old).
     let stale = recovery_key.prove(&stranger.with(|d| d.device_id()), now - 3600);
     let err = refused_with_proof(&stranger, &dad, stale).await;
-    assert!(err.to_string().contains("périmée"), "{err}");
+    assert!(crate::fr(&err).contains("périmée"), "{err}");
     // A teacher's device checks the proof as the family's does (restoring from a teacher's
     // copy: see the next test).
     let stale = recovery_key.prove(&stranger.with(|d| d.device_id()), now - 3600);
     let err = refused_with_proof(&stranger, &teacher, stale).await;
-    assert!(err.to_string().contains("périmée"), "{err}");
+    assert!(crate::fr(&err).contains("périmée"), "{err}");
     assert!(stranger.with(|d| d.list()).unwrap().is_empty());
     for l in [lina, noe] {
         let owners: Vec<String> = dad.with(|d| d.export_json(l)).unwrap()["manifest"]
@@ -276,7 +276,7 @@ async fn a_new_device_gets_every_livret_back_from_the_other_parent_with_the_reco
     // nothing more, while the devices they restored stay owners.
     let late = TestDevice::new(Role::Family, "Téléphone trouvé").await;
     let err = restore_refused(&late, &dad, &recovery_key).await;
-    assert!(err.to_string().contains("aucun livret"), "{err}");
+    assert!(crate::fr(&err).contains("aucun livret"), "{err}");
     assert!(late.with(|d| d.list()).unwrap().is_empty());
     let addrs = new.addresses();
     new.with(|d| d.invite(lina, &[], Rights::Owner, "2099-06-30", 15, addrs))
@@ -392,16 +392,16 @@ async fn a_new_device_restores_what_a_teacher_was_granted_from_the_teachers_copy
     let proof_for_new = recovery_key.prove(&new.with(|d| d.device_id()), now);
     let err = refused_with_proof(&stranger, &teacher, proof_for_new).await;
     assert!(
-        err.to_string().contains("pas été faite pour cet appareil"),
+        crate::fr(&err).contains("pas été faite pour cet appareil"),
         "{err}"
     );
     // A stale proof (an hour old).
     let stale = recovery_key.prove(&stranger.with(|d| d.device_id()), now - 3600);
     let err = refused_with_proof(&stranger, &teacher, stale).await;
-    assert!(err.to_string().contains("périmée"), "{err}");
+    assert!(crate::fr(&err).contains("périmée"), "{err}");
     // A teacher whose manifest does not know the recovery key (printed after its grant).
     let err = restore_refused(&new, &early, &recovery_key).await;
-    assert!(err.to_string().contains("aucun livret"), "{err}");
+    assert!(crate::fr(&err).contains("aucun livret"), "{err}");
     assert!(stranger.with(|d| d.list()).unwrap().is_empty());
     assert!(new.with(|d| d.list()).unwrap().is_empty());
     assert_eq!(new.with(|d| d.recovery_key()).unwrap(), None);

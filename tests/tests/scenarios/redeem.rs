@@ -72,7 +72,7 @@ async fn a_redeem_becomes_a_grant_only_once_the_family_confirms_who_redeemed() {
             .unwrap();
     };
     let (refused, ()) = tokio::join!(thief.accept(&inv, None), family_side);
-    let e = refused.unwrap_err().to_string();
+    let e = crate::fr(&refused.unwrap_err());
     assert!(e.contains("la famille a refusé"), "{e}");
     assert_eq!(grants(&family, livret), 0);
     assert!(thief.with(|d| d.list()).unwrap().is_empty());
@@ -85,7 +85,7 @@ async fn a_redeem_becomes_a_grant_only_once_the_family_confirms_who_redeemed() {
     );
 
     // 2. The invitation is spent: the teacher gets a clear refusal, and a new invitation.
-    let e = teacher.accept(&inv, None).await.unwrap_err().to_string();
+    let e = crate::fr(&teacher.accept(&inv, None).await.unwrap_err());
     assert!(e.contains("déjà utilisée"), "{e}");
     let inv = family.invite(livret, "annee/2025", Rights::Write);
     let teacher_code = teacher.with(|d| redeem_code_for(d, &inv)).unwrap();
@@ -128,7 +128,7 @@ async fn an_unconfirmed_redeem_lapses_and_grants_nothing() {
         assert!(e.contains("aucune demande") || e.contains("expiré"), "{e}");
     };
     let (lapsed, ()) = tokio::join!(teacher.accept(&inv, None), family_side);
-    let e = lapsed.unwrap_err().to_string();
+    let e = crate::fr(&lapsed.unwrap_err());
     assert!(e.contains("pas confirmé à temps"), "{e}");
     assert_eq!(grants(&family, livret), 0);
     assert!(teacher.with(|d| d.list()).unwrap().is_empty());

@@ -102,14 +102,14 @@ async fn an_invitation_is_refused_the_second_time_and_after_its_expiry() {
     first.accept(&inv, None).await.unwrap();
     // A photographed invitation is useless once used.
     let err = second.accept(&inv, None).await.unwrap_err();
-    assert!(err.to_string().contains("invitation"), "{err}");
+    assert!(crate::fr(&err).contains("invitation"), "{err}");
     assert!(second.with(|d| d.list()).unwrap().is_empty());
 
     // An invitation used after its expiry (the family's clock moved 16 minutes on).
     let late = family.invite(livret, "annee/2025", Rights::Read);
     family.with(|d| d.set_clock_offset_for_tests(16 * 60));
     let err = second.accept(&late, None).await.unwrap_err();
-    assert!(err.to_string().contains("expirée"), "{err}");
+    assert!(crate::fr(&err).contains("expirée"), "{err}");
     assert!(second.with(|d| d.list()).unwrap().is_empty());
     let grants = family.with(|d| d.grants(livret)).unwrap();
     assert_eq!(grants.len(), 1, "only the first teacher holds a grant");
@@ -155,7 +155,7 @@ async fn a_read_only_teacher_who_writes_is_refused_and_nothing_changes() {
             )
         })
         .unwrap_err();
-    assert!(err.to_string().contains("lecture seule"), "{err}");
+    assert!(crate::fr(&err).contains("lecture seule"), "{err}");
     // ...and a modified client that writes anyway is refused by the family.
     let before = entries_of(&family, livret);
     let draft = livret::core::content::synthesis(
