@@ -785,22 +785,6 @@ mod tests {
     use crate::identity::DeviceSecret;
     use crate::ids::LivretId;
 
-    fn signed_lsu(draft_section: Section, content: Content, texts: Vec<String>) -> OpenedEntry {
-        let teacher = DeviceSecret::from_bytes(&[5; 32]);
-        let key = entry_key(&content);
-        SignedEntry::sign(
-            &teacher,
-            LivretId([1; 16]),
-            draft_section,
-            &key,
-            content,
-            texts,
-            1,
-        )
-        .open()
-        .unwrap()
-    }
-
     #[test]
     fn lsu_details_sign_check_and_out_of_list_values_are_refused() {
         let year = Millesime::new(2025).unwrap();
@@ -820,7 +804,7 @@ mod tests {
         };
         let draft = subject_line(year, period, &d, None, None, &details);
         assert_eq!(draft.key, "bilan/1-3/030201/F");
-        let e = signed_lsu(draft.section, draft.content.clone(), draft.texts.clone());
+        let e = signed(draft.section, draft.content.clone(), draft.texts.clone());
         assert_eq!(check(&e), Ok(()));
         let plain = subject_line(year, period, &d, None, None, &SubjectDetails::default());
         assert_eq!(plain.key, "bilan/1-3/030201");
@@ -843,7 +827,7 @@ mod tests {
         let forge = |f: &dyn Fn(&mut Content)| {
             let mut c = draft.content.clone();
             f(&mut c);
-            check(&signed_lsu(draft.section, c, draft.texts.clone())).unwrap_err()
+            check(&signed(draft.section, c, draft.texts.clone())).unwrap_err()
         };
         let e = forge(&|c| {
             if let Content::Subject { election, .. } = c {
@@ -881,18 +865,14 @@ mod tests {
         let vie = vie_scolaire_with(year, period, counts, Some(6), Some(&comment));
         assert_eq!(vie.texts, vec!["Ponctuelle.".to_string()]);
         assert_eq!(
-            check(&signed_lsu(
-                vie.section,
-                vie.content.clone(),
-                vie.texts.clone()
-            )),
+            check(&signed(vie.section, vie.content.clone(), vie.texts.clone())),
             Ok(())
         );
         let mut c = vie.content.clone();
         if let Content::VieScolaire { missed_hours, .. } = &mut c {
             *missed_hours = Some(1000);
         }
-        let e = check(&signed_lsu(vie.section, c, vie.texts.clone())).unwrap_err();
+        let e = check(&signed(vie.section, c, vie.texts.clone())).unwrap_err();
         assert!(e.contains("nb-heures-manquees"), "{e}");
         // A comment is a free text: screened like an appréciation.
         let health = Appreciation::parse("Absente pour son PAI.").unwrap();
@@ -912,11 +892,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            check(&signed_lsu(
-                ok.section,
-                ok.content.clone(),
-                ok.texts.clone()
-            )),
+            check(&signed(ok.section, ok.content.clone(), ok.texts.clone())),
             Ok(())
         );
         let e = cycle_with(

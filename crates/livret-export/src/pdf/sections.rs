@@ -254,35 +254,16 @@ pub(crate) fn vie_scolaire_block(fonts: &Fonts, e: &Prepared, idx: usize, group:
     } = &e.opened.payload.content
     {
         b.gap(1.0);
-        b.line(
-            FontId::Regular,
-            9.5,
-            LEFT + 6.0,
-            0.0,
-            &format!("Retards : {late}"),
-        );
-        b.line(
-            FontId::Regular,
-            9.5,
-            LEFT + 6.0,
-            0.0,
-            &format!("Demi-journées d'absence justifiées : {justified}"),
-        );
-        b.line(
-            FontId::Regular,
-            9.5,
-            LEFT + 6.0,
-            0.0,
-            &format!("Demi-journées d'absence non justifiées : {unjustified}"),
-        );
+        let mut lines = vec![
+            format!("Retards : {late}"),
+            format!("Demi-journées d'absence justifiées : {justified}"),
+            format!("Demi-journées d'absence non justifiées : {unjustified}"),
+        ];
         if let Some(h) = missed_hours {
-            b.line(
-                FontId::Regular,
-                9.5,
-                LEFT + 6.0,
-                0.0,
-                &format!("Heures de cours manquées : {h}"),
-            );
+            lines.push(format!("Heures de cours manquées : {h}"));
+        }
+        for l in &lines {
+            b.line(FontId::Regular, 9.5, LEFT + 6.0, 0.0, l);
         }
         if comment.is_some() {
             b.gap(1.5);
