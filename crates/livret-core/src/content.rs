@@ -42,7 +42,7 @@ pub fn subject(
     evaluation: &Evaluation,
     appreciation: &Appreciation,
 ) -> Draft {
-    subject_line(
+    subject_draft(
         year,
         period,
         discipline,
@@ -105,6 +105,27 @@ fn check_subject_details(
 /// [`SubjectDetails`]. A modalité other than `S` makes its own entry
 /// (`bilan/1-3/030201/F`), so one discipline under two modalités is two entries.
 pub fn subject_line(
+    year: Millesime,
+    period: Period,
+    discipline: &Discipline,
+    evaluation: Option<&Evaluation>,
+    appreciation: Option<&Appreciation>,
+    details: &SubjectDetails,
+) -> Result<Draft, ValidationError> {
+    if let Some(e) = &details.election {
+        check_code("modalite-election", e, ELECTION_CODES)?;
+    }
+    Ok(subject_draft(
+        year,
+        period,
+        discipline,
+        evaluation,
+        appreciation,
+        details,
+    ))
+}
+
+fn subject_draft(
     year: Millesime,
     period: Period,
     discipline: &Discipline,
@@ -242,6 +263,14 @@ fn check_cycle_option(
     }
 }
 
+fn check_cycle_options(
+    complement: Option<&CycleOption>,
+    regional: Option<&CycleOption>,
+) -> Result<(), ValidationError> {
+    check_cycle_option("enseignement-complement", complement, COMPLEMENT_CODES)?;
+    check_cycle_option("langue-culture-regionale", regional, REGIONAL_CODES)
+}
+
 /// A bilan de fin de cycle with its enseignement de complément and its langue et culture
 /// régionale, when the school's file has them.
 pub fn cycle_with(
@@ -252,16 +281,7 @@ pub fn cycle_with(
     complement: Option<CycleOption>,
     regional: Option<CycleOption>,
 ) -> Result<Draft, ValidationError> {
-    check_cycle_option(
-        "enseignement-complement",
-        complement.as_ref(),
-        COMPLEMENT_CODES,
-    )?;
-    check_cycle_option(
-        "langue-culture-regionale",
-        regional.as_ref(),
-        REGIONAL_CODES,
-    )?;
+    check_cycle_options(complement.as_ref(), regional.as_ref())?;
     Ok(cycle_draft(cycle, year, levels, text, complement, regional))
 }
 
@@ -692,16 +712,7 @@ fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
             regional,
             ..
         } => {
-            v(check_cycle_option(
-                "enseignement-complement",
-                complement.as_ref(),
-                COMPLEMENT_CODES,
-            ))?;
-            v(check_cycle_option(
-                "langue-culture-regionale",
-                regional.as_ref(),
-                REGIONAL_CODES,
-            ))?;
+            v(check_cycle_options(complement.as_ref(), regional.as_ref()))?;
             v(Cycle::from_value(*cycle))?;
             v(Millesime::new(*year))?;
             for l in levels {
@@ -802,11 +813,11 @@ mod tests {
             not_marked: true,
             class_not_marked: false,
         };
-        let draft = subject_line(year, period, &d, None, None, &details);
+        let draft = subject_line(year, period, &d, None, None, &details).unwrap();
         assert_eq!(draft.key, "bilan/1-3/030201/F");
         let e = signed(draft.section, draft.content.clone(), draft.texts.clone());
         assert_eq!(check(&e), Ok(()));
-        let plain = subject_line(year, period, &d, None, None, &SubjectDetails::default());
+        let plain = subject_line(year, period, &d, None, None, &SubjectDetails::default()).unwrap();
         assert_eq!(plain.key, "bilan/1-3/030201");
         let s_written = subject_line(
             year,
@@ -818,7 +829,8 @@ mod tests {
                 election: Some("S".into()),
                 ..SubjectDetails::default()
             },
-        );
+        )
+        .unwrap();
         assert_eq!(
             s_written.key, "bilan/1-3/030201",
             "S is the default, never written"

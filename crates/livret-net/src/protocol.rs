@@ -167,6 +167,19 @@ pub struct Granted {
     pub records: Vec<(String, ByteBuf)>,
 }
 
+impl Granted {
+    /// The frame giving `records` (key, signed bytes) of `livret`.
+    pub fn new(livret: [u8; 16], records: Vec<(String, Vec<u8>)>) -> Granted {
+        Granted {
+            livret,
+            records: records
+                .into_iter()
+                .map(|(k, v)| (k, ByteBuf::from(v)))
+                .collect(),
+        }
+    }
+}
+
 /// One Automerge sync message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncMessage {

@@ -1167,13 +1167,6 @@ fn periodic_drafts(
             not_marked: s.not_marked,
             class_not_marked: s.class_not_marked,
         };
-        if let Some(e) = &details.election {
-            v(livret_core::vocab::check_code(
-                "modalite-election",
-                e,
-                livret_core::vocab::ELECTION_CODES,
-            ))?;
-        }
         if s.elements.len() > content::MAX_ELEMENTS {
             skipped.push(format!(
                 "{} ({}) : {} éléments du programme, les {} premiers gardés",
@@ -1184,14 +1177,14 @@ fn periodic_drafts(
             ));
         }
         let discipline = Discipline { code, label };
-        out.push(content::subject_line(
+        out.push(v(content::subject_line(
             year,
             period,
             &discipline,
             evaluation.as_ref(),
             appreciation.as_ref(),
             &details,
-        ));
+        ))?);
     }
     let synthesis = v(Synthesis::parse(&b.synthesis))?;
     out.push(content::synthesis(year, period, &synthesis));

@@ -5,7 +5,7 @@
 
 use livret_core::recovery::RecoveryProof;
 use livret_core::DeviceId;
-use livret_net::protocol::{ByteBuf, Frame, Granted, Recover};
+use livret_net::protocol::{Frame, Granted, Recover};
 use livret_net::Session;
 
 use crate::device::{lock, SharedDevice};
@@ -33,13 +33,7 @@ pub(crate) async fn answer(
         Ok(livrets) => {
             let n = u32::try_from(livrets.len()).unwrap_or(u32::MAX);
             for (livret, records) in livrets {
-                let frame = Frame::Granted(Granted {
-                    livret: livret.0,
-                    records: records
-                        .into_iter()
-                        .map(|(k, v)| (k, ByteBuf::from(v)))
-                        .collect(),
-                });
+                let frame = Frame::Granted(Granted::new(livret.0, records));
                 send(session, &frame).await?;
             }
             send(session, &Frame::EndRound(n)).await?;

@@ -1872,13 +1872,7 @@ async fn open_as_answerer(ctx: &mut Ctx, session: &mut Session) -> Result<Option
         opening = tokio::time::Instant::now() + OPENING_DEADLINE;
         match answer {
             Ok((livret, records)) => {
-                let frame = Frame::Granted(Granted {
-                    livret: livret.0,
-                    records: records
-                        .into_iter()
-                        .map(|(k, v)| (k, ByteBuf::from(v)))
-                        .collect(),
-                });
+                let frame = Frame::Granted(Granted::new(livret.0, records));
                 send(session, &frame).await?;
             }
             Err(e) => {
