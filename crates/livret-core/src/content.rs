@@ -12,7 +12,7 @@ use crate::vocab::{
     Mark, Millesime, Modalite, Period, PersonName, Positioning, Rule, SocleLevel, SocleLevels,
     Synthesis, ValidationError, VieScolaire, COMPLEMENT_CODES, ELECTION_CODES, REGIONAL_CODES,
 };
-use crate::CoreError;
+use crate::{CoreError, Lang, Localized};
 
 /// A content ready to sign: where it goes, what it says, and its long texts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -602,7 +602,7 @@ pub fn section_of(content: &Content) -> Section {
 }
 
 fn v<T>(r: Result<T, ValidationError>) -> Result<T, String> {
-    r.map_err(|e| e.to_string())
+    r.map_err(|e| e.localized(Lang::Fr))
 }
 
 /// Checks a decoded entry against the official vocabulary and its place: the section and key
@@ -623,7 +623,7 @@ fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
     }
     let p = &entry.payload;
     // What belongs in the sensitive section is refused anywhere else (type and free texts).
-    sensitive_mention(p.section, &p.content, &entry.texts).map_err(|e| e.to_string())?;
+    sensitive_mention(p.section, &p.content, &entry.texts).map_err(|e| e.localized(Lang::Fr))?;
     if section_of(&p.content) != p.section {
         return Err(format!(
             "une inscription « {} » n'a pas sa place dans la section {}",
@@ -1041,7 +1041,7 @@ mod tests {
         let level = Evaluation::Level(Positioning::from_value(3).unwrap());
         let text = Appreciation::parse("Progrès nets depuis la mise en place du PPS.").unwrap();
         let draft = subject(year, period, &d, &level, &text);
-        let err = check_draft(&draft).unwrap_err().to_string();
+        let err = check_draft(&draft).unwrap_err().localized(Lang::Fr);
         assert_eq!(
             err,
             "texte refusé : il mentionne « PPS », qui relève de la section sensible accompagnement"

@@ -13,6 +13,7 @@ use automerge::{AutoCommit, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
 use crate::entry::{OpenedEntry, Reading, SignedEntry, Verification};
 use crate::error::CoreError;
 use crate::ids::{DeviceId, LivretId};
+use crate::lang::{Lang, Localized};
 use crate::section::Section;
 
 /// The largest sync message accepted for one section.
@@ -275,7 +276,7 @@ impl SectionDoc {
                         key: stored.key.clone(),
                         opened: None,
                         author: None,
-                        verification: Verification::Invalid(e.to_string()),
+                        verification: Verification::Invalid(e.localized(Lang::Fr)),
                         conflicted,
                         signed: None,
                     }),

@@ -13,6 +13,7 @@ use crate::cose::{self, Envelope, Kind};
 use crate::error::CoreError;
 use crate::identity::DeviceSecret;
 use crate::ids::{DeviceId, LivretId};
+use crate::lang::{Lang, Localized};
 use crate::section::Section;
 
 /// The largest signed entry accepted (COSE bytes plus texts).
@@ -569,7 +570,7 @@ impl SignedEntry {
         is_known_author: impl Fn(&DeviceId) -> bool,
     ) -> (Option<OpenedEntry>, Verification) {
         match self.open_as(reading) {
-            Err(e) => (None, Verification::Invalid(e.to_string())),
+            Err(e) => (None, Verification::Invalid(e.localized(Lang::Fr))),
             Ok(opened) => {
                 let p = &opened.payload;
                 if p.livret_id() != livret || p.section != section || p.key != key {

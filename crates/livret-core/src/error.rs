@@ -3,7 +3,8 @@
 use crate::lang::{Lang, Localized};
 use crate::vocab::ValidationError;
 
-/// What went wrong in the core. Messages name the problem; none contains a secret.
+/// What went wrong in the core. Messages name the problem; none contains a secret. `Display`
+/// is English; French (and English) through [`Localized`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CoreError {
@@ -11,22 +12,20 @@ pub enum CoreError {
     #[error("{0}")]
     Validation(#[from] ValidationError),
     /// A typed or pasted identifier is not valid.
-    #[error("identifiant invalide ({})", french_what(what))]
+    #[error("invalid {what} identifier")]
     BadIdentifier {
         /// What kind of identifier.
         what: &'static str,
     },
     /// An unknown role.
-    #[error("rôle inconnu « {0} » (family, teacher, school ou jury)")]
+    #[error("unknown role \"{0}\" (family, teacher, school or jury)")]
     UnknownRole(String),
     /// An unknown section name.
-    #[error("section inconnue « {0} »")]
+    #[error("unknown section \"{0}\"")]
     UnknownSection(String),
     /// Another spelling of a section's name (spaces, accents, capitals) where only the
     /// canonical one is accepted: from another device, or from storage.
-    #[error(
-        "nom de section non canonique « {given} » : seule l'écriture « {canonical} » est acceptée"
-    )]
+    #[error("non-canonical section name \"{given}\": only \"{canonical}\" is accepted")]
     NonCanonicalSection {
         /// The name received (bounded, control characters escaped).
         given: String,
@@ -34,13 +33,10 @@ pub enum CoreError {
         canonical: String,
     },
     /// A section list with nothing in it.
-    #[error("la liste des sections est vide")]
+    #[error("the section list is empty")]
     EmptySectionList,
     /// An input larger than allowed, refused before decoding.
-    #[error(
-        "{} trop volumineux ({actual} octets, maximum {max})",
-        french_what(what)
-    )]
+    #[error("{what} too large ({actual} bytes, at most {max})")]
     TooLarge {
         /// What was too large.
         what: &'static str,
@@ -50,7 +46,7 @@ pub enum CoreError {
         actual: usize,
     },
     /// An input that does not decode.
-    #[error("{} mal formé : {detail}", french_what(what))]
+    #[error("malformed {what}: {detail}")]
     Malformed {
         /// What did not decode.
         what: &'static str,
@@ -58,26 +54,26 @@ pub enum CoreError {
         detail: String,
     },
     /// A signature that does not verify.
-    #[error("signature invalide ({})", french_what(what))]
+    #[error("invalid signature ({what})")]
     BadSignature {
         /// What was signed.
         what: &'static str,
     },
     /// Something used after its expiry.
-    #[error("{} expiré", french_what(what))]
+    #[error("{what} has expired")]
     Expired {
         /// What expired.
         what: &'static str,
     },
     /// A document operation refused by Automerge.
-    #[error("document de section illisible : {0}")]
+    #[error("unreadable section document: {0}")]
     Document(String),
     /// A value that does not belong where it was found (another livret, section or key).
-    #[error("{}", .0.localized(Lang::Fr))]
+    #[error("{}", .0.localized(Lang::En))]
     OutOfScope(OutOfScope),
     /// Content refused because it belongs in a sensitive section, or a sensitive section that
     /// the family has not opened.
-    #[error("{fr}")]
+    #[error("{en}")]
     Sensitive {
         /// The message in French.
         fr: String,
@@ -89,27 +85,37 @@ pub enum CoreError {
 impl Localized for CoreError {
     fn localized(&self, lang: Lang) -> String {
         match lang {
-            Lang::Fr => self.to_string(),
             Lang::En => match self {
                 CoreError::Validation(v) => v.localized(lang),
-                CoreError::BadIdentifier { what } => format!("invalid {what} identifier"),
+                other => other.to_string(),
+            },
+            Lang::Fr => match self {
+                CoreError::Validation(v) => v.localized(lang),
+                CoreError::BadIdentifier { what } => {
+                    format!("identifiant invalide ({})", french_what(what))
+                }
                 CoreError::UnknownRole(r) => {
-                    format!("unknown role \"{r}\" (family, teacher, school or jury)")
+                    format!("rôle inconnu « {r} » (family, teacher, school ou jury)")
                 }
-                CoreError::UnknownSection(s) => format!("unknown section \"{s}\""),
+                CoreError::UnknownSection(s) => format!("section inconnue « {s} »"),
                 CoreError::NonCanonicalSection { given, canonical } => format!(
-                    "non-canonical section name \"{given}\": only \"{canonical}\" is accepted"
+                    "nom de section non canonique « {given} » : seule l'écriture « {canonical} » est acceptée"
                 ),
-                CoreError::EmptySectionList => "the section list is empty".into(),
-                CoreError::TooLarge { what, max, actual } => {
-                    format!("{what} too large ({actual} bytes, at most {max})")
+                CoreError::EmptySectionList => "la liste des sections est vide".into(),
+                CoreError::TooLarge { what, max, actual } => format!(
+                    "{} trop volumineux ({actual} octets, maximum {max})",
+                    french_what(what)
+                ),
+                CoreError::Malformed { what, detail } => {
+                    format!("{} mal formé : {detail}", french_what(what))
                 }
-                CoreError::Malformed { what, detail } => format!("malformed {what}: {detail}"),
-                CoreError::BadSignature { what } => format!("invalid signature ({what})"),
-                CoreError::Expired { what } => format!("{what} has expired"),
-                CoreError::Document(d) => format!("unreadable section document: {d}"),
+                CoreError::BadSignature { what } => {
+                    format!("signature invalide ({})", french_what(what))
+                }
+                CoreError::Expired { what } => format!("{} expiré", french_what(what)),
+                CoreError::Document(d) => format!("document de section illisible : {d}"),
                 CoreError::OutOfScope(d) => d.localized(lang),
-                CoreError::Sensitive { en, .. } => en.clone(),
+                CoreError::Sensitive { fr, .. } => fr.clone(),
             },
         }
     }

@@ -890,7 +890,10 @@ impl Manifest {
                 Ok(ManifestRecord::Opening(o)) => openings.push(o),
                 Ok(ManifestRecord::OwnerRevocation(r)) => owner_revocations.push(r),
                 Ok(ManifestRecord::Erasure(e)) => erasures.push(e),
-                Err(e) => rejected.push(format!("{key}: {e}")),
+                Err(e) => rejected.push(format!(
+                    "{key} : {}",
+                    crate::Localized::localized(&e, crate::Lang::Fr)
+                )),
             }
         }
         let genesis = genesis.ok_or_else(|| CoreError::Malformed {

@@ -288,7 +288,10 @@ mod tests {
                 }
                 other => panic!("{typed:?}: {other:?}"),
             }
-            let message = typed.parse::<Section>().unwrap_err().to_string();
+            let message = crate::Localized::localized(
+                &typed.parse::<Section>().unwrap_err(),
+                crate::Lang::Fr,
+            );
             assert!(message.contains("nom de section"), "{message}");
             assert!(message.contains(canonical), "{message}");
         }

@@ -16,9 +16,10 @@ use crate::{Lang, Localized};
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/// A value that breaks a rule of the official vocabulary.
+/// A value that breaks a rule of the official vocabulary. `Display` is English; French (and
+/// English) through [`Localized`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", self.localized(crate::Lang::Fr))]
+#[error("{}", self.localized(crate::Lang::En))]
 pub struct ValidationError {
     /// The field, as named on the command line (`ine`, `uai`, `text`, `level`...).
     pub field: &'static str,
@@ -1923,7 +1924,7 @@ mod tests {
             e.localized(Lang::En),
             "field \"ine\": an INE has 11 characters (9 digits + 2 letters, or 10 digits + 1 check letter)"
         );
-        assert_eq!(e.to_string(), e.localized(Lang::Fr));
+        assert_eq!(e.to_string(), e.localized(Lang::En));
         let errors = [
             Uai::parse("0951099E").unwrap_err(),
             Appreciation::new(" ").unwrap_err(),

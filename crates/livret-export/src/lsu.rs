@@ -403,24 +403,21 @@ pub const SOCLE_CODES: [&str; 8] = [
 #[non_exhaustive]
 pub enum LsuError {
     /// The file breaks the schema.
-    #[error("fichier LSU non conforme au schéma : {0}")]
+    #[error("LSU file not valid against the schema: {0}")]
     Invalid(Violation),
     /// A model that cannot be written as a valid file.
-    #[error("fichier LSU impossible à écrire : {0}")]
+    #[error("LSU file cannot be written: {0}")]
     Model(String),
 }
 
 impl Localized for LsuError {
     fn localized(&self, lang: Lang) -> String {
         match (lang, self) {
-            (Lang::Fr, _) => self.to_string(),
-            (Lang::En, LsuError::Invalid(v)) => {
-                format!(
-                    "LSU file not valid against the schema: {}",
-                    v.localized(lang)
-                )
+            (Lang::En, _) => self.to_string(),
+            (Lang::Fr, LsuError::Invalid(v)) => {
+                format!("fichier LSU non conforme au schéma : {}", v.localized(lang))
             }
-            (Lang::En, LsuError::Model(m)) => format!("LSU file cannot be written: {m}"),
+            (Lang::Fr, LsuError::Model(m)) => format!("fichier LSU impossible à écrire : {m}"),
         }
     }
 }

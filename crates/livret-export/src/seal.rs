@@ -58,34 +58,35 @@ const PAGE_DIGEST_BYTES: usize = 16;
 #[non_exhaustive]
 pub enum SealError {
     /// The text does not start with `LIVRET-SCEAU:`.
-    #[error("ce n'est pas un sceau de livret (le texte doit commencer par « LIVRET-SCEAU: »)")]
+    #[error("not a livret seal (the text must start with \"LIVRET-SCEAU:\")")]
     NotASeal,
     /// The base32, DEFLATE or CBOR layers are damaged.
-    #[error("sceau illisible : {0}")]
+    #[error("unreadable seal: {0}")]
     Damaged(String),
     /// Too many entries, or too large for one QR code.
-    #[error("sceau trop grand : {0}")]
+    #[error("seal too large: {0}")]
     TooLarge(String),
     /// No QR code found in an image.
-    #[error("aucun code QR lisible dans l'image : {0}")]
+    #[error("no readable QR code in the image: {0}")]
     NoQr(String),
     /// Some parts of a page's seal are missing, or parts of different seals are mixed.
-    #[error("sceau incomplet : {0}")]
+    #[error("incomplete seal: {0}")]
     Incomplete(String),
 }
 
 impl Localized for SealError {
     fn localized(&self, lang: Lang) -> String {
         match lang {
-            Lang::Fr => self.to_string(),
-            Lang::En => match self {
+            Lang::En => self.to_string(),
+            Lang::Fr => match self {
                 SealError::NotASeal => {
-                    "not a livret seal (the text must start with \"LIVRET-SCEAU:\")".into()
+                    "ce n'est pas un sceau de livret (le texte doit commencer par « LIVRET-SCEAU: »)"
+                        .into()
                 }
-                SealError::Damaged(d) => format!("unreadable seal: {d}"),
-                SealError::TooLarge(d) => format!("seal too large: {d}"),
-                SealError::NoQr(d) => format!("no readable QR code in the image: {d}"),
-                SealError::Incomplete(d) => format!("incomplete seal: {d}"),
+                SealError::Damaged(d) => format!("sceau illisible : {d}"),
+                SealError::TooLarge(d) => format!("sceau trop grand : {d}"),
+                SealError::NoQr(d) => format!("aucun code QR lisible dans l'image : {d}"),
+                SealError::Incomplete(d) => format!("sceau incomplet : {d}"),
             },
         }
     }

@@ -1121,7 +1121,7 @@ pub fn check_file(xml: &str) -> Result<usize> {
 }
 
 fn v<T>(r: std::result::Result<T, ValidationError>) -> std::result::Result<T, String> {
-    r.map_err(|e| e.to_string())
+    r.map_err(|e| e.localized(Lang::Fr))
 }
 
 /// The optional parts of a bilan périodique ([`fmt::Periodic::parts`]) its entries keep.

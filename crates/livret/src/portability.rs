@@ -20,7 +20,7 @@ use livret_core::entry::{SignedEntry, Verification};
 use livret_core::grant::{Manifest, ManifestRecord, OwnerKind, OwnerRecord};
 use livret_core::recovery::RecoveryKey;
 use livret_core::SignedRecord;
-use livret_core::{DeviceId, LivretId, Role, Section};
+use livret_core::{DeviceId, Lang, LivretId, Localized, Role, Section};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -223,10 +223,14 @@ impl Device {
                 Some(Err(())) => return Err(refused(&what, "base64 illisible")),
                 None => hex.ok_or_else(|| refused(&what, "octets signés absents"))?,
             };
-            let record = ManifestRecord::open(key, &bytes).map_err(|e| refused(&what, e))?;
-            mdoc.add(&record, &bytes).map_err(|e| refused(&what, e))?;
+            let record = ManifestRecord::open(key, &bytes)
+                .map_err(|e| refused(&what, e.localized(Lang::Fr)))?;
+            mdoc.add(&record, &bytes)
+                .map_err(|e| refused(&what, e.localized(Lang::Fr)))?;
         }
-        let manifest = mdoc.manifest().map_err(|e| refused("manifeste", e))?;
+        let manifest = mdoc
+            .manifest()
+            .map_err(|e| refused("manifeste", e.localized(Lang::Fr)))?;
         if let Some(bad) = manifest.rejected().first() {
             return Err(refused("manifeste", bad));
         }
@@ -283,9 +287,9 @@ impl Device {
         let mut docs: Vec<(Section, SectionDoc)> = Vec::new();
         let (mut entries, mut set_aside) = (0usize, 0usize);
         for (name, keys) in sections_in {
-            let section: Section = name
-                .parse()
-                .map_err(|e| refused(&format!("section « {name} »"), e))?;
+            let section = name
+                .parse::<Section>()
+                .map_err(|e| refused(&format!("section « {name} »"), e.localized(Lang::Fr)))?;
             let keys = keys
                 .as_object()
                 .ok_or_else(|| refused(&format!("section « {name} »"), "objet attendu"))?;
@@ -379,7 +383,7 @@ fn entry_of(v: &Value) -> std::result::Result<SignedEntry, String> {
     };
     match b64_bytes(v, "stored_base64") {
         Some(Ok(bytes)) => {
-            let entry = SignedEntry::from_bytes(&bytes).map_err(|e| e.to_string())?;
+            let entry = SignedEntry::from_bytes(&bytes).map_err(|e| e.localized(Lang::Fr))?;
             if entry.to_bytes() != bytes {
                 return Err("octets signés sous une forme non canonique".into());
             }

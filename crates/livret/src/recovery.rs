@@ -93,8 +93,8 @@ impl RecoverySheet {
     pub fn pdf(&self, family: &str, date: &str) -> Result<Vec<u8>> {
         livret_export::pdf::recovery_sheet::render(&self.words, family, date).map_err(|e| {
             Error::Format {
-                fr: e.to_string(),
-                en: livret_core::Localized::localized(&e, livret_core::Lang::En),
+                fr: livret_core::Localized::localized(&e, livret_core::Lang::Fr),
+                en: e.to_string(),
             }
         })
     }

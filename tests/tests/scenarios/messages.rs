@@ -92,10 +92,7 @@ async fn a_message_outside_a_grant_or_malformed_is_refused_and_writes_nothing() 
         (&"a".repeat(2001)[..], "2000"),
         ("Lina a un PAI pour son asthme.", "accompagnement"),
     ] {
-        let e = family
-            .with(|d| d.message(livret, text))
-            .unwrap_err()
-            .to_string();
+        let e = crate::fr(&family.with(|d| d.message(livret, text)).unwrap_err());
         assert!(e.contains(expect), "{text:?}: {e}");
     }
     // A school's device writes no message.

@@ -95,7 +95,7 @@ pub enum ViolationKind {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.localized(Lang::Fr))
+        f.write_str(&self.localized(Lang::En))
     }
 }
 

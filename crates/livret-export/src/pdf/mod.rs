@@ -65,32 +65,36 @@ const CHAR_TAG: &[u8] = b"LivretCar";
 #[non_exhaustive]
 pub enum PdfError {
     /// An entry to print does not open (bad signature or texts).
-    #[error("inscription {0} illisible ou invalide : elle n'est pas imprimée")]
+    #[error("entry {0} unreadable or invalid: not printed")]
     BadEntry(String),
     /// The embedded font could not be read or subset.
-    #[error("police de caractères inutilisable : {0}")]
+    #[error("unusable font: {0}")]
     Font(String),
     /// A seal could not be made.
     #[error("{0}")]
     Seal(#[from] seal::SealError),
     /// Nothing to print.
-    #[error("rien à imprimer : aucune inscription lisible pour ce choix")]
+    #[error("nothing to print: no readable entry for this choice")]
     Empty,
     /// A PDF that could not be read back.
-    #[error("PDF illisible : {0}")]
+    #[error("unreadable PDF: {0}")]
     Unreadable(String),
 }
 
 impl Localized for PdfError {
     fn localized(&self, lang: Lang) -> String {
         match lang {
-            Lang::Fr => self.to_string(),
-            Lang::En => match self {
-                PdfError::BadEntry(k) => format!("entry {k} unreadable or invalid: not printed"),
-                PdfError::Font(e) => format!("unusable font: {e}"),
+            Lang::En => self.to_string(),
+            Lang::Fr => match self {
+                PdfError::BadEntry(k) => {
+                    format!("inscription {k} illisible ou invalide : elle n'est pas imprimée")
+                }
+                PdfError::Font(e) => format!("police de caractères inutilisable : {e}"),
                 PdfError::Seal(e) => e.localized(lang),
-                PdfError::Empty => "nothing to print: no readable entry for this choice".into(),
-                PdfError::Unreadable(e) => format!("unreadable PDF: {e}"),
+                PdfError::Empty => {
+                    "rien à imprimer : aucune inscription lisible pour ce choix".into()
+                }
+                PdfError::Unreadable(e) => format!("PDF illisible : {e}"),
             },
         }
     }
