@@ -388,7 +388,7 @@ impl From<livret::AuditView> for AuditEntry {
             peer: a.peer,
             section: a.section,
             action: a.action.as_str().to_string(),
-            outcome: a.outcome,
+            outcome: a.outcome.as_str().to_string(),
             detail: a.detail,
         }
     }

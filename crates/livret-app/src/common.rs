@@ -460,7 +460,7 @@ fn devices_seen(state: &AppState) -> Vec<(String, String)> {
     };
     let mut last: std::collections::BTreeMap<String, String> = Default::default();
     for e in journal.iter().filter(|e| {
-        e.outcome == "accepted"
+        e.outcome == livret::AuditOutcome::Accepted
             && matches!(
                 e.action,
                 livret::AuditAction::Sent | livret::AuditAction::Received

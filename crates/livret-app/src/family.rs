@@ -665,7 +665,7 @@ pub async fn audit(
                             td { (match &e.peer { Some(p) => names.get(p).cloned().unwrap_or_else(|| short(p)), None => s.this_device.to_string() }) }
                             td { (e.section.as_deref().map(|x| x.split(',').map(|y| section_label(page.lang, y)).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
                             td { (e.action.localized(page.lang)) @if !e.detail.is_empty() { br; small { (e.detail) } } }
-                            td { (if e.outcome == "accepted" { s.accepted } else { s.refused }) }
+                            td { (if e.outcome == livret::AuditOutcome::Accepted { s.accepted } else { s.refused }) }
                         }
                     }
                 }

@@ -7,7 +7,9 @@ use anyhow::Result;
 use clap::Args;
 use livret::core::grant::Rights;
 use livret::core::{Lang, Localized, Role, Section};
-use livret::{Device, EntryView, KeySource, LivretView, SignatureStatus, VerifyStatus};
+use livret::{
+    AuditOutcome, Device, EntryView, KeySource, LivretView, SignatureStatus, VerifyStatus,
+};
 
 use crate::ctx::Ctx;
 use crate::util::{fail, print_json, short, AtomicFile};
@@ -805,10 +807,9 @@ pub fn audit(ctx: &Ctx, livret: Option<&str>, json: bool) -> Result<ExitCode> {
     }
     for a in &lines {
         let action = a.action.localized(lang);
-        let outcome = match a.outcome.as_str() {
-            "accepted" => lang.pick("accepté", "accepted"),
-            "refused" => lang.pick("REFUSÉ", "REFUSED"),
-            o => o,
+        let outcome = match a.outcome {
+            AuditOutcome::Accepted => a.outcome.localized(lang),
+            AuditOutcome::Refused => a.outcome.localized(lang).to_uppercase(),
         };
         let peer = match a.peer.as_deref().map(short) {
             Some(p) => tr!(lang, " — appareil {p}", " — device {p}"),

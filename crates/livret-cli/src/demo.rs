@@ -653,7 +653,7 @@ async fn revoked_sync_scene(lang: Lang, cast: &Cast, livret: LivretId, t2_id: &s
     let audit = family.with(|d| d.audit(Some(livret)))?;
     let refusal = audit
         .iter()
-        .any(|a| a.outcome == "refused" && a.peer.as_deref() == Some(t2_id));
+        .any(|a| a.outcome == livret::AuditOutcome::Refused && a.peer.as_deref() == Some(t2_id));
     ensure(
         refusal,
         "le journal de la famille ne montre pas le refus",

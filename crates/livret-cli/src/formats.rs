@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{ArgGroup, Args, Subcommand};
 use livret::core::Lang;
-use livret::paper::{SealInput, SealReport};
+use livret::paper::{AuthorStatus, SealInput, SealReport, SealSignature};
 
 use crate::ctx::Ctx;
 use crate::util::{fail, print_json, short, AtomicFile};
@@ -223,7 +223,7 @@ fn print_seal(lang: Lang, r: &SealReport) {
         )
     );
     for e in &r.entries {
-        let status = if e.signature == "valid" {
+        let status = if e.signature == SealSignature::Valid {
             lang.pick("signature valide", "valid signature")
         } else {
             lang.pick("SIGNATURE INVALIDE", "INVALID SIGNATURE")
@@ -244,7 +244,7 @@ fn print_seal(lang: Lang, r: &SealReport) {
                 Some(name) => format!("{name} ({}…)", short(a)),
                 None => format!("{}…", short(a)),
             };
-            let known = if e.author_status == "known" {
+            let known = if e.author_status == AuthorStatus::Known {
                 lang.pick("clé connue de cet appareil", "key known to this device")
             } else {
                 lang.pick(

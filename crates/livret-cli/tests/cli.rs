@@ -765,13 +765,26 @@ fn readme_flow_with_real_processes() {
     assert!(revoked.contains("révoquée"), "{revoked}");
     assert_eq!(json(&fam, &["grants", &l, "--json"])[0]["revoked"], true);
 
-    let o = run(&tea, &["sync", "--peer", &addr, "--once"]);
-    assert_ne!(
-        o.code, 0,
-        "a revoked teacher's sync must fail: {}",
-        o.stdout
+    // On a loaded machine a dial can time out before the revocation is told; the sync fails
+    // either way, and a later one (as the teacher would retry) must purge.
+    let mut outputs = Vec::new();
+    for _ in 0..3 {
+        let o = run(&tea, &["sync", "--peer", &addr, "--once"]);
+        assert_ne!(
+            o.code, 0,
+            "a revoked teacher's sync must fail: {}",
+            o.stdout
+        );
+        outputs.push(format!("{}{}", o.stdout, o.stderr));
+        if json(&tea, &["list", "--json"]) == serde_json::json!([]) {
+            break;
+        }
+    }
+    assert_eq!(
+        json(&tea, &["list", "--json"]),
+        serde_json::json!([]),
+        "the revoked teacher still holds the livret after: {outputs:?}"
     );
-    assert_eq!(json(&tea, &["list", "--json"]), serde_json::json!([]));
 
     let audit = json(&fam, &["audit", &l, "--json"]);
     assert!(audit

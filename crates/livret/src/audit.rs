@@ -197,6 +197,58 @@ impl Localized for AuditAction {
     }
 }
 
+/// Whether an audited action was accepted or refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditOutcome {
+    /// It was done.
+    Accepted,
+    /// It was refused.
+    Refused,
+}
+
+impl AuditOutcome {
+    /// The stored name: `accepted` or `refused`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Accepted => "accepted",
+            AuditOutcome::Refused => "refused",
+        }
+    }
+
+    /// Reads a stored name; anything but `accepted` is a refusal, the safe reading.
+    pub fn parse(name: &str) -> Self {
+        if name == "accepted" {
+            AuditOutcome::Accepted
+        } else {
+            AuditOutcome::Refused
+        }
+    }
+}
+
+impl std::fmt::Display for AuditOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Localized for AuditOutcome {
+    fn localized(&self, lang: Lang) -> String {
+        match self {
+            AuditOutcome::Accepted => lang.pick("accepté", "accepted"),
+            AuditOutcome::Refused => lang.pick("refusé", "refused"),
+        }
+        .to_string()
+    }
+}
+
+/// Compares with a stored name (`a.outcome == "refused"`).
+impl PartialEq<&str> for AuditOutcome {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
+}
+
 /// Compares with a stored name (`a.action == "written"`).
 impl PartialEq<&str> for AuditAction {
     fn eq(&self, name: &&str) -> bool {

@@ -11,7 +11,7 @@ use livret_store::{AuditEntry, DeviceRecord, KeySource, OpenOptions, Store};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::audit::AuditAction;
+use crate::audit::{AuditAction, AuditOutcome};
 use crate::error::{Error, Result};
 
 /// The name under which a livret's manifest is stored beside its sections.
@@ -447,7 +447,13 @@ impl Device {
             peer: peer.map(|p| p.to_string()),
             section: section.map(str::to_string),
             action: action.as_str().to_string(),
-            outcome: if accepted { "accepted" } else { "refused" }.to_string(),
+            outcome: if accepted {
+                AuditOutcome::Accepted
+            } else {
+                AuditOutcome::Refused
+            }
+            .as_str()
+            .to_string(),
             detail: detail.to_string(),
         }
     }

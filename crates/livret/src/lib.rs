@@ -27,7 +27,7 @@ mod sharing;
 mod trust;
 mod views;
 
-pub use audit::AuditAction;
+pub use audit::{AuditAction, AuditOutcome};
 pub use batch::{BatchMode, BatchWrite, NotWritten};
 pub use class::{
     CellDraft, CellState, CellStatus, ClassStatus, ClassSummary, PeriodCells, PupilStatus,

@@ -45,10 +45,70 @@ pub struct TextCheck {
     /// Which text of the entry (0 for an appréciation or synthesis; 0-2 for the identity).
     pub index: usize,
     /// `match`, `mismatch` or `absent` (not found in the PDF).
-    pub status: String,
+    pub status: TextStatus,
     /// The page where it was found.
     pub page: Option<usize>,
 }
+
+/// Declares a small status enum that serializes (and compares, for tests) as its lowercase
+/// name, so the `--json` of `verify-seal` keeps its strings while code decides on a type.
+macro_rules! seal_status {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// The name in `--json`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, name: &&str) -> bool {
+                self.as_str() == *name
+            }
+        }
+    };
+}
+
+seal_status!(
+    /// Whether an entry of a seal verifies.
+    SealSignature {
+        /// Its signature verifies.
+        Valid => "valid",
+        /// It does not open or its signature does not verify.
+        Invalid => "invalid",
+    }
+);
+
+seal_status!(
+    /// Whether the device checking a seal knows the author's key for that livret.
+    AuthorStatus {
+        /// This device holds the livret and knows the key.
+        Known => "known",
+        /// The signature verifies, but the author is not identified here.
+        Unknown => "unknown",
+    }
+);
+
+seal_status!(
+    /// How a sealed text compares with what the PDF prints.
+    TextStatus {
+        /// The printed text matches its digest.
+        Match => "match",
+        /// A printed text differs from its digest.
+        Mismatch => "mismatch",
+        /// Not found in the PDF.
+        Absent => "absent",
+    }
+);
 
 /// One entry of a seal, as checked.
 #[derive(Debug, Clone, Serialize)]
@@ -56,7 +116,7 @@ pub struct SealEntryView {
     /// Its number in the seal (as printed beside the entry), from 1.
     pub number: usize,
     /// `valid` or `invalid`.
-    pub signature: String,
+    pub signature: SealSignature,
     /// Why it is invalid.
     pub problem: Option<String>,
     /// The livret.
@@ -74,7 +134,7 @@ pub struct SealEntryView {
     /// The author's name, when this device knows it.
     pub author_name: Option<String>,
     /// `known` (this device holds the livret and knows the key), `unknown`.
-    pub author_status: String,
+    pub author_status: AuthorStatus,
     /// When it was signed (RFC 3339).
     pub time: Option<String>,
     /// The texts checked against the PDF, when one was given.
@@ -393,13 +453,13 @@ pub fn verify_seal(
                     })
                     .collect();
                 let (status, page) = match found.first() {
-                    None => ("absent", None),
+                    None => (TextStatus::Absent, None),
                     Some(_) => match found.iter().find(|r| seal::text_matches(p, index, &r.text)) {
                         Some(r) if found.iter().all(|x| seal::text_matches(p, index, &x.text)) => {
-                            ("match", Some(r.page))
+                            (TextStatus::Match, Some(r.page))
                         }
                         _ => (
-                            "mismatch",
+                            TextStatus::Mismatch,
                             found
                                 .iter()
                                 .find(|r| !seal::text_matches(p, index, &r.text))
@@ -407,17 +467,21 @@ pub fn verify_seal(
                         ),
                     },
                 };
-                ok &= status == "match";
+                ok &= status == TextStatus::Match;
                 texts.push(TextCheck {
                     index,
-                    status: status.into(),
+                    status,
                     page,
                 });
             }
         }
         entries.push(SealEntryView {
             number: i + 1,
-            signature: if valid { "valid" } else { "invalid" }.into(),
+            signature: if valid {
+                SealSignature::Valid
+            } else {
+                SealSignature::Invalid
+            },
             problem: checked.problem.clone(),
             livret_id: p.map(|p| p.livret_id().to_string()),
             section: p.map(|p| p.section.to_string()),
@@ -426,7 +490,11 @@ pub fn verify_seal(
             summary: p.map(seal_summary).unwrap_or_else(|| "illisible".into()),
             author: p.map(|p| p.author_id().to_string()),
             author_name,
-            author_status: if known { "known" } else { "unknown" }.into(),
+            author_status: if known {
+                AuthorStatus::Known
+            } else {
+                AuthorStatus::Unknown
+            },
             time: p.map(|p| french_date(p.time)),
             texts,
         });

@@ -9,7 +9,7 @@ use livret_core::SignedRecord;
 use livret_core::{DeviceId, GrantId, LivretId, Section};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::AuditAction;
+use crate::audit::{AuditAction, AuditOutcome};
 use crate::device::{random16, Device, LivretMeta, Relation};
 use crate::error::{Error, Result};
 
@@ -94,8 +94,8 @@ pub struct AuditView {
     pub section: Option<String>,
     /// What happened.
     pub action: AuditAction,
-    /// accepted or refused.
-    pub outcome: String,
+    /// Accepted or refused.
+    pub outcome: AuditOutcome,
     /// Details.
     pub detail: String,
 }
@@ -685,7 +685,7 @@ impl Device {
                 peer: e.peer,
                 section: e.section,
                 action: AuditAction::parse(&e.action),
-                outcome: e.outcome,
+                outcome: AuditOutcome::parse(&e.outcome),
                 detail: e.detail,
             })
             .collect())
