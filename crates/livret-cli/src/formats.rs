@@ -276,6 +276,11 @@ fn print_seal(lang: Lang, r: &SealReport) {
                     "texte {i} imprimé page {page} : NE CORRESPOND PAS à son empreinte signée (modifié)",
                     "text {i} printed on page {page}: DOES NOT MATCH its signed digest (altered)"
                 ),
+                "empty" => tr!(
+                    lang,
+                    "texte {i} : vide (non imprimé)",
+                    "text {i}: empty (not printed)"
+                ),
                 _ => tr!(
                     lang,
                     "texte {i} : absent du PDF",

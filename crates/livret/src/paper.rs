@@ -44,7 +44,8 @@ pub enum SealInput<'a> {
 pub struct TextCheck {
     /// Which text of the entry (0 for an appréciation or synthesis; 0-2 for the identity).
     pub index: usize,
-    /// `match`, `mismatch` or `absent` (not found in the PDF).
+    /// `match`, `mismatch`, `absent` (not found in the PDF) or `empty` (the signed text is
+    /// empty: an optional text the entry does not have, not printed).
     pub status: String,
     /// The page where it was found.
     pub page: Option<usize>,
@@ -385,7 +386,16 @@ pub fn verify_seal(
         };
         let mut texts = Vec::new();
         if let (Some(p), Some(rec)) = (p, &recovered) {
-            for (index, _) in p.content.digests().iter().enumerate() {
+            for (index, digest) in p.content.digests().iter().enumerate() {
+                // An empty text (an optional one the bilan does not have) is not printed.
+                if *digest == livret_core::entry::digest_text("") {
+                    texts.push(TextCheck {
+                        index,
+                        status: "empty".into(),
+                        page: None,
+                    });
+                    continue;
+                }
                 let found: Vec<_> = rec
                     .iter()
                     .filter(|r| {

@@ -481,11 +481,11 @@ fn lsu_part_line(c: &EntryContent, lang: Lang) -> String {
             };
             let ds: Vec<&str> = disciplines.iter().map(|(_, l, _)| l.as_str()).collect();
             format!(
-                "{} {}{theme} ({}) ; {} {}{}{}{}",
+                "{} {}{theme} ({}){} {}{}{}{}",
                 head(fr_name, en_name, period),
                 title.localized(lang),
                 ds.join(", "),
-                lang.pick("groupe", "group"),
+                lang.pick(" ; groupe", "; group"),
                 group.localized(lang),
                 quoted(lang, "", description),
                 quoted(lang, lang.pick("groupe", "group"), group_comment),

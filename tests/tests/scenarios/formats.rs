@@ -1025,7 +1025,9 @@ async fn lsu_every_pupil_level_part_round_trips_and_support_measures_need_the_op
 
     // The paper livret prints them, each text sealed.
     let paper = teacher.with(|d| d.export_pdf(lina, None, None)).unwrap();
-    let pdf = dir.path().join("lina.pdf");
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let pdf = pages.join("lina.pdf");
     std::fs::write(&pdf, &paper.pdf).unwrap();
     let text =
         String::from_utf8(run("pdftotext", &["-enc", "UTF-8", pdf.to_str().unwrap(), "-"]).stdout)
@@ -1051,4 +1053,39 @@ async fn lsu_every_pupil_level_part_round_trips_and_support_measures_need_the_op
             "{needle} not printed:\n{text}"
         );
     }
+    // Every page's seal holds its entries, and each printed text matches its signed digest.
+    let prefix = pages.join("page");
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "300",
+            "-png",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    let mut checked = 0;
+    for png in std::fs::read_dir(&pages).unwrap() {
+        let png = png.unwrap().path();
+        if png.extension().is_none_or(|x| x != "png") {
+            continue;
+        }
+        let bytes = std::fs::read(&png).unwrap();
+        let report = teacher
+            .with(|d| verify_seal(SealInput::Png(&bytes), Some(&paper.pdf), Some(d)))
+            .unwrap();
+        assert!(report.ok, "{report:#?}");
+        for e in &report.entries {
+            // An optional text the entry does not have (empty) is not printed.
+            assert!(
+                e.texts
+                    .iter()
+                    .all(|t| t.status == "match" || t.status == "empty"),
+                "{e:?}"
+            );
+        }
+        checked += report.entries.len();
+    }
+    assert!(checked >= paper.entries, "{checked} of {}", paper.entries);
 }
