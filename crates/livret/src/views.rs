@@ -77,6 +77,30 @@ impl EntryKind {
     }
 }
 
+impl EntryKind {
+    /// The title of an LSU part of a bilan périodique (digital skills, parcours, EPI, AP,
+    /// devoirs faits, periodic socle, the class's vie scolaire comment), in `lang`; `None`
+    /// for the other kinds, which front ends title themselves.
+    pub fn lsu_part_title(self, lang: Lang) -> Option<&'static str> {
+        Some(match self {
+            EntryKind::DigitalSkills => lang.pick("Compétences numériques", "Digital skills"),
+            EntryKind::Parcours => lang.pick("Parcours éducatif", "Parcours"),
+            EntryKind::Epi => lang.pick(
+                "Enseignement pratique interdisciplinaire",
+                "Interdisciplinary project (EPI)",
+            ),
+            EntryKind::Ap => lang.pick("Accompagnement personnalisé", "Personalised support"),
+            EntryKind::Homework => lang.pick("Devoirs faits", "Homework help (devoirs faits)"),
+            EntryKind::PeriodSocle => lang.pick("Socle commun", "Common core (socle)"),
+            EntryKind::ClassVieScolaire => lang.pick(
+                "Vie scolaire de la classe",
+                "The class's attendance comment",
+            ),
+            _ => return None,
+        })
+    }
+}
+
 /// Whether an entry's signature holds, as this device reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignatureStatus {

@@ -1008,6 +1008,16 @@ async fn lsu_every_pupil_level_part_round_trips_and_support_measures_need_the_op
     ] {
         assert!(has(needle), "{needle} not shown: {lines:#?}");
     }
+    // The app titles each part by its kind (and shows the same line).
+    let titled = entries
+        .iter()
+        .filter_map(|e| e.kind())
+        .filter_map(|k| k.lsu_part_title(livret::core::Lang::Fr))
+        .count();
+    assert_eq!(
+        titled, 9,
+        "digital, 3 parcours, EPI, AP, devoirs faits, socle, class's vie"
+    );
     let json: Vec<serde_json::Value> = entries
         .iter()
         .filter_map(|e| e.content.as_ref().map(|c| c.to_json()))
