@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use livret_core::content::{self, Draft, ProjectPart};
 use livret_core::entry::{Content, OpenedEntry, ProjectKind};
-use livret_core::vocab::{Date, Millesime, Modalite, Parcours, Period};
+use livret_core::vocab::{
+    Date, DisciplineCode, DisciplineLabel, Millesime, Modalite, Parcours, Period,
+};
 use livret_core::Section;
 use livret_export::lsu::{self as fmt, LsuFile};
 use serde::{Deserialize, Serialize};
@@ -105,11 +107,18 @@ pub(super) fn part_drafts(
                 theme_label,
                 title: project.title.clone(),
                 description: project.description.clone().unwrap_or_default(),
+                // Code and label as the subjects' lines keep them (upper case, trimmed).
                 disciplines: project
                     .disciplines
                     .iter()
-                    .map(|d| (d.code.clone(), d.label.clone(), d.election.clone()))
-                    .collect(),
+                    .map(|d| {
+                        Ok((
+                            v(DisciplineCode::parse(&d.code))?.as_str().to_string(),
+                            v(DisciplineLabel::parse(&d.label))?.as_str().to_string(),
+                            d.election.clone(),
+                        ))
+                    })
+                    .collect::<Result<_, String>>()?,
                 group: group.title.clone(),
                 group_comment: group.comment.clone().unwrap_or_default(),
                 comment: c.comment.clone().unwrap_or_default(),
