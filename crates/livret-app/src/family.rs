@@ -193,6 +193,15 @@ pub(crate) fn entry_card(page: &Page, e: &EntryView, forget: Option<(&str, &str)
         Some(EntryContent::Identity { .. }) => {
             (s.identity.to_string(), String::new(), e.localized(lang))
         }
+        // The LSU parts of a bilan périodique: their title, and the view's line.
+        Some(c) if c.kind().lsu_part_title(lang).is_some() => (
+            c.kind()
+                .lsu_part_title(lang)
+                .unwrap_or_default()
+                .to_string(),
+            String::new(),
+            c.localized(lang),
+        ),
         _ => (
             s.other_entries.to_string(),
             String::new(),

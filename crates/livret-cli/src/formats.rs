@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{ArgGroup, Args, Subcommand};
 use livret::core::Lang;
-use livret::paper::{AuthorStatus, SealInput, SealReport, SealSignature};
+use livret::paper::{AuthorStatus, SealInput, SealReport, SealSignature, TextStatus};
 
 use crate::ctx::Ctx;
 use crate::util::{fail, print_json, short, AtomicFile};
@@ -265,18 +265,23 @@ fn print_seal(lang: Lang, r: &SealReport) {
         for t in &e.texts {
             let i = t.index;
             let page = t.page.map(|p| p.to_string()).unwrap_or_default();
-            let line = match t.status.as_str() {
-                "match" => tr!(
+            let line = match t.status {
+                TextStatus::Match => tr!(
                     lang,
                     "texte {i} imprimé page {page} : conforme à son empreinte signée",
                     "text {i} printed on page {page}: matches its signed digest"
                 ),
-                "mismatch" => tr!(
+                TextStatus::Mismatch => tr!(
                     lang,
                     "texte {i} imprimé page {page} : NE CORRESPOND PAS à son empreinte signée (modifié)",
                     "text {i} printed on page {page}: DOES NOT MATCH its signed digest (altered)"
                 ),
-                _ => tr!(
+                TextStatus::Empty => tr!(
+                    lang,
+                    "texte {i} : vide (non imprimé)",
+                    "text {i}: empty (not printed)"
+                ),
+                TextStatus::Absent => tr!(
                     lang,
                     "texte {i} : absent du PDF",
                     "text {i}: not found in the PDF"

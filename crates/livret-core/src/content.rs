@@ -14,6 +14,13 @@ use crate::vocab::{
 };
 use crate::{CoreError, Lang, Localized};
 
+mod lsu_parts;
+pub use lsu_parts::{
+    check_part, class_vie, digital, homework, parcours, period_socle, project, ProjectDiscipline,
+    ProjectPart, MAX_PROJECT_DISCIPLINES, PART_TEXT_MAX, PROJECT_TITLE_MAX, THEME_CODE_MAX,
+    THEME_LABEL_MAX,
+};
+
 /// A content ready to sign: where it goes, what it says, and its long texts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
@@ -562,6 +569,12 @@ pub fn entry_key(content: &Content) -> String {
         }
         Content::LyceeOpinion { .. } => "lsl/avis".into(),
         Content::Accompagnement { measure, start, .. } => format!("mesure/{measure}/{start}"),
+        part @ (Content::Digital { .. }
+        | Content::Parcours { .. }
+        | Content::Project { .. }
+        | Content::Homework { .. }
+        | Content::PeriodSocle { .. }
+        | Content::ClassVie { .. }) => lsu_parts::part_key(part).unwrap_or_default(),
     }
 }
 
@@ -598,6 +611,14 @@ pub fn section_of(content: &Content) -> Section {
         Content::Identity { .. } => Section::Identite,
         Content::Message { .. } => Section::Correspondance,
         Content::Accompagnement { .. } => Section::Accompagnement,
+        part @ (Content::Digital { .. }
+        | Content::Parcours { .. }
+        | Content::Project { .. }
+        | Content::Homework { .. }
+        | Content::PeriodSocle { .. }
+        | Content::ClassVie { .. }) => {
+            lsu_parts::part_section(part).unwrap_or(Section::Correspondance)
+        }
     }
 }
 
@@ -784,6 +805,16 @@ fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
                 return Ok(());
             }
             v(check_message(text(0)))?;
+        }
+        part @ (Content::Digital { .. }
+        | Content::Parcours { .. }
+        | Content::Project { .. }
+        | Content::Homework { .. }
+        | Content::PeriodSocle { .. }
+        | Content::ClassVie { .. }) => {
+            v(check_part(part, &|i| {
+                Some(text(i)).filter(|_| !withheld(i))
+            }))?;
         }
     }
     Ok(())

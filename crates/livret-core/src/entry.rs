@@ -249,6 +249,143 @@ pub enum Content {
         #[serde(rename = "n", with = "cbor::fixed")]
         note: TextDigest,
     },
+    /// LSU compétences numériques of a period (CM2, 6e).
+    #[serde(rename = "num")]
+    Digital {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Each domain's code (`CN_…`, [`crate::vocab::DIGITAL_SKILL_CODES`]) and level 1-3.
+        #[serde(rename = "lv")]
+        levels: Vec<(String, u8)>,
+        /// Digest of the appréciation (of the empty text when none).
+        #[serde(rename = "a", with = "cbor::fixed")]
+        appreciation: TextDigest,
+        /// Digest of the class's common text (of the empty text when none).
+        #[serde(rename = "cm", with = "cbor::fixed")]
+        common: TextDigest,
+    },
+    /// LSU parcours éducatif of a period: the pupil's text and the class's common text.
+    #[serde(rename = "par")]
+    Parcours {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// The parcours' code ([`crate::vocab::Parcours`]).
+        #[serde(rename = "c")]
+        code: String,
+        /// Digest of the pupil's text (of the empty text when none).
+        #[serde(rename = "t", with = "cbor::fixed")]
+        text: TextDigest,
+        /// Digest of the class's common text (of the empty text when none).
+        #[serde(rename = "cm", with = "cbor::fixed")]
+        common: TextDigest,
+    },
+    /// LSU EPI or AP of a period: the project, the pupil's group and the comment on the pupil.
+    /// Texts: title, group title, theme label, description, group text, comment.
+    #[serde(rename = "prj")]
+    Project {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// EPI or AP.
+        #[serde(rename = "k")]
+        kind: ProjectKind,
+        /// The EPI's theme code (empty for an AP).
+        #[serde(rename = "th")]
+        theme: String,
+        /// Its disciplines: code, label, `modalite-election`.
+        #[serde(rename = "ds")]
+        disciplines: Vec<(String, String, String)>,
+        /// Digest of its title.
+        #[serde(rename = "t", with = "cbor::fixed")]
+        title: TextDigest,
+        /// Digest of the group's title.
+        #[serde(rename = "g", with = "cbor::fixed")]
+        group: TextDigest,
+        /// Digest of the theme's label (empty for an AP).
+        #[serde(rename = "tl", with = "cbor::fixed")]
+        theme_label: TextDigest,
+        /// Digest of its description (maybe empty).
+        #[serde(rename = "d", with = "cbor::fixed")]
+        description: TextDigest,
+        /// Digest of the group's common text (maybe empty).
+        #[serde(rename = "gc", with = "cbor::fixed")]
+        group_comment: TextDigest,
+        /// Digest of the comment on the pupil (maybe empty).
+        #[serde(rename = "c", with = "cbor::fixed")]
+        comment: TextDigest,
+    },
+    /// LSU devoirs faits of a period.
+    #[serde(rename = "df")]
+    Homework {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Digest of the text.
+        #[serde(rename = "t", with = "cbor::fixed")]
+        text: TextDigest,
+    },
+    /// LSU socle components positioned in a period (code, 0-4).
+    #[serde(rename = "soc")]
+    PeriodSocle {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Each component's code ([`crate::vocab::SocleComponent`]) and level 0-4.
+        #[serde(rename = "lv")]
+        levels: Vec<(String, u8)>,
+    },
+    /// LSU vie scolaire comment common to the class for a period (section `vie-scolaire/YYYY`).
+    #[serde(rename = "vsc")]
+    ClassVie {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Digest of the text.
+        #[serde(rename = "t", with = "cbor::fixed")]
+        text: TextDigest,
+    },
+}
+
+/// Whether an LSU project is an enseignement pratique interdisciplinaire or an
+/// accompagnement personnalisé.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProjectKind {
+    /// An EPI (`epi`).
+    #[serde(rename = "epi")]
+    Epi,
+    /// An AP (`acc-perso`).
+    #[serde(rename = "ap")]
+    Ap,
+}
+
+impl ProjectKind {
+    /// `epi` or `ap` (the entry key's first part).
+    pub fn code(self) -> &'static str {
+        match self {
+            ProjectKind::Epi => "epi",
+            ProjectKind::Ap => "ap",
+        }
+    }
 }
 
 impl Content {
@@ -266,6 +403,30 @@ impl Content {
             } => vec![*engagement, *head],
             Content::VieScolaire { comment, .. } => comment.iter().copied().collect(),
             Content::Attestation { .. } => vec![],
+            Content::Digital {
+                appreciation,
+                common,
+                ..
+            } => vec![*appreciation, *common],
+            Content::Parcours { text, common, .. } => vec![*text, *common],
+            Content::Project {
+                title,
+                group,
+                theme_label,
+                description,
+                group_comment,
+                comment,
+                ..
+            } => vec![
+                *title,
+                *group,
+                *theme_label,
+                *description,
+                *group_comment,
+                *comment,
+            ],
+            Content::Homework { text, .. } | Content::ClassVie { text, .. } => vec![*text],
+            Content::PeriodSocle { .. } => vec![],
         }
     }
 
@@ -282,6 +443,19 @@ impl Content {
             Content::LyceeOpinion { .. } => "lycee-opinion",
             Content::Message { .. } => "message",
             Content::Accompagnement { .. } => "accompagnement",
+            Content::Digital { .. } => "digital-skills",
+            Content::Parcours { .. } => "parcours",
+            Content::Project {
+                kind: ProjectKind::Epi,
+                ..
+            } => "epi",
+            Content::Project {
+                kind: ProjectKind::Ap,
+                ..
+            } => "ap",
+            Content::Homework { .. } => "homework",
+            Content::PeriodSocle { .. } => "period-socle",
+            Content::ClassVie { .. } => "class-vie-scolaire",
         }
     }
 }

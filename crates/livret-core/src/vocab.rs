@@ -928,6 +928,26 @@ pub const REGIONAL_CODES: &[&str] = &[
     "WLS",
 ];
 
+/// The domains of the compétences numériques of CM2 and 6e (LSU `CodeCompetenceNumerique`).
+pub const DIGITAL_SKILL_CODES: &[&str] = &[
+    "CN_INF_MEN",
+    "CN_INF_GER",
+    "CN_INF_TRA",
+    "CN_COM_INT",
+    "CN_COM_PAR",
+    "CN_COM_COL",
+    "CN_COM_SIN",
+    "CN_CRE_TEX",
+    "CN_CRE_MUL",
+    "CN_CRE_ADA",
+    "CN_CRE_PRO",
+    "CN_PRO_SEC",
+    "CN_PRO_DON",
+    "CN_PRO_SAN",
+    "CN_ENV_RES",
+    "CN_ENV_EVO",
+];
+
 /// The French label of a `modalite-election` code ([`ELECTION_CODES`]).
 pub fn election_label(code: &str) -> Option<&'static str> {
     Some(match code {

@@ -20,9 +20,13 @@ use serde::{Deserialize, Serialize};
 use crate::device::Device;
 use crate::error::{Error, Result};
 
+mod parts;
+pub use parts::ClassTexts;
+
 const SCHOOL_KIND: &str = "lsu-school";
 const SCHOOL_ID: &str = "school";
 const PUPIL_KIND: &str = "lsu-pupil";
+const CLASS_KIND: &str = "lsu-class";
 
 /// The school-side identifiers kept on a teacher's device (encrypted like every record).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -479,7 +483,15 @@ impl Device {
             first_name: None,
             division: division.as_str().to_string(),
         });
-        if let Some(periodic) = bilan.periodic(pupil, &subject_teacher, year, period) {
+        if let Some(mut periodic) = bilan.periodic(pupil, &subject_teacher, year, period) {
+            let project_teacher =
+                self.subject_teachers(bilan.parts.project_entries(), school, &names, out);
+            bilan.parts.fill(
+                &mut periodic,
+                &mut out.file,
+                division.as_str(),
+                &project_teacher,
+            );
             out.file.periodic.push(periodic);
         }
         out.file.cycles.extend(
@@ -510,7 +522,10 @@ impl Device {
             Section::Annee(year.year()),
             Section::VieScolaire(year.year()),
             Section::Cycles,
-        ] {
+        ]
+        .into_iter()
+        .chain(parts::PART_SECTIONS)
+        {
             if !manifest.may_read(&me, section, now).allowed() {
                 continue;
             }
@@ -616,12 +631,9 @@ impl Device {
         let mut report = ImportReport {
             dry_run,
             pupils: vec![],
-            ignored: file
-                .class_parts()
-                .into_iter()
-                .map(str::to_string)
-                .chain(file.ignored.iter().cloned())
-                .collect(),
+            // The class-level parts are kept: in each pupil's entries and once per class and
+            // period on this device (`lsu_class_texts`).
+            ignored: file.ignored.clone(),
             school_ids: vec![],
         };
         for (pi, pupil) in file.pupils.iter().enumerate() {
@@ -702,10 +714,19 @@ impl Device {
             out.livret_id = Some(livret.to_string());
             // Build and check every draft of this pupil before writing any.
             let mut drafts: Vec<Draft> = Vec::new();
+            let mut supports: Vec<Draft> = Vec::new();
             let mut invalid: Option<String> = None;
             for b in file.periodic.iter().filter(|b| b.pupil == pi) {
-                match periodic_drafts(b, &mut out.skipped) {
-                    Ok(mut d) => drafts.append(&mut d),
+                match periodic_drafts(&file, b, &pupil.division, &mut out.skipped) {
+                    Ok((mut d, s)) => {
+                        drafts.append(&mut d);
+                        // The same measure in two periods of the file is one entry.
+                        for s in s {
+                            if !supports.iter().any(|x| x.key == s.key) {
+                                supports.push(s);
+                            }
+                        }
+                    }
                     Err(why) => {
                         invalid = Some(format!("ligne {} : {why}", b.line));
                         break;
@@ -748,6 +769,25 @@ impl Device {
             }
             let manifest = self.manifest(livret)?;
             let mut allowed = Vec::new();
+            // The support measures go only into `accompagnement`, and only where the family
+            // opened it and this device may write it: otherwise none of them is written.
+            if !supports.is_empty() {
+                let codes: Vec<String> = supports
+                    .iter()
+                    .filter_map(|d| match &d.content {
+                        Content::Accompagnement { measure, .. } => Some(measure.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                match manifest.may_write(&me, Section::Accompagnement, now) {
+                    Decision::Denied(reason) => out.skipped.push(format!(
+                        "modalités d'accompagnement ({}) : non écrites ({}, section accompagnement)",
+                        codes.join(", "),
+                        reason.french()
+                    )),
+                    Decision::Owner | Decision::Granted(_) => allowed.append(&mut supports),
+                }
+            }
             for d in drafts {
                 match manifest.may_write(&me, d.section, now) {
                     Decision::Denied(reason) => out.skipped.push(format!(
@@ -786,7 +826,48 @@ impl Device {
             report.pupils.push(out);
         }
         report.school_ids = self.found_school_ids(&file, dry_run)?;
+        if !dry_run {
+            self.put_class_texts(&file)?;
+        }
         Ok(report)
+    }
+
+    /// Keeps the class-wide texts of an imported file once per class and period on this
+    /// device (a local record, sealed like the others, never sent).
+    fn put_class_texts(&mut self, file: &LsuFile) -> Result<()> {
+        for ((division, period), texts) in parts::class_texts(file) {
+            let bytes = serde_json::to_vec(&texts).map_err(|e| Error::Protocol(e.to_string()))?;
+            self.store
+                .put_record(CLASS_KIND, &format!("{division}/{period}"), None, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// The texts common to a class for a period (its parcours, digital skills and vie
+    /// scolaire texts, its pupils' EPI and AP groups' texts), as the last LSU file imported on
+    /// this teacher's device gave them; `None` when no file gave them.
+    pub fn lsu_class_texts(
+        &self,
+        class: &str,
+        year: u16,
+        period: &str,
+    ) -> Result<Option<ClassTexts>> {
+        let division = Division::parse(class)?;
+        let year = Millesime::new(year).map_err(|e| e.with_field("year"))?;
+        let period = Period::parse(period)?;
+        let id = format!(
+            "{}/{:04}/{}-{}",
+            division.as_str(),
+            year.year(),
+            period.index(),
+            period.count()
+        );
+        match self.store.record(CLASS_KIND, &id)? {
+            None => Ok(None),
+            Some(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|e| Error::Protocol(format!("textes communs de la classe : {e}"))),
+        }
     }
 
     /// Compares the school identifiers an imported file carries (UAI, head of school, this
@@ -907,6 +988,9 @@ struct PupilBilan<'a> {
     synthesis: Option<&'a OpenedEntry>,
     vie: Option<&'a OpenedEntry>,
     cycles: Vec<&'a OpenedEntry>,
+    /// The period's other parts (digital skills, parcours, EPI, AP...) and the support
+    /// measures of the year.
+    parts: parts::PartEntries<'a>,
     /// The latest signing time of the period's entries (the council date).
     last_time: i64,
 }
@@ -928,9 +1012,13 @@ impl<'a> PupilBilan<'a> {
             synthesis: None,
             vie: None,
             cycles: Vec::new(),
+            parts: parts::PartEntries::default(),
             last_time: 0,
         };
         for o in opened {
+            if b.parts.take(o, year, period) {
+                continue;
+            }
             match &o.payload.content {
                 Content::Subject { period: p, .. } if in_period(p) => {
                     b.subjects.push(o);
@@ -1124,17 +1212,14 @@ fn v<T>(r: std::result::Result<T, ValidationError>) -> std::result::Result<T, St
     r.map_err(|e| e.localized(Lang::Fr))
 }
 
-/// The optional parts of a bilan périodique ([`fmt::Periodic::parts`]) its entries keep.
-const KEPT_PERIODIC_PARTS: [&str; 2] = [
-    "vie-scolaire/commentaire",
-    "vie-scolaire/@nb-heures-manquees",
-];
-
-/// The entries of one bilan périodique, every value checked.
+/// The entries of one bilan périodique of a pupil of `division`, every value checked, and
+/// apart its support measures (for the sensitive section only).
 fn periodic_drafts(
+    file: &LsuFile,
     b: &fmt::Periodic,
+    division: &str,
     skipped: &mut Vec<String>,
-) -> std::result::Result<Vec<Draft>, String> {
+) -> std::result::Result<(Vec<Draft>, Vec<Draft>), String> {
     let year = parse_year(&b.year)?;
     let period = v(Period::new(
         u8::try_from(b.index).unwrap_or(0),
@@ -1200,16 +1285,18 @@ fn periodic_drafts(
         b.missed_hours,
         comment.as_ref(),
     ));
+    let (mut parts, supports) = parts::part_drafts(file, b, division, year, period, skipped)?;
+    out.append(&mut parts);
     for part in b
         .parts()
         .iter()
         .copied()
-        .filter(|p| !KEPT_PERIODIC_PARTS.contains(p))
+        .filter(|p| !parts::KEPT_PERIODIC_PARTS.contains(p))
         .chain(b.ignored.iter().map(String::as_str))
     {
         skipped.push(format!("{part} : non conservé par le livret"));
     }
-    Ok(out)
+    Ok((out, supports))
 }
 
 fn parse_year(text: &str) -> std::result::Result<Millesime, String> {

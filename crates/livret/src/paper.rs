@@ -44,7 +44,8 @@ pub enum SealInput<'a> {
 pub struct TextCheck {
     /// Which text of the entry (0 for an appréciation or synthesis; 0-2 for the identity).
     pub index: usize,
-    /// `match`, `mismatch` or `absent` (not found in the PDF).
+    /// `match`, `mismatch`, `absent` (not found in the PDF) or `empty` (the signed text is
+    /// empty: an optional text the entry does not have, not printed).
     pub status: TextStatus,
     /// The page where it was found.
     pub page: Option<usize>,
@@ -107,6 +108,8 @@ seal_status!(
         Mismatch => "mismatch",
         /// Not found in the PDF.
         Absent => "absent",
+        /// The signed text is empty (an optional text the entry does not have): not printed.
+        Empty => "empty",
     }
 );
 
@@ -445,7 +448,7 @@ pub fn verify_seal(
         };
         let mut texts = Vec::new();
         if let (Some(p), Some(rec)) = (p, &recovered) {
-            for (index, _) in p.content.digests().iter().enumerate() {
+            for (index, digest) in p.content.digests().iter().enumerate() {
                 let found: Vec<_> = rec
                     .iter()
                     .filter(|r| {
@@ -453,6 +456,10 @@ pub fn verify_seal(
                     })
                     .collect();
                 let (status, page) = match found.first() {
+                    // An empty text (an optional one the entry does not have) is not printed.
+                    None if *digest == livret_core::entry::digest_text("") => {
+                        (TextStatus::Empty, None)
+                    }
                     None => (TextStatus::Absent, None),
                     Some(_) => match found.iter().find(|r| seal::text_matches(p, index, &r.text)) {
                         Some(r) if found.iter().all(|x| seal::text_matches(p, index, &x.text)) => {
@@ -467,7 +474,7 @@ pub fn verify_seal(
                         ),
                     },
                 };
-                ok &= status == TextStatus::Match;
+                ok &= matches!(status, TextStatus::Match | TextStatus::Empty);
                 texts.push(TextCheck {
                     index,
                     status,

@@ -4,9 +4,9 @@
 //! edge, with the field names and spellings the CLI has always printed.
 
 use livret_core::cert::{Certification, NotCertified};
-use livret_core::entry::{Content, PeriodRef, Verification, WITHHELD};
+use livret_core::entry::{Content, PeriodRef, ProjectKind, Verification, WITHHELD};
 use livret_core::vocab::{
-    AttestationKind, ExamOpinion, Modalite, Period, Positioning, SocleComponent,
+    AttestationKind, ExamOpinion, Modalite, Parcours, Period, Positioning, SocleComponent,
 };
 use livret_core::{Lang, Localized, Section};
 use serde::ser::{Serialize, Serializer};
@@ -36,6 +36,20 @@ pub enum EntryKind {
     LyceeOpinion,
     /// A support measure (sensitive).
     Accompagnement,
+    /// LSU: a period's digital skills.
+    DigitalSkills,
+    /// LSU: a parcours of a period.
+    Parcours,
+    /// LSU: an EPI of a period.
+    Epi,
+    /// LSU: an AP of a period.
+    Ap,
+    /// LSU: the devoirs faits of a period.
+    Homework,
+    /// LSU: the socle components positioned in a period.
+    PeriodSocle,
+    /// LSU: the class's common vie scolaire comment of a period.
+    ClassVieScolaire,
 }
 
 impl EntryKind {
@@ -52,7 +66,38 @@ impl EntryKind {
             EntryKind::LyceeSubject => "lycee-subject",
             EntryKind::LyceeOpinion => "lycee-opinion",
             EntryKind::Accompagnement => "accompagnement",
+            EntryKind::DigitalSkills => "digital-skills",
+            EntryKind::Parcours => "parcours",
+            EntryKind::Epi => "epi",
+            EntryKind::Ap => "ap",
+            EntryKind::Homework => "homework",
+            EntryKind::PeriodSocle => "period-socle",
+            EntryKind::ClassVieScolaire => "class-vie-scolaire",
         }
+    }
+}
+
+impl EntryKind {
+    /// The title of an LSU part of a bilan périodique (digital skills, parcours, EPI, AP,
+    /// devoirs faits, periodic socle, the class's vie scolaire comment), in `lang`; `None`
+    /// for the other kinds, which front ends title themselves.
+    pub fn lsu_part_title(self, lang: Lang) -> Option<&'static str> {
+        Some(match self {
+            EntryKind::DigitalSkills => lang.pick("Compétences numériques", "Digital skills"),
+            EntryKind::Parcours => lang.pick("Parcours éducatif", "Parcours"),
+            EntryKind::Epi => lang.pick(
+                "Enseignement pratique interdisciplinaire",
+                "Interdisciplinary project (EPI)",
+            ),
+            EntryKind::Ap => lang.pick("Accompagnement personnalisé", "Personalised support"),
+            EntryKind::Homework => lang.pick("Devoirs faits", "Homework help (devoirs faits)"),
+            EntryKind::PeriodSocle => lang.pick("Socle commun", "Common core (socle)"),
+            EntryKind::ClassVieScolaire => lang.pick(
+                "Vie scolaire de la classe",
+                "The class's attendance comment",
+            ),
+            _ => return None,
+        })
     }
 }
 
@@ -238,6 +283,84 @@ pub enum EntryContent {
         /// The opinion for the exam (1 to 3).
         exam: u8,
     },
+    /// LSU: a period's digital skills.
+    DigitalSkills {
+        /// The school year.
+        year: u16,
+        /// The period.
+        period: PeriodRef,
+        /// Each domain's code (`CN_…`) and level (1 to 3).
+        levels: Vec<(String, u8)>,
+        /// The appréciation (empty when none).
+        appreciation: EntryText,
+        /// The class's common text (empty when none).
+        common: EntryText,
+    },
+    /// LSU: a parcours of a period.
+    Parcours {
+        /// The school year.
+        year: u16,
+        /// The period.
+        period: PeriodRef,
+        /// Its code (`PAR_AVN`…).
+        code: String,
+        /// The pupil's text (empty when none).
+        text: EntryText,
+        /// The class's common text (empty when none).
+        common: EntryText,
+    },
+    /// LSU: an EPI or an AP of a period, the pupil's group and the comment on the pupil.
+    Project {
+        /// The school year.
+        year: u16,
+        /// The period.
+        period: PeriodRef,
+        /// EPI or AP.
+        kind: ProjectKind,
+        /// The EPI's theme code (empty for an AP).
+        theme: String,
+        /// The EPI's theme label.
+        theme_label: EntryText,
+        /// The title.
+        title: EntryText,
+        /// The description (empty when none).
+        description: EntryText,
+        /// The disciplines: code, label, modalité.
+        disciplines: Vec<(String, String, String)>,
+        /// The group's title.
+        group: EntryText,
+        /// The group's common text (empty when none).
+        group_comment: EntryText,
+        /// The comment on the pupil (empty when none).
+        comment: EntryText,
+    },
+    /// LSU: the devoirs faits of a period.
+    Homework {
+        /// The school year.
+        year: u16,
+        /// The period.
+        period: PeriodRef,
+        /// The text.
+        text: EntryText,
+    },
+    /// LSU: the socle components positioned in a period.
+    PeriodSocle {
+        /// The school year.
+        year: u16,
+        /// The period.
+        period: PeriodRef,
+        /// Each component's code and level (0 to 4).
+        levels: Vec<(String, u8)>,
+    },
+    /// LSU: the class's common vie scolaire comment of a period.
+    ClassVieScolaire {
+        /// The school year.
+        year: u16,
+        /// The period.
+        period: PeriodRef,
+        /// The text.
+        text: EntryText,
+    },
 }
 
 /// A text of an entry.
@@ -275,6 +398,144 @@ impl Localized for EntryText {
                 )
                 .to_string(),
         }
+    }
+}
+
+fn levels_json(levels: &[(String, u8)]) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> =
+        levels.iter().map(|(c, l)| (c.clone(), json!(l))).collect();
+    serde_json::Value::Object(map)
+}
+
+/// A quoted text after a dash, or nothing for the empty text.
+fn quoted(lang: Lang, label: &str, t: &EntryText) -> String {
+    if t.is_empty() {
+        return String::new();
+    }
+    let label = if label.is_empty() {
+        String::new()
+    } else {
+        format!("{label} : ")
+    };
+    match lang {
+        Lang::Fr => format!(" — {label}« {} »", t.localized(lang)),
+        Lang::En => format!(" — {}“{}”", label.replace(" : ", ": "), t.localized(lang)),
+    }
+}
+
+/// A text in quotes.
+fn plain(lang: Lang, t: &EntryText) -> String {
+    match lang {
+        Lang::Fr => format!("« {} »", t.localized(lang)),
+        Lang::En => format!("“{}”", t.localized(lang)),
+    }
+}
+
+/// One line describing an LSU part of a bilan périodique (digital skills, parcours, EPI, AP,
+/// devoirs faits, periodic socle, the class's vie scolaire comment).
+fn lsu_part_line(c: &EntryContent, lang: Lang) -> String {
+    let fr = lang == Lang::Fr;
+    let head = |fr_name: &str, en_name: &str, period: &PeriodRef| {
+        if fr {
+            format!("{fr_name}, {} :", period_label(lang, period))
+        } else {
+            format!("{en_name}, period {}:", period_text(period))
+        }
+    };
+    let levels_text = |levels: &[(String, u8)]| {
+        levels
+            .iter()
+            .map(|(c, l)| format!("{c}={l}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let class = lang.pick("classe", "class");
+    match c {
+        EntryContent::DigitalSkills {
+            period,
+            levels,
+            appreciation,
+            common,
+            ..
+        } => format!(
+            "{} {}{}{}",
+            head("Compétences numériques", "Digital skills", period),
+            levels_text(levels),
+            quoted(lang, "", appreciation),
+            quoted(lang, class, common)
+        ),
+        EntryContent::Parcours {
+            period,
+            code,
+            text,
+            common,
+            ..
+        } => {
+            let label = match (lang, Parcours::parse(code)) {
+                (Lang::Fr, Ok(p)) => p.label().to_string(),
+                _ => code.clone(),
+            };
+            format!(
+                "{} {label}{}{}",
+                head("Parcours", "Parcours", period),
+                quoted(lang, "", text),
+                quoted(lang, class, common)
+            )
+        }
+        EntryContent::Project {
+            period,
+            kind,
+            theme,
+            title,
+            group,
+            disciplines,
+            description,
+            group_comment,
+            comment,
+            ..
+        } => {
+            let (fr_name, en_name) = match kind {
+                ProjectKind::Epi => ("EPI", "EPI"),
+                ProjectKind::Ap => ("Accompagnement personnalisé", "Personalised support"),
+            };
+            let theme = if theme.is_empty() {
+                String::new()
+            } else {
+                format!(" [{theme}]")
+            };
+            let ds: Vec<&str> = disciplines.iter().map(|(_, l, _)| l.as_str()).collect();
+            format!(
+                "{} {}{theme} ({}){} {}{}{}{}",
+                head(fr_name, en_name, period),
+                title.localized(lang),
+                ds.join(", "),
+                lang.pick(" ; groupe", "; group"),
+                group.localized(lang),
+                quoted(lang, "", description),
+                quoted(lang, lang.pick("groupe", "group"), group_comment),
+                quoted(lang, lang.pick("élève", "pupil"), comment)
+            )
+        }
+        EntryContent::Homework { period, text, .. } => format!(
+            "{} {}",
+            head("Devoirs faits", "Homework help (devoirs faits)", period),
+            plain(lang, text)
+        ),
+        EntryContent::PeriodSocle { period, levels, .. } => format!(
+            "{} {}",
+            head("Socle commun", "Common core (socle)", period),
+            levels_text(levels)
+        ),
+        EntryContent::ClassVieScolaire { period, text, .. } => format!(
+            "{} {}",
+            head(
+                "Vie scolaire, commentaire de la classe",
+                "Attendance, the class's comment",
+                period
+            ),
+            plain(lang, text)
+        ),
+        _ => String::new(),
     }
 }
 
@@ -401,6 +662,66 @@ impl EntryContent {
                 head: t(1),
                 exam: *exam,
             },
+            Content::Digital {
+                year,
+                period,
+                levels,
+                ..
+            } => EntryContent::DigitalSkills {
+                year: *year,
+                period: *period,
+                levels: levels.clone(),
+                appreciation: t(0),
+                common: t(1),
+            },
+            Content::Parcours {
+                year, period, code, ..
+            } => EntryContent::Parcours {
+                year: *year,
+                period: *period,
+                code: code.clone(),
+                text: t(0),
+                common: t(1),
+            },
+            Content::Project {
+                year,
+                period,
+                kind,
+                theme,
+                disciplines,
+                ..
+            } => EntryContent::Project {
+                year: *year,
+                period: *period,
+                kind: *kind,
+                theme: theme.clone(),
+                title: t(0),
+                group: t(1),
+                theme_label: t(2),
+                description: t(3),
+                group_comment: t(4),
+                comment: t(5),
+                disciplines: disciplines.clone(),
+            },
+            Content::Homework { year, period, .. } => EntryContent::Homework {
+                year: *year,
+                period: *period,
+                text: t(0),
+            },
+            Content::PeriodSocle {
+                year,
+                period,
+                levels,
+            } => EntryContent::PeriodSocle {
+                year: *year,
+                period: *period,
+                levels: levels.clone(),
+            },
+            Content::ClassVie { year, period, .. } => EntryContent::ClassVieScolaire {
+                year: *year,
+                period: *period,
+                text: t(0),
+            },
         }
     }
 
@@ -417,6 +738,19 @@ impl EntryContent {
             EntryContent::Accompagnement { .. } => EntryKind::Accompagnement,
             EntryContent::LyceeSubject { .. } => EntryKind::LyceeSubject,
             EntryContent::LyceeOpinion { .. } => EntryKind::LyceeOpinion,
+            EntryContent::DigitalSkills { .. } => EntryKind::DigitalSkills,
+            EntryContent::Parcours { .. } => EntryKind::Parcours,
+            EntryContent::Project {
+                kind: ProjectKind::Epi,
+                ..
+            } => EntryKind::Epi,
+            EntryContent::Project {
+                kind: ProjectKind::Ap,
+                ..
+            } => EntryKind::Ap,
+            EntryContent::Homework { .. } => EntryKind::Homework,
+            EntryContent::PeriodSocle { .. } => EntryKind::PeriodSocle,
+            EntryContent::ClassVieScolaire { .. } => EntryKind::ClassVieScolaire,
         }
     }
 
@@ -426,7 +760,13 @@ impl EntryContent {
             EntryContent::Subject { period, .. }
             | EntryContent::Synthesis { period, .. }
             | EntryContent::VieScolaire { period, .. }
-            | EntryContent::LyceeSubject { period, .. } => Some(*period),
+            | EntryContent::LyceeSubject { period, .. }
+            | EntryContent::DigitalSkills { period, .. }
+            | EntryContent::Parcours { period, .. }
+            | EntryContent::Project { period, .. }
+            | EntryContent::Homework { period, .. }
+            | EntryContent::PeriodSocle { period, .. }
+            | EntryContent::ClassVieScolaire { period, .. } => Some(*period),
             _ => None,
         }
     }
@@ -561,6 +901,56 @@ impl EntryContent {
             } => json!({
                 "year": year, "engagement": fr(engagement), "head_opinion": fr(head),
                 "exam_opinion": ExamOpinion::from_value(*exam).map(|e| e.label()).unwrap_or("?"),
+            }),
+            EntryContent::DigitalSkills {
+                year,
+                period,
+                levels,
+                appreciation,
+                common,
+            } => json!({
+                "year": year, "period": period_text(period), "levels": levels_json(levels),
+                "appreciation": fr(appreciation), "class_text": fr(common),
+            }),
+            EntryContent::Parcours {
+                year,
+                period,
+                code,
+                text,
+                common,
+            } => json!({
+                "year": year, "period": period_text(period), "parcours": code,
+                "label": Parcours::parse(code).map(|p| p.label()).unwrap_or("?"),
+                "text": fr(text), "class_text": fr(common),
+            }),
+            EntryContent::Project {
+                year,
+                period,
+                theme,
+                theme_label,
+                title,
+                description,
+                disciplines,
+                group,
+                group_comment,
+                comment,
+                ..
+            } => json!({
+                "year": year, "period": period_text(period), "title": fr(title),
+                "theme": theme, "theme_label": fr(theme_label), "description": fr(description),
+                "disciplines": disciplines.iter().map(|(c, l, m)| json!({"code": c, "label": l, "modality": m})).collect::<Vec<_>>(),
+                "group": fr(group), "group_text": fr(group_comment), "comment": fr(comment),
+            }),
+            EntryContent::Homework { year, period, text }
+            | EntryContent::ClassVieScolaire { year, period, text } => json!({
+                "year": year, "period": period_text(period), "text": fr(text),
+            }),
+            EntryContent::PeriodSocle {
+                year,
+                period,
+                levels,
+            } => json!({
+                "year": year, "period": period_text(period), "levels": levels_json(levels),
             }),
         }
     }
@@ -797,6 +1187,7 @@ impl Localized for EntryContent {
                     format!("Opinion for the exam: {exam} — engagement: “{engagement}” — head's opinion: “{head}”")
                 }
             }
+            part => lsu_part_line(part, lang),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use livret::core::grant::Rights;
-use livret::core::{LivretId, Localized, Role};
+use livret::core::{LivretId, Localized, Role, Section};
 use livret::paper::{verify_seal, SealInput};
 use livret_export::{lsu, seal};
 use livret_tests::TestDevice;
@@ -537,16 +537,16 @@ async fn lsu_subject_details_vie_scolaire_and_cycle_options_round_trip() {
         .entries
         .iter()
         .any(|e| e.ends_with("bilan/1-3/030201/F")));
-    assert_eq!(entry_count(&teacher, lina), 7);
-    // What the livret keeps is no longer reported; what it does not keep yet still is.
+    assert_eq!(entry_count(&teacher, lina), 8);
+    // What the livret keeps is not reported (the devoirs faits included).
     assert!(
         !lina_r.skipped.iter().any(|s| s.contains("vie-scolaire")
             || s.contains("éléments du programme")
-            || s.contains("enseignement-complement")),
+            || s.contains("enseignement-complement")
+            || s.contains("devoirs-faits")),
         "{:?}",
         lina_r.skipped
     );
-    assert!(lina_r.skipped.iter().any(|s| s.contains("devoirs-faits")));
 
     let out = teacher.with(|d| d.export_lsu("5B", 2025, "1/3")).unwrap();
     let exported = dir.path().join("export.xml");
@@ -677,6 +677,423 @@ async fn lsu_subject_details_vie_scolaire_and_cycle_options_round_trip() {
         assert!(report.ok, "{report:#?}");
         for e in &report.entries {
             assert!(e.texts.iter().all(|t| t.status == "match"), "{e:?}");
+        }
+        checked += report.entries.len();
+    }
+    assert!(checked >= paper.entries, "{checked} of {}", paper.entries);
+}
+
+/// Every part of a bilan périodique the schema holds, for each bilan of `f` (the class 5B,
+/// period 1/3 of 2025, teacher 0): digital skills with the class's text, parcours of the pupil
+/// and of the class, an EPI and an AP with their groups' texts, devoirs faits, the periodic
+/// socle, the class's vie scolaire comment, and three modalités d'accompagnement.
+fn add_every_part(f: &mut lsu::LsuFile) {
+    let period = ("2025".to_string(), 1, 3);
+    let discipline = |code: &str, label: &str| lsu::Discipline {
+        code: code.into(),
+        label: label.into(),
+        election: "S".into(),
+        national: None,
+    };
+    let (francais, maths) = (
+        discipline("FRANCS", "Français"),
+        discipline("MATHEM", "Mathématiques"),
+    );
+    f.digital_commons = vec![lsu::DigitalCommon {
+        structure: "5B".into(),
+        structure_kind: "D".into(),
+        text: "La classe a travaillé le traitement de texte.".into(),
+    }];
+    f.parcours_communs = vec![lsu::ParcoursCommon {
+        period: period.clone(),
+        division: "5B".into(),
+        parcours: vec![
+            lsu::Parcours {
+                code: "PAR_CIT".into(),
+                text: "Visite du conseil municipal.".into(),
+            },
+            lsu::Parcours {
+                code: "PAR_ART".into(),
+                text: "Chorale du collège.".into(),
+            },
+        ],
+    }];
+    f.vie_communs = vec![lsu::VieCommon {
+        period,
+        division: "5B".into(),
+        comment: "Classe calme et investie.".into(),
+    }];
+    f.epi_themes = vec![lsu::EpiTheme {
+        code: "EPI_TDD".into(),
+        label: "Transition écologique et développement durable".into(),
+    }];
+    f.epis = vec![lsu::Project {
+        title: "Le jardin du collège".into(),
+        theme: "EPI_TDD".into(),
+        disciplines: vec![francais.clone(), maths.clone()],
+        description: Some("Un potager partagé, mesuré et raconté.".into()),
+    }];
+    f.epi_groups = vec![lsu::ProjectGroup {
+        project: 0,
+        title: "Jardin, groupe A".into(),
+        comment: Some("Un groupe très actif.".into()),
+        teaching: vec![(0, francais.clone()), (0, maths.clone())],
+    }];
+    f.aps = vec![lsu::Project {
+        title: "Méthodologie".into(),
+        theme: String::new(),
+        disciplines: vec![francais.clone()],
+        description: None,
+    }];
+    f.ap_groups = vec![lsu::ProjectGroup {
+        project: 0,
+        title: "Méthodologie 5e".into(),
+        comment: None,
+        teaching: vec![(0, francais)],
+    }];
+    for b in &mut f.periodic {
+        b.digital = Some(lsu::DigitalSkills {
+            appreciation: Some("Bonne maîtrise des outils.".into()),
+            levels: vec![("CN_INF_MEN".into(), 2), ("CN_CRE_TEX".into(), 3)],
+            common: vec![0],
+        });
+        b.epis = vec![lsu::GroupComment {
+            group: 0,
+            comment: Some("A tenu le carnet de bord.".into()),
+        }];
+        b.aps = vec![lsu::GroupComment {
+            group: 0,
+            comment: None,
+        }];
+        b.parcours = vec![lsu::Parcours {
+            code: "PAR_AVN".into(),
+            text: "Stage d'observation envisagé.".into(),
+        }];
+        b.supports = vec![
+            lsu::Support {
+                code: "PPRE".into(),
+                ppre: Some("Lecture à voix haute chaque semaine.".into()),
+                contract: None,
+            },
+            lsu::Support {
+                code: "CTR".into(),
+                ppre: None,
+                contract: Some("Contrat de réussite signé en octobre.".into()),
+            },
+            lsu::Support {
+                code: "PAI".into(),
+                ppre: None,
+                contract: None,
+            },
+        ];
+        b.homework = Some("Vient à devoirs faits deux fois par semaine.".into());
+        b.vie_comment = Some("Élève ponctuelle.".into());
+        b.missed_hours = Some(6);
+        b.socle = vec![("CPD_FRA".into(), 3), ("MET_APP".into(), 2)];
+    }
+}
+
+/// Issue 14: every pupil-level element of a bilan périodique becomes signed entries, shows in
+/// `show` and its JSON, prints in the PDF, and comes back in the export element by element
+/// (xmllint accepts it); nothing of the file is reported « non conservé ». The modalités
+/// d'accompagnement go only into `accompagnement`, only where the family opened and granted
+/// it: for the other pupil none is written, and its report says why. The class's common texts
+/// are kept once per class and period on the teacher's device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lsu_every_pupil_level_part_round_trips_and_support_measures_need_the_opened_section() {
+    let teacher = TestDevice::new(Role::Teacher, "Mme Petit").await;
+    let family = TestDevice::new(Role::Family, "Parent").await;
+    let lina = family
+        .with(|d| d.add_child("Lina Moreau", "2012-03-02", None))
+        .unwrap();
+    family
+        .with(|d| d.open_section(lina, Section::Accompagnement))
+        .unwrap();
+    let inv = family.invite(
+        lina,
+        "annee/2025,vie-scolaire/2025,cycles,accompagnement",
+        Rights::Write,
+    );
+    let r = teacher.accept(&inv, Some("5B")).await.unwrap();
+    assert!(r.refused.is_empty(), "{r:?}");
+    let (_f2, noe) = family_and_teacher("Noé Durand", &teacher, "5B").await;
+
+    let mut model = lsu::parse(&school_file()).unwrap();
+    add_every_part(&mut model);
+    let file = lsu::to_xml(&model).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ecole.xml");
+    std::fs::write(&path, &file).unwrap();
+    assert!(xmllint_ok(&path), "the test file itself is valid");
+    let a = lsu::parse(&file).unwrap();
+    assert_eq!(a.periodic[0].parts().len(), 9, "every part is in the file");
+
+    let done = teacher.with(|d| d.import_lsu(&file, false)).unwrap();
+    assert!(done.ignored.is_empty(), "{:?}", done.ignored);
+    let lina_r = done.pupils.iter().find(|p| p.id_be == 101).unwrap();
+    let noe_r = done.pupils.iter().find(|p| p.id_be == 102).unwrap();
+    for r in [lina_r, noe_r] {
+        assert_eq!(r.status, "written", "{r:#?}");
+        assert!(
+            !r.skipped.iter().any(|s| s.contains("non conservé")),
+            "{:?}",
+            r.skipped
+        );
+    }
+    // Lina's family opened and granted `accompagnement`: the measures are written there.
+    for key in [
+        "mesure/PPRE/2025-09-01",
+        "mesure/CTR/2025-09-01",
+        "mesure/PAI/2025-09-01",
+    ] {
+        assert!(
+            lina_r.entries.contains(&format!("accompagnement {key}")),
+            "{key}: {:?}",
+            lina_r.entries
+        );
+    }
+    assert!(lina_r.skipped.is_empty(), "{:?}", lina_r.skipped);
+    // Noé's did not: nothing of them is written, and the report says so and why.
+    assert!(
+        !noe_r
+            .entries
+            .iter()
+            .any(|e| e.starts_with("accompagnement")),
+        "{:?}",
+        noe_r.entries
+    );
+    assert_eq!(
+        noe_r.skipped,
+        vec!["modalités d'accompagnement (PPRE, CTR, PAI) : non écrites (section sensible non ouverte par la famille (livret section open LIVRET accompagnement), section accompagnement)".to_string()]
+    );
+    let noe_entries = teacher.with(|d| d.signed_entries(noe)).unwrap();
+    assert!(noe_entries
+        .iter()
+        .all(|(s, _, _)| *s != Section::Accompagnement));
+    assert!(noe_entries
+        .iter()
+        .any(|(_, k, _)| k == "parcours/1-3/PAR_CIT"));
+
+    // The class's texts, once per class and period on this device.
+    let class = teacher
+        .with(|d| d.lsu_class_texts("5B", 2025, "1/3"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        class.vie_scolaire.as_deref(),
+        Some("Classe calme et investie.")
+    );
+    assert_eq!(class.parcours.len(), 2);
+    assert_eq!(
+        class.digital,
+        vec!["La classe a travaillé le traitement de texte.".to_string()]
+    );
+    assert_eq!(class.groups.len(), 2);
+
+    // The export gives every pupil-level element back.
+    let out = teacher.with(|d| d.export_lsu("5B", 2025, "1/3")).unwrap();
+    let exported = dir.path().join("export.xml");
+    std::fs::write(&exported, &out.xml).unwrap();
+    assert!(xmllint_ok(&exported), "{}", out.xml);
+    let b = lsu::parse(&out.xml).unwrap();
+    let pa = a.pupils.iter().position(|p| p.id_be == 101).unwrap();
+    let pb = b.pupils.iter().position(|p| p.id_be == 101).unwrap();
+    let ba = a.periodic.iter().find(|x| x.pupil == pa).unwrap();
+    let bb = b.periodic.iter().find(|x| x.pupil == pb).unwrap();
+    assert_eq!(bb.parts(), ba.parts());
+    let digital = |f: &lsu::LsuFile, d: &lsu::DigitalSkills| {
+        let commons: Vec<String> = d
+            .common
+            .iter()
+            .map(|i| f.digital_commons[*i].text.clone())
+            .collect();
+        (d.appreciation.clone(), d.levels.clone(), commons)
+    };
+    assert_eq!(
+        digital(&b, bb.digital.as_ref().unwrap()),
+        digital(&a, ba.digital.as_ref().unwrap())
+    );
+    let projects = |f: &lsu::LsuFile, epi: bool, list: &[lsu::GroupComment]| {
+        list.iter()
+            .map(|c| {
+                let g = if epi {
+                    &f.epi_groups[c.group]
+                } else {
+                    &f.ap_groups[c.group]
+                };
+                let p = if epi {
+                    &f.epis[g.project]
+                } else {
+                    &f.aps[g.project]
+                };
+                let theme = f
+                    .epi_themes
+                    .iter()
+                    .find(|t| t.code == p.theme)
+                    .map(|t| (t.code.clone(), t.label.clone()));
+                let ds: Vec<(String, String, String)> = p
+                    .disciplines
+                    .iter()
+                    .map(|d| (d.code.clone(), d.label.clone(), d.election.clone()))
+                    .collect();
+                (
+                    (p.title.clone(), theme, ds, p.description.clone()),
+                    (g.title.clone(), g.comment.clone()),
+                    c.comment.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(projects(&b, true, &bb.epis), projects(&a, true, &ba.epis));
+    assert_eq!(projects(&b, false, &bb.aps), projects(&a, false, &ba.aps));
+    assert_eq!(bb.parcours, ba.parcours);
+    // The measures in the order of their codes (the livret keeps them by key).
+    let by_code = |s: &[lsu::Support]| {
+        let mut s = s.to_vec();
+        s.sort_by(|x, y| x.code.cmp(&y.code));
+        s
+    };
+    assert_eq!(by_code(&bb.supports), by_code(&ba.supports));
+    assert_eq!(
+        (&bb.homework, &bb.socle, &bb.vie_comment, bb.missed_hours),
+        (&ba.homework, &ba.socle, &ba.vie_comment, ba.missed_hours)
+    );
+    assert_eq!(
+        (&bb.synthesis, bb.late, bb.justified, bb.unjustified),
+        (&ba.synthesis, ba.late, ba.justified, ba.unjustified)
+    );
+    // The class's common texts of this pupil's class and period.
+    let mut pa_common = a.parcours_communs[0].parcours.clone();
+    let mut pb_common = b.parcours_communs[0].parcours.clone();
+    pa_common.sort_by(|x, y| x.code.cmp(&y.code));
+    pb_common.sort_by(|x, y| x.code.cmp(&y.code));
+    assert_eq!(pb_common, pa_common);
+    assert_eq!(b.vie_communs, a.vie_communs);
+    // Noé's measures were not written, so they are not in the export either.
+    let nb = b.pupils.iter().position(|p| p.id_be == 102).unwrap();
+    let noe_b = b.periodic.iter().find(|x| x.pupil == nb).unwrap();
+    assert!(noe_b.supports.is_empty());
+
+    // `show` and the app (the same view) tell them, in French and English; and the JSON.
+    let view = teacher.with(|d| d.show(lina)).unwrap();
+    let entries: Vec<_> = view.sections.iter().flat_map(|s| &s.entries).collect();
+    let lines: Vec<(String, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.localized(livret::core::Lang::Fr),
+                e.localized(livret::core::Lang::En),
+            )
+        })
+        .collect();
+    let has = |needle: &str| {
+        lines
+            .iter()
+            .any(|(fr, en)| fr.contains(needle) || en.contains(needle))
+    };
+    for needle in [
+        "Compétences numériques, Trimestre 1 : CN_INF_MEN=2, CN_CRE_TEX=3 — « Bonne maîtrise des outils. » — classe : « La classe a travaillé le traitement de texte. »",
+        "Digital skills, period 1/3: CN_INF_MEN=2, CN_CRE_TEX=3",
+        "Parcours citoyen — classe : « Visite du conseil municipal. »",
+        "Parcours avenir — « Stage d'observation envisagé. »",
+        "EPI, Trimestre 1 : Le jardin du collège [EPI_TDD] (Français, Mathématiques) ; groupe Jardin, groupe A",
+        "élève : « A tenu le carnet de bord. »",
+        "Accompagnement personnalisé, Trimestre 1 : Méthodologie",
+        "Personalised support, period 1/3",
+        "Devoirs faits, Trimestre 1 : « Vient à devoirs faits deux fois par semaine. »",
+        "Socle commun, Trimestre 1 : CPD_FRA=3, MET_APP=2",
+        "Vie scolaire, commentaire de la classe, Trimestre 1 : « Classe calme et investie. »",
+        "Attendance, the class's comment, period 1/3",
+        "Mesure d'accompagnement PPRE",
+    ] {
+        assert!(has(needle), "{needle} not shown: {lines:#?}");
+    }
+    // The app titles each part by its kind (and shows the same line).
+    let titled = entries
+        .iter()
+        .filter_map(|e| e.kind())
+        .filter_map(|k| k.lsu_part_title(livret::core::Lang::Fr))
+        .count();
+    assert_eq!(
+        titled, 9,
+        "digital, 3 parcours, EPI, AP, devoirs faits, socle, class's vie"
+    );
+    let json: Vec<serde_json::Value> = entries
+        .iter()
+        .filter_map(|e| e.content.as_ref().map(|c| c.to_json()))
+        .collect();
+    let json = serde_json::to_string(&json).unwrap();
+    for field in [
+        r#""class_text":"La classe a travaillé le traitement de texte.""#,
+        r#""parcours":"PAR_CIT""#,
+        r#""group_text":"Un groupe très actif.""#,
+        r#""theme_label":"Transition écologique et développement durable""#,
+        r#""levels":{"CPD_FRA":3,"MET_APP":2}"#,
+    ] {
+        assert!(json.contains(field), "{field} not in {json}");
+    }
+
+    // The paper livret prints them, each text sealed.
+    let paper = teacher.with(|d| d.export_pdf(lina, None, None)).unwrap();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let pdf = pages.join("lina.pdf");
+    std::fs::write(&pdf, &paper.pdf).unwrap();
+    let text =
+        String::from_utf8(run("pdftotext", &["-enc", "UTF-8", pdf.to_str().unwrap(), "-"]).stdout)
+            .unwrap();
+    let flat = squash(&text);
+    for needle in [
+        "Compétences numériques",
+        "CN_INF_MEN : 2/3",
+        "La classe a travaillé le traitement de texte.",
+        "Parcours d'éducation artistique et culturelle",
+        "Chorale du collège.",
+        "Enseignement pratique interdisciplinaire (EPI_TDD)",
+        "Un potager partagé, mesuré et raconté.",
+        "A tenu le carnet de bord.",
+        "Accompagnement personnalisé",
+        "Devoirs faits",
+        "Vient à devoirs faits deux fois par semaine.",
+        "Socle commun (positionnement)",
+        "Classe calme et investie.",
+    ] {
+        assert!(
+            flat.contains(&squash(needle)),
+            "{needle} not printed:\n{text}"
+        );
+    }
+    // Every page's seal holds its entries, and each printed text matches its signed digest.
+    let prefix = pages.join("page");
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "300",
+            "-png",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    let mut checked = 0;
+    for png in std::fs::read_dir(&pages).unwrap() {
+        let png = png.unwrap().path();
+        if png.extension().is_none_or(|x| x != "png") {
+            continue;
+        }
+        let bytes = std::fs::read(&png).unwrap();
+        let report = teacher
+            .with(|d| verify_seal(SealInput::Png(&bytes), Some(&paper.pdf), Some(d)))
+            .unwrap();
+        assert!(report.ok, "{report:#?}");
+        for e in &report.entries {
+            // An optional text the entry does not have (empty) is not printed.
+            assert!(
+                e.texts
+                    .iter()
+                    .all(|t| t.status == "match" || t.status == "empty"),
+                "{e:?}"
+            );
         }
         checked += report.entries.len();
     }

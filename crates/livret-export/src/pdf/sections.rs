@@ -103,8 +103,9 @@ pub(crate) fn slot_of(content: &Content) -> Slot {
             date: date.clone(),
             kind: kind.clone(),
         },
-        // Lycée entries (LSL) and any other kind: printed generically, after the rest.
-        _ => Slot::Other,
+        // The LSU parts of a period; lycée entries (LSL) and any other kind: printed
+        // generically, after the rest.
+        other => part_slot(other).unwrap_or(Slot::Other),
     }
 }
 
@@ -619,6 +620,7 @@ pub(crate) fn blocks(
             Content::Cycle { .. } => out.extend(cycle_blocks(fonts, e, i, group)),
             Content::Attestation { .. } => out.push(attestation_block(fonts, e, i, group)),
             Content::Identity { .. } | Content::Message { .. } => {}
+            c if part_slot(c).is_some() => out.push(part_block(fonts, e, i, group)),
             _ => out.push(other_block(fonts, e, i, group)),
         }
     }
