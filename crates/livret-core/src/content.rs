@@ -14,6 +14,8 @@ use crate::vocab::{
 };
 use crate::CoreError;
 
+pub mod ecole;
+
 /// A content ready to sign: where it goes, what it says, and its long texts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
@@ -519,7 +521,10 @@ pub fn sensitive_mention(
             ),
         });
     }
-    for text in free_texts(content, texts) {
+    let screened = free_texts(content, texts)
+        .into_iter()
+        .chain(ecole::short_texts(content));
+    for text in screened {
         if let Some(term) = crate::sensitive::mention(text) {
             return Err(CoreError::Sensitive {
                 fr: crate::sensitive::refusal_french(term),
@@ -562,6 +567,9 @@ pub fn entry_key(content: &Content) -> String {
         }
         Content::LyceeOpinion { .. } => "lsl/avis".into(),
         Content::Accompagnement { measure, start, .. } => format!("mesure/{measure}/{start}"),
+        Content::EcoleDomain { .. }
+        | Content::EcoleProject { .. }
+        | Content::EcoleAppreciation { .. } => ecole::key(content).unwrap_or_default(),
     }
 }
 
@@ -591,7 +599,10 @@ pub fn section_of(content: &Content) -> Section {
         Content::Subject { year, .. }
         | Content::Synthesis { year, .. }
         | Content::LyceeSubject { year, .. }
-        | Content::LyceeOpinion { year, .. } => Section::Annee(*year),
+        | Content::LyceeOpinion { year, .. }
+        | Content::EcoleDomain { year, .. }
+        | Content::EcoleProject { year, .. }
+        | Content::EcoleAppreciation { year, .. } => Section::Annee(*year),
         Content::VieScolaire { year, .. } => Section::VieScolaire(*year),
         Content::Cycle { .. } => Section::Cycles,
         Content::Attestation { .. } => Section::Attestations,
@@ -784,6 +795,11 @@ fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
                 return Ok(());
             }
             v(check_message(text(0)))?;
+        }
+        Content::EcoleDomain { .. }
+        | Content::EcoleProject { .. }
+        | Content::EcoleAppreciation { .. } => {
+            ecole::check(&p.content, &text, &withheld)?;
         }
     }
     Ok(())

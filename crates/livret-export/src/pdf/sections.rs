@@ -58,6 +58,13 @@ pub(crate) enum Slot {
         part: u8,
         rank: (usize, String),
     },
+    /// The école livret's period: domain lines, projects, general appréciation.
+    Ecole {
+        year: u16,
+        count: u8,
+        index: u8,
+        rank: (u8, usize, usize, String),
+    },
     Cycle {
         year: u16,
         cycle: u8,
@@ -102,6 +109,14 @@ pub(crate) fn slot_of(content: &Content) -> Slot {
         Content::Attestation { kind, date } => Slot::Attestation {
             date: date.clone(),
             kind: kind.clone(),
+        },
+        Content::EcoleDomain { year, period, .. }
+        | Content::EcoleProject { year, period, .. }
+        | Content::EcoleAppreciation { year, period, .. } => Slot::Ecole {
+            year: *year,
+            count: period.count,
+            index: period.index,
+            rank: ecole_rank(content),
         },
         // Lycée entries (LSL) and any other kind: printed generically, after the rest.
         _ => Slot::Other,
@@ -575,6 +590,14 @@ pub(crate) fn blocks(
                 part: 0,
                 rank: (0, String::new()),
             },
+            Slot::Ecole {
+                year, count, index, ..
+            } => Slot::Ecole {
+                year: *year,
+                count: *count,
+                index: *index,
+                rank: (0, 0, 0, String::new()),
+            },
             Slot::Cycle { .. } => slot.clone(),
             Slot::Attestation { .. } => Slot::Attestation {
                 date: String::new(),
@@ -593,6 +616,13 @@ pub(crate) fn blocks(
                 period_label(*index, *count),
                 year_label(*year)
             ),
+            Slot::Ecole {
+                year, count, index, ..
+            } => format!(
+                "Bilan périodique de l'école — {} — année scolaire {}",
+                period_label(*index, *count),
+                year_label(*year)
+            ),
             Slot::Cycle { cycle, .. } => format!("Bilan de fin de cycle {cycle}"),
             Slot::Attestation { .. } => "Attestations".to_string(),
             _ => "Autres inscriptions".to_string(),
@@ -602,12 +632,20 @@ pub(crate) fn blocks(
             _ => {
                 let g = next_group;
                 next_group += 1;
+                // The école's table has its column header under the title, on every page.
+                let table = matches!(group_key, Slot::Ecole { .. });
                 current = Some((group_key, g));
                 let mut t = Builder::new(fonts);
                 title_bar(&mut t, &title);
+                if table {
+                    ecole_header(fonts, &mut t);
+                }
                 out.push(t.finish(None, Some(g), true));
                 let mut c = Builder::new(fonts);
                 title_bar(&mut c, &format!("{title} (suite)"));
+                if table {
+                    ecole_header(fonts, &mut c);
+                }
                 continuations.insert(g, c.finish(None, Some(g), true));
                 g
             }
@@ -619,6 +657,11 @@ pub(crate) fn blocks(
             Content::Cycle { .. } => out.extend(cycle_blocks(fonts, e, i, group)),
             Content::Attestation { .. } => out.push(attestation_block(fonts, e, i, group)),
             Content::Identity { .. } | Content::Message { .. } => {}
+            Content::EcoleDomain { .. } => out.push(ecole_domain_block(fonts, e, i, group)),
+            Content::EcoleProject { .. } => out.push(ecole_project_block(fonts, e, i, group)),
+            Content::EcoleAppreciation { .. } => {
+                out.push(ecole_appreciation_block(fonts, e, i, group))
+            }
             _ => out.push(other_block(fonts, e, i, group)),
         }
     }
