@@ -327,6 +327,15 @@ mod tests {
     use livret_core::vocab::{Appreciation, Date, Millesime, PersonName, Synthesis};
     use livret_core::{DeviceSecret, LivretId};
 
+    /// A domain line of the sample: domain, sub-domain, objectives, level, appréciation.
+    type Line<'a> = (
+        Domaine,
+        Option<SousDomaine>,
+        &'a [&'a str],
+        Option<u8>,
+        &'a str,
+    );
+
     fn sign(secret: &DeviceSecret, d: Draft) -> PrintEntry {
         PrintEntry {
             signed: SignedEntry::sign(
@@ -365,7 +374,7 @@ mod tests {
             ),
             author_name: Some("Parent".into()),
         }];
-        let lines: [(Domaine, Option<SousDomaine>, &[&str], Option<u8>, &str); 8] = [
+        let lines: [Line<'_>; 8] = [
             (
                 Domaine::Francais,
                 Some(SousDomaine::Lecture),
