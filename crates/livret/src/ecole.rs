@@ -134,3 +134,76 @@ impl Device {
         self.write_draft(livret, &draft)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::views::EntryContent;
+    use livret_core::{Lang, Localized};
+
+    #[test]
+    fn typed_input_becomes_a_view_in_both_languages_and_its_json() {
+        let input = DomainInput {
+            cycle: 3,
+            domain: "hge".into(),
+            sub_domain: Some("hist".into()),
+            objectives: vec!["Situer les grandes périodes".into()],
+            level: Some(4),
+            text: "  ".into(),
+        };
+        let d = drafts::domain(2025, "2/3", &input).unwrap();
+        assert_eq!(d.key, "ecole/2-3/HGE/HIST");
+        assert_eq!(d.texts, vec![String::new()], "a blank appréciation is none");
+        let view = EntryContent::new(&d.content, &d.texts);
+        let fr = view.localized(Lang::Fr);
+        assert!(
+            fr.starts_with("École, Histoire et géographie — Histoire (cycle 3)"),
+            "{fr}"
+        );
+        assert!(fr.contains("Objectifs d'apprentissage dépassés"), "{fr}");
+        let en = view.localized(Lang::En);
+        assert!(
+            en.starts_with("Primary school, History and geography — History"),
+            "{en}"
+        );
+        let json = view.to_json();
+        assert_eq!(json["sub_domain"], "HIST");
+        assert_eq!(json["domain_label"], "Histoire et géographie");
+        assert_eq!(json["level"], 4);
+        assert_eq!(json["appreciation"], "");
+        // A line that says nothing, a domain of the other cycle: refused by field.
+        let nothing = DomainInput {
+            cycle: 2,
+            domain: "EPS".into(),
+            ..DomainInput::default()
+        };
+        let e = drafts::domain(2025, "1/3", &nothing).unwrap_err();
+        assert!(
+            e.localized(Lang::Fr).contains("objectif | level | text"),
+            "{e}"
+        );
+        let e = drafts::domain(
+            2025,
+            "1/3",
+            &DomainInput {
+                domain: "HGE".into(),
+                level: Some(1),
+                ..nothing
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.localized(Lang::Fr).starts_with("champ « domaine »"),
+            "{}",
+            e.localized(Lang::Fr)
+        );
+        let p = drafts::project(2025, "1/3", "Chorale", "").unwrap();
+        let view = EntryContent::new(&p.content, &p.texts);
+        assert_eq!(
+            view.localized(Lang::Fr),
+            "Projet, Trimestre 1 : « Chorale »"
+        );
+        assert!(drafts::general_appreciation(2025, "1/3", " ").is_err());
+    }
+}

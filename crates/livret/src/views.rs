@@ -967,13 +967,17 @@ impl Localized for EntryContent {
                     (false, true) => format!(" — « {text} »"),
                     (false, false) => format!(" — “{text}”"),
                 };
-                let parts = parts.join(" ; ");
+                let parts = match (parts.is_empty(), fr) {
+                    (true, _) => String::new(),
+                    (false, true) => format!(" : {}", parts.join(" ; ")),
+                    (false, false) => format!(": {}", parts.join("; ")),
+                };
                 if fr {
                     let plabel = period_label(lang, period);
-                    format!("École, {name} (cycle {cycle}), {plabel} : {parts}{quoted}")
+                    format!("École, {name} (cycle {cycle}), {plabel}{parts}{quoted}")
                 } else {
                     let p = period_text(period);
-                    format!("Primary school, {name} (cycle {cycle}), period {p}: {parts}{quoted}")
+                    format!("Primary school, {name} (cycle {cycle}), period {p}{parts}{quoted}")
                 }
             }
             EntryContent::EcoleProject {

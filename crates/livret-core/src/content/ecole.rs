@@ -90,7 +90,7 @@ fn check_line(
         return Err(ValidationError::new(
             "level",
             Rule::Missing {
-                codes: vec!["objectif".into(), "level".into(), "text".into()],
+                codes: vec!["objectif | level | text".into()],
             },
         ));
     }
