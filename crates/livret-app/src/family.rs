@@ -202,6 +202,51 @@ pub(crate) fn entry_card(page: &Page, e: &EntryView, forget: Option<(&str, &str)
             String::new(),
             c.localized(lang),
         ),
+        Some(EntryContent::EcoleDomain {
+            cycle,
+            domain,
+            sub_domain,
+            objectives,
+            level,
+            appreciation,
+            ..
+        }) => {
+            use livret::core::vocab::ecole::{ecole_cycle, Domaine, SousDomaine};
+            let d = ecole_cycle(*cycle)
+                .ok()
+                .and_then(|c| Domaine::parse_in(domain, c).ok().map(|d| (c, d)));
+            let mut title = d.map_or_else(|| domain.clone(), |(_, d)| d.localized(lang));
+            if let Some(sub) = sub_domain {
+                let label = d
+                    .and_then(|(c, d)| SousDomaine::parse_in(sub, d, c).ok())
+                    .map_or_else(|| sub.clone(), |x| x.localized(lang));
+                title = format!("{title} — {label}");
+            }
+            let mut detail = level
+                .map(|l| format!("{} {l}", s.positioning))
+                .unwrap_or_default();
+            if !objectives.is_empty() {
+                if !detail.is_empty() {
+                    detail.push_str(" · ");
+                }
+                detail.push_str(&format!(
+                    "{} : {}",
+                    s.ecole_objectives,
+                    objectives.join(" ; ")
+                ));
+            }
+            (title, detail, appreciation.localized(lang))
+        }
+        Some(EntryContent::EcoleProject { title, text, .. }) => (
+            format!("{} : {}", s.ecole_project, title.localized(lang)),
+            String::new(),
+            text.localized(lang),
+        ),
+        Some(EntryContent::EcoleAppreciation { text, .. }) => (
+            s.ecole_appreciation.to_string(),
+            String::new(),
+            text.localized(lang),
+        ),
         _ => (
             s.other_entries.to_string(),
             String::new(),

@@ -858,7 +858,18 @@ async fn school_certificate_and_trust_through_the_apps() {
                 Some(3),
                 None,
                 "Très bien.",
-            )
+            )?;
+            // The école livret's entries show in the family's livret view too.
+            let lecture = livret::DomainInput {
+                cycle: 2,
+                domain: "FRA".into(),
+                sub_domain: Some("LECT".into()),
+                objectives: vec!["Lire à voix haute".into()],
+                level: Some(3),
+                text: String::new(),
+            };
+            d.ecole_domain(livret, 2025, "1/3", &lecture)?;
+            d.ecole_project(livret, 2025, "1/3", "Jardin de l'école", "")
         })
         .unwrap();
     node::sync_with(
@@ -883,6 +894,18 @@ async fn school_certificate_and_trust_through_the_apps() {
         page.body
     );
     assert!(page.body.contains("signature certifiée"));
+    assert!(
+        page.body.contains("data-kind=\"ecole-domain\""),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("Français — Lecture et compréhension de l"));
+    assert!(page
+        .body
+        .contains("Objectifs travaillés : Lire à voix haute"));
+    assert!(page.body.contains("Projet mis en œuvre : Jardin de l"));
 }
 
 /// The family's careful screens: without the CSRF token nothing happens; a refused action

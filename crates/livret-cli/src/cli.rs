@@ -235,6 +235,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::consent::SectionCommand,
     },
+    /// Livret de l'école (cycles 2 et 3, CP au CM2) : domaines du bilan périodique, projets, appréciation générale
+    Ecole {
+        #[command(subcommand)]
+        command: crate::ecole::EcoleCommand,
+    },
     /// Écrit une mesure d'accompagnement (PAP, PAI, PPRE, PPS…) dans la section sensible ouverte (famille, ou enseignant autorisé sur « accompagnement »)
     Accompagnement(crate::consent::AccompagnementArgs),
     /// Écrit un message dans « correspondance » : de la famille aux enseignants autorisés sur cette section, ou d'un enseignant à la famille

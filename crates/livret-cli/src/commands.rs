@@ -622,7 +622,7 @@ fn done_or_wait(
     crate::redeem::wait_and_ask(lang, dev, out)
 }
 
-fn print_key(lang: Lang, key: &str) {
+pub(crate) fn print_key(lang: Lang, key: &str) {
     outln!(
         "{}",
         tr!(

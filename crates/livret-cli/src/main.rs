@@ -10,6 +10,7 @@ mod consent;
 mod control;
 mod ctx;
 mod demo;
+mod ecole;
 mod formats;
 mod grid;
 mod net;
@@ -138,6 +139,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Attest { livret, kind, date } => commands::attest(&ctx, &livret, &kind, &date),
         Command::Message { livret, text, json } => commands::message(&ctx, &livret, &text, json),
         Command::Section { command } => consent::section(&ctx, &command),
+        Command::Ecole { command } => ecole::ecole(&ctx, &command),
         Command::Accompagnement(args) => consent::accompagnement(&ctx, &args),
         Command::Sync {
             peer,

@@ -1164,3 +1164,237 @@ fn import_lsu_records_the_school_ids_and_asks_before_replacing_one() {
     import("", &["--replace-school-ids"]);
     assert_eq!(ids(&home), recorded);
 }
+
+// École ---------------------------------------------------------------------------------------
+
+/// The école livret (cycle 2) with real processes: a teacher writes a period's domain lines
+/// (with and without appréciation), a project and the general appréciation; a bad code is
+/// refused in French and nothing is stored; the family syncs, `show --json` holds them, the
+/// PDF prints them, and every page's seal verifies with `verify-seal --png --pdf`.
+#[test]
+fn primary_school_livret_with_real_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fam = dir.path().join("famille");
+    let tea = dir.path().join("enseignant");
+    let l = family_with_child(&fam);
+    ok(&tea, &["init", "--role", "teacher", "--name", "Mme Durand"]);
+    let mut serve = Serve::start(&fam);
+    let addr = serve.addr.clone();
+    let inv = json(
+        &fam,
+        &[
+            "invite",
+            &l,
+            "--sections",
+            "annee/2025",
+            "--rights",
+            "write",
+            "--until",
+            "2099-06-30",
+            "--json",
+            "--yes",
+        ],
+    );
+    let invitation = inv["invitation"].as_str().unwrap().to_string();
+    ok(&tea, &["accept", &invitation, "--class", "CE1"]);
+
+    let at = ["--year", "2025", "--period", "1/3"];
+    let domain = |extra: &[&str]| -> Vec<String> {
+        ["ecole", "domaine", l.as_str()]
+            .iter()
+            .chain(at.iter())
+            .chain(["--cycle", "2"].iter())
+            .chain(extra.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    fn args(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let lecture = domain(&[
+        "--domaine",
+        "fra",
+        "--sous-domaine",
+        "lect",
+        "--objectif",
+        "Lire à voix haute un texte court",
+        "--objectif",
+        "Comprendre un récit lu par l'adulte",
+        "--level",
+        "3",
+        "--text",
+        "Lit avec plaisir et de plus en plus couramment.",
+    ]);
+    let out = ok(&tea, &args(&lecture));
+    assert!(out.contains("ecole/1-3/FRA/LECT"), "{out}");
+    // No appréciation: the official livret makes it optional.
+    let nombres = domain(&[
+        "--domaine",
+        "MAT",
+        "--sous-domaine",
+        "NOMB",
+        "--objectif",
+        "Dénombrer jusqu'à 100",
+        "--level",
+        "2",
+    ]);
+    assert!(ok(&tea, &args(&nombres)).contains("ecole/1-3/MAT/NOMB"));
+    let eps = domain(&[
+        "--domaine",
+        "EPS",
+        "--level",
+        "4",
+        "--text",
+        "Excellent en course longue.",
+    ]);
+    assert!(ok(&tea, &args(&eps)).contains("ecole/1-3/EPS"));
+    let mut projet = vec!["ecole", "projet", &l];
+    projet.extend(at);
+    projet.extend([
+        "--titre",
+        "Jardin de l'école",
+        "--text",
+        "A semé et arrosé les radis avec soin.",
+    ]);
+    assert!(ok(&tea, &projet).contains("ecole/1-3/projet/"));
+    let mut general = vec!["ecole", "appreciation", &l];
+    general.extend(at);
+    general.extend(["--text", "Un bon trimestre : de beaux progrès en lecture."]);
+    assert!(ok(&tea, &general).contains("ecole/1-3/appreciation"));
+
+    // Bad input: a sub-domain of another domain, a domain of cycle 3 in cycle 2, level 5, a
+    // health term. Each refused in French, naming the field; nothing stored.
+    let before = snapshot(&tea);
+    let show_before = ok(&tea, &["show", &l, "--json"]);
+    for (extra, field) in [
+        (
+            vec!["--domaine", "FRA", "--sous-domaine", "NOMB", "--level", "3"],
+            "« sous-domaine »",
+        ),
+        (vec!["--domaine", "SCT", "--level", "3"], "« domaine »"),
+        (vec!["--domaine", "EMC", "--level", "5"], "« level »"),
+        (
+            vec!["--domaine", "EMC", "--text", "Suivi par l'AESH."],
+            "AESH",
+        ),
+    ] {
+        let line = fails(&tea, &args(&domain(&extra)));
+        assert!(line.starts_with("erreur : "), "{line}");
+        assert!(line.contains(field), "{extra:?}: {line}");
+    }
+    let after = snapshot(&tea);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &before {
+        assert!(after[path] == *bytes, "{} changed", path.display());
+    }
+    assert_eq!(ok(&tea, &["show", &l, "--json"]), show_before);
+
+    // The family receives them; show --json holds every field.
+    ok(&tea, &["sync", "--peer", &addr, "--once"]);
+    let (status, _) = serve.terminate();
+    assert!(status.success());
+    let show = json(&fam, &["show", &l, "--json"]);
+    let entries: Vec<&Value> = show["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["entries"].as_array().unwrap().iter())
+        .collect();
+    let entry = |key: &str| {
+        *entries
+            .iter()
+            .find(|e| e["key"].as_str().is_some_and(|k| k.starts_with(key)))
+            .unwrap_or_else(|| panic!("{key} missing: {show}"))
+    };
+    let lect = entry("ecole/1-3/FRA/LECT");
+    assert_eq!(lect["kind"], "ecole-domain");
+    assert_eq!(lect["signature"], "valid");
+    assert_eq!(lect["content"]["domain"], "FRA");
+    assert_eq!(
+        lect["content"]["sub_domain_label"],
+        "Lecture et compréhension de l'écrit"
+    );
+    assert_eq!(
+        lect["content"]["objectives"][1],
+        "Comprendre un récit lu par l'adulte"
+    );
+    assert_eq!(lect["content"]["level"], 3);
+    assert_eq!(entry("ecole/1-3/MAT/NOMB")["content"]["appreciation"], "");
+    assert_eq!(
+        entry("ecole/1-3/projet/")["content"]["title"],
+        "Jardin de l'école"
+    );
+    assert_eq!(
+        entry("ecole/1-3/appreciation")["kind"],
+        "ecole-appreciation"
+    );
+
+    // The paper livret: the texts are in it and every page's seal verifies.
+    let pdf = dir.path().join("livret.pdf");
+    ok(
+        &fam,
+        &[
+            "export",
+            &l,
+            "--format",
+            "pdf",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    let text = Command::new("pdftotext")
+        .args(["-enc", "UTF-8", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext is needed (poppler-utils)");
+    let flat: String = String::from_utf8(text.stdout)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for needle in [
+        "Bilan périodique de l'école",
+        "Lit avec plaisir et de plus en plus couramment.",
+        "Dénombrer jusqu'à 100",
+        "Jardin de l'école",
+        "Appréciation générale sur la progression de l'élève",
+        "Visa des parents",
+    ] {
+        let n: String = needle.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(flat.contains(&n), "missing {needle:?}");
+    }
+    let prefix = dir.path().join("page");
+    let st = Command::new("pdftoppm")
+        .args([
+            "-r",
+            "200",
+            "-png",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ])
+        .status()
+        .expect("pdftoppm is needed (poppler-utils)");
+    assert!(st.success());
+    let mut pngs: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    pngs.sort();
+    assert!(!pngs.is_empty());
+    for png in &pngs {
+        let out = ok(
+            &fam,
+            &[
+                "verify-seal",
+                "--png",
+                png.to_str().unwrap(),
+                "--pdf",
+                pdf.to_str().unwrap(),
+            ],
+        );
+        assert!(!out.contains("INVALIDE"), "{out}");
+    }
+}

@@ -21,6 +21,8 @@ pub use lsu_parts::{
     THEME_LABEL_MAX,
 };
 
+pub mod ecole;
+
 /// A content ready to sign: where it goes, what it says, and its long texts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
@@ -526,7 +528,10 @@ pub fn sensitive_mention(
             ),
         });
     }
-    for text in free_texts(content, texts) {
+    let screened = free_texts(content, texts)
+        .into_iter()
+        .chain(ecole::short_texts(content));
+    for text in screened {
         if let Some(term) = crate::sensitive::mention(text) {
             return Err(CoreError::Sensitive {
                 fr: crate::sensitive::refusal_french(term),
@@ -575,6 +580,9 @@ pub fn entry_key(content: &Content) -> String {
         | Content::Homework { .. }
         | Content::PeriodSocle { .. }
         | Content::ClassVie { .. }) => lsu_parts::part_key(part).unwrap_or_default(),
+        Content::EcoleDomain { .. }
+        | Content::EcoleProject { .. }
+        | Content::EcoleAppreciation { .. } => ecole::key(content).unwrap_or_default(),
     }
 }
 
@@ -604,7 +612,10 @@ pub fn section_of(content: &Content) -> Section {
         Content::Subject { year, .. }
         | Content::Synthesis { year, .. }
         | Content::LyceeSubject { year, .. }
-        | Content::LyceeOpinion { year, .. } => Section::Annee(*year),
+        | Content::LyceeOpinion { year, .. }
+        | Content::EcoleDomain { year, .. }
+        | Content::EcoleProject { year, .. }
+        | Content::EcoleAppreciation { year, .. } => Section::Annee(*year),
         Content::VieScolaire { year, .. } => Section::VieScolaire(*year),
         Content::Cycle { .. } => Section::Cycles,
         Content::Attestation { .. } => Section::Attestations,
@@ -815,6 +826,11 @@ fn check_as(entry: &OpenedEntry, reading: Reading) -> Result<(), String> {
             v(check_part(part, &|i| {
                 Some(text(i)).filter(|_| !withheld(i))
             }))?;
+        }
+        Content::EcoleDomain { .. }
+        | Content::EcoleProject { .. }
+        | Content::EcoleAppreciation { .. } => {
+            ecole::check(&p.content, &text, &withheld)?;
         }
     }
     Ok(())

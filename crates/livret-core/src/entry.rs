@@ -364,6 +364,64 @@ pub enum Content {
         #[serde(rename = "t", with = "cbor::fixed")]
         text: TextDigest,
     },
+    /// École (cycles 2 and 3): a domain's or sub-domain's line of a bilan périodique
+    /// ([`crate::content::ecole`]).
+    #[serde(rename = "ecd")]
+    EcoleDomain {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Cycle 2 or 3.
+        #[serde(rename = "cy")]
+        cycle: u8,
+        /// The domain's code ([`crate::vocab::ecole::Domaine`]).
+        #[serde(rename = "d")]
+        domain: String,
+        /// The sub-domain's code ([`crate::vocab::ecole::SousDomaine`]), when the line is one.
+        #[serde(rename = "sd", default, skip_serializing_if = "Option::is_none")]
+        sub_domain: Option<String>,
+        /// The objectives worked on (principaux éléments du programme travaillés).
+        #[serde(rename = "o", default, skip_serializing_if = "Vec::is_empty")]
+        objectives: Vec<String>,
+        /// Positioning 1-4, when positioned.
+        #[serde(rename = "lv", default, skip_serializing_if = "Option::is_none")]
+        level: Option<u8>,
+        /// Digest of the appréciation (of the empty text when the line has none).
+        #[serde(rename = "a", with = "cbor::fixed")]
+        appreciation: TextDigest,
+    },
+    /// École: a project carried out during the period and the pupil's part in it.
+    #[serde(rename = "ecp")]
+    EcoleProject {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Digest of the project's title.
+        #[serde(rename = "t", with = "cbor::fixed")]
+        title: TextDigest,
+        /// Digest of the pupil's involvement (of the empty text when there is none).
+        #[serde(rename = "a", with = "cbor::fixed")]
+        text: TextDigest,
+    },
+    /// École: the general appréciation on the pupil's progress in the period.
+    #[serde(rename = "eca")]
+    EcoleAppreciation {
+        /// School year.
+        #[serde(rename = "y")]
+        year: u16,
+        /// The period.
+        #[serde(rename = "p")]
+        period: PeriodRef,
+        /// Digest of the text.
+        #[serde(rename = "t", with = "cbor::fixed")]
+        text: TextDigest,
+    },
 }
 
 /// Whether an LSU project is an enseignement pratique interdisciplinaire or an
@@ -427,6 +485,9 @@ impl Content {
             ],
             Content::Homework { text, .. } | Content::ClassVie { text, .. } => vec![*text],
             Content::PeriodSocle { .. } => vec![],
+            Content::EcoleDomain { appreciation, .. } => vec![*appreciation],
+            Content::EcoleProject { title, text, .. } => vec![*title, *text],
+            Content::EcoleAppreciation { text, .. } => vec![*text],
         }
     }
 
@@ -456,6 +517,9 @@ impl Content {
             Content::Homework { .. } => "homework",
             Content::PeriodSocle { .. } => "period-socle",
             Content::ClassVie { .. } => "class-vie-scolaire",
+            Content::EcoleDomain { .. } => "ecole-domain",
+            Content::EcoleProject { .. } => "ecole-project",
+            Content::EcoleAppreciation { .. } => "ecole-appreciation",
         }
     }
 }

@@ -7,6 +7,7 @@ mod batch;
 mod class;
 mod consent;
 mod device;
+pub mod ecole;
 mod erasure;
 pub mod error;
 mod grid;
@@ -36,6 +37,7 @@ pub use class::{
 pub use consent::SectionState;
 pub use device::SharedDevice;
 pub use device::{Device, DeviceInfo, LivretMeta, Relation};
+pub use ecole::DomainInput;
 pub use erasure::{DeviceRevocationReport, ForgetReport};
 pub use error::{Error, Result};
 pub use grid::{GridImportReport, GridIssue, GridPupil, GridStatus, PupilMatch};

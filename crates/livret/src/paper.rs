@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use livret_core::entry::{Content, EntryPayload, Verification};
+use livret_core::entry::{digest_text, Content, EntryPayload, Verification};
 use livret_core::vocab::{AttestationKind, Date, Millesime, Period, Positioning};
 use livret_core::{DeviceId, Lang, LivretId, Localized, Section};
 use livret_export::pdf::{self, PaperLivret, PrintEntry};
@@ -168,7 +168,10 @@ fn year_of(content: &Content) -> Option<u16> {
         Content::Subject { year, .. }
         | Content::Synthesis { year, .. }
         | Content::VieScolaire { year, .. }
-        | Content::Cycle { year, .. } => Some(*year),
+        | Content::Cycle { year, .. }
+        | Content::EcoleDomain { year, .. }
+        | Content::EcoleProject { year, .. }
+        | Content::EcoleAppreciation { year, .. } => Some(*year),
         Content::Attestation { date, .. } => Date::parse(date)
             .ok()
             .and_then(|d| Millesime::of_date(d).ok())
@@ -181,7 +184,10 @@ fn period_of(content: &Content) -> Option<(u8, u8)> {
     match content {
         Content::Subject { period, .. }
         | Content::Synthesis { period, .. }
-        | Content::VieScolaire { period, .. } => Some((period.index, period.count)),
+        | Content::VieScolaire { period, .. }
+        | Content::EcoleDomain { period, .. }
+        | Content::EcoleProject { period, .. }
+        | Content::EcoleAppreciation { period, .. } => Some((period.index, period.count)),
         _ => None,
     }
 }
@@ -414,6 +420,41 @@ pub fn seal_summary(p: &EntryPayload) -> String {
         Content::Identity { .. } => {
             "Identité de l'enfant (nom, date de naissance, INE par empreinte)".into()
         }
+        Content::EcoleDomain {
+            year: y,
+            period: pr,
+            cycle,
+            domain,
+            sub_domain,
+            objectives,
+            level,
+            ..
+        } => {
+            let sub = sub_domain.as_ref().map(|s| format!("/{s}")).unwrap_or_default();
+            let level = level
+                .map(|l| format!(" ; positionnement {l}"))
+                .unwrap_or_default();
+            format!(
+                "École, cycle {cycle}, domaine {domain}{sub}, {}, année {} : {} objectif(s){level} ; appréciation par empreinte",
+                period(pr.index, pr.count),
+                year(*y),
+                objectives.len()
+            )
+        }
+        Content::EcoleProject {
+            year: y, period: pr, ..
+        } => format!(
+            "Projet, {}, année {} (intitulé et texte par empreinte)",
+            period(pr.index, pr.count),
+            year(*y)
+        ),
+        Content::EcoleAppreciation {
+            year: y, period: pr, ..
+        } => format!(
+            "Appréciation générale, {}, année {} (texte par empreinte)",
+            period(pr.index, pr.count),
+            year(*y)
+        ),
         other => format!("Inscription « {} »", other.kind()),
     }
 }
@@ -457,7 +498,7 @@ pub fn verify_seal(
                     .collect();
                 let (status, page) = match found.first() {
                     // An empty text (an optional one the entry does not have) is not printed.
-                    None if *digest == livret_core::entry::digest_text("") => {
+                    None if *digest == digest_text("") => {
                         (TextStatus::Empty, None)
                     }
                     None => (TextStatus::Absent, None),

@@ -50,6 +50,12 @@ pub enum EntryKind {
     PeriodSocle,
     /// LSU: the class's common vie scolaire comment of a period.
     ClassVieScolaire,
+    /// École: a domain's or sub-domain's line of a bilan périodique.
+    EcoleDomain,
+    /// École: a project of the period.
+    EcoleProject,
+    /// École: the general appréciation of the period.
+    EcoleAppreciation,
 }
 
 impl EntryKind {
@@ -73,6 +79,9 @@ impl EntryKind {
             EntryKind::Homework => "homework",
             EntryKind::PeriodSocle => "period-socle",
             EntryKind::ClassVieScolaire => "class-vie-scolaire",
+            EntryKind::EcoleDomain => "ecole-domain",
+            EntryKind::EcoleProject => "ecole-project",
+            EntryKind::EcoleAppreciation => "ecole-appreciation",
         }
     }
 }
@@ -361,6 +370,45 @@ pub enum EntryContent {
         /// The text.
         text: EntryText,
     },
+    /// École: a domain's or sub-domain's line of a bilan périodique.
+    EcoleDomain {
+        /// The school year.
+        year: u16,
+        /// The period.
+        period: PeriodRef,
+        /// Cycle 2 or 3.
+        cycle: u8,
+        /// The domain's code (`FRA`…).
+        domain: String,
+        /// The sub-domain's code (`LECT`…), when the line is one.
+        sub_domain: Option<String>,
+        /// The objectives worked on.
+        objectives: Vec<String>,
+        /// The positioning (1 to 4), if given.
+        level: Option<u8>,
+        /// The appréciation (empty when the line has none, as the official livret allows).
+        appreciation: EntryText,
+    },
+    /// École: a project of the period.
+    EcoleProject {
+        /// The school year.
+        year: u16,
+        /// The period.
+        period: PeriodRef,
+        /// The project's title.
+        title: EntryText,
+        /// The pupil's involvement (empty when none).
+        text: EntryText,
+    },
+    /// École: the general appréciation on the pupil's progress.
+    EcoleAppreciation {
+        /// The school year.
+        year: u16,
+        /// The period.
+        period: PeriodRef,
+        /// The text.
+        text: EntryText,
+    },
 }
 
 /// A text of an entry.
@@ -538,6 +586,26 @@ fn lsu_part_line(c: &EntryContent, lang: Lang) -> String {
         _ => String::new(),
     }
 }
+
+/// The labels of an école domain and sub-domain in `lang` (the code when unknown).
+fn ecole_labels(
+    lang: Lang,
+    cycle: u8,
+    domain: &str,
+    sub_domain: &Option<String>,
+) -> (String, Option<String>) {
+    use livret_core::vocab::ecole::{ecole_cycle, Domaine, SousDomaine};
+    let d = ecole_cycle(cycle)
+        .ok()
+        .and_then(|c| Domaine::parse_in(domain, c).ok().map(|d| (c, d)));
+    let domain_label = d.map_or_else(|| domain.to_string(), |(_, d)| d.localized(lang));
+    let sub_label = sub_domain.as_ref().map(|s| {
+        d.and_then(|(c, d)| SousDomaine::parse_in(s, d, c).ok())
+            .map_or_else(|| s.clone(), |s| s.localized(lang))
+    });
+    (domain_label, sub_label)
+}
+
 
 fn period_text(p: &PeriodRef) -> String {
     format!("{}/{}", p.index, p.count)
@@ -722,6 +790,36 @@ impl EntryContent {
                 period: *period,
                 text: t(0),
             },
+            Content::EcoleDomain {
+                year,
+                period,
+                cycle,
+                domain,
+                sub_domain,
+                objectives,
+                level,
+                ..
+            } => EntryContent::EcoleDomain {
+                year: *year,
+                period: *period,
+                cycle: *cycle,
+                domain: domain.clone(),
+                sub_domain: sub_domain.clone(),
+                objectives: objectives.clone(),
+                level: *level,
+                appreciation: t(0),
+            },
+            Content::EcoleProject { year, period, .. } => EntryContent::EcoleProject {
+                year: *year,
+                period: *period,
+                title: t(0),
+                text: t(1),
+            },
+            Content::EcoleAppreciation { year, period, .. } => EntryContent::EcoleAppreciation {
+                year: *year,
+                period: *period,
+                text: t(0),
+            },
         }
     }
 
@@ -751,6 +849,9 @@ impl EntryContent {
             EntryContent::Homework { .. } => EntryKind::Homework,
             EntryContent::PeriodSocle { .. } => EntryKind::PeriodSocle,
             EntryContent::ClassVieScolaire { .. } => EntryKind::ClassVieScolaire,
+            EntryContent::EcoleDomain { .. } => EntryKind::EcoleDomain,
+            EntryContent::EcoleProject { .. } => EntryKind::EcoleProject,
+            EntryContent::EcoleAppreciation { .. } => EntryKind::EcoleAppreciation,
         }
     }
 
@@ -766,7 +867,10 @@ impl EntryContent {
             | EntryContent::Project { period, .. }
             | EntryContent::Homework { period, .. }
             | EntryContent::PeriodSocle { period, .. }
-            | EntryContent::ClassVieScolaire { period, .. } => Some(*period),
+            | EntryContent::ClassVieScolaire { period, .. }
+            | EntryContent::EcoleDomain { period, .. }
+            | EntryContent::EcoleProject { period, .. }
+            | EntryContent::EcoleAppreciation { period, .. } => Some(*period),
             _ => None,
         }
     }
@@ -951,6 +1055,37 @@ impl EntryContent {
                 levels,
             } => json!({
                 "year": year, "period": period_text(period), "levels": levels_json(levels),
+            }),
+            EntryContent::EcoleDomain {
+                year,
+                period,
+                cycle,
+                domain,
+                sub_domain,
+                objectives,
+                level,
+                appreciation,
+            } => {
+                let (domain_label, sub_label) = ecole_labels(Lang::Fr, *cycle, domain, sub_domain);
+                json!({
+                    "year": year, "period": period_text(period), "cycle": cycle,
+                    "domain": domain, "domain_label": domain_label,
+                    "sub_domain": sub_domain, "sub_domain_label": sub_label,
+                    "objectives": objectives, "level": level,
+                    "appreciation": fr(appreciation),
+                })
+            }
+            EntryContent::EcoleProject {
+                year,
+                period,
+                title,
+                text,
+            } => json!({
+                "year": year, "period": period_text(period),
+                "title": fr(title), "text": fr(text),
+            }),
+            EntryContent::EcoleAppreciation { year, period, text } => json!({
+                "year": year, "period": period_text(period), "text": fr(text),
             }),
         }
     }
@@ -1185,6 +1320,86 @@ impl Localized for EntryContent {
                     format!("Avis pour l'examen : {exam} — engagement : « {engagement} » — avis du chef d'établissement : « {head} »")
                 } else {
                     format!("Opinion for the exam: {exam} — engagement: “{engagement}” — head's opinion: “{head}”")
+                }
+            }
+            EntryContent::EcoleDomain {
+                period,
+                cycle,
+                domain,
+                sub_domain,
+                objectives,
+                level,
+                appreciation,
+                ..
+            } => {
+                let (domain_label, sub_label) = ecole_labels(lang, *cycle, domain, sub_domain);
+                let name = match sub_label {
+                    Some(s) => format!("{domain_label} — {s}"),
+                    None => domain_label,
+                };
+                let mut parts = Vec::new();
+                if let Some(l) = level {
+                    parts.push(match (Positioning::from_value(*l), lang) {
+                        (Ok(p), Lang::Fr) => format!("positionnement {l} ({})", p.label()),
+                        (Err(_), Lang::Fr) => format!("positionnement {l}"),
+                        (_, Lang::En) => format!("level {l}"),
+                    });
+                }
+                if !objectives.is_empty() {
+                    parts.push(format!(
+                        "{} : {}",
+                        lang.pick("objectifs", "objectives"),
+                        objectives.join(", ")
+                    ));
+                }
+                let text = tx(appreciation);
+                let quoted = match (text.is_empty(), fr) {
+                    (true, _) => String::new(),
+                    (false, true) => format!(" — « {text} »"),
+                    (false, false) => format!(" — “{text}”"),
+                };
+                let parts = match (parts.is_empty(), fr) {
+                    (true, _) => String::new(),
+                    (false, true) => format!(" : {}", parts.join(" ; ")),
+                    (false, false) => format!(": {}", parts.join("; ")),
+                };
+                if fr {
+                    let plabel = period_label(lang, period);
+                    format!("École, {name} (cycle {cycle}), {plabel}{parts}{quoted}")
+                } else {
+                    let p = period_text(period);
+                    format!("Primary school, {name} (cycle {cycle}), period {p}{parts}{quoted}")
+                }
+            }
+            EntryContent::EcoleProject {
+                period,
+                title,
+                text,
+                ..
+            } => {
+                let (title, text) = (tx(title), tx(text));
+                let quoted = match (text.is_empty(), fr) {
+                    (true, _) => String::new(),
+                    (false, true) => format!(" — « {text} »"),
+                    (false, false) => format!(" — “{text}”"),
+                };
+                if fr {
+                    let plabel = period_label(lang, period);
+                    format!("Projet, {plabel} : « {title} »{quoted}")
+                } else {
+                    format!("Project, period {}: “{title}”{quoted}", period_text(period))
+                }
+            }
+            EntryContent::EcoleAppreciation { period, text, .. } => {
+                let text = tx(text);
+                if fr {
+                    let plabel = period_label(lang, period);
+                    format!("Appréciation générale, {plabel} : « {text} »")
+                } else {
+                    format!(
+                        "General appréciation, period {}: “{text}”",
+                        period_text(period)
+                    )
                 }
             }
             part => lsu_part_line(part, lang),

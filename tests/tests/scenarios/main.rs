@@ -17,6 +17,7 @@ mod jury;
 mod messages;
 mod peer;
 mod portability;
+mod primary;
 mod recovery;
 mod redeem;
 mod refusals;

@@ -24,6 +24,7 @@ use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use crate::seal;
 
 mod band;
+mod ecole;
 mod font;
 mod layout;
 mod paginate;
@@ -34,6 +35,7 @@ mod sections;
 mod write;
 
 use band::*;
+use ecole::*;
 use font::*;
 use layout::*;
 use paginate::*;

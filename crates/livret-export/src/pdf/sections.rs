@@ -58,6 +58,13 @@ pub(crate) enum Slot {
         part: u8,
         rank: (usize, String),
     },
+    /// The école livret's period: domain lines, projects, general appréciation.
+    Ecole {
+        year: u16,
+        count: u8,
+        index: u8,
+        rank: (u8, usize, usize, String),
+    },
     Cycle {
         year: u16,
         cycle: u8,
@@ -102,6 +109,14 @@ pub(crate) fn slot_of(content: &Content) -> Slot {
         Content::Attestation { kind, date } => Slot::Attestation {
             date: date.clone(),
             kind: kind.clone(),
+        },
+        Content::EcoleDomain { year, period, .. }
+        | Content::EcoleProject { year, period, .. }
+        | Content::EcoleAppreciation { year, period, .. } => Slot::Ecole {
+            year: *year,
+            count: period.count,
+            index: period.index,
+            rank: ecole_rank(content),
         },
         // The LSU parts of a period; lycée entries (LSL) and any other kind: printed
         // generically, after the rest.
@@ -576,6 +591,14 @@ pub(crate) fn blocks(
                 part: 0,
                 rank: (0, String::new()),
             },
+            Slot::Ecole {
+                year, count, index, ..
+            } => Slot::Ecole {
+                year: *year,
+                count: *count,
+                index: *index,
+                rank: (0, 0, 0, String::new()),
+            },
             Slot::Cycle { .. } => slot.clone(),
             Slot::Attestation { .. } => Slot::Attestation {
                 date: String::new(),
@@ -594,6 +617,13 @@ pub(crate) fn blocks(
                 period_label(*index, *count),
                 year_label(*year)
             ),
+            Slot::Ecole {
+                year, count, index, ..
+            } => format!(
+                "Bilan périodique de l'école — {} — année scolaire {}",
+                period_label(*index, *count),
+                year_label(*year)
+            ),
             Slot::Cycle { cycle, .. } => format!("Bilan de fin de cycle {cycle}"),
             Slot::Attestation { .. } => "Attestations".to_string(),
             _ => "Autres inscriptions".to_string(),
@@ -603,12 +633,20 @@ pub(crate) fn blocks(
             _ => {
                 let g = next_group;
                 next_group += 1;
+                // The école's table has its column header under the title, on every page.
+                let table = matches!(group_key, Slot::Ecole { .. });
                 current = Some((group_key, g));
                 let mut t = Builder::new(fonts);
                 title_bar(&mut t, &title);
+                if table {
+                    ecole_header(fonts, &mut t);
+                }
                 out.push(t.finish(None, Some(g), true));
                 let mut c = Builder::new(fonts);
                 title_bar(&mut c, &format!("{title} (suite)"));
+                if table {
+                    ecole_header(fonts, &mut c);
+                }
                 continuations.insert(g, c.finish(None, Some(g), true));
                 g
             }
@@ -621,6 +659,11 @@ pub(crate) fn blocks(
             Content::Attestation { .. } => out.push(attestation_block(fonts, e, i, group)),
             Content::Identity { .. } | Content::Message { .. } => {}
             c if part_slot(c).is_some() => out.push(part_block(fonts, e, i, group)),
+            Content::EcoleDomain { .. } => out.push(ecole_domain_block(fonts, e, i, group)),
+            Content::EcoleProject { .. } => out.push(ecole_project_block(fonts, e, i, group)),
+            Content::EcoleAppreciation { .. } => {
+                out.push(ecole_appreciation_block(fonts, e, i, group))
+            }
             _ => out.push(other_block(fonts, e, i, group)),
         }
     }
