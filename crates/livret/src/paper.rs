@@ -498,9 +498,7 @@ pub fn verify_seal(
                     .collect();
                 let (status, page) = match found.first() {
                     // An empty text (an optional one the entry does not have) is not printed.
-                    None if *digest == digest_text("") => {
-                        (TextStatus::Empty, None)
-                    }
+                    None if *digest == digest_text("") => (TextStatus::Empty, None),
                     None => (TextStatus::Absent, None),
                     Some(_) => match found.iter().find(|r| seal::text_matches(p, index, &r.text)) {
                         Some(r) if found.iter().all(|x| seal::text_matches(p, index, &x.text)) => {

@@ -606,7 +606,6 @@ fn ecole_labels(
     (domain_label, sub_label)
 }
 
-
 fn period_text(p: &PeriodRef) -> String {
     format!("{}/{}", p.index, p.count)
 }
