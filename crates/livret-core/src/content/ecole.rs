@@ -508,7 +508,10 @@ mod tests {
         let mut l = lecture();
         l.appreciation = Some(Appreciation::new("Progrès malgré son PAI.").unwrap());
         let d = domain_line(year(), period(), &l).unwrap();
-        assert_eq!(check_draft(&d).unwrap_err().to_string(), why);
+        assert_eq!(
+            crate::Localized::localized(&check_draft(&d).unwrap_err(), crate::Lang::Fr),
+            why
+        );
         assert_eq!(check_entry(&signed(&d)).unwrap_err(), why);
         // An objective travels in the short form: screened too.
         let mut l = lecture();
