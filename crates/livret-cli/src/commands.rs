@@ -456,7 +456,7 @@ fn rights_sentence(lang: Lang, rights: Rights) -> &'static str {
     }
 }
 
-fn user_address(text: &str) -> Result<Vec<u8>> {
+pub(crate) fn user_address(text: &str) -> Result<Vec<u8>> {
     // Invitations carry addresses without /p2p: the invitation names the device already.
     let bare = match text.find("/p2p/") {
         Some(i) => &text[..i],

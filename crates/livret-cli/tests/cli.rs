@@ -1151,3 +1151,162 @@ fn import_lsu_records_the_school_ids_and_asks_before_replacing_one() {
     import("", &["--replace-school-ids"]);
     assert_eq!(ids(&home), recorded);
 }
+
+// Teams (issue 15) ------------------------------------------------------------------------------
+
+#[test]
+fn team_roster_card_and_a_family_grant_to_the_team() {
+    let dir = tempfile::tempdir().unwrap();
+    let (school, fam, t1, t2) = (
+        dir.path().join("school"),
+        dir.path().join("fam"),
+        dir.path().join("t1"),
+        dir.path().join("t2"),
+    );
+    ok(
+        &school,
+        &[
+            "init",
+            "--role",
+            "school",
+            "--name",
+            "Collège Jean Moulin",
+            "--uai",
+            "0951099D",
+        ],
+    );
+    let mut teachers = Vec::new();
+    for (home, name) in [(&t1, "M. Martin"), (&t2, "Mme Durand")] {
+        ok(home, &["init", "--role", "teacher", "--name", name]);
+        let id = json(home, &["id", "--json"]);
+        teachers.push(id["device_id"].as_str().unwrap().to_string());
+    }
+    // A teacher's device keeps no team.
+    let e = fails(&t1, &["team", "create", "--class", "5B", "--year", "2026"]);
+    assert!(e.contains("établissement"), "{e}");
+    let v = json(
+        &school,
+        &[
+            "team",
+            "create",
+            "--class",
+            "5B",
+            "--year",
+            "2026",
+            "--name",
+            "Équipe 5B",
+            "--json",
+        ],
+    );
+    let team = v["team_id"].as_str().unwrap().to_string();
+    assert_eq!(v["version"], 1);
+    let v = json(
+        &school,
+        &[
+            "team",
+            "add",
+            &team,
+            &teachers[0],
+            "--subject",
+            "030201",
+            "--json",
+        ],
+    );
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["members"][0]["subjects"][0], "030201");
+    let v = json(&school, &["team", "add", &team, &teachers[1], "--json"]);
+    assert_eq!(v["version"], 3);
+    let v = json(&school, &["team", "remove", &team, &teachers[1], "--json"]);
+    assert_eq!(v["version"], 4);
+    assert_eq!(v["members"].as_array().unwrap().len(), 1);
+    let e = fails(&school, &["team", "remove", &team, &teachers[1]]);
+    assert!(e.contains("n'est pas membre de l'équipe"), "{e}");
+    let e = fails(
+        &school,
+        &["team", "add", &team, &teachers[1], "--subject", "12"],
+    );
+    assert!(e.contains("subject") || e.contains("matière"), "{e}");
+    let list = json(&school, &["team", "list", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        json(&school, &["team", "show", &team, "--json"])["version"],
+        4
+    );
+    let png = dir.path().join("team.png");
+    let card = json(
+        &school,
+        &[
+            "team",
+            "card",
+            &team,
+            "--qr-png",
+            png.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let card = card["text"].as_str().unwrap().to_string();
+    assert!(card.starts_with("LIVRET-EQUIPE:"), "{card}");
+    assert!(std::fs::metadata(&png).unwrap().len() > 0);
+
+    // The family refuses a card of a school it does not trust.
+    let l = family_with_child(&fam);
+    let grant = [
+        "grant-team",
+        &l,
+        "--card",
+        &card,
+        "--sections",
+        "annee/2026",
+        "--rights",
+        "write",
+        "--until",
+        "2027-07-05",
+    ];
+    let e = fails(&fam, &grant);
+    assert!(e.contains("n'est pas reconnu par cet appareil"), "{e}");
+    assert_eq!(json(&fam, &["grants", &l, "--json"]), serde_json::json!([]));
+    let school_card = json(&school, &["school", "card", "--json"]);
+    ok(
+        &fam,
+        &["trust", "add", school_card["text"].as_str().unwrap()],
+    );
+    // Shown before granting: the school's name, the class, the members.
+    let shown = ok(&fam, &["grant-team", &l, "--card", &card, "--dry-run"]);
+    assert!(
+        shown.contains("Collège Jean Moulin") && shown.contains("5B"),
+        "{shown}"
+    );
+    assert!(shown.contains(&teachers[0]), "{shown}");
+    let mut owner = grant.to_vec();
+    owner[7] = "owner";
+    let e = fails(&fam, &owner);
+    assert!(e.contains("jamais d'être propriétaire"), "{e}");
+    let mut with_json = grant.to_vec();
+    with_json.push("--json");
+    let g = json(&fam, &with_json);
+    assert_eq!(g["team_id"], team.as_str());
+    assert_eq!(g["rights"], "write");
+    let audit = json(&fam, &["audit", &l, "--json"]);
+    let details: Vec<String> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["detail"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        details.iter().any(|d| d.contains("version 4 reçue")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().any(|d| d.contains("autorisation d'équipe")),
+        "{details:?}"
+    );
+    // Revoked like any grant.
+    let gid = g["grant_id"].as_str().unwrap();
+    ok(&fam, &["revoke", gid]);
+    let audit = json(&fam, &["audit", &l, "--json"]);
+    assert!(audit.as_array().unwrap().iter().any(|a| a["detail"]
+        .as_str()
+        .unwrap_or("")
+        .contains(&format!("{gid} révoquée"))));
+}
