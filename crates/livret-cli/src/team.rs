@@ -79,7 +79,7 @@ pub enum TeamCommand {
         /// Identifiant de l'équipe
         #[arg(value_name = "EQUIPE")]
         team: String,
-        /// Une adresse où joindre l'équipe (multiaddr)
+        /// Une adresse où joindre l'équipe (multiaddr ; sinon la dernière où cet appareil était joignable, s'il y en a une)
         #[arg(long, value_name = "MULTIADDR")]
         address: Option<String>,
         /// Écrit aussi le code QR dans ce fichier PNG
@@ -209,10 +209,11 @@ pub fn team(ctx: &Ctx, command: &TeamCommand) -> Result<ExitCode> {
             qr_svg,
             json,
         } => {
-            let address = address
-                .as_deref()
-                .map(crate::commands::user_address)
-                .transpose()?;
+            // The address given, else the first where this device was last reachable.
+            let address = match address.as_deref() {
+                Some(a) => Some(crate::commands::user_address(a)?),
+                None => dev.invitation_addresses()?.into_iter().next(),
+            };
             let png = qr_png.as_deref().map(AtomicFile::create).transpose()?;
             let svg = qr_svg.as_deref().map(AtomicFile::create).transpose()?;
             let card = dev.team_card(team, address)?;
