@@ -1310,3 +1310,56 @@ fn team_roster_card_and_a_family_grant_to_the_team() {
         .unwrap_or("")
         .contains(&format!("{gid} révoquée"))));
 }
+
+#[test]
+fn a_team_card_too_large_for_a_qr_code_leaves_the_roster_out_and_the_family_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let (school, fam) = (dir.path().join("school"), dir.path().join("fam"));
+    ok(
+        &school,
+        &[
+            "init",
+            "--role",
+            "school",
+            "--name",
+            "Collège Jean Moulin",
+            "--uai",
+            "0951099D",
+        ],
+    );
+    let team = json(
+        &school,
+        &[
+            "team", "create", "--class", "5B", "--year", "2026", "--json",
+        ],
+    )["team_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let subjects: Vec<String> = (1..=16).map(|i| format!("S{i:05}")).collect();
+    for i in 0..8 {
+        let home = dir.path().join(format!("t{i}"));
+        ok(&home, &["init", "--role", "teacher", "--name", "Prof"]);
+        let id = json(&home, &["id", "--json"])["device_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut args = vec!["team", "add", &team, &id];
+        for s in &subjects {
+            args.extend(["--subject", s.as_str()]);
+        }
+        ok(&school, &args);
+    }
+    let card = json(&school, &["team", "card", &team, "--json"])["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let l = family_with_child(&fam);
+    let school_card = json(&school, &["school", "card", "--json"]);
+    ok(
+        &fam,
+        &["trust", "add", school_card["text"].as_str().unwrap()],
+    );
+    let e = fails(&fam, &["grant-team", &l, "--card", &card, "--dry-run"]);
+    assert!(e.contains("ne porte pas la liste de l'équipe"), "{e}");
+}

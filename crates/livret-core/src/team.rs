@@ -84,6 +84,9 @@ pub enum TeamProblem {
     UnknownTeam(String),
     /// The device is not a member of the team.
     NotAMember(DeviceId),
+    /// A card without its roster (too large for a QR code): the roster comes at sync, which
+    /// this version does not do yet.
+    RosterNotCarried,
 }
 
 impl Localized for TeamProblem {
@@ -161,6 +164,12 @@ impl Localized for TeamProblem {
             (Lang::En, TeamProblem::NotAMember(d)) => {
                 format!("device {} is not a member of the team", d.short())
             }
+            (_, TeamProblem::RosterNotCarried) => lang
+                .pick(
+                    "la carte ne porte pas la liste de l'équipe (trop grande pour un code QR) : cette version ne sait pas encore la recevoir autrement",
+                    "the card does not carry the team's roster (too large for a QR code): this version cannot receive it otherwise yet",
+                )
+                .into(),
             (_, TeamProblem::BadSections) => lang
                 .pick(
                     "autorisation d'équipe sans section ou avec trop de sections",

@@ -253,10 +253,7 @@ impl Device {
         let name = self.trusted_school_name(&school)?;
         match &opened.roster {
             Some(r) => Ok(view(r, name)),
-            None => Err(Error::Core(CoreError::Malformed {
-                what: "team card",
-                detail: "la carte ne porte pas la liste de l'équipe".into(),
-            })),
+            None => Err(Error::Core(TeamProblem::RosterNotCarried.into())),
         }
     }
 
@@ -291,10 +288,7 @@ impl Device {
         self.trusted_school_name(&school)?;
         let roster_bytes = opened.card.roster.as_ref().map(|r| r.0.clone());
         let (Some(roster), Some(roster_bytes)) = (opened.roster, roster_bytes) else {
-            return Err(Error::Core(CoreError::Malformed {
-                what: "team card",
-                detail: "la carte ne porte pas la liste de l'équipe".into(),
-            }));
+            return Err(Error::Core(TeamProblem::RosterNotCarried.into()));
         };
         if !matches!(rights, Rights::Read | Rights::Write) {
             return Err(Error::NotAuthorized(
