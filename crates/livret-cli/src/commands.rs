@@ -728,7 +728,8 @@ pub fn grants(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
         print_json(&grants)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if grants.is_empty() {
+    let teams = dev.team_grants(id)?;
+    if grants.is_empty() && teams.is_empty() {
         outln!(
             "{}",
             lang.pick(
@@ -757,6 +758,27 @@ pub fn grants(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
                 lang,
                 "{gid}  {who} ({aud}) — {rights} — sections : {sections} — jusqu'au {until} — {state}",
                 "{gid}  {who} ({aud}) — {rights} — sections: {sections} — until {until} — {state}"
+            )
+        );
+    }
+    for g in &teams {
+        let state = if g.revoked {
+            lang.pick("RÉVOQUÉE", "REVOKED")
+        } else {
+            lang.pick("active", "active")
+        };
+        let (gid, class, team) = (&g.grant_id, &g.class, short(&g.team_id));
+        let (sections, rights, until) = (
+            g.sections.join(", "),
+            rights_words(lang, &g.rights),
+            &g.until,
+        );
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "{gid}  équipe de la classe {class} ({team}) — {rights} — sections : {sections} — jusqu'au {until} — {state}",
+                "{gid}  team of class {class} ({team}) — {rights} — sections: {sections} — until {until} — {state}"
             )
         );
     }

@@ -1301,14 +1301,20 @@ fn team_roster_card_and_a_family_grant_to_the_team() {
         details.iter().any(|d| d.contains("autorisation d'équipe")),
         "{details:?}"
     );
-    // Revoked like any grant.
+    // Listed with the grants (the --json list stays the device grants'), revoked like one.
     let gid = g["grant_id"].as_str().unwrap();
+    let listed = ok(&fam, &["grants", &l]);
+    assert!(
+        listed.contains(gid) && listed.contains("équipe de la classe 5B"),
+        "{listed}"
+    );
     ok(&fam, &["revoke", gid]);
     let audit = json(&fam, &["audit", &l, "--json"]);
     assert!(audit.as_array().unwrap().iter().any(|a| a["detail"]
         .as_str()
         .unwrap_or("")
         .contains(&format!("{gid} révoquée"))));
+    assert!(ok(&fam, &["grants", &l]).contains("RÉVOQUÉE"));
 }
 
 #[test]
