@@ -133,6 +133,13 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::trust::TrustCommand,
     },
+    /// Les équipes pédagogiques de l'établissement : créer, ajouter ou retirer un membre, lister, afficher, carte
+    Team {
+        #[command(subcommand)]
+        command: crate::team::TeamCommand,
+    },
+    /// Autorise une équipe pédagogique (appareil de la famille) d'après sa carte LIVRET-EQUIPE:…
+    GrantTeam(crate::team::GrantTeamArgs),
     /// L'établissement (appareil d'établissement) : sa carte
     School {
         #[command(subcommand)]

@@ -458,7 +458,7 @@ fn rights_sentence(lang: Lang, rights: Rights) -> &'static str {
     }
 }
 
-fn user_address(text: &str) -> Result<Vec<u8>> {
+pub(crate) fn user_address(text: &str) -> Result<Vec<u8>> {
     // Invitations carry addresses without /p2p: the invitation names the device already.
     let bare = match text.find("/p2p/") {
         Some(i) => &text[..i],
@@ -730,7 +730,8 @@ pub fn grants(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
         print_json(&grants)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if grants.is_empty() {
+    let teams = dev.team_grants(id)?;
+    if grants.is_empty() && teams.is_empty() {
         outln!(
             "{}",
             lang.pick(
@@ -759,6 +760,27 @@ pub fn grants(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
                 lang,
                 "{gid}  {who} ({aud}) — {rights} — sections : {sections} — jusqu'au {until} — {state}",
                 "{gid}  {who} ({aud}) — {rights} — sections: {sections} — until {until} — {state}"
+            )
+        );
+    }
+    for g in &teams {
+        let state = if g.revoked {
+            lang.pick("RÉVOQUÉE", "REVOKED")
+        } else {
+            lang.pick("active", "active")
+        };
+        let (gid, class, team) = (&g.grant_id, &g.class, short(&g.team_id));
+        let (sections, rights, until) = (
+            g.sections.join(", "),
+            rights_words(lang, &g.rights),
+            &g.until,
+        );
+        outln!(
+            "{}",
+            tr!(
+                lang,
+                "{gid}  équipe de la classe {class} ({team}) — {rights} — sections : {sections} — jusqu'au {until} — {state}",
+                "{gid}  team of class {class} ({team}) — {rights} — sections: {sections} — until {until} — {state}"
             )
         );
     }

@@ -18,6 +18,7 @@ mod redeem;
 mod relays;
 mod rights;
 mod shutdown;
+mod team;
 mod trust;
 mod util;
 
@@ -84,6 +85,8 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Certificate { command } => trust::certificate(&ctx, &command),
         Command::Trust { command } => trust::trust(&ctx, &command),
         Command::School { command } => trust::school(&ctx, &command),
+        Command::Team { command } => team::team(&ctx, &command),
+        Command::GrantTeam(args) => team::grant_team(&ctx, &args),
         Command::Purge => trust::purge(&ctx),
         Command::Lycee(args) => trust::lycee(&ctx, &args),
         Command::LyceeAvis(args) => trust::lycee_avis(&ctx, &args),

@@ -1398,3 +1398,221 @@ fn primary_school_livret_with_real_processes() {
         assert!(!out.contains("INVALIDE"), "{out}");
     }
 }
+
+// Teams (issue 15) ------------------------------------------------------------------------------
+
+#[test]
+fn team_roster_card_and_a_family_grant_to_the_team() {
+    let dir = tempfile::tempdir().unwrap();
+    let (school, fam, t1, t2) = (
+        dir.path().join("school"),
+        dir.path().join("fam"),
+        dir.path().join("t1"),
+        dir.path().join("t2"),
+    );
+    ok(
+        &school,
+        &[
+            "init",
+            "--role",
+            "school",
+            "--name",
+            "Collège Jean Moulin",
+            "--uai",
+            "0951099D",
+        ],
+    );
+    let mut teachers = Vec::new();
+    for (home, name) in [(&t1, "M. Martin"), (&t2, "Mme Durand")] {
+        ok(home, &["init", "--role", "teacher", "--name", name]);
+        let id = json(home, &["id", "--json"]);
+        teachers.push(id["device_id"].as_str().unwrap().to_string());
+    }
+    // A teacher's device keeps no team.
+    let e = fails(&t1, &["team", "create", "--class", "5B", "--year", "2026"]);
+    assert!(e.contains("établissement"), "{e}");
+    let v = json(
+        &school,
+        &[
+            "team",
+            "create",
+            "--class",
+            "5B",
+            "--year",
+            "2026",
+            "--name",
+            "Équipe 5B",
+            "--json",
+        ],
+    );
+    let team = v["team_id"].as_str().unwrap().to_string();
+    assert_eq!(v["version"], 1);
+    let v = json(
+        &school,
+        &[
+            "team",
+            "add",
+            &team,
+            &teachers[0],
+            "--subject",
+            "030201",
+            "--json",
+        ],
+    );
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["members"][0]["subjects"][0], "030201");
+    let v = json(&school, &["team", "add", &team, &teachers[1], "--json"]);
+    assert_eq!(v["version"], 3);
+    let v = json(&school, &["team", "remove", &team, &teachers[1], "--json"]);
+    assert_eq!(v["version"], 4);
+    assert_eq!(v["members"].as_array().unwrap().len(), 1);
+    let e = fails(&school, &["team", "remove", &team, &teachers[1]]);
+    assert!(e.contains("n'est pas membre de l'équipe"), "{e}");
+    let e = fails(
+        &school,
+        &["team", "add", &team, &teachers[1], "--subject", "12"],
+    );
+    assert!(e.contains("subject") || e.contains("matière"), "{e}");
+    let list = json(&school, &["team", "list", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        json(&school, &["team", "show", &team, "--json"])["version"],
+        4
+    );
+    let png = dir.path().join("team.png");
+    let card = json(
+        &school,
+        &[
+            "team",
+            "card",
+            &team,
+            "--qr-png",
+            png.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let card = card["text"].as_str().unwrap().to_string();
+    assert!(card.starts_with("LIVRET-EQUIPE:"), "{card}");
+    assert!(std::fs::metadata(&png).unwrap().len() > 0);
+
+    // The family refuses a card of a school it does not trust.
+    let l = family_with_child(&fam);
+    let grant = [
+        "grant-team",
+        &l,
+        "--card",
+        &card,
+        "--sections",
+        "annee/2026",
+        "--rights",
+        "write",
+        "--until",
+        "2027-07-05",
+    ];
+    let e = fails(&fam, &grant);
+    assert!(e.contains("n'est pas reconnu par cet appareil"), "{e}");
+    assert_eq!(json(&fam, &["grants", &l, "--json"]), serde_json::json!([]));
+    let school_card = json(&school, &["school", "card", "--json"]);
+    ok(
+        &fam,
+        &["trust", "add", school_card["text"].as_str().unwrap()],
+    );
+    // Shown before granting: the school's name, the class, the members.
+    let shown = ok(&fam, &["grant-team", &l, "--card", &card, "--dry-run"]);
+    assert!(
+        shown.contains("Collège Jean Moulin") && shown.contains("5B"),
+        "{shown}"
+    );
+    assert!(shown.contains(&teachers[0]), "{shown}");
+    let mut owner = grant.to_vec();
+    owner[7] = "owner";
+    let e = fails(&fam, &owner);
+    assert!(e.contains("jamais d'être propriétaire"), "{e}");
+    let mut with_json = grant.to_vec();
+    with_json.push("--json");
+    let g = json(&fam, &with_json);
+    assert_eq!(g["team_id"], team.as_str());
+    assert_eq!(g["rights"], "write");
+    let audit = json(&fam, &["audit", &l, "--json"]);
+    let details: Vec<String> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["detail"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        details.iter().any(|d| d.contains("version 4 reçue")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().any(|d| d.contains("autorisation d'équipe")),
+        "{details:?}"
+    );
+    // Listed with the grants (the --json list stays the device grants'), revoked like one.
+    let gid = g["grant_id"].as_str().unwrap();
+    let listed = ok(&fam, &["grants", &l]);
+    assert!(
+        listed.contains(gid) && listed.contains("équipe de la classe 5B"),
+        "{listed}"
+    );
+    ok(&fam, &["revoke", gid]);
+    let audit = json(&fam, &["audit", &l, "--json"]);
+    assert!(audit.as_array().unwrap().iter().any(|a| a["detail"]
+        .as_str()
+        .unwrap_or("")
+        .contains(&format!("{gid} révoquée"))));
+    assert!(ok(&fam, &["grants", &l]).contains("RÉVOQUÉE"));
+}
+
+#[test]
+fn a_team_card_too_large_for_a_qr_code_leaves_the_roster_out_and_the_family_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let (school, fam) = (dir.path().join("school"), dir.path().join("fam"));
+    ok(
+        &school,
+        &[
+            "init",
+            "--role",
+            "school",
+            "--name",
+            "Collège Jean Moulin",
+            "--uai",
+            "0951099D",
+        ],
+    );
+    let team = json(
+        &school,
+        &[
+            "team", "create", "--class", "5B", "--year", "2026", "--json",
+        ],
+    )["team_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let subjects: Vec<String> = (1..=16).map(|i| format!("S{i:05}")).collect();
+    for i in 0..8 {
+        let home = dir.path().join(format!("t{i}"));
+        ok(&home, &["init", "--role", "teacher", "--name", "Prof"]);
+        let id = json(&home, &["id", "--json"])["device_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut args = vec!["team", "add", &team, &id];
+        for s in &subjects {
+            args.extend(["--subject", s.as_str()]);
+        }
+        ok(&school, &args);
+    }
+    let card = json(&school, &["team", "card", &team, "--json"])["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let l = family_with_child(&fam);
+    let school_card = json(&school, &["school", "card", "--json"]);
+    ok(
+        &fam,
+        &["trust", "add", school_card["text"].as_str().unwrap()],
+    );
+    let e = fails(&fam, &["grant-team", &l, "--card", &card, "--dry-run"]);
+    assert!(e.contains("ne porte pas la liste de l'équipe"), "{e}");
+}

@@ -41,6 +41,12 @@ pub enum Kind {
     Erasure,
     /// An owner's deletion of a whole livret.
     Deletion,
+    /// A school's roster of a teaching team.
+    TeamRoster,
+    /// An owner's grant to a teaching team.
+    TeamGrant,
+    /// A school's team card (what the family scans to grant a team).
+    TeamCard,
 }
 
 impl Kind {
@@ -58,6 +64,9 @@ impl Kind {
             Kind::OwnerRevocation => b"livret/owner-revocation/1",
             Kind::Erasure => b"livret/erasure/1",
             Kind::Deletion => b"livret/deletion/1",
+            Kind::TeamRoster => b"livret/team-roster/1",
+            Kind::TeamGrant => b"livret/team-grant/1",
+            Kind::TeamCard => b"livret/team-card/1",
         }
     }
 
@@ -75,6 +84,9 @@ impl Kind {
             Kind::OwnerRevocation => "owner device revocation",
             Kind::Erasure => "erasure record",
             Kind::Deletion => "deletion record",
+            Kind::TeamRoster => "team roster",
+            Kind::TeamGrant => "team grant",
+            Kind::TeamCard => "team card",
         }
     }
 }

@@ -80,6 +80,9 @@ pub enum CoreError {
         /// The message in English.
         en: String,
     },
+    /// A team roster, team grant or team card refused.
+    #[error("{}", .0.localized(Lang::En))]
+    Team(crate::team::TeamProblem),
 }
 
 impl Localized for CoreError {
@@ -116,6 +119,7 @@ impl Localized for CoreError {
                 CoreError::Document(d) => format!("document de section illisible : {d}"),
                 CoreError::OutOfScope(d) => d.localized(lang),
                 CoreError::Sensitive { fr, .. } => fr.clone(),
+                CoreError::Team(p) => p.localized(lang),
             },
         }
     }
@@ -233,6 +237,10 @@ pub fn french_what(what: &str) -> &str {
         "school card" => "carte d'établissement",
         "certificate" => "certificat",
         "opening record" => "ouverture de section",
+        "team" => "équipe",
+        "team roster" => "liste d'équipe",
+        "team grant" => "autorisation d'équipe",
+        "team card" => "carte d'équipe",
         other => other,
     }
 }

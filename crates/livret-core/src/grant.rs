@@ -617,6 +617,8 @@ pub enum ManifestRecord {
     OwnerRevocation(crate::erasure::OwnerRevocation),
     /// `erasure/<id>`
     Erasure(crate::erasure::Erasure),
+    /// `team-grant/<grant id>`
+    TeamGrant(crate::team::TeamGrant),
 }
 
 impl ManifestRecord {
@@ -670,6 +672,14 @@ impl ManifestRecord {
                 Err(mismatch())
             };
         }
+        if let Some(rest) = key.strip_prefix("team-grant/") {
+            let g = crate::team::TeamGrant::open(bytes)?;
+            return if rest == g.grant_id().to_string() {
+                Ok(ManifestRecord::TeamGrant(g))
+            } else {
+                Err(mismatch())
+            };
+        }
         if key.starts_with("open/") {
             let o = Opening::open(bytes)?;
             return if key == Opening::key_of(o.section) {
@@ -693,6 +703,7 @@ impl ManifestRecord {
             ManifestRecord::Opening(o) => Opening::key_of(o.section),
             ManifestRecord::OwnerRevocation(r) => r.key(),
             ManifestRecord::Erasure(e) => e.key(),
+            ManifestRecord::TeamGrant(g) => g.key(),
         }
     }
 
@@ -706,6 +717,7 @@ impl ManifestRecord {
             ManifestRecord::Opening(o) => DeviceId(o.issuer),
             ManifestRecord::OwnerRevocation(r) => DeviceId(r.issuer),
             ManifestRecord::Erasure(e) => DeviceId(e.issuer),
+            ManifestRecord::TeamGrant(g) => g.issuer_id(),
         }
     }
 }
@@ -720,6 +732,8 @@ pub struct Manifest {
     creator: DeviceId,
     owners: BTreeMap<DeviceId, String>,
     grants: BTreeMap<GrantId, Grant>,
+    /// Grants to teaching teams.
+    team_grants: BTreeMap<GrantId, crate::team::TeamGrant>,
     revocations: Vec<Revocation>,
     /// The sensitive sections an owner opened.
     opened: std::collections::BTreeSet<Section>,
@@ -817,6 +831,10 @@ pub enum DenyReason {
     ReadOnly,
     /// A sensitive section the family has not opened.
     SectionClosed,
+    /// A team grant exists, but the device is not a member of the team's roster in force.
+    NotTeamMember,
+    /// A team grant narrowed to each member's subjects, and the entry is not of the member's.
+    SubjectNotAssigned,
 }
 
 impl DenyReason {
@@ -829,6 +847,8 @@ impl DenyReason {
             DenyReason::SectionNotGranted => "section-not-granted",
             DenyReason::ReadOnly => "read-only",
             DenyReason::SectionClosed => "section-closed",
+            DenyReason::NotTeamMember => "not-team-member",
+            DenyReason::SubjectNotAssigned => "subject-not-assigned",
         }
     }
     /// The French explanation.
@@ -842,6 +862,12 @@ impl DenyReason {
             DenyReason::SectionClosed => {
                 "section sensible non ouverte par la famille (livret section open LIVRET accompagnement)"
             }
+            DenyReason::NotTeamMember => {
+                "cet appareil ne figure pas dans la liste en vigueur de l'équipe autorisée"
+            }
+            DenyReason::SubjectNotAssigned => {
+                "l'autorisation d'équipe limite chaque membre aux matières que la liste lui attribue"
+            }
         }
     }
     /// The English explanation.
@@ -854,6 +880,12 @@ impl DenyReason {
             DenyReason::ReadOnly => "read-only grant",
             DenyReason::SectionClosed => {
                 "sensitive section not opened by the family (livret section open LIVRET accompagnement)"
+            }
+            DenyReason::NotTeamMember => {
+                "this device is not in the roster in force of the team granted"
+            }
+            DenyReason::SubjectNotAssigned => {
+                "the team grant limits each member to the subjects the roster gives it"
             }
         }
     }
@@ -880,6 +912,7 @@ impl Manifest {
         let mut openings = Vec::new();
         let mut owner_revocations = Vec::new();
         let mut erasures = Vec::new();
+        let mut team_grants = Vec::new();
         let mut rejected = Vec::new();
         for (key, bytes) in records {
             match ManifestRecord::open(key, bytes) {
@@ -890,6 +923,7 @@ impl Manifest {
                 Ok(ManifestRecord::Opening(o)) => openings.push(o),
                 Ok(ManifestRecord::OwnerRevocation(r)) => owner_revocations.push(r),
                 Ok(ManifestRecord::Erasure(e)) => erasures.push(e),
+                Ok(ManifestRecord::TeamGrant(g)) => team_grants.push(g),
                 Err(e) => rejected.push(format!(
                     "{key} : {}",
                     crate::Localized::localized(&e, crate::Lang::Fr)
@@ -1019,6 +1053,7 @@ impl Manifest {
             ever,
             recovery,
             grants: BTreeMap::new(),
+            team_grants: BTreeMap::new(),
             revocations: Vec::new(),
             opened: Default::default(),
             owner_revocations: BTreeMap::new(),
@@ -1035,6 +1070,17 @@ impl Manifest {
             } else {
                 m.rejected
                     .push(format!("grant/{}: émetteur non propriétaire", g.grant_id()));
+            }
+        }
+        for g in team_grants {
+            let kept = revoked
+                .get(&g.issuer_id())
+                .is_some_and(|r| r.keeps_grant(&g.grant_id()));
+            if g.livret == livret.0 && (m.is_owner(&g.issuer_id()) || kept) {
+                m.team_grants.insert(g.grant_id(), g);
+            } else {
+                m.rejected
+                    .push(format!("{}: émetteur non propriétaire", g.key()));
             }
         }
         for r in revocations {
@@ -1288,6 +1334,70 @@ impl Manifest {
         Decision::Denied(best)
     }
 
+    /// Every valid team grant known, revoked or not.
+    pub fn team_grants(&self) -> impl Iterator<Item = &crate::team::TeamGrant> {
+        self.team_grants.values()
+    }
+
+    /// Whether a revocation voids the team grant `grant` (named by its id).
+    pub fn team_grant_revoked(&self, grant: &crate::team::TeamGrant) -> bool {
+        self.revocations
+            .iter()
+            .any(|r| r.livret == grant.livret && r.grant == grant.id)
+    }
+
+    /// May the device `key`, as a member of a teaching team, read `section` or write in it at
+    /// `t`? Only under a team grant not revoked, within its period, covering the section (and
+    /// for writing, a write grant), and only if `key` is a member of the roster in force for
+    /// that team signed by the school the grant names, valid at `t`. Where the grant narrows
+    /// members to their subjects, a write must be of one of the member's subjects. A roster
+    /// never widens a grant: it only says who the members are. Owners and device grants are
+    /// [`Manifest::may_read`] and [`Manifest::may_write`]'s business.
+    pub fn may_team(
+        &self,
+        key: &DeviceId,
+        section: Section,
+        t: i64,
+        access: crate::team::TeamAccess<'_>,
+        rosters: &crate::team::TeamRosters,
+    ) -> Decision {
+        let write = matches!(access, crate::team::TeamAccess::Write(_));
+        if !self.is_open(section) {
+            return Decision::Denied(DenyReason::SectionClosed);
+        }
+        let mut best = DenyReason::NoGrant;
+        for g in self.team_grants.values() {
+            let member = rosters
+                .in_force(&g.team_id(), &g.school_id())
+                .filter(|r| r.covers(key, t))
+                .and_then(|r| r.member(key));
+            let reason = if let Some(member) = member {
+                if self.team_grant_revoked(g) {
+                    DenyReason::Revoked
+                } else if !g.covers_time(t) {
+                    DenyReason::OutsidePeriod
+                } else if !g.sections.contains(&section) {
+                    DenyReason::SectionNotGranted
+                } else if write && g.rights != Rights::Write {
+                    DenyReason::ReadOnly
+                } else if let crate::team::TeamAccess::Write(subject) = access {
+                    let own = subject.is_some_and(|s| member.subjects.contains(s));
+                    if g.own_subjects && !own {
+                        DenyReason::SubjectNotAssigned
+                    } else {
+                        return Decision::Granted(g.grant_id());
+                    }
+                } else {
+                    return Decision::Granted(g.grant_id());
+                }
+            } else {
+                DenyReason::NotTeamMember
+            };
+            best = more_telling(best, reason);
+        }
+        Decision::Denied(best)
+    }
+
     /// The grants to `key` that are currently valid (not revoked, within their period).
     pub fn live_grants_for(&self, key: &DeviceId, t: i64) -> Vec<&Grant> {
         self.grants
@@ -1303,10 +1413,12 @@ fn more_telling(a: DenyReason, b: DenyReason) -> DenyReason {
     fn rank(r: DenyReason) -> u8 {
         match r {
             DenyReason::NoGrant => 0,
+            DenyReason::NotTeamMember => 1,
             DenyReason::Revoked => 1,
             DenyReason::OutsidePeriod => 2,
             DenyReason::SectionNotGranted => 3,
             DenyReason::ReadOnly => 4,
+            DenyReason::SubjectNotAssigned => 4,
             DenyReason::SectionClosed => 5,
         }
     }

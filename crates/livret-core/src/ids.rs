@@ -103,6 +103,12 @@ byte_id!(
     16,
     "invitation"
 );
+byte_id!(
+    /// A teaching team's id (random, chosen by the school that keeps its roster).
+    TeamId,
+    16,
+    "team"
+);
 
 impl DeviceId {
     /// A short form for people (first 8 characters), as shown in lists.

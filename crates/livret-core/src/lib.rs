@@ -22,11 +22,12 @@ pub mod recovery;
 pub mod refusal;
 pub mod section;
 pub mod sensitive;
+pub mod team;
 pub mod vocab;
 
 pub use error::CoreError;
 pub use identity::{DeviceIdentity, DeviceSecret, Role};
-pub use ids::{DeviceId, GrantId, InvitationId, LivretId};
+pub use ids::{DeviceId, GrantId, InvitationId, LivretId, TeamId};
 pub use lang::{Lang, Localized};
 pub use record::SignedRecord;
 pub use refusal::{Refusal, RefusalCode};

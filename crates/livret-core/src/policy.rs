@@ -125,10 +125,12 @@ fn more_telling(a: DenyReason, b: DenyReason) -> DenyReason {
     fn rank(r: DenyReason) -> u8 {
         match r {
             DenyReason::NoGrant => 0,
+            DenyReason::NotTeamMember => 1,
             DenyReason::Revoked => 1,
             DenyReason::OutsidePeriod => 2,
             DenyReason::SectionNotGranted => 3,
             DenyReason::ReadOnly => 4,
+            DenyReason::SubjectNotAssigned => 4,
             DenyReason::SectionClosed => 5,
         }
     }

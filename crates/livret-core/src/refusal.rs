@@ -180,6 +180,10 @@ impl From<DenyReason> for RefusalCode {
             DenyReason::SectionNotGranted => RefusalCode::SectionNotGranted,
             DenyReason::ReadOnly => RefusalCode::ReadOnly,
             DenyReason::SectionClosed => RefusalCode::SectionClosed,
+            // Team decisions are not sent on the wire yet (sessions do not consult them): the
+            // nearest existing codes, so no new wire number is spent before they are.
+            DenyReason::NotTeamMember => RefusalCode::NoGrant,
+            DenyReason::SubjectNotAssigned => RefusalCode::SectionNotGranted,
         }
     }
 }

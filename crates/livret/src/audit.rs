@@ -59,6 +59,8 @@ pub enum AuditAction {
     Session,
     /// An anonymized extract sent to a jury.
     Extract,
+    /// A teaching team's roster made (school device) or received (family device).
+    Team,
     /// An action named by a journal this version does not know.
     Other(String),
 }
@@ -92,13 +94,14 @@ impl AuditAction {
             AuditAction::Imported => "imported",
             AuditAction::Session => "session",
             AuditAction::Extract => "extract",
+            AuditAction::Team => "team",
             AuditAction::Other(name) => name,
         }
     }
 
     /// The action a stored name stands for.
     pub fn parse(name: &str) -> AuditAction {
-        const KNOWN: [AuditAction; 25] = [
+        const KNOWN: [AuditAction; 26] = [
             AuditAction::Created,
             AuditAction::Invited,
             AuditAction::Redeem,
@@ -124,6 +127,7 @@ impl AuditAction {
             AuditAction::Imported,
             AuditAction::Session,
             AuditAction::Extract,
+            AuditAction::Team,
         ];
         KNOWN
             .into_iter()
@@ -174,6 +178,7 @@ impl AuditAction {
             AuditAction::Imported => ("livret importé", "livret imported"),
             AuditAction::Session => ("séance de synchronisation", "sync session"),
             AuditAction::Extract => ("extrait envoyé", "extract sent"),
+            AuditAction::Team => ("équipe pédagogique", "teaching team"),
             AuditAction::Other(_) => return None,
         })
     }

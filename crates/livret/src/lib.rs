@@ -25,6 +25,7 @@ mod refused;
 pub mod relay;
 mod session;
 mod sharing;
+mod team;
 mod trust;
 mod views;
 
@@ -52,6 +53,7 @@ pub use session::SessionReport;
 pub use sharing::{
     rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,
 };
+pub use team::{TeamGrantView, TeamMemberView, TeamView};
 pub use trust::{CertificateView, SignedCard, TrustAnchor};
 pub use views::{
     EntryContent, EntryKind, EntryText, EntryView, LivretView, SectionView, SignatureStatus,

@@ -149,7 +149,7 @@ pub fn sensitive_notice(sections: &[Section]) -> Option<String> {
 }
 
 /// The last valid day of a period ending (exclusively) at `until`.
-fn last_day(until: i64) -> String {
+pub(crate) fn last_day(until: i64) -> String {
     Date::from_unix_seconds(until - 1)
         .map(|d| d.to_string())
         .unwrap_or_default()
@@ -539,6 +539,28 @@ impl Device {
             let mut mdoc = self.load_manifest_doc(livret)?;
             let manifest = mdoc.manifest()?;
             let Some(grant) = manifest.grant(&gid).cloned() else {
+                if let Some(team) = manifest.team_grants().find(|g| g.grant_id() == gid) {
+                    let revocation = Revocation {
+                        livret: livret.0,
+                        grant: team.id,
+                        audience: team.revocation_audience(),
+                        issuer: self.device_id().0,
+                        at: self.now(),
+                    };
+                    let school = team.school_id();
+                    let bytes = revocation.sign(&self.identity.secret);
+                    mdoc.add(&ManifestRecord::Revocation(revocation), &bytes)?;
+                    self.save_manifest_doc(livret, &mut mdoc)?;
+                    self.audit_event(
+                        Some(livret),
+                        Some(&school),
+                        None,
+                        AuditAction::Revoked,
+                        true,
+                        &format!("autorisation d'équipe {gid} révoquée"),
+                    );
+                    return Ok((livret, gid));
+                }
                 continue;
             };
             let revocation = Revocation {

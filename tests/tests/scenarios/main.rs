@@ -23,6 +23,7 @@ mod redeem;
 mod refusals;
 mod relay_addresses;
 mod sharing;
+mod teams;
 
 /// An error's message in French, as a French user reads it (`Display` is English).
 pub fn fr(e: &impl livret::core::Localized) -> String {
