@@ -224,10 +224,8 @@ async fn bare_libp2p(peers: &[String]) -> f64 {
                     peer,
                     result: Ok(_),
                     ..
-                }) => {
-                    if waiting.remove(&peer) {
-                        let _ = swarm.disconnect_peer_id(peer);
-                    }
+                }) if waiting.remove(&peer) => {
+                    let _ = swarm.disconnect_peer_id(peer);
                 }
                 SwarmEvent::OutgoingConnectionError { error, .. } => panic!("dial: {error}"),
                 _ => {}

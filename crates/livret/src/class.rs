@@ -138,12 +138,15 @@ impl CellDraft {
     }
 }
 
+/// What a peer holds of one document: the livret, the document's name, its heads there.
+pub(crate) type PeerHeads = (LivretId, String, Vec<ChangeHash>);
+
 /// Writes, within `tx`, what `peer` holds of each document, as a session ends (in the
 /// transaction of its last records).
 pub(crate) fn put_peer_heads(
     tx: &livret_store::StoreTx<'_>,
     peer: &str,
-    heads: &[(LivretId, String, Vec<ChangeHash>)],
+    heads: &[PeerHeads],
 ) -> Result<()> {
     for (livret, name, h) in heads {
         let bytes: Vec<u8> = h.iter().flat_map(|c| c.0).collect();

@@ -493,7 +493,7 @@ impl Device {
         &mut self,
         audit: &mut Vec<AuditEntry>,
         sync_states: &[(String, String, String, Vec<u8>)],
-        peer_heads: Option<(&str, &[(LivretId, String, Vec<automerge::ChangeHash>)])>,
+        peer_heads: Option<(&str, &[crate::class::PeerHeads])>,
     ) {
         if audit.is_empty()
             && sync_states.is_empty()
