@@ -139,7 +139,7 @@ pub fn verify_signature(key: &DeviceId, message: &[u8], signature: &[u8]) -> boo
 /// checks beside it: the key and the signature's R not of small order, R canonically encoded
 /// (the strict check compares R's bytes with a canonical encoding). The batch equation, like
 /// the strict one, has no cofactor; it can differ from it only for a signature its own key's
-/// holder built with a torsion component in R or in the key (ARCHITECTURE.md, « Bounds of a
+/// holder built with a torsion component in R or in the key (ARCHITECTURE.md, « A sync
 /// session »).
 pub fn verify_signatures_batch(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -> bool {
     use curve25519_dalek::edwards::CompressedEdwardsY;
