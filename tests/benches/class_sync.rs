@@ -190,6 +190,82 @@ fn baseline(docs: &mut [livret::core::doc::SectionDoc]) -> (f64, u64) {
     (start.elapsed().as_secs_f64() * 1000.0, bytes)
 }
 
+/// Bare libp2p, the incremental sync's baseline: a connection to each family device (TCP,
+/// Noise, Yamux, as the livret node opens them), four at a time as in `sync_all`, and one round
+/// trip on it (the first ping), then the connection is closed.
+async fn bare_libp2p(peers: &[String]) -> f64 {
+    use futures::StreamExt;
+    use libp2p::swarm::SwarmEvent;
+    use libp2p::{multiaddr::Protocol, noise, ping, tcp, yamux};
+    let keypair = libp2p::identity::Keypair::ed25519_from_bytes([7u8; 32]).unwrap();
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|_| ping::Behaviour::default())
+        .unwrap()
+        .with_swarm_config(|c| c.with_idle_connection_timeout(std::time::Duration::from_secs(5)))
+        .build();
+    let start = Instant::now();
+    for chunk in peers.chunks(4) {
+        let mut waiting = std::collections::HashSet::new();
+        for p in chunk {
+            let (peer, addr) = node::parse_peer_address(p).unwrap();
+            swarm.dial(addr.with(Protocol::P2p(peer))).unwrap();
+            waiting.insert(peer);
+        }
+        while !waiting.is_empty() {
+            match swarm.select_next_some().await {
+                SwarmEvent::Behaviour(ping::Event {
+                    peer,
+                    result: Ok(_),
+                    ..
+                }) if waiting.remove(&peer) => {
+                    let _ = swarm.disconnect_peer_id(peer);
+                }
+                SwarmEvent::OutgoingConnectionError { error, .. } => panic!("dial: {error}"),
+                _ => {}
+            }
+        }
+    }
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+/// ed25519-dalek alone, on `n` signatures of messages the size of an entry's signed bytes:
+/// (single `verify_strict` per second, `verify_batch` per second in batches of `batch`).
+fn dalek_rates(n: usize, batch: usize) -> (f64, f64) {
+    use ed25519_dalek::{Signer, SigningKey};
+    let key = SigningKey::from_bytes(&[3u8; 32]);
+    let vk = key.verifying_key();
+    let messages: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            let mut m = format!("{i}").into_bytes();
+            m.resize(260, b'x');
+            m
+        })
+        .collect();
+    let sigs: Vec<_> = messages.iter().map(|m| key.sign(m)).collect();
+    let t = Instant::now();
+    for (m, s) in messages.iter().zip(&sigs) {
+        vk.verify_strict(m, s).unwrap();
+    }
+    let single = n as f64 / t.elapsed().as_secs_f64();
+    let keys = vec![vk; n];
+    let refs: Vec<&[u8]> = messages.iter().map(|m| m.as_slice()).collect();
+    let t = Instant::now();
+    for start in (0..n).step_by(batch) {
+        let end = (start + batch).min(n);
+        ed25519_dalek::verify_batch(&refs[start..end], &sigs[start..end], &keys[start..end])
+            .unwrap();
+    }
+    let batched = n as f64 / t.elapsed().as_secs_f64();
+    (single, batched)
+}
+
 /// The child: the teacher's device.
 async fn teacher() {
     let home = tempfile::tempdir().unwrap();
@@ -286,7 +362,23 @@ async fn teacher() {
         }
     }
     let incr = sync_all(&dev, &node_handle, &peers).await;
+    let bare_ms = bare_libp2p(&peers).await;
     let peak = peak_rss_kib();
+    // Verifying the store: every entry of every livret (`Device::verify`: load, decrypt,
+    // signatures, texts, places, certification), beside ed25519-dalek alone on as many
+    // signatures (batches the size of a year section: 39).
+    let t_verify = Instant::now();
+    let mut verified = 0usize;
+    {
+        let d = dev.lock().unwrap();
+        for l in &livrets {
+            let r = d.verify(*l).unwrap();
+            assert!(r.failures.is_empty(), "{:?}", r.failures);
+            verified += r.checked;
+        }
+    }
+    let verify_rate = verified as f64 / t_verify.elapsed().as_secs_f64();
+    let (dalek_single, dalek_batch) = dalek_rates(verified, 39);
     // A teacher typing: single writes, each its own check, signature and durable commit.
     let singles = 20.min(n);
     let t_single = Instant::now();
@@ -334,6 +426,11 @@ async fn teacher() {
         incr.wall_ms
     );
     println!(
+        "| incremental sync, wall time, against bare libp2p (connect + 1 round trip) | {:.0} ms | {bare_ms:.0} ms (bare libp2p) | {:.2}× |",
+        incr.wall_ms,
+        incr.wall_ms / bare_ms
+    );
+    println!(
         "| incremental sync, bytes per livret | {} B | | |",
         incr.bytes / n as u64
     );
@@ -348,6 +445,10 @@ async fn teacher() {
     println!(
         "| teacher process peak memory (VmHWM) | {} MiB | | |",
         peak / 1024
+    );
+    println!(
+        "| verifying the store ({verified} entries), entries/s | {verify_rate:.0} | {dalek_batch:.0} (ed25519-dalek verify_batch), {dalek_single:.0} (verify_strict) | {:.2}× of batch |",
+        verify_rate / dalek_batch
     );
     assert_eq!(
         first.refused + incr.refused,

@@ -168,6 +168,11 @@ impl Envelope {
         &self.sign1.signature
     }
 
+    /// The bytes the signature covers (COSE's Sig_structure, with the kind as external AAD).
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        self.sign1.tbs_data(self.kind.aad())
+    }
+
     /// Whether the signature verifies under `key`.
     pub fn verify(&self, key: &DeviceId) -> bool {
         self.sign1

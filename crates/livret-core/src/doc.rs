@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
 
-use crate::entry::{OpenedEntry, Reading, SignedEntry, Verification};
+use crate::entry::{BatchVerified, OpenedEntry, Reading, SignedEntry, Verification};
 use crate::error::CoreError;
 use crate::ids::{DeviceId, LivretId};
 use crate::lang::{Lang, Localized};
@@ -268,7 +268,15 @@ impl SectionDoc {
         is_known_author: &dyn Fn(&DeviceId) -> bool,
     ) -> Vec<CheckedEntry> {
         let mut out = Vec::new();
-        for stored in self.entries() {
+        let stored_entries = self.entries();
+        // Every signature of the document verified together (one equation); on failure each
+        // is verified on its own, as before, and the bad one is marked.
+        let batch = BatchVerified::verify(
+            stored_entries
+                .iter()
+                .flat_map(|s| s.values.iter().filter_map(|v| v.as_ref().ok())),
+        );
+        for stored in stored_entries {
             let conflicted = stored.values.len() > 1;
             for value in stored.values {
                 match value {
@@ -282,7 +290,8 @@ impl SectionDoc {
                     }),
                     Ok(signed) => {
                         let author = signed.payload_unverified().ok().map(|p| p.author_id());
-                        let (opened, verification) = signed.verify_as(
+                        let (opened, verification) = signed.verify_in(
+                            &batch,
                             reading,
                             livret,
                             section,
@@ -833,6 +842,7 @@ fn check_touched_keys(
 ) -> Result<(), Refusal> {
     let (livret, section) = check.place();
     let sender = check.sender();
+    let mut places = Vec::with_capacity(touched.len());
     for (key, puts) in touched {
         let old: Vec<Vec<u8>> = fork
             .get_all_at(ROOT, key.as_str(), before)
@@ -846,6 +856,14 @@ fn check_touched_keys(
             .iter()
             .filter_map(|(v, _)| v.as_bytes().map(|b| b.to_vec()))
             .collect();
+        places.push((key, puts, old, new));
+    }
+    // What arrives is verified one signature at a time, strictly: a batch equation can accept
+    // a signature strict verification refuses (a torsion component its author put in on
+    // purpose), and what one device accepted and another refused would stall their syncs.
+    // Stored entries, all strictly verified on arrival, are re-read in batches
+    // ([`SectionDoc::checked_entries`]).
+    for (key, puts, old, new) in places {
         // Values put and overwritten within the batch: kept in history, so checked too.
         for bytes in puts.iter().filter(|b| !old.contains(b) && !new.contains(b)) {
             let entry = SignedEntry::from_bytes(bytes)
@@ -1456,6 +1474,58 @@ mod tests {
         teacher.put(&k, &clean).unwrap();
         push(&mut teacher, &mut fam, &rules).unwrap();
         assert_eq!(fam.keys(), vec![k]);
+    }
+
+    /// A batch's signatures are verified together; one bad signature among good ones fails the
+    /// batch, and the entries are then verified one by one: the bad one is named, nothing is
+    /// kept. (Were the signatures skipped, the batch would be accepted.)
+    #[test]
+    fn a_bad_signature_among_good_ones_is_refused_by_name() {
+        let family = DeviceSecret::from_bytes(&[9; 32]);
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let rules = Rules {
+            sender: t1.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id()],
+        };
+        let mut teacher = SectionDoc::new();
+        for (i, code) in ["FRANCS", "MATHEM", "HISGEO", "ANGLV1", "SVTERR"]
+            .iter()
+            .enumerate()
+        {
+            let (k, e) = entry(&t1, code, 3, &format!("texte {i}"));
+            teacher.put(&k, &e).unwrap();
+        }
+        let (bad_key, mut bad) = entry(&t1, "PHYCHI", 2, "altéré");
+        // The signature's S (its last 32 bytes), lowest byte: still a canonical scalar, so
+        // only the equation can find it wrong.
+        let n = bad.short_form.len();
+        bad.short_form[n - 32] ^= 1;
+        teacher.put(&bad_key, &bad).unwrap();
+        let mut fam = SectionDoc::new();
+        let refusal = push(&mut teacher, &mut fam, &rules).unwrap_err();
+        assert_eq!(refusal.code, RefusalCode::BadEntry);
+        assert_eq!(refusal.key.as_deref(), Some(bad_key.as_str()));
+        assert!(fam.keys().is_empty());
+
+        // The same batch without the bad entry passes whole.
+        let mut clean = SectionDoc::load(&teacher.save(), &[]).unwrap();
+        clean.delete(&bad_key).unwrap();
+        let mut fam = SectionDoc::new();
+        let mut clean_only = SectionDoc::new();
+        for stored in clean.entries() {
+            if let Some(Ok(v)) = stored.values.into_iter().next() {
+                clean_only.put(&stored.key, &v).unwrap();
+            }
+        }
+        push(&mut clean_only, &mut fam, &rules).unwrap();
+        assert_eq!(fam.keys().len(), 5);
+        // Read back, the bad entry is marked invalid and the others valid.
+        let checked = teacher.checked_entries(LIVRET, Section::Annee(2025), &|_| true);
+        for c in &checked {
+            let valid = c.verification == Verification::Valid;
+            assert_eq!(valid, c.key != bad_key, "{}", c.key);
+        }
     }
 
     #[test]

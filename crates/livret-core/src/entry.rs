@@ -5,6 +5,8 @@
 //! travel beside it. The short form alone can be printed in a paper seal or carried in an
 //! extract and still be checked.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -747,6 +749,21 @@ impl SignedEntry {
 
     /// Opens the entry as read in `reading`.
     pub fn open_as(&self, reading: Reading) -> Result<OpenedEntry, CoreError> {
+        self.open_in(reading, &BatchVerified::default())
+    }
+
+    /// The signed bytes, the signature and the stated author, for a batch verification.
+    fn signed_parts(&self) -> Option<(DeviceId, Vec<u8>, [u8; 64])> {
+        let env = Envelope::parse(&self.short_form, Kind::Entry, MAX_SHORT_FORM_BYTES).ok()?;
+        let payload: EntryPayload =
+            cbor::from_slice(env.payload(), MAX_SHORT_FORM_BYTES, "entry").ok()?;
+        let signature: [u8; 64] = env.signature().try_into().ok()?;
+        Some((payload.author_id(), env.signed_bytes(), signature))
+    }
+
+    /// Like [`SignedEntry::open_as`]; the signature is not verified again if it is among those
+    /// `batch` verified together.
+    fn open_in(&self, reading: Reading, batch: &BatchVerified) -> Result<OpenedEntry, CoreError> {
         let env = Envelope::parse(&self.short_form, Kind::Entry, MAX_SHORT_FORM_BYTES)?;
         let payload: EntryPayload = cbor::from_slice(env.payload(), MAX_SHORT_FORM_BYTES, "entry")?;
         if payload.version != 1 {
@@ -755,7 +772,7 @@ impl SignedEntry {
                 detail: format!("unknown version {}", payload.version),
             });
         }
-        if !env.verify(&payload.author_id()) {
+        if !batch.holds(&self.short_form) && !env.verify(&payload.author_id()) {
             return Err(CoreError::BadSignature { what: "entry" });
         }
         let digests = payload.content.digests();
@@ -807,7 +824,28 @@ impl SignedEntry {
         key: &str,
         is_known_author: impl Fn(&DeviceId) -> bool,
     ) -> (Option<OpenedEntry>, Verification) {
-        match self.open_as(reading) {
+        self.verify_in(
+            &BatchVerified::default(),
+            reading,
+            livret,
+            section,
+            key,
+            is_known_author,
+        )
+    }
+
+    /// Like [`SignedEntry::verify_as`], the signature taken as verified if `batch` verified it
+    /// (everything else is checked as always).
+    pub fn verify_in(
+        &self,
+        batch: &BatchVerified,
+        reading: Reading,
+        livret: LivretId,
+        section: Section,
+        key: &str,
+        is_known_author: impl Fn(&DeviceId) -> bool,
+    ) -> (Option<OpenedEntry>, Verification) {
+        match self.open_in(reading, batch) {
             Err(e) => (None, Verification::Invalid(e.localized(Lang::Fr))),
             Ok(opened) => {
                 let p = &opened.payload;
@@ -828,9 +866,96 @@ impl SignedEntry {
     }
 }
 
+/// Entries whose signatures were verified together, in one batch equation
+/// ([`crate::identity::verify_signatures_batch`]): all of them held, or none counts.
+#[derive(Debug, Default)]
+pub struct BatchVerified {
+    short_forms: HashSet<Vec<u8>>,
+}
+
+impl BatchVerified {
+    /// Verifies the signatures of `entries` together. If the batch holds, opening any of these
+    /// entries with it skips its signature (nothing else); if it fails, none is taken as
+    /// verified and each is verified on its own when opened, which names the bad one. An entry
+    /// that does not even parse is left out (its opening refuses it).
+    pub fn verify<'a>(entries: impl IntoIterator<Item = &'a SignedEntry>) -> BatchVerified {
+        let mut short_forms = HashSet::new();
+        let mut items = Vec::new();
+        for entry in entries {
+            if short_forms.contains(&entry.short_form) {
+                continue;
+            }
+            if let Some(parts) = entry.signed_parts() {
+                items.push(parts);
+                short_forms.insert(entry.short_form.clone());
+            }
+        }
+        // One signature gains nothing from a batch: it is verified when opened.
+        if items.len() < 2 || !crate::identity::verify_signatures_batch(&items) {
+            return BatchVerified::default();
+        }
+        BatchVerified { short_forms }
+    }
+
+    fn holds(&self, short_form: &[u8]) -> bool {
+        self.short_forms.contains(short_form)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_holds_only_if_every_signature_does() {
+        let a = DeviceSecret::from_bytes(&[1u8; 32]);
+        let b = DeviceSecret::from_bytes(&[2u8; 32]);
+        let good = vec![sample(&a), sample(&b), sample(&a)];
+        let batch = BatchVerified::verify(&good);
+        assert!(good.iter().all(|e| batch.holds(&e.short_form)));
+
+        let mut bad = sample(&b);
+        let n = bad.short_form.len();
+        bad.short_form[n - 32] ^= 1;
+        let mixed: Vec<&SignedEntry> = good.iter().chain([&bad]).collect();
+        let batch = BatchVerified::verify(mixed.iter().copied());
+        assert!(mixed.iter().all(|e| !batch.holds(&e.short_form)));
+        // Each is then verified on its own: only the bad one fails.
+        for e in &good {
+            assert!(e.open_in(Reading::Full, &batch).is_ok());
+        }
+        assert!(matches!(
+            bad.open_in(Reading::Full, &batch),
+            Err(CoreError::BadSignature { .. })
+        ));
+    }
+
+    #[test]
+    fn a_batch_refuses_what_strict_verification_refuses_beside_the_equation() {
+        let a = DeviceSecret::from_bytes(&[1u8; 32]);
+        let e = sample(&a);
+        let (author, message, signature) = e.signed_parts().unwrap();
+        let good = (author, message.clone(), signature);
+        assert!(crate::identity::verify_signatures_batch(&[
+            good.clone(),
+            good.clone()
+        ]));
+        // R the identity point (small order).
+        let mut small = signature;
+        small[..32].copy_from_slice(&[0u8; 32]);
+        small[0] = 1;
+        assert!(!crate::identity::verify_signatures_batch(&[
+            good.clone(),
+            (author, message.clone(), small)
+        ]));
+        // A key of small order (the identity point).
+        let mut weak = [0u8; 32];
+        weak[0] = 1;
+        assert!(!crate::identity::verify_signatures_batch(&[
+            good.clone(),
+            (DeviceId(weak), message, signature)
+        ]));
+    }
 
     fn sample(secret: &DeviceSecret) -> SignedEntry {
         let text = "Très bon trimestre, élève sérieuse et impliquée.".to_string();

@@ -131,6 +131,55 @@ pub fn verify_signature(key: &DeviceId, message: &[u8], signature: &[u8]) -> boo
     vk.verify_strict(message, &sig).is_ok()
 }
 
+/// Verifies many signatures together: one multiscalar equation (ed25519-dalek's
+/// `verify_batch`) instead of one per signature. True only if every signature verifies; a
+/// false answer names none, so the caller then verifies one by one to find the bad one.
+///
+/// Before the equation, each signature passes what [`verify_signature`]'s strict verification
+/// checks beside it: the key and the signature's R not of small order, R canonically encoded
+/// (the strict check compares R's bytes with a canonical encoding). The batch equation, like
+/// the strict one, has no cofactor; it can differ from it only for a signature its own key's
+/// holder built with a torsion component in R or in the key (ARCHITECTURE.md, « A sync
+/// session »).
+pub fn verify_signatures_batch(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -> bool {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    if items.is_empty() {
+        return true;
+    }
+    let mut keys = Vec::with_capacity(items.len());
+    let mut sigs = Vec::with_capacity(items.len());
+    let mut messages: Vec<&[u8]> = Vec::with_capacity(items.len());
+    // The authors of a batch are few: each key's checks run once.
+    let mut checked: Vec<(DeviceId, ed25519_dalek::VerifyingKey)> = Vec::new();
+    for (key, message, signature) in items {
+        let vk = match checked.iter().find(|(k, _)| k == key) {
+            Some((_, vk)) => *vk,
+            None => {
+                let Ok(vk) = key.verifying_key() else {
+                    return false;
+                };
+                if vk.is_weak() {
+                    return false;
+                }
+                checked.push((*key, vk));
+                vk
+            }
+        };
+        let mut r = [0u8; 32];
+        r.copy_from_slice(&signature[..32]);
+        let Some(point) = CompressedEdwardsY(r).decompress() else {
+            return false;
+        };
+        if point.is_small_order() || point.compress().to_bytes() != r {
+            return false;
+        }
+        keys.push(vk);
+        sigs.push(ed25519_dalek::Signature::from_bytes(signature));
+        messages.push(message);
+    }
+    ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -541,6 +541,19 @@ impl Store {
         self.read(|tx| tx.section_increment_count(livret, section))
     }
 
+    /// Whether the section is stored (nothing read nor decrypted but its row's presence).
+    pub fn section_exists(&self, livret: &str, section: &str) -> Result<bool> {
+        self.read(|tx| tx.section_exists(livret, section))
+    }
+
+    /// What identifies the section's stored bytes, read without decrypting them: the nonces
+    /// of its snapshot and of each increment, with their sequence numbers (every write seals
+    /// with a fresh random nonce, so a rewrite, an appended increment or a compaction changes
+    /// it). `None` if the section is not stored.
+    pub fn section_fingerprint(&self, livret: &str, section: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|tx| tx.section_fingerprint(livret, section))
+    }
+
     /// The names of the livret's sections, sorted.
     pub fn sections_of(&self, livret: &str) -> Result<Vec<String>> {
         self.read(|tx| tx.sections_of(livret))
@@ -954,6 +967,49 @@ impl StoreTx<'_> {
             snapshot,
             increments,
         }))
+    }
+
+    /// Whether the section is stored.
+    pub fn section_exists(&self, livret: &str, section: &str) -> Result<bool> {
+        let hash = self.section_hash(section)?;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM sections WHERE livret = ?1 AND name_hash = ?2",
+                params![livret, hash],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// See [`Store::section_fingerprint`].
+    pub fn section_fingerprint(&self, livret: &str, section: &str) -> Result<Option<Vec<u8>>> {
+        let hash = self.section_hash(section)?;
+        let snapshot_nonce: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT substr(snapshot, 1, 24) FROM sections WHERE livret = ?1 AND name_hash = ?2",
+                params![livret, hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(mut out) = snapshot_nonce else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, substr(data, 1, 24) FROM section_increments
+             WHERE livret = ?1 AND name_hash = ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![livret, hash], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        for row in rows {
+            let (seq, nonce) = row?;
+            out.extend_from_slice(&seq.to_be_bytes());
+            out.extend_from_slice(&nonce);
+        }
+        Ok(Some(out))
     }
 
     /// How many increments the section has since its snapshot.

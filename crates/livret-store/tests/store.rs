@@ -426,6 +426,7 @@ fn snapshot_increments_compaction_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path(), raw(4)).unwrap();
     assert!(store.load_section(LIVRET, "cycles").unwrap().is_none());
+    assert!(!store.section_exists(LIVRET, "cycles").unwrap());
 
     // Increments before any snapshot.
     store
@@ -443,6 +444,55 @@ fn snapshot_increments_compaction_round_trip() {
         }
     );
     assert_eq!(store.section_increment_count(LIVRET, "cycles").unwrap(), 2);
+    assert!(store.section_exists(LIVRET, "cycles").unwrap());
+    assert!(!store.section_exists(OTHER, "cycles").unwrap());
+    // The fingerprint moves with every write (fresh nonces), even of the same bytes.
+    let f1 = store
+        .section_fingerprint(LIVRET, "cycles")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.section_fingerprint(LIVRET, "cycles").unwrap(),
+        Some(f1.clone())
+    );
+    assert!(store
+        .section_fingerprint(OTHER, "cycles")
+        .unwrap()
+        .is_none());
+    store
+        .append_section_changes(LIVRET, "cycles", b"c2")
+        .unwrap();
+    let f2 = store
+        .section_fingerprint(LIVRET, "cycles")
+        .unwrap()
+        .unwrap();
+    assert_ne!(f1, f2);
+    store.put_section_snapshot(LIVRET, "cycles", b"S0").unwrap();
+    let f3 = store
+        .section_fingerprint(LIVRET, "cycles")
+        .unwrap()
+        .unwrap();
+    store.put_section_snapshot(LIVRET, "cycles", b"S0").unwrap();
+    assert_ne!(
+        f3,
+        store
+            .section_fingerprint(LIVRET, "cycles")
+            .unwrap()
+            .unwrap()
+    );
+    store
+        .append_section_changes(LIVRET, "cycles", b"c1")
+        .unwrap();
+    store
+        .append_section_changes(LIVRET, "cycles", b"c2")
+        .unwrap();
+    store.put_section_snapshot(LIVRET, "cycles", b"").unwrap();
+    store
+        .append_section_changes(LIVRET, "cycles", b"c1")
+        .unwrap();
+    store
+        .append_section_changes(LIVRET, "cycles", b"c2")
+        .unwrap();
 
     // Compaction: snapshot replaces the increments.
     store.put_section_snapshot(LIVRET, "cycles", b"S1").unwrap();
@@ -481,6 +531,7 @@ fn snapshot_increments_compaction_round_trip() {
     assert!(store.delete_section(LIVRET, "cycles").unwrap());
     assert!(!store.delete_section(LIVRET, "cycles").unwrap());
     assert!(store.load_section(LIVRET, "cycles").unwrap().is_none());
+    assert!(!store.section_exists(LIVRET, "cycles").unwrap());
     store.integrity_check().unwrap();
 }
 

@@ -2,8 +2,8 @@
 //!
 //! A teacher's grid, an LSU import and a single `assess` all end here: every entry is checked
 //! (role, content, the livret's policy) against a manifest read once per livret, signed, and
-//! the entries of one livret are stored together with their audit lines in one store
-//! transaction (one durable commit per livret, not per entry).
+//! the entries of the whole batch are stored together with their audit lines in one store
+//! transaction (one durable commit per batch, not per livret nor per entry).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,8 +47,8 @@ pub enum NotWritten {
 impl Device {
     /// Checks, signs and stores a batch of entries; one result per item, in order (the entry
     /// key when written). Refused items write nothing; [`BatchMode`] says what happens to the
-    /// other entries of their livret. An error of the store itself (not of an item) stops the
-    /// batch: the livrets already committed stay written.
+    /// other entries of their livret. Everything written is committed in one store
+    /// transaction: an error of the store itself (not of an item) writes nothing.
     pub fn write_batch(
         &mut self,
         items: &[BatchWrite],
@@ -72,6 +72,8 @@ impl Device {
             by_livret.entry(item.livret).or_default().push(i);
         }
         let me = self.device_id();
+        let mut prepared = Vec::new();
+        let mut written = Vec::new();
         for (livret, indices) in by_livret {
             match self.meta(livret) {
                 Ok(_) => {}
@@ -104,10 +106,14 @@ impl Device {
                 continue;
             }
             let drafts: Vec<&Draft> = passed.iter().map(|&i| &items[i].draft).collect();
-            self.store_drafts(livret, &drafts, note)?;
-            for i in passed {
-                results[i] = Some(Ok(items[i].draft.key.clone()));
-            }
+            prepared.push(self.prepare_drafts(livret, &drafts, note)?);
+            written.extend(passed);
+        }
+        // One durable commit for the whole batch: a commit waits for the disk (an fsync),
+        // which on a busy machine costs far more than signing a livret's entries.
+        self.commit_prepared(&prepared)?;
+        for i in written {
+            results[i] = Some(Ok(items[i].draft.key.clone()));
         }
         Ok(results
             .into_iter()
@@ -190,23 +196,38 @@ impl Device {
         drafts: &[&Draft],
         note: Option<&str>,
     ) -> Result<()> {
-        let mut docs: BTreeMap<Section, SectionDoc> = BTreeMap::new();
+        let prepared = self.prepare_drafts(livret, drafts, note)?;
+        self.commit_prepared(&[prepared])
+    }
+
+    /// Signs checked drafts of one livret and prepares what storing them writes (nothing is
+    /// written yet: see [`Device::commit_prepared`]).
+    fn prepare_drafts(
+        &mut self,
+        livret: LivretId,
+        drafts: &[&Draft],
+        note: Option<&str>,
+    ) -> Result<PreparedLivret> {
+        // Each section with whether it was stored already (known from loading it once: no
+        // second read and decryption to find out).
+        let mut docs: BTreeMap<Section, (SectionDoc, bool)> = BTreeMap::new();
         for d in drafts {
             let entry = self.sign_draft(livret, d);
-            let doc = match docs.entry(d.section) {
+            let (doc, _) = match docs.entry(d.section) {
                 std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
                 std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert(self.load_section(livret, d.section)?.unwrap_or_default())
+                    let loaded = self.load_section(livret, d.section)?;
+                    let stored = loaded.is_some();
+                    v.insert((loaded.unwrap_or_default(), stored))
                 }
             };
             doc.put(&d.key, &entry)?;
         }
         let l = livret.to_string();
         let mut chunks = Vec::new();
-        for (section, doc) in docs.iter_mut() {
+        for (section, (doc, stored)) in docs.iter_mut() {
             let s = section.to_string();
-            let fresh = self.store.load_section(&l, &s)?.is_none()
-                || self.store.section_increment_count(&l, &s)? >= COMPACT_AFTER;
+            let fresh = !*stored || self.store.section_increment_count(&l, &s)? >= COMPACT_AFTER;
             if fresh {
                 chunks.push((s, true, doc.save()));
             } else {
@@ -235,21 +256,46 @@ impl Device {
             .iter()
             .map(|d| crate::class::draft_id(livret, d.section, &d.key))
             .collect();
+        Ok(PreparedLivret {
+            livret: l,
+            drafts_done,
+            chunks,
+            audit,
+        })
+    }
+
+    /// Writes prepared livrets, all in one store transaction: all or none.
+    fn commit_prepared(&mut self, prepared: &[PreparedLivret]) -> Result<()> {
+        if prepared.is_empty() {
+            return Ok(());
+        }
         self.store.transaction(|tx| -> Result<()> {
-            for id in &drafts_done {
-                tx.delete_record(crate::class::DRAFT_KIND, id)?;
-            }
-            for (s, snapshot, bytes) in &chunks {
-                if *snapshot {
-                    tx.put_section_snapshot(&l, s, bytes)?;
-                } else if !bytes.is_empty() {
-                    tx.append_section_changes(&l, s, bytes)?;
+            for p in prepared {
+                for id in &p.drafts_done {
+                    tx.delete_record(crate::class::DRAFT_KIND, id)?;
                 }
-            }
-            for e in &audit {
-                tx.append_audit(e)?;
+                for (s, snapshot, bytes) in &p.chunks {
+                    if *snapshot {
+                        tx.put_section_snapshot(&p.livret, s, bytes)?;
+                    } else if !bytes.is_empty() {
+                        tx.append_section_changes(&p.livret, s, bytes)?;
+                    }
+                }
+                for e in &p.audit {
+                    tx.append_audit(e)?;
+                }
             }
             Ok(())
         })
     }
+}
+
+/// What storing one livret's signed drafts writes.
+struct PreparedLivret {
+    livret: String,
+    /// The draft records the signed cells replace.
+    drafts_done: Vec<String>,
+    /// Per section: its name, whether the bytes are a whole snapshot, the bytes.
+    chunks: Vec<(String, bool, Vec<u8>)>,
+    audit: Vec<livret_store::AuditEntry>,
 }

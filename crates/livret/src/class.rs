@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use automerge::ChangeHash;
 use livret_core::content;
+use livret_core::entry::BatchVerified;
 use livret_core::grant::Decision;
 use livret_core::vocab::{DisciplineCode, Millesime, Period};
 use livret_core::{LivretId, Section};
@@ -135,6 +136,24 @@ impl CellDraft {
             content::subject_key(period, &code),
         ))
     }
+}
+
+/// What a peer holds of one document: the livret, the document's name, its heads there.
+pub(crate) type PeerHeads = (LivretId, String, Vec<ChangeHash>);
+
+/// Writes, within `tx`, what `peer` holds of each document, as a session ends (in the
+/// transaction of its last records).
+pub(crate) fn put_peer_heads(
+    tx: &livret_store::StoreTx<'_>,
+    peer: &str,
+    heads: &[PeerHeads],
+) -> Result<()> {
+    for (livret, name, h) in heads {
+        let bytes: Vec<u8> = h.iter().flat_map(|c| c.0).collect();
+        let id = peer_heads_id(peer, *livret, name);
+        tx.put_record(PEER_HEADS_KIND, &id, Some(&livret.to_string()), &bytes)?;
+    }
+    Ok(())
 }
 
 fn peer_heads_id(peer: &str, livret: LivretId, document: &str) -> String {
@@ -311,7 +330,7 @@ impl Device {
     }
 
     /// The heads of a section as each owner device last told them (see
-    /// [`Device::remember_peer_heads`]).
+    /// [`put_peer_heads`]).
     fn family_heads(
         &self,
         livret: LivretId,
@@ -331,29 +350,6 @@ impl Device {
                     .collect()
             })
             .collect()
-    }
-
-    /// Remembers the heads a peer last told for each document of a session (a failure only
-    /// makes the class view less precise, so it is logged, not returned).
-    pub(crate) fn remember_peer_heads(
-        &mut self,
-        peer: &str,
-        heads: &[(LivretId, String, Vec<ChangeHash>)],
-    ) {
-        if heads.is_empty() {
-            return;
-        }
-        let result = self.store.transaction(|tx| -> Result<()> {
-            for (livret, name, h) in heads {
-                let bytes: Vec<u8> = h.iter().flat_map(|c| c.0).collect();
-                let id = peer_heads_id(peer, *livret, name);
-                tx.put_record(PEER_HEADS_KIND, &id, Some(&livret.to_string()), &bytes)?;
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            tracing::warn!("peer heads not kept: {e}");
-        }
     }
 
     /// Keeps cells typed and not signed yet (a grid's drafts), replacing earlier drafts of the
@@ -464,9 +460,13 @@ impl Device {
                 synthesis: None,
                 vie_scolaire: None,
             };
-            let opened = |doc: &livret_core::doc::SectionDoc, section: Section, key: &str| {
+            let opened = |doc: &livret_core::doc::SectionDoc,
+                          batch: &BatchVerified,
+                          section: Section,
+                          key: &str| {
                 let signed = doc.get(key)?;
-                let (opened, verification) = signed.verify_as(
+                let (opened, verification) = signed.verify_in(
+                    batch,
                     livret_core::entry::Reading::Full,
                     livret,
                     section,
@@ -479,12 +479,18 @@ impl Device {
                 }
             };
             if let Some(doc) = self.load_section(livret, annee)? {
-                for key in doc.keys() {
+                let keys: Vec<String> = doc
+                    .keys()
+                    .into_iter()
+                    .filter(|k| k.starts_with(&prefix) || *k == synthesis_key)
+                    .collect();
+                // The period's signatures verified together (one equation); on failure each
+                // is verified on its own when opened.
+                let shown: Vec<_> = keys.iter().filter_map(|k| doc.get(k)).collect();
+                let batch = BatchVerified::verify(&shown);
+                for key in keys {
                     let is_subject = key.starts_with(&prefix);
-                    if !is_subject && key != synthesis_key {
-                        continue;
-                    }
-                    let Some(o) = opened(&doc, annee, &key) else {
+                    let Some(o) = opened(&doc, &batch, annee, &key) else {
                         continue;
                     };
                     let text = o.texts.first().cloned().unwrap_or_default();
@@ -504,7 +510,7 @@ impl Device {
                 }
             }
             if let Some(doc) = self.load_section(livret, vie)? {
-                if let Some(o) = opened(&doc, vie, &vie_key) {
+                if let Some(o) = opened(&doc, &BatchVerified::default(), vie, &vie_key) {
                     if let livret_core::entry::Content::VieScolaire {
                         late,
                         justified,

@@ -1,6 +1,7 @@
 //! A device: its home directory, its store, its identity and clock. Every user action is a
 //! method on [`Device`] (here and in the sibling modules).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -62,7 +63,13 @@ pub struct Device {
     pub(crate) sends_without_right: bool,
     /// The longest a peer's turn may last ([`TURN_DEADLINE`]; shorter in tests).
     pub(crate) turn_deadline: std::time::Duration,
+    /// Decoded manifests, each with the fingerprint of the stored bytes it was decoded from
+    /// (see [`Device::manifest`]).
+    manifests: Mutex<BTreeMap<LivretId, (Vec<u8>, Manifest)>>,
 }
+
+/// The most decoded manifests kept (a teacher holding many classes: 600 livrets).
+const MAX_CACHED_MANIFESTS: usize = 1024;
 
 impl std::fmt::Debug for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -161,6 +168,7 @@ impl Device {
             clock_offset: 0,
             sends_without_right: false,
             turn_deadline: TURN_DEADLINE,
+            manifests: Mutex::default(),
         })
     }
 
@@ -193,6 +201,7 @@ impl Device {
             clock_offset: 0,
             sends_without_right: false,
             turn_deadline: TURN_DEADLINE,
+            manifests: Mutex::default(),
         };
         // At start-up, what a grant no longer covers goes.
         if matches!(role, Role::Teacher | Role::Jury) {
@@ -348,7 +357,7 @@ impl Device {
     ) -> Result<()> {
         let (l, s) = (livret.to_string(), section.to_string());
         if self.store.section_increment_count(&l, &s)? >= COMPACT_AFTER
-            || self.store.load_section(&l, &s)?.is_none()
+            || !self.store.section_exists(&l, &s)?
         {
             let snapshot = doc.save();
             self.store.put_section_snapshot(&l, &s, &snapshot)?;
@@ -375,7 +384,7 @@ impl Device {
     ) -> Result<()> {
         let l = livret.to_string();
         if self.store.section_increment_count(&l, MANIFEST)? >= COMPACT_AFTER
-            || self.store.load_section(&l, MANIFEST)?.is_none()
+            || !self.store.section_exists(&l, MANIFEST)?
         {
             let snapshot = doc.save();
             self.store.put_section_snapshot(&l, MANIFEST, &snapshot)?;
@@ -410,8 +419,35 @@ impl Device {
     }
 
     /// The policy view of a livret, as this device knows it.
+    ///
+    /// Decoding a manifest verifies every record's signature, and a session asks for every
+    /// livret's at each turn: the decoded view is kept, and used again while the stored bytes
+    /// are the same ones (their fingerprint, read without decrypting, says so; a write by any
+    /// process changes it). Decoding the same bytes again would give the same view.
     pub(crate) fn manifest(&self, livret: LivretId) -> Result<Manifest> {
-        Ok(self.load_manifest_doc(livret)?.manifest()?)
+        let l = livret.to_string();
+        let Some(fingerprint) = self.store.section_fingerprint(&l, MANIFEST)? else {
+            return Err(Error::UnknownLivret(l));
+        };
+        if let Some((f, m)) = self.cached_manifests().get(&livret) {
+            if *f == fingerprint {
+                return Ok(m.clone());
+            }
+        }
+        let manifest = self.load_manifest_doc(livret)?.manifest()?;
+        let mut cache = self.cached_manifests();
+        if cache.len() >= MAX_CACHED_MANIFESTS {
+            cache.clear();
+        }
+        cache.insert(livret, (fingerprint, manifest.clone()));
+        Ok(manifest)
+    }
+
+    fn cached_manifests(&self) -> MutexGuard<'_, BTreeMap<LivretId, (Vec<u8>, Manifest)>> {
+        // A panic while holding it leaves a map of whole entries: still usable.
+        self.manifests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     // ---- audit -----------------------------------------------------------------------------
@@ -463,17 +499,25 @@ impl Device {
         &mut self,
         audit: &mut Vec<AuditEntry>,
         sync_states: &[(String, String, String, Vec<u8>)],
+        peer_heads: Option<(&str, &[crate::class::PeerHeads])>,
     ) {
-        if audit.is_empty() && sync_states.is_empty() {
+        if audit.is_empty()
+            && sync_states.is_empty()
+            && peer_heads.is_none_or(|(_, h)| h.is_empty())
+        {
             return;
         }
         let entries = std::mem::take(audit);
+        // One transaction, so one durable commit (a commit waits for the disk).
         let result = self.store.transaction(|tx| -> Result<()> {
             for e in &entries {
                 tx.append_audit(e)?;
             }
             for (peer, livret, doc, state) in sync_states {
                 tx.put_sync_state(peer, livret, doc, state)?;
+            }
+            if let Some((peer, heads)) = peer_heads {
+                crate::class::put_peer_heads(tx, peer, heads)?;
             }
             Ok(())
         });

@@ -1474,7 +1474,7 @@ impl Ctx {
     /// Writes the audit entries gathered so far (end of a turn).
     fn flush_audit(&mut self) {
         let dev_arc = self.dev.clone();
-        lock(&dev_arc).write_session_records(&mut self.audit, &[]);
+        lock(&dev_arc).write_session_records(&mut self.audit, &[], None);
     }
 
     /// Writes the sync states and the remaining audit entries, in one transaction. `clean`:
@@ -1519,8 +1519,7 @@ impl Ctx {
                 Some((t.livret, t.name.to_string(), heads))
             })
             .collect();
-        dev.write_session_records(&mut self.audit, &states);
-        dev.remember_peer_heads(&peer, &peer_heads);
+        dev.write_session_records(&mut self.audit, &states, Some((&peer, &peer_heads)));
     }
 }
 
