@@ -1351,12 +1351,7 @@ impl Localized for EntryContent {
                         objectives.join(", ")
                     ));
                 }
-                let text = tx(appreciation);
-                let quoted = match (text.is_empty(), fr) {
-                    (true, _) => String::new(),
-                    (false, true) => format!(" — « {text} »"),
-                    (false, false) => format!(" — “{text}”"),
-                };
+                let quoted = quoted(lang, "", appreciation);
                 let parts = match (parts.is_empty(), fr) {
                     (true, _) => String::new(),
                     (false, true) => format!(" : {}", parts.join(" ; ")),
@@ -1376,12 +1371,7 @@ impl Localized for EntryContent {
                 text,
                 ..
             } => {
-                let (title, text) = (tx(title), tx(text));
-                let quoted = match (text.is_empty(), fr) {
-                    (true, _) => String::new(),
-                    (false, true) => format!(" — « {text} »"),
-                    (false, false) => format!(" — “{text}”"),
-                };
+                let (title, quoted) = (tx(title), quoted(lang, "", text));
                 if fr {
                     let plabel = period_label(lang, period);
                     format!("Projet, {plabel} : « {title} »{quoted}")
