@@ -622,14 +622,12 @@ pub fn section_of(content: &Content) -> Section {
         Content::Identity { .. } => Section::Identite,
         Content::Message { .. } => Section::Correspondance,
         Content::Accompagnement { .. } => Section::Accompagnement,
-        part @ (Content::Digital { .. }
-        | Content::Parcours { .. }
-        | Content::Project { .. }
-        | Content::Homework { .. }
-        | Content::PeriodSocle { .. }
-        | Content::ClassVie { .. }) => {
-            lsu_parts::part_section(part).unwrap_or(Section::Correspondance)
-        }
+        Content::Digital { year, .. }
+        | Content::Parcours { year, .. }
+        | Content::Project { year, .. }
+        | Content::Homework { year, .. }
+        | Content::PeriodSocle { year, .. } => Section::Annee(*year),
+        Content::ClassVie { year, .. } => Section::VieScolaire(*year),
     }
 }
 

@@ -842,7 +842,11 @@ fn check_touched_keys(
 ) -> Result<(), Refusal> {
     let (livret, section) = check.place();
     let sender = check.sender();
-    let mut places = Vec::with_capacity(touched.len());
+    // What arrives is verified one signature at a time, strictly: a batch equation can accept
+    // a signature strict verification refuses (a torsion component its author put in on
+    // purpose), and what one device accepted and another refused would stall their syncs.
+    // Stored entries, all strictly verified on arrival, are re-read in batches
+    // ([`SectionDoc::checked_entries`]).
     for (key, puts) in touched {
         let old: Vec<Vec<u8>> = fork
             .get_all_at(ROOT, key.as_str(), before)
@@ -856,14 +860,6 @@ fn check_touched_keys(
             .iter()
             .filter_map(|(v, _)| v.as_bytes().map(|b| b.to_vec()))
             .collect();
-        places.push((key, puts, old, new));
-    }
-    // What arrives is verified one signature at a time, strictly: a batch equation can accept
-    // a signature strict verification refuses (a torsion component its author put in on
-    // purpose), and what one device accepted and another refused would stall their syncs.
-    // Stored entries, all strictly verified on arrival, are re-read in batches
-    // ([`SectionDoc::checked_entries`]).
-    for (key, puts, old, new) in places {
         // Values put and overwritten within the batch: kept in history, so checked too.
         for bytes in puts.iter().filter(|b| !old.contains(b) && !new.contains(b)) {
             let entry = SignedEntry::from_bytes(bytes)
@@ -1476,9 +1472,8 @@ mod tests {
         assert_eq!(fam.keys(), vec![k]);
     }
 
-    /// A batch's signatures are verified together; one bad signature among good ones fails the
-    /// batch, and the entries are then verified one by one: the bad one is named, nothing is
-    /// kept. (Were the signatures skipped, the batch would be accepted.)
+    /// One bad signature among good ones in a received batch: the bad one is named, nothing is
+    /// kept. (Were signatures skipped, the batch would be accepted.)
     #[test]
     fn a_bad_signature_among_good_ones_is_refused_by_name() {
         let family = DeviceSecret::from_bytes(&[9; 32]);

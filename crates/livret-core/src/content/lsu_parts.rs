@@ -10,7 +10,6 @@
 
 use super::{entry_key, period_ref, Draft};
 use crate::entry::{digest_text, Content, PeriodRef, ProjectKind, TextDigest};
-use crate::section::Section;
 use crate::vocab::{
     check_code, DisciplineCode, DisciplineLabel, Format, Millesime, Parcours, Period, Rule,
     SocleComponent, ValidationError, DIGITAL_SKILL_CODES, ELECTION_CODES,
@@ -432,19 +431,6 @@ pub(super) fn part_key(content: &Content) -> Option<String> {
     })
 }
 
-/// The section of a part; `None` for other contents.
-pub(super) fn part_section(content: &Content) -> Option<Section> {
-    match content {
-        Content::Digital { year, .. }
-        | Content::Parcours { year, .. }
-        | Content::Project { year, .. }
-        | Content::Homework { year, .. }
-        | Content::PeriodSocle { year, .. } => Some(Section::Annee(*year)),
-        Content::ClassVie { year, .. } => Some(Section::VieScolaire(*year)),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -453,6 +439,7 @@ mod tests {
     use crate::entry::{OpenedEntry, SignedEntry};
     use crate::identity::DeviceSecret;
     use crate::ids::LivretId;
+    use crate::section::Section;
 
     fn signed(d: &Draft, content: Content, texts: Vec<String>) -> OpenedEntry {
         let key = entry_key(&content);
