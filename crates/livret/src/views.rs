@@ -1145,12 +1145,7 @@ impl Localized for EntryContent {
                         elements.join(", ")
                     )
                 };
-                let text = tx(appreciation);
-                let quoted = match (text.is_empty(), fr) {
-                    (true, _) => String::new(),
-                    (false, true) => format!(" — « {text} »"),
-                    (false, false) => format!(" — “{text}”"),
-                };
+                let quoted = quoted(lang, "", appreciation);
                 if fr {
                     let plabel = period_label(lang, period);
                     format!("{label} ({code}), {plabel} : {eval}{elements}{quoted}")
@@ -1183,11 +1178,10 @@ impl Localized for EntryContent {
                     ),
                     None => String::new(),
                 };
-                let comment = match comment {
-                    Some(c) if fr => format!(" — « {} »", tx(c)),
-                    Some(c) => format!(" — “{}”", tx(c)),
-                    None => String::new(),
-                };
+                let comment = comment
+                    .as_ref()
+                    .map(|c| quoted(lang, "", c))
+                    .unwrap_or_default();
                 if fr {
                     let plabel = period_label(lang, period);
                     format!("Vie scolaire, {plabel} : {late} retard(s), {justified} demi-journée(s) d'absence justifiée(s), {unjustified} injustifiée(s){hours}{comment}")
@@ -1273,13 +1267,7 @@ impl Localized for EntryContent {
                     Some(e) => format!(" {} {e}", lang.pick("au", "to")),
                     None => String::new(),
                 };
-                let note = if note.is_empty() {
-                    String::new()
-                } else if fr {
-                    format!(" — « {} »", tx(note))
-                } else {
-                    format!(" — “{}”", tx(note))
-                };
+                let note = quoted(lang, "", note);
                 if fr {
                     format!("Mesure d'accompagnement {measure} ({label}), du {start}{until}{note}")
                 } else {
