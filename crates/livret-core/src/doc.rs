@@ -63,6 +63,12 @@ macro_rules! livret_document {
                 self.doc.get_heads()
             }
 
+            /// The heads at the last load or save: those of the stored copy, unless another
+            /// writer changed it since.
+            pub fn saved_heads(&self) -> &[ChangeHash] {
+                &self.saved
+            }
+
             /// The next sync message for a peer, if there is anything to say. The boolean
             /// tells whether the message carries changes (data), not only heads.
             pub fn generate_sync_message(

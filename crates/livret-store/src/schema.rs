@@ -70,6 +70,18 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX audit_by_livret ON audit (livret, seq);
     "#,
+    // 2: each document's Automerge heads beside it (a session's hello reads them without
+    // loading the document), with the fingerprint of the stored bytes they were taken from.
+    r#"
+    CREATE TABLE section_heads (
+        livret      TEXT NOT NULL,
+        name_hash   BLOB NOT NULL,
+        fingerprint BLOB NOT NULL,
+        heads       BLOB NOT NULL,
+        PRIMARY KEY (livret, name_hash),
+        FOREIGN KEY (livret, name_hash) REFERENCES sections (livret, name_hash) ON DELETE CASCADE
+    );
+    "#,
 ];
 
 /// The schema version this code writes.

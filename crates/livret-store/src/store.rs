@@ -559,6 +559,11 @@ impl Store {
         self.read(|tx| tx.sections_of(livret))
     }
 
+    /// See [`StoreTx::section_heads`].
+    pub fn section_heads(&self, livret: &str, section: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|tx| tx.section_heads(livret, section))
+    }
+
     /// Deletes a section, its increments and its sync states; true if it existed.
     pub fn delete_section(&mut self, livret: &str, section: &str) -> Result<bool> {
         self.transaction(|tx| tx.delete_section(livret, section))
@@ -630,6 +635,10 @@ fn record_ad(kind: &str, id: &str, livret: Option<&str>) -> Ad {
 
 fn section_ad(column: &str, livret: &str, hash: &[u8]) -> Ad {
     Ad::new("sections", column).str(livret).bytes(hash)
+}
+
+fn heads_ad(livret: &str, hash: &[u8]) -> Ad {
+    Ad::new("section_heads", "heads").str(livret).bytes(hash)
 }
 
 fn increment_ad(livret: &str, hash: &[u8], seq: i64) -> Ad {
@@ -1012,6 +1021,52 @@ impl StoreTx<'_> {
         Ok(Some(out))
     }
 
+    /// Records `heads` (the caller's encoding of the document's Automerge heads) as those of
+    /// the section as it is stored now: call it after writing the section, in the same
+    /// transaction. They are tied to the stored bytes' fingerprint, so a later write that does
+    /// not record heads makes them stale, never wrong ([`StoreTx::section_heads`]).
+    pub fn put_section_heads(&self, livret: &str, section: &str, heads: &[u8]) -> Result<()> {
+        let hash = self.section_hash(section)?;
+        let Some(fingerprint) = self.section_fingerprint(livret, section)? else {
+            return Ok(());
+        };
+        let sealed = self.keys.seal(&heads_ad(livret, &hash), heads)?;
+        self.conn.execute(
+            "INSERT INTO section_heads (livret, name_hash, fingerprint, heads)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (livret, name_hash) DO UPDATE SET fingerprint = excluded.fingerprint,
+                 heads = excluded.heads",
+            params![livret, hash, fingerprint, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// The heads recorded with [`StoreTx::put_section_heads`], if the section's stored bytes
+    /// are still the ones they were taken from; `None` otherwise (not recorded, or written
+    /// since without them): the caller then loads the document.
+    pub fn section_heads(&self, livret: &str, section: &str) -> Result<Option<Vec<u8>>> {
+        let hash = self.section_hash(section)?;
+        let row: Option<(Vec<u8>, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT fingerprint, heads FROM section_heads WHERE livret = ?1 AND name_hash = ?2",
+                params![livret, hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((fingerprint, sealed)) = row else {
+            return Ok(None);
+        };
+        if self.section_fingerprint(livret, section)?.as_deref() != Some(fingerprint.as_slice()) {
+            return Ok(None);
+        }
+        Ok(Some(self.open_vec(
+            &heads_ad(livret, &hash),
+            &sealed,
+            "section_heads.heads",
+        )?))
+    }
+
     /// How many increments the section has since its snapshot.
     pub fn section_increment_count(&self, livret: &str, section: &str) -> Result<usize> {
         let hash = self.section_hash(section)?;
@@ -1324,6 +1379,21 @@ impl StoreTx<'_> {
         for (peer, livret, hash, state) in states {
             self.open_vec(&sync_ad(&peer, &livret, &hash), &state, "sync_states.state")?;
         }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT livret, name_hash, heads FROM section_heads")?;
+        let heads = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (livret, hash, sealed) in heads {
+            self.open_vec(&heads_ad(&livret, &hash), &sealed, "section_heads.heads")?;
+        }
         self.audit(None)?;
         Ok(())
     }
@@ -1395,5 +1465,47 @@ mod tests {
         if wal.exists() {
             assert_eq!(mode(&wal), 0o600);
         }
+    }
+
+    #[test]
+    fn section_heads_hold_only_for_the_bytes_they_were_taken_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        // Not stored, not recorded.
+        assert_eq!(store.section_heads("L", "s").unwrap(), None);
+        store
+            .transaction(|tx| -> Result<()> {
+                tx.put_section_heads("L", "s", b"absent")?;
+                tx.put_section_snapshot("L", "s", b"S")?;
+                tx.put_section_heads("L", "s", b"h1")
+            })
+            .unwrap();
+        assert_eq!(
+            store.section_heads("L", "s").unwrap().as_deref(),
+            Some(&b"h1"[..])
+        );
+        // A write that does not record heads makes them stale.
+        store.append_section_changes("L", "s", b"c").unwrap();
+        assert_eq!(store.section_heads("L", "s").unwrap(), None);
+        store
+            .transaction(|tx| tx.put_section_heads("L", "s", b"h2"))
+            .unwrap();
+        assert_eq!(
+            store.section_heads("L", "s").unwrap().as_deref(),
+            Some(&b"h2"[..])
+        );
+        store.put_section_snapshot("L", "s", b"S2").unwrap();
+        assert_eq!(store.section_heads("L", "s").unwrap(), None);
+        // Sealed like every value, and gone with the section.
+        store
+            .transaction(|tx| tx.put_section_heads("L", "s", b"h3"))
+            .unwrap();
+        store.integrity_check().unwrap();
+        store.transaction(|tx| tx.delete_section("L", "s")).unwrap();
+        let n: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM section_heads", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
     }
 }

@@ -225,8 +225,11 @@ impl Device {
         }
         let l = livret.to_string();
         let mut chunks = Vec::new();
+        let mut heads = Vec::new();
         for (section, (doc, stored)) in docs.iter_mut() {
             let s = section.to_string();
+            // Recorded if the stored copy is still the one loaded (`crate::heads`).
+            heads.push((s.clone(), doc.saved_heads().to_vec(), doc.heads()));
             let fresh = !*stored || self.store.section_increment_count(&l, &s)? >= COMPACT_AFTER;
             if fresh {
                 chunks.push((s, true, doc.save()));
@@ -260,6 +263,7 @@ impl Device {
             livret: l,
             drafts_done,
             chunks,
+            heads,
             audit,
         })
     }
@@ -271,6 +275,14 @@ impl Device {
         }
         self.store.transaction(|tx| -> Result<()> {
             for p in prepared {
+                // The sections whose stored copy is the one the drafts were added to (a
+                // snapshot replaces it whole): their heads are then known.
+                let mut same = BTreeSet::new();
+                for ((s, snapshot, _), (_, saved, _)) in p.chunks.iter().zip(&p.heads) {
+                    if *snapshot || crate::heads::stored_are(tx, &p.livret, s, saved)? {
+                        same.insert(s.clone());
+                    }
+                }
                 for id in &p.drafts_done {
                     tx.delete_record(crate::class::DRAFT_KIND, id)?;
                 }
@@ -279,6 +291,11 @@ impl Device {
                         tx.put_section_snapshot(&p.livret, s, bytes)?;
                     } else if !bytes.is_empty() {
                         tx.append_section_changes(&p.livret, s, bytes)?;
+                    }
+                }
+                for (s, _, heads) in &p.heads {
+                    if same.contains(s) {
+                        crate::heads::record(tx, &p.livret, s, heads)?;
                     }
                 }
                 for e in &p.audit {
@@ -297,5 +314,12 @@ struct PreparedLivret {
     drafts_done: Vec<String>,
     /// Per section: its name, whether the bytes are a whole snapshot, the bytes.
     chunks: Vec<(String, bool, Vec<u8>)>,
+    /// Per section, in the order of `chunks`: its name, its heads when loaded, its heads once
+    /// written (`crate::heads`).
+    heads: Vec<(
+        String,
+        Vec<automerge::ChangeHash>,
+        Vec<automerge::ChangeHash>,
+    )>,
     audit: Vec<livret_store::AuditEntry>,
 }

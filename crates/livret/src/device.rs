@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use livret_core::doc::{ManifestDoc, SectionDoc};
 use livret_core::grant::Manifest;
 use livret_core::{DeviceId, DeviceIdentity, DeviceSecret, LivretId, Role, Section};
-use livret_store::{AuditEntry, DeviceRecord, KeySource, OpenOptions, Store};
+use livret_store::{AuditEntry, DeviceRecord, KeySource, OpenOptions, Store, StoreTx};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -356,18 +356,24 @@ impl Device {
         doc: &mut SectionDoc,
     ) -> Result<()> {
         let (l, s) = (livret.to_string(), section.to_string());
-        if self.store.section_increment_count(&l, &s)? >= COMPACT_AFTER
-            || !self.store.section_exists(&l, &s)?
-        {
-            let snapshot = doc.save();
-            self.store.put_section_snapshot(&l, &s, &snapshot)?;
-        } else {
-            let chunk = doc.save_incremental();
-            if !chunk.is_empty() {
-                self.store.append_section_changes(&l, &s, &chunk)?;
-            }
-        }
-        Ok(())
+        let (saved, heads) = (doc.saved_heads().to_vec(), doc.heads());
+        // One transaction: the document and its heads (`heads`) together.
+        self.store.transaction(|tx| {
+            save_doc_in(
+                tx,
+                &l,
+                &s,
+                |full| {
+                    if full {
+                        doc.save()
+                    } else {
+                        doc.save_incremental()
+                    }
+                },
+                &saved,
+                &heads,
+            )
+        })
     }
 
     pub(crate) fn load_manifest_doc(&self, livret: LivretId) -> Result<ManifestDoc> {
@@ -383,18 +389,29 @@ impl Device {
         doc: &mut ManifestDoc,
     ) -> Result<()> {
         let l = livret.to_string();
-        if self.store.section_increment_count(&l, MANIFEST)? >= COMPACT_AFTER
-            || !self.store.section_exists(&l, MANIFEST)?
-        {
-            let snapshot = doc.save();
-            self.store.put_section_snapshot(&l, MANIFEST, &snapshot)?;
-        } else {
-            let chunk = doc.save_incremental();
-            if !chunk.is_empty() {
-                self.store.append_section_changes(&l, MANIFEST, &chunk)?;
-            }
-        }
-        self.bump_policy_generation()
+        let (saved, heads) = (doc.saved_heads().to_vec(), doc.heads());
+        // One transaction: the document, its heads (`heads`) and the policy generation.
+        self.store.transaction(|tx| -> Result<()> {
+            save_doc_in(
+                tx,
+                &l,
+                MANIFEST,
+                |full| {
+                    if full {
+                        doc.save()
+                    } else {
+                        doc.save_incremental()
+                    }
+                },
+                &saved,
+                &heads,
+            )?;
+            // A fresh random value rather than a count: two processes changing manifests at
+            // once cannot write the same next value.
+            let fresh = random16();
+            tx.put_record(POLICY_KIND, POLICY_GENERATION, None, &fresh[..8])?;
+            Ok(())
+        })
     }
 
     /// A number that changes whenever a manifest of this device changes (by this process or
@@ -407,15 +424,6 @@ impl Device {
             .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
             .map(u64::from_be_bytes)
             .unwrap_or(0))
-    }
-
-    /// A fresh random value rather than a count: two processes changing manifests at once
-    /// cannot write the same next value.
-    fn bump_policy_generation(&mut self) -> Result<()> {
-        let fresh = random16();
-        self.store
-            .put_record(POLICY_KIND, POLICY_GENERATION, None, &fresh[..8])?;
-        Ok(())
     }
 
     /// The policy view of a livret, as this device knows it.
@@ -525,6 +533,71 @@ impl Device {
             tracing::warn!("audit log write failed: {e}");
         }
     }
+
+    /// Saves the sections a session turn received, with the turn's audit lines, in one
+    /// transaction: one durable commit per turn instead of one per received batch. The turn's
+    /// answer (which acknowledges the changes) is sent only after it returned.
+    pub(crate) fn save_turn(
+        &mut self,
+        sections: &mut [(LivretId, Section, &mut SectionDoc)],
+        audit: &mut Vec<AuditEntry>,
+    ) -> Result<()> {
+        if sections.is_empty() && audit.is_empty() {
+            return Ok(());
+        }
+        let entries = std::mem::take(audit);
+        self.store.transaction(|tx| -> Result<()> {
+            for (livret, section, doc) in sections.iter_mut() {
+                let (l, s) = (livret.to_string(), section.to_string());
+                let (saved, heads) = (doc.saved_heads().to_vec(), doc.heads());
+                save_doc_in(
+                    tx,
+                    &l,
+                    &s,
+                    |full| {
+                        if full {
+                            doc.save()
+                        } else {
+                            doc.save_incremental()
+                        }
+                    },
+                    &saved,
+                    &heads,
+                )?;
+            }
+            for e in &entries {
+                tx.append_audit(e)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Writes a document in `tx` (a whole snapshot when it is new or has [`COMPACT_AFTER`]
+/// increments, else what changed since it was last saved: `bytes(full)` gives them), then
+/// its heads beside it when the stored copy is then known to be that document (`saved`: its
+/// heads at its last load or save; see [`crate::heads::stored_are`]).
+fn save_doc_in(
+    tx: &StoreTx<'_>,
+    livret: &str,
+    name: &str,
+    bytes: impl FnOnce(bool) -> Vec<u8>,
+    saved: &[automerge::ChangeHash],
+    heads: &[automerge::ChangeHash],
+) -> Result<()> {
+    let full = tx.section_increment_count(livret, name)? >= COMPACT_AFTER
+        || !tx.section_exists(livret, name)?;
+    let same = full || crate::heads::stored_are(tx, livret, name, saved)?;
+    let b = bytes(full);
+    if full {
+        tx.put_section_snapshot(livret, name, &b)?;
+    } else if !b.is_empty() {
+        tx.append_section_changes(livret, name, &b)?;
+    }
+    if same {
+        crate::heads::record(tx, livret, name, heads)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn system_now() -> i64 {

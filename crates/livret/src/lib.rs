@@ -11,6 +11,7 @@ pub mod ecole;
 mod erasure;
 pub mod error;
 mod grid;
+mod heads;
 mod livrets;
 mod local_peer;
 pub mod lsu;

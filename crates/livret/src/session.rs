@@ -220,6 +220,14 @@ struct Ctx {
     /// Introductions received in this session (see [`MAX_INTRODUCTIONS`]).
     introductions: usize,
     report: SessionReport,
+    /// Sections that received changes in this turn, not yet stored: saved together with the
+    /// turn's audit lines in one transaction ([`Ctx::save_pending`]) before this device
+    /// answers, and before anything else of the session touches the store's documents.
+    pending: BTreeSet<Key>,
+    /// The heads of the documents listed in this device's hello (read beside them in the
+    /// store, `crate::heads`): a document whose heads the peer announced equal is not planned,
+    /// and not loaded.
+    known_heads: BTreeMap<Key, Vec<automerge::ChangeHash>>,
 }
 
 /// The most introductions (`Granted` frames before the hello) a peer may send in a session.
@@ -389,13 +397,20 @@ impl Ctx {
                 if !jury && !policy.may_send(&self.peer, livret, name).allowed() {
                     continue;
                 }
-                let Some(mut doc) = load_doc(&dev, livret, name)? else {
-                    continue;
+                // The heads kept beside the document; it is loaded only if they are not (or no
+                // longer) recorded, and then kept for the session.
+                let mut heads = match dev.stored_heads(livret, &name.to_string())? {
+                    Some(heads) => heads,
+                    None => {
+                        let Some(mut doc) = load_doc(&dev, livret, name)? else {
+                            continue;
+                        };
+                        let heads = doc.heads();
+                        self.loaded.insert((livret, name), doc);
+                        heads
+                    }
                 };
-                let mut heads = match &mut doc {
-                    Doc::Manifest(m) => m.heads(),
-                    Doc::Section(s) => s.heads(),
-                };
+                self.known_heads.insert((livret, name), heads.clone());
                 // More heads than a hello may carry: none (the first message is then not
                 // primed; the sync itself is the same).
                 if heads.len() > MAX_HEADS {
@@ -405,7 +420,6 @@ impl Ctx {
                     name.to_string(),
                     heads.iter().map(|h| ByteBuf::from(h.0.to_vec())).collect(),
                 ));
-                self.loaded.insert((livret, name), doc);
             }
             // Listed even without documents: a grantee that holds nothing yet must still hear
             // that the family deleted the livret.
@@ -767,7 +781,9 @@ impl Ctx {
                 continue;
             }
             for name in self.policy.docs_of(&dev, livret)? {
-                if self.policy.may_send(&peer, livret, name).allowed() {
+                if self.policy.may_send(&peer, livret, name).allowed()
+                    && !self.equal_to_announced(&(livret, name), &announced)
+                {
                     self.add_target(&dev, livret, name)?;
                 }
             }
@@ -806,11 +822,15 @@ impl Ctx {
                     );
                     break;
                 }
+                let equal = self.equal_to_announced(&(livret, name), &announced);
                 match self.policy.may_send(&peer, livret, name) {
                     Decision::Denied(_) if self.policy.may_receive_changes(&peer, livret, name) => {
-                        self.add_receive_only_target(&dev, livret, name)?
+                        if !equal {
+                            self.add_receive_only_target(&dev, livret, name)?
+                        }
                     }
                     Decision::Denied(r) => self.refuse(&mut dev, Some(livret), Some(raw), r.into()),
+                    _ if equal => {}
                     _ => self.add_target(&dev, livret, name)?,
                 }
             }
@@ -834,6 +854,25 @@ impl Ctx {
         }
         self.loaded.clear();
         Ok(())
+    }
+
+    /// Whether the peer announced for `key` the heads this device's hello listed for it: the
+    /// document is the same on both sides, nothing to sync (what `prime` would find after
+    /// loading it).
+    fn equal_to_announced(
+        &self,
+        key: &Key,
+        announced: &BTreeMap<Key, Vec<automerge::ChangeHash>>,
+    ) -> bool {
+        match (self.known_heads.get(key), announced.get(key)) {
+            (Some(mine), Some(theirs)) => {
+                let (mut a, mut b) = (mine.clone(), theirs.clone());
+                a.sort();
+                b.sort();
+                a == b
+            }
+            _ => false,
+        }
     }
 
     /// Tells the peer, once, that the family deleted `livret` (this device keeps only the
@@ -1303,6 +1342,7 @@ impl Ctx {
         // clock: the policy is reloaded first if a manifest changed since it was loaded (a
         // revocation, maybe by another process).
         if dev.policy_generation()? != self.policy_generation {
+            self.save_pending(&mut dev)?;
             self.reload_policy(&dev)?;
         } else {
             self.policy.now = dev.now();
@@ -1316,6 +1356,11 @@ impl Ctx {
             }
         };
         let key = (livret, name);
+        // A manifest's changes are stored at once (erasures and the policy follow from them):
+        // the sections received before it are stored first, in order.
+        if name == DocName::Manifest {
+            self.save_pending(&mut dev)?;
+        }
         if self.told_revoked.contains(&livret)
             || self.told_deleted.contains(&livret)
             || self.refused_targets.contains(&key)
@@ -1357,7 +1402,9 @@ impl Ctx {
                 return Ok(());
             }
         } else if !self.may_exchange(&key) {
-            // Access ended since the session began (expiry, revocation).
+            // Access ended since the session began (expiry, revocation). What was received
+            // before, while it was allowed, is kept.
+            self.save_pending(&mut dev)?;
             self.targets.remove(&key);
             if !self.tell_if_revoked(&mut dev, livret)? {
                 self.refuse(
@@ -1425,10 +1472,9 @@ impl Ctx {
                         // now, and sync none of the rebuilt sections in this session.
                         erased_now = dev.apply_pending_erasures(livret)? > 0;
                     }
-                    Doc::Section(s) => {
-                        if let DocName::Section(section) = name {
-                            dev.save_section(livret, section, s)?;
-                        }
+                    Doc::Section(_) => {
+                        // Stored with the rest of the turn (`save_pending`).
+                        self.pending.insert(key);
                     }
                 }
                 let entry = dev.audit_entry(
@@ -1446,8 +1492,10 @@ impl Ctx {
                 }
             }
             Err(refusal) => {
-                // Nothing of the batch is kept; the peer's sync state for it starts over.
+                // Nothing of the batch is kept; the peer's sync state for it starts over. The
+                // batches of this turn accepted before it are stored.
                 let name = t.name.to_string();
+                self.save_pending(&mut dev)?;
                 self.targets.remove(&key);
                 let _ = dev
                     .store
@@ -1477,14 +1525,50 @@ impl Ctx {
         lock(&dev_arc).write_session_records(&mut self.audit, &[], None);
     }
 
+    /// Stores the sections received since the last save, with the audit lines gathered so far,
+    /// in one transaction. Called at the end of the peer's turn (before this device answers,
+    /// so what it acknowledges is durable), and before anything that reads or rewrites stored
+    /// documents or drops a target. A livret no longer held (purged, deleted) is not written
+    /// back.
+    fn save_pending(&mut self, dev: &mut Device) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        let mut sections = Vec::new();
+        for (key, t) in self.targets.iter_mut() {
+            if !pending.contains(key) || dev.meta(t.livret).is_err() {
+                continue;
+            }
+            if let (DocName::Section(section), Doc::Section(doc)) = (t.name, &mut t.doc) {
+                sections.push((t.livret, section, doc));
+            }
+        }
+        dev.save_turn(&mut sections, &mut self.audit)
+    }
+
+    /// End of the peer's turn: what it brought, stored in one transaction.
+    fn end_peer_turn(&mut self) -> Result<()> {
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        self.save_pending(&mut dev)
+    }
+
     /// Writes the sync states and the remaining audit entries, in one transaction. `clean`:
     /// the session ended with both sides quiet.
     fn finish(&mut self, clean: bool) {
         let dev_arc = self.dev.clone();
         let mut dev = lock(&dev_arc);
+        // A session cut in the middle of the peer's turn: what it brought and this device
+        // accepted is stored, as it was when each batch was stored on arrival. If that fails,
+        // no sync state is written (a state would tell of changes the store does not hold).
+        let saved = match self.save_pending(&mut dev) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!("session: received changes not stored: {e}");
+                false
+            }
+        };
         let peer = self.peer.to_string();
         let mut states = Vec::new();
-        for t in self.targets.values() {
+        for t in self.targets.values().filter(|_| saved) {
             if dev.meta(t.livret).is_err() {
                 continue;
             }
@@ -1606,6 +1690,8 @@ async fn run_with(
             peer: peer_key.to_string(),
             ..Default::default()
         },
+        pending: BTreeSet::new(),
+        known_heads: BTreeMap::new(),
     };
     let result = match tokio::time::timeout(SESSION_DEADLINE, drive(&mut ctx, session, side)).await
     {
@@ -1931,12 +2017,16 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
             return Err(Error::Protocol("trop de trames dans un tour".into()));
         }
         ctx.check_refusals()?;
-        match recv(session).await? {
+        let frame = recv(session).await?;
+        // The sections received in this turn are stored, with its audit lines, in one
+        // transaction at its end, before this device answers; any other frame may read,
+        // rewrite or drop stored documents, so they are stored before it too.
+        if !matches!(frame, Some(Frame::Sync(_))) {
+            ctx.end_peer_turn()?;
+        }
+        match frame {
             None => return Ok(None),
-            Some(Frame::EndRound(n)) => {
-                ctx.flush_audit();
-                return Ok(Some(n));
-            }
+            Some(Frame::EndRound(n)) => return Ok(Some(n)),
             Some(Frame::Sync(m)) => ctx.receive(m)?,
             Some(Frame::Granted(g)) => ctx.receive_owner_news(g)?,
             Some(Frame::Extract(x)) => ctx.receive_extract(x)?,
