@@ -188,18 +188,6 @@ impl Device {
         Ok(())
     }
 
-    /// Signs checked drafts of one livret and stores them with their audit lines in one
-    /// transaction.
-    pub(crate) fn store_drafts(
-        &mut self,
-        livret: LivretId,
-        drafts: &[&Draft],
-        note: Option<&str>,
-    ) -> Result<()> {
-        let prepared = self.prepare_drafts(livret, drafts, note)?;
-        self.commit_prepared(&[prepared])
-    }
-
     /// Signs checked drafts of one livret and prepares what storing them writes (nothing is
     /// written yet: see [`Device::commit_prepared`]).
     fn prepare_drafts(

@@ -194,6 +194,16 @@ pub struct FoundSchoolId {
     pub status: FoundStatus,
 }
 
+/// A pupil's checked bilan waiting to be written with the others of an import.
+struct QueuedPupil {
+    /// Its place in the report.
+    at: usize,
+    livret: LivretId,
+    drafts: Vec<Draft>,
+    /// The LSU id to record once written (a pupil matched by name).
+    id_be: Option<u64>,
+}
+
 /// The teacher of the file whose name is `name` (this device's), when exactly one is.
 fn teacher_named(file: &LsuFile, name: &str) -> Option<u64> {
     let wanted = normalize_name(&name.replace('.', " "));
@@ -636,6 +646,7 @@ impl Device {
             ignored: file.ignored.clone(),
             school_ids: vec![],
         };
+        let mut queued: Vec<QueuedPupil> = Vec::new();
         for (pi, pupil) in file.pupils.iter().enumerate() {
             let name = match (&pupil.first_name, &pupil.last_name) {
                 (Some(f), Some(l)) => format!("{f} {l}"),
@@ -816,20 +827,71 @@ impl Device {
             if dry_run {
                 out.status = "would-write".into();
             } else {
-                let allowed: Vec<&Draft> = allowed.iter().collect();
-                self.store_drafts(livret, &allowed, Some("import LSU"))?;
-                if out.matched_by == "name" {
-                    self.set_pupil_id_be(livret, pupil.id_be)?;
+                // Written with the other pupils' bilans in one batch (`write_lsu_pupils`); a
+                // livret matched twice in the file is written in order.
+                if queued.iter().any(|q| q.livret == livret) {
+                    self.write_lsu_pupils(std::mem::take(&mut queued), &mut report)?;
                 }
                 out.status = "written".into();
+                queued.push(QueuedPupil {
+                    at: report.pupils.len(),
+                    livret,
+                    drafts: allowed,
+                    id_be: (out.matched_by == "name").then_some(pupil.id_be),
+                });
             }
             report.pupils.push(out);
         }
+        self.write_lsu_pupils(queued, &mut report)?;
         report.school_ids = self.found_school_ids(&file, dry_run)?;
         if !dry_run {
             self.put_class_texts(&file)?;
         }
         Ok(report)
+    }
+
+    /// Writes the checked bilans of an import's pupils through [`Device::write_batch`] (all or
+    /// nothing per pupil, one store transaction for all), then records the LSU id of each
+    /// pupil matched by name. A pupil whose bilan the batch refused is reported `invalid`.
+    fn write_lsu_pupils(
+        &mut self,
+        queued: Vec<QueuedPupil>,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        let mut items = Vec::new();
+        let mut spans = Vec::new();
+        for q in queued {
+            spans.push((q.at, q.livret, q.drafts.len(), q.id_be));
+            items.extend(q.drafts.into_iter().map(|draft| crate::BatchWrite {
+                livret: q.livret,
+                draft,
+            }));
+        }
+        if items.is_empty() {
+            return Ok(());
+        }
+        let results =
+            self.write_batch_noted(&items, crate::BatchMode::PerLivret, Some("import LSU"))?;
+        let mut results = results.into_iter();
+        for (at, livret, n, id_be) in spans {
+            let refused = results
+                .by_ref()
+                .take(n)
+                .filter_map(|r| r.err())
+                .find(|e| !matches!(e, Error::NotWritten(_)));
+            if let Some(e) = refused {
+                if let Some(out) = report.pupils.get_mut(at) {
+                    out.status = "invalid".into();
+                    out.reason = Some(e.localized(Lang::Fr));
+                    out.entries.clear();
+                }
+                continue;
+            }
+            if let Some(id_be) = id_be {
+                self.set_pupil_id_be(livret, id_be)?;
+            }
+        }
+        Ok(())
     }
 
     /// Keeps the class-wide texts of an imported file once per class and period on this
