@@ -266,6 +266,49 @@ fn dalek_rates(n: usize, batch: usize) -> (f64, f64) {
     (single, batched)
 }
 
+/// The class of the `i`-th livret accepted: classes of 30.
+fn class_of(i: usize) -> String {
+    format!("5-{}", i / 30 + 1)
+}
+
+/// The median of `runs` timings of `f`, in ms.
+fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut v: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// What the CLI's commands cost on the teacher's store: each opens the store (a fresh
+/// `Device::open`, as a `livret` process does) then answers; medians of 5, in ms.
+fn cli_answer_times(home: &std::path::Path, first: LivretId) -> Vec<(&'static str, f64, f64)> {
+    let open = || livret::Device::open(home, livret::KeySource::KeyFile).unwrap();
+    let open_ms = median_ms(5, || drop(open()));
+    let class = class_of(0);
+    let mut out = vec![("open the store", open_ms, open_ms)];
+    let d = open();
+    let list = median_ms(5, || assert!(!d.list().unwrap().is_empty()));
+    out.push(("list", list, open_ms + list));
+    let show = median_ms(5, || drop(d.show(first).unwrap()));
+    out.push(("show (one livret)", show, open_ms + show));
+    let verify = median_ms(5, || assert!(d.verify(first).unwrap().failures.is_empty()));
+    out.push(("verify (one livret)", verify, open_ms + verify));
+    let status = median_ms(5, || {
+        drop(d.class_status(&class, 2025, "1/3", &[]).unwrap())
+    });
+    out.push((
+        "class status (a class of 30, one period)",
+        status,
+        open_ms + status,
+    ));
+    out
+}
+
 /// The child: the teacher's device.
 async fn teacher() {
     let home = tempfile::tempdir().unwrap();
@@ -296,7 +339,9 @@ async fn teacher() {
             break;
         }
         let (inv, addr) = line.split_once(' ').unwrap();
-        node::accept(&dev, &node_handle, inv, Some("5B"))
+        // Classes of 30 (a teacher holding 600 livrets has 20 of them).
+        let class = class_of(peers.len());
+        node::accept(&dev, &node_handle, inv, Some(&class))
             .await
             .unwrap();
         peers.push(addr.to_string());
@@ -379,6 +424,7 @@ async fn teacher() {
     }
     let verify_rate = verified as f64 / t_verify.elapsed().as_secs_f64();
     let (dalek_single, dalek_batch) = dalek_rates(verified, 39);
+    let cli = cli_answer_times(home.path(), livrets[0]);
     // A teacher typing: single writes, each its own check, signature and durable commit.
     let singles = 20.min(n);
     let t_single = Instant::now();
@@ -450,6 +496,12 @@ async fn teacher() {
         "| verifying the store ({verified} entries), entries/s | {verify_rate:.0} | {dalek_batch:.0} (ed25519-dalek verify_batch), {dalek_single:.0} (verify_strict) | {:.2}× of batch |",
         verify_rate / dalek_batch
     );
+    println!();
+    println!("| on this store ({n} livrets) | the API alone | with the store's opening (a CLI command) |");
+    println!("|---|---|---|");
+    for (what, alone, with_open) in &cli {
+        println!("| {what} | {alone:.1} ms | {with_open:.1} ms |");
+    }
     assert_eq!(
         first.refused + incr.refused,
         0,

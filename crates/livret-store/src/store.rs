@@ -182,8 +182,14 @@ fn configure(conn: &Connection) -> Result<()> {
          PRAGMA trusted_schema = OFF;
          PRAGMA cell_size_check = ON;",
     )?;
+    // Every statement of the store is prepared once per connection and kept (compiling SQL
+    // was about a fifth of a class sync's CPU time): room for all of them.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
+
+/// How many prepared statements a connection keeps (the store has about fifty).
+const STATEMENT_CACHE: usize = 96;
 
 fn meta_get(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
     Ok(conn
@@ -500,6 +506,27 @@ impl Store {
         self.read(|tx| tx.records_for_livret(kind, livret))
     }
 
+    /// What identifies the stored records of `kind`, read without decrypting them: their ids
+    /// and the nonces their values were sealed with (every write seals with a fresh random
+    /// nonce, so any write, addition or deletion of one changes it).
+    pub fn records_fingerprint(&self, kind: &str) -> Result<Vec<u8>> {
+        self.read(|tx| {
+            let mut stmt = tx.conn.prepare_cached(
+                "SELECT id, substr(value, 1, 24) FROM records WHERE kind = ?1 ORDER BY id",
+            )?;
+            let mut rows = stmt.query([kind])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let id: String = row.get(0)?;
+                let nonce: Vec<u8> = row.get(1)?;
+                out.extend_from_slice(&(id.len() as u64).to_be_bytes());
+                out.extend_from_slice(id.as_bytes());
+                out.extend_from_slice(&nonce);
+            }
+            Ok(out)
+        })
+    }
+
     /// Deletes record `(kind, id)`; true if it existed.
     pub fn delete_record(&mut self, kind: &str, id: &str) -> Result<bool> {
         self.transaction(|tx| tx.delete_record(kind, id))
@@ -704,11 +731,8 @@ impl StoreTx<'_> {
     fn next_seq(&self, table: &'static str) -> Result<i64> {
         let from_sequence: Option<i64> = self
             .conn
-            .query_row(
-                "SELECT seq FROM sqlite_sequence WHERE name = ?1",
-                [table],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = ?1")?
+            .query_row([table], |r| r.get(0))
             .optional()?;
         let from_max: Option<i64> =
             self.conn
@@ -726,10 +750,9 @@ impl StoreTx<'_> {
             &device_ad("secret_key", &device.role, device.created_at),
             device.secret_key.as_ref(),
         )?;
-        self.conn.execute(
-            "INSERT INTO device (id, role, name, secret_key, created_at) VALUES (1, ?1, ?2, ?3, ?4)
+        self.conn.prepare_cached("INSERT INTO device (id, role, name, secret_key, created_at) VALUES (1, ?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET role = excluded.role, name = excluded.name,
-                 secret_key = excluded.secret_key, created_at = excluded.created_at",
+                 secret_key = excluded.secret_key, created_at = excluded.created_at")?.execute(
             params![device.role, name, secret, device.created_at],
         )?;
         Ok(())
@@ -739,11 +762,8 @@ impl StoreTx<'_> {
     pub fn device(&self) -> Result<Option<DeviceRecord>> {
         let row: Option<(String, Vec<u8>, Vec<u8>, i64)> = self
             .conn
-            .query_row(
-                "SELECT role, name, secret_key, created_at FROM device WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            .prepare_cached("SELECT role, name, secret_key, created_at FROM device WHERE id = 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
         let Some((role, name, secret, created_at)) = row else {
             return Ok(None);
@@ -778,11 +798,12 @@ impl StoreTx<'_> {
         value: &[u8],
     ) -> Result<()> {
         let sealed = self.keys.seal(&record_ad(kind, id, livret), value)?;
-        self.conn.execute(
-            "INSERT INTO records (kind, id, livret, value) VALUES (?1, ?2, ?3, ?4)
+        self.conn
+            .prepare_cached(
+                "INSERT INTO records (kind, id, livret, value) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (kind, id) DO UPDATE SET livret = excluded.livret, value = excluded.value",
-            params![kind, id, livret, sealed],
-        )?;
+            )?
+            .execute(params![kind, id, livret, sealed])?;
         Ok(())
     }
 
@@ -790,11 +811,8 @@ impl StoreTx<'_> {
     pub fn record(&self, kind: &str, id: &str) -> Result<Option<Vec<u8>>> {
         let row: Option<(Option<String>, Vec<u8>)> = self
             .conn
-            .query_row(
-                "SELECT livret, value FROM records WHERE kind = ?1 AND id = ?2",
-                params![kind, id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT livret, value FROM records WHERE kind = ?1 AND id = ?2")?
+            .query_row(params![kind, id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         row.map(|(livret, sealed)| {
             self.open_vec(
@@ -810,7 +828,7 @@ impl StoreTx<'_> {
     pub fn records(&self, kind: &str) -> Result<Vec<RecordRow>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, livret, value FROM records WHERE kind = ?1 ORDER BY id")?;
+            .prepare_cached("SELECT id, livret, value FROM records WHERE kind = ?1 ORDER BY id")?;
         let rows = stmt
             .query_map([kind], |r| {
                 Ok((
@@ -834,9 +852,9 @@ impl StoreTx<'_> {
 
     /// The records of `kind` attached to `livret`, as (id, value), ordered by id.
     pub fn records_for_livret(&self, kind: &str, livret: &str) -> Result<Vec<(String, Vec<u8>)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, value FROM records WHERE kind = ?1 AND livret = ?2 ORDER BY id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, value FROM records WHERE kind = ?1 AND livret = ?2 ORDER BY id",
+        )?;
         let rows = stmt
             .query_map([kind, livret], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
@@ -856,10 +874,10 @@ impl StoreTx<'_> {
 
     /// Deletes record `(kind, id)`; true if it existed.
     pub fn delete_record(&self, kind: &str, id: &str) -> Result<bool> {
-        let n = self.conn.execute(
-            "DELETE FROM records WHERE kind = ?1 AND id = ?2",
-            params![kind, id],
-        )?;
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM records WHERE kind = ?1 AND id = ?2")?
+            .execute(params![kind, id])?;
         Ok(n > 0)
     }
 
@@ -867,7 +885,8 @@ impl StoreTx<'_> {
     pub fn delete_records_for_livret(&self, livret: &str) -> Result<usize> {
         Ok(self
             .conn
-            .execute("DELETE FROM records WHERE livret = ?1", [livret])?)
+            .prepare_cached("DELETE FROM records WHERE livret = ?1")?
+            .execute([livret])?)
     }
 
     /// Replaces the section's snapshot and deletes its increments.
@@ -879,16 +898,16 @@ impl StoreTx<'_> {
         let snap = self
             .keys
             .seal(&section_ad("snapshot", livret, &hash), snapshot)?;
-        self.conn.execute(
-            "INSERT INTO sections (livret, name_hash, name, snapshot) VALUES (?1, ?2, ?3, ?4)
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sections (livret, name_hash, name, snapshot) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (livret, name_hash) DO UPDATE SET name = excluded.name,
                  snapshot = excluded.snapshot",
-            params![livret, hash, name, snap],
-        )?;
-        self.conn.execute(
-            "DELETE FROM section_increments WHERE livret = ?1 AND name_hash = ?2",
-            params![livret, hash],
-        )?;
+            )?
+            .execute(params![livret, hash, name, snap])?;
+        self.conn
+            .prepare_cached("DELETE FROM section_increments WHERE livret = ?1 AND name_hash = ?2")?
+            .execute(params![livret, hash])?;
         Ok(())
     }
 
@@ -903,11 +922,8 @@ impl StoreTx<'_> {
         let hash = self.section_hash(section)?;
         let exists = self
             .conn
-            .query_row(
-                "SELECT 1 FROM sections WHERE livret = ?1 AND name_hash = ?2",
-                params![livret, hash],
-                |_| Ok(()),
-            )
+            .prepare_cached("SELECT 1 FROM sections WHERE livret = ?1 AND name_hash = ?2")?
+            .query_row(params![livret, hash], |_| Ok(()))
             .optional()?
             .is_some();
         if !exists {
@@ -917,8 +933,7 @@ impl StoreTx<'_> {
             let snap = self
                 .keys
                 .seal(&section_ad("snapshot", livret, &hash), &[])?;
-            self.conn.execute(
-                "INSERT INTO sections (livret, name_hash, name, snapshot) VALUES (?1, ?2, ?3, ?4)",
+            self.conn.prepare_cached("INSERT INTO sections (livret, name_hash, name, snapshot) VALUES (?1, ?2, ?3, ?4)")?.execute(
                 params![livret, hash, name, snap],
             )?;
         }
@@ -927,8 +942,7 @@ impl StoreTx<'_> {
         }
         let seq = self.next_seq("section_increments")?;
         let data = self.keys.seal(&increment_ad(livret, &hash, seq), changes)?;
-        self.conn.execute(
-            "INSERT INTO section_increments (seq, livret, name_hash, data) VALUES (?1, ?2, ?3, ?4)",
+        self.conn.prepare_cached("INSERT INTO section_increments (seq, livret, name_hash, data) VALUES (?1, ?2, ?3, ?4)")?.execute(
             params![seq, livret, hash, data],
         )?;
         Ok(())
@@ -939,11 +953,8 @@ impl StoreTx<'_> {
         let hash = self.section_hash(section)?;
         let sealed: Option<Vec<u8>> = self
             .conn
-            .query_row(
-                "SELECT snapshot FROM sections WHERE livret = ?1 AND name_hash = ?2",
-                params![livret, hash],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT snapshot FROM sections WHERE livret = ?1 AND name_hash = ?2")?
+            .query_row(params![livret, hash], |r| r.get(0))
             .optional()?;
         let Some(sealed) = sealed else {
             return Ok(None);
@@ -953,7 +964,7 @@ impl StoreTx<'_> {
             &sealed,
             "sections.snapshot",
         )?;
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT seq, data FROM section_increments
              WHERE livret = ?1 AND name_hash = ?2 ORDER BY seq",
         )?;
@@ -983,11 +994,8 @@ impl StoreTx<'_> {
         let hash = self.section_hash(section)?;
         Ok(self
             .conn
-            .query_row(
-                "SELECT 1 FROM sections WHERE livret = ?1 AND name_hash = ?2",
-                params![livret, hash],
-                |_| Ok(()),
-            )
+            .prepare_cached("SELECT 1 FROM sections WHERE livret = ?1 AND name_hash = ?2")?
+            .query_row(params![livret, hash], |_| Ok(()))
             .optional()?
             .is_some())
     }
@@ -997,16 +1005,15 @@ impl StoreTx<'_> {
         let hash = self.section_hash(section)?;
         let snapshot_nonce: Option<Vec<u8>> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT substr(snapshot, 1, 24) FROM sections WHERE livret = ?1 AND name_hash = ?2",
-                params![livret, hash],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![livret, hash], |r| r.get(0))
             .optional()?;
         let Some(mut out) = snapshot_nonce else {
             return Ok(None);
         };
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT seq, substr(data, 1, 24) FROM section_increments
              WHERE livret = ?1 AND name_hash = ?2 ORDER BY seq",
         )?;
@@ -1031,13 +1038,14 @@ impl StoreTx<'_> {
             return Ok(());
         };
         let sealed = self.keys.seal(&heads_ad(livret, &hash), heads)?;
-        self.conn.execute(
-            "INSERT INTO section_heads (livret, name_hash, fingerprint, heads)
+        self.conn
+            .prepare_cached(
+                "INSERT INTO section_heads (livret, name_hash, fingerprint, heads)
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (livret, name_hash) DO UPDATE SET fingerprint = excluded.fingerprint,
                  heads = excluded.heads",
-            params![livret, hash, fingerprint, sealed],
-        )?;
+            )?
+            .execute(params![livret, hash, fingerprint, sealed])?;
         Ok(())
     }
 
@@ -1048,11 +1056,10 @@ impl StoreTx<'_> {
         let hash = self.section_hash(section)?;
         let row: Option<(Vec<u8>, Vec<u8>)> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT fingerprint, heads FROM section_heads WHERE livret = ?1 AND name_hash = ?2",
-                params![livret, hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            )?
+            .query_row(params![livret, hash], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((fingerprint, sealed)) = row else {
             return Ok(None);
@@ -1070,11 +1077,12 @@ impl StoreTx<'_> {
     /// How many increments the section has since its snapshot.
     pub fn section_increment_count(&self, livret: &str, section: &str) -> Result<usize> {
         let hash = self.section_hash(section)?;
-        let n: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM section_increments WHERE livret = ?1 AND name_hash = ?2",
-            params![livret, hash],
-            |r| r.get(0),
-        )?;
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM section_increments WHERE livret = ?1 AND name_hash = ?2",
+            )?
+            .query_row(params![livret, hash], |r| r.get(0))?;
         count(n)
     }
 
@@ -1082,7 +1090,7 @@ impl StoreTx<'_> {
     pub fn sections_of(&self, livret: &str) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT name_hash, name FROM sections WHERE livret = ?1")?;
+            .prepare_cached("SELECT name_hash, name FROM sections WHERE livret = ?1")?;
         let rows = stmt
             .query_map([livret], |r| {
                 Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
@@ -1102,18 +1110,16 @@ impl StoreTx<'_> {
     /// Deletes a section, its increments and its sync states; true if it existed.
     pub fn delete_section(&self, livret: &str, section: &str) -> Result<bool> {
         let hash = self.section_hash(section)?;
-        self.conn.execute(
-            "DELETE FROM section_increments WHERE livret = ?1 AND name_hash = ?2",
-            params![livret, hash],
-        )?;
-        self.conn.execute(
-            "DELETE FROM sync_states WHERE livret = ?1 AND section_hash = ?2",
-            params![livret, hash],
-        )?;
-        let n = self.conn.execute(
-            "DELETE FROM sections WHERE livret = ?1 AND name_hash = ?2",
-            params![livret, hash],
-        )?;
+        self.conn
+            .prepare_cached("DELETE FROM section_increments WHERE livret = ?1 AND name_hash = ?2")?
+            .execute(params![livret, hash])?;
+        self.conn
+            .prepare_cached("DELETE FROM sync_states WHERE livret = ?1 AND section_hash = ?2")?
+            .execute(params![livret, hash])?;
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM sections WHERE livret = ?1 AND name_hash = ?2")?
+            .execute(params![livret, hash])?;
         Ok(n > 0)
     }
 
@@ -1121,7 +1127,7 @@ impl StoreTx<'_> {
     pub fn livrets_with_sections(&self) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT DISTINCT livret FROM sections ORDER BY livret")?;
+            .prepare_cached("SELECT DISTINCT livret FROM sections ORDER BY livret")?;
         let rows = stmt
             .query_map([], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
@@ -1138,9 +1144,8 @@ impl StoreTx<'_> {
     ) -> Result<()> {
         let hash = self.section_hash(section)?;
         let sealed = self.keys.seal(&sync_ad(peer, livret, &hash), state)?;
-        self.conn.execute(
-            "INSERT INTO sync_states (peer, livret, section_hash, state) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (peer, livret, section_hash) DO UPDATE SET state = excluded.state",
+        self.conn.prepare_cached("INSERT INTO sync_states (peer, livret, section_hash, state) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (peer, livret, section_hash) DO UPDATE SET state = excluded.state")?.execute(
             params![peer, livret, hash, sealed],
         )?;
         Ok(())
@@ -1151,8 +1156,7 @@ impl StoreTx<'_> {
         let hash = self.section_hash(section)?;
         let sealed: Option<Vec<u8>> = self
             .conn
-            .query_row(
-                "SELECT state FROM sync_states WHERE peer = ?1 AND livret = ?2 AND section_hash = ?3",
+            .prepare_cached("SELECT state FROM sync_states WHERE peer = ?1 AND livret = ?2 AND section_hash = ?3")?.query_row(
                 params![peer, livret, hash],
                 |r| r.get(0),
             )
@@ -1165,10 +1169,12 @@ impl StoreTx<'_> {
     /// Deletes the sync state with `peer` for one section; true if it existed.
     pub fn delete_sync_state(&self, peer: &str, livret: &str, section: &str) -> Result<bool> {
         let hash = self.section_hash(section)?;
-        let n = self.conn.execute(
-            "DELETE FROM sync_states WHERE peer = ?1 AND livret = ?2 AND section_hash = ?3",
-            params![peer, livret, hash],
-        )?;
+        let n = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM sync_states WHERE peer = ?1 AND livret = ?2 AND section_hash = ?3",
+            )?
+            .execute(params![peer, livret, hash])?;
         Ok(n > 0)
     }
 
@@ -1176,23 +1182,25 @@ impl StoreTx<'_> {
     pub fn delete_sync_states_for_peer(&self, peer: &str) -> Result<usize> {
         Ok(self
             .conn
-            .execute("DELETE FROM sync_states WHERE peer = ?1", [peer])?)
+            .prepare_cached("DELETE FROM sync_states WHERE peer = ?1")?
+            .execute([peer])?)
     }
 
     /// Deletes every peer's sync state of one section; returns how many.
     pub fn delete_sync_states_for_section(&self, livret: &str, section: &str) -> Result<usize> {
         let hash = self.section_hash(section)?;
-        Ok(self.conn.execute(
-            "DELETE FROM sync_states WHERE livret = ?1 AND section_hash = ?2",
-            params![livret, hash],
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM sync_states WHERE livret = ?1 AND section_hash = ?2")?
+            .execute(params![livret, hash])?)
     }
 
     /// Deletes every sync state of `livret`; returns how many.
     pub fn delete_sync_states_for_livret(&self, livret: &str) -> Result<usize> {
         Ok(self
             .conn
-            .execute("DELETE FROM sync_states WHERE livret = ?1", [livret])?)
+            .prepare_cached("DELETE FROM sync_states WHERE livret = ?1")?
+            .execute([livret])?)
     }
 
     /// Appends an entry to the audit log.
@@ -1215,11 +1223,14 @@ impl StoreTx<'_> {
             .map(|s| self.keys.seal(&ad("section"), s.as_bytes()))
             .transpose()?;
         let detail = self.keys.seal(&ad("detail"), e.detail.as_bytes())?;
-        self.conn.execute(
-            "INSERT INTO audit (seq, at, livret, peer, action, outcome, section, detail)
+        self.conn
+            .prepare_cached(
+                "INSERT INTO audit (seq, at, livret, peer, action, outcome, section, detail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![seq, e.at, e.livret, e.peer, e.action, e.outcome, section, detail],
-        )?;
+            )?
+            .execute(params![
+                seq, e.at, e.livret, e.peer, e.action, e.outcome, section, detail
+            ])?;
         Ok(())
     }
 
@@ -1243,12 +1254,14 @@ impl StoreTx<'_> {
             Some(l) => {
                 let mut stmt = self
                     .conn
-                    .prepare(&format!("{COLUMNS} WHERE livret = ?1 ORDER BY seq"))?;
+                    .prepare_cached(&format!("{COLUMNS} WHERE livret = ?1 ORDER BY seq"))?;
                 let rows = stmt.query_map([l], map)?.collect::<Result<Vec<_>, _>>()?;
                 rows
             }
             None => {
-                let mut stmt = self.conn.prepare(&format!("{COLUMNS} ORDER BY seq"))?;
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&format!("{COLUMNS} ORDER BY seq"))?;
                 let rows = stmt.query_map([], map)?.collect::<Result<Vec<_>, _>>()?;
                 rows
             }
@@ -1291,13 +1304,17 @@ impl StoreTx<'_> {
     /// (the audit log is kept).
     pub fn delete_livret(&self, livret: &str) -> Result<()> {
         self.conn
-            .execute("DELETE FROM section_increments WHERE livret = ?1", [livret])?;
+            .prepare_cached("DELETE FROM section_increments WHERE livret = ?1")?
+            .execute([livret])?;
         self.conn
-            .execute("DELETE FROM sections WHERE livret = ?1", [livret])?;
+            .prepare_cached("DELETE FROM sections WHERE livret = ?1")?
+            .execute([livret])?;
         self.conn
-            .execute("DELETE FROM records WHERE livret = ?1", [livret])?;
+            .prepare_cached("DELETE FROM records WHERE livret = ?1")?
+            .execute([livret])?;
         self.conn
-            .execute("DELETE FROM sync_states WHERE livret = ?1", [livret])?;
+            .prepare_cached("DELETE FROM sync_states WHERE livret = ?1")?
+            .execute([livret])?;
         Ok(())
     }
 
@@ -1306,13 +1323,16 @@ impl StoreTx<'_> {
     pub fn delete_audit_for_livret(&self, livret: &str) -> Result<usize> {
         Ok(self
             .conn
-            .execute("DELETE FROM audit WHERE livret = ?1", [livret])?)
+            .prepare_cached("DELETE FROM audit WHERE livret = ?1")?
+            .execute([livret])?)
     }
 
     /// Decrypts every stored value.
     fn verify_all(&self) -> Result<()> {
         self.device()?;
-        let mut stmt = self.conn.prepare("SELECT DISTINCT kind FROM records")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT kind FROM records")?;
         let kinds = stmt
             .query_map([], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
@@ -1321,7 +1341,7 @@ impl StoreTx<'_> {
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT livret, name_hash, snapshot FROM sections")?;
+            .prepare_cached("SELECT livret, name_hash, snapshot FROM sections")?;
         let sections = stmt
             .query_map([], |r| {
                 Ok((
@@ -1345,7 +1365,7 @@ impl StoreTx<'_> {
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT seq, livret, name_hash, data FROM section_increments")?;
+            .prepare_cached("SELECT seq, livret, name_hash, data FROM section_increments")?;
         let increments = stmt
             .query_map([], |r| {
                 Ok((
@@ -1365,7 +1385,7 @@ impl StoreTx<'_> {
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT peer, livret, section_hash, state FROM sync_states")?;
+            .prepare_cached("SELECT peer, livret, section_hash, state FROM sync_states")?;
         let states = stmt
             .query_map([], |r| {
                 Ok((
@@ -1381,7 +1401,7 @@ impl StoreTx<'_> {
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT livret, name_hash, heads FROM section_heads")?;
+            .prepare_cached("SELECT livret, name_hash, heads FROM section_heads")?;
         let heads = stmt
             .query_map([], |r| {
                 Ok((

@@ -66,6 +66,9 @@ pub struct Device {
     /// Decoded manifests, each with the fingerprint of the stored bytes it was decoded from
     /// (see [`Device::manifest`]).
     manifests: Mutex<BTreeMap<LivretId, (Vec<u8>, Manifest)>>,
+    /// The livrets held, with the fingerprint of the stored records they were decoded from
+    /// (see [`Device::held_livrets`]).
+    held: Mutex<Option<(Vec<u8>, Vec<(LivretId, LivretMeta)>)>>,
 }
 
 /// The most decoded manifests kept (a teacher holding many classes: 600 livrets).
@@ -169,6 +172,7 @@ impl Device {
             sends_without_right: false,
             turn_deadline: TURN_DEADLINE,
             manifests: Mutex::default(),
+            held: Mutex::default(),
         })
     }
 
@@ -202,6 +206,7 @@ impl Device {
             sends_without_right: false,
             turn_deadline: TURN_DEADLINE,
             manifests: Mutex::default(),
+            held: Mutex::default(),
         };
         // At start-up, what a grant no longer covers goes.
         if matches!(role, Role::Teacher | Role::Jury) {
@@ -301,7 +306,27 @@ impl Device {
     }
 
     /// The livrets this device holds, with their metadata.
+    ///
+    /// A session asks at every turn, and a teacher may hold 600 livrets: the decoded list is
+    /// kept and used again while the stored records are the same ones (their ids and nonces,
+    /// read without decrypting; a write by any process changes them).
     pub(crate) fn held_livrets(&self) -> Result<Vec<(LivretId, LivretMeta)>> {
+        let fingerprint = self.store.records_fingerprint("livret")?;
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((f, list)) = held.as_ref() {
+            if *f == fingerprint {
+                return Ok(list.clone());
+            }
+        }
+        let list = self.decode_held_livrets()?;
+        *held = Some((fingerprint, list.clone()));
+        Ok(list)
+    }
+
+    fn decode_held_livrets(&self) -> Result<Vec<(LivretId, LivretMeta)>> {
         let mut out = Vec::new();
         for (id, _, bytes) in self.store.records("livret")? {
             let Ok(livret) = id.parse::<LivretId>() else {

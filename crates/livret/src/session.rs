@@ -364,8 +364,12 @@ impl Ctx {
         let mut dev = lock(&dev_arc);
         // Erasures the other parent's device made reach this one with the manifest: apply
         // them before telling anyone what this device holds.
-        for (livret, _) in dev.held_livrets()? {
-            dev.apply_pending_erasures(livret)?;
+        // Only a family device's copies go through them: a grantee (a teacher holding many
+        // classes) does not read every livret's metadata again for that.
+        for (livret, meta) in dev.held_livrets()? {
+            if meta.relation == Relation::Owner {
+                dev.apply_pending_erasures(livret)?;
+            }
         }
         self.policy_generation = dev.policy_generation()?;
         let policy = Policy::load(&dev, &self.peer)?;
