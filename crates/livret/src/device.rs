@@ -68,8 +68,11 @@ pub struct Device {
     manifests: Mutex<BTreeMap<LivretId, (Vec<u8>, Manifest)>>,
     /// The livrets held, with the fingerprint of the stored records they were decoded from
     /// (see [`Device::held_livrets`]).
-    held: Mutex<Option<(Vec<u8>, Vec<(LivretId, LivretMeta)>)>>,
+    held: Mutex<Option<(Vec<u8>, HeldLivrets)>>,
 }
+
+/// The livrets a device holds, with their metadata.
+type HeldLivrets = Vec<(LivretId, LivretMeta)>;
 
 /// The most decoded manifests kept (a teacher holding many classes: 600 livrets).
 const MAX_CACHED_MANIFESTS: usize = 1024;
@@ -310,7 +313,7 @@ impl Device {
     /// A session asks at every turn, and a teacher may hold 600 livrets: the decoded list is
     /// kept and used again while the stored records are the same ones (their ids and nonces,
     /// read without decrypting; a write by any process changes them).
-    pub(crate) fn held_livrets(&self) -> Result<Vec<(LivretId, LivretMeta)>> {
+    pub(crate) fn held_livrets(&self) -> Result<HeldLivrets> {
         let fingerprint = self.store.records_fingerprint("livret")?;
         let mut held = self
             .held
@@ -326,7 +329,7 @@ impl Device {
         Ok(list)
     }
 
-    fn decode_held_livrets(&self) -> Result<Vec<(LivretId, LivretMeta)>> {
+    fn decode_held_livrets(&self) -> Result<HeldLivrets> {
         let mut out = Vec::new();
         for (id, _, bytes) in self.store.records("livret")? {
             let Ok(livret) = id.parse::<LivretId>() else {

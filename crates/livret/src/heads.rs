@@ -24,7 +24,7 @@ fn encode(heads: &[ChangeHash]) -> Vec<u8> {
 
 /// The heads, or `None` if the bytes are not whole hashes.
 fn decode(bytes: &[u8]) -> Option<Vec<ChangeHash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return None;
     }
     bytes
