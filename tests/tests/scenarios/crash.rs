@@ -63,14 +63,25 @@ fn every_acknowledged_write_survives_sigkill() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (first_ack, writing) = std::sync::mpsc::channel::<()>();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|l| l.strip_prefix("ack ").and_then(|n| n.parse::<u64>().ok()))
-                .collect::<Vec<u64>>()
+            let mut acks = Vec::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(n) = line.strip_prefix("ack ").and_then(|n| n.parse::<u64>().ok()) {
+                    if acks.is_empty() {
+                        let _ = first_ack.send(());
+                    }
+                    acks.push(n);
+                }
+            }
+            acks
         });
-        // Somewhere between the opening of the store and a few hundred writes.
+        // Even runs: somewhere between the opening of the store and a few hundred writes. Odd
+        // runs first wait for the first acknowledged write, so that at least half the kills
+        // land while writing however slow a loaded machine makes the opening.
+        if run % 2 == 1 {
+            let _ = writing.recv_timeout(Duration::from_secs(30));
+        }
         std::thread::sleep(Duration::from_micros(rng.next() % 100_000));
         child.kill().unwrap(); // SIGKILL
         let status = child.wait().unwrap();
