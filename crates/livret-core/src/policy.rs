@@ -65,7 +65,16 @@ pub fn may_send_changes(
 /// than [`WRITE_GRACE_SECONDS`] ago, not revoked: its device may still hand in its last
 /// entries, so its connections are not closed as those of a device whose access ended.
 pub fn may_still_send(manifest: &Manifest, key: &DeviceId, now: i64) -> bool {
-    manifest.grants().any(|g| {
+    let team = manifest.team_grants().any(|g| {
+        g.rights == Rights::Write
+            && !manifest.team_grant_revoked(g)
+            && g.not_before <= now
+            && now < g.until.saturating_add(WRITE_GRACE_SECONDS)
+            && manifest
+                .roster_of(g)
+                .is_some_and(|r| r.member(key).is_some())
+    });
+    team || manifest.grants().any(|g| {
         g.audience_id() == *key
             && g.rights == Rights::Write
             && !g.jury
@@ -118,6 +127,31 @@ fn write_right(
         };
         best = more_telling(best, reason);
     }
+    // A member of a granted team, by the same rules: a member of the roster in force now
+    // (a removed member's later writes count no more, whatever date they claim).
+    for g in manifest.team_grants() {
+        let Some(roster) = manifest.roster_of(g) else {
+            continue;
+        };
+        if roster.member(key).is_none() {
+            continue;
+        }
+        let in_force_or_grace =
+            g.not_before <= now && now < g.until.saturating_add(WRITE_GRACE_SECONDS);
+        let signed_within = signed_at.is_none_or(|t| g.covers_time(t) && roster.covers(key, t));
+        let reason = if manifest.team_grant_revoked(g) {
+            DenyReason::Revoked
+        } else if !in_force_or_grace || !signed_within {
+            DenyReason::OutsidePeriod
+        } else if !g.sections.contains(&section) {
+            DenyReason::SectionNotGranted
+        } else if g.rights != Rights::Write {
+            DenyReason::ReadOnly
+        } else {
+            return Decision::Granted(g.grant_id());
+        };
+        best = more_telling(best, reason);
+    }
     Decision::Denied(best)
 }
 
@@ -163,6 +197,17 @@ impl BatchRules<'_> {
     fn sent_by_owner(&self) -> bool {
         self.manifest.is_owner(&self.sender)
     }
+
+    /// Whether `author` wrote at `time` as a member of a granted team, by the roster in force
+    /// (a member then, a former member before its removal) and the team grant (not revoked
+    /// before). What another member relays is judged so: the member that took it from its
+    /// author judged it at arrival, and a removed member's earlier entries stay valid.
+    fn team_member_wrote(&self, author: &DeviceId, time: i64) -> bool {
+        match self.manifest.may_have_written(author, self.section, time) {
+            Decision::Granted(id) => self.manifest.team_grants().any(|g| g.grant_id() == id),
+            _ => false,
+        }
+    }
 }
 
 impl WriteCheck for BatchRules<'_> {
@@ -196,7 +241,10 @@ impl WriteCheck for BatchRules<'_> {
                 .manifest
                 .may_have_written(author, self.section, time)
                 .allowed(),
-            _ => may_write_arriving(self.manifest, author, self.section, time, self.now).allowed(),
+            _ => {
+                may_write_arriving(self.manifest, author, self.section, time, self.now).allowed()
+                    || (*author != self.sender && self.team_member_wrote(author, time))
+            }
         }
     }
     fn check_content(&self, entry: &OpenedEntry) -> Result<(), String> {
@@ -370,6 +418,10 @@ impl ReadRules<'_> {
         self.holding == Holding::Owner
             && !self.manifest.is_owner(peer)
             && (!self.manifest.live_grants_for(peer, self.now).is_empty()
+                || !self
+                    .manifest
+                    .live_team_grants_for(peer, self.now)
+                    .is_empty()
                 || may_still_send(self.manifest, peer, self.now))
     }
 
@@ -379,13 +431,35 @@ impl ReadRules<'_> {
         if self.holding != Holding::Owner
             || self.manifest.is_owner(peer)
             || !self.manifest.live_grants_for(peer, self.now).is_empty()
+            || !self
+                .manifest
+                .live_team_grants_for(peer, self.now)
+                .is_empty()
         {
             return None;
         }
-        self.manifest
+        let device = self
+            .manifest
             .grants()
             .filter(|g| g.audience_id() == *peer)
-            .find_map(|g| self.manifest.revocation_of(g).cloned())
+            .find_map(|g| self.manifest.revocation_of(g).cloned());
+        // A member of a team whose grant was revoked: that revocation.
+        device.or_else(|| {
+            self.manifest
+                .team_grants()
+                .filter(|g| {
+                    self.manifest
+                        .roster_of(g)
+                        .is_some_and(|r| r.member(peer).is_some())
+                })
+                .find_map(|g| {
+                    self.manifest
+                        .revocations()
+                        .iter()
+                        .find(|r| r.livret == g.livret && r.grant == g.id)
+                        .cloned()
+                })
+        })
     }
 }
 

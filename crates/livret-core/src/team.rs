@@ -245,7 +245,26 @@ pub struct TeamRoster {
     /// When this version was signed.
     #[serde(rename = "t")]
     pub at: i64,
+    /// Devices removed from the team, each with when it was removed: what a former member
+    /// signed before that stays valid on every device, whichever roster versions it saw.
+    #[serde(rename = "f", default, skip_serializing_if = "Vec::is_empty")]
+    pub former: Vec<FormerMember>,
 }
+
+/// A device removed from a team, and when the school removed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormerMember {
+    /// The former member's device key.
+    #[serde(rename = "k", with = "cbor::fixed")]
+    pub key: [u8; 32],
+    /// When it was removed (seconds): what it signed from then on counts no more.
+    #[serde(rename = "r")]
+    pub removed_at: i64,
+}
+
+/// The most former members a roster keeps (the oldest are dropped first).
+pub const MAX_FORMER_MEMBERS: usize = 4 * MAX_TEAM_MEMBERS;
 
 impl TeamRoster {
     /// The team's id.
@@ -263,6 +282,21 @@ impl TeamRoster {
     /// Whether `key` is a member while the roster is valid at `t`.
     pub fn covers(&self, key: &DeviceId, t: i64) -> bool {
         t < self.until && self.member(key).is_some()
+    }
+    /// Whether `key` was a member at `t` by this roster: a member now, or a former member
+    /// removed after `t` (both while the roster is valid). What a removed member signed while
+    /// it was one stays valid.
+    pub fn was_member_at(&self, key: &DeviceId, t: i64) -> bool {
+        self.covers(key, t)
+            || (t < self.until
+                && self
+                    .former
+                    .iter()
+                    .any(|f| f.key == key.0 && t < f.removed_at))
+    }
+    /// Whether `key` is listed, as a member or a former member.
+    pub fn lists(&self, key: &DeviceId) -> bool {
+        self.member(key).is_some() || self.former.iter().any(|f| f.key == key.0)
     }
 }
 
@@ -292,6 +326,18 @@ impl SignedRecord for TeamRoster {
             let subjects: BTreeSet<&DisciplineCode> = m.subjects.iter().collect();
             if m.subjects.len() > MAX_MEMBER_SUBJECTS || subjects.len() != m.subjects.len() {
                 return Err(TeamProblem::BadSubjects(m.device()).into());
+            }
+        }
+        if self.former.len() > MAX_FORMER_MEMBERS {
+            return Err(TeamProblem::TooManyMembers {
+                actual: self.former.len(),
+            }
+            .into());
+        }
+        let mut former = BTreeSet::new();
+        for f in &self.former {
+            if seen.contains(&f.key) || !former.insert(f.key) {
+                return Err(TeamProblem::DuplicateMember(DeviceId(f.key)).into());
             }
         }
         Ok(())
@@ -497,6 +543,9 @@ pub enum TeamAccess<'a> {
     Read,
     /// Write an entry of this subject (None: an entry of no subject, such as a synthesis).
     Write(Option<&'a DisciplineCode>),
+    /// Send changes to the section: a write grant on it, whatever the subjects (each entry's
+    /// subject is checked on its own, with [`TeamAccess::Write`]).
+    WriteSection,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,6 +691,7 @@ mod tests {
                 .collect(),
             until: 10_000,
             at: 100 + i64::from(version),
+            former: Vec::new(),
         }
     }
 

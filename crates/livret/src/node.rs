@@ -313,7 +313,11 @@ fn concerns(dev: &Device, peer: &DeviceId) -> bool {
     };
     held.iter().any(|(l, meta)| match dev.manifest(*l) {
         Ok(m) => match meta.relation {
-            Relation::Owner => m.is_owner(peer) || !m.live_grants_for(peer, dev.now()).is_empty(),
+            Relation::Owner => {
+                m.is_owner(peer)
+                    || !m.live_grants_for(peer, dev.now()).is_empty()
+                    || !m.live_team_grants_for(peer, dev.now()).is_empty()
+            }
             Relation::Grantee => m.is_owner(peer),
         },
         Err(_) => false,
@@ -357,6 +361,12 @@ fn known_peer_ids(dev: &Device) -> Vec<PeerId> {
             keys.extend(m.owners().keys().copied());
             if meta.relation == Relation::Owner {
                 keys.extend(m.grants().map(|g| g.audience_id()));
+            }
+            // The members of every team granted (on a member, its colleagues too).
+            for g in m.team_grants() {
+                if let Some(r) = m.roster_of(g) {
+                    keys.extend(r.members.iter().map(|x| x.device()));
+                }
             }
         }
     }

@@ -248,7 +248,9 @@ impl Policy {
             };
             let concerns = match meta.relation {
                 Relation::Owner => {
-                    manifest.is_owner(peer) || manifest.grants().any(|g| g.audience_id() == *peer)
+                    manifest.is_owner(peer)
+                        || manifest.grants().any(|g| g.audience_id() == *peer)
+                        || manifest.is_team_member(peer, dev.now())
                 }
                 Relation::Grantee => manifest.is_owner(peer),
             };
@@ -589,6 +591,15 @@ impl Ctx {
                 break;
             }
         }
+        // To a member of a team granted a livret this device owns: what it judges by.
+        for (livret, meta) in dev.held_livrets()? {
+            if meta.relation != Relation::Owner || out.len() >= MAX_INTRODUCTIONS {
+                continue;
+            }
+            if let Some(frame) = dev.team_delivery(livret, &self.peer)? {
+                out.push(frame);
+            }
+        }
         // What the recovery key revoked, to every owner: a device it re-admitted is shown so.
         for (livret, meta) in dev.held_livrets()? {
             if meta.relation != Relation::Owner
@@ -625,7 +636,12 @@ impl Ctx {
             .into_iter()
             .map(|(k, v)| (k, v.into_vec()))
             .collect();
-        match dev.accept_introduction(self.peer, livret, &records) {
+        let accepted = if crate::team_sync::is_team_delivery(&records) {
+            dev.accept_team_delivery(self.peer, livret, &records)
+        } else {
+            dev.accept_introduction(self.peer, livret, &records)
+        };
+        match accepted {
             Ok(changed) => Ok(changed),
             Err(e @ Error::Protocol(_)) => Err(e),
             Err(e) => {

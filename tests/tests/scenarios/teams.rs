@@ -64,3 +64,145 @@ async fn a_team_grant_needs_a_trusted_school_reaches_the_other_parent_and_is_rev
     parent1.sync_with(&parent2).await.unwrap();
     assert!(parent1.with(|d| d.team_grants(livret)).unwrap()[0].revoked);
 }
+
+/// A school, its team `class` of `members` (each with one subject, in order), and the team's
+/// card; the family `parent` trusts the school.
+async fn team_of(
+    school: &TestDevice,
+    parent: &TestDevice,
+    class: &str,
+    members: &[(&TestDevice, &str)],
+) -> (String, String) {
+    let team = school
+        .with(|d| d.team_create(class, school_year(), None))
+        .unwrap()
+        .team_id;
+    for (m, subject) in members {
+        let id = m.id();
+        school
+            .with(|d| d.team_add(&team, &id, &[subject.to_string()]))
+            .unwrap();
+    }
+    let card = school.with(|d| d.team_card(&team, None)).unwrap().text;
+    let school_card = school.with(|d| d.school_card()).unwrap().text;
+    let _ = parent.with(|d| d.trust_add(&school_card));
+    (team, card)
+}
+
+/// The school year under way (the year it starts): a roster is valid until the September
+/// after it.
+fn school_year() -> u16 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let today = livret::core::vocab::Date::from_unix_seconds(i64::try_from(now).unwrap()).unwrap();
+    if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    }
+}
+
+/// The entries of `section` on `dev`: (key, author id, signature status).
+fn entries_of(
+    dev: &TestDevice,
+    livret: livret::core::LivretId,
+    section: &str,
+) -> Vec<(String, String, String)> {
+    dev.with(|d| d.show(livret))
+        .unwrap()
+        .sections
+        .iter()
+        .filter(|s| s.section.to_string() == section)
+        .flat_map(|s| s.entries.iter())
+        .map(|e| {
+            (
+                e.key.clone(),
+                e.author.clone().unwrap_or_default(),
+                e.signature.as_str().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn assess(
+    dev: &TestDevice,
+    livret: livret::core::LivretId,
+    subject: &str,
+) -> livret::Result<String> {
+    dev.with(|d| {
+        d.assess(
+            livret,
+            2025,
+            "1/3",
+            subject,
+            None,
+            Some(3),
+            None,
+            "Travail régulier et sérieux.",
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_members_sync_with_the_family_under_the_team_grant_and_a_readers_write_is_refused() {
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let t1 = TestDevice::new(Role::Teacher, "Mme Durand").await;
+    let t2 = TestDevice::new(Role::Teacher, "M. Petit").await;
+    let reader = TestDevice::new(Role::Teacher, "Mme Lenoir").await;
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    let (_, card) = team_of(&school, &family, "5B", &[(&t1, "FRANCS"), (&t2, "MATHEM")]).await;
+    let (_, read_card) = team_of(&school, &family, "5C", &[(&reader, "ANGLV1")]).await;
+    let sections = [Section::Annee(2025)];
+    family
+        .with(|d| d.grant_team(livret, &card, &sections, Rights::Write, "2099-06-30", false))
+        .unwrap();
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &read_card,
+                &sections,
+                Rights::Read,
+                "2099-06-30",
+                false,
+            )
+        })
+        .unwrap();
+
+    // A member dials the family: it receives the team grant and the roster, then the livret.
+    let report = t1.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    assert_eq!(t1.with(|d| d.list()).unwrap().len(), 1);
+    assess(&t1, livret, "FRANCS").unwrap();
+    let report = t1.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    // The family dials the other member (it answers).
+    let report = family.sync_with(&t2).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    assess(&t2, livret, "MATHEM").unwrap();
+    t2.sync_with(&family).await.unwrap();
+    let got = entries_of(&family, livret, "annee/2025");
+    assert_eq!(got.len(), 2, "{got:?}");
+    for (key, author, status) in &got {
+        assert_eq!(status, "valid", "{key}");
+        assert!(*author == t1.id() || *author == t2.id(), "{key}");
+    }
+    // The second member received the first's entry from the family.
+    assert_eq!(entries_of(&t2, livret, "annee/2025").len(), 2);
+
+    // A member of a read-only team reads, and may not write: its device refuses, and the
+    // family refuses what a modified client sends.
+    reader.sync_with(&family).await.unwrap();
+    assert_eq!(entries_of(&reader, livret, "annee/2025").len(), 2);
+    assert!(assess(&reader, livret, "ANGLV1").is_err());
+    livret_tests::write_subject_unchecked(&reader, livret, "1/3", "ANGLV1", 2, "Bien.");
+    let _ = reader.sync_with(&family).await;
+    let got = entries_of(&family, livret, "annee/2025");
+    assert_eq!(got.len(), 2, "the reader's entry was refused: {got:?}");
+    assert!(got.iter().all(|(_, a, _)| *a != reader.id()));
+}
