@@ -1413,6 +1413,29 @@ impl Manifest {
             .collect()
     }
 
+    /// A team grant live at `t` for both `a` and `b` (members of its team's roster in force)
+    /// that covers `section`: under it, the two members sync that section with each other.
+    pub fn shared_team_grant(
+        &self,
+        a: &DeviceId,
+        b: &DeviceId,
+        section: Section,
+        t: i64,
+    ) -> Option<GrantId> {
+        if !self.is_open(section) {
+            return None;
+        }
+        let of_b: Vec<GrantId> = self
+            .live_team_grants_for(b, t)
+            .iter()
+            .map(|g| g.grant_id())
+            .collect();
+        self.live_team_grants_for(a, t)
+            .into_iter()
+            .find(|g| g.sections.contains(&section) && of_b.contains(&g.grant_id()))
+            .map(|g| g.grant_id())
+    }
+
     /// Whether `key` is a member, at `t`, of the roster in force of a team granted this
     /// livret (the grant live or not: a member of a revoked team is still told so).
     pub fn is_team_member(&self, key: &DeviceId, t: i64) -> bool {

@@ -241,6 +241,15 @@ impl WriteCheck for BatchRules<'_> {
                 .manifest
                 .may_have_written(author, self.section, time)
                 .allowed(),
+            // On a member's device, what a colleague relays was judged when it arrived there:
+            // its author's right when it signed.
+            Mode::Grantee if *author != self.sender => {
+                may_write_arriving(self.manifest, author, self.section, time, self.now).allowed()
+                    || self
+                        .manifest
+                        .may_have_written(author, self.section, time)
+                        .allowed()
+            }
             _ => {
                 may_write_arriving(self.manifest, author, self.section, time, self.now).allowed()
                     || (*author != self.sender && self.team_member_wrote(author, time))
@@ -385,9 +394,28 @@ impl ReadRules<'_> {
             },
             Holding::Grantee => match target {
                 Some(_) if self.manifest.is_owner(peer) => Decision::Owner,
-                _ => Decision::Denied(DenyReason::NoGrant),
+                // Two members of a team granted the section: they sync it with each other.
+                Some(s) => match self.manifest.shared_team_grant(&self.me, peer, s, self.now) {
+                    Some(g) => Decision::Granted(g),
+                    None => Decision::Denied(DenyReason::NoGrant),
+                },
+                None => Decision::Denied(DenyReason::NoGrant),
             },
         }
+    }
+
+    /// On a team member's device: whether `peer` is a member of a team granted this livret
+    /// that this device is a member of too (both under a live team grant): they sync the
+    /// sections that grant covers.
+    pub fn co_member(&self, peer: &DeviceId) -> bool {
+        if self.holding != Holding::Grantee || self.manifest.is_owner(peer) {
+            return false;
+        }
+        let theirs = self.manifest.live_team_grants_for(peer, self.now);
+        self.manifest
+            .live_team_grants_for(&self.me, self.now)
+            .iter()
+            .any(|g| theirs.iter().any(|t| t.id == g.id))
     }
 
     /// On a family device: whether `peer` may still send changes to `section` (a write grant

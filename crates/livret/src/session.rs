@@ -240,7 +240,10 @@ impl Policy {
     fn load(dev: &Device, peer: &DeviceId) -> Result<Policy> {
         let mut livrets = BTreeMap::new();
         for (livret, meta) in dev.held_livrets()? {
-            if meta.relation == Relation::Grantee && !meta.owners.contains(peer) {
+            if meta.relation == Relation::Grantee
+                && !meta.owners.contains(peer)
+                && !dev.knows_team_peer(peer)?
+            {
                 continue;
             }
             let Ok(manifest) = dev.manifest(livret) else {
@@ -252,7 +255,16 @@ impl Policy {
                         || manifest.grants().any(|g| g.audience_id() == *peer)
                         || manifest.is_team_member(peer, dev.now())
                 }
-                Relation::Grantee => manifest.is_owner(peer),
+                Relation::Grantee => {
+                    manifest.is_owner(peer)
+                        || ReadRules {
+                            me: dev.device_id(),
+                            now: dev.now(),
+                            holding: Holding::Grantee,
+                            manifest: &manifest,
+                        }
+                        .co_member(peer)
+                }
             };
             if concerns {
                 livrets.insert(livret, (meta, manifest));
@@ -446,7 +458,11 @@ impl Ctx {
             return Ok(false);
         }
         for hl in &theirs.livrets {
-            if dev.deletion_told_to(LivretId(hl.livret), &self.peer)? {
+            if dev.deletion_told_to(LivretId(hl.livret), &self.peer)?
+                || dev
+                    .team_revocation_for(LivretId(hl.livret), &self.peer)?
+                    .is_some()
+            {
                 return Ok(false);
             }
         }
@@ -591,14 +607,35 @@ impl Ctx {
                 break;
             }
         }
-        // To a member of a team granted a livret this device owns: what it judges by.
+        // To a member of a team granted a livret this device owns: what it judges by. From a
+        // member to the family or a colleague: the rosters it holds (a newer one travels so).
         for (livret, meta) in dev.held_livrets()? {
-            if meta.relation != Relation::Owner || out.len() >= MAX_INTRODUCTIONS {
+            if out.len() >= MAX_INTRODUCTIONS || self.peer == me {
                 continue;
             }
-            if let Some(frame) = dev.team_delivery(livret, &self.peer)? {
-                out.push(frame);
-            }
+            let frame = match meta.relation {
+                Relation::Owner => dev.team_delivery(livret, &self.peer)?,
+                Relation::Grantee => {
+                    let Ok(manifest) = dev.manifest(livret) else {
+                        continue;
+                    };
+                    let rules = ReadRules {
+                        me,
+                        now: dev.now(),
+                        holding: Holding::Grantee,
+                        manifest: &manifest,
+                    };
+                    if manifest.is_owner(&self.peer) {
+                        dev.roster_news(livret)?
+                    } else if rules.co_member(&self.peer) {
+                        // A colleague, maybe a new member that holds nothing yet.
+                        dev.team_delivery(livret, &self.peer)?
+                    } else {
+                        None
+                    }
+                }
+            };
+            out.extend(frame);
         }
         // What the recovery key revoked, to every owner: a device it re-admitted is shown so.
         for (livret, meta) in dev.held_livrets()? {
@@ -793,6 +830,14 @@ impl Ctx {
             let livret = LivretId(hl.livret);
             if self.tell_if_deleted(&mut dev, livret)? {
                 continue;
+            }
+            // A colleague still holding a livret this device purged by a team revocation.
+            if !self.told_revoked.contains(&livret) {
+                if let Some(frame) = dev.team_revocation_for(livret, &peer)? {
+                    self.outbox.push(frame);
+                    self.told_revoked.insert(livret);
+                    continue;
+                }
             }
             if self.policy.jury_peer(&peer, livret)
                 || self.policy.my_jury_sections(livret).is_some()

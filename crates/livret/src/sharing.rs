@@ -627,7 +627,13 @@ impl Device {
         if !live_after.is_empty() || team_after > 0 {
             return Ok(false);
         }
+        let of_team = manifest
+            .team_grants()
+            .any(|g| r.grant == g.id && r.audience == g.revocation_audience());
         self.purge_livret(livret, "autorisation révoquée par la famille")?;
+        if of_team {
+            self.keep_team_revocation(livret, revocation, owners)?;
+        }
         Ok(true)
     }
 

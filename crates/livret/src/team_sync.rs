@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use livret_core::grant::{Manifest, ManifestRecord, Opening};
 use livret_core::team::{TeamProblem, TeamRoster, TeamRosters};
 use livret_core::{CoreError, DeviceId, LivretId, SignedRecord};
-use livret_net::protocol::{Frame, Granted};
+use livret_net::protocol::{ByteBuf, Frame, Granted, Revoked};
 
 use crate::audit::AuditAction;
 use crate::device::{Device, LivretMeta, Relation};
@@ -26,12 +26,18 @@ use crate::team::GRANTED_ROSTERS;
 /// The key prefix of a roster in a delivery (`team-roster/<school>/<team>`): not a manifest
 /// record, kept apart.
 pub(crate) const ROSTER_KEY_PREFIX: &str = "team-roster/";
+/// The store kind of a team grant's revocation a member purged by (id: the livret), kept to
+/// pass it on to the colleagues it meets.
+const TEAM_REVOKED: &str = "team-revoked";
 /// The most records one delivery may carry.
 const MAX_DELIVERY_RECORDS: usize = 256;
 
-/// Whether the records of an introduction are a team delivery (they carry a team grant).
+/// Whether the records of an introduction are a team delivery (they carry a team grant) or
+/// roster news (only rosters).
 pub(crate) fn is_team_delivery(records: &[(String, Vec<u8>)]) -> bool {
-    records.iter().any(|(k, _)| k.starts_with("team-grant/"))
+    records
+        .iter()
+        .any(|(k, _)| k.starts_with("team-grant/") || k.starts_with(ROSTER_KEY_PREFIX))
 }
 
 fn roster_id(roster: &TeamRoster) -> String {
@@ -109,6 +115,126 @@ impl Device {
         Ok(Some(Frame::Granted(Granted::new(livret.0, out))))
     }
 
+    /// Whether `peer` is listed (member or former member) by a roster this device holds of a
+    /// team granted one of its livrets: a quick test before deciding which livrets concern it.
+    pub(crate) fn knows_team_peer(&self, peer: &DeviceId) -> Result<bool> {
+        Ok(self
+            .store
+            .records(GRANTED_ROSTERS)?
+            .iter()
+            .filter_map(|(_, _, b)| TeamRoster::open(b).ok())
+            .any(|r| r.lists(peer)))
+    }
+
+    /// Roster news for `peer` (an owner of `livret`, or a colleague): the rosters in force this
+    /// device holds of the teams granted `livret`. A newer one reaches every member and the
+    /// family this way, from whoever got it first.
+    pub(crate) fn roster_news(&self, livret: LivretId) -> Result<Option<Frame>> {
+        let manifest = self.manifest(livret)?;
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        for g in manifest.team_grants() {
+            let Some(roster) = manifest.roster_of(g) else {
+                continue;
+            };
+            let id = roster_id(roster);
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            if let Some(bytes) = self.store.record(GRANTED_ROSTERS, &id)? {
+                out.push((format!("{ROSTER_KEY_PREFIX}{id}"), bytes));
+            }
+        }
+        if out.is_empty() {
+            return Ok(None);
+        }
+        out.truncate(MAX_DELIVERY_RECORDS);
+        Ok(Some(Frame::Granted(Granted::new(livret.0, out))))
+    }
+
+    /// Rosters from any peer (they carry the school's signature): each must be the roster of
+    /// a team granted `livret`, signed by the school that grant names (anything else, a forged
+    /// roster or another school's, is refused); a newer version than the one held replaces it
+    /// (noted in the journal: on a family device, every roster change of a team it granted).
+    fn accept_roster_news(
+        &mut self,
+        livret: LivretId,
+        records: &[(String, Vec<u8>)],
+    ) -> Result<bool> {
+        let manifest = self.manifest(livret)?;
+        let mut changed = false;
+        for (_, bytes) in records {
+            let roster = TeamRoster::open(bytes)?;
+            // A team granted this livret on the sender's device only (it is in two teams):
+            // nothing to judge here.
+            let Some(g) = manifest
+                .team_grants()
+                .find(|g| g.team_id() == roster.team_id())
+            else {
+                continue;
+            };
+            if g.school_id() != roster.school_id() {
+                return Err(CoreError::from(TeamProblem::OtherSchool {
+                    expected: g.school_id(),
+                    signer: roster.school_id(),
+                })
+                .into());
+            }
+            changed |= self.keep_granted_roster(livret, &roster, bytes)?;
+        }
+        Ok(changed)
+    }
+
+    /// A team's newer roster from its card (`livret team card` on the school device), on a
+    /// member's or a family's device: kept for every livret it holds that grants the team
+    /// (signed by the school the grant names), and passed on at the next sessions. Returns
+    /// the livrets it counts for.
+    pub fn team_roster_receive(&mut self, card_text: &str) -> Result<Vec<LivretId>> {
+        let opened = livret_core::team::TeamCard::open_with_roster(
+            &livret_core::team::TeamCard::bytes_from_text(card_text)?,
+        )?;
+        let (Some(roster), Some(bytes)) = (opened.roster, opened.card.roster) else {
+            return Err(Error::Core(TeamProblem::RosterNotCarried.into()));
+        };
+        let mut out = Vec::new();
+        for (livret, _) in self.held_livrets()? {
+            let granted = self
+                .manifest(livret)?
+                .team_grants()
+                .any(|g| g.team_id() == roster.team_id() && g.school_id() == roster.school_id());
+            if granted {
+                self.keep_granted_roster(livret, &roster, &bytes.0)?;
+                out.push(livret);
+            }
+        }
+        if out.is_empty() {
+            return Err(
+                CoreError::from(TeamProblem::UnknownTeam(roster.team_id().to_string())).into(),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Member side: the manifest records an owner delivers for a livret held already (a team
+    /// grant more, owner news): the manifest only grows.
+    fn grow_from_owner(&mut self, livret: LivretId, records: &[(String, Vec<u8>)]) -> Result<bool> {
+        let mut mdoc = self.load_manifest_doc(livret)?;
+        let known: BTreeSet<String> = mdoc.records().into_iter().map(|(k, _)| k).collect();
+        let mut added = false;
+        for (key, bytes) in records {
+            if key.starts_with(ROSTER_KEY_PREFIX) || known.contains(key) {
+                continue;
+            }
+            let record = ManifestRecord::open(key, bytes)?;
+            mdoc.add(&record, bytes)?;
+            added = true;
+        }
+        if added {
+            self.save_manifest_doc(livret, &mut mdoc)?;
+        }
+        Ok(added)
+    }
+
     /// Member side: a delivery from `peer` (see the module's documentation). Kept only if
     /// every record opens, the peer is an owner of the livret by them, each roster is signed
     /// by the school a team grant names, and this device is a member under a live team grant
@@ -124,9 +250,36 @@ impl Device {
         if records.len() > MAX_DELIVERY_RECORDS {
             return Err(Error::Protocol("livraison d'équipe trop grande".into()));
         }
+        if records
+            .iter()
+            .all(|(k, _)| k.starts_with(ROSTER_KEY_PREFIX))
+        {
+            if self.meta(livret).is_err() {
+                return Err(Error::NotAuthorized(
+                    "livret inconnu de cet appareil".into(),
+                ));
+            }
+            return self.accept_roster_news(livret, records);
+        }
         let held = self.meta(livret).ok();
-        if held.as_ref().is_some_and(|m| m.relation == Relation::Owner) {
-            return Ok(false);
+        if held.is_some() {
+            // A livret held already: its manifest grows only from its owners (what they sign
+            // reaches this device from them); the rosters count from anyone.
+            let from_owner = self.manifest(livret)?.is_owner(&peer);
+            let rosters: Vec<(String, Vec<u8>)> = records
+                .iter()
+                .filter(|(k, _)| k.starts_with(ROSTER_KEY_PREFIX))
+                .cloned()
+                .collect();
+            let mut changed = self.accept_roster_news(livret, &rosters)?;
+            if from_owner
+                && held
+                    .as_ref()
+                    .is_some_and(|m| m.relation == Relation::Grantee)
+            {
+                changed |= self.grow_from_owner(livret, records)?;
+            }
+            return Ok(changed);
         }
         let mut mdoc = match held {
             Some(_) => self.load_manifest_doc(livret)?,
@@ -148,7 +301,9 @@ impl Device {
             }
         }
         let manifest = mdoc.manifest()?;
-        if manifest.livret() != livret || !manifest.is_owner(&peer) {
+        // From the family or from a colleague (a new member's first session): every record is
+        // checked here, whoever relays it.
+        if manifest.livret() != livret || !manifest.rejected().is_empty() {
             return Err(Error::NotAuthorized(
                 "autorisation d'équipe non signée par un propriétaire du livret".into(),
             ));
@@ -223,5 +378,45 @@ impl Device {
                 Ok(added)
             }
         }
+    }
+}
+
+impl Device {
+    /// Member side, once a team grant's revocation purged `livret`: the notice is kept (the
+    /// revocation and the owner records proving its signer an owner) to tell the colleagues
+    /// this device meets, so that it reaches every member through any member.
+    pub(crate) fn keep_team_revocation(
+        &mut self,
+        livret: LivretId,
+        revocation: &[u8],
+        owners: &[(String, Vec<u8>)],
+    ) -> Result<()> {
+        let frame = Frame::Revoked(Revoked {
+            livret: livret.0,
+            revocation: ByteBuf::from(revocation.to_vec()),
+            owners: owners
+                .iter()
+                .map(|(k, v)| (k.clone(), ByteBuf::from(v.clone())))
+                .collect(),
+        });
+        self.store
+            .put_record(TEAM_REVOKED, &livret.to_string(), None, &frame.encode())?;
+        Ok(())
+    }
+
+    /// The revocation notice of `livret` to tell `peer`, if this device purged `livret` by a
+    /// team grant's revocation and `peer` is listed by a roster it holds (a colleague).
+    pub(crate) fn team_revocation_for(
+        &self,
+        livret: LivretId,
+        peer: &DeviceId,
+    ) -> Result<Option<Frame>> {
+        let Some(bytes) = self.store.record(TEAM_REVOKED, &livret.to_string())? else {
+            return Ok(None);
+        };
+        if self.meta(livret).is_ok() || !self.knows_team_peer(peer)? {
+            return Ok(None);
+        }
+        Ok(Frame::decode(&bytes).ok())
     }
 }

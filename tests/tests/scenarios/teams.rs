@@ -206,3 +206,73 @@ async fn team_members_sync_with_the_family_under_the_team_grant_and_a_readers_wr
     assert_eq!(got.len(), 2, "the reader's entry was refused: {got:?}");
     assert!(got.iter().all(|(_, a, _)| *a != reader.id()));
 }
+
+const SUBJECTS: [&str; 10] = [
+    "FRANCS", "MATHEM", "HISGEO", "ANGLV1", "ALLLV1", "ESPLV2", "SVTERR", "PHYCHI", "TECHNO",
+    "ARTPLA",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_teachers_sync_with_each_other_without_the_family_which_then_receives_all_in_one_sync()
+{
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let mut teachers = Vec::new();
+    for (i, _) in SUBJECTS.iter().enumerate() {
+        teachers.push(TestDevice::new(Role::Teacher, &format!("Professeur {i}")).await);
+    }
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    let members: Vec<(&TestDevice, &str)> = teachers.iter().zip(SUBJECTS).collect();
+    let (_, card) = team_of(&school, &family, "5B", &members).await;
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &card,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                "2099-06-30",
+                false,
+            )
+        })
+        .unwrap();
+    // Each teacher's device meets the family's once (the grant and the roster reach it).
+    for t in &teachers {
+        let report = t.sync_with(&family).await.unwrap();
+        assert!(report.refused.is_empty(), "{report:?}");
+    }
+    // The family's device is switched off; each teacher writes its subject.
+    let family_id = family.id();
+    let family = family.switch_off().await;
+    for (t, subject) in teachers.iter().zip(SUBJECTS) {
+        assess(t, livret, subject).unwrap();
+    }
+    // The professeur principal meets each colleague in the staff room.
+    let pp = &teachers[0];
+    for t in &teachers[1..] {
+        let report = pp.sync_with(t).await.unwrap();
+        assert!(report.refused.is_empty(), "{report:?}");
+    }
+    let got = entries_of(pp, livret, "annee/2025");
+    assert_eq!(got.len(), 10, "{got:?}");
+    assert!(got.iter().all(|(_, _, s)| s == "valid"), "{got:?}");
+    let authors: std::collections::BTreeSet<&String> = got.iter().map(|(_, a, _)| a).collect();
+    assert_eq!(authors.len(), 10);
+    assert!(pp.with(|d| d.verify(livret)).unwrap().failures.is_empty());
+
+    // The family's device, on again, receives all of them in one session with the PP.
+    let family = family.switch_on().await;
+    assert_eq!(family.id(), family_id);
+    let report = pp.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let got = entries_of(&family, livret, "annee/2025");
+    assert_eq!(got.len(), 10, "{got:?}");
+    assert!(got.iter().all(|(_, _, s)| s == "valid"), "{got:?}");
+    assert!(family
+        .with(|d| d.verify(livret))
+        .unwrap()
+        .failures
+        .is_empty());
+}
