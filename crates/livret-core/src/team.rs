@@ -284,7 +284,8 @@ impl TeamRoster {
         t < self.until && self.member(key).is_some()
     }
     /// Whether `key` was a member at `t` by this roster: a member now, or a former member
-    /// removed after `t` (both while the roster is valid). What a removed member signed while
+    /// removed no earlier than `t` (the same second included, as for a revocation; both while
+    /// the roster is valid). What a removed member signed while
     /// it was one stays valid.
     pub fn was_member_at(&self, key: &DeviceId, t: i64) -> bool {
         self.covers(key, t)
@@ -292,7 +293,7 @@ impl TeamRoster {
                 && self
                     .former
                     .iter()
-                    .any(|f| f.key == key.0 && t < f.removed_at))
+                    .any(|f| f.key == key.0 && t <= f.removed_at))
     }
     /// Whether `key` is listed, as a member or a former member.
     pub fn lists(&self, key: &DeviceId) -> bool {

@@ -300,6 +300,16 @@ impl Device {
                 added = true;
             }
         }
+        // A livret this device purged by a team revocation: a colleague that has not heard of
+        // it yet does not bring it back.
+        if let Some(r) = self.kept_team_revocation(livret)? {
+            let key = format!("revocation/{}", livret_core::GrantId(r.0.grant));
+            if let Ok(record) = ManifestRecord::open(&key, &r.1) {
+                if !known.contains(&key) {
+                    mdoc.add(&record, &r.1)?;
+                }
+            }
+        }
         let manifest = mdoc.manifest()?;
         // From the family or from a colleague (a new member's first session): every record is
         // checked here, whoever relays it.
@@ -402,6 +412,23 @@ impl Device {
         self.store
             .put_record(TEAM_REVOKED, &livret.to_string(), None, &frame.encode())?;
         Ok(())
+    }
+
+    /// The team revocation this device purged `livret` by, if any (opened, and its bytes).
+    fn kept_team_revocation(
+        &self,
+        livret: LivretId,
+    ) -> Result<Option<(livret_core::grant::Revocation, Vec<u8>)>> {
+        let Some(bytes) = self.store.record(TEAM_REVOKED, &livret.to_string())? else {
+            return Ok(None);
+        };
+        let Ok(Frame::Revoked(r)) = Frame::decode(&bytes) else {
+            return Ok(None);
+        };
+        let raw = r.revocation.into_vec();
+        Ok(livret_core::grant::Revocation::open(&raw)
+            .ok()
+            .map(|o| (o, raw)))
     }
 
     /// The revocation notice of `livret` to tell `peer`, if this device purged `livret` by a
