@@ -318,7 +318,17 @@ fn concerns(dev: &Device, peer: &DeviceId) -> bool {
                     || !m.live_grants_for(peer, dev.now()).is_empty()
                     || !m.live_team_grants_for(peer, dev.now()).is_empty()
             }
-            Relation::Grantee => m.is_owner(peer),
+            // A colleague of a team granted the livret: members sync with each other.
+            Relation::Grantee => {
+                m.is_owner(peer)
+                    || livret_core::policy::ReadRules {
+                        me: dev.device_id(),
+                        now: dev.now(),
+                        holding: livret_core::policy::Holding::Grantee,
+                        manifest: &m,
+                    }
+                    .co_member(peer)
+            }
         },
         Err(_) => false,
     })
