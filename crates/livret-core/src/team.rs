@@ -1125,4 +1125,85 @@ mod tests {
         let as_grant = format!("grant/{}", GrantId([3; 16]));
         assert!(crate::grant::ManifestRecord::open(&as_grant, &bytes).is_err());
     }
+
+    #[test]
+    fn the_policy_judges_members_by_the_rosters_a_manifest_holds() {
+        use crate::doc::WriteCheck;
+        use crate::policy::{
+            may_send_changes, may_write_arriving, BatchRules, Holding, Mode, ReadRules,
+        };
+        let g = granted(Rights::Write, false, vec![]);
+        let s = g.school.device_id();
+        let (t1, t2, stranger) = (g.t1.device_id(), g.t2.device_id(), g.stranger.device_id());
+        let mut v1 = TeamRosters::new();
+        v1.offer(roster(&g.school, 1, &[&g.t1, &g.t2]), &s).unwrap();
+        let m1 = g.manifest.clone().with_rosters(v1);
+        assert!(m1.may_write(&t1, ANNEE, 100).allowed());
+        assert!(m1.may_read(&t2, ANNEE, 100).allowed());
+        assert_eq!(
+            m1.may_read(&stranger, ANNEE, 100),
+            Decision::Denied(DenyReason::NoGrant)
+        );
+        assert!(may_write_arriving(&m1, &t1, ANNEE, 100, 100).allowed());
+        assert!(may_send_changes(&m1, &t1, ANNEE, 100).allowed());
+        assert!(m1.knows_author(&t1) && !m1.knows_author(&stranger));
+        // Two members sync the granted section with each other; not with a stranger.
+        let on_t2 = |m| ReadRules {
+            me: t2,
+            now: 100,
+            holding: Holding::Grantee,
+            manifest: m,
+        };
+        assert!(on_t2(&m1).may_send(&t1, Some(ANNEE)).allowed());
+        assert!(!on_t2(&m1).may_send(&t1, Some(Section::Cycles)).allowed());
+        assert!(!on_t2(&m1).may_send(&stranger, Some(ANNEE)).allowed());
+
+        // t1 removed at 200 (version 2): its later writes count no more, its earlier ones do.
+        let mut r2 = roster(&g.school, 2, &[&g.t2]);
+        r2.former.push(FormerMember {
+            key: t1.0,
+            removed_at: 200,
+        });
+        let mut v2 = TeamRosters::new();
+        v2.offer(r2, &s).unwrap();
+        let m2 = g.manifest.clone().with_rosters(v2);
+        // From itself, even backdated: refused.
+        assert!(!may_write_arriving(&m2, &t1, ANNEE, 150, 300).allowed());
+        assert!(!may_send_changes(&m2, &t1, ANNEE, 300).allowed());
+        assert!(!on_t2(&m2).may_send(&t1, Some(ANNEE)).allowed());
+        // Relayed by a member: judged by when it signed.
+        assert!(m2.may_have_written(&t1, ANNEE, 200).allowed());
+        assert!(!m2.may_have_written(&t1, ANNEE, 201).allowed());
+        let relay = |mode| BatchRules {
+            manifest: &m2,
+            livret: m2.livret(),
+            section: ANNEE,
+            sender: t2,
+            mode,
+            now: 300,
+        };
+        for mode in [Mode::Owner, Mode::Grantee] {
+            assert!(relay(mode).sender_may_write());
+            assert!(relay(mode).may_author(&t1, 150));
+            assert!(!relay(mode).may_author(&t1, 250));
+        }
+        assert!(m2.knows_author(&t1));
+
+        // A read-only team: its members send no changes.
+        let r = granted(Rights::Read, false, vec![]);
+        let mut book = TeamRosters::new();
+        book.offer(roster(&r.school, 1, &[&r.t1]), &r.school.device_id())
+            .unwrap();
+        let mr = r.manifest.clone().with_rosters(book);
+        let rules = BatchRules {
+            manifest: &mr,
+            livret: mr.livret(),
+            section: ANNEE,
+            sender: r.t1.device_id(),
+            mode: Mode::Owner,
+            now: 100,
+        };
+        assert!(!rules.sender_may_write());
+        assert!(!rules.may_author(&r.t1.device_id(), 100));
+    }
 }
