@@ -1390,6 +1390,29 @@ impl Manifest {
         self
     }
 
+    /// Whether an entry about `subject` (None: about no subject) that `author` wrote in
+    /// `section` at `t` is out of its subjects: its only right there is a team grant narrowed
+    /// to each member's subjects ([`crate::team::TeamGrant::own_subjects`]) and the roster in
+    /// force does not give it that subject. Owners and device grantees are never out of it.
+    pub fn out_of_own_subjects(
+        &self,
+        author: &DeviceId,
+        section: Section,
+        t: i64,
+        subject: Option<&crate::vocab::DisciplineCode>,
+    ) -> bool {
+        if self.is_owner(author) || self.grants.values().any(|g| g.audience_id() == *author) {
+            return false;
+        }
+        self.may_team(
+            author,
+            section,
+            t,
+            crate::team::TeamAccess::Write(subject),
+            &self.rosters,
+        ) == Decision::Denied(DenyReason::SubjectNotAssigned)
+    }
+
     /// The team rosters this manifest judges team grants by.
     pub fn rosters(&self) -> &crate::team::TeamRosters {
         &self.rosters

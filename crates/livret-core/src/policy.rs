@@ -257,7 +257,18 @@ impl WriteCheck for BatchRules<'_> {
         }
     }
     fn check_content(&self, entry: &OpenedEntry) -> Result<(), String> {
-        crate::content::check(entry)
+        crate::content::check(entry)?;
+        // Under a team grant narrowed to each member's subjects: only its own.
+        let subject = crate::content::subject_of(&entry.payload.content);
+        if self.manifest.out_of_own_subjects(
+            &entry.payload.author_id(),
+            self.section,
+            entry.payload.time,
+            subject.as_ref(),
+        ) {
+            return Err(DenyReason::SubjectNotAssigned.french().to_string());
+        }
+        Ok(())
     }
 }
 

@@ -517,3 +517,41 @@ async fn a_member_of_a_read_only_team_writes_refused_by_its_colleague_and_by_the
         .all(|(_, a, _)| *a != r1.id()));
     assert_eq!(entries_of(&family, livret, "annee/2025").len(), before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_own_subjects_a_member_writes_only_its_subjects_checked_by_colleagues_and_family() {
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let t1 = TestDevice::new(Role::Teacher, "Mme Durand").await;
+    let t2 = TestDevice::new(Role::Teacher, "M. Petit").await;
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    let (_, card) = team_of(&school, &family, "5B", &[(&t1, "FRANCS"), (&t2, "MATHEM")]).await;
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &card,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                "2099-06-30",
+                true,
+            )
+        })
+        .unwrap();
+    t1.sync_with(&family).await.unwrap();
+    t2.sync_with(&family).await.unwrap();
+    assess(&t1, livret, "FRANCS").unwrap();
+    // Another member's subject: its own device refuses.
+    let e = assess(&t1, livret, "MATHEM").unwrap_err();
+    assert!(crate::fr(&e).contains("matières"), "{}", crate::fr(&e));
+    // Written anyway by a modified client: the colleague and the family refuse it.
+    livret_tests::write_subject_unchecked(&t1, livret, "2/3", "MATHEM", 2, "Bien.");
+    let _ = t1.sync_with(&t2).await;
+    let _ = t1.sync_with(&family).await;
+    for dev in [&t2, &family] {
+        let got = entries_of(dev, livret, "annee/2025");
+        assert!(!got.iter().any(|(k, _, _)| k.contains("MATHEM")), "{got:?}");
+    }
+}
