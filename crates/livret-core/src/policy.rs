@@ -344,8 +344,9 @@ pub enum Holding {
 ///
 /// - **Documents.** A family device sends a section to a peer that may read it now
 ///   ([`Manifest::may_read`]) and its manifest only to another owner. A grantee's device sends
-///   only to the livret's owners: what it holds of their livret is theirs, and teachers'
-///   devices do not sync with each other.
+///   only to the livret's owners (what it holds of their livret is theirs), except that two
+///   members of a team granted a section sync that section with each other
+///   ([`ReadRules::co_member`], [`Manifest::shared_team_grant`]).
 /// - **Juries** get anonymized extracts, never the documents, and send nothing back.
 /// - **Changes.** A family device takes changes from a non-owner only under a write right
 ///   ([`may_send_changes`]); a grantee's device sends changes only under its own write right

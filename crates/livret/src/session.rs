@@ -239,12 +239,17 @@ impl Policy {
     /// is an owner or ever held a grant; on a grantee, those the peer owns.
     fn load(dev: &Device, peer: &DeviceId) -> Result<Policy> {
         let mut livrets = BTreeMap::new();
+        // Whether a roster held lists the peer: asked once, not per livret.
+        let mut team_peer = None;
         for (livret, meta) in dev.held_livrets()? {
-            if meta.relation == Relation::Grantee
-                && !meta.owners.contains(peer)
-                && !dev.knows_team_peer(peer)?
-            {
-                continue;
+            if meta.relation == Relation::Grantee && !meta.owners.contains(peer) {
+                let listed = match team_peer {
+                    Some(known) => known,
+                    None => *team_peer.insert(dev.knows_team_peer(peer)?),
+                };
+                if !listed {
+                    continue;
+                }
             }
             let Ok(manifest) = dev.manifest(livret) else {
                 continue;

@@ -1,6 +1,6 @@
-//! Teaching teams (issue 15, first slice): the family grants a school's team from its card; the
-//! team grant travels between the family's owner devices like any manifest record and is
-//! revoked from either. Sessions do not yet let team members in (see SECURITY.md).
+//! Teaching teams (issue 15): the family grants a school's team from its card; members sync
+//! with the family and with each other, each checking what it receives; roster changes,
+//! replacement devices and revocations travel through the members.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use livret::core::grant::Rights;
