@@ -328,6 +328,40 @@ pub fn dropped_revoked_owners_entries(
     rebuilt_after_erasures(doc, |_| false, Holding::Grantee, me).map(Some)
 }
 
+/// On a team member's device that just learnt a newer roster: its copy of a section rebuilt
+/// with only its own entries (as [`rebuilt_after_erasures`] does), if it holds an entry a
+/// former member signed after its removal (a colleague that did not know the roster yet took
+/// it); `None` otherwise. Every other device that knows the roster refuses such an entry, and
+/// with it every later batch of this device for the section; the entries of the others come
+/// back from the family and the colleagues.
+pub fn dropped_removed_members_entries(
+    doc: &SectionDoc,
+    manifest: &Manifest,
+    me: &DeviceId,
+) -> Result<Option<SectionDoc>, CoreError> {
+    let rosters: Vec<&crate::team::TeamRoster> = manifest
+        .team_grants()
+        .filter_map(|g| manifest.roster_of(g))
+        .filter(|r| !r.former.is_empty())
+        .collect();
+    if rosters.is_empty() {
+        return Ok(None);
+    }
+    let holds_one = doc.entries().into_iter().any(|s| {
+        s.values.iter().flatten().any(|e| {
+            e.payload_unverified().is_ok_and(|p| {
+                rosters
+                    .iter()
+                    .any(|r| r.removed_before(&p.author_id(), p.time))
+            })
+        })
+    });
+    if !holds_one {
+        return Ok(None);
+    }
+    rebuilt_after_erasures(doc, |_| false, Holding::Grantee, me).map(Some)
+}
+
 /// How a device holds a livret: as one of its owners (the family) or under a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holding {

@@ -295,6 +295,15 @@ impl TeamRoster {
                     .iter()
                     .any(|f| f.key == key.0 && t <= f.removed_at))
     }
+    /// Whether `key` is a former member (not a member again) and `t` is after its removal:
+    /// what it signed then counts no more.
+    pub fn removed_before(&self, key: &DeviceId, t: i64) -> bool {
+        self.member(key).is_none()
+            && self
+                .former
+                .iter()
+                .any(|f| f.key == key.0 && t > f.removed_at)
+    }
     /// Whether `key` is listed, as a member or a former member.
     pub fn lists(&self, key: &DeviceId) -> bool {
         self.member(key).is_some() || self.former.iter().any(|f| f.key == key.0)

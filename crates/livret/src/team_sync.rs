@@ -14,8 +14,9 @@
 use std::collections::BTreeSet;
 
 use livret_core::grant::{Manifest, ManifestRecord, Opening};
+use livret_core::policy::dropped_removed_members_entries;
 use livret_core::team::{TeamProblem, TeamRoster, TeamRosters};
-use livret_core::{CoreError, DeviceId, LivretId, SignedRecord};
+use livret_core::{CoreError, DeviceId, LivretId, Section, SignedRecord};
 use livret_net::protocol::{ByteBuf, Frame, Granted, Revoked};
 
 use crate::audit::AuditAction;
@@ -182,7 +183,53 @@ impl Device {
             }
             changed |= self.keep_granted_roster(livret, &roster, bytes)?;
         }
+        if changed {
+            self.drop_removed_members_entries(livret)?;
+        }
         Ok(changed)
+    }
+
+    /// On a member's device that took a newer roster: each section holding an entry a former
+    /// member signed after its removal is rebuilt with only this device's own entries
+    /// (`policy::dropped_removed_members_entries`), its sync states forgotten; the others come
+    /// back from the family and the colleagues. Returns the sections rebuilt.
+    pub(crate) fn drop_removed_members_entries(
+        &mut self,
+        livret: LivretId,
+    ) -> Result<Vec<Section>> {
+        if self.meta(livret)?.relation != Relation::Grantee {
+            return Ok(Vec::new());
+        }
+        let manifest = self.manifest(livret)?;
+        let me = self.device_id();
+        let id = livret.to_string();
+        let mut out = Vec::new();
+        for section in self.section_names(livret)? {
+            let Some(doc) = self.load_section(livret, section)? else {
+                continue;
+            };
+            let Some(mut rebuilt) = dropped_removed_members_entries(&doc, &manifest, &me)? else {
+                continue;
+            };
+            let snapshot = rebuilt.save();
+            let name = section.to_string();
+            let entry = self.audit_entry(
+                Some(livret),
+                None,
+                Some(&name),
+                AuditAction::Team,
+                true,
+                "copie reconstruite sans les inscriptions des autres auteurs (un membre retiré de l'équipe avait écrit après son retrait) : la famille et les collègues les renvoient",
+            );
+            self.store.transaction(|tx| -> Result<()> {
+                tx.put_section_snapshot(&id, &name, &snapshot)?;
+                tx.delete_sync_states_for_section(&id, &name)?;
+                tx.append_audit(&entry)?;
+                Ok(())
+            })?;
+            out.push(section);
+        }
+        Ok(out)
     }
 
     /// A team's newer roster from its card (`livret team card` on the school device), on a
@@ -203,7 +250,9 @@ impl Device {
                 .team_grants()
                 .any(|g| g.team_id() == roster.team_id() && g.school_id() == roster.school_id());
             if granted {
-                self.keep_granted_roster(livret, &roster, &bytes.0)?;
+                if self.keep_granted_roster(livret, &roster, &bytes.0)? {
+                    self.drop_removed_members_entries(livret)?;
+                }
                 out.push(livret);
             }
         }
