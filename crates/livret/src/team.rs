@@ -1,4 +1,4 @@
-//! Teaching teams (issue 15, first slice): a school device keeps its teams' signed rosters;
+//! Teaching teams (issue 15): a school device keeps its teams' signed rosters;
 //! it shows a team card; a family device grants a team from that card. Whom a team grant
 //! covers is the core's decision ([`livret_core::grant::Manifest::may_team`]); sessions let
 //! members in and deliver them what they judge by in `team_sync.rs`.

@@ -320,7 +320,8 @@ impl Device {
                 .filter(|(k, _)| k.starts_with(ROSTER_KEY_PREFIX))
                 .cloned()
                 .collect();
-            let mut changed = self.accept_roster_news(livret, &rosters)?;
+            let mut changed = false;
+            // A team grant more first: the rosters are judged by the grants held.
             if from_owner
                 && held
                     .as_ref()
@@ -328,25 +329,22 @@ impl Device {
             {
                 changed |= self.grow_from_owner(livret, records)?;
             }
+            changed |= self.accept_roster_news(livret, &rosters)?;
             return Ok(changed);
         }
-        let mut mdoc = match held {
-            Some(_) => self.load_manifest_doc(livret)?,
-            None => livret_core::doc::ManifestDoc::new(),
-        };
-        let known: BTreeSet<String> = mdoc.records().into_iter().map(|(k, _)| k).collect();
+        // A livret this device does not hold yet.
+        let mut mdoc = livret_core::doc::ManifestDoc::new();
+        let mut known: BTreeSet<String> = BTreeSet::new();
         let mut rosters = Vec::new();
-        let mut added = false;
         for (key, bytes) in records {
             if key.starts_with(ROSTER_KEY_PREFIX) {
                 rosters.push((TeamRoster::open(bytes)?, bytes));
                 continue;
             }
             let record = ManifestRecord::open(key, bytes)?;
-            // The manifest only grows: a key already held is never replaced.
-            if !known.contains(key) {
+            // One record per key: a second one under a key is not needed.
+            if known.insert(key.clone()) {
                 mdoc.add(&record, bytes)?;
-                added = true;
             }
         }
         // A livret this device purged by a team revocation: a colleague that has not heard of
@@ -394,49 +392,35 @@ impl Device {
             let _ = book.offer(roster.clone(), &school);
         }
         let judged = manifest.clone().with_rosters(book);
-        let class = match judged.live_team_grants_for(&me, now).first() {
-            Some(g) => Some(g.class.to_string()),
-            None if held.is_none() => {
-                return Err(CoreError::from(TeamProblem::NotAMember(me)).into());
-            }
-            None => None,
+        let Some(class) = judged
+            .live_team_grants_for(&me, now)
+            .first()
+            .map(|g| g.class.to_string())
+        else {
+            return Err(CoreError::from(TeamProblem::NotAMember(me)).into());
         };
-        if added || held.is_none() {
-            self.save_manifest_doc(livret, &mut mdoc)?;
-        }
+        self.save_manifest_doc(livret, &mut mdoc)?;
         for (roster, bytes) in &rosters {
-            added |= self.keep_granted_roster(livret, roster, bytes)?;
+            self.keep_granted_roster(livret, roster, bytes)?;
         }
-        let owners: Vec<DeviceId> = manifest.owners().keys().copied().collect();
-        match held {
-            None => {
-                let meta = LivretMeta {
-                    relation: Relation::Grantee,
-                    name: None,
-                    class,
-                    peers: Vec::new(),
-                    owners,
-                    introduce: false,
-                };
-                self.put_meta(livret, &meta)?;
-                self.audit_event(
-                    Some(livret),
-                    Some(&peer),
-                    None,
-                    AuditAction::Accepted,
-                    true,
-                    "autorisation d'équipe reçue de la famille",
-                );
-                Ok(true)
-            }
-            Some(mut meta) => {
-                if meta.owners != owners {
-                    meta.owners = owners;
-                    self.put_meta(livret, &meta)?;
-                }
-                Ok(added)
-            }
-        }
+        let meta = LivretMeta {
+            relation: Relation::Grantee,
+            name: None,
+            class: Some(class),
+            peers: Vec::new(),
+            owners: manifest.owners().keys().copied().collect(),
+            introduce: false,
+        };
+        self.put_meta(livret, &meta)?;
+        self.audit_event(
+            Some(livret),
+            Some(&peer),
+            None,
+            AuditAction::Accepted,
+            true,
+            "autorisation d'équipe reçue (de la famille ou d'un collègue)",
+        );
+        Ok(true)
     }
 }
 
