@@ -113,6 +113,14 @@ impl TestDevice {
         self.peer.stop().await;
     }
 
+    /// Stops the node and closes the device, keeping its home (a device switched off).
+    pub async fn switch_off(mut self) -> StoppedDevice {
+        self.peer.stop().await;
+        let TestDevice { home, peer, .. } = self;
+        drop(peer);
+        StoppedDevice { home }
+    }
+
     /// Every byte of every file of the home directory.
     pub fn raw_home_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -123,6 +131,20 @@ impl TestDevice {
             }
         }
         out
+    }
+}
+
+/// A device switched off ([`TestDevice::switch_off`]): its home only.
+pub struct StoppedDevice {
+    /// Its home (deleted at the end).
+    pub home: TempDir,
+}
+
+impl StoppedDevice {
+    /// Opens the device again from its home, with a new node.
+    pub async fn switch_on(self) -> TestDevice {
+        let device = Device::open(self.home.path(), KeySource::KeyFile).unwrap();
+        TestDevice::start(self.home, device).await
     }
 }
 

@@ -92,6 +92,15 @@ pub enum TeamCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Prend la nouvelle liste d'une équipe depuis sa carte (appareil d'un membre ou de la famille) : elle passe ensuite aux autres membres et à la famille à chaque synchronisation
+    Update {
+        /// La carte de l'équipe (texte LIVRET-EQUIPE:… de son code QR)
+        #[arg(long, value_name = "CARTE")]
+        card: String,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `livret grant-team …`
@@ -240,6 +249,28 @@ pub fn team(ctx: &Ctx, command: &TeamCommand) -> Result<ExitCode> {
                 )
             );
             outln!("{}", card.text);
+            Ok(ExitCode::SUCCESS)
+        }
+        TeamCommand::Update { card, json } => {
+            let livrets: Vec<String> = dev
+                .team_roster_receive(card)?
+                .iter()
+                .map(|l| l.to_string())
+                .collect();
+            if *json {
+                print_json(&serde_json::json!({ "livrets": livrets }))?;
+            } else {
+                outln!(
+                    "{}",
+                    lang.pick(
+                        "Liste de l'équipe reçue ; elle vaut pour ces livrets :",
+                        "Team roster received; it counts for these livrets:"
+                    )
+                );
+                for l in &livrets {
+                    outln!("  {l}");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

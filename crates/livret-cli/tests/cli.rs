@@ -1548,6 +1548,25 @@ fn team_roster_card_and_a_family_grant_to_the_team() {
         details.iter().any(|d| d.contains("autorisation d'équipe")),
         "{details:?}"
     );
+    // A newer roster, from the team's new card: taken by the family (and passed on by sync),
+    // noted in its journal; a device whose livrets the team was not granted has no use for it.
+    json(&school, &["team", "add", &team, &teachers[1], "--json"]);
+    let card2 = json(&school, &["team", "card", &team, "--json"])["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = json(&fam, &["team", "update", "--card", &card2, "--json"]);
+    assert_eq!(v["livrets"], serde_json::json!([l.clone()]));
+    let audit = json(&fam, &["audit", &l, "--json"]);
+    assert!(
+        audit.as_array().unwrap().iter().any(|a| a["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("version 4 remplacée par la version 5")),
+        "{audit}"
+    );
+    let e = fails(&t1, &["team", "update", "--card", &card2]);
+    assert!(e.contains("équipe inconnue"), "{e}");
     // Listed with the grants (the --json list stays the device grants'), revoked like one.
     let gid = g["grant_id"].as_str().unwrap();
     let listed = ok(&fam, &["grants", &l]);

@@ -586,6 +586,17 @@ pub fn entry_key(content: &Content) -> String {
     }
 }
 
+/// The subject an entry is about (a subject's bilan, at collège or lycée), if it is one: what
+/// a team grant narrowed to each member's subjects judges it by.
+pub fn subject_of(content: &Content) -> Option<DisciplineCode> {
+    match content {
+        Content::Subject { code, .. } | Content::LyceeSubject { code, .. } => {
+            DisciplineCode::parse(code).ok()
+        }
+        _ => None,
+    }
+}
+
 /// The key of a subject's bilan for a period (as [`entry_key`] gives it).
 pub fn subject_key(period: Period, code: &DisciplineCode) -> String {
     format!("{}{}", subject_key_prefix(period), code.as_str())

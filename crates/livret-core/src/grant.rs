@@ -746,6 +746,9 @@ pub struct Manifest {
     ever: BTreeMap<DeviceId, OwnerInfo>,
     /// The current recovery key.
     recovery: Option<DeviceId>,
+    /// The team rosters this device holds, by which team grants are judged (none until
+    /// [`Manifest::with_rosters`]).
+    rosters: crate::team::TeamRosters,
 }
 
 /// What a manifest knows of one owner (a device or a recovery key).
@@ -1054,6 +1057,7 @@ impl Manifest {
             recovery,
             grants: BTreeMap::new(),
             team_grants: BTreeMap::new(),
+            rosters: crate::team::TeamRosters::new(),
             revocations: Vec::new(),
             opened: Default::default(),
             owner_revocations: BTreeMap::new(),
@@ -1242,10 +1246,16 @@ impl Manifest {
         self.revocations.iter().find(|r| r.voids(grant))
     }
 
-    /// Whether `key` is known to this livret (an owner or the audience of a grant): used to
-    /// tell "valid" from "unknown author" when verifying entries.
+    /// Whether `key` is known to this livret (an owner, the audience of a grant, or a member
+    /// or former member of a granted team's roster in force): used to tell "valid" from
+    /// "unknown author" when verifying entries.
     pub fn knows_author(&self, key: &DeviceId) -> bool {
-        self.is_owner(key) || self.grants.values().any(|g| g.audience_id() == *key)
+        self.is_owner(key)
+            || self.grants.values().any(|g| g.audience_id() == *key)
+            || self
+                .team_grants
+                .values()
+                .any(|g| self.roster_of(g).is_some_and(|r| r.lists(key)))
     }
 
     /// May `key` read `section` at time `t`? A sensitive section that is not open is read by
@@ -1282,7 +1292,20 @@ impl Manifest {
             };
             best = more_telling(best, reason);
         }
-        Decision::Denied(best)
+        if self.team_grants.is_empty() {
+            return Decision::Denied(best);
+        }
+        let access = if write {
+            crate::team::TeamAccess::WriteSection
+        } else {
+            crate::team::TeamAccess::Read
+        };
+        match self.may_team(key, section, t, access, &self.rosters) {
+            // Not a member of any granted team: the device-grant answer stands.
+            Decision::Denied(DenyReason::NotTeamMember) => Decision::Denied(best),
+            Decision::Denied(r) => Decision::Denied(more_telling(best, r)),
+            d => d,
+        }
     }
 
     /// Did `author` hold the right to write `section` when it signed at `signed_at`? The rule
@@ -1331,7 +1354,117 @@ impl Manifest {
             };
             best = more_telling(best, reason);
         }
+        // A member of a granted team: by the roster in force, a member then (a former member
+        // counts for what it signed before its removal).
+        for g in self.team_grants.values() {
+            if !self
+                .roster_of(g)
+                .is_some_and(|r| r.was_member_at(author, signed_at))
+            {
+                continue;
+            }
+            let revoked_before = self
+                .revocations
+                .iter()
+                .any(|r| r.livret == g.livret && r.grant == g.id && r.at < signed_at);
+            let reason = if revoked_before {
+                DenyReason::Revoked
+            } else if !g.covers_time(signed_at) {
+                DenyReason::OutsidePeriod
+            } else if !g.sections.contains(&section) {
+                DenyReason::SectionNotGranted
+            } else if g.rights != Rights::Write {
+                DenyReason::ReadOnly
+            } else {
+                return Decision::Granted(g.grant_id());
+            };
+            best = more_telling(best, reason);
+        }
         Decision::Denied(best)
+    }
+
+    /// This manifest judging team grants by `rosters` (the rosters this device holds; only
+    /// those signed by the school a team grant names count for it).
+    pub fn with_rosters(mut self, rosters: crate::team::TeamRosters) -> Manifest {
+        self.rosters = rosters;
+        self
+    }
+
+    /// Whether an entry about `subject` (None: about no subject) that `author` wrote in
+    /// `section` at `t` is out of its subjects: its only right there is a team grant narrowed
+    /// to each member's subjects ([`crate::team::TeamGrant::own_subjects`]) and the roster in
+    /// force does not give it that subject. Owners and device grantees are never out of it.
+    pub fn out_of_own_subjects(
+        &self,
+        author: &DeviceId,
+        section: Section,
+        t: i64,
+        subject: Option<&crate::vocab::DisciplineCode>,
+    ) -> bool {
+        if self.is_owner(author) || self.grants.values().any(|g| g.audience_id() == *author) {
+            return false;
+        }
+        self.may_team(
+            author,
+            section,
+            t,
+            crate::team::TeamAccess::Write(subject),
+            &self.rosters,
+        ) == Decision::Denied(DenyReason::SubjectNotAssigned)
+    }
+
+    /// The team rosters this manifest judges team grants by.
+    pub fn rosters(&self) -> &crate::team::TeamRosters {
+        &self.rosters
+    }
+
+    /// The roster in force of the team `grant` names (signed by the school it names).
+    pub fn roster_of(&self, grant: &crate::team::TeamGrant) -> Option<&crate::team::TeamRoster> {
+        self.rosters.in_force(&grant.team_id(), &grant.school_id())
+    }
+
+    /// The team grants under which `key` may act at `t`: not revoked, within their period,
+    /// `key` a member of the team's roster in force, valid at `t`.
+    pub fn live_team_grants_for(&self, key: &DeviceId, t: i64) -> Vec<&crate::team::TeamGrant> {
+        self.team_grants
+            .values()
+            .filter(|g| {
+                g.covers_time(t)
+                    && !self.team_grant_revoked(g)
+                    && self.roster_of(g).is_some_and(|r| r.covers(key, t))
+            })
+            .collect()
+    }
+
+    /// A team grant live at `t` for both `a` and `b` (members of its team's roster in force)
+    /// that covers `section`: under it, the two members sync that section with each other.
+    pub fn shared_team_grant(
+        &self,
+        a: &DeviceId,
+        b: &DeviceId,
+        section: Section,
+        t: i64,
+    ) -> Option<GrantId> {
+        if !self.is_open(section) {
+            return None;
+        }
+        let of_b: Vec<GrantId> = self
+            .live_team_grants_for(b, t)
+            .iter()
+            .map(|g| g.grant_id())
+            .collect();
+        self.live_team_grants_for(a, t)
+            .into_iter()
+            .find(|g| g.sections.contains(&section) && of_b.contains(&g.grant_id()))
+            .map(|g| g.grant_id())
+    }
+
+    /// Whether `key` is a member, at `t`, of the roster in force of a team granted this
+    /// livret (the grant live or not: a member of a revoked team is still told so).
+    pub fn is_team_member(&self, key: &DeviceId, t: i64) -> bool {
+        self.team_grants
+            .values()
+            .any(|g| self.roster_of(g).is_some_and(|r| r.covers(key, t)))
     }
 
     /// Every valid team grant known, revoked or not.
@@ -1361,7 +1494,10 @@ impl Manifest {
         access: crate::team::TeamAccess<'_>,
         rosters: &crate::team::TeamRosters,
     ) -> Decision {
-        let write = matches!(access, crate::team::TeamAccess::Write(_));
+        let write = matches!(
+            access,
+            crate::team::TeamAccess::Write(_) | crate::team::TeamAccess::WriteSection
+        );
         if !self.is_open(section) {
             return Decision::Denied(DenyReason::SectionClosed);
         }

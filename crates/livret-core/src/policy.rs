@@ -65,7 +65,16 @@ pub fn may_send_changes(
 /// than [`WRITE_GRACE_SECONDS`] ago, not revoked: its device may still hand in its last
 /// entries, so its connections are not closed as those of a device whose access ended.
 pub fn may_still_send(manifest: &Manifest, key: &DeviceId, now: i64) -> bool {
-    manifest.grants().any(|g| {
+    let team = manifest.team_grants().any(|g| {
+        g.rights == Rights::Write
+            && !manifest.team_grant_revoked(g)
+            && g.not_before <= now
+            && now < g.until.saturating_add(WRITE_GRACE_SECONDS)
+            && manifest
+                .roster_of(g)
+                .is_some_and(|r| r.member(key).is_some())
+    });
+    team || manifest.grants().any(|g| {
         g.audience_id() == *key
             && g.rights == Rights::Write
             && !g.jury
@@ -118,6 +127,31 @@ fn write_right(
         };
         best = more_telling(best, reason);
     }
+    // A member of a granted team, by the same rules: a member of the roster in force now
+    // (a removed member's later writes count no more, whatever date they claim).
+    for g in manifest.team_grants() {
+        let Some(roster) = manifest.roster_of(g) else {
+            continue;
+        };
+        if roster.member(key).is_none() {
+            continue;
+        }
+        let in_force_or_grace =
+            g.not_before <= now && now < g.until.saturating_add(WRITE_GRACE_SECONDS);
+        let signed_within = signed_at.is_none_or(|t| g.covers_time(t) && roster.covers(key, t));
+        let reason = if manifest.team_grant_revoked(g) {
+            DenyReason::Revoked
+        } else if !in_force_or_grace || !signed_within {
+            DenyReason::OutsidePeriod
+        } else if !g.sections.contains(&section) {
+            DenyReason::SectionNotGranted
+        } else if g.rights != Rights::Write {
+            DenyReason::ReadOnly
+        } else {
+            return Decision::Granted(g.grant_id());
+        };
+        best = more_telling(best, reason);
+    }
     Decision::Denied(best)
 }
 
@@ -163,6 +197,17 @@ impl BatchRules<'_> {
     fn sent_by_owner(&self) -> bool {
         self.manifest.is_owner(&self.sender)
     }
+
+    /// Whether `author` wrote at `time` as a member of a granted team, by the roster in force
+    /// (a member then, a former member before its removal) and the team grant (not revoked
+    /// before). What another member relays is judged so: the member that took it from its
+    /// author judged it at arrival, and a removed member's earlier entries stay valid.
+    fn team_member_wrote(&self, author: &DeviceId, time: i64) -> bool {
+        match self.manifest.may_have_written(author, self.section, time) {
+            Decision::Granted(id) => self.manifest.team_grants().any(|g| g.grant_id() == id),
+            _ => false,
+        }
+    }
 }
 
 impl WriteCheck for BatchRules<'_> {
@@ -196,11 +241,34 @@ impl WriteCheck for BatchRules<'_> {
                 .manifest
                 .may_have_written(author, self.section, time)
                 .allowed(),
-            _ => may_write_arriving(self.manifest, author, self.section, time, self.now).allowed(),
+            // On a member's device, what a colleague relays was judged when it arrived there:
+            // its author's right when it signed.
+            Mode::Grantee if *author != self.sender => {
+                may_write_arriving(self.manifest, author, self.section, time, self.now).allowed()
+                    || self
+                        .manifest
+                        .may_have_written(author, self.section, time)
+                        .allowed()
+            }
+            _ => {
+                may_write_arriving(self.manifest, author, self.section, time, self.now).allowed()
+                    || (*author != self.sender && self.team_member_wrote(author, time))
+            }
         }
     }
     fn check_content(&self, entry: &OpenedEntry) -> Result<(), String> {
-        crate::content::check(entry)
+        crate::content::check(entry)?;
+        // Under a team grant narrowed to each member's subjects: only its own.
+        let subject = crate::content::subject_of(&entry.payload.content);
+        if self.manifest.out_of_own_subjects(
+            &entry.payload.author_id(),
+            self.section,
+            entry.payload.time,
+            subject.as_ref(),
+        ) {
+            return Err(DenyReason::SubjectNotAssigned.french().to_string());
+        }
+        Ok(())
     }
 }
 
@@ -260,6 +328,40 @@ pub fn dropped_revoked_owners_entries(
     rebuilt_after_erasures(doc, |_| false, Holding::Grantee, me).map(Some)
 }
 
+/// On a team member's device that just learnt a newer roster: its copy of a section rebuilt
+/// with only its own entries (as [`rebuilt_after_erasures`] does), if it holds an entry a
+/// former member signed after its removal (a colleague that did not know the roster yet took
+/// it); `None` otherwise. Every other device that knows the roster refuses such an entry, and
+/// with it every later batch of this device for the section; the entries of the others come
+/// back from the family and the colleagues.
+pub fn dropped_removed_members_entries(
+    doc: &SectionDoc,
+    manifest: &Manifest,
+    me: &DeviceId,
+) -> Result<Option<SectionDoc>, CoreError> {
+    let rosters: Vec<&crate::team::TeamRoster> = manifest
+        .team_grants()
+        .filter_map(|g| manifest.roster_of(g))
+        .filter(|r| !r.former.is_empty())
+        .collect();
+    if rosters.is_empty() {
+        return Ok(None);
+    }
+    let holds_one = doc.entries().into_iter().any(|s| {
+        s.values.iter().flatten().any(|e| {
+            e.payload_unverified().is_ok_and(|p| {
+                rosters
+                    .iter()
+                    .any(|r| r.removed_before(&p.author_id(), p.time))
+            })
+        })
+    });
+    if !holds_one {
+        return Ok(None);
+    }
+    rebuilt_after_erasures(doc, |_| false, Holding::Grantee, me).map(Some)
+}
+
 /// How a device holds a livret: as one of its owners (the family) or under a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holding {
@@ -276,8 +378,9 @@ pub enum Holding {
 ///
 /// - **Documents.** A family device sends a section to a peer that may read it now
 ///   ([`Manifest::may_read`]) and its manifest only to another owner. A grantee's device sends
-///   only to the livret's owners: what it holds of their livret is theirs, and teachers'
-///   devices do not sync with each other.
+///   only to the livret's owners (what it holds of their livret is theirs), except that two
+///   members of a team granted a section sync that section with each other
+///   ([`ReadRules::co_member`], [`Manifest::shared_team_grant`]).
 /// - **Juries** get anonymized extracts, never the documents, and send nothing back.
 /// - **Changes.** A family device takes changes from a non-owner only under a write right
 ///   ([`may_send_changes`]); a grantee's device sends changes only under its own write right
@@ -337,9 +440,28 @@ impl ReadRules<'_> {
             },
             Holding::Grantee => match target {
                 Some(_) if self.manifest.is_owner(peer) => Decision::Owner,
-                _ => Decision::Denied(DenyReason::NoGrant),
+                // Two members of a team granted the section: they sync it with each other.
+                Some(s) => match self.manifest.shared_team_grant(&self.me, peer, s, self.now) {
+                    Some(g) => Decision::Granted(g),
+                    None => Decision::Denied(DenyReason::NoGrant),
+                },
+                None => Decision::Denied(DenyReason::NoGrant),
             },
         }
+    }
+
+    /// On a team member's device: whether `peer` is a member of a team granted this livret
+    /// that this device is a member of too (both under a live team grant): they sync the
+    /// sections that grant covers.
+    pub fn co_member(&self, peer: &DeviceId) -> bool {
+        if self.holding != Holding::Grantee || self.manifest.is_owner(peer) {
+            return false;
+        }
+        let theirs = self.manifest.live_team_grants_for(peer, self.now);
+        self.manifest
+            .live_team_grants_for(&self.me, self.now)
+            .iter()
+            .any(|g| theirs.iter().any(|t| t.id == g.id))
     }
 
     /// On a family device: whether `peer` may still send changes to `section` (a write grant
@@ -370,6 +492,10 @@ impl ReadRules<'_> {
         self.holding == Holding::Owner
             && !self.manifest.is_owner(peer)
             && (!self.manifest.live_grants_for(peer, self.now).is_empty()
+                || !self
+                    .manifest
+                    .live_team_grants_for(peer, self.now)
+                    .is_empty()
                 || may_still_send(self.manifest, peer, self.now))
     }
 
@@ -379,13 +505,35 @@ impl ReadRules<'_> {
         if self.holding != Holding::Owner
             || self.manifest.is_owner(peer)
             || !self.manifest.live_grants_for(peer, self.now).is_empty()
+            || !self
+                .manifest
+                .live_team_grants_for(peer, self.now)
+                .is_empty()
         {
             return None;
         }
-        self.manifest
+        let device = self
+            .manifest
             .grants()
             .filter(|g| g.audience_id() == *peer)
-            .find_map(|g| self.manifest.revocation_of(g).cloned())
+            .find_map(|g| self.manifest.revocation_of(g).cloned());
+        // A member of a team whose grant was revoked: that revocation.
+        device.or_else(|| {
+            self.manifest
+                .team_grants()
+                .filter(|g| {
+                    self.manifest
+                        .roster_of(g)
+                        .is_some_and(|r| r.member(peer).is_some())
+                })
+                .find_map(|g| {
+                    self.manifest
+                        .revocations()
+                        .iter()
+                        .find(|r| r.livret == g.livret && r.grant == g.id)
+                        .cloned()
+                })
+        })
     }
 }
 

@@ -245,7 +245,26 @@ pub struct TeamRoster {
     /// When this version was signed.
     #[serde(rename = "t")]
     pub at: i64,
+    /// Devices removed from the team, each with when it was removed: what a former member
+    /// signed before that stays valid on every device, whichever roster versions it saw.
+    #[serde(rename = "f", default, skip_serializing_if = "Vec::is_empty")]
+    pub former: Vec<FormerMember>,
 }
+
+/// A device removed from a team, and when the school removed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormerMember {
+    /// The former member's device key.
+    #[serde(rename = "k", with = "cbor::fixed")]
+    pub key: [u8; 32],
+    /// When it was removed (seconds): what it signed from then on counts no more.
+    #[serde(rename = "r")]
+    pub removed_at: i64,
+}
+
+/// The most former members a roster keeps (the oldest are dropped first).
+pub const MAX_FORMER_MEMBERS: usize = 4 * MAX_TEAM_MEMBERS;
 
 impl TeamRoster {
     /// The team's id.
@@ -263,6 +282,31 @@ impl TeamRoster {
     /// Whether `key` is a member while the roster is valid at `t`.
     pub fn covers(&self, key: &DeviceId, t: i64) -> bool {
         t < self.until && self.member(key).is_some()
+    }
+    /// Whether `key` was a member at `t` by this roster: a member now, or a former member
+    /// removed no earlier than `t` (the same second included, as for a revocation; both while
+    /// the roster is valid). What a removed member signed while
+    /// it was one stays valid.
+    pub fn was_member_at(&self, key: &DeviceId, t: i64) -> bool {
+        self.covers(key, t)
+            || (t < self.until
+                && self
+                    .former
+                    .iter()
+                    .any(|f| f.key == key.0 && t <= f.removed_at))
+    }
+    /// Whether `key` is a former member (not a member again) and `t` is after its removal:
+    /// what it signed then counts no more.
+    pub fn removed_before(&self, key: &DeviceId, t: i64) -> bool {
+        self.member(key).is_none()
+            && self
+                .former
+                .iter()
+                .any(|f| f.key == key.0 && t > f.removed_at)
+    }
+    /// Whether `key` is listed, as a member or a former member.
+    pub fn lists(&self, key: &DeviceId) -> bool {
+        self.member(key).is_some() || self.former.iter().any(|f| f.key == key.0)
     }
 }
 
@@ -292,6 +336,18 @@ impl SignedRecord for TeamRoster {
             let subjects: BTreeSet<&DisciplineCode> = m.subjects.iter().collect();
             if m.subjects.len() > MAX_MEMBER_SUBJECTS || subjects.len() != m.subjects.len() {
                 return Err(TeamProblem::BadSubjects(m.device()).into());
+            }
+        }
+        if self.former.len() > MAX_FORMER_MEMBERS {
+            return Err(TeamProblem::TooManyMembers {
+                actual: self.former.len(),
+            }
+            .into());
+        }
+        let mut former = BTreeSet::new();
+        for f in &self.former {
+            if seen.contains(&f.key) || !former.insert(f.key) {
+                return Err(TeamProblem::DuplicateMember(DeviceId(f.key)).into());
             }
         }
         Ok(())
@@ -497,6 +553,9 @@ pub enum TeamAccess<'a> {
     Read,
     /// Write an entry of this subject (None: an entry of no subject, such as a synthesis).
     Write(Option<&'a DisciplineCode>),
+    /// Send changes to the section: a write grant on it, whatever the subjects (each entry's
+    /// subject is checked on its own, with [`TeamAccess::Write`]).
+    WriteSection,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,6 +701,7 @@ mod tests {
                 .collect(),
             until: 10_000,
             at: 100 + i64::from(version),
+            former: Vec::new(),
         }
     }
 
@@ -1073,5 +1133,86 @@ mod tests {
         // Not a device grant: under grant/ it does not open.
         let as_grant = format!("grant/{}", GrantId([3; 16]));
         assert!(crate::grant::ManifestRecord::open(&as_grant, &bytes).is_err());
+    }
+
+    #[test]
+    fn the_policy_judges_members_by_the_rosters_a_manifest_holds() {
+        use crate::doc::WriteCheck;
+        use crate::policy::{
+            may_send_changes, may_write_arriving, BatchRules, Holding, Mode, ReadRules,
+        };
+        let g = granted(Rights::Write, false, vec![]);
+        let s = g.school.device_id();
+        let (t1, t2, stranger) = (g.t1.device_id(), g.t2.device_id(), g.stranger.device_id());
+        let mut v1 = TeamRosters::new();
+        v1.offer(roster(&g.school, 1, &[&g.t1, &g.t2]), &s).unwrap();
+        let m1 = g.manifest.clone().with_rosters(v1);
+        assert!(m1.may_write(&t1, ANNEE, 100).allowed());
+        assert!(m1.may_read(&t2, ANNEE, 100).allowed());
+        assert_eq!(
+            m1.may_read(&stranger, ANNEE, 100),
+            Decision::Denied(DenyReason::NoGrant)
+        );
+        assert!(may_write_arriving(&m1, &t1, ANNEE, 100, 100).allowed());
+        assert!(may_send_changes(&m1, &t1, ANNEE, 100).allowed());
+        assert!(m1.knows_author(&t1) && !m1.knows_author(&stranger));
+        // Two members sync the granted section with each other; not with a stranger.
+        let on_t2 = |m| ReadRules {
+            me: t2,
+            now: 100,
+            holding: Holding::Grantee,
+            manifest: m,
+        };
+        assert!(on_t2(&m1).may_send(&t1, Some(ANNEE)).allowed());
+        assert!(!on_t2(&m1).may_send(&t1, Some(Section::Cycles)).allowed());
+        assert!(!on_t2(&m1).may_send(&stranger, Some(ANNEE)).allowed());
+
+        // t1 removed at 200 (version 2): its later writes count no more, its earlier ones do.
+        let mut r2 = roster(&g.school, 2, &[&g.t2]);
+        r2.former.push(FormerMember {
+            key: t1.0,
+            removed_at: 200,
+        });
+        let mut v2 = TeamRosters::new();
+        v2.offer(r2, &s).unwrap();
+        let m2 = g.manifest.clone().with_rosters(v2);
+        // From itself, even backdated: refused.
+        assert!(!may_write_arriving(&m2, &t1, ANNEE, 150, 300).allowed());
+        assert!(!may_send_changes(&m2, &t1, ANNEE, 300).allowed());
+        assert!(!on_t2(&m2).may_send(&t1, Some(ANNEE)).allowed());
+        // Relayed by a member: judged by when it signed.
+        assert!(m2.may_have_written(&t1, ANNEE, 200).allowed());
+        assert!(!m2.may_have_written(&t1, ANNEE, 201).allowed());
+        let relay = |mode| BatchRules {
+            manifest: &m2,
+            livret: m2.livret(),
+            section: ANNEE,
+            sender: t2,
+            mode,
+            now: 300,
+        };
+        for mode in [Mode::Owner, Mode::Grantee] {
+            assert!(relay(mode).sender_may_write());
+            assert!(relay(mode).may_author(&t1, 150));
+            assert!(!relay(mode).may_author(&t1, 250));
+        }
+        assert!(m2.knows_author(&t1));
+
+        // A read-only team: its members send no changes.
+        let r = granted(Rights::Read, false, vec![]);
+        let mut book = TeamRosters::new();
+        book.offer(roster(&r.school, 1, &[&r.t1]), &r.school.device_id())
+            .unwrap();
+        let mr = r.manifest.clone().with_rosters(book);
+        let rules = BatchRules {
+            manifest: &mr,
+            livret: mr.livret(),
+            section: ANNEE,
+            sender: r.t1.device_id(),
+            mode: Mode::Owner,
+            now: 100,
+        };
+        assert!(!rules.sender_may_write());
+        assert!(!rules.may_author(&r.t1.device_id(), 100));
     }
 }

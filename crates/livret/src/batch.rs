@@ -179,6 +179,14 @@ impl Device {
                 draft.section
             )));
         }
+        let subject = content::subject_of(&draft.content);
+        if manifest.out_of_own_subjects(me, draft.section, now, subject.as_ref()) {
+            return Err(Error::NotAuthorized(format!(
+                "{} (section {})",
+                livret_core::grant::DenyReason::SubjectNotAssigned.french(),
+                draft.section
+            )));
+        }
         if !seen.insert((draft.section, draft.key.clone())) {
             return Err(Error::NotAuthorized(format!(
                 "{} {} donné deux fois dans le même envoi",

@@ -467,7 +467,8 @@ impl Device {
         };
         if let Some((f, m)) = self.cached_manifests().get(&livret) {
             if *f == fingerprint {
-                return Ok(m.clone());
+                let m = m.clone();
+                return self.with_held_rosters(m);
             }
         }
         let manifest = self.load_manifest_doc(livret)?.manifest()?;
@@ -476,7 +477,9 @@ impl Device {
             cache.clear();
         }
         cache.insert(livret, (fingerprint, manifest.clone()));
-        Ok(manifest)
+        drop(cache);
+        // Rosters change apart from the manifest: attached at every call.
+        self.with_held_rosters(manifest)
     }
 
     fn cached_manifests(&self) -> MutexGuard<'_, BTreeMap<LivretId, (Vec<u8>, Manifest)>> {

@@ -27,6 +27,7 @@ pub mod relay;
 mod session;
 mod sharing;
 mod team;
+mod team_sync;
 mod trust;
 mod views;
 

@@ -313,8 +313,22 @@ fn concerns(dev: &Device, peer: &DeviceId) -> bool {
     };
     held.iter().any(|(l, meta)| match dev.manifest(*l) {
         Ok(m) => match meta.relation {
-            Relation::Owner => m.is_owner(peer) || !m.live_grants_for(peer, dev.now()).is_empty(),
-            Relation::Grantee => m.is_owner(peer),
+            Relation::Owner => {
+                m.is_owner(peer)
+                    || !m.live_grants_for(peer, dev.now()).is_empty()
+                    || !m.live_team_grants_for(peer, dev.now()).is_empty()
+            }
+            // A colleague of a team granted the livret: members sync with each other.
+            Relation::Grantee => {
+                m.is_owner(peer)
+                    || livret_core::policy::ReadRules {
+                        me: dev.device_id(),
+                        now: dev.now(),
+                        holding: livret_core::policy::Holding::Grantee,
+                        manifest: &m,
+                    }
+                    .co_member(peer)
+            }
         },
         Err(_) => false,
     })
@@ -357,6 +371,12 @@ fn known_peer_ids(dev: &Device) -> Vec<PeerId> {
             keys.extend(m.owners().keys().copied());
             if meta.relation == Relation::Owner {
                 keys.extend(m.grants().map(|g| g.audience_id()));
+            }
+            // The members of every team granted (on a member, its colleagues too).
+            for g in m.team_grants() {
+                if let Some(r) = m.roster_of(g) {
+                    keys.extend(r.members.iter().map(|x| x.device()));
+                }
             }
         }
     }

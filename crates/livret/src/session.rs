@@ -247,18 +247,37 @@ impl Policy {
     /// is an owner or ever held a grant; on a grantee, those the peer owns.
     fn load(dev: &Device, peer: &DeviceId) -> Result<Policy> {
         let mut livrets = BTreeMap::new();
+        // Whether a roster held lists the peer: asked once, not per livret.
+        let mut team_peer = None;
         for (livret, meta) in dev.held_livrets()? {
             if meta.relation == Relation::Grantee && !meta.owners.contains(peer) {
-                continue;
+                let listed = match team_peer {
+                    Some(known) => known,
+                    None => *team_peer.insert(dev.knows_team_peer(peer)?),
+                };
+                if !listed {
+                    continue;
+                }
             }
             let Ok(manifest) = dev.manifest(livret) else {
                 continue;
             };
             let concerns = match meta.relation {
                 Relation::Owner => {
-                    manifest.is_owner(peer) || manifest.grants().any(|g| g.audience_id() == *peer)
+                    manifest.is_owner(peer)
+                        || manifest.grants().any(|g| g.audience_id() == *peer)
+                        || manifest.is_team_member(peer, dev.now())
                 }
-                Relation::Grantee => manifest.is_owner(peer),
+                Relation::Grantee => {
+                    manifest.is_owner(peer)
+                        || ReadRules {
+                            me: dev.device_id(),
+                            now: dev.now(),
+                            holding: Holding::Grantee,
+                            manifest: &manifest,
+                        }
+                        .co_member(peer)
+                }
             };
             if concerns {
                 livrets.insert(livret, (meta, manifest));
@@ -462,7 +481,11 @@ impl Ctx {
             return Ok(false);
         }
         for hl in &theirs.livrets {
-            if dev.deletion_told_to(LivretId(hl.livret), &self.peer)? {
+            if dev.deletion_told_to(LivretId(hl.livret), &self.peer)?
+                || dev
+                    .team_revocation_for(LivretId(hl.livret), &self.peer)?
+                    .is_some()
+            {
                 return Ok(false);
             }
         }
@@ -607,6 +630,36 @@ impl Ctx {
                 break;
             }
         }
+        // To a member of a team granted a livret this device owns: what it judges by. From a
+        // member to the family or a colleague: the rosters it holds (a newer one travels so).
+        for (livret, meta) in dev.held_livrets()? {
+            if out.len() >= MAX_INTRODUCTIONS || self.peer == me {
+                continue;
+            }
+            let frame = match meta.relation {
+                Relation::Owner => dev.team_delivery(livret, &self.peer)?,
+                Relation::Grantee => {
+                    let Ok(manifest) = dev.manifest(livret) else {
+                        continue;
+                    };
+                    let rules = ReadRules {
+                        me,
+                        now: dev.now(),
+                        holding: Holding::Grantee,
+                        manifest: &manifest,
+                    };
+                    if manifest.is_owner(&self.peer) {
+                        dev.roster_news(livret)?
+                    } else if rules.co_member(&self.peer) {
+                        // A colleague, maybe a new member that holds nothing yet.
+                        dev.team_delivery(livret, &self.peer)?
+                    } else {
+                        None
+                    }
+                }
+            };
+            out.extend(frame);
+        }
         // What the recovery key revoked, to every owner: a device it re-admitted is shown so.
         for (livret, meta) in dev.held_livrets()? {
             if meta.relation != Relation::Owner
@@ -643,7 +696,12 @@ impl Ctx {
             .into_iter()
             .map(|(k, v)| (k, v.into_vec()))
             .collect();
-        match dev.accept_introduction(self.peer, livret, &records) {
+        let accepted = if crate::team_sync::is_team_delivery(&records) {
+            dev.accept_team_delivery(self.peer, livret, &records)
+        } else {
+            dev.accept_introduction(self.peer, livret, &records)
+        };
+        match accepted {
             Ok(changed) => Ok(changed),
             Err(e @ Error::Protocol(_)) => Err(e),
             Err(e) => {
@@ -797,6 +855,14 @@ impl Ctx {
             let livret = LivretId(hl.livret);
             if self.tell_if_deleted(&mut dev, livret)? {
                 continue;
+            }
+            // A colleague still holding a livret this device purged by a team revocation.
+            if !self.told_revoked.contains(&livret) {
+                if let Some(frame) = dev.team_revocation_for(livret, &peer)? {
+                    self.outbox.push(frame);
+                    self.told_revoked.insert(livret);
+                    continue;
+                }
             }
             if self.policy.jury_peer(&peer, livret)
                 || self.policy.my_jury_sections(livret).is_some()

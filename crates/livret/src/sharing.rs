@@ -608,7 +608,7 @@ impl Device {
                 }
             }
         }
-        let manifest = mdoc.manifest()?;
+        let manifest = self.with_held_rosters(mdoc.manifest()?)?;
         if !manifest.is_owner(&DeviceId(r.issuer)) {
             return Ok(false);
         }
@@ -618,10 +618,22 @@ impl Device {
             .into_iter()
             .filter(|g| !r.voids(g))
             .collect();
-        if !live_after.is_empty() {
+        // A team grant's revocation names the team's digest as its audience.
+        let team_after = manifest
+            .live_team_grants_for(&me, self.now())
+            .into_iter()
+            .filter(|g| !(r.grant == g.id && r.audience == g.revocation_audience()))
+            .count();
+        if !live_after.is_empty() || team_after > 0 {
             return Ok(false);
         }
+        let of_team = manifest
+            .team_grants()
+            .any(|g| r.grant == g.id && r.audience == g.revocation_audience());
         self.purge_livret(livret, "autorisation révoquée par la famille")?;
+        if of_team {
+            self.keep_team_revocation(livret, revocation, owners)?;
+        }
         Ok(true)
     }
 
@@ -643,7 +655,11 @@ impl Device {
                 continue;
             }
             let manifest = self.manifest(livret)?;
-            if manifest.live_grants_for(&self.device_id(), now).is_empty() {
+            if manifest.live_grants_for(&self.device_id(), now).is_empty()
+                && manifest
+                    .live_team_grants_for(&self.device_id(), now)
+                    .is_empty()
+            {
                 self.purge_livret(livret, "autorisation expirée")?;
                 purged.push(livret);
             }

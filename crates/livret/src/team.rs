@@ -1,7 +1,7 @@
-//! Teaching teams (issue 15, first slice): a school device keeps its teams' signed rosters;
+//! Teaching teams (issue 15): a school device keeps its teams' signed rosters;
 //! it shows a team card; a family device grants a team from that card. Whom a team grant
-//! covers is the core's decision ([`livret_core::grant::Manifest::may_team`]); sessions do not
-//! yet let team members in (see SECURITY.md).
+//! covers is the core's decision ([`livret_core::grant::Manifest::may_team`]); sessions let
+//! members in and deliver them what they judge by in `team_sync.rs`.
 
 use livret_core::cert::SchoolCard;
 use livret_core::grant::{AddressBytes, ManifestRecord, Rights};
@@ -19,7 +19,7 @@ use crate::trust::SignedCard;
 /// The store kind of a school's own rosters (id: the team id).
 const ROSTERS: &str = "team";
 /// The store kind of rosters a family device received with a team card (id: school/team).
-const GRANTED_ROSTERS: &str = "team-roster";
+pub(crate) const GRANTED_ROSTERS: &str = "team-roster";
 
 /// One member as listed.
 #[derive(Debug, Clone, Serialize)]
@@ -145,6 +145,7 @@ impl Device {
             members: Vec::new(),
             until,
             at: self.now(),
+            former: Vec::new(),
         };
         let detail = format!("équipe {} créée (classe {class})", roster.team_id());
         self.keep_roster(&roster, &detail)
@@ -160,6 +161,8 @@ impl Device {
             .iter()
             .map(|s| DisciplineCode::parse(s))
             .collect::<std::result::Result<Vec<_>, _>>()?;
+        // A former member added back is a member again.
+        roster.former.retain(|f| f.key != device.0);
         match roster.members.iter_mut().find(|m| m.key == device.0) {
             Some(m) => m.subjects = subjects,
             None => roster.members.push(TeamMember {
@@ -196,6 +199,14 @@ impl Device {
         }
         roster.version = roster.version.saturating_add(1);
         roster.at = self.now();
+        // Listed with when it left: what it signed before stays valid on every device.
+        roster.former.push(livret_core::team::FormerMember {
+            key: device.0,
+            removed_at: roster.at,
+        });
+        if roster.former.len() > livret_core::team::MAX_FORMER_MEMBERS {
+            roster.former.remove(0);
+        }
         let detail = format!(
             "équipe {} version {} : membre {} retiré",
             roster.team_id(),
@@ -352,19 +363,19 @@ impl Device {
 
     /// Keeps a roster of a granted team (family device) when it is newer than the one held,
     /// and notes the change in the journal.
-    fn keep_granted_roster(
+    pub(crate) fn keep_granted_roster(
         &mut self,
         livret: LivretId,
         roster: &TeamRoster,
         bytes: &[u8],
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let id = format!("{}/{}", roster.school_id(), roster.team_id());
         let held = self
             .store
             .record(GRANTED_ROSTERS, &id)?
             .and_then(|b| TeamRoster::open(&b).ok());
         if held.as_ref().is_some_and(|h| h.version >= roster.version) {
-            return Ok(());
+            return Ok(false);
         }
         self.store.put_record(GRANTED_ROSTERS, &id, None, bytes)?;
         let detail = match held {
@@ -392,7 +403,7 @@ impl Device {
             true,
             &detail,
         );
-        Ok(())
+        Ok(true)
     }
 
     fn team_grant_view(&self, g: &TeamGrant, revoked: bool) -> TeamGrantView {

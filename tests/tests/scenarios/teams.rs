@@ -1,6 +1,6 @@
-//! Teaching teams (issue 15, first slice): the family grants a school's team from its card; the
-//! team grant travels between the family's owner devices like any manifest record and is
-//! revoked from either. Sessions do not yet let team members in (see SECURITY.md).
+//! Teaching teams (issue 15): the family grants a school's team from its card; members sync
+//! with the family and with each other, each checking what it receives; roster changes,
+//! replacement devices and revocations travel through the members.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use livret::core::grant::Rights;
@@ -63,4 +63,495 @@ async fn a_team_grant_needs_a_trusted_school_reaches_the_other_parent_and_is_rev
     parent2.with(|d| d.revoke(&g.grant_id)).unwrap();
     parent1.sync_with(&parent2).await.unwrap();
     assert!(parent1.with(|d| d.team_grants(livret)).unwrap()[0].revoked);
+}
+
+/// A school, its team `class` of `members` (each with one subject, in order), and the team's
+/// card; the family `parent` trusts the school.
+async fn team_of(
+    school: &TestDevice,
+    parent: &TestDevice,
+    class: &str,
+    members: &[(&TestDevice, &str)],
+) -> (String, String) {
+    let team = school
+        .with(|d| d.team_create(class, school_year(), None))
+        .unwrap()
+        .team_id;
+    for (m, subject) in members {
+        let id = m.id();
+        school
+            .with(|d| d.team_add(&team, &id, &[subject.to_string()]))
+            .unwrap();
+    }
+    let card = school.with(|d| d.team_card(&team, None)).unwrap().text;
+    let school_card = school.with(|d| d.school_card()).unwrap().text;
+    let _ = parent.with(|d| d.trust_add(&school_card));
+    (team, card)
+}
+
+/// The school year under way (the year it starts): a roster is valid until the September
+/// after it.
+fn school_year() -> u16 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let today = livret::core::vocab::Date::from_unix_seconds(i64::try_from(now).unwrap()).unwrap();
+    if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    }
+}
+
+/// The entries of `section` on `dev`: (key, author id, signature status).
+fn entries_of(
+    dev: &TestDevice,
+    livret: livret::core::LivretId,
+    section: &str,
+) -> Vec<(String, String, String)> {
+    dev.with(|d| d.show(livret))
+        .unwrap()
+        .sections
+        .iter()
+        .filter(|s| s.section.to_string() == section)
+        .flat_map(|s| s.entries.iter())
+        .map(|e| {
+            (
+                e.key.clone(),
+                e.author.clone().unwrap_or_default(),
+                e.signature.as_str().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn assess(
+    dev: &TestDevice,
+    livret: livret::core::LivretId,
+    subject: &str,
+) -> livret::Result<String> {
+    dev.with(|d| {
+        d.assess(
+            livret,
+            2025,
+            "1/3",
+            subject,
+            None,
+            Some(3),
+            None,
+            "Travail régulier et sérieux.",
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_members_sync_with_the_family_under_the_team_grant_and_a_readers_write_is_refused() {
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let t1 = TestDevice::new(Role::Teacher, "Mme Durand").await;
+    let t2 = TestDevice::new(Role::Teacher, "M. Petit").await;
+    let reader = TestDevice::new(Role::Teacher, "Mme Lenoir").await;
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    let (_, card) = team_of(&school, &family, "5B", &[(&t1, "FRANCS"), (&t2, "MATHEM")]).await;
+    let (_, read_card) = team_of(&school, &family, "5C", &[(&reader, "ANGLV1")]).await;
+    let sections = [Section::Annee(2025)];
+    family
+        .with(|d| d.grant_team(livret, &card, &sections, Rights::Write, "2099-06-30", false))
+        .unwrap();
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &read_card,
+                &sections,
+                Rights::Read,
+                "2099-06-30",
+                false,
+            )
+        })
+        .unwrap();
+
+    // A member dials the family: it receives the team grant and the roster, then the livret.
+    let report = t1.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    assert_eq!(t1.with(|d| d.list()).unwrap().len(), 1);
+    assess(&t1, livret, "FRANCS").unwrap();
+    let report = t1.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    // The family dials the other member (it answers).
+    let report = family.sync_with(&t2).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    assess(&t2, livret, "MATHEM").unwrap();
+    t2.sync_with(&family).await.unwrap();
+    let got = entries_of(&family, livret, "annee/2025");
+    assert_eq!(got.len(), 2, "{got:?}");
+    for (key, author, status) in &got {
+        assert_eq!(status, "valid", "{key}");
+        assert!(*author == t1.id() || *author == t2.id(), "{key}");
+    }
+    // The second member received the first's entry from the family.
+    assert_eq!(entries_of(&t2, livret, "annee/2025").len(), 2);
+
+    // A member of a read-only team reads, and may not write: its device refuses, and the
+    // family refuses what a modified client sends.
+    reader.sync_with(&family).await.unwrap();
+    assert_eq!(entries_of(&reader, livret, "annee/2025").len(), 2);
+    assert!(assess(&reader, livret, "ANGLV1").is_err());
+    livret_tests::write_subject_unchecked(&reader, livret, "1/3", "ANGLV1", 2, "Bien.");
+    let _ = reader.sync_with(&family).await;
+    let got = entries_of(&family, livret, "annee/2025");
+    assert_eq!(got.len(), 2, "the reader's entry was refused: {got:?}");
+    assert!(got.iter().all(|(_, a, _)| *a != reader.id()));
+}
+
+const SUBJECTS: [&str; 10] = [
+    "FRANCS", "MATHEM", "HISGEO", "ANGLV1", "ALLLV1", "ESPLV2", "SVTERR", "PHYCHI", "TECHNO",
+    "ARTPLA",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_teachers_sync_with_each_other_without_the_family_which_then_receives_all_in_one_sync()
+{
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let mut teachers = Vec::new();
+    for (i, _) in SUBJECTS.iter().enumerate() {
+        teachers.push(TestDevice::new(Role::Teacher, &format!("Professeur {i}")).await);
+    }
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    let members: Vec<(&TestDevice, &str)> = teachers.iter().zip(SUBJECTS).collect();
+    let (_, card) = team_of(&school, &family, "5B", &members).await;
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &card,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                "2099-06-30",
+                false,
+            )
+        })
+        .unwrap();
+    // Each teacher's device meets the family's once (the grant and the roster reach it).
+    for t in &teachers {
+        let report = t.sync_with(&family).await.unwrap();
+        assert!(report.refused.is_empty(), "{report:?}");
+    }
+    // The family's device is switched off; each teacher writes its subject.
+    let family_id = family.id();
+    let family = family.switch_off().await;
+    for (t, subject) in teachers.iter().zip(SUBJECTS) {
+        assess(t, livret, subject).unwrap();
+    }
+    // The professeur principal meets each colleague in the staff room.
+    let pp = &teachers[0];
+    for t in &teachers[1..] {
+        let report = pp.sync_with(t).await.unwrap();
+        assert!(report.refused.is_empty(), "{report:?}");
+    }
+    let got = entries_of(pp, livret, "annee/2025");
+    assert_eq!(got.len(), 10, "{got:?}");
+    assert!(got.iter().all(|(_, _, s)| s == "valid"), "{got:?}");
+    let authors: std::collections::BTreeSet<&String> = got.iter().map(|(_, a, _)| a).collect();
+    assert_eq!(authors.len(), 10);
+    assert!(pp.with(|d| d.verify(livret)).unwrap().failures.is_empty());
+
+    // The family's device, on again, receives all of them in one session with the PP.
+    let family = family.switch_on().await;
+    assert_eq!(family.id(), family_id);
+    let report = pp.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let got = entries_of(&family, livret, "annee/2025");
+    assert_eq!(got.len(), 10, "{got:?}");
+    assert!(got.iter().all(|(_, _, s)| s == "valid"), "{got:?}");
+    assert!(family
+        .with(|d| d.verify(livret))
+        .unwrap()
+        .failures
+        .is_empty());
+}
+
+/// The family, a team of `n` teachers (subjects in order) granted write on annee/2025, every
+/// member synced once with the family.
+async fn granted_team(
+    n: usize,
+) -> (
+    TestDevice,
+    TestDevice,
+    Vec<TestDevice>,
+    livret::core::LivretId,
+    String,
+) {
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let mut teachers = Vec::new();
+    for i in 0..n {
+        teachers.push(TestDevice::new(Role::Teacher, &format!("Professeur {i}")).await);
+    }
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    let members: Vec<(&TestDevice, &str)> = teachers.iter().zip(SUBJECTS).collect();
+    let (team, card) = team_of(&school, &family, "5B", &members).await;
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &card,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                "2099-06-30",
+                false,
+            )
+        })
+        .unwrap();
+    for t in &teachers {
+        let report = t.sync_with(&family).await.unwrap();
+        assert!(report.refused.is_empty(), "{report:?}");
+    }
+    (school, family, teachers, livret, team)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_teacher_receives_nothing_more_and_its_later_entry_is_refused_its_earlier_ones_stay(
+) {
+    let (school, family, t, livret, team) = granted_team(3).await;
+    let (pp, colleague, removed) = (&t[0], &t[1], &t[2]);
+    assess(removed, livret, "HISGEO").unwrap();
+    pp.sync_with(removed).await.unwrap();
+    assert_eq!(entries_of(pp, livret, "annee/2025").len(), 1);
+
+    // The school removes it; the PP takes the new roster from the team's card and passes it
+    // on to its colleague and to the family.
+    let removed_id = removed.id();
+    school.with(|d| d.team_remove(&team, &removed_id)).unwrap();
+    let card = school.with(|d| d.team_card(&team, None)).unwrap().text;
+    pp.with(|d| d.team_roster_receive(&card)).unwrap();
+    pp.sync_with(colleague).await.unwrap();
+    pp.sync_with(&family).await.unwrap();
+    let audit = family.with(|d| d.audit(Some(livret))).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.detail.contains("remplacée par la version")),
+        "{audit:?}"
+    );
+
+    // Its later entry reaches no one; what the others write does not reach it.
+    assess(removed, livret, "ANGLV1").unwrap();
+    assess(colleague, livret, "MATHEM").unwrap();
+    for other in [pp, colleague, &family] {
+        let _ = removed.sync_with(other).await;
+        let _ = other.sync_with(removed).await;
+    }
+    colleague.sync_with(&family).await.unwrap();
+    pp.sync_with(colleague).await.unwrap();
+    for dev in [pp, colleague, &family] {
+        let got = entries_of(dev, livret, "annee/2025");
+        assert!(
+            !got.iter().any(|(k, _, _)| k.contains("ANGLV1")),
+            "a later entry of the removed member: {got:?}"
+        );
+        // Its earlier entry stays, valid.
+        assert!(
+            got.iter()
+                .any(|(k, a, s)| k.contains("HISGEO") && *a == removed_id && s == "valid"),
+            "{got:?}"
+        );
+    }
+    let theirs = entries_of(removed, livret, "annee/2025");
+    assert!(
+        !theirs.iter().any(|(k, _, _)| k.contains("MATHEM")),
+        "{theirs:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replacement_laptop_added_to_the_roster_receives_the_sections_from_a_colleague() {
+    let (school, family, t, livret, team) = granted_team(2).await;
+    assess(&t[0], livret, "FRANCS").unwrap();
+    assess(&t[1], livret, "MATHEM").unwrap();
+    t[0].sync_with(&t[1]).await.unwrap();
+    let laptop = TestDevice::new(Role::Teacher, "Professeur 1, nouvel ordinateur").await;
+    let laptop_id = laptop.id();
+    school
+        .with(|d| d.team_add(&team, &laptop_id, &["MATHEM".to_string()]))
+        .unwrap();
+    let card = school.with(|d| d.team_card(&team, None)).unwrap().text;
+    t[0].with(|d| d.team_roster_receive(&card)).unwrap();
+    // No invitation: the new laptop meets a colleague, never the family.
+    let report = laptop.sync_with(&t[0]).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let got = entries_of(&laptop, livret, "annee/2025");
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.iter().all(|(_, _, s)| s == "valid"), "{got:?}");
+    // It writes; the family receives its entry through the colleague.
+    assess(&laptop, livret, "SVTERR").unwrap();
+    laptop.sync_with(&t[0]).await.unwrap();
+    t[0].sync_with(&family).await.unwrap();
+    let got = entries_of(&family, livret, "annee/2025");
+    assert!(
+        got.iter().any(|(_, a, s)| *a == laptop_id && s == "valid"),
+        "{got:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_familys_revocation_reaches_every_member_through_any_member() {
+    let (_school, family, t, livret, _team) = granted_team(3).await;
+    assess(&t[0], livret, "FRANCS").unwrap();
+    t[0].sync_with(&t[1]).await.unwrap();
+    let grant = family.with(|d| d.team_grants(livret)).unwrap()[0]
+        .grant_id
+        .clone();
+    family.with(|d| d.revoke(&grant)).unwrap();
+    // The family reaches one member only.
+    let report = t[0].sync_with(&family).await.unwrap();
+    assert_eq!(report.purged, vec![livret.to_string()], "{report:?}");
+    assert!(t[0].with(|d| d.list()).unwrap().is_empty());
+    // That member tells the next, which tells the last.
+    let report = t[1].sync_with(&t[0]).await.unwrap();
+    assert_eq!(report.purged, vec![livret.to_string()], "{report:?}");
+    t[2].sync_with(&t[1]).await.unwrap();
+    for dev in &t {
+        assert!(dev.with(|d| d.list()).unwrap().is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_of_another_school_or_forged_is_refused() {
+    use livret::core::identity::DeviceSecret;
+    use livret::core::team::{TeamCard, TeamMember, TeamRoster};
+    use livret::core::SignedRecord;
+    let (_school, family, t, livret, team) = granted_team(1).await;
+    let intruder = TestDevice::new(Role::Teacher, "Intrus").await;
+    let team_id: livret::core::TeamId = team.parse().unwrap();
+    let rogue = DeviceSecret::from_bytes(&[77; 32]);
+    let roster = |school: [u8; 32]| TeamRoster {
+        team: team_id.0,
+        school,
+        class: livret::core::vocab::Division::parse("5B").unwrap(),
+        year: livret::core::vocab::Millesime::new(school_year()).unwrap(),
+        name: None,
+        version: 99,
+        members: vec![TeamMember {
+            key: intruder.id().parse::<livret::core::DeviceId>().unwrap().0,
+            subjects: vec![],
+        }],
+        until: i64::MAX,
+        at: 0,
+        former: vec![],
+    };
+    let card = |roster_bytes: Vec<u8>, school: &DeviceSecret| {
+        let c = TeamCard {
+            school: school.device_id().0,
+            team: team_id.0,
+            address: None,
+            roster: Some(livret::core::grant::AddressBytes(roster_bytes)),
+            at: 0,
+        };
+        TeamCard::to_text(&c.sign(school))
+    };
+    // Signed by a school key the family never trusted (for the very team id): refused.
+    let other = card(roster(rogue.device_id().0).sign(&rogue), &rogue);
+    for dev in [&family, &t[0]] {
+        assert!(dev.with(|d| d.team_roster_receive(&other)).is_err());
+    }
+    // Naming the real school but signed by another key (a forgery): does not even open.
+    let school_key = family.with(|d| d.team_grants(livret)).unwrap()[0]
+        .school
+        .parse::<livret::core::DeviceId>()
+        .unwrap();
+    let forged = roster(school_key.0).sign(&rogue);
+    assert!(TeamRoster::open(&forged).is_err());
+    // The intruder gets nothing from the family nor from the member.
+    for other in [&family, &t[0]] {
+        let report = intruder.sync_with(other).await.unwrap();
+        assert!(report.synced.is_empty(), "{report:?}");
+    }
+    assert!(intruder.with(|d| d.list()).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_of_a_read_only_team_writes_refused_by_its_colleague_and_by_the_family() {
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let r1 = TestDevice::new(Role::Teacher, "Mme Lenoir").await;
+    let r2 = TestDevice::new(Role::Teacher, "M. Blanc").await;
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    let (_, card) = team_of(&school, &family, "5B", &[(&r1, "ANGLV1"), (&r2, "ESPLV2")]).await;
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &card,
+                &[Section::Annee(2025)],
+                Rights::Read,
+                "2099-06-30",
+                false,
+            )
+        })
+        .unwrap();
+    // The family writes (an owner may), the readers receive it.
+    livret_tests::write_subject_unchecked(&family, livret, "1/3", "FRANCS", 3, "Très bien.");
+    r1.sync_with(&family).await.unwrap();
+    r2.sync_with(&family).await.unwrap();
+    let before = entries_of(&family, livret, "annee/2025").len();
+    assert_eq!(entries_of(&r2, livret, "annee/2025").len(), before);
+    // Its own device refuses; a modified client's entry is refused by its colleague and by
+    // the family.
+    assert!(assess(&r1, livret, "ANGLV1").is_err());
+    livret_tests::write_subject_unchecked(&r1, livret, "1/3", "ANGLV1", 2, "Bien.");
+    let _ = r1.sync_with(&r2).await;
+    let _ = r1.sync_with(&family).await;
+    assert!(entries_of(&r2, livret, "annee/2025")
+        .iter()
+        .all(|(_, a, _)| *a != r1.id()));
+    assert_eq!(entries_of(&family, livret, "annee/2025").len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_own_subjects_a_member_writes_only_its_subjects_checked_by_colleagues_and_family() {
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let t1 = TestDevice::new(Role::Teacher, "Mme Durand").await;
+    let t2 = TestDevice::new(Role::Teacher, "M. Petit").await;
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    let (_, card) = team_of(&school, &family, "5B", &[(&t1, "FRANCS"), (&t2, "MATHEM")]).await;
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &card,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                "2099-06-30",
+                true,
+            )
+        })
+        .unwrap();
+    t1.sync_with(&family).await.unwrap();
+    t2.sync_with(&family).await.unwrap();
+    assess(&t1, livret, "FRANCS").unwrap();
+    // Another member's subject: its own device refuses.
+    let e = assess(&t1, livret, "MATHEM").unwrap_err();
+    assert!(crate::fr(&e).contains("matières"), "{}", crate::fr(&e));
+    // Written anyway by a modified client: the colleague and the family refuse it.
+    livret_tests::write_subject_unchecked(&t1, livret, "2/3", "MATHEM", 2, "Bien.");
+    let _ = t1.sync_with(&t2).await;
+    let _ = t1.sync_with(&family).await;
+    for dev in [&t2, &family] {
+        let got = entries_of(dev, livret, "annee/2025");
+        assert!(!got.iter().any(|(k, _, _)| k.contains("MATHEM")), "{got:?}");
+    }
 }
