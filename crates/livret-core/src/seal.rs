@@ -23,7 +23,7 @@ use crate::identity::{verify_signature, DeviceSecret};
 use crate::ids::DeviceId;
 use crate::lang::{Lang, Localized};
 
-pub use hpke::rand_core::CryptoRng;
+pub use hpke::rand_core::{self, CryptoRng};
 
 type Kem = X25519HkdfSha256;
 type Kdf = hpke::kdf::HkdfSha256;

@@ -193,6 +193,7 @@ pub async fn serve_relay(
         secret_key: relay_key(home)?,
         listen,
         limits: RelayLimits::default(),
+        mailbox: None,
     };
     livret_net::run_relay(config, shutdown, on_event).await?;
     Ok(())
