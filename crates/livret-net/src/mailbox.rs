@@ -158,7 +158,7 @@ impl MailboxService {
         let mut io = Framed::new(stream, frame_limits());
         if self.streams.fetch_add(1, Ordering::SeqCst) >= MAX_MAILBOX_STREAMS {
             self.streams.fetch_sub(1, Ordering::SeqCst);
-            if let Ok(reply) = encode(&Reply::Refused(MailboxRefusal::Storage)) {
+            if let Ok(reply) = encode(&Reply::Refused(MailboxRefusal::Busy)) {
                 let _ = io.send(&reply).await;
             }
             return;

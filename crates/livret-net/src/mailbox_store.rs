@@ -92,6 +92,8 @@ pub enum MailboxRefusal {
     NoMailbox,
     /// The request was not understood.
     Malformed,
+    /// The mailbox serves as many devices as it may at once: try again later.
+    Busy,
 }
 
 impl fmt::Display for MailboxRefusal {
@@ -105,6 +107,7 @@ impl fmt::Display for MailboxRefusal {
             MailboxRefusal::Storage => "the mailbox could not store the letter",
             MailboxRefusal::NoMailbox => "this relay runs no mailbox",
             MailboxRefusal::Malformed => "the mailbox did not understand the request",
+            MailboxRefusal::Busy => "the mailbox is busy, try again later",
         })
     }
 }
@@ -134,6 +137,7 @@ impl livret_core::Localized for MailboxRefusal {
                 MailboxRefusal::Storage => "la boîte aux lettres n'a pas pu enregistrer la lettre",
                 MailboxRefusal::NoMailbox => "ce relais n'a pas de boîte aux lettres",
                 MailboxRefusal::Malformed => "la boîte aux lettres n'a pas compris la demande",
+                MailboxRefusal::Busy => "la boîte aux lettres est occupée, réessayez plus tard",
             }
             .to_string(),
         }
@@ -183,7 +187,7 @@ impl MailboxStore {
     /// Opens (creating it if needed) the mailbox in `dir`, reads what it holds, and deletes
     /// letters past the age limit at `now` and files that are not letters of this form.
     pub fn open(dir: &Path, limits: MailboxLimits, now: u64) -> std::io::Result<MailboxStore> {
-        fs::create_dir_all(dir)?;
+        create_private_dir(dir)?;
         let mut store = MailboxStore {
             dir: dir.to_path_buf(),
             limits,
@@ -406,15 +410,34 @@ fn hex_of(bytes: &[u8; 32]) -> String {
 
 /// Writes a letter file whole or not at all: a temporary file, synced, then renamed.
 fn write_letter(dir: &Path, name: &str, sender: &BoxId, sealed: &[u8]) -> std::io::Result<()> {
-    fs::create_dir_all(dir)?;
+    create_private_dir(dir)?;
     let tmp = dir.join(format!("{name}.tmp"));
     {
-        let mut f = fs::File::create(&tmp)?;
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
         f.write_all(&sender.0)?;
         f.write_all(sealed)?;
         f.sync_all()?;
     }
     fs::rename(&tmp, dir.join(name))
+}
+
+/// The operator's account alone reads the mailbox (sizes and times are metadata too).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }
 
 /// A letter file's index entry from its name and size; `None` if it is not one.
