@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use libp2p::{Multiaddr, PeerId, Stream, StreamProtocol};
-use livret_core::seal::{BoxId, MAX_SEALED_BYTES};
+use livret_core::seal::{BoxId, MailboxCard, MAX_SEALED_BYTES};
 use livret_core::DeviceId;
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
@@ -49,6 +49,8 @@ enum Request {
     Deposit { recipient: ByteBuf, sealed: ByteBuf },
     Fetch { max_bytes: u64 },
     Ack { hashes: Vec<ByteBuf> },
+    PublishCard { card: ByteBuf },
+    GetCard { owner: ByteBuf },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -57,6 +59,8 @@ enum Reply {
     Refused(MailboxRefusal),
     Letters(Vec<WireLetter>),
     Acked(u32),
+    CardKept,
+    Card(Option<ByteBuf>),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -226,6 +230,20 @@ impl MailboxService {
                     let n = store.acknowledge(&me, &hashes);
                     Reply::Acked(u32::try_from(n).unwrap_or(u32::MAX))
                 }
+                Request::PublishCard { card } => {
+                    // Only the device itself publishes its card, signed by its key.
+                    match MailboxCard::from_bytes(&card) {
+                        Ok(c) if BoxId::of(&c.device) == me => match store.put_card(me, &card) {
+                            Ok(()) => Reply::CardKept,
+                            Err(why) => Reply::Refused(why),
+                        },
+                        _ => Reply::Refused(MailboxRefusal::Malformed),
+                    }
+                }
+                Request::GetCard { owner } => match <[u8; 32]>::try_from(owner.as_slice()) {
+                    Ok(owner) => Reply::Card(store.card(&BoxId(owner)).map(ByteBuf::from)),
+                    Err(_) => Reply::Refused(MailboxRefusal::Malformed),
+                },
             }
         };
         let reply = tokio::task::spawn_blocking(work)
@@ -235,7 +253,7 @@ impl MailboxService {
             Reply::Deposited => on_activity(MailboxActivity::Deposited),
             Reply::Letters(l) => on_activity(MailboxActivity::Fetched(l.len())),
             Reply::Acked(n) => on_activity(MailboxActivity::Acknowledged(*n as usize)),
-            Reply::Refused(_) => {}
+            Reply::Refused(_) | Reply::CardKept | Reply::Card(_) => {}
         }
         reply
     }
@@ -317,6 +335,50 @@ impl Node {
         }
         let _ = io.close().await;
         Ok(fetched)
+    }
+
+    /// Publishes this device's mailbox card (`MailboxCard::to_bytes`) on the mailbox of
+    /// `relay`, so that peers can seal letters to it.
+    pub async fn mailbox_publish_card(
+        &self,
+        relay: PeerId,
+        addrs: Vec<Multiaddr>,
+        card: &[u8],
+    ) -> Result<(), NetError> {
+        let mut io = self.open_mailbox(relay, addrs).await?;
+        let request = Request::PublishCard {
+            card: ByteBuf::from(card.to_vec()),
+        };
+        match exchange(&mut io, &request).await? {
+            Reply::CardKept => {
+                let _ = io.close().await;
+                Ok(())
+            }
+            Reply::Refused(why) => Err(NetError::MailboxRefused(why)),
+            _ => Err(NetError::Protocol("unexpected mailbox reply".to_string())),
+        }
+    }
+
+    /// The mailbox card that the device whose box is `owner` published on `relay`, if it did.
+    /// The caller checks it (`MailboxCard::from_bytes`, and its device).
+    pub async fn mailbox_card(
+        &self,
+        relay: PeerId,
+        addrs: Vec<Multiaddr>,
+        owner: BoxId,
+    ) -> Result<Option<Vec<u8>>, NetError> {
+        let mut io = self.open_mailbox(relay, addrs).await?;
+        let request = Request::GetCard {
+            owner: ByteBuf::from(owner.0.to_vec()),
+        };
+        match exchange(&mut io, &request).await? {
+            Reply::Card(card) => {
+                let _ = io.close().await;
+                Ok(card.map(ByteBuf::into_vec))
+            }
+            Reply::Refused(why) => Err(NetError::MailboxRefused(why)),
+            _ => Err(NetError::Protocol("unexpected mailbox reply".to_string())),
+        }
     }
 
     async fn open_mailbox(

@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 
 /// Seconds in a day.
 const DAY: u64 = 24 * 60 * 60;
+/// The directory of the devices' mailbox cards.
+const CARDS_DIR: &str = "cards";
 /// A letter file's extension.
 const LETTER_EXT: &str = "letter";
 
@@ -181,6 +183,9 @@ pub struct MailboxStore {
     limits: MailboxLimits,
     boxes: BTreeMap<BoxId, Vec<Meta>>,
     per_sender: HashMap<BoxId, u64>,
+    /// Each device's signed mailbox card (`livret_core::seal::MailboxCard`), published by the
+    /// device itself, by its box: what a sender seals to.
+    cards: HashMap<BoxId, Vec<u8>>,
 }
 
 impl MailboxStore {
@@ -193,7 +198,21 @@ impl MailboxStore {
             limits,
             boxes: BTreeMap::new(),
             per_sender: HashMap::new(),
+            cards: HashMap::new(),
         };
+        if let Ok(entries) = fs::read_dir(dir.join(CARDS_DIR)) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let Some(id) = name.to_str().and_then(BoxId::from_hex) else {
+                    continue;
+                };
+                if let Ok(bytes) = fs::read(entry.path()) {
+                    if bytes.len() == livret_core::seal::MAILBOX_CARD_BYTES {
+                        store.cards.insert(id, bytes);
+                    }
+                }
+            }
+        }
         for entry in fs::read_dir(dir)? {
             let entry = entry?;
             let name = entry.file_name();
@@ -365,6 +384,29 @@ impl MailboxStore {
         usage
     }
 
+    /// Keeps the mailbox card of the device whose box is `owner`. The caller checked that the
+    /// card is the device's (signature, key), and that the device itself publishes it.
+    pub fn put_card(&mut self, owner: BoxId, card: &[u8]) -> Result<(), MailboxRefusal> {
+        if self.cards.get(&owner).is_some_and(|c| c == card) {
+            return Ok(());
+        }
+        if !self.cards.contains_key(&owner) && self.cards.len() >= self.limits.max_boxes {
+            return Err(MailboxRefusal::TooManyBoxes);
+        }
+        let dir = self.dir.join(CARDS_DIR);
+        write_file(&dir, &owner.to_hex(), card).map_err(|e| {
+            tracing::warn!("mailbox: could not store a card: {e}");
+            MailboxRefusal::Storage
+        })?;
+        self.cards.insert(owner, card.to_vec());
+        Ok(())
+    }
+
+    /// The card published for `owner`'s box, if any.
+    pub fn card(&self, owner: &BoxId) -> Option<Vec<u8>> {
+        self.cards.get(owner).cloned()
+    }
+
     /// Letters waiting for `recipient`.
     pub fn waiting(&self, recipient: &BoxId) -> usize {
         self.boxes.get(recipient).map_or(0, Vec::len)
@@ -408,8 +450,16 @@ fn hex_of(bytes: &[u8; 32]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Writes a letter file whole or not at all: a temporary file, synced, then renamed.
+/// Writes a letter file whole or not at all.
 fn write_letter(dir: &Path, name: &str, sender: &BoxId, sealed: &[u8]) -> std::io::Result<()> {
+    let mut bytes = Vec::with_capacity(32 + sealed.len());
+    bytes.extend_from_slice(&sender.0);
+    bytes.extend_from_slice(sealed);
+    write_file(dir, name, &bytes)
+}
+
+/// Writes a file whole or not at all: a temporary file, synced, then renamed.
+fn write_file(dir: &Path, name: &str, content: &[u8]) -> std::io::Result<()> {
     create_private_dir(dir)?;
     let tmp = dir.join(format!("{name}.tmp"));
     {
@@ -421,8 +471,7 @@ fn write_letter(dir: &Path, name: &str, sender: &BoxId, sealed: &[u8]) -> std::i
             options.mode(0o600);
         }
         let mut f = options.open(&tmp)?;
-        f.write_all(&sender.0)?;
-        f.write_all(sealed)?;
+        f.write_all(content)?;
         f.sync_all()?;
     }
     fs::rename(&tmp, dir.join(name))

@@ -14,6 +14,7 @@ mod grid;
 mod livrets;
 mod local_peer;
 pub mod lsu;
+pub mod mailbox;
 pub mod node;
 mod owners;
 pub mod paper;
