@@ -533,3 +533,85 @@ pub async fn sync(ctx: &Ctx, peers: &[String], once: bool, no_mdns: bool) -> Res
     outln!("{}", lang.pick("Arrêt.", "Stopped."));
     Ok(ExitCode::SUCCESS)
 }
+
+/// `livret mailbox …`
+#[derive(Debug, clap::Subcommand)]
+pub enum MailboxCommand {
+    /// Relève les lettres scellées qui attendent cet appareil sur les boîtes aux lettres de ses relais, et les reçoit (vérifiées comme une synchronisation)
+    Fetch,
+    /// Laisse à un appareil (son identifiant, voir « livret grants ») une lettre scellée avec ce qu'une synchronisation lui enverrait : une révocation, des bilans
+    Send {
+        /// L'identifiant de l'appareil destinataire
+        #[arg(value_name = "DEVICE")]
+        device: String,
+    },
+}
+
+/// `livret mailbox fetch|send`
+pub async fn mailbox(ctx: &Ctx, command: &MailboxCommand) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let dev = node::share(ctx.open()?);
+    if lock(&dev).relays()?.is_empty() {
+        return fail(
+            "aucun relais : ajoutez celui qu'une école ou une association vous donne (livret relays add ADRESSE)",
+            "no relay: add the one a school or an association gives you (livret relays add ADDRESS)",
+        );
+    }
+    let target = match command {
+        MailboxCommand::Send { device } => match device.trim().parse::<livret::core::DeviceId>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                return fail(
+                    format!("champ « device » : identifiant d'appareil « {device} » invalide (voir « livret grants »)"),
+                    format!("field \"device\": invalid device id \"{device}\" (see \"livret grants\")"),
+                )
+            }
+        },
+        MailboxCommand::Fetch => None,
+    };
+    let (n, events) = node::start(
+        &dev,
+        NodeOptions {
+            listen: vec![any_port(false)?],
+            mdns: false,
+            remember_addresses: false,
+        },
+    )
+    .await?;
+    let code = match target {
+        None => {
+            fetch_letters(lang, &dev, &n).await;
+            ExitCode::SUCCESS
+        }
+        Some(device) => match livret::mailbox::deposit_any(&dev, &n, device).await {
+            Ok(Some(relay)) => {
+                outln!(
+                    "{}",
+                    tr!(
+                        lang,
+                        "Lettre scellée déposée sur la boîte aux lettres du relais {relay}",
+                        "Sealed letter left on the mailbox of relay {relay}"
+                    )
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(None) => {
+                outln!(
+                    "{}",
+                    lang.pick(
+                        "Rien à envoyer à cet appareil, ou aucun relais de la liste n'a de boîte aux lettres.",
+                        "Nothing to send to that device, or no relay of the list runs a mailbox."
+                    )
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}", one_line(&e.localized(lang)));
+                ExitCode::FAILURE
+            }
+        },
+    };
+    n.shutdown().await;
+    drop(events);
+    Ok(code)
+}

@@ -189,7 +189,10 @@ async fn a_bilan_and_a_revocation_travel_by_sealed_letters_checked_on_arrival() 
     assert_eq!(r.fetched, 2, "{r:?}");
     assert!(r.received.is_empty(), "{r:?}");
     assert_eq!(r.refused.len(), 2, "{r:?}");
-    assert!(r.refused.iter().any(|w| w.contains("déjà été reçue")), "{r:?}");
+    assert!(
+        r.refused.iter().any(|w| w.contains("déjà été reçue")),
+        "{r:?}"
+    );
     assert!(
         r.refused.iter().any(|w| w.contains("ne s'ouvre pas")),
         "{r:?}"
