@@ -21,6 +21,11 @@ use crate::SessionReport;
 pub const MAX_LETTER_AGE_SECS: u64 = 14 * 24 * 60 * 60;
 /// Records of the ids of letters already received (replays are refused).
 const SEEN_KIND: &str = "mailbox-seen";
+/// Records of the last letter left for each peer (a hash of its body and when): the same
+/// letter is not left again within [`SAME_LETTER_AGAIN_SECS`] (`sync` retries every 30 s).
+const SENT_KIND: &str = "mailbox-sent";
+/// After this long, the same letter is left again (the first may have been dropped).
+const SAME_LETTER_AGAIN_SECS: i64 = 24 * 60 * 60;
 
 /// What one fetch from a mailbox did.
 #[derive(Debug, Default)]
@@ -66,6 +71,22 @@ pub async fn deposit(
         return Ok(false);
     }
     let body = encode_frames(&frames);
+    let digest: [u8; 32] = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&body).into()
+    };
+    {
+        let d = lock(dev);
+        if let Ok(Some(last)) = d.store.record(SENT_KIND, &peer.to_string()) {
+            let at = last
+                .get(32..40)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, i64::from_be_bytes);
+            if last.get(..32) == Some(&digest[..]) && d.now() - at < SAME_LETTER_AGAIN_SECS {
+                return Ok(false);
+            }
+        }
+    }
     let relay_id = relay_peer(relay)?;
     let addrs = vec![relay.clone()];
     let card = node
@@ -95,6 +116,14 @@ pub async fn deposit(
     let sealed = seal::seal(&secret, &card, &letter, &mut rng).map_err(sealed_error)?;
     node.mailbox_deposit(relay_id, addrs, BoxId::of(&peer), &sealed)
         .await?;
+    let mut sent = digest.to_vec();
+    sent.extend_from_slice(&now.to_be_bytes());
+    if let Err(e) = lock(dev)
+        .store
+        .put_record(SENT_KIND, &peer.to_string(), None, &sent)
+    {
+        tracing::warn!("mailbox: remembering a letter left: {e}");
+    }
     lock(dev).audit_event(
         None,
         Some(&peer),
