@@ -55,7 +55,11 @@ async fn fetch_letters(lang: Lang, dev: &SharedDevice, n: &Node) {
 }
 
 /// Fetches letters now and every [`MAILBOX_FETCH_EVERY`] (a relay without a mailbox is skipped).
-fn spawn_letter_fetches(lang: Lang, dev: SharedDevice, n: Node) -> tokio::task::JoinHandle<()> {
+pub(crate) fn spawn_letter_fetches(
+    lang: Lang,
+    dev: SharedDevice,
+    n: Node,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             fetch_letters(lang, &dev, &n).await;
