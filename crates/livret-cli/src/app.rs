@@ -138,8 +138,10 @@ pub async fn run(ctx: &Ctx, args: &AppArgs) -> Result<ExitCode> {
         shutdown.wait().await;
         let _ = tx.send(true);
     });
+    // Letters on the relays' mailboxes, at start and every 5 minutes, as `serve` fetches them.
+    let letters = crate::net::spawn_letter_fetches(lang, dev.clone(), n.clone());
     // Relays, reachability and hole punching are told as `serve` tells them.
-    node::serve_with(
+    let served = node::serve_with(
         dev,
         n,
         events,
@@ -147,7 +149,9 @@ pub async fn run(ctx: &Ctx, args: &AppArgs) -> Result<ExitCode> {
         move |r| print_outcome(lang, r),
         move |notice| outln!("{}", crate::relays::notice_line(lang, &notice)),
     )
-    .await?;
+    .await;
+    letters.abort();
+    served?;
     let _ = web.await;
     outln!("{}", lang.pick("Arrêt.", "Stopped."));
     Ok(ExitCode::SUCCESS)

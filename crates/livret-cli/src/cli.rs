@@ -334,6 +334,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ClassCommand,
     },
+    /// Boîtes aux lettres scellées des relais : relever ses lettres, en laisser une à un appareil injoignable
+    Mailbox {
+        #[command(subcommand)]
+        command: crate::net::MailboxCommand,
+    },
 }
 
 /// `livret import-grid …`

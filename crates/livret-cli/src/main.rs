@@ -160,6 +160,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Delete(args) => control::delete(&ctx, &args),
         Command::Device { command } => control::device(&ctx, &command),
         Command::Class { command } => class::class(&ctx, &command),
+        Command::Mailbox { command } => runtime()?.block_on(net::mailbox(&ctx, &command)),
     }
 }
 

@@ -18,6 +18,90 @@ use crate::{outln, tr};
 
 /// How often `sync` (without `--once`) dials the known peers again.
 const REDIAL_EVERY: Duration = Duration::from_secs(30);
+/// How often `serve` and `sync` fetch their letters from the mailboxes of their relays.
+const MAILBOX_FETCH_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Fetches the letters waiting on the mailboxes of this device's relays and says what came.
+async fn fetch_letters(lang: Lang, dev: &SharedDevice, n: &Node) {
+    match livret::mailbox::fetch_all(dev, n).await {
+        Ok(r) => {
+            if r.fetched > 0 {
+                let count = r.fetched;
+                outln!(
+                    "{}",
+                    tr!(
+                        lang,
+                        "Boîte aux lettres : {count} lettre(s) scellée(s) relevée(s)",
+                        "Mailbox: {count} sealed letter(s) fetched"
+                    )
+                );
+            }
+            for report in r.received {
+                print_outcome(lang, Ok(report));
+            }
+            for why in r.refused {
+                eprintln!(
+                    "{}",
+                    tr!(
+                        lang,
+                        "lettre scellée refusée : {why}",
+                        "sealed letter refused: {why}"
+                    )
+                );
+            }
+        }
+        Err(e) => eprintln!("{}", one_line(&e.localized(lang))),
+    }
+}
+
+/// Fetches letters now and every [`MAILBOX_FETCH_EVERY`] (a relay without a mailbox is skipped).
+pub(crate) fn spawn_letter_fetches(
+    lang: Lang,
+    dev: SharedDevice,
+    n: Node,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            fetch_letters(lang, &dev, &n).await;
+            tokio::time::sleep(MAILBOX_FETCH_EVERY).await;
+        }
+    })
+}
+
+/// A peer could not be reached: leaves it a sealed letter on a relay's mailbox, if one of this
+/// device's relays runs one. Returns whether a letter was left.
+async fn leave_letter(lang: Lang, dev: &SharedDevice, n: &Node, peer: &PeerId) -> bool {
+    let Some(key) = livret_net::public_key_from_peer_id(peer) else {
+        return false;
+    };
+    let p = short(&peer.to_string());
+    match livret::mailbox::deposit_any(dev, n, livret::core::DeviceId(key)).await {
+        Ok(Some(relay)) => {
+            outln!(
+                "{}",
+                tr!(
+                    lang,
+                    "appareil {p} : lettre scellée déposée sur la boîte aux lettres du relais {relay} ; il la recevra à son prochain démarrage",
+                    "device {p}: sealed letter left on the mailbox of relay {relay}; it gets it when it next starts"
+                )
+            );
+            true
+        }
+        Ok(None) => false,
+        Err(e) => {
+            let msg = one_line(&e.localized(lang));
+            eprintln!(
+                "{}",
+                tr!(
+                    lang,
+                    "appareil {p} : pas de lettre déposée : {msg}",
+                    "device {p}: no letter left: {msg}"
+                )
+            );
+            false
+        }
+    }
+}
 
 fn lock(dev: &SharedDevice) -> std::sync::MutexGuard<'_, livret::Device> {
     dev.lock().unwrap_or_else(PoisonError::into_inner)
@@ -180,7 +264,8 @@ pub async fn serve(ctx: &Ctx, listen: &[String], no_mdns: bool) -> Result<ExitCo
             )
         }
     );
-    node::serve_with(
+    let letters = spawn_letter_fetches(lang, dev.clone(), n.clone());
+    let served = node::serve_with(
         dev,
         n,
         events,
@@ -188,7 +273,9 @@ pub async fn serve(ctx: &Ctx, listen: &[String], no_mdns: bool) -> Result<ExitCo
         move |r| print_outcome(lang, r),
         move |notice| outln!("{}", crate::relays::notice_line(lang, &notice)),
     )
-    .await?;
+    .await;
+    letters.abort();
+    served?;
     outln!("{}", lang.pick("Arrêt.", "Stopped."));
     Ok(ExitCode::SUCCESS)
 }
@@ -323,6 +410,8 @@ async fn pass(lang: Lang, dev: &SharedDevice, n: &Node, targets: &Targets) -> bo
         let r = node::sync_with(dev, n, *peer, addrs.clone()).await;
         match &r {
             Ok(report) => all_ok &= clean(report),
+            // Not reached: a letter on a relay's mailbox carries the sync instead.
+            Err(livret::Error::Net(_)) if leave_letter(lang, dev, n, peer).await => {}
             Err(_) => all_ok = false,
         }
         if let Err(e) = &r {
@@ -396,6 +485,8 @@ pub async fn sync(ctx: &Ctx, peers: &[String], once: bool, no_mdns: bool) -> Res
             )
         );
     }
+    // Letters first: a revocation waiting there ends what this device may send.
+    fetch_letters(lang, &dev, &n).await;
     let ok = pass(lang, &dev, &n, &targets).await;
     let Some(shutdown) = shutdown else {
         n.shutdown().await;
@@ -427,12 +518,104 @@ pub async fn sync(ctx: &Ctx, peers: &[String], once: bool, no_mdns: bool) -> Res
             }
         })
     };
+    let letters = {
+        let (dev, n) = (dev.clone(), n.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(MAILBOX_FETCH_EVERY).await;
+                fetch_letters(lang, &dev, &n).await;
+            }
+        })
+    };
     let served = node::serve(dev, n, events, shutdown.wait(), move |r| {
         print_outcome(lang, r)
     })
     .await;
     redial.abort();
+    letters.abort();
     served?;
     outln!("{}", lang.pick("Arrêt.", "Stopped."));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `livret mailbox …`
+#[derive(Debug, clap::Subcommand)]
+pub enum MailboxCommand {
+    /// Relève les lettres scellées qui attendent cet appareil sur les boîtes aux lettres de ses relais, et les reçoit (vérifiées comme une synchronisation)
+    Fetch,
+    /// Laisse à un appareil (son identifiant, voir « livret grants ») une lettre scellée avec ce qu'une synchronisation lui enverrait : une révocation, des bilans
+    Send {
+        /// L'identifiant de l'appareil destinataire
+        #[arg(value_name = "DEVICE")]
+        device: String,
+    },
+}
+
+/// `livret mailbox fetch|send`
+pub async fn mailbox(ctx: &Ctx, command: &MailboxCommand) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let dev = node::share(ctx.open()?);
+    if lock(&dev).relays()?.is_empty() {
+        return fail(
+            "aucun relais : ajoutez celui qu'une école ou une association vous donne (livret relays add ADRESSE)",
+            "no relay: add the one a school or an association gives you (livret relays add ADDRESS)",
+        );
+    }
+    let target = match command {
+        MailboxCommand::Send { device } => match device.trim().parse::<livret::core::DeviceId>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                return fail(
+                    format!("champ « device » : identifiant d'appareil « {device} » invalide (voir « livret grants »)"),
+                    format!("field \"device\": invalid device id \"{device}\" (see \"livret grants\")"),
+                )
+            }
+        },
+        MailboxCommand::Fetch => None,
+    };
+    let (n, events) = node::start(
+        &dev,
+        NodeOptions {
+            listen: vec![any_port(false)?],
+            mdns: false,
+            remember_addresses: false,
+        },
+    )
+    .await?;
+    let code = match target {
+        None => {
+            fetch_letters(lang, &dev, &n).await;
+            ExitCode::SUCCESS
+        }
+        Some(device) => match livret::mailbox::deposit_any(&dev, &n, device).await {
+            Ok(Some(relay)) => {
+                outln!(
+                    "{}",
+                    tr!(
+                        lang,
+                        "Lettre scellée déposée sur la boîte aux lettres du relais {relay}",
+                        "Sealed letter left on the mailbox of relay {relay}"
+                    )
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(None) => {
+                outln!(
+                    "{}",
+                    lang.pick(
+                        "Rien à envoyer à cet appareil, ou aucun relais de la liste n'a de boîte aux lettres.",
+                        "Nothing to send to that device, or no relay of the list runs a mailbox."
+                    )
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}", one_line(&e.localized(lang)));
+                ExitCode::FAILURE
+            }
+        },
+    };
+    n.shutdown().await;
+    drop(events);
+    Ok(code)
 }

@@ -21,6 +21,17 @@ pub enum RelayCommand {
         /// Adresse d'écoute (multiaddr TCP, par exemple /ip4/0.0.0.0/tcp/4001) ; répétable
         #[arg(long = "listen", value_name = "MULTIADDR", required = true)]
         listen: Vec<String>,
+        /// Garde aussi une boîte aux lettres de lettres scellées dans ce dossier, pour les appareils jamais en ligne ensemble
+        #[arg(long = "mailbox", value_name = "DIR")]
+        mailbox: Option<std::path::PathBuf>,
+        /// Jours pendant lesquels une lettre non relevée est gardée (défaut 14)
+        #[arg(long = "mailbox-days", value_name = "N", default_value_t = 14, requires = "mailbox",
+              value_parser = clap::value_parser!(u64).range(1..=365))]
+        mailbox_days: u64,
+        /// Mégaoctets gardés au plus par destinataire et par expéditeur (défaut 16)
+        #[arg(long = "mailbox-mb", value_name = "M", default_value_t = 16, requires = "mailbox",
+              value_parser = clap::value_parser!(u64).range(1..=4096))]
+        mailbox_mb: u64,
     },
 }
 
@@ -92,7 +103,12 @@ pub fn relays(ctx: &Ctx, command: &RelaysCommand) -> Result<ExitCode> {
 /// `livret relay serve`
 pub async fn relay(ctx: &Ctx, command: &RelayCommand) -> Result<ExitCode> {
     let lang = ctx.lang;
-    let RelayCommand::Serve { listen } = command;
+    let RelayCommand::Serve {
+        listen,
+        mailbox,
+        mailbox_days,
+        mailbox_mb,
+    } = command;
     let mut addrs: Vec<Multiaddr> = Vec::new();
     for a in listen {
         match a.trim().parse::<Multiaddr>() {
@@ -106,14 +122,31 @@ pub async fn relay(ctx: &Ctx, command: &RelayCommand) -> Result<ExitCode> {
         }
     }
     let shutdown = Shutdown::install()?;
-    outln!(
-        "{}",
-        lang.pick(
-            "Relais livret : il ne garde rien (ni livret, ni message) ; réservations, circuits, durées et octets bornés. Ctrl-C pour arrêter.",
-            "livret relay: it keeps nothing (no livret, no message); reservations, circuits, durations and bytes bounded. Ctrl-C to stop."
+    let mailbox = mailbox.as_ref().map(|dir| livret_net::MailboxConfig {
+        dir: dir.clone(),
+        limits: livret_net::MailboxLimits::with(*mailbox_days, *mailbox_mb),
+    });
+    match &mailbox {
+        None => outln!(
+            "{}",
+            lang.pick(
+                "Relais livret : il ne garde rien (ni livret, ni message) ; réservations, circuits, durées et octets bornés. Ctrl-C pour arrêter.",
+                "livret relay: it keeps nothing (no livret, no message); reservations, circuits, durations and bytes bounded. Ctrl-C to stop."
+            )
+        ),
+        Some(m) => {
+            let (dir, days, mb) = (m.dir.display(), mailbox_days, mailbox_mb);
+            outln!(
+            "{}",
+            tr!(
+                lang,
+                "Relais livret avec boîte aux lettres ({dir}) : lettres scellées gardées {days} jours au plus, {mb} Mo par destinataire et par expéditeur, effacées une fois relevées ; il ne peut pas les lire. Ctrl-C pour arrêter.",
+                "livret relay with a mailbox ({dir}): sealed letters kept {days} days at most, {mb} MB per recipient and per sender, deleted once fetched; it cannot read them. Ctrl-C to stop."
+            )
         )
-    );
-    relay::serve_relay(&ctx.home, addrs, shutdown.wait(), move |e| {
+        }
+    }
+    relay::serve_relay(&ctx.home, addrs, mailbox, shutdown.wait(), move |e| {
         outln!("{}", relay_line(lang, &e));
     })
     .await?;
@@ -153,6 +186,37 @@ fn relay_line(lang: Lang, e: &RelayEvent) -> String {
             "Refusé ({what}) : limite atteinte ou destinataire sans réservation",
             "Denied ({what}): bound reached or destination without a reservation"
         ),
+        RelayEvent::MailboxOpen { letters, bytes } => tr!(
+            lang,
+            "Boîte aux lettres ouverte : {letters} lettre(s) en attente ({bytes} octets)",
+            "Mailbox open: {letters} letter(s) waiting ({bytes} bytes)"
+        ),
+        RelayEvent::LetterDeposited => lang
+            .pick("Lettre scellée déposée", "Sealed letter deposited")
+            .to_string(),
+        RelayEvent::LettersFetched { letters } => tr!(
+            lang,
+            "Lettres relevées par leur destinataire : {letters}",
+            "Letters fetched by their recipient: {letters}"
+        ),
+        RelayEvent::LettersDeleted { letters } => tr!(
+            lang,
+            "Lettres reçues et effacées : {letters}",
+            "Letters received and deleted: {letters}"
+        ),
+        RelayEvent::LettersExpired { letters } => tr!(
+            lang,
+            "Lettres trop anciennes effacées : {letters}",
+            "Letters too old deleted: {letters}"
+        ),
+        RelayEvent::MailboxRefused(why) => {
+            let why = livret::core::Localized::localized(why, lang);
+            tr!(
+                lang,
+                "Boîte aux lettres : refusé ({why})",
+                "Mailbox: refused ({why})"
+            )
+        }
         _ => String::new(),
     }
 }

@@ -65,9 +65,10 @@ impl Lab {
         format!("{}{name}", self.prefix)
     }
 
-    fn build() -> Lab {
+    /// The namespaces of one test (`tag` tells apart the tests of one process).
+    fn build(tag: &str) -> Lab {
         let lab = Lab {
-            prefix: format!("lvr{}-", std::process::id()),
+            prefix: format!("lvr{}{tag}-", std::process::id()),
             children: vec![],
             dir: tempfile::tempdir().unwrap(),
         };
@@ -196,6 +197,23 @@ impl Lab {
             .unwrap();
         self.children.push(child);
         path
+    }
+
+    /// Stops the `index`-th long-running command as Ctrl-C would, and waits for it.
+    fn stop(&mut self, index: usize) {
+        let child = &mut self.children[index];
+        let _ = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     /// Bytes of the IP packets the device received and sent on its interface so far.
@@ -338,7 +356,7 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
     if !ok(Command::new("nft").arg("--version")) {
         return skip_or_fail("nft missing (apt-get install nftables)");
     }
-    let mut lab = Lab::build();
+    let mut lab = Lab::build("r");
 
     // The relay, in the public network.
     let relay_home = lab.home("relay");
@@ -553,6 +571,283 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
     eprintln!(
         "--- family serve ---\n{}",
         std::fs::read_to_string(&serve_log).unwrap()
+    );
+}
+
+/// Whether any of `needles` is in the readable and writable memory of process `pid` (its heap,
+/// stacks and data: where a relay would keep what it saw).
+fn memory_holds(pid: u32, needles: &[&str]) -> Vec<String> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    let mut found = Vec::new();
+    let mut scanned = 0u64;
+    for line in maps.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if !perms.starts_with("rw") {
+            continue;
+        }
+        let Some((a, b)) = range.split_once('-') else {
+            continue;
+        };
+        let (a, b) = (
+            u64::from_str_radix(a, 16).unwrap(),
+            u64::from_str_radix(b, 16).unwrap(),
+        );
+        let mut buf = vec![0u8; (b - a) as usize];
+        if mem.seek(SeekFrom::Start(a)).is_err() || mem.read_exact(&mut buf).is_err() {
+            continue;
+        }
+        scanned += b - a;
+        for n in needles {
+            if buf.windows(n.len()).any(|w| w == n.as_bytes()) {
+                found.push(n.to_string());
+            }
+        }
+    }
+    assert!(scanned > 0, "nothing of the relay's memory could be read");
+    found
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Never online together: the teacher writes at « 16:00 » while the family device is off, the
+/// sealed letter waits on the relay's mailbox; the family starts at « 20:00 » and has the bilan
+/// within 60 s, verified. A revocation travels the same way and purges the teacher's copy when
+/// it next comes online. The mailbox's directory and the relay's memory hold none of the test's
+/// personal strings and no livret id.
+#[test]
+fn devices_never_online_together_sync_through_the_relays_mailbox() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if !root {
+        return skip_or_fail("not root");
+    }
+    if !ok(Command::new("ip").args(["netns", "list"])) {
+        return skip_or_fail("`ip netns` unavailable");
+    }
+    if !ok(Command::new("nft").arg("--version")) {
+        return skip_or_fail("nft missing (apt-get install nftables)");
+    }
+    const EVENING: &str = "Capucine a lu toute seule un album entier ce trimestre.";
+    let mut lab = Lab::build("m");
+    let relay_home = lab.home("relay");
+    let mailbox_dir = lab.home("boite");
+    let relay_log = lab.spawn(
+        "pub",
+        &relay_home,
+        &[
+            "relay",
+            "serve",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/4001",
+            "--mailbox",
+            mailbox_dir.to_str().unwrap(),
+        ],
+        "relay.log",
+    );
+    let relay_pid = lab.children[0].id();
+    let line = wait_for(
+        &relay_log,
+        "/ip4/10.77.1.1/tcp/4001/p2p/",
+        Duration::from_secs(20),
+    );
+    let relay_addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("/ip4/10.77.1.1/tcp/4001/p2p/"))
+        .unwrap()
+        .to_string();
+
+    // The family at home, with the relay (a mailbox relay an association gave it).
+    let fam = lab.home("famille");
+    lab.run(
+        "fam",
+        &fam,
+        &["init", "--role", "family", "--name", "Parent Lointain"],
+    );
+    let child = json(&lab.run(
+        "fam",
+        &fam,
+        &[
+            "child",
+            "add",
+            "--name",
+            CHILD,
+            "--birth",
+            "2014-03-02",
+            "--json",
+        ],
+    ));
+    let livret = child["livret_id"].as_str().unwrap().to_string();
+    lab.run("fam", &fam, &["relays", "add", &relay_addr]);
+    let serve_log = lab.spawn(
+        "fam",
+        &fam,
+        &["serve", "--listen", "/ip4/0.0.0.0/tcp/4715", "--no-mdns"],
+        "famille.log",
+    );
+    let serve_index = lab.children.len() - 1;
+    wait_for(
+        &serve_log,
+        "Réservation obtenue sur le relais",
+        Duration::from_secs(30),
+    );
+    let invitation = json(&lab.run(
+        "fam",
+        &fam,
+        &[
+            "invite",
+            &livret,
+            "--sections",
+            "annee/2026",
+            "--rights",
+            "write",
+            "--until",
+            "2027-07-04",
+            "--json",
+            "--yes",
+        ],
+    ))["invitation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The teacher at home, the same relay in its list: accepts while the family is on.
+    let far = lab.home("prof-maison");
+    lab.run(
+        "tea",
+        &far,
+        &["init", "--role", "teacher", "--name", "M. Loin"],
+    );
+    lab.run("tea", &far, &["relays", "add", &relay_addr]);
+    lab.run("tea", &far, &["accept", &invitation, "--class", "5B"]);
+    lab.run("tea", &far, &["sync", "--once"]);
+
+    // 16:00: the family device is off; the teacher writes and syncs: a letter is left.
+    lab.stop(serve_index);
+    lab.run(
+        "tea",
+        &far,
+        &[
+            "assess",
+            &livret,
+            "--year",
+            "2026",
+            "--period",
+            "1/3",
+            "--subject",
+            "FRANCS",
+            "--level",
+            "3",
+            "--text",
+            EVENING,
+        ],
+    );
+    let synced = lab.run("tea", &far, &["sync", "--once"]);
+    assert!(synced.contains("lettre scellée déposée"), "{synced}");
+    let letters: Vec<PathBuf> = files_under(&mailbox_dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "letter"))
+        .collect();
+    assert_eq!(letters.len(), 1, "the letter waits on the mailbox");
+
+    // What the mailbox and the relay hold: none of the test's personal strings, no livret id.
+    let needles = [
+        CHILD,
+        "Capucine",
+        "album entier",
+        "M. Loin",
+        "Parent Lointain",
+        &livret,
+    ];
+    for f in files_under(&mailbox_dir) {
+        let bytes = std::fs::read(&f).unwrap();
+        for n in needles {
+            assert!(
+                !bytes.windows(n.len()).any(|w| w == n.as_bytes()),
+                "{n} in {f:?}"
+            );
+        }
+    }
+    let in_memory = memory_holds(relay_pid, &needles);
+    assert!(in_memory.is_empty(), "in the relay's memory: {in_memory:?}");
+
+    // The teacher stops. 20:00: the family starts; the bilan arrives within 60 s, verified.
+    let start = Instant::now();
+    let serve_log = lab.spawn(
+        "fam",
+        &fam,
+        &["serve", "--listen", "/ip4/0.0.0.0/tcp/4715", "--no-mdns"],
+        "famille-soir.log",
+    );
+    let serve_index = lab.children.len() - 1;
+    wait_for(
+        &serve_log,
+        "lettre(s) scellée(s) relevée(s)",
+        Duration::from_secs(60),
+    );
+    let arrived = start.elapsed();
+    let shown = json(&lab.run("fam", &fam, &["show", &livret, "--json"])).to_string();
+    assert!(shown.contains(EVENING), "the bilan did not arrive: {shown}");
+    lab.run("fam", &fam, &["verify", &livret]);
+    assert!(
+        files_under(&mailbox_dir)
+            .iter()
+            .all(|p| p.extension().is_none_or(|e| e != "letter")),
+        "deleted once fetched"
+    );
+
+    // The family revokes the teacher, who is away, and leaves it a letter; the teacher's copy
+    // is purged when it next comes online.
+    lab.stop(serve_index);
+    let grants = json(&lab.run("fam", &fam, &["grants", &livret, "--json"]));
+    let grant = &grants[0];
+    lab.run(
+        "fam",
+        &fam,
+        &["revoke", grant["grant_id"].as_str().unwrap()],
+    );
+    let sent = lab.run(
+        "fam",
+        &fam,
+        &["mailbox", "send", grant["audience"].as_str().unwrap()],
+    );
+    assert!(sent.contains("Lettre scellée déposée"), "{sent}");
+    let out = lab
+        .livret("tea", &far)
+        .args(["sync", "--once"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("lettre(s) scellée(s) relevée(s)"), "{text}");
+    let listed = lab.run("tea", &far, &["list", "--json"]);
+    assert!(
+        !listed.contains(&livret),
+        "the teacher's copy was not purged: {listed}"
+    );
+
+    eprintln!("--- mailbox test ---");
+    eprintln!("letter fetched {arrived:.1?} after the family device started");
+    eprintln!(
+        "--- relay ---\n{}",
+        std::fs::read_to_string(&relay_log).unwrap()
     );
 }
 

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod record;
 pub mod recovery;
 pub mod refusal;
+pub mod seal;
 pub mod section;
 pub mod sensitive;
 pub mod team;

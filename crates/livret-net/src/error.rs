@@ -89,6 +89,9 @@ pub enum NetError {
     /// An I/O error on the stream.
     #[error("network i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// A relay's mailbox refused the request (a bound, or the relay runs no mailbox).
+    #[error("mailbox: {0}")]
+    MailboxRefused(crate::MailboxRefusal),
 }
 
 impl NetError {
@@ -139,6 +142,10 @@ impl NetError {
                 "La session de synchronisation est interrompue après une erreur.".to_string()
             }
             NetError::Io(_) => "Erreur de connexion réseau.".to_string(),
+            NetError::MailboxRefused(why) => format!(
+                "Boîte aux lettres du relais : {}.",
+                livret_core::Localized::localized(why, livret_core::Lang::Fr)
+            ),
         }
     }
 }

@@ -531,6 +531,57 @@ impl Node {
         }
     }
 
+    /// Opens a stream of `protocol` with `peer` (connecting first, as [`Node::open_session`]
+    /// does): for protocols beside the sync, such as a relay's mailbox.
+    pub(crate) async fn open_protocol_stream(
+        &self,
+        peer: PeerId,
+        addrs: Vec<Multiaddr>,
+        protocol: StreamProtocol,
+    ) -> Result<libp2p::Stream, NetError> {
+        if peer == self.inner.peer_id {
+            return Err(NetError::SelfDial);
+        }
+        let attempt = async {
+            let mut tries = 0u32;
+            loop {
+                tries += 1;
+                let (reply, answer) = oneshot::channel();
+                self.inner
+                    .commands
+                    .send(Command::Connect {
+                        peer,
+                        addrs: addrs.clone(),
+                        reply,
+                    })
+                    .await
+                    .map_err(|_| NetError::NodeStopped)?;
+                answer.await.map_err(|_| NetError::NodeStopped)??;
+                let mut control = self.inner.control.clone();
+                match control.open_stream(peer, protocol.clone()).await {
+                    Ok(stream) => return Ok(stream),
+                    Err(libp2p_stream::OpenStreamError::UnsupportedProtocol(_)) => {
+                        return Err(NetError::UnsupportedProtocol(peer))
+                    }
+                    Err(e) if tries < OPEN_SESSION_TRIES => {
+                        tracing::debug!(%peer, tries, "opening a stream failed, retrying: {e}");
+                        tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
+                    }
+                    Err(e) => {
+                        return Err(NetError::OpenStream {
+                            peer,
+                            reason: e.to_string(),
+                        })
+                    }
+                }
+            }
+        };
+        match tokio::time::timeout(OPEN_SESSION_TIMEOUT, attempt).await {
+            Ok(r) => r,
+            Err(_) => Err(NetError::ConnectTimeout(peer)),
+        }
+    }
+
     /// Closes every connection to `peer` (its open sessions end) and waits,
     /// a few seconds at most, until they are closed.
     pub async fn disconnect(&self, peer: PeerId) {

@@ -1,6 +1,7 @@
 //! A relay node (circuit relay v2): lets devices behind NATs reach each other. It forwards
 //! encrypted streams between two devices within bounds, answers AutoNAT probes, and stores
-//! nothing.
+//! nothing, unless it runs a mailbox (`mailbox.rs`): then it keeps sealed letters for devices,
+//! bounded, and serves `/livret/mailbox/1`.
 
 use std::future::Future;
 use std::time::Duration;
@@ -57,6 +58,8 @@ pub struct RelayConfig {
     pub listen: Vec<Multiaddr>,
     /// Bounds.
     pub limits: RelayLimits,
+    /// The mailbox, if this relay runs one.
+    pub mailbox: Option<crate::MailboxConfig>,
 }
 
 impl std::fmt::Debug for RelayConfig {
@@ -65,6 +68,7 @@ impl std::fmt::Debug for RelayConfig {
             .field("secret_key", &"<redacted>")
             .field("listen", &self.listen)
             .field("limits", &self.limits)
+            .field("mailbox", &self.mailbox)
             .finish()
     }
 }
@@ -100,7 +104,36 @@ pub enum RelayEvent {
         /// What was refused: `reservation` or `circuit`.
         what: &'static str,
     },
+    /// The mailbox is open, holding this many letters and bytes.
+    MailboxOpen {
+        /// Letters waiting.
+        letters: usize,
+        /// Their bytes (sealed).
+        bytes: u64,
+    },
+    /// A device deposited a letter.
+    LetterDeposited,
+    /// A device fetched the letters of its box.
+    LettersFetched {
+        /// How many.
+        letters: usize,
+    },
+    /// A device acknowledged letters, which were deleted.
+    LettersDeleted {
+        /// How many.
+        letters: usize,
+    },
+    /// Letters past the age limit were deleted.
+    LettersExpired {
+        /// How many.
+        letters: usize,
+    },
+    /// The mailbox refused a request.
+    MailboxRefused(crate::MailboxRefusal),
 }
+
+/// How often a mailbox deletes letters past the age limit.
+const MAILBOX_EXPIRY_PERIOD: Duration = Duration::from_secs(10 * 60);
 
 #[derive(NetworkBehaviour)]
 struct RelayBehaviour {
@@ -108,6 +141,7 @@ struct RelayBehaviour {
     identify: identify::Behaviour,
     ping: ping::Behaviour,
     autonat: autonat::Behaviour,
+    stream: libp2p_stream::Behaviour,
 }
 
 /// Runs a relay until `shutdown` resolves. `on_event` hears each [`RelayEvent`].
@@ -153,6 +187,7 @@ pub async fn run_relay(
                     ..crate::node::autonat_config()
                 },
             ),
+            stream: libp2p_stream::Behaviour::new(),
         })
         .map_err(|e| NetError::Setup(e.to_string()))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
@@ -165,6 +200,37 @@ pub async fn run_relay(
                 reason: e.to_string(),
             })?;
     }
+    let (activity_tx, mut activity) = tokio::sync::mpsc::unbounded_channel();
+    let mailbox = match &config.mailbox {
+        Some(mailbox) => {
+            let service = crate::mailbox::MailboxService::open(mailbox)?;
+            let mut incoming = swarm
+                .behaviour()
+                .stream
+                .new_control()
+                .accept(libp2p::StreamProtocol::new(crate::MAILBOX_PROTOCOL))
+                .map_err(|e| NetError::Setup(e.to_string()))?;
+            let usage = service.usage();
+            on_event(RelayEvent::MailboxOpen {
+                letters: usage.letters,
+                bytes: usage.bytes,
+            });
+            let serving = service.clone();
+            let tx = activity_tx.clone();
+            tokio::spawn(async move {
+                while let Some((peer, stream)) = incoming.next().await {
+                    let tx = tx.clone();
+                    tokio::spawn(serving.clone().serve(peer, stream, move |a| {
+                        let _ = tx.send(a);
+                    }));
+                }
+            });
+            Some(service)
+        }
+        None => None,
+    };
+    let mut expiry = tokio::time::interval(MAILBOX_EXPIRY_PERIOD);
+    expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Loopback addresses are announced only by a relay that listens on loopback alone (tests).
     let loopback_only = config.listen.iter().all(is_loopback);
     let mut reserved: std::collections::HashSet<PeerId> = std::collections::HashSet::new();
@@ -174,6 +240,27 @@ pub async fn run_relay(
         let event = tokio::select! {
             _ = &mut shutdown => break,
             event = swarm.select_next_some() => event,
+            Some(a) = activity.recv() => {
+                use crate::mailbox::MailboxActivity;
+                on_event(match a {
+                    MailboxActivity::Deposited => RelayEvent::LetterDeposited,
+                    MailboxActivity::Fetched(letters) => RelayEvent::LettersFetched { letters },
+                    MailboxActivity::Acknowledged(letters) => {
+                        RelayEvent::LettersDeleted { letters }
+                    }
+                    MailboxActivity::Refused(why) => RelayEvent::MailboxRefused(why),
+                });
+                continue;
+            }
+            _ = expiry.tick(), if mailbox.is_some() => {
+                if let Some(service) = &mailbox {
+                    let letters = service.expire().await;
+                    if letters > 0 {
+                        on_event(RelayEvent::LettersExpired { letters });
+                    }
+                }
+                continue;
+            }
         };
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {

@@ -442,6 +442,7 @@ async fn a_node_is_reached_through_a_relay_by_its_compact_address() {
             secret_key: Zeroizing::new([40; 32]),
             listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
             limits: RelayLimits::default(),
+            mailbox: None,
         },
         async {
             let _ = stopped.await;
@@ -518,6 +519,7 @@ async fn a_lost_relay_is_asked_again_when_it_comes_back() {
                 secret_key: Zeroizing::new([50; 32]),
                 listen: vec![listen],
                 limits: RelayLimits::default(),
+                mailbox: None,
             },
             async {
                 let _ = stopped.await;

@@ -160,6 +160,29 @@ fn peer_heads_id(peer: &str, livret: LivretId, document: &str) -> String {
     format!("{peer}/{livret}/{document}")
 }
 
+/// What `peer` last held of each document of `livret` (the records sessions leave): the
+/// document's name and its heads there. A mailbox letter carries the changes since.
+pub(crate) fn peer_heads(
+    dev: &Device,
+    peer: &livret_core::DeviceId,
+    livret: LivretId,
+) -> Vec<(String, Vec<ChangeHash>)> {
+    let prefix = peer_heads_id(&peer.to_string(), livret, "");
+    dev.store
+        .records_for_livret(PEER_HEADS_KIND, &livret.to_string())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(id, bytes)| {
+            let name = id.strip_prefix(&prefix)?.to_string();
+            let heads = bytes
+                .chunks_exact(32)
+                .filter_map(|c| ChangeHash::try_from(c).ok())
+                .collect();
+            Some((name, heads))
+        })
+        .collect()
+}
+
 /// The record id of the draft of the entry at `key` (removed when that entry is signed).
 pub(crate) fn draft_id(livret: LivretId, section: Section, key: &str) -> String {
     format!("{livret}/{section}/{key}")

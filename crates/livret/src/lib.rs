@@ -15,6 +15,7 @@ mod heads;
 mod livrets;
 mod local_peer;
 pub mod lsu;
+pub mod mailbox;
 pub mod node;
 mod owners;
 pub mod paper;

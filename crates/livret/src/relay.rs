@@ -186,6 +186,7 @@ pub fn relay_key(home: &Path) -> Result<Zeroizing<[u8; 32]>> {
 pub async fn serve_relay(
     home: &Path,
     listen: Vec<Multiaddr>,
+    mailbox: Option<livret_net::MailboxConfig>,
     shutdown: impl Future<Output = ()>,
     on_event: impl FnMut(RelayEvent),
 ) -> Result<()> {
@@ -193,6 +194,7 @@ pub async fn serve_relay(
         secret_key: relay_key(home)?,
         listen,
         limits: RelayLimits::default(),
+        mailbox,
     };
     livret_net::run_relay(config, shutdown, on_event).await?;
     Ok(())

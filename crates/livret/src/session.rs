@@ -29,6 +29,9 @@ use crate::error::{Error, Result};
 use crate::redeem::RedeemStep;
 use crate::refused::{self, SessionRefusal};
 
+// The mailbox's letters: built and received by the same context as a live session.
+pub(crate) mod letter;
+
 /// Refusals of one session recorded one by one in the audit log (and told to the peer); the
 /// rest are counted and recorded as one line.
 const MAX_DETAILED_REFUSALS: usize = 32;
@@ -1589,6 +1592,42 @@ impl Ctx {
         Ok(())
     }
 
+    /// A revocation notice from the peer: a grantee's device purges the livret if an owner
+    /// signed the revocation of this device's grant.
+    fn receive_revoked(&mut self, r: Revoked) -> Result<()> {
+        let livret = LivretId(r.livret);
+        let owners: Vec<(String, Vec<u8>)> = r
+            .owners
+            .into_iter()
+            .map(|(k, v)| (k, v.into_vec()))
+            .collect();
+        let purged = {
+            let mut d = lock(&self.dev);
+            match d.meta(livret) {
+                Ok(m) if m.relation == Relation::Grantee => {
+                    d.apply_revocation(livret, &r.revocation, &owners)?
+                }
+                _ => false,
+            }
+        };
+        if purged {
+            self.targets.retain(|(l, _), _| *l != livret);
+            self.report.purged.push(livret.to_string());
+        } else {
+            // Not signed by an owner, not about this device, or sent to an owner.
+            self.refusals += 1;
+            lock(&self.dev).audit_event(
+                Some(livret),
+                Some(&self.peer),
+                None,
+                AuditAction::Refused,
+                false,
+                "avis de révocation sans effet sur cet appareil : ignoré",
+            );
+        }
+        Ok(())
+    }
+
     /// Writes the audit entries gathered so far (end of a turn).
     fn flush_audit(&mut self) {
         let dev_arc = self.dev.clone();
@@ -1724,6 +1763,43 @@ pub(crate) async fn run_restoring(
     run_with(dev, session, Side::Dialer(None), restoring).await
 }
 
+impl Ctx {
+    /// A fresh context for a session with `peer` (or a mailbox letter from or for it); its
+    /// policy is loaded by `hello` or `reload_policy`.
+    fn new(dev: SharedDevice, peer_key: DeviceId, restoring: BTreeSet<LivretId>) -> Ctx {
+        Ctx {
+            dev,
+            peer: peer_key,
+            targets: BTreeMap::new(),
+            loaded: BTreeMap::new(),
+            policy: Policy {
+                me: peer_key,
+                now: 0,
+                livrets: BTreeMap::new(),
+            },
+            outbox: vec![],
+            audit: vec![],
+            told_revoked: BTreeSet::new(),
+            refusals: 0,
+            refused_targets: BTreeSet::new(),
+            erasure_mismatch: BTreeSet::new(),
+            told_deleted: BTreeSet::new(),
+            restoring,
+            revoked_in_session: false,
+            policy_generation: 0,
+            grants_in_use: BTreeSet::new(),
+            last_request: BTreeMap::new(),
+            introductions: 0,
+            report: SessionReport {
+                peer: peer_key.to_string(),
+                ..Default::default()
+            },
+            pending: BTreeSet::new(),
+            known_heads: BTreeMap::new(),
+        }
+    }
+}
+
 async fn run_with(
     dev: SharedDevice,
     session: &mut Session,
@@ -1733,36 +1809,7 @@ async fn run_with(
     let peer_key = livret_net::public_key_from_peer_id(&session.peer())
         .map(DeviceId)
         .ok_or_else(|| Error::Protocol("pair sans clé ed25519".into()))?;
-    let mut ctx = Ctx {
-        dev: dev.clone(),
-        peer: peer_key,
-        targets: BTreeMap::new(),
-        loaded: BTreeMap::new(),
-        policy: Policy {
-            me: peer_key,
-            now: 0,
-            livrets: BTreeMap::new(),
-        },
-        outbox: vec![],
-        audit: vec![],
-        told_revoked: BTreeSet::new(),
-        refusals: 0,
-        refused_targets: BTreeSet::new(),
-        erasure_mismatch: BTreeSet::new(),
-        told_deleted: BTreeSet::new(),
-        restoring,
-        revoked_in_session: false,
-        policy_generation: 0,
-        grants_in_use: BTreeSet::new(),
-        last_request: BTreeMap::new(),
-        introductions: 0,
-        report: SessionReport {
-            peer: peer_key.to_string(),
-            ..Default::default()
-        },
-        pending: BTreeSet::new(),
-        known_heads: BTreeMap::new(),
-    };
+    let mut ctx = Ctx::new(dev.clone(), peer_key, restoring);
     let result = match tokio::time::timeout(SESSION_DEADLINE, drive(&mut ctx, session, side)).await
     {
         Ok(r) => r,
@@ -2130,38 +2177,7 @@ async fn peer_turn(ctx: &mut Ctx, session: &mut Session, max_frames: usize) -> R
                 ctx.audit.push(entry);
                 ctx.report.refused.push(told);
             }
-            Some(Frame::Revoked(r)) => {
-                let livret = LivretId(r.livret);
-                let owners: Vec<(String, Vec<u8>)> = r
-                    .owners
-                    .into_iter()
-                    .map(|(k, v)| (k, v.into_vec()))
-                    .collect();
-                let purged = {
-                    let mut d = lock(&ctx.dev);
-                    match d.meta(livret) {
-                        Ok(m) if m.relation == Relation::Grantee => {
-                            d.apply_revocation(livret, &r.revocation, &owners)?
-                        }
-                        _ => false,
-                    }
-                };
-                if purged {
-                    ctx.targets.retain(|(l, _), _| *l != livret);
-                    ctx.report.purged.push(livret.to_string());
-                } else {
-                    // Not signed by an owner, not about this device, or sent to an owner.
-                    ctx.refusals += 1;
-                    lock(&ctx.dev).audit_event(
-                        Some(livret),
-                        Some(&ctx.peer),
-                        None,
-                        AuditAction::Refused,
-                        false,
-                        "avis de révocation sans effet sur cet appareil : ignoré",
-                    );
-                }
-            }
+            Some(Frame::Revoked(r)) => ctx.receive_revoked(r)?,
             Some(_) => {
                 return Err(Error::Protocol(
                     "trame inattendue pendant la synchronisation".into(),

@@ -14,6 +14,7 @@ mod erasure;
 mod formats;
 mod fuzz_corpus;
 mod jury;
+mod mailbox;
 mod messages;
 mod peer;
 mod portability;
