@@ -67,7 +67,10 @@ fn every_acknowledged_write_survives_sigkill() {
         let reader = std::thread::spawn(move || {
             let mut acks = Vec::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(n) = line.strip_prefix("ack ").and_then(|n| n.parse::<u64>().ok()) {
+                if let Some(n) = line
+                    .strip_prefix("ack ")
+                    .and_then(|n| n.parse::<u64>().ok())
+                {
                     if acks.is_empty() {
                         let _ = first_ack.send(());
                     }
