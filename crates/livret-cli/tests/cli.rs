@@ -1507,7 +1507,7 @@ fn team_roster_card_and_a_family_grant_to_the_team() {
         "--rights",
         "write",
         "--until",
-        "2027-07-05",
+        "2099-07-05",
     ];
     let e = fails(&fam, &grant);
     assert!(e.contains("n'est pas reconnu par cet appareil"), "{e}");
