@@ -726,11 +726,11 @@ pub fn grants(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
     let dev = ctx.open()?;
     let id = dev.resolve_livret(livret)?;
     let grants = dev.grants(id)?;
+    let teams = dev.team_grants(id)?;
     if json {
-        print_json(&grants)?;
+        print_json(&grants_json(&grants, &teams)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let teams = dev.team_grants(id)?;
     if grants.is_empty() && teams.is_empty() {
         outln!(
             "{}",
@@ -785,6 +785,28 @@ pub fn grants(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `grants --json`: the device grants, then the team grants, one list; `kind` tells them apart
+/// (`device`, `team`), and a team grant's `audience` is its team id.
+fn grants_json(
+    grants: &[livret::GrantView],
+    teams: &[livret::TeamGrantView],
+) -> Result<serde_json::Value> {
+    let mut list = Vec::with_capacity(grants.len() + teams.len());
+    for g in grants {
+        let mut v = serde_json::to_value(g)?;
+        v["kind"] = "device".into();
+        list.push(v);
+    }
+    for g in teams {
+        let mut v = serde_json::to_value(g)?;
+        v["kind"] = "team".into();
+        v["audience"] = g.team_id.clone().into();
+        v["audience_name"] = format!("équipe de la classe {}", g.class).into();
+        list.push(v);
+    }
+    Ok(serde_json::Value::Array(list))
 }
 
 /// `livret revoke`

@@ -1567,14 +1567,35 @@ fn team_roster_card_and_a_family_grant_to_the_team() {
     );
     let e = fails(&t1, &["team", "update", "--card", &card2]);
     assert!(e.contains("équipe inconnue"), "{e}");
-    // Listed with the grants (the --json list stays the device grants'), revoked like one.
+    // Listed with the grants (in --json too, as `kind: team`), revoked like one.
     let gid = g["grant_id"].as_str().unwrap();
     let listed = ok(&fam, &["grants", &l]);
     assert!(
         listed.contains(gid) && listed.contains("équipe de la classe 5B"),
         "{listed}"
     );
+    let listed = json(&fam, &["grants", &l, "--json"]);
+    let team = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["grant_id"] == gid)
+        .unwrap_or_else(|| panic!("team grant not in --json: {listed}"));
+    assert_eq!(team["kind"], "team", "{team}");
+    assert_eq!(team["class"], "5B", "{team}");
+    assert_eq!(team["audience"], team["team_id"], "{team}");
+    assert_eq!(team["revoked"], false, "{team}");
+    assert_eq!(team["expired"], false, "{team}");
     ok(&fam, &["revoke", gid]);
+    let listed = json(&fam, &["grants", &l, "--json"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["grant_id"] == gid && x["revoked"] == true),
+        "{listed}"
+    );
     let audit = json(&fam, &["audit", &l, "--json"]);
     assert!(audit.as_array().unwrap().iter().any(|a| a["detail"]
         .as_str()

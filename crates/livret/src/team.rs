@@ -74,6 +74,8 @@ pub struct TeamGrantView {
     pub until: String,
     /// Revoked.
     pub revoked: bool,
+    /// Past its last day.
+    pub expired: bool,
 }
 
 fn view(roster: &TeamRoster, school_name: Option<String>) -> TeamView {
@@ -417,6 +419,7 @@ impl Device {
             own_subjects: g.own_subjects,
             until: crate::sharing::last_day(g.until),
             revoked,
+            expired: !g.covers_time(self.now()),
         }
     }
 
