@@ -810,10 +810,22 @@ fn grants_json(
 }
 
 /// `livret revoke`
-pub fn revoke(ctx: &Ctx, grant_id: &str) -> Result<ExitCode> {
+///
+/// Returns the revoked device (a device grant's audience) when this device has relays: a
+/// sealed letter can then carry the revocation to it ([`crate::net::revocation_letter`]).
+pub fn revoke(ctx: &Ctx, grant_id: &str) -> Result<(ExitCode, Option<livret::core::DeviceId>)> {
     let lang = ctx.lang;
     let mut dev = ctx.open()?;
     let (livret, gid) = dev.revoke(grant_id)?;
+    let gid_text = gid.to_string();
+    let letter_to = if dev.relays()?.is_empty() {
+        None
+    } else {
+        dev.grants(livret)?
+            .into_iter()
+            .find(|g| g.grant_id == gid_text)
+            .and_then(|g| g.audience.parse::<livret::core::DeviceId>().ok())
+    };
     outln!(
         "{}",
         tr!(
@@ -829,7 +841,7 @@ pub fn revoke(ctx: &Ctx, grant_id: &str) -> Result<ExitCode> {
             "At its next sync the revoked device is refused and erases this livret. Revocation protects what comes after it: what that device already received before cannot be taken back."
         )
     );
-    Ok(ExitCode::SUCCESS)
+    Ok((ExitCode::SUCCESS, letter_to))
 }
 
 /// `livret audit`

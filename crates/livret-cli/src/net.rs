@@ -551,6 +551,75 @@ pub enum MailboxCommand {
     },
 }
 
+/// How long `revoke` tries to leave the revoked device its letter before giving up.
+const REVOCATION_LETTER_WAIT: Duration = Duration::from_secs(30);
+
+/// After `livret revoke`, on a device with relays: leaves the revoked device a sealed letter
+/// carrying the revocation on a relay's mailbox, so that a device far away purges when it next
+/// starts. The revocation is recorded whatever happens here; a failure is said, with the
+/// command that tries again.
+pub async fn revocation_letter(ctx: &Ctx, device: livret::core::DeviceId) -> Result<()> {
+    let lang = ctx.lang;
+    let dev = node::share(ctx.open()?);
+    let (n, events) = node::start(
+        &dev,
+        NodeOptions {
+            listen: vec![any_port(false)?],
+            mdns: false,
+            remember_addresses: false,
+        },
+    )
+    .await?;
+    let left = tokio::time::timeout(
+        REVOCATION_LETTER_WAIT,
+        livret::mailbox::deposit_any(&dev, &n, device),
+    )
+    .await;
+    n.shutdown().await;
+    drop(events);
+    let id = device.to_string();
+    match left {
+        Ok(Ok(Some(relay))) => outln!(
+            "{}",
+            tr!(
+                lang,
+                "Révocation laissée à l'appareil révoqué dans une lettre scellée, sur la boîte aux lettres du relais {relay} : il effacera le livret à son prochain démarrage.",
+                "Revocation left for the revoked device in a sealed letter, on the mailbox of relay {relay}: it erases the livret when it next starts."
+            )
+        ),
+        Ok(Ok(None)) => outln!(
+            "{}",
+            lang.pick(
+                "Aucun relais de la liste n'a de boîte aux lettres : l'appareil révoqué l'apprendra à sa prochaine synchronisation avec un appareil de la famille.",
+                "No relay of the list runs a mailbox: the revoked device learns it at its next sync with a family device."
+            )
+        ),
+        Ok(Err(e)) => {
+            let why = one_line(&e.localized(lang));
+            eprintln!(
+                "{}",
+                tr!(
+                    lang,
+                    "La révocation est enregistrée, mais la lettre pour l'appareil révoqué n'a pas pu être déposée ({why}) : réessayez avec « livret mailbox send {id} ».",
+                    "The revocation is recorded, but the letter for the revoked device could not be left ({why}): try again with \"livret mailbox send {id}\"."
+                )
+            )
+        }
+        Err(_) => {
+            let secs = REVOCATION_LETTER_WAIT.as_secs();
+            eprintln!(
+                "{}",
+                tr!(
+                    lang,
+                    "La révocation est enregistrée, mais aucun relais n'a répondu en {secs} s : réessayez avec « livret mailbox send {id} ».",
+                    "The revocation is recorded, but no relay answered within {secs} s: try again with \"livret mailbox send {id}\"."
+                )
+            )
+        }
+    }
+    Ok(())
+}
+
 /// `livret mailbox fetch|send`
 pub async fn mailbox(ctx: &Ctx, command: &MailboxCommand) -> Result<ExitCode> {
     let lang = ctx.lang;
