@@ -134,6 +134,31 @@ impl Device {
     /// signing time is not trusted), and every later batch for the section with it; the
     /// entries the family holds come back from it. Returns the sections rebuilt.
     pub(crate) fn drop_revoked_owners_entries(&mut self, livret: LivretId) -> Result<Vec<Section>> {
+        self.rebuild_held_sections(
+            livret,
+            dropped_revoked_owners_entries,
+            AuditAction::Owners,
+            "copie reconstruite sans les inscriptions des autres auteurs (un appareil de la famille a été révoqué) : la famille les renvoie",
+        )
+    }
+
+    /// On a grantee's device: each section that `rebuild` (a `livret_core::policy` rule) gives
+    /// back rebuilt is stored so, with its sync states forgotten (the peers send again what it
+    /// lost) and `why` journalled under `action`, in one transaction. Returns the sections.
+    pub(crate) fn rebuild_held_sections(
+        &mut self,
+        livret: LivretId,
+        rebuild: fn(
+            &livret_core::doc::SectionDoc,
+            &livret_core::grant::Manifest,
+            &livret_core::DeviceId,
+        ) -> std::result::Result<
+            Option<livret_core::doc::SectionDoc>,
+            livret_core::CoreError,
+        >,
+        action: AuditAction,
+        why: &str,
+    ) -> Result<Vec<Section>> {
         if self.meta(livret)?.relation != Relation::Grantee {
             return Ok(Vec::new());
         }
@@ -145,19 +170,13 @@ impl Device {
             let Some(doc) = self.load_section(livret, section)? else {
                 continue;
             };
-            let Some(mut rebuilt) = dropped_revoked_owners_entries(&doc, &manifest, &me)? else {
+            let Some(mut rebuilt) = rebuild(&doc, &manifest, &me)? else {
                 continue;
             };
             let snapshot = rebuilt.save();
             let name = section.to_string();
-            let entry = self.audit_entry(
-                Some(livret),
-                None,
-                Some(&name),
-                AuditAction::Owners,
-                true,
-                "copie reconstruite sans les inscriptions des autres auteurs (un appareil de la famille a été révoqué) : la famille les renvoie",
-            );
+            let entry =
+                self.audit_entry(Some(livret), None, Some(&name), action.clone(), true, why);
             self.store.transaction(|tx| -> Result<()> {
                 tx.put_section_snapshot(&id, &name, &snapshot)?;
                 tx.delete_sync_states_for_section(&id, &name)?;

@@ -197,39 +197,12 @@ impl Device {
         &mut self,
         livret: LivretId,
     ) -> Result<Vec<Section>> {
-        if self.meta(livret)?.relation != Relation::Grantee {
-            return Ok(Vec::new());
-        }
-        let manifest = self.manifest(livret)?;
-        let me = self.device_id();
-        let id = livret.to_string();
-        let mut out = Vec::new();
-        for section in self.section_names(livret)? {
-            let Some(doc) = self.load_section(livret, section)? else {
-                continue;
-            };
-            let Some(mut rebuilt) = dropped_removed_members_entries(&doc, &manifest, &me)? else {
-                continue;
-            };
-            let snapshot = rebuilt.save();
-            let name = section.to_string();
-            let entry = self.audit_entry(
-                Some(livret),
-                None,
-                Some(&name),
-                AuditAction::Team,
-                true,
-                "copie reconstruite sans les inscriptions des autres auteurs (un membre retiré de l'équipe avait écrit après son retrait) : la famille et les collègues les renvoient",
-            );
-            self.store.transaction(|tx| -> Result<()> {
-                tx.put_section_snapshot(&id, &name, &snapshot)?;
-                tx.delete_sync_states_for_section(&id, &name)?;
-                tx.append_audit(&entry)?;
-                Ok(())
-            })?;
-            out.push(section);
-        }
-        Ok(out)
+        self.rebuild_held_sections(
+            livret,
+            dropped_removed_members_entries,
+            AuditAction::Team,
+            "copie reconstruite sans les inscriptions des autres auteurs (un membre retiré de l'équipe avait écrit après son retrait) : la famille et les collègues les renvoient",
+        )
     }
 
     /// A team's newer roster from its card (`livret team card` on the school device), on a
