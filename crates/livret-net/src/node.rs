@@ -462,41 +462,9 @@ impl Node {
         let attempt = async {
             let mut tries = 0u32;
             loop {
-                tries += 1;
-                let (reply, answer) = oneshot::channel();
-                self.inner
-                    .commands
-                    .send(Command::Connect {
-                        peer,
-                        addrs: addrs.clone(),
-                        reply,
-                    })
-                    .await
-                    .map_err(|_| NetError::NodeStopped)?;
-                answer.await.map_err(|_| NetError::NodeStopped)??;
-                let mut control = self.inner.control.clone();
-                let opened = control
-                    .open_stream(peer, StreamProtocol::new(SYNC_PROTOCOL))
-                    .await;
-                let mut stream = match opened {
-                    Ok(stream) => stream,
-                    Err(libp2p_stream::OpenStreamError::UnsupportedProtocol(_)) => {
-                        return Err(NetError::UnsupportedProtocol(peer))
-                    }
-                    // E.g. the connection closed between our dial and the
-                    // stream (libp2p-stream then dials with no address).
-                    Err(e) if tries < OPEN_SESSION_TRIES => {
-                        tracing::debug!(%peer, tries, "opening a stream failed, retrying: {e}");
-                        tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
-                        continue;
-                    }
-                    Err(e) => {
-                        return Err(NetError::OpenStream {
-                            peer,
-                            reason: e.to_string(),
-                        })
-                    }
-                };
+                let mut stream = self
+                    .connect_stream(peer, &addrs, StreamProtocol::new(SYNC_PROTOCOL), &mut tries)
+                    .await?;
                 match read_status(&mut stream).await {
                     Opening::Accepted => {
                         let mut session = Session::new(peer, stream, self.inner.limits, None);
@@ -542,43 +510,56 @@ impl Node {
         if peer == self.inner.peer_id {
             return Err(NetError::SelfDial);
         }
-        let attempt = async {
-            let mut tries = 0u32;
-            loop {
-                tries += 1;
-                let (reply, answer) = oneshot::channel();
-                self.inner
-                    .commands
-                    .send(Command::Connect {
-                        peer,
-                        addrs: addrs.clone(),
-                        reply,
-                    })
-                    .await
-                    .map_err(|_| NetError::NodeStopped)?;
-                answer.await.map_err(|_| NetError::NodeStopped)??;
-                let mut control = self.inner.control.clone();
-                match control.open_stream(peer, protocol.clone()).await {
-                    Ok(stream) => return Ok(stream),
-                    Err(libp2p_stream::OpenStreamError::UnsupportedProtocol(_)) => {
-                        return Err(NetError::UnsupportedProtocol(peer))
-                    }
-                    Err(e) if tries < OPEN_SESSION_TRIES => {
-                        tracing::debug!(%peer, tries, "opening a stream failed, retrying: {e}");
-                        tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
-                    }
-                    Err(e) => {
-                        return Err(NetError::OpenStream {
-                            peer,
-                            reason: e.to_string(),
-                        })
-                    }
-                }
-            }
-        };
+        let mut tries = 0u32;
+        let attempt = self.connect_stream(peer, &addrs, protocol, &mut tries);
         match tokio::time::timeout(OPEN_SESSION_TIMEOUT, attempt).await {
             Ok(r) => r,
             Err(_) => Err(NetError::ConnectTimeout(peer)),
+        }
+    }
+
+    /// Connects to `peer` if needed and opens a stream of `protocol`, trying again (up to
+    /// [`OPEN_SESSION_TRIES`] in all, counted in `tries`) when the stream fails to open: e.g.
+    /// the connection closed between the dial and the stream (libp2p-stream then dials with
+    /// no address).
+    async fn connect_stream(
+        &self,
+        peer: PeerId,
+        addrs: &[Multiaddr],
+        protocol: StreamProtocol,
+        tries: &mut u32,
+    ) -> Result<libp2p::Stream, NetError> {
+        loop {
+            *tries += 1;
+            let (reply, answer) = oneshot::channel();
+            self.inner
+                .commands
+                .send(Command::Connect {
+                    peer,
+                    addrs: addrs.to_vec(),
+                    reply,
+                })
+                .await
+                .map_err(|_| NetError::NodeStopped)?;
+            answer.await.map_err(|_| NetError::NodeStopped)??;
+            let mut control = self.inner.control.clone();
+            match control.open_stream(peer, protocol.clone()).await {
+                Ok(stream) => return Ok(stream),
+                Err(libp2p_stream::OpenStreamError::UnsupportedProtocol(_)) => {
+                    return Err(NetError::UnsupportedProtocol(peer))
+                }
+                Err(e) if *tries < OPEN_SESSION_TRIES => {
+                    let tries = *tries;
+                    tracing::debug!(%peer, tries, "opening a stream failed, retrying: {e}");
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
+                }
+                Err(e) => {
+                    return Err(NetError::OpenStream {
+                        peer,
+                        reason: e.to_string(),
+                    })
+                }
+            }
         }
     }
 
