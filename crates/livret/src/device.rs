@@ -383,25 +383,9 @@ impl Device {
         section: Section,
         doc: &mut SectionDoc,
     ) -> Result<()> {
-        let (l, s) = (livret.to_string(), section.to_string());
-        let (saved, heads) = (doc.saved_heads().to_vec(), doc.heads());
         // One transaction: the document and its heads (`heads`) together.
-        self.store.transaction(|tx| {
-            save_doc_in(
-                tx,
-                &l,
-                &s,
-                |full| {
-                    if full {
-                        doc.save()
-                    } else {
-                        doc.save_incremental()
-                    }
-                },
-                &saved,
-                &heads,
-            )
-        })
+        self.store
+            .transaction(|tx| save_section_in(tx, livret, section, doc))
     }
 
     pub(crate) fn load_manifest_doc(&self, livret: LivretId) -> Result<ManifestDoc> {
@@ -579,22 +563,7 @@ impl Device {
         let entries = std::mem::take(audit);
         self.store.transaction(|tx| -> Result<()> {
             for (livret, section, doc) in sections.iter_mut() {
-                let (l, s) = (livret.to_string(), section.to_string());
-                let (saved, heads) = (doc.saved_heads().to_vec(), doc.heads());
-                save_doc_in(
-                    tx,
-                    &l,
-                    &s,
-                    |full| {
-                        if full {
-                            doc.save()
-                        } else {
-                            doc.save_incremental()
-                        }
-                    },
-                    &saved,
-                    &heads,
-                )?;
+                save_section_in(tx, *livret, *section, doc)?;
             }
             for e in &entries {
                 tx.append_audit(e)?;
@@ -608,6 +577,30 @@ impl Device {
 /// increments, else what changed since it was last saved: `bytes(full)` gives them), then
 /// its heads beside it when the stored copy is then known to be that document (`saved`: its
 /// heads at its last load or save; see [`crate::heads::stored_are`]).
+/// Stores a section document and its heads in `tx` (see [`save_doc_in`]).
+fn save_section_in(
+    tx: &StoreTx<'_>,
+    livret: LivretId,
+    section: Section,
+    doc: &mut SectionDoc,
+) -> Result<()> {
+    let (saved, heads) = (doc.saved_heads().to_vec(), doc.heads());
+    save_doc_in(
+        tx,
+        &livret.to_string(),
+        &section.to_string(),
+        |full| {
+            if full {
+                doc.save()
+            } else {
+                doc.save_incremental()
+            }
+        },
+        &saved,
+        &heads,
+    )
+}
+
 fn save_doc_in(
     tx: &StoreTx<'_>,
     livret: &str,
