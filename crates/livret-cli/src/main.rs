@@ -150,13 +150,13 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             no_mdns,
         } => runtime()?.block_on(net::sync(&ctx, &peer, once, no_mdns)),
         Command::Grants { livret, json } => commands::grants(&ctx, &livret, json),
-        Command::Revoke { grant_id } => match commands::revoke(&ctx, &grant_id)? {
-            (code, Some(device)) => {
-                runtime()?.block_on(net::revocation_letter(&ctx, device))?;
-                Ok(code)
+        Command::Revoke { grant_id } => {
+            let (code, letter_to) = commands::revoke(&ctx, &grant_id)?;
+            if let Some(device) = letter_to {
+                net::revocation_letter(&ctx, device);
             }
-            (code, None) => Ok(code),
-        },
+            Ok(code)
+        }
         Command::Audit { livret, json } => commands::audit(&ctx, livret.as_deref(), json),
         Command::Demo => runtime()?.block_on(demo::run(lang)),
         Command::App(args) => runtime()?.block_on(app::run(&ctx, &args)),

@@ -556,10 +556,51 @@ const REVOCATION_LETTER_WAIT: Duration = Duration::from_secs(30);
 
 /// After `livret revoke`, on a device with relays: leaves the revoked device a sealed letter
 /// carrying the revocation on a relay's mailbox, so that a device far away purges when it next
-/// starts. The revocation is recorded whatever happens here; a failure is said, with the
-/// command that tries again.
-pub async fn revocation_letter(ctx: &Ctx, device: livret::core::DeviceId) -> Result<()> {
+/// starts. The revocation is recorded whatever happens here: a failure is said, with the
+/// command that tries again, and does not change the exit code.
+pub fn revocation_letter(ctx: &Ctx, device: livret::core::DeviceId) {
     let lang = ctx.lang;
+    let left = match crate::runtime() {
+        Ok(rt) => rt.block_on(leave_revocation_letter(ctx, device)),
+        Err(e) => Err(e.into()),
+    };
+    let id = device.to_string();
+    match left {
+        Ok(Some(relay)) => outln!(
+            "{}",
+            tr!(
+                lang,
+                "Révocation laissée à l'appareil révoqué dans une lettre scellée, sur la boîte aux lettres du relais {relay} : il effacera le livret à son prochain démarrage.",
+                "Revocation left for the revoked device in a sealed letter, on the mailbox of relay {relay}: it erases the livret when it next starts."
+            )
+        ),
+        Ok(None) => outln!(
+            "{}",
+            lang.pick(
+                "Aucun relais de la liste n'a de boîte aux lettres : l'appareil révoqué l'apprendra à sa prochaine synchronisation avec un appareil de la famille.",
+                "No relay of the list runs a mailbox: the revoked device learns it at its next sync with a family device."
+            )
+        ),
+        Err(e) => {
+            let why = crate::util::localize(&e, lang);
+            eprintln!(
+                "{}",
+                tr!(
+                    lang,
+                    "La révocation est enregistrée, mais la lettre pour l'appareil révoqué n'a pas pu être déposée ({why}) : réessayez avec « livret mailbox send {id} ».",
+                    "The revocation is recorded, but the letter for the revoked device could not be left ({why}): try again with \"livret mailbox send {id}\"."
+                )
+            )
+        }
+    }
+}
+
+/// The letter of [`revocation_letter`]: the relay whose mailbox took it, or `None` when no
+/// relay of the list runs a mailbox (or there was nothing to say).
+async fn leave_revocation_letter(
+    ctx: &Ctx,
+    device: livret::core::DeviceId,
+) -> Result<Option<Multiaddr>> {
     let dev = node::share(ctx.open()?);
     let (n, events) = node::start(
         &dev,
@@ -577,47 +618,16 @@ pub async fn revocation_letter(ctx: &Ctx, device: livret::core::DeviceId) -> Res
     .await;
     n.shutdown().await;
     drop(events);
-    let id = device.to_string();
     match left {
-        Ok(Ok(Some(relay))) => outln!(
-            "{}",
-            tr!(
-                lang,
-                "Révocation laissée à l'appareil révoqué dans une lettre scellée, sur la boîte aux lettres du relais {relay} : il effacera le livret à son prochain démarrage.",
-                "Revocation left for the revoked device in a sealed letter, on the mailbox of relay {relay}: it erases the livret when it next starts."
-            )
-        ),
-        Ok(Ok(None)) => outln!(
-            "{}",
-            lang.pick(
-                "Aucun relais de la liste n'a de boîte aux lettres : l'appareil révoqué l'apprendra à sa prochaine synchronisation avec un appareil de la famille.",
-                "No relay of the list runs a mailbox: the revoked device learns it at its next sync with a family device."
-            )
-        ),
-        Ok(Err(e)) => {
-            let why = one_line(&e.localized(lang));
-            eprintln!(
-                "{}",
-                tr!(
-                    lang,
-                    "La révocation est enregistrée, mais la lettre pour l'appareil révoqué n'a pas pu être déposée ({why}) : réessayez avec « livret mailbox send {id} ».",
-                    "The revocation is recorded, but the letter for the revoked device could not be left ({why}): try again with \"livret mailbox send {id}\"."
-                )
-            )
-        }
+        Ok(r) => Ok(r?),
         Err(_) => {
             let secs = REVOCATION_LETTER_WAIT.as_secs();
-            eprintln!(
-                "{}",
-                tr!(
-                    lang,
-                    "La révocation est enregistrée, mais aucun relais n'a répondu en {secs} s : réessayez avec « livret mailbox send {id} ».",
-                    "The revocation is recorded, but no relay answered within {secs} s: try again with \"livret mailbox send {id}\"."
-                )
-            )
+            Err(anyhow::anyhow!(match ctx.lang {
+                Lang::Fr => format!("aucun relais n'a répondu en {secs} s"),
+                Lang::En => format!("no relay answered within {secs} s"),
+            }))
         }
     }
-    Ok(())
 }
 
 /// `livret mailbox fetch|send`
