@@ -811,9 +811,13 @@ fn grants_json(
 
 /// `livret revoke`
 ///
-/// Returns the revoked device (a device grant's audience) when this device has relays: a
-/// sealed letter can then carry the revocation to it ([`crate::net::revocation_letter`]).
-pub fn revoke(ctx: &Ctx, grant_id: &str) -> Result<(ExitCode, Option<livret::core::DeviceId>)> {
+/// Returns, when this device has relays, the open device and the revoked one (a device grant's
+/// audience): a sealed letter can then carry the revocation to it
+/// ([`crate::net::revocation_letter`]).
+pub fn revoke(
+    ctx: &Ctx,
+    grant_id: &str,
+) -> Result<(ExitCode, Option<(livret::Device, livret::core::DeviceId)>)> {
     let lang = ctx.lang;
     let mut dev = ctx.open()?;
     let (livret, gid) = dev.revoke(grant_id)?;
@@ -843,7 +847,7 @@ pub fn revoke(ctx: &Ctx, grant_id: &str) -> Result<(ExitCode, Option<livret::cor
             "At its next sync the revoked device is refused and erases this livret. Revocation protects what comes after it: what that device already received before cannot be taken back."
         )
     );
-    Ok((ExitCode::SUCCESS, letter_to))
+    Ok((ExitCode::SUCCESS, letter_to.map(|to| (dev, to))))
 }
 
 /// `livret audit`

@@ -152,8 +152,8 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Grants { livret, json } => commands::grants(&ctx, &livret, json),
         Command::Revoke { grant_id } => {
             let (code, letter_to) = commands::revoke(&ctx, &grant_id)?;
-            if let Some(device) = letter_to {
-                net::revocation_letter(&ctx, device);
+            if let Some((dev, device)) = letter_to {
+                net::revocation_letter(lang, dev, device);
             }
             Ok(code)
         }

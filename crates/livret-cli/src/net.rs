@@ -558,10 +558,9 @@ const REVOCATION_LETTER_WAIT: Duration = Duration::from_secs(30);
 /// carrying the revocation on a relay's mailbox, so that a device far away purges when it next
 /// starts. The revocation is recorded whatever happens here: a failure is said, with the
 /// command that tries again, and does not change the exit code.
-pub fn revocation_letter(ctx: &Ctx, device: livret::core::DeviceId) {
-    let lang = ctx.lang;
+pub fn revocation_letter(lang: Lang, dev: livret::Device, device: livret::core::DeviceId) {
     let left = match crate::runtime() {
-        Ok(rt) => rt.block_on(leave_revocation_letter(ctx, device)),
+        Ok(rt) => rt.block_on(leave_revocation_letter(lang, dev, device)),
         Err(e) => Err(e.into()),
     };
     let id = device.to_string();
@@ -598,10 +597,11 @@ pub fn revocation_letter(ctx: &Ctx, device: livret::core::DeviceId) {
 /// The letter of [`revocation_letter`]: the relay whose mailbox took it, or `None` when no
 /// relay of the list runs a mailbox (or there was nothing to say).
 async fn leave_revocation_letter(
-    ctx: &Ctx,
+    lang: Lang,
+    dev: livret::Device,
     device: livret::core::DeviceId,
 ) -> Result<Option<Multiaddr>> {
-    let dev = node::share(ctx.open()?);
+    let dev = node::share(dev);
     let (n, events) = node::start(
         &dev,
         NodeOptions {
@@ -622,7 +622,7 @@ async fn leave_revocation_letter(
         Ok(r) => Ok(r?),
         Err(_) => {
             let secs = REVOCATION_LETTER_WAIT.as_secs();
-            Err(anyhow::anyhow!(match ctx.lang {
+            Err(anyhow::anyhow!(match lang {
                 Lang::Fr => format!("aucun relais n'a répondu en {secs} s"),
                 Lang::En => format!("no relay answered within {secs} s"),
             }))
