@@ -496,6 +496,99 @@ impl SectionDoc {
         Ok(SectionDoc { doc, saved: vec![] })
     }
 
+    /// The document without every change that puts a value `void` names, nor any change made
+    /// on top of one (a change that depends on it, directly or not); `None` if no change puts
+    /// such a value. Every other change is kept as it is, with its hash: a copy that never held
+    /// a voided change has the very same history, so the two still sync as before, whatever
+    /// their holders saw. Unlike [`SectionDoc::erased`], nothing is rebuilt: no entry gets a
+    /// second form. What was written on top of a voided change is gone with it; its authors
+    /// write it again ([`SectionDoc::put_again`]).
+    pub fn without_changes_putting(
+        &self,
+        void: impl Fn(&SignedEntry) -> bool,
+    ) -> Result<Option<SectionDoc>, CoreError> {
+        use automerge::legacy::OpType;
+        use std::collections::HashSet;
+        let mut doc = self.doc.clone();
+        let changes: Vec<automerge::Change> = doc.get_changes(&[]);
+        let mut voided: HashSet<ChangeHash> = HashSet::new();
+        for change in &changes {
+            let puts_void = change
+                .decode()
+                .operations
+                .iter()
+                .any(|op| match &op.action {
+                    OpType::Put(ScalarValue::Bytes(b)) => {
+                        SignedEntry::from_bytes(b).is_ok_and(|e| void(&e))
+                    }
+                    _ => false,
+                });
+            if puts_void {
+                voided.insert(change.hash());
+            }
+        }
+        if voided.is_empty() {
+            return Ok(None);
+        }
+        // The descendants, whatever order the changes came in: until nothing more is voided.
+        loop {
+            let before = voided.len();
+            for change in &changes {
+                if !voided.contains(&change.hash())
+                    && change.deps().iter().any(|d| voided.contains(d))
+                {
+                    voided.insert(change.hash());
+                }
+            }
+            if voided.len() == before {
+                break;
+            }
+        }
+        let kept: Vec<automerge::Change> = changes
+            .into_iter()
+            .filter(|c| !voided.contains(&c.hash()))
+            .collect();
+        // A fresh actor: this device's voided changes had sequence numbers a new change of the
+        // same actor would take again, with other contents.
+        let mut fresh = AutoCommit::new();
+        fresh
+            .apply_changes(kept)
+            .map_err(|e| CoreError::Document(e.to_string()))?;
+        Ok(Some(SectionDoc {
+            doc: fresh,
+            saved: vec![],
+        }))
+    }
+
+    /// Writes again, as new changes on top of this document, each entry `before` showed
+    /// (leaving out the values `void` names) that `mine` accepts (this device's own) and that
+    /// this document does not show any more: it went with voided changes
+    /// ([`SectionDoc::without_changes_putting`]). Returns how many.
+    pub fn put_again(
+        &mut self,
+        before: &SectionDoc,
+        mine: impl Fn(&SignedEntry) -> bool,
+        void: impl Fn(&SignedEntry) -> bool,
+    ) -> Result<usize, CoreError> {
+        let mut n = 0;
+        for key in before.keys() {
+            let shown = before
+                .values_of(&key)
+                .into_iter()
+                .filter_map(Result::ok)
+                .find(|e| !void(e));
+            let Some(entry) = shown.filter(|e| mine(e)) else {
+                continue;
+            };
+            if self.get(&key).is_some_and(|now| now == entry) {
+                continue;
+            }
+            self.put(&key, &entry)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Rebuilds the document with fresh history holding only the current winning entries.
     pub fn rebuilt(&self) -> Result<SectionDoc, CoreError> {
         let mut fresh = SectionDoc::new();

@@ -328,12 +328,20 @@ pub fn dropped_revoked_owners_entries(
     rebuilt_after_erasures(doc, |_| false, Holding::Grantee, me).map(Some)
 }
 
-/// On a team member's device that just learnt a newer roster: its copy of a section rebuilt
-/// with only its own entries (as [`rebuilt_after_erasures`] does), if it holds an entry a
-/// former member signed after its removal (a colleague that did not know the roster yet took
-/// it); `None` otherwise. Every other device that knows the roster refuses such an entry, and
-/// with it every later batch of this device for the section; the entries of the others come
-/// back from the family and the colleagues.
+/// On a device holding a section a team was granted (a member's or the family's), once it
+/// learnt a newer roster: its copy without every change that puts an entry a former member
+/// signed after its removal, nor any change made on top of one
+/// ([`SectionDoc::without_changes_putting`]); this device's own entries that went with them
+/// written again ([`SectionDoc::put_again`]). `None` if it holds no such change.
+///
+/// A device took such an entry before it knew the roster; every device that knows it refuses
+/// the entry, and with it every later batch carrying it. The rule depends only on the changes
+/// held and the roster, and every other change keeps its hash: two devices that know the same
+/// roster hold the same history for everything but what one of them voided, so their copies
+/// sync as before and end the same, in whatever order the roster reached them (a rebuilt copy,
+/// as erasures make, would give the surviving entries a second form, and a colleague holding
+/// the first would keep two versions of an entry). What was written on top of a voided change
+/// comes back from its author, which voids it too and writes it again.
 pub fn dropped_removed_members_entries(
     doc: &SectionDoc,
     manifest: &Manifest,
@@ -347,19 +355,22 @@ pub fn dropped_removed_members_entries(
     if rosters.is_empty() {
         return Ok(None);
     }
-    let holds_one = doc.entries().into_iter().any(|s| {
-        s.values.iter().flatten().any(|e| {
-            e.payload_unverified().is_ok_and(|p| {
-                rosters
-                    .iter()
-                    .any(|r| r.removed_before(&p.author_id(), p.time))
-            })
+    let late = |e: &crate::entry::SignedEntry| {
+        e.payload_unverified().is_ok_and(|p| {
+            rosters
+                .iter()
+                .any(|r| r.removed_before(&p.author_id(), p.time))
         })
-    });
-    if !holds_one {
+    };
+    let Some(mut kept) = doc.without_changes_putting(late)? else {
         return Ok(None);
-    }
-    rebuilt_after_erasures(doc, |_| false, Holding::Grantee, me).map(Some)
+    };
+    kept.put_again(
+        doc,
+        |e| e.payload_unverified().is_ok_and(|p| p.author_id() == *me),
+        late,
+    )?;
+    Ok(Some(kept))
 }
 
 /// How a device holds a livret: as one of its owners (the family) or under a grant.

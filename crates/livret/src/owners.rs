@@ -137,14 +137,16 @@ impl Device {
         self.rebuild_held_sections(
             livret,
             dropped_revoked_owners_entries,
+            false,
             AuditAction::Owners,
             "copie reconstruite sans les inscriptions des autres auteurs (un appareil de la famille a été révoqué) : la famille les renvoie",
         )
     }
 
-    /// On a grantee's device: each section that `rebuild` (a `livret_core::policy` rule) gives
-    /// back rebuilt is stored so, with its sync states forgotten (the peers send again what it
-    /// lost) and `why` journalled under `action`, in one transaction. Returns the sections.
+    /// On a grantee's device (and on a family's with `family_too`): each section that `rebuild`
+    /// (a `livret_core::policy` rule) gives back rebuilt is stored so, with its sync states
+    /// forgotten (the peers send again what it lost) and `why` journalled under `action`, in
+    /// one transaction. Returns the sections.
     pub(crate) fn rebuild_held_sections(
         &mut self,
         livret: LivretId,
@@ -156,10 +158,11 @@ impl Device {
             Option<livret_core::doc::SectionDoc>,
             livret_core::CoreError,
         >,
+        family_too: bool,
         action: AuditAction,
         why: &str,
     ) -> Result<Vec<Section>> {
-        if self.meta(livret)?.relation != Relation::Grantee {
+        if !family_too && self.meta(livret)?.relation != Relation::Grantee {
             return Ok(Vec::new());
         }
         let manifest = self.manifest(livret)?;

@@ -189,10 +189,11 @@ impl Device {
         Ok(changed)
     }
 
-    /// On a member's device that took a newer roster: each section holding an entry a former
-    /// member signed after its removal is rebuilt with only this device's own entries
-    /// (`policy::dropped_removed_members_entries`), its sync states forgotten; the others come
-    /// back from the family and the colleagues. Returns the sections rebuilt.
+    /// On a member's or the family's device that took a newer roster: each section holding a
+    /// change that puts an entry a former member signed after its removal loses it, with the
+    /// changes made on top of it (`policy::dropped_removed_members_entries`); this device's own
+    /// entries among them are written again, its sync states forgotten; the others come back
+    /// from their authors. Returns the sections changed.
     pub(crate) fn drop_removed_members_entries(
         &mut self,
         livret: LivretId,
@@ -200,8 +201,9 @@ impl Device {
         self.rebuild_held_sections(
             livret,
             dropped_removed_members_entries,
+            true,
             AuditAction::Team,
-            "copie reconstruite sans les inscriptions des autres auteurs (un membre retiré de l'équipe avait écrit après son retrait) : la famille et les collègues les renvoient",
+            "inscriptions d'un membre retiré de l'équipe, signées après son retrait, écartées (avec ce qui avait été écrit par-dessus : chaque auteur le réécrit)",
         )
     }
 
