@@ -92,7 +92,22 @@ pub enum TeamCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Prend la nouvelle liste d'une équipe depuis sa carte (appareil d'un membre ou de la famille) : elle passe ensuite aux autres membres et à la famille à chaque synchronisation
+    /// Délègue la liste de l'équipe à l'appareil d'un enseignant, le PP (appareil d'établissement) : il pourra ajouter et retirer des membres et montrer la carte ; la prochaine modification de la liste par l'établissement met fin à la délégation
+    Delegate {
+        /// Identifiant de l'équipe
+        #[arg(value_name = "EQUIPE")]
+        team: String,
+        /// Identifiant de l'appareil délégué
+        #[arg(value_name = "APPAREIL")]
+        device: String,
+        /// Dernier jour de la délégation (AAAA-MM-JJ ; par défaut, la fin de validité de la liste)
+        #[arg(long, value_name = "AAAA-MM-JJ")]
+        until: Option<String>,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prend la nouvelle liste d'une équipe depuis sa carte (appareil d'un membre ou de la famille) : elle passe ensuite aux autres membres et à la famille à chaque synchronisation ; la carte d'une délégation (livret team delegate) fait de cet appareil le gestionnaire de l'équipe
     Update {
         /// La carte de l'équipe (texte LIVRET-EQUIPE:… de son code QR)
         #[arg(long, value_name = "CARTE")]
@@ -251,15 +266,46 @@ pub fn team(ctx: &Ctx, command: &TeamCommand) -> Result<ExitCode> {
             outln!("{}", card.text);
             Ok(ExitCode::SUCCESS)
         }
-        TeamCommand::Update { card, json } => {
-            let livrets: Vec<String> = dev
-                .team_roster_receive(card)?
-                .iter()
-                .map(|l| l.to_string())
-                .collect();
+        TeamCommand::Delegate {
+            team,
+            device,
+            until,
+            json,
+        } => {
+            let card = dev.team_delegate(team, device, until.as_deref())?;
             if *json {
-                print_json(&serde_json::json!({ "livrets": livrets }))?;
+                print_json(&card)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            outln!(
+                "{}",
+                lang.pick(
+                    "Délégation signée. Sur l'appareil délégué : livret team update --card …",
+                    "Delegation signed. On the delegated device: livret team update --card …"
+                )
+            );
+            outln!("{}", card.text);
+            Ok(ExitCode::SUCCESS)
+        }
+        TeamCommand::Update { card, json } => {
+            let update = dev.team_update(card)?;
+            let livrets = &update.livrets;
+            if *json {
+                print_json(&serde_json::json!({
+                    "livrets": livrets,
+                    "delegated": update.delegated,
+                }))?;
             } else {
+                if let Some(t) = &update.delegated {
+                    outln!(
+                        "{}",
+                        lang.pick(
+                            "Délégation reçue : cet appareil gère désormais la liste de cette équipe (livret team add/remove/card).",
+                            "Delegation received: this device now manages this team's roster (livret team add/remove/card)."
+                        )
+                    );
+                    print_team(lang, t);
+                }
                 outln!(
                     "{}",
                     lang.pick(
@@ -267,7 +313,7 @@ pub fn team(ctx: &Ctx, command: &TeamCommand) -> Result<ExitCode> {
                         "Team roster received; it counts for these livrets:"
                     )
                 );
-                for l in &livrets {
+                for l in livrets {
                     outln!("  {l}");
                 }
             }

@@ -1676,3 +1676,107 @@ fn a_team_card_too_large_for_a_qr_code_leaves_the_roster_out_and_the_family_is_t
     let e = fails(&fam, &["grant-team", &l, "--card", &card, "--dry-run"]);
     assert!(e.contains("ne porte pas la liste de l'équipe"), "{e}");
 }
+
+/// `team delegate` on the school device; `team update --card` makes the PP's device manage the
+/// team (`team add/remove/show/card` there, `--json` saying `delegated`); an ended date and
+/// a teacher's device delegating are refused.
+#[test]
+fn team_delegate_lets_the_pp_manage_the_roster() {
+    let dir = tempfile::tempdir().unwrap();
+    let (school, pp, t2) = (
+        dir.path().join("school"),
+        dir.path().join("pp"),
+        dir.path().join("t2"),
+    );
+    ok(
+        &school,
+        &[
+            "init",
+            "--role",
+            "school",
+            "--name",
+            "Collège Jean Moulin",
+            "--uai",
+            "0951099D",
+        ],
+    );
+    let mut ids = Vec::new();
+    for (home, name) in [(&pp, "Mme Durand"), (&t2, "M. Martin")] {
+        ok(home, &["init", "--role", "teacher", "--name", name]);
+        ids.push(
+            json(home, &["id", "--json"])["device_id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let team = json(
+        &school,
+        &[
+            "team", "create", "--class", "5B", "--year", "2026", "--json",
+        ],
+    )["team_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    json(&school, &["team", "add", &team, &ids[0], "--json"]);
+    let e = fails(&pp, &["team", "add", &team, &ids[1]]);
+    assert!(e.contains("ne gère pas la liste"), "{e}");
+    let e = fails(
+        &school,
+        &["team", "delegate", &team, &ids[0], "--until", "2020-01-01"],
+    );
+    assert!(e.contains("expiré"), "{e}");
+    let e = fails(&pp, &["team", "delegate", &team, &ids[1]]);
+    assert!(e.contains("établissement"), "{e}");
+    let card = json(
+        &school,
+        &[
+            "team",
+            "delegate",
+            &team,
+            &ids[0],
+            "--until",
+            "2099-06-30",
+            "--json",
+        ],
+    )["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(card.starts_with("LIVRET-EQUIPE:"), "{card}");
+    let v = json(&pp, &["team", "update", "--card", &card, "--json"]);
+    assert_eq!(v["livrets"], serde_json::json!([]));
+    assert_eq!(v["delegated"]["team_id"], team.as_str());
+    let v = json(
+        &pp,
+        &[
+            "team",
+            "add",
+            &team,
+            &ids[1],
+            "--subject",
+            "030201",
+            "--json",
+        ],
+    );
+    assert_eq!(v["version"], 3);
+    assert_eq!(v["members"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        json(&pp, &["team", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let v = json(&pp, &["team", "remove", &team, &ids[1], "--json"]);
+    assert_eq!(v["version"], 4);
+    let pp_card = json(&pp, &["team", "card", &team, "--json"])["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(pp_card.starts_with("LIVRET-EQUIPE:"), "{pp_card}");
+    // The colleague's device takes no delegation from the PP's card.
+    let e = fails(&t2, &["team", "update", "--card", &pp_card]);
+    assert!(e.contains("équipe inconnue"), "{e}");
+}

@@ -47,6 +47,8 @@ pub enum Kind {
     TeamGrant,
     /// A school's team card (what the family scans to grant a team).
     TeamCard,
+    /// A school's delegation of one team's roster to a teacher's device (the PP).
+    TeamDelegation,
 }
 
 impl Kind {
@@ -67,6 +69,7 @@ impl Kind {
             Kind::TeamRoster => b"livret/team-roster/1",
             Kind::TeamGrant => b"livret/team-grant/1",
             Kind::TeamCard => b"livret/team-card/1",
+            Kind::TeamDelegation => b"livret/team-delegation/1",
         }
     }
 
@@ -87,6 +90,7 @@ impl Kind {
             Kind::TeamRoster => "team roster",
             Kind::TeamGrant => "team grant",
             Kind::TeamCard => "team card",
+            Kind::TeamDelegation => "team delegation",
         }
     }
 }

@@ -12,6 +12,11 @@
 //!   ([`crate::grant::Manifest::may_team`]).
 //! - A [`TeamCard`] (`LIVRET-EQUIPE:` + base32) is what the school shows the family: the school
 //!   key, the team id, the class, one address, and the roster when it fits a QR code.
+//! - A [`TeamDelegation`], signed by the school, lets one teacher's device (the PP) sign the
+//!   team's next rosters until a date: each carries the delegation, keeps the team's school,
+//!   id, class and year, and is ranked by the delegation's `epoch`; a roster the school signs
+//!   with a higher epoch outranks every roster of the delegations before it (the school's way
+//!   to take the team back).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,6 +92,16 @@ pub enum TeamProblem {
     /// A card without its roster (too large for a QR code): the roster comes at sync, which
     /// this version does not do yet.
     RosterNotCarried,
+    /// A roster signed under a delegation that is not its team's: another team, school, class,
+    /// year or epoch than the roster's.
+    DelegationMismatch,
+    /// A roster signed under a delegation at a time the delegation does not cover.
+    DelegationExpired {
+        /// The end of the delegation (seconds, exclusive).
+        until: i64,
+    },
+    /// This device manages no roster of that team (neither its school nor its delegate).
+    NotDelegate,
 }
 
 impl Localized for TeamProblem {
@@ -170,6 +185,24 @@ impl Localized for TeamProblem {
                     "the card does not carry the team's roster (too large for a QR code): this version cannot receive it otherwise yet",
                 )
                 .into(),
+            (_, TeamProblem::DelegationMismatch) => lang
+                .pick(
+                    "liste d'équipe signée sous une délégation qui n'est pas celle de cette équipe (autre équipe, établissement, classe, année ou génération)",
+                    "team roster signed under a delegation that is not this team's (another team, school, class, year or epoch)",
+                )
+                .into(),
+            (Lang::Fr, TeamProblem::DelegationExpired { until }) => format!(
+                "liste d'équipe signée hors de la période de sa délégation (fin : {until}) : l'établissement doit déléguer à nouveau (livret team delegate)"
+            ),
+            (Lang::En, TeamProblem::DelegationExpired { until }) => format!(
+                "team roster signed outside its delegation's period (end: {until}): the school must delegate again (livret team delegate)"
+            ),
+            (_, TeamProblem::NotDelegate) => lang
+                .pick(
+                    "cet appareil ne gère pas la liste de cette équipe (ni son établissement, ni un appareil délégué)",
+                    "this device does not manage this team's roster (neither its school nor a delegated device)",
+                )
+                .into(),
             (_, TeamProblem::BadSections) => lang
                 .pick(
                     "autorisation d'équipe sans section ou avec trop de sections",
@@ -249,6 +282,19 @@ pub struct TeamRoster {
     /// signed before that stays valid on every device, whichever roster versions it saw.
     #[serde(rename = "f", default, skip_serializing_if = "Vec::is_empty")]
     pub former: Vec<FormerMember>,
+    /// The rank above the version: a roster of a higher epoch outranks any of a lower one.
+    /// The school raises it to end its delegations; a delegate's roster carries its
+    /// delegation's.
+    #[serde(rename = "e", default, skip_serializing_if = "is_zero")]
+    pub epoch: u32,
+    /// The school's signed [`TeamDelegation`] when a delegated device signed this roster
+    /// (then the signer is the delegate, not the school).
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<crate::grant::AddressBytes>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A device removed from a team, and when the school removed it.
@@ -308,19 +354,54 @@ impl TeamRoster {
     pub fn lists(&self, key: &DeviceId) -> bool {
         self.member(key).is_some() || self.former.iter().any(|f| f.key == key.0)
     }
+    /// Its rank among the team's rosters: the epoch, then the version.
+    pub fn rank(&self) -> (u32, u32) {
+        (self.epoch, self.version)
+    }
+    /// The delegate that signed it, if a delegated device did (read without checking: opening
+    /// the roster checks the delegation).
+    pub fn delegate(&self) -> Option<DeviceId> {
+        self.delegation
+            .as_ref()
+            .and_then(|d| TeamDelegation::read_unverified(&d.0))
+            .map(|d| d.delegate_id())
+    }
 }
 
 impl SignedRecord for TeamRoster {
     const KIND: Kind = Kind::TeamRoster;
     const WHAT: &'static str = "team roster";
     const MAX_BYTES: usize = MAX_ROSTER_BYTES;
+    /// The school; the delegate for a roster carrying a delegation (a delegation that does not
+    /// decode names no one, and the signature then fails).
     fn signer(&self) -> DeviceId {
-        DeviceId(self.school)
+        match &self.delegation {
+            None => DeviceId(self.school),
+            Some(d) => {
+                TeamDelegation::read_unverified(&d.0).map_or(DeviceId([0; 32]), |d| d.delegate_id())
+            }
+        }
     }
-    /// Bounded members, each once, bounded subjects, each once; a version from 1.
+    /// Bounded members, each once, bounded subjects, each once; a version from 1; under a
+    /// delegation, one the school signed for this very team, class, year and epoch, covering
+    /// the time the roster was signed.
     fn check(&self) -> Result<(), CoreError> {
         if self.version == 0 {
             return Err(TeamProblem::NoVersion.into());
+        }
+        if let Some(d) = &self.delegation {
+            let d = TeamDelegation::open(&d.0)?;
+            if d.school != self.school
+                || d.team != self.team
+                || d.class != self.class
+                || d.year != self.year
+                || d.epoch != self.epoch
+            {
+                return Err(TeamProblem::DelegationMismatch.into());
+            }
+            if !(d.at <= self.at && self.at < d.until) {
+                return Err(TeamProblem::DelegationExpired { until: d.until }.into());
+            }
         }
         if self.members.len() > MAX_TEAM_MEMBERS {
             return Err(TeamProblem::TooManyMembers {
@@ -349,6 +430,84 @@ impl SignedRecord for TeamRoster {
             if seen.contains(&f.key) || !former.insert(f.key) {
                 return Err(TeamProblem::DuplicateMember(DeviceId(f.key)).into());
             }
+        }
+        Ok(())
+    }
+}
+
+/// A school's delegation of one team's roster to a teacher's device (the PP): that device may
+/// sign the team's rosters of this `epoch` while `at <= t < until` (t: when it signs one). A
+/// delegated roster keeps the team's id, school, class and year (they are the delegation's);
+/// rosters never widen what a family granted. The school ends a delegation early by signing a
+/// roster of a higher epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamDelegation {
+    /// The team's id.
+    #[serde(rename = "id", with = "cbor::fixed")]
+    pub team: [u8; 16],
+    /// The school's key: the signer.
+    #[serde(rename = "s", with = "cbor::fixed")]
+    pub school: [u8; 32],
+    /// The delegated device's key.
+    #[serde(rename = "k", with = "cbor::fixed")]
+    pub delegate: [u8; 32],
+    /// The team's class.
+    #[serde(rename = "c")]
+    pub class: Division,
+    /// The team's school year.
+    #[serde(rename = "y")]
+    pub year: Millesime,
+    /// The epoch of the rosters it lets the delegate sign.
+    #[serde(rename = "e")]
+    pub epoch: u32,
+    /// When it was signed: the delegate's rosters count from then.
+    #[serde(rename = "t")]
+    pub at: i64,
+    /// Until when (seconds, exclusive) the delegate may sign.
+    #[serde(rename = "u")]
+    pub until: i64,
+}
+
+/// The largest signed delegation, in bytes.
+pub const MAX_DELEGATION_BYTES: usize = 1024;
+
+impl TeamDelegation {
+    /// The team's id.
+    pub fn team_id(&self) -> TeamId {
+        TeamId(self.team)
+    }
+    /// The school's key.
+    pub fn school_id(&self) -> DeviceId {
+        DeviceId(self.school)
+    }
+    /// The delegated device.
+    pub fn delegate_id(&self) -> DeviceId {
+        DeviceId(self.delegate)
+    }
+    /// Its payload, read without checking the signature (to know whom a roster must be signed
+    /// by; [`SignedRecord::open`] checks it).
+    pub fn read_unverified(bytes: &[u8]) -> Option<TeamDelegation> {
+        let env =
+            crate::cose::Envelope::parse(bytes, Kind::TeamDelegation, MAX_DELEGATION_BYTES).ok()?;
+        cbor::from_slice(env.payload(), MAX_DELEGATION_BYTES, "team delegation").ok()
+    }
+}
+
+impl SignedRecord for TeamDelegation {
+    const KIND: Kind = Kind::TeamDelegation;
+    const WHAT: &'static str = "team delegation";
+    const MAX_BYTES: usize = MAX_DELEGATION_BYTES;
+    fn signer(&self) -> DeviceId {
+        DeviceId(self.school)
+    }
+    /// A period that is not empty, and a delegate that is not the school itself.
+    fn check(&self) -> Result<(), CoreError> {
+        if self.until <= self.at {
+            return Err(TeamProblem::DelegationExpired { until: self.until }.into());
+        }
+        if self.delegate == self.school {
+            return Err(TeamProblem::DelegationMismatch.into());
         }
         Ok(())
     }
@@ -383,8 +542,8 @@ impl TeamRosters {
     }
 
     /// Offers an opened roster of a team whose school is `school` (the key the family's grant
-    /// names, or the school device's own key). A roster signed by another key is refused; an
-    /// older version replaces nothing; a different roster of the version held is a dispute (it
+    /// names, or the school device's own key). A roster of another school is refused; an
+    /// older one ([`TeamRoster::rank`]: epoch, then version) replaces nothing; a different roster of the version held is a dispute (it
     /// is kept, and no roster of that version is in force, whichever arrived first).
     pub fn offer(
         &mut self,
@@ -398,18 +557,20 @@ impl TeamRosters {
             });
         }
         let held = self.by_team.entry((*school, roster.team_id())).or_default();
-        let Some(current) = held.first().map(|r| r.version) else {
+        let Some(current) = held.first().map(TeamRoster::rank) else {
             held.push(roster);
             return Ok(RosterOutcome::New);
         };
-        if roster.version > current {
+        if roster.rank() > current {
             held.clear();
             held.push(roster);
-            return Ok(RosterOutcome::Replaced { previous: current });
+            return Ok(RosterOutcome::Replaced {
+                previous: current.1,
+            });
         }
-        if roster.version < current {
+        if roster.rank() < current {
             return Err(TeamProblem::Older {
-                in_force: current,
+                in_force: current.1,
                 offered: roster.version,
             });
         }
@@ -417,11 +578,11 @@ impl TeamRosters {
             return if held.len() == 1 {
                 Ok(RosterOutcome::Same)
             } else {
-                Err(TeamProblem::Conflict { version: current })
+                Err(TeamProblem::Conflict { version: current.1 })
             };
         }
         held.push(roster);
-        Err(TeamProblem::Conflict { version: current })
+        Err(TeamProblem::Conflict { version: current.1 })
     }
 
     /// The roster in force for `team` of `school`: the highest version signed by that key,
@@ -580,6 +741,19 @@ pub struct TeamCard {
     /// When the card was made.
     #[serde(rename = "t")]
     pub at: i64,
+    /// The delegated device that signed the card, when not the school: the roster it carries
+    /// must then be one that device signed under the school's delegation.
+    #[serde(
+        rename = "b",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "cbor::opt_fixed"
+    )]
+    pub by: Option<[u8; 32]>,
+    /// The school's delegation of this team to a device (what `livret team delegate` shows the
+    /// PP), signed by the school.
+    #[serde(rename = "g", default, skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<crate::grant::AddressBytes>,
 }
 
 /// An opened team card: the card and its roster, opened and checked against the card.
@@ -589,6 +763,8 @@ pub struct OpenedTeamCard {
     pub card: TeamCard,
     /// The roster it carries, opened.
     pub roster: Option<TeamRoster>,
+    /// The delegation it carries, opened (the card's school's, for the card's team).
+    pub delegation: Option<TeamDelegation>,
 }
 
 impl SignedRecord for TeamCard {
@@ -596,9 +772,29 @@ impl SignedRecord for TeamCard {
     const WHAT: &'static str = "team card";
     const MAX_BYTES: usize = MAX_TEAM_CARD_BYTES;
     fn signer(&self) -> DeviceId {
-        DeviceId(self.school)
+        DeviceId(self.by.unwrap_or(self.school))
     }
+    /// A bounded address; a card a delegate signed carries a roster that delegate signed, or
+    /// the school's delegation to it.
     fn check(&self) -> Result<(), CoreError> {
+        if let Some(by) = self.by {
+            let by = Some(DeviceId(by));
+            let signed_it = self
+                .roster
+                .as_ref()
+                .and_then(|r| TeamRoster::open(&r.0).ok())
+                .and_then(|r| r.delegate())
+                == by;
+            let delegated = self
+                .delegation
+                .as_ref()
+                .and_then(|d| TeamDelegation::open(&d.0).ok())
+                .map(|d| d.delegate_id())
+                == by;
+            if !signed_it && !delegated {
+                return Err(TeamProblem::CardMismatch.into());
+            }
+        }
         if self
             .address
             .as_ref()
@@ -638,7 +834,21 @@ impl TeamCard {
                 Some(roster)
             }
         };
-        Ok(OpenedTeamCard { card, roster })
+        let delegation = match &card.delegation {
+            None => None,
+            Some(d) => {
+                let d = TeamDelegation::open(&d.0)?;
+                if d.school != card.school || d.team != card.team {
+                    return Err(TeamProblem::CardMismatch.into());
+                }
+                Some(d)
+            }
+        };
+        Ok(OpenedTeamCard {
+            card,
+            roster,
+            delegation,
+        })
     }
 
     /// The text form (`LIVRET-EQUIPE:` + base32), also what its QR code holds.
@@ -702,6 +912,8 @@ mod tests {
             until: 10_000,
             at: 100 + i64::from(version),
             former: Vec::new(),
+            epoch: 0,
+            delegation: None,
         }
     }
 
@@ -849,6 +1061,133 @@ mod tests {
         ));
     }
 
+    fn delegation(
+        school: &DeviceSecret,
+        to: &DeviceSecret,
+        team: [u8; 16],
+        epoch: u32,
+        until: i64,
+    ) -> Vec<u8> {
+        TeamDelegation {
+            team,
+            school: school.device_id().0,
+            delegate: to.device_id().0,
+            class: Division::parse("5B").unwrap(),
+            year: Millesime::new(2026).unwrap(),
+            epoch,
+            at: 100,
+            until,
+        }
+        .sign(school)
+    }
+
+    /// The PP's roster under the school's delegation counts; one under a forged delegation,
+    /// another school's, an expired one, or another team's does not open; the school takes the
+    /// team back with a roster of a higher epoch, whatever versions the PP signed.
+    #[test]
+    fn a_delegate_signs_its_teams_rosters_within_its_delegation_only() {
+        let school = DeviceSecret::from_bytes(&[60; 32]);
+        let other = DeviceSecret::from_bytes(&[61; 32]);
+        let (pp, t2) = (
+            DeviceSecret::from_bytes(&[62; 32]),
+            DeviceSecret::from_bytes(&[63; 32]),
+        );
+        let s = school.device_id();
+        let by_pp = |d: Vec<u8>, version: u32, at: i64| {
+            let mut r = roster(&school, version, &[&pp, &t2]);
+            r.delegation = Some(crate::grant::AddressBytes(d));
+            r.at = at;
+            r.sign(&pp)
+        };
+        let good = delegation(&school, &pp, [9; 16], 0, 1_000);
+        let opened = TeamRoster::open(&by_pp(good.clone(), 2, 500)).unwrap();
+        assert_eq!(opened.delegate(), Some(pp.device_id()));
+        assert_eq!(opened.school_id(), s);
+        let mut book = TeamRosters::new();
+        book.offer(roster(&school, 1, &[&pp]), &s).unwrap();
+        assert_eq!(
+            book.offer(opened, &s),
+            Ok(RosterOutcome::Replaced { previous: 1 })
+        );
+        // The delegation signed by another key than the school it names: a forgery.
+        let forged = TeamDelegation::read_unverified(&good).unwrap().sign(&pp);
+        assert_eq!(
+            TeamRoster::open(&by_pp(forged, 2, 500)),
+            Err(CoreError::BadSignature {
+                what: "team delegation"
+            })
+        );
+        // Another school's delegation, properly signed by it: not this team's.
+        let theirs = delegation(&other, &pp, [9; 16], 0, 1_000);
+        assert_eq!(
+            TeamRoster::open(&by_pp(theirs, 2, 500)),
+            Err(CoreError::Team(TeamProblem::DelegationMismatch))
+        );
+        // Signed after the delegation's end (or before its start).
+        for at in [1_000, 99] {
+            assert_eq!(
+                TeamRoster::open(&by_pp(good.clone(), 2, at)),
+                Err(CoreError::Team(TeamProblem::DelegationExpired {
+                    until: 1_000
+                }))
+            );
+        }
+        // The delegation of another team, used for this one.
+        let elsewhere = delegation(&school, &pp, [8; 16], 0, 1_000);
+        assert_eq!(
+            TeamRoster::open(&by_pp(elsewhere, 2, 500)),
+            Err(CoreError::Team(TeamProblem::DelegationMismatch))
+        );
+        // The delegate cannot change the class (nor the year, the epoch).
+        let mut r = roster(&school, 2, &[&pp]);
+        r.class = Division::parse("4A").unwrap();
+        r.delegation = Some(crate::grant::AddressBytes(good.clone()));
+        r.at = 500;
+        assert_eq!(
+            TeamRoster::open(&r.sign(&pp)),
+            Err(CoreError::Team(TeamProblem::DelegationMismatch))
+        );
+        // Signed by the delegate without its delegation: the school's signature is missing.
+        let mut r = roster(&school, 2, &[&pp]);
+        r.at = 500;
+        assert!(TeamRoster::open(&r.sign(&pp)).is_err());
+        // The school takes the team back: its roster of epoch 1 outranks the PP's version 50.
+        let pp_late = TeamRoster::open(&by_pp(good.clone(), 50, 600)).unwrap();
+        let mut back = roster(&school, 3, &[&t2]);
+        back.epoch = 1;
+        for order in [true, false] {
+            let mut book = TeamRosters::new();
+            let (first, second) = if order {
+                (pp_late.clone(), back.clone())
+            } else {
+                (back.clone(), pp_late.clone())
+            };
+            let _ = book.offer(first, &s);
+            let _ = book.offer(second, &s);
+            let now = book.in_force(&TeamId([9; 16]), &s).unwrap();
+            assert_eq!((now.epoch, now.version), (1, 3));
+            assert!(!now.covers(&pp.device_id(), 500));
+        }
+        // A card the PP signs carries the PP's roster; with the school's roster, it is refused.
+        let card = |roster: Vec<u8>| TeamCard {
+            school: s.0,
+            team: [9; 16],
+            address: None,
+            roster: Some(crate::grant::AddressBytes(roster)),
+            at: 5,
+            by: Some(pp.device_id().0),
+            delegation: None,
+        };
+        let ok = card(by_pp(good.clone(), 2, 500)).sign(&pp);
+        let opened = TeamCard::open_with_roster(&ok).unwrap();
+        assert_eq!(opened.roster.map(|r| r.version), Some(2));
+        let wrong = card(roster(&school, 2, &[&pp]).sign(&school)).sign(&pp);
+        assert_eq!(
+            TeamCard::open_with_roster(&wrong),
+            Err(CoreError::Team(TeamProblem::CardMismatch))
+        );
+    }
+
     #[test]
     fn a_card_carries_its_own_teams_roster_only() {
         let school = DeviceSecret::from_bytes(&[60; 32]);
@@ -860,6 +1199,8 @@ mod tests {
             address: Some(crate::grant::AddressBytes(vec![1, 2, 3])),
             roster: Some(crate::grant::AddressBytes(roster)),
             at: 5,
+            by: None,
+            delegation: None,
         };
         let good = card(roster(&school, 1, &[&t1]).sign(&school)).sign(&school);
         let text = TeamCard::to_text(&good);

@@ -119,6 +119,8 @@ impl World {
             until: i64::MAX,
             at: 1_000,
             former: vec![],
+            epoch: 0,
+            delegation: None,
         };
         // The family and the first members hold version 1 (the card, the delivery).
         let held = (0..N)

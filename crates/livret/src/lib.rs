@@ -56,7 +56,7 @@ pub use session::SessionReport;
 pub use sharing::{
     rfc3339, sensitive_notice, AuditView, GrantView, InvitationOut, DEFAULT_INVITATION_MINUTES,
 };
-pub use team::{TeamGrantView, TeamMemberView, TeamView};
+pub use team::{TeamGrantView, TeamMemberView, TeamUpdate, TeamView};
 pub use trust::{CertificateView, SignedCard, TrustAnchor};
 pub use views::{
     EntryContent, EntryKind, EntryText, EntryView, LivretView, SectionView, SignatureStatus,

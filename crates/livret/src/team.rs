@@ -5,7 +5,7 @@
 
 use livret_core::cert::SchoolCard;
 use livret_core::grant::{AddressBytes, ManifestRecord, Rights};
-use livret_core::team::{TeamCard, TeamGrant, TeamMember, TeamProblem, TeamRoster};
+use livret_core::team::{TeamCard, TeamDelegation, TeamGrant, TeamMember, TeamProblem, TeamRoster};
 use livret_core::vocab::{Date, DisciplineCode, Division, Millesime, PersonName};
 use livret_core::{CoreError, DeviceId, LivretId, Role, Section, SignedRecord, TeamId};
 use serde::Serialize;
@@ -20,6 +20,18 @@ use crate::trust::SignedCard;
 const ROSTERS: &str = "team";
 /// The store kind of rosters a family device received with a team card (id: school/team).
 pub(crate) const GRANTED_ROSTERS: &str = "team-roster";
+/// The store kind of team delegations (id: the team id): on the school device, the last one
+/// it signed for the team; on the delegated device, the one it manages the team by.
+const DELEGATIONS: &str = "team-delegation";
+
+/// What `livret team update --card` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamUpdate {
+    /// The livrets the card's roster counts for on this device.
+    pub livrets: Vec<String>,
+    /// The team this device now manages, when the card carried the school's delegation to it.
+    pub delegated: Option<TeamView>,
+}
 
 /// One member as listed.
 #[derive(Debug, Clone, Serialize)]
@@ -100,17 +112,24 @@ fn view(roster: &TeamRoster, school_name: Option<String>) -> TeamView {
 }
 
 impl Device {
+    /// The roster of a team this device manages: its own team (school device), or a team the
+    /// school delegated to it (the PP's device).
     fn own_roster(&self, team: &str) -> Result<TeamRoster> {
-        self.require_role(Role::School)?;
         let id: TeamId = team.parse()?;
+        let delegation = if self.identity.role == Role::School {
+            None
+        } else {
+            Some(self.held_delegation(&id)?.0)
+        };
         let bytes = self
             .store
             .record(ROSTERS, &id.to_string())?
             .ok_or_else(|| CoreError::from(TeamProblem::UnknownTeam(id.to_string())))?;
         let roster = TeamRoster::open(&bytes)?;
-        if roster.school_id() != self.device_id() {
+        let school = delegation.map_or(self.device_id(), |d| d.school_id());
+        if roster.school_id() != school {
             return Err(CoreError::from(TeamProblem::OtherSchool {
-                expected: self.device_id(),
+                expected: school,
                 signer: roster.school_id(),
             })
             .into());
@@ -118,15 +137,210 @@ impl Device {
         Ok(roster)
     }
 
+    /// The school's delegation of `team` to this device, opened, and its bytes.
+    fn held_delegation(&self, team: &TeamId) -> Result<(TeamDelegation, Vec<u8>)> {
+        let bytes = self
+            .store
+            .record(DELEGATIONS, &team.to_string())?
+            .ok_or_else(|| CoreError::from(TeamProblem::NotDelegate))?;
+        let d = TeamDelegation::open(&bytes)?;
+        if d.delegate_id() != self.device_id() {
+            return Err(CoreError::from(TeamProblem::NotDelegate).into());
+        }
+        Ok((d, bytes))
+    }
+
     /// Signs and keeps a roster (its version must be newer than the one held), with an audit
-    /// line.
-    fn keep_roster(&mut self, roster: &TeamRoster, detail: &str) -> Result<TeamView> {
+    /// line. On the school device, a roster after a delegation of the team takes a higher
+    /// epoch: it outranks whatever the delegate signs under it (the school takes the team
+    /// back). On a delegated device, the roster carries the delegation (and its epoch), must be
+    /// signed within it, and is kept at once for the livrets this device holds that grant the
+    /// team, as a roster received.
+    fn keep_roster(&mut self, roster: &mut TeamRoster, detail: &str) -> Result<TeamView> {
+        let id = roster.team_id().to_string();
+        let delegated = if self.identity.role == Role::School {
+            let last = self
+                .store
+                .record(DELEGATIONS, &id)?
+                .and_then(|b| TeamDelegation::open(&b).ok());
+            if let Some(d) = last.filter(|d| d.epoch >= roster.epoch) {
+                roster.epoch = d
+                    .epoch
+                    .checked_add(1)
+                    .ok_or(CoreError::from(TeamProblem::NoVersion))?;
+            }
+            roster.delegation = None;
+            false
+        } else {
+            let (d, bytes) = self.held_delegation(&roster.team_id())?;
+            if !(d.at <= roster.at && roster.at < d.until) {
+                return Err(
+                    CoreError::from(TeamProblem::DelegationExpired { until: d.until }).into(),
+                );
+            }
+            roster.epoch = d.epoch;
+            roster.delegation = Some(AddressBytes(bytes));
+            // A roster of the school's it received since (sessions, a card) outranks this one:
+            // the school took the team back.
+            let granted = format!("{}/{}", roster.school_id(), roster.team_id());
+            let outranked = self
+                .store
+                .record(GRANTED_ROSTERS, &granted)?
+                .and_then(|b| TeamRoster::open(&b).ok())
+                .is_some_and(|h| h.rank() >= roster.rank());
+            if outranked {
+                return Err(CoreError::from(TeamProblem::NotDelegate).into());
+            }
+            true
+        };
         let bytes = roster.sign(&self.identity.secret);
         TeamRoster::open(&bytes)?;
-        self.store
-            .put_record(ROSTERS, &roster.team_id().to_string(), None, &bytes)?;
+        self.store.put_record(ROSTERS, &id, None, &bytes)?;
         self.audit_event(None, None, None, AuditAction::Team, true, detail);
+        if delegated {
+            self.keep_roster_for_held_livrets(roster, &bytes)?;
+        }
         Ok(view(roster, None))
+    }
+
+    /// Delegates a team's roster to a teacher's device, the PP's (school device), until the end
+    /// of `until` (by default, the roster's end): that device may then add and remove members
+    /// and show the team's card. The school's next roster change ends the delegation. Returns
+    /// the card the PP imports (`livret team update --card …`): the roster in force and the
+    /// delegation, signed by the school.
+    pub fn team_delegate(
+        &mut self,
+        team: &str,
+        device: &str,
+        until: Option<&str>,
+    ) -> Result<SignedCard> {
+        self.require_role(Role::School)?;
+        let roster = self.own_roster(team)?;
+        let delegate: DeviceId = device.parse()?;
+        delegate.verifying_key()?;
+        let now = self.now();
+        let end = match until {
+            Some(u) => Date::parse(u)
+                .map_err(|e| e.with_field("until"))?
+                .add_days(1)?
+                .unix_seconds_start(),
+            None => roster.until,
+        };
+        if end <= now {
+            return Err(Error::Core(CoreError::Expired {
+                what: "team delegation",
+            }));
+        }
+        let d = TeamDelegation {
+            team: roster.team,
+            school: self.device_id().0,
+            delegate: delegate.0,
+            class: roster.class.clone(),
+            year: roster.year,
+            epoch: roster.epoch,
+            at: now,
+            until: end,
+        };
+        let d_bytes = d.sign(&self.identity.secret);
+        TeamDelegation::open(&d_bytes)?;
+        let card = TeamCard {
+            school: self.device_id().0,
+            team: roster.team,
+            address: None,
+            roster: Some(AddressBytes(roster.sign(&self.identity.secret))),
+            at: now,
+            by: None,
+            delegation: Some(AddressBytes(d_bytes.clone())),
+        }
+        .sign(&self.identity.secret);
+        TeamCard::open_with_roster(&card)?;
+        self.store
+            .put_record(DELEGATIONS, &roster.team_id().to_string(), None, &d_bytes)?;
+        self.audit_event(
+            None,
+            Some(&delegate),
+            None,
+            AuditAction::Team,
+            true,
+            &format!(
+                "liste de l'équipe {} (classe {}) déléguée à l'appareil {} jusqu'au {}",
+                roster.team_id(),
+                roster.class,
+                delegate.short(),
+                crate::sharing::last_day(end)
+            ),
+        );
+        Ok(SignedCard {
+            text: TeamCard::to_text(&card),
+            bytes: card,
+        })
+    }
+
+    /// A team card (`livret team update --card …`): its roster is kept for the livrets this
+    /// device holds that grant the team (as [`Device::team_roster_receive`] does); when it
+    /// carries the school's delegation of the team to this device, this device manages the
+    /// team from now on (`team add/remove/show/card`). Refused if it does neither.
+    pub fn team_update(&mut self, card_text: &str) -> Result<TeamUpdate> {
+        let opened = TeamCard::open_with_roster(&TeamCard::bytes_from_text(card_text)?)?;
+        let mine = opened
+            .delegation
+            .as_ref()
+            .is_some_and(|d| d.delegate_id() == self.device_id());
+        let delegated = match (mine, &opened.roster, &opened.card.roster) {
+            (true, Some(roster), Some(roster_bytes)) => {
+                let id = roster.team_id().to_string();
+                let held = self
+                    .store
+                    .record(ROSTERS, &id)?
+                    .and_then(|b| TeamRoster::open(&b).ok());
+                // The newer of the roster held and the card's (a PP's own later versions stay).
+                if held.as_ref().is_none_or(|h| h.rank() < roster.rank()) {
+                    self.store.put_record(ROSTERS, &id, None, &roster_bytes.0)?;
+                }
+                if let Some(d) = &opened.card.delegation {
+                    self.store.put_record(DELEGATIONS, &id, None, &d.0)?;
+                }
+                self.audit_event(
+                    None,
+                    Some(&roster.school_id()),
+                    None,
+                    AuditAction::Team,
+                    true,
+                    &format!(
+                        "délégation de la liste de l'équipe {} (classe {}) reçue de l'établissement",
+                        roster.team_id(),
+                        roster.class
+                    ),
+                );
+                Some(self.team(&id)?)
+            }
+            _ => None,
+        };
+        let livrets = match self.team_roster_receive(card_text) {
+            Ok(l) => l.iter().map(|l| l.to_string()).collect(),
+            Err(Error::Core(CoreError::Team(TeamProblem::UnknownTeam(_))))
+                if delegated.is_some() =>
+            {
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(TeamUpdate { livrets, delegated })
+    }
+
+    /// On a delegated device: a roster it signed, kept for every livret it holds that grants
+    /// the team (checked as any roster received), removed members' later entries dropped.
+    fn keep_roster_for_held_livrets(&mut self, roster: &TeamRoster, bytes: &[u8]) -> Result<()> {
+        for (livret, _) in self.held_livrets()? {
+            let granted = self
+                .manifest(livret)?
+                .team_grants()
+                .any(|g| g.team_id() == roster.team_id() && g.school_id() == roster.school_id());
+            if granted && self.keep_granted_roster(livret, roster, bytes)? {
+                self.drop_removed_members_entries(livret)?;
+            }
+        }
+        Ok(())
     }
 
     /// Creates a team (school device): version 1 of its roster, no member yet, valid until the
@@ -137,7 +351,7 @@ impl Device {
         let year = Millesime::new(year)?;
         let name = name.map(PersonName::parse).transpose()?;
         let until = Date::new(u16::from(year) + 1, 9, 1)?.unix_seconds_start();
-        let roster = TeamRoster {
+        let mut roster = TeamRoster {
             team: random16(),
             school: self.device_id().0,
             class: class.clone(),
@@ -148,9 +362,11 @@ impl Device {
             until,
             at: self.now(),
             former: Vec::new(),
+            epoch: 0,
+            delegation: None,
         };
         let detail = format!("équipe {} créée (classe {class})", roster.team_id());
-        self.keep_roster(&roster, &detail)
+        self.keep_roster(&mut roster, &detail)
     }
 
     /// Adds a member to a team, or sets its subjects if it is one (school device): a new
@@ -187,7 +403,7 @@ impl Device {
             roster.version,
             device.short()
         );
-        self.keep_roster(&roster, &detail)
+        self.keep_roster(&mut roster, &detail)
     }
 
     /// Removes a member from a team (school device): a new version of the roster, without it.
@@ -215,12 +431,12 @@ impl Device {
             roster.version,
             device.short()
         );
-        self.keep_roster(&roster, &detail)
+        self.keep_roster(&mut roster, &detail)
     }
 
-    /// This school's teams (school device).
+    /// The teams this device manages: its own (school device), or those the school delegated
+    /// to it.
     pub fn teams(&self) -> Result<Vec<TeamView>> {
-        self.require_role(Role::School)?;
         let mut out = Vec::new();
         for (id, _, _) in self.store.records(ROSTERS)? {
             out.push(view(&self.own_roster(&id)?, None));
@@ -237,13 +453,35 @@ impl Device {
     /// the roster in force when the whole fits a QR code.
     pub fn team_card(&self, team: &str, address: Option<Vec<u8>>) -> Result<SignedCard> {
         let roster = self.own_roster(team)?;
-        let signed_roster = roster.sign(&self.identity.secret);
+        let school = self.identity.role == Role::School;
+        // The school signs its roster afresh; a delegate shows the roster it holds as signed
+        // (by the school, or by itself under the delegation), and signs the card itself.
+        let signed_roster = if school {
+            roster.sign(&self.identity.secret)
+        } else {
+            self.store
+                .record(ROSTERS, &roster.team_id().to_string())?
+                .ok_or_else(|| CoreError::from(TeamProblem::UnknownTeam(team.to_string())))?
+        };
+        let delegation = if school {
+            None
+        } else {
+            Some(AddressBytes(self.held_delegation(&roster.team_id())?.1))
+        };
+        // A delegate's card proves its signer by the roster it signed, or else by the delegation.
+        let signed_by_me = roster.delegate() == Some(self.device_id());
         let card = |with_roster: bool| TeamCard {
-            school: self.device_id().0,
+            school: roster.school,
             team: roster.team,
             address: address.clone().map(AddressBytes),
             roster: with_roster.then(|| AddressBytes(signed_roster.clone())),
             at: self.now(),
+            by: (!school).then(|| self.device_id().0),
+            delegation: if with_roster && signed_by_me {
+                None
+            } else {
+                delegation.clone()
+            },
         };
         let full = card(true).sign(&self.identity.secret);
         let bytes = if full.len() <= livret_core::team::MAX_TEAM_CARD_BYTES {
@@ -376,7 +614,7 @@ impl Device {
             .store
             .record(GRANTED_ROSTERS, &id)?
             .and_then(|b| TeamRoster::open(&b).ok());
-        if held.as_ref().is_some_and(|h| h.version >= roster.version) {
+        if held.as_ref().is_some_and(|h| h.rank() >= roster.rank()) {
             return Ok(false);
         }
         self.store.put_record(GRANTED_ROSTERS, &id, None, bytes)?;

@@ -447,6 +447,8 @@ async fn a_roster_of_another_school_or_forged_is_refused() {
         until: i64::MAX,
         at: 0,
         former: vec![],
+        epoch: 0,
+        delegation: None,
     };
     let card = |roster_bytes: Vec<u8>, school: &DeviceSecret| {
         let c = TeamCard {
@@ -455,6 +457,8 @@ async fn a_roster_of_another_school_or_forged_is_refused() {
             address: None,
             roster: Some(livret::core::grant::AddressBytes(roster_bytes)),
             at: 0,
+            by: None,
+            delegation: None,
         };
         TeamCard::to_text(&c.sign(school))
     };
@@ -554,4 +558,119 @@ async fn under_own_subjects_a_member_writes_only_its_subjects_checked_by_colleag
         let got = entries_of(dev, livret, "annee/2025");
         assert!(!got.iter().any(|(k, _, _)| k.contains("MATHEM")), "{got:?}");
     }
+}
+
+/// The school delegates the team's roster to the PP's device: the PP adds a replacement teacher
+/// and removes one; colleagues and the family accept its rosters (the newcomer receives the
+/// class's section from a colleague, the removed teacher's later entry is refused). Refused:
+/// the PP editing another team, a colleague taking the PP's delegation, a delegation already
+/// ended. The school takes the team back with its next roster: the PP can sign no more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pp_manages_the_roster_under_the_schools_delegation_until_the_school_takes_it_back() {
+    let (school, family, t, livret, team) = granted_team(3).await;
+    let (pp, colleague, leaving) = (&t[0], &t[1], &t[2]);
+    let newcomer = TestDevice::new(Role::Teacher, "Remplaçante").await;
+    let newcomer_id = newcomer.id();
+    let (pp_id, leaving_id) = (pp.id(), leaving.id());
+
+    // Before any delegation, the PP manages nothing.
+    let e = pp
+        .with(|d| d.team_add(&team, &newcomer_id, &["ANGLV1".to_string()]))
+        .unwrap_err();
+    assert!(crate::fr(&e).contains("ne gère pas"), "{}", crate::fr(&e));
+    // A delegation that would already be over is not signed.
+    assert!(school
+        .with(|d| d.team_delegate(&team, &pp_id, Some("2020-01-01")))
+        .is_err());
+
+    let card = school
+        .with(|d| d.team_delegate(&team, &pp_id, Some("2099-06-30")))
+        .unwrap()
+        .text;
+    // A colleague's device takes the roster from that card, not the delegation.
+    let update = colleague.with(|d| d.team_update(&card)).unwrap();
+    assert!(update.delegated.is_none());
+    assert!(colleague
+        .with(|d| d.team_add(&team, &newcomer_id, &[]))
+        .is_err());
+    let update = pp.with(|d| d.team_update(&card)).unwrap();
+    assert_eq!(update.livrets, vec![livret.to_string()]);
+    assert_eq!(update.delegated.map(|t| t.team_id), Some(team.clone()));
+    assert_eq!(pp.with(|d| d.teams()).unwrap().len(), 1);
+
+    // The PP adds the replacement and removes a teacher: rosters signed by its device.
+    let v = pp
+        .with(|d| d.team_add(&team, &newcomer_id, &["ANGLV1".to_string()]))
+        .unwrap();
+    assert!(v.members.iter().any(|m| m.device == newcomer_id));
+    let v = pp.with(|d| d.team_remove(&team, &leaving_id)).unwrap();
+    assert!(!v.members.iter().any(|m| m.device == leaving_id));
+    // The PP's card carries its roster; the family's device accepts it (its school trusted).
+    let pp_card = pp.with(|d| d.team_card(&team, None)).unwrap().text;
+    let shown = family.with(|d| d.read_team_card(&pp_card)).unwrap();
+    assert_eq!(shown.version, v.version);
+    assert!(shown.school_name.is_some());
+    assert_eq!(
+        family.with(|d| d.team_roster_receive(&pp_card)).unwrap(),
+        vec![livret]
+    );
+
+    // The replacement, never met by the family, receives the section from a colleague that
+    // took the PP's roster at a session; the removed teacher's later entry is refused.
+    assess(colleague, livret, "MATHEM").unwrap();
+    let report = colleague.sync_with(pp).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let report = newcomer.sync_with(colleague).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let got = entries_of(&newcomer, livret, "annee/2025");
+    assert!(
+        got.iter()
+            .any(|(k, _, s)| k.contains("MATHEM") && s == "valid"),
+        "{got:?}"
+    );
+    assess(&newcomer, livret, "ANGLV1").unwrap();
+    newcomer.sync_with(&family).await.unwrap();
+    assess(leaving, livret, "HISGEO").unwrap();
+    let _ = leaving.sync_with(&family).await;
+    let got = entries_of(&family, livret, "annee/2025");
+    assert!(
+        got.iter()
+            .any(|(_, a, s)| *a == newcomer_id && s == "valid"),
+        "{got:?}"
+    );
+    assert!(!got.iter().any(|(_, a, _)| *a == leaving_id), "{got:?}");
+
+    // The PP cannot touch another team of the school.
+    let other = school
+        .with(|d| d.team_create("5C", school_year(), None))
+        .unwrap()
+        .team_id;
+    assert!(pp.with(|d| d.team_add(&other, &newcomer_id, &[])).is_err());
+
+    // The school takes the team back: its next roster outranks the PP's; once the PP holds it
+    // (from the family at a session), the PP signs no more.
+    let school_view = school
+        .with(|d| d.team_add(&team, &leaving_id, &["HISGEO".to_string()]))
+        .unwrap();
+    assert!(!school_view.members.iter().any(|m| m.device == newcomer_id));
+    let school_card = school.with(|d| d.team_card(&team, None)).unwrap().text;
+    family
+        .with(|d| d.team_roster_receive(&school_card))
+        .unwrap();
+    let _ = pp.sync_with(&family).await;
+    let e = pp.with(|d| d.team_remove(&team, &newcomer_id)).unwrap_err();
+    assert!(crate::fr(&e).contains("ne gère pas"), "{}", crate::fr(&e));
+    // The school's roster is in force on the family's device: the PP's newcomer is out again.
+    assess(&newcomer, livret, "ESPLV2").unwrap();
+    let _ = newcomer.sync_with(&family).await;
+    let got = entries_of(&family, livret, "annee/2025");
+    assert!(
+        !got.iter().any(|(k, _, _)| k.contains("ESPLV2")),
+        "the newcomer's entry came in after the school took the team back: {got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(k, a, _)| k.contains("ANGLV1") && *a == newcomer_id),
+        "its entry written under the PP's roster stays: {got:?}"
+    );
 }
