@@ -1889,6 +1889,50 @@ mod tests {
         assert_eq!(fresh.keys(), vec![k]);
     }
 
+    /// Voiding the changes that put some values drops them and every change made on top of
+    /// them, and keeps every other change with its hash; the device's own dropped entry is
+    /// written again; a copy that never held the voided change syncs with the result to one
+    /// value per key.
+    #[test]
+    fn voided_changes_go_with_what_was_written_on_top_and_the_rest_keeps_its_history() {
+        let (me, removed) = (
+            DeviceSecret::from_bytes(&[1; 32]),
+            DeviceSecret::from_bytes(&[2; 32]),
+        );
+        let mut a = SectionDoc::new();
+        let (k1, e1) = entry(&me, "FRANCS", 3, "Avant");
+        a.put(&k1, &e1).unwrap();
+        let mut b = SectionDoc::load(&a.save(), &[]).unwrap();
+        let before = b.heads();
+        let (kx, ex) = entry(&removed, "MATHEM", 2, "Après son retrait");
+        a.put(&kx, &ex).unwrap();
+        let (k1b, e1b) = entry(&me, "FRANCS", 4, "Par-dessus");
+        assert_eq!(k1b, k1);
+        a.put(&k1, &e1b).unwrap();
+        let author = |e: &SignedEntry| e.payload_unverified().unwrap().author_id();
+        let void = |e: &SignedEntry| author(e) == removed.device_id();
+        let mut pruned = a.without_changes_putting(void).unwrap().unwrap();
+        assert!(pruned.get(&kx).is_none());
+        // The version written on top went with it; the first keeps its change.
+        assert_eq!(pruned.get(&k1), Some(e1.clone()));
+        assert_eq!(pruned.heads(), before);
+        let n = pruned
+            .put_again(&a, |e| author(e) == me.device_id(), void)
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(pruned.get(&k1), Some(e1b.clone()));
+        assert!(b.without_changes_putting(void).unwrap().is_none());
+        sync_pair(&mut pruned, &mut b);
+        assert_eq!(content_of(&pruned), content_of(&b));
+        for (key, values) in content_of(&b) {
+            assert_eq!(values.len(), 1, "{key}");
+        }
+        let bytes = pruned.save_nocompress_for_tests();
+        assert!(!bytes
+            .windows("Après son retrait".len())
+            .any(|w| w == "Après son retrait".as_bytes()));
+    }
+
     /// Erasing an entry drops it and its history; two devices that erase the same entry from
     /// copies differing by one entry still sync, and keep each other's extra entry.
     #[test]
