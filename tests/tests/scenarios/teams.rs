@@ -674,3 +674,68 @@ async fn the_pp_manages_the_roster_under_the_schools_delegation_until_the_school
         "its entry written under the PP's roster stays: {got:?}"
     );
 }
+
+/// A removal reaching devices one by one: the family's device and the PP take the removed
+/// teacher's later entry before they know the new roster (the PP writes its own entry on top);
+/// each drops it when the roster reaches it, the PP writes its own entry again, and every
+/// session after is clean; all hold the same entries, the removed teacher's earlier one
+/// included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removal_reaching_devices_one_by_one_leaves_every_copy_without_the_later_entry() {
+    let (school, family, t, livret, team) = granted_team(3).await;
+    let (pp, colleague, removed) = (&t[0], &t[1], &t[2]);
+    let removed_id = removed.id();
+    assess(removed, livret, "HISGEO").unwrap();
+    removed.sync_with(&family).await.unwrap();
+    school.with(|d| d.team_remove(&team, &removed_id)).unwrap();
+    let card = school.with(|d| d.team_card(&team, None)).unwrap().text;
+    // Only the colleague knows of the removal; the removed teacher writes again, and its entry
+    // reaches the family's device and, through it, the PP's, which writes on top.
+    colleague.with(|d| d.team_roster_receive(&card)).unwrap();
+    // Signed in a later second than the removal (the removal's second still counts).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assess(removed, livret, "ANGLV1").unwrap();
+    removed.sync_with(&family).await.unwrap();
+    pp.sync_with(&family).await.unwrap();
+    assert!(entries_of(pp, livret, "annee/2025")
+        .iter()
+        .any(|(k, _, _)| k.contains("ANGLV1")));
+    assess(pp, livret, "FRANCS").unwrap();
+    // The roster reaches the family from the colleague, then the PP from the family.
+    for (a, b) in [
+        (colleague, &family),
+        (pp, &family),
+        (pp, colleague),
+        (colleague, &family),
+    ] {
+        let report = a.sync_with(b).await.unwrap();
+        assert!(report.refused.is_empty(), "{report:?}");
+    }
+    let reference = entries_of(&family, livret, "annee/2025");
+    assert!(
+        !reference.iter().any(|(k, _, _)| k.contains("ANGLV1")),
+        "{reference:?}"
+    );
+    assert!(
+        reference
+            .iter()
+            .any(|(k, a, s)| k.contains("HISGEO") && *a == removed_id && s == "valid"),
+        "{reference:?}"
+    );
+    assert!(
+        reference
+            .iter()
+            .any(|(k, a, s)| k.contains("FRANCS") && *a == pp.id() && s == "valid"),
+        "the PP's entry written on top came back: {reference:?}"
+    );
+    for dev in [pp, colleague] {
+        assert_eq!(entries_of(dev, livret, "annee/2025"), reference);
+    }
+    let audit = family.with(|d| d.audit(Some(livret))).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.detail.contains("signées après son retrait")),
+        "{audit:?}"
+    );
+}
