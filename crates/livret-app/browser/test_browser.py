@@ -1223,12 +1223,26 @@ def test_j_a_teaching_team_granted_by_the_family_and_the_pps_class_page(world):
     assert school.find_element(By.CSS_SELECTOR, "#team-qr svg").is_displayed()
     shot(school, "school-team-card")
     axe(school, "team card")
+    photo = os.path.join(tempfile.mkdtemp(prefix="livret-photo-"), "team.png")
+    school.find_element(By.CSS_SELECTOR, "#team-qr").screenshot(photo)
 
     # The family, on its own device: the card read, what it shows, the grant.
     fam.get(f"{fbase}/livrets/{nina}")
     fam.find_element(By.CSS_SELECTOR, f"nav.actions a[href='/livrets/{nina}/team']").click()
     wait_for(fam, lambda d: d.find_elements(By.ID, "team-card"), what="team form")
     axe(fam, "team card form")
+    # A text that is no card: the API's message, nothing granted.
+    fam.find_element(By.ID, "team-card").send_keys("LIVRET-EQUIPE:PASUNECARTE")
+    submit(fam, "#read-card")
+    wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="card refused")
+    assert not fam.find_elements(By.ID, "grant-team")
+    # A photo of the card as the school's screen shows it: read by the app.
+    fam.find_element(By.ID, "team-photo").send_keys(photo)
+    submit(fam, "form[enctype='multipart/form-data']")
+    wait_for(fam, lambda d: d.find_elements(By.ID, "grant-team"), what="card read from a photo")
+    assert fam.find_element(By.ID, "team-school").text == "Collège Jean Moulin"
+    # Pasted, as well.
+    fam.get(f"{fbase}/livrets/{nina}/team")
     fam.find_element(By.ID, "team-card").send_keys(card)
     submit(fam, "#read-card")
     wait_for(fam, lambda d: d.find_elements(By.ID, "grant-team"), what="card read")
