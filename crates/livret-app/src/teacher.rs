@@ -267,17 +267,28 @@ fn current_year(state: &AppState) -> u16 {
 pub struct ClassQuery {
     #[serde(default)]
     period: Option<String>,
+    #[serde(default)]
+    year: Option<u16>,
 }
 
-/// `GET /classes/{class}?period=…`: the pupils, the class's bilans of a period (by every
-/// member of its teaching team), and the grid chooser.
+/// `GET /classes/{class}?period=…&year=…`: the pupils, the class's bilans of a period (by
+/// every member of its teaching team; the school year under way unless `year` says another),
+/// and the grid chooser.
 pub async fn class(
     page: Page,
     State(state): State<Arc<AppState>>,
     Path(class): Path<String>,
     Query(q): Query<ClassQuery>,
 ) -> Response {
-    class_page_of(&page, &state, &class, None, None, q.period.as_deref())
+    class_page_of(
+        &page,
+        &state,
+        &class,
+        None,
+        None,
+        q.period.as_deref(),
+        q.year,
+    )
 }
 
 /// The class page, with a refusal or a notice (the LSU identifiers' forms answer with it).
@@ -288,7 +299,7 @@ pub fn class_page(
     error: Option<&str>,
     done: Option<&str>,
 ) -> Response {
-    class_page_of(page, state, class, error, done, None)
+    class_page_of(page, state, class, error, done, None, None)
 }
 
 /// The class's bilans of one period: per pupil and subject, where it stands on this device and
@@ -343,6 +354,7 @@ fn class_bilans(page: &Page, state: &AppState, class: &str, year: u16, period: &
             h2 #class-bilans-h { (ts.class_bilans) " — " (i18n::period_label(page.lang, period)) }
             p { (ts.class_bilans_help) }
             form.inline method="get" action={ "/classes/" (class) } {
+                input type="hidden" name="year" value=(year);
                 label for="bilans-period" { (s.period) " " }
                 select #bilans-period name="period" {
                     @for p in PERIODS { option value=(p) selected[p == period] { (i18n::period_label(page.lang, p)) } }
@@ -384,6 +396,7 @@ fn class_page_of(
     error: Option<&str>,
     done: Option<&str>,
     period: Option<&str>,
+    bilans_year: Option<u16>,
 ) -> Response {
     let pupils = match pupils_of(state, class) {
         Ok(p) => p,
@@ -406,7 +419,7 @@ fn class_page_of(
                 }
             }
         }
-        (class_bilans(page, state, class, year, period.filter(|p| PERIODS.contains(p)).unwrap_or(PERIODS[0])))
+        (class_bilans(page, state, class, bilans_year.unwrap_or(year), period.filter(|p| PERIODS.contains(p)).unwrap_or(PERIODS[0])))
         h2 { (s.open_grid) }
         form.stack method="get" action={ "/classes/" (class) "/grid" } {
             label for="year" { (s.year) }
