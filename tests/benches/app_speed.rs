@@ -293,7 +293,8 @@ async fn bench(runs: usize) {
     let csrf = home_page.body[at..at + 64].to_string();
 
     let class = CLASSES[0];
-    let class_path = format!("/classes/{class}");
+    // The class page with its bilans of term 1 of the year written (issue 15's table).
+    let class_path = format!("/classes/{class}?year={YEAR}&period=1/3");
     let grid_path = format!(
         "/classes/{class}/grid?year={YEAR}&period=1/3{}",
         subjects_query()
@@ -338,6 +339,9 @@ async fn bench(runs: usize) {
             .map(|l| l.name)
             .collect();
         assert_eq!(names.len(), PUPILS);
+        // The class page also shows the class's bilans of a period, by author (issue 15).
+        let status = d.class_status(class, YEAR, "1/3", &[]).unwrap();
+        assert_eq!(status.pupils.len(), PUPILS);
         let class_t = t.elapsed().as_secs_f64() * 1000.0;
         let t = Instant::now();
         let cells = d.period_cells(class, YEAR, "1/3").unwrap();

@@ -28,7 +28,12 @@ app on its own port); each browser has its own profile. The scenarios:
      section, nothing written), the LSU export and import refused, then the LSU identifiers
      recorded (a wrong UAI refused first), the file downloaded and imported again (a preview
      that writes nothing, then the confirmation), « Synchroniser » with one line per family
-     from /sync/status, and these screens in English.
+     from /sync/status, and these screens in English;
+  j. the school creates a teaching team and adds both teachers' devices, shows the team's
+     card; the family pastes it on its own device and grants the team; the colleague meets
+     the professeur principal once; each writes its subject; the PP's « Synchroniser » dials
+     the colleague, and its class page shows both subjects with their authors; the family's
+     grants page shows the team grant, the roster in force and the roster's versions.
 
 The camera: the first teacher's, the school's and the jury's Chromium start with a fake capture
 device playing a .y4m video (made here, standard library only) of the QR code as the other
@@ -1147,3 +1152,160 @@ def test_i_teacher_cycle_bilan_lsu_and_sync_progress(world):
     axe(t1, "class page in English")
     t1.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait_for(t1, lambda d: "Télécharger le fichier LSU" in text_of(d), what="French again")
+
+
+def write_one_bilan(driver, base, pupil, subject, level, text):
+    """One subject of one pupil in the grid of the third trimester, signed at once."""
+    year = school_year()
+    driver.get(f"{base}/classes/5B/grid?year={year}&period=3%2F3&subjects={subject}")
+    wait_for(driver, lambda d: d.find_elements(By.ID, "grid"), what="grid")
+    Select(driver.find_element(By.NAME, f"c.{pupil}.{subject}.level")).select_by_value(level)
+    driver.find_element(By.NAME, f"c.{pupil}.{subject}.text").send_keys(text)
+    driver.find_element(By.ID, "sign").click()
+    wait_for(driver, lambda d: "1 inscription(s) signée(s)" in text_of(d), what=f"{subject} signed")
+
+
+def test_j_a_teaching_team_granted_by_the_family_and_the_pps_class_page(world):
+    """The school creates the class's team and adds both teachers' devices (a bad device id
+    refused, nothing changed), shows the team's card; the family pastes it on its own device,
+    sees the school, the class and the members, grants the team; the PP (first teacher) gets
+    the team grant from the family, the colleague meets the PP once and gets it from the PP;
+    each writes its subject; the PP's « Synchroniser » dials the colleague it met (the
+    colleague never met the family), and the class page shows both subjects with their
+    authors; the family's grants page lists the team grant, the roster in force and the
+    roster's versions its journal noted."""
+    fam = world["drivers"]["family"]
+    t1 = world["drivers"]["t1"]
+    t2 = world["drivers"]["t2"]
+    school = ensure_browser(world, "school")
+    fbase = world["apps"]["family"].base
+    b1, b2 = world["apps"]["t1"].base, world["apps"]["t2"].base
+    sbase = world["apps"]["school"].base
+    # A pupil whose family grants the team only (no teacher invited one by one): every entry
+    # of its year is then judged by the team grant on every member's device.
+    fam.get(fbase + "/")
+    fam.find_element(By.ID, "name").send_keys("Nina Roux")
+    fam.execute_script("document.getElementById('birth').value = '2014-05-17'")
+    submit(fam, "form[action='/children']")
+    wait_for(fam, lambda d: "/livrets/" in d.current_url, what="livret page")
+    nina = fam.current_url.split("/livrets/")[1].split("?")[0]
+    t1.get(b1 + "/")
+    id1 = t1.find_element(By.ID, "device-id").text
+    t2.get(b2 + "/")
+    id2 = t2.find_element(By.ID, "device-id").text
+
+    # The school: a team for 5B, two members, each with its subject.
+    school.get(sbase + "/")
+    school.find_element(By.CSS_SELECTOR, "a[href='/teams']").click()
+    wait_for(school, lambda d: d.find_elements(By.ID, "create-team"), what="teams page")
+    school.find_element(By.ID, "team-class").send_keys("5B")
+    school.find_element(By.ID, "team-name").send_keys("Équipe de 5B")
+    submit(school, "#create-team")
+    wait_for(school, lambda d: "Équipe créée" in text_of(d), what="team created")
+    for device, subject in ((id1, "FRANCS"), (id2, "MATHEM")):
+        school.find_element(By.CSS_SELECTOR, "form.add-member input[name=device]").send_keys(device)
+        Select(school.find_element(By.CSS_SELECTOR, "form.add-member select")).select_by_value(subject)
+        submit(school, "form.add-member")
+        wait_for(school, lambda d: "Membre ajouté" in text_of(d), what="member added")
+    # A device id that is none: the API's message, the roster unchanged.
+    school.find_element(By.CSS_SELECTOR, "form.add-member input[name=device]").send_keys("PASUNAPPAREIL")
+    submit(school, "form.add-member")
+    wait_for(school, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="refused")
+    members = school.find_elements(By.CSS_SELECTOR, "table.roster tr[data-member]")
+    assert sorted(m.get_attribute("data-member") for m in members) == sorted([id1, id2]), text_of(school)
+    assert "liste version 3" in text_of(school), text_of(school)
+    shot(school, "school-teams")
+    axe(school, "school's teams")
+    school.find_element(By.CSS_SELECTOR, "a[href$='/card']").click()
+    card = wait_for(school, lambda d: d.find_elements(By.ID, "team-card-text"), what="card")[0]
+    card = card.get_attribute("value")
+    assert card.startswith("LIVRET-EQUIPE:"), card
+    assert school.find_element(By.CSS_SELECTOR, "#team-qr svg").is_displayed()
+    shot(school, "school-team-card")
+    axe(school, "team card")
+    photo = os.path.join(tempfile.mkdtemp(prefix="livret-photo-"), "team.png")
+    school.find_element(By.CSS_SELECTOR, "#team-qr").screenshot(photo)
+
+    # The family, on its own device: the card read, what it shows, the grant.
+    fam.get(f"{fbase}/livrets/{nina}")
+    fam.find_element(By.CSS_SELECTOR, f"nav.actions a[href='/livrets/{nina}/team']").click()
+    wait_for(fam, lambda d: d.find_elements(By.ID, "team-card"), what="team form")
+    axe(fam, "team card form")
+    # A text that is no card: the API's message, nothing granted.
+    fam.find_element(By.ID, "team-card").send_keys("LIVRET-EQUIPE:PASUNECARTE")
+    submit(fam, "#read-card")
+    wait_for(fam, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), what="card refused")
+    assert not fam.find_elements(By.ID, "grant-team")
+    # A photo of the card as the school's screen shows it: read by the app.
+    fam.find_element(By.ID, "team-photo").send_keys(photo)
+    submit(fam, "form[enctype='multipart/form-data']")
+    wait_for(fam, lambda d: d.find_elements(By.ID, "grant-team"), what="card read from a photo")
+    assert fam.find_element(By.ID, "team-school").text == "Collège Jean Moulin"
+    # Pasted, as well.
+    fam.get(f"{fbase}/livrets/{nina}/team")
+    fam.find_element(By.ID, "team-card").send_keys(card)
+    submit(fam, "#read-card")
+    wait_for(fam, lambda d: d.find_elements(By.ID, "grant-team"), what="card read")
+    assert fam.find_element(By.ID, "team-school").text == "Collège Jean Moulin"
+    assert "5B" in fam.find_element(By.ID, "team-class").text
+    assert len(fam.find_elements(By.CSS_SELECTOR, "table.roster tr[data-member]")) == 2
+    shot(fam, "family-team-card")
+    axe(fam, "team card read")
+    submit(fam, "#grant-team")
+    wait_for(fam, lambda d: "Équipe autorisée" in text_of(d), what="team granted")
+    row = fam.find_element(By.CSS_SELECTOR, "tr[data-team-grant]")
+    assert "5B" in row.text and "active" in row.text and "chacun ses matières" in row.text, row.text
+
+    # The PP gets the team grant from the family; the colleague meets the PP once (it holds
+    # nothing yet: the PP's device delivers the grant).
+    report = sync(t1)
+    assert "Parent de Lina" in report and "refus" not in report, report
+    t1.get(b1 + "/teams")
+    assert "Équipe de 5B" in text_of(t1) and "cet appareil" in text_of(t1), text_of(t1)
+    address = t1.find_element(By.CSS_SELECTOR, "code.address").text
+    t2.get(b2 + "/")
+    t2.find_element(By.CSS_SELECTOR, "a[href='/teams']").click()
+    wait_for(t2, lambda d: d.find_elements(By.ID, "colleague"), what="my teams")
+    t2.find_element(By.ID, "colleague").send_keys(address)
+    submit(t2, "#sync-colleague")
+    wait_for(t2, lambda d: d.find_elements(By.CSS_SELECTOR, ".notice, [role=alert]"), what="synced")
+    assert "Synchronisation avec le collègue" in text_of(t2), text_of(t2)
+    assert len(t2.find_elements(By.CSS_SELECTOR, "table.roster tr[data-member]")) == 2, text_of(t2)
+    shot(t2, "teacher-my-teams")
+    axe(t2, "my teams")
+    t2.get(b2 + "/classes/5B")
+    assert t2.find_elements(By.CSS_SELECTOR, f"a[href='/livrets/{nina}']"), text_of(t2)
+
+    # Each writes its subject; the PP's « Synchroniser » reaches the colleague by itself.
+    write_one_bilan(t1, b1, nina, "FRANCS", "3", "Nina rédige avec plus d'aisance.")
+    write_one_bilan(t2, b2, nina, "MATHEM", "4", "Nina raisonne avec rigueur.")
+    t1.get(b1 + "/")
+    report = sync(t1)
+    assert "Mme Diallo" in report, report
+    t1.get(b1 + "/classes/5B?period=3%2F3")
+    rows = t1.find_elements(By.CSS_SELECTOR, "#class-bilans tr[data-subject]")
+    authors = {(r.get_attribute("data-subject"), r.get_attribute("data-author")) for r in rows
+               if r.get_attribute("data-livret") == nina}
+    assert ("FRANCS", id1) in authors and ("MATHEM", id2) in authors, [r.text for r in rows]
+    mathem = next(r for r in rows if r.get_attribute("data-subject") == "MATHEM"
+                  and r.get_attribute("data-livret") == nina)
+    assert "collègue" in mathem.text, mathem.text
+    shot(t1, "teacher-class-team")
+    axe(t1, "class page with the team's bilans")
+
+    # The family's grants page: the team grant, the roster in force, the journal's versions.
+    fam.get(f"{fbase}/livrets/{nina}/grants")
+    assert fam.find_elements(By.CSS_SELECTOR, "tr[data-team-grant]"), text_of(fam)
+    roster = fam.find_elements(By.CSS_SELECTOR, "#team-grants table.roster tr[data-member]")
+    assert sorted(r.get_attribute("data-member") for r in roster) == sorted([id1, id2])
+    assert "version 3 reçue" in fam.find_element(By.ID, "roster-changes").text, text_of(fam)
+    shot(fam, "family-team-grant")
+    axe(fam, "grants with a team")
+
+    # Revoked the same way as a device's grant: the confirmation names the team.
+    fam.find_element(By.CSS_SELECTOR, "tr[data-team-grant] a.button.danger").click()
+    wait_for(fam, lambda d: "Révoquer cette autorisation" in text_of(d), what="revoke confirmation")
+    assert "Équipe 5B" in text_of(fam), text_of(fam)
+    fam.find_element(By.CSS_SELECTOR, "main form button.danger").click()
+    wait_for(fam, lambda d: "Autorisation révoquée" in text_of(d), what="team grant revoked")
+    assert "révoquée" in fam.find_element(By.CSS_SELECTOR, "tr[data-team-grant]").text

@@ -325,6 +325,7 @@ pub async fn livret(
             nav.actions aria-label=(s.open_livret) {
                 a.button href={ "/livrets/" (id) "/invite" } { (s.invite) }
                 a href={ "/livrets/" (id) "/grants" } { (s.grants) }
+                a href={ "/livrets/" (id) "/team" } { (s.team.grant_team_link) }
                 a href={ "/livrets/" (id) "/audit" } { (s.audit) }
                 a href={ "/livrets/" (id) "/livret.pdf" } download="livret.pdf" { (s.pdf) }
                 a href={ "/livrets/" (id) "/accompagnement" } { (s.accompagnement_link) }
@@ -374,7 +375,7 @@ fn by_period(entries: &[EntryView]) -> Vec<(Option<String>, Vec<&EntryView>)> {
     groups.into_iter().collect()
 }
 
-fn current_year(state: &AppState) -> u16 {
+pub(crate) fn current_year(state: &AppState) -> u16 {
     let now = state.device().now();
     Date::from_unix_seconds(now)
         .ok()
@@ -589,14 +590,22 @@ pub async fn grants(
         Ok(l) => l,
         Err(r) => return *r,
     };
+    grants_page(&page, &state, livret, &id, None)
+}
+
+/// The grants page: the devices' grants, then the teams' (with their rosters).
+pub(crate) fn grants_page(
+    page: &Page,
+    state: &AppState,
+    livret: LivretId,
+    id: &str,
+    done: Option<&str>,
+) -> Response {
     let list = match state.device().grants(livret) {
         Ok(l) => l,
         Err(e) => return page.api_error(&e),
     };
-    grants_page(&page, &id, &list, None)
-}
-
-fn grants_page(page: &Page, id: &str, list: &[livret::GrantView], done: Option<&str>) -> Response {
+    let teams = crate::teams::team_grants_section(page, state, livret, id);
     let s = page.s;
     let body = html! {
         h1 { (s.grants) }
@@ -627,6 +636,7 @@ fn grants_page(page: &Page, id: &str, list: &[livret::GrantView], done: Option<&
                 }
             }
         }
+        (teams)
         p { a href={ "/livrets/" (id) } { (s.back_to_livret) } }
     };
     page.render(s.grants, body)
@@ -646,13 +656,21 @@ pub async fn revoke_confirm(
         Ok(l) => l,
         Err(e) => return page.api_error(&e),
     };
-    let Some(g) = list.iter().find(|g| g.grant_id == grant) else {
-        return page.api_error(&livret::Error::UnknownGrant(grant));
-    };
     let s = page.s;
+    // A device's grant, or a team's (revoked the same way).
+    let (who, sections) = match list.iter().find(|g| g.grant_id == grant) {
+        Some(g) => (g.audience_name.clone(), g.sections.clone()),
+        None => {
+            let teams = state.device().team_grants(livret).unwrap_or_default();
+            match teams.into_iter().find(|g| g.grant_id == grant) {
+                Some(g) => (format!("{} {}", s.team.team_word, g.class), g.sections),
+                None => return page.api_error(&livret::Error::UnknownGrant(grant)),
+            }
+        }
+    };
     let body = html! {
         h1 { (s.revoke_title) }
-        p.lead { strong { (g.audience_name) } " — " (g.sections.iter().map(|x| section_label(page.lang, x)).collect::<Vec<_>>().join(", ")) }
+        p.lead { strong { (who) } " — " (sections.iter().map(|x| section_label(page.lang, x)).collect::<Vec<_>>().join(", ")) }
         p { (s.revoke_explain) }
         form.inline method="post" action={ "/livrets/" (id) "/grants/" (grant) "/revoke" } {
             (page.csrf_field())
@@ -676,10 +694,7 @@ pub async fn revoke(
     };
     let result = state.device().revoke(&grant);
     match result {
-        Ok(_) => {
-            let list = state.device().grants(livret).unwrap_or_default();
-            grants_page(&page, &id, &list, Some(page.s.revoke_done))
-        }
+        Ok(_) => grants_page(&page, &state, livret, &id, Some(page.s.revoke_done)),
         Err(e) => page.api_error(&e),
     }
 }

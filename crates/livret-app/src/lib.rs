@@ -24,6 +24,7 @@ pub mod security;
 mod sessions;
 mod state;
 mod teacher;
+mod teams;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -103,6 +104,15 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/accept", post(teacher::accept))
         .route("/accept/photo", post(teacher::accept_photo))
         .route("/classes/{class}", get(teacher::class))
+        .route("/teams", get(teams::teams).post(teams::create))
+        .route("/teams/sync", post(teams::sync_colleague))
+        .route("/teams/{team}/members", post(teams::add_member))
+        .route("/teams/{team}/remove", post(teams::remove_member))
+        .route("/teams/{team}/card", get(teams::card))
+        .route("/livrets/{id}/team", get(teams::grant_form))
+        .route("/livrets/{id}/team/read", post(teams::read_card))
+        .route("/livrets/{id}/team/photo", post(teams::read_photo))
+        .route("/livrets/{id}/team/grant", post(teams::grant))
         .route(
             "/classes/{class}/grid",
             get(teacher::grid).post(teacher::save_grid),

@@ -32,6 +32,9 @@ pub fn home(
     let cert_svg = certificate.and_then(|c| c.qr().ok()).map(|q| q.to_svg());
     let body = html! {
         h1 { (s.school_card) }
+        nav.actions aria-label=(s.team.teams_title) {
+            a.button href="/teams" { (s.team.teams_title) }
+        }
         p { (s.school_card_help) }
         figure.qr { (inline_svg(&svg, s.school_card)) }
         label for="card-text" { (s.school_card) }

@@ -64,6 +64,9 @@ pub fn home(page: &Page, state: &AppState, error: Option<&str>, done: Option<&st
     let upload = format!("/accept/photo?csrf={}", page.csrf);
     let body = html! {
         h1 { (s.classes) }
+        nav.actions aria-label=(s.team.my_teams) {
+            a href="/teams" { (s.team.my_teams) }
+        }
         @if let Some(d) = done { (notice(d)) }
         @if let Some(e) = error { (error_box(s, e)) }
         @if by_class.is_empty() { p { (s.no_classes) } }
@@ -260,13 +263,32 @@ fn current_year(state: &AppState) -> u16 {
         .unwrap_or(2025)
 }
 
-/// `GET /classes/{class}`: the pupils and the grid chooser.
+#[derive(Deserialize)]
+pub struct ClassQuery {
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    year: Option<u16>,
+}
+
+/// `GET /classes/{class}?period=…&year=…`: the pupils, the class's bilans of a period (by
+/// every member of its teaching team; the school year under way unless `year` says another),
+/// and the grid chooser.
 pub async fn class(
     page: Page,
     State(state): State<Arc<AppState>>,
     Path(class): Path<String>,
+    Query(q): Query<ClassQuery>,
 ) -> Response {
-    class_page(&page, &state, &class, None, None)
+    class_page_of(
+        &page,
+        &state,
+        &class,
+        None,
+        None,
+        q.period.as_deref(),
+        q.year,
+    )
 }
 
 /// The class page, with a refusal or a notice (the LSU identifiers' forms answer with it).
@@ -276,6 +298,105 @@ pub fn class_page(
     class: &str,
     error: Option<&str>,
     done: Option<&str>,
+) -> Response {
+    class_page_of(page, state, class, error, done, None, None)
+}
+
+/// The class's bilans of one period: per pupil and subject, where it stands on this device and
+/// who signed it (this device, or a colleague of the team whose entry arrived by team sync).
+fn class_bilans(page: &Page, state: &AppState, class: &str, year: u16, period: &str) -> Markup {
+    let s = page.s;
+    let ts = s.team;
+    let (status, me, teams) = {
+        let d = state.device();
+        (
+            d.class_status(class, year, period, &[]),
+            d.device_id().to_string(),
+            d.held_teams().unwrap_or_default(),
+        )
+    };
+    // A class without a pupil here, or without a valid name: no table (the page says the rest).
+    let Ok(status) = status else {
+        return html! {};
+    };
+    let author = |a: &Option<String>| -> String {
+        match a {
+            None => String::new(),
+            Some(a) if *a == me => ts.you.to_string(),
+            Some(a) => {
+                let subjects: Vec<String> = teams
+                    .iter()
+                    .flat_map(|t| t.members.iter())
+                    .find(|m| m.device == *a)
+                    .map(|m| m.subjects.clone())
+                    .unwrap_or_default();
+                if subjects.is_empty() {
+                    format!("{} {}", ts.colleague, crate::common::short(a))
+                } else {
+                    format!(
+                        "{} {} ({})",
+                        ts.colleague,
+                        crate::common::short(a),
+                        subjects.join(", ")
+                    )
+                }
+            }
+        }
+    };
+    let state_word = |c: livret::CellState| match c {
+        livret::CellState::Missing => ts.missing,
+        livret::CellState::Draft => ts.draft,
+        livret::CellState::Signed => ts.signed,
+        livret::CellState::Received => ts.received,
+    };
+    html! {
+        section #class-bilans aria-labelledby="class-bilans-h" {
+            h2 #class-bilans-h { (ts.class_bilans) " — " (i18n::period_label(page.lang, period)) }
+            p { (ts.class_bilans_help) }
+            form.inline method="get" action={ "/classes/" (class) } {
+                input type="hidden" name="year" value=(year);
+                label for="bilans-period" { (s.period) " " }
+                select #bilans-period name="period" {
+                    @for p in PERIODS { option value=(p) selected[p == period] { (i18n::period_label(page.lang, p)) } }
+                }
+                " "
+                button type="submit" { (ts.show_period) }
+            }
+            div.scroll tabindex="0" role="region" aria-label=(ts.class_bilans) {
+                table.bilans {
+                    thead { tr {
+                        th scope="col" { (ts.pupil) }
+                        th scope="col" { (ts.subject) }
+                        th scope="col" { (ts.state) }
+                        th scope="col" { (ts.author) }
+                    } }
+                    tbody {
+                        @for p in &status.pupils {
+                            @let name = p.name.clone().unwrap_or_else(|| p.livret_id.clone());
+                            @for c in p.subjects.iter().filter(|c| c.state != livret::CellState::Missing) {
+                                tr data-livret=(p.livret_id) data-subject=(c.subject) data-author=(c.author.clone().unwrap_or_default()) {
+                                    th scope="row" { (name) }
+                                    td { (c.subject) }
+                                    td { (state_word(c.state)) }
+                                    td { (author(&c.author)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn class_page_of(
+    page: &Page,
+    state: &AppState,
+    class: &str,
+    error: Option<&str>,
+    done: Option<&str>,
+    period: Option<&str>,
+    bilans_year: Option<u16>,
 ) -> Response {
     let pupils = match pupils_of(state, class) {
         Ok(p) => p,
@@ -298,6 +419,7 @@ pub fn class_page(
                 }
             }
         }
+        (class_bilans(page, state, class, bilans_year.unwrap_or(year), period.filter(|p| PERIODS.contains(p)).unwrap_or(PERIODS[0])))
         h2 { (s.open_grid) }
         form.stack method="get" action={ "/classes/" (class) "/grid" } {
             label for="year" { (s.year) }

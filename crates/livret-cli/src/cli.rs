@@ -273,7 +273,7 @@ pub enum Command {
         #[arg(long, value_name = "AAAA-MM-JJ")]
         date: String,
     },
-    /// Synchronise avec les appareils de la famille (ou ceux indiqués par --peer)
+    /// Synchronise avec les appareils de la famille et les collègues d'équipe déjà rencontrés (ou ceux indiqués par --peer)
     Sync {
         /// Adresse d'un appareil, terminée par /p2p/<identifiant> (voir « livret serve ») ; répétable
         #[arg(long = "peer", value_name = "MULTIADDR")]

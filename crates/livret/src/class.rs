@@ -71,6 +71,9 @@ pub struct CellStatus {
     pub subject: String,
     /// Where it stands.
     pub state: CellState,
+    /// The device that signed the entry this device holds (itself, or a colleague whose entry
+    /// arrived by team sync), if there is one.
+    pub author: Option<String>,
 }
 
 /// One pupil of a class, for one period.
@@ -313,6 +316,15 @@ impl Device {
                 _ => CellState::Missing,
             }
         };
+        // Who signed the entry held at `key`: its short form read without verifying again,
+        // since every entry in the store was verified (signature and author's right) when it
+        // was written or received.
+        let author = |doc: &Option<livret_core::doc::SectionDoc>, key: &str| {
+            doc.as_ref()
+                .and_then(|d| d.get(key))
+                .and_then(|e| e.payload_unverified().ok())
+                .map(|p| p.author_id().to_string())
+        };
         let no_drafts = BTreeSet::new();
         let synthesis_key = content::synthesis_key(period);
         let vie_key = content::vie_scolaire_key(period);
@@ -323,14 +335,13 @@ impl Device {
             }
             let subjects = wanted
                 .iter()
-                .map(|code| CellStatus {
-                    subject: code.clone(),
-                    state: state(
-                        &h.year_doc,
-                        &h.year_heads,
-                        &h.drafts,
-                        &format!("{prefix}{code}"),
-                    ),
+                .map(|code| {
+                    let key = format!("{prefix}{code}");
+                    CellStatus {
+                        subject: code.clone(),
+                        state: state(&h.year_doc, &h.year_heads, &h.drafts, &key),
+                        author: author(&h.year_doc, &key),
+                    }
                 })
                 .collect();
             pupils.push(PupilStatus {

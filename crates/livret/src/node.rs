@@ -111,7 +111,9 @@ impl Device {
 
     /// Remembers where `peer` said it listens (identify, at the end of a session): for each
     /// livret it owns that this device holds, its addresses become the first to dial (at most
-    /// [`MAX_PEER_ADDRESSES`] per peer are kept, the newest first).
+    /// [`MAX_PEER_ADDRESSES`] per peer are kept, the newest first); a colleague (a member of a
+    /// team granted a livret this device holds as a member too) is remembered apart, once, so
+    /// that `sync` dials it as it dials the family's devices ([`known_peers`]).
     pub fn remember_peer(&mut self, peer: &DeviceId, addrs: &[Multiaddr]) -> Result<()> {
         let Ok(peer_id) = livret_net::peer_id_from_public_key(&peer.0) else {
             return Ok(());
@@ -120,42 +122,139 @@ impl Device {
             return Ok(());
         }
         let suffix = format!("/p2p/{peer_id}");
-        // A loopback address (the peer's own, or a relay's) means nothing from here.
+        // A loopback address reaches the peer only from its own machine. Beside a LAN or
+        // relayed address it means this machine, not the peer (a teacher's laptop at home never
+        // wants a colleague's 127.0.0.1): dropped. A peer that announced loopback addresses
+        // only listens on loopback only (devices sharing one machine, as the tests and the
+        // demo run them): there they are its only address, and elsewhere they fail at once.
+        let loopback_only = addrs.iter().all(is_loopback);
         let fresh: Vec<String> = addrs
             .iter()
-            .filter(|a| !is_loopback(a))
+            .filter(|a| loopback_only || !is_loopback(a))
             .map(|a| format!("{}{suffix}", strip_p2p((*a).clone())))
             .collect();
         if fresh.is_empty() {
             return Ok(());
         }
+        let me = self.device_id();
+        let mut colleague = false;
         for (livret, mut meta) in self.held_livrets()? {
-            let owner =
-                meta.owners.contains(peer) || self.manifest(livret).is_ok_and(|m| m.is_owner(peer));
+            // The manifest is read only when the metadata does not tell (as before teams).
+            let listed = meta.owners.contains(peer);
+            let manifest = if listed {
+                None
+            } else {
+                self.manifest(livret).ok()
+            };
+            let owner = listed || manifest.as_ref().is_some_and(|m| m.is_owner(peer));
             if !owner {
+                colleague = colleague
+                    || (meta.relation == Relation::Grantee
+                        && manifest.as_ref().is_some_and(|m| {
+                            livret_core::policy::ReadRules {
+                                me,
+                                now: self.now(),
+                                holding: livret_core::policy::Holding::Grantee,
+                                manifest: m,
+                            }
+                            .co_member(peer)
+                        }));
                 continue;
             }
-            let (mine, others): (Vec<String>, Vec<String>) = meta
-                .peers
-                .iter()
-                .cloned()
-                .partition(|a| a.ends_with(&suffix));
-            let mut kept: Vec<String> = fresh.clone();
-            for a in mine {
-                if !kept.contains(&a) {
-                    kept.push(a);
-                }
-            }
-            kept.truncate(MAX_PEER_ADDRESSES);
-            let peers: Vec<String> = others.into_iter().chain(kept).collect();
+            let peers = newest_first(&meta.peers, &fresh, &suffix);
             if peers != meta.peers {
                 meta.peers = peers;
                 self.put_meta(livret, &meta)?;
             }
         }
+        if colleague {
+            let held = self.colleague_addresses(peer)?;
+            let kept = newest_first(&held, &fresh, &suffix);
+            if kept != held {
+                let json = serde_json::to_vec(&kept).map_err(|e| Error::Protocol(e.to_string()))?;
+                self.store
+                    .put_record(COLLEAGUE_ADDRESSES, &peer.to_string(), None, &json)?;
+            }
+        }
         Ok(())
     }
+
+    /// Where a colleague was last reached (with `/p2p/` suffix), newest first.
+    fn colleague_addresses(&self, peer: &DeviceId) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .record(COLLEAGUE_ADDRESSES, &peer.to_string())?
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default())
+    }
+
+    /// The colleagues to dial: those remembered that are still members, with this device, of
+    /// a live team grant of a livret it holds (a removed member, or a team whose grant ended,
+    /// is no longer dialled). Each held livret's manifest is read at most once, and none when
+    /// no colleague was ever met.
+    fn colleagues_to_dial(&self) -> Result<Vec<(DeviceId, Vec<String>)>> {
+        let mut candidates: Vec<(DeviceId, Vec<String>)> = Vec::new();
+        for (id, _, bytes) in self.store.records(COLLEAGUE_ADDRESSES)? {
+            let (Ok(key), Ok(addrs)) = (
+                id.parse::<DeviceId>(),
+                serde_json::from_slice::<Vec<String>>(&bytes),
+            ) else {
+                continue;
+            };
+            candidates.push((key, addrs));
+        }
+        if candidates.is_empty() {
+            return Ok(candidates);
+        }
+        let me = self.device_id();
+        let mut confirmed: BTreeSet<DeviceId> = BTreeSet::new();
+        for (livret, meta) in self.held_livrets()? {
+            if confirmed.len() == candidates.len() {
+                break;
+            }
+            if meta.relation != Relation::Grantee {
+                continue;
+            }
+            let Ok(manifest) = self.manifest(livret) else {
+                continue;
+            };
+            if manifest.team_grants().next().is_none() {
+                continue;
+            }
+            let rules = livret_core::policy::ReadRules {
+                me,
+                now: self.now(),
+                holding: livret_core::policy::Holding::Grantee,
+                manifest: &manifest,
+            };
+            for (key, _) in &candidates {
+                if !confirmed.contains(key) && rules.co_member(key) {
+                    confirmed.insert(*key);
+                }
+            }
+        }
+        candidates.retain(|(k, _)| confirmed.contains(k));
+        Ok(candidates)
+    }
 }
+
+/// `fresh` (the addresses one peer just announced, suffixed) first, then what `held` kept of
+/// that peer (at most [`MAX_PEER_ADDRESSES`] in all), after the other peers' addresses.
+fn newest_first(held: &[String], fresh: &[String], suffix: &str) -> Vec<String> {
+    let (mine, others): (Vec<String>, Vec<String>) =
+        held.iter().cloned().partition(|a| a.ends_with(suffix));
+    let mut kept: Vec<String> = fresh.to_vec();
+    for a in mine {
+        if !kept.contains(&a) {
+            kept.push(a);
+        }
+    }
+    kept.truncate(MAX_PEER_ADDRESSES);
+    others.into_iter().chain(kept).collect()
+}
+
+/// The store kind of the addresses of the colleagues met (id: the colleague's device id).
+const COLLEAGUE_ADDRESSES: &str = "colleague-addresses";
 
 fn is_loopback(addr: &Multiaddr) -> bool {
     match addr.iter().next() {
@@ -288,19 +387,28 @@ pub async fn accept(
     report
 }
 
-/// The peers this device knows to dial for its livrets (the owners' addresses it recorded).
+/// The peers this device knows to dial for its livrets: the owners' addresses it recorded,
+/// and the colleagues of its teams it met (see [`Device::remember_peer`]).
 pub fn known_peers(dev: &SharedDevice) -> Result<Vec<(PeerId, Vec<Multiaddr>)>> {
     let d = lock(dev);
     let mut out: Vec<(PeerId, Vec<Multiaddr>)> = Vec::new();
-    for (_, meta) in d.held_livrets()? {
-        for a in &meta.peers {
-            if let Ok((p, addr)) = parse_peer_address(a) {
-                match out.iter_mut().find(|(q, _)| *q == p) {
-                    Some((_, v)) => v.push(addr),
-                    None => out.push((p, vec![addr])),
+    let mut add = |a: &String| {
+        if let Ok((p, addr)) = parse_peer_address(a) {
+            match out.iter_mut().find(|(q, _)| *q == p) {
+                Some((_, v)) => {
+                    if !v.contains(&addr) {
+                        v.push(addr)
+                    }
                 }
+                None => out.push((p, vec![addr])),
             }
         }
+    };
+    for (_, meta) in d.held_livrets()? {
+        meta.peers.iter().for_each(&mut add);
+    }
+    for (_, addrs) in d.colleagues_to_dial()? {
+        addrs.iter().for_each(&mut add);
     }
     Ok(out)
 }

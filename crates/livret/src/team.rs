@@ -670,3 +670,22 @@ impl Device {
             .collect())
     }
 }
+
+impl Device {
+    /// The teams whose roster this device holds: on a family device, the teams it granted
+    /// (the roster received with the card, or a newer one since); on a teacher's device, the
+    /// teams it was delivered as a member (« Mes équipes »). One per team, the version in
+    /// force here, with the school's name when this device trusts its card.
+    pub fn held_teams(&self) -> Result<Vec<TeamView>> {
+        let mut out = Vec::new();
+        for (_, _, bytes) in self.store.records(GRANTED_ROSTERS)? {
+            let Ok(roster) = TeamRoster::open(&bytes) else {
+                continue;
+            };
+            let name = self.trusted_school_name(&roster.school_id()).ok().flatten();
+            out.push(view(&roster, name));
+        }
+        out.sort_by(|a, b| (b.year, &a.class, &a.team_id).cmp(&(a.year, &b.class, &b.team_id)));
+        Ok(out)
+    }
+}

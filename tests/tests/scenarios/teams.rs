@@ -739,3 +739,67 @@ async fn a_removal_reaching_devices_one_by_one_leaves_every_copy_without_the_lat
         "{audit:?}"
     );
 }
+
+/// Issue 15, item 6: `livret sync` with no peer dials the colleagues this device met, as it
+/// dials the family's devices; a member the school removed is dialled no more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_with_no_peer_dials_the_colleagues_met_once_and_not_a_removed_one() {
+    let (school, family, t, livret, team) = granted_team(3).await;
+    let (pp, colleague, other) = (&t[0], &t[1], &t[2]);
+    // The PP's known peers hold the family only: no colleague met yet.
+    let before = livret::node::known_peers(&pp.dev).unwrap();
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before[0].0, family.node.peer_id());
+
+    // They meet once (the staff room), and the third member too.
+    pp.sync_with(colleague).await.unwrap();
+    pp.sync_with(other).await.unwrap();
+    family.stop().await;
+
+    // Later the colleague writes; the PP syncs as `livret sync` (and the app's button) does:
+    // every known peer, none given. The family's device is off.
+    assess(colleague, livret, "MATHEM").unwrap();
+    let targets = livret::node::known_peers(&pp.dev).unwrap();
+    let ids: Vec<_> = targets.iter().map(|(p, _)| *p).collect();
+    assert!(ids.contains(&colleague.node.peer_id()), "{targets:?}");
+    assert!(ids.contains(&other.node.peer_id()), "{targets:?}");
+    let mut reached = false;
+    for (peer, addrs) in targets {
+        let r = livret::node::sync_with(&pp.dev, &pp.node, peer, addrs).await;
+        if peer == colleague.node.peer_id() {
+            let report = r.unwrap();
+            assert!(report.refused.is_empty(), "{report:?}");
+            reached = true;
+        }
+    }
+    assert!(reached);
+    let got = entries_of(pp, livret, "annee/2025");
+    let colleague_id = colleague.id();
+    assert!(
+        got.iter()
+            .any(|(k, a, s)| k.contains("MATHEM") && *a == colleague_id && s == "valid"),
+        "{got:?}"
+    );
+    // The class page's status names the colleague as the author of its subject.
+    let status = pp.with(|d| d.class_status("5B", 2025, "1/3", &[])).unwrap();
+    let cell = status.pupils[0]
+        .subjects
+        .iter()
+        .find(|c| c.subject == "MATHEM")
+        .unwrap();
+    assert_eq!(cell.author.as_deref(), Some(colleague_id.as_str()));
+    assert_ne!(cell.state, livret::CellState::Missing);
+
+    // The school removes the third member; once the PP holds that roster, it dials it no more.
+    let other_id = other.id();
+    school.with(|d| d.team_remove(&team, &other_id)).unwrap();
+    let card = school.with(|d| d.team_card(&team, None)).unwrap().text;
+    pp.with(|d| d.team_roster_receive(&card)).unwrap();
+    let ids: Vec<_> = livret::node::known_peers(&pp.dev)
+        .unwrap()
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert!(ids.contains(&colleague.node.peer_id()), "{ids:?}");
+    assert!(!ids.contains(&other.node.peer_id()), "{ids:?}");
+}
