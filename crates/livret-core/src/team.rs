@@ -648,6 +648,11 @@ pub struct TeamGrant {
     /// Each member writes only entries of its own subjects (as the roster in force lists them).
     #[serde(rename = "o", default)]
     pub own_subjects: bool,
+    /// Whom it concerns, as the family shares it with the team (the child's name), as a
+    /// device grant carries it: members show it in their class lists. None if the family's
+    /// device holds no name.
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
 }
 
 impl TeamGrant {
@@ -1247,6 +1252,7 @@ mod tests {
             until: 5_000,
             issued_at: 10,
             own_subjects: own,
+            subject_name: None,
         };
         (g.key(), g.sign(parent))
     }

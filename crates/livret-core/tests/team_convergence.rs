@@ -94,6 +94,7 @@ impl World {
             until: i64::MAX,
             issued_at: 1_000,
             own_subjects: false,
+            subject_name: None,
         };
         let records = [
             ("genesis".to_string(), genesis),

@@ -578,6 +578,8 @@ impl Device {
             until: end,
             issued_at: now,
             own_subjects,
+            // As a device grant does: the members' class lists name the pupil.
+            subject_name: self.meta(livret).ok().and_then(|m| m.name),
         };
         let bytes = grant.sign(&self.identity.secret);
         TeamGrant::open(&bytes)?;

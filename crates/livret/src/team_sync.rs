@@ -367,10 +367,10 @@ impl Device {
             let _ = book.offer(roster.clone(), &school);
         }
         let judged = manifest.clone().with_rosters(book);
-        let Some(class) = judged
+        let Some((class, name)) = judged
             .live_team_grants_for(&me, now)
             .first()
-            .map(|g| g.class.to_string())
+            .map(|g| (g.class.to_string(), g.subject_name.clone()))
         else {
             return Err(CoreError::from(TeamProblem::NotAMember(me)).into());
         };
@@ -380,7 +380,7 @@ impl Device {
         }
         let meta = LivretMeta {
             relation: Relation::Grantee,
-            name: None,
+            name,
             class: Some(class),
             peers: Vec::new(),
             owners: manifest.owners().keys().copied().collect(),

@@ -314,6 +314,11 @@ async fn granted_team(
     for t in &teachers {
         let report = t.sync_with(&family).await.unwrap();
         assert!(report.refused.is_empty(), "{report:?}");
+        // The team grant names the pupil, as a device grant does: the class list shows it.
+        let held = t.with(|d| d.list()).unwrap();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].name.as_deref(), Some("Jade Faure"));
+        assert_eq!(held[0].class.as_deref(), Some("5B"));
     }
     (school, family, teachers, livret, team)
 }
@@ -391,6 +396,9 @@ async fn a_replacement_laptop_added_to_the_roster_receives_the_sections_from_a_c
     let got = entries_of(&laptop, livret, "annee/2025");
     assert_eq!(got.len(), 2, "{got:?}");
     assert!(got.iter().all(|(_, _, s)| s == "valid"), "{got:?}");
+    // The pupil's name came with the team grant, from the colleague.
+    let held = laptop.with(|d| d.list()).unwrap();
+    assert_eq!(held[0].name.as_deref(), Some("Jade Faure"));
     // It writes; the family receives its entry through the colleague.
     assess(&laptop, livret, "SVTERR").unwrap();
     laptop.sync_with(&t[0]).await.unwrap();
