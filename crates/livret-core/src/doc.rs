@@ -848,8 +848,14 @@ fn check_touched_keys(
 ) -> Result<(), Refusal> {
     let (livret, section) = check.place();
     let sender = check.sender();
-    // Every touched key's values before and after the batch.
-    let mut values = Vec::with_capacity(touched.len());
+    // What arrives is verified one signature at a time, strictly: a plain batch equation can
+    // accept a signature strict verification refuses (a torsion component its author put in
+    // on purpose), and what one device accepted and another refused would stall their syncs.
+    // A batch that accepts exactly what strict verification accepts
+    // (`identity::verify_signatures_batch_strict`) must prove every R torsion-free, a scalar
+    // multiplication each: measured slower than strict verification one by one (BENCHMARKS.md,
+    // « Issue 17, third step »). Stored entries, all strictly verified on arrival, are re-read
+    // in plain batches ([`SectionDoc::checked_entries`]).
     for (key, puts) in touched {
         let old: Vec<Vec<u8>> = fork
             .get_all_at(ROOT, key.as_str(), before)
@@ -863,29 +869,11 @@ fn check_touched_keys(
             .iter()
             .filter_map(|(v, _)| v.as_bytes().map(|b| b.to_vec()))
             .collect();
-        values.push((key, puts, old, new));
-    }
-    // The signatures of every entry the batch brings, verified together in one equation that
-    // accepts exactly what strict verification accepts (keys and R torsion-free, see
-    // `identity::verify_signatures_batch_strict`). If it fails, each entry is verified on its
-    // own below, strictly, which names the bad one. An entry that does not parse is left out
-    // (refused below).
-    let arriving: Vec<SignedEntry> = values
-        .iter()
-        .flat_map(|(_, puts, old, new)| {
-            let overwritten = puts.iter().filter(|b| !old.contains(b) && !new.contains(b));
-            overwritten.chain(new.iter().filter(|b| !old.contains(b)))
-        })
-        .filter_map(|bytes| SignedEntry::from_bytes(bytes).ok())
-        .collect();
-    let batch = BatchVerified::verify_received(&arriving);
-    for (key, puts, old, new) in values {
         // Values put and overwritten within the batch: kept in history, so checked too.
         for bytes in puts.iter().filter(|b| !old.contains(b) && !new.contains(b)) {
             let entry = SignedEntry::from_bytes(bytes)
                 .map_err(|_| Refusal::new(RefusalCode::BadEntry).at(key))?;
-            let (opened, verification) =
-                entry.verify_in(&batch, Reading::Full, livret, section, key, |_| true);
+            let (opened, verification) = entry.verify_at(livret, section, key, |_| true);
             let Some(opened) = opened.filter(|_| verification == Verification::Valid) else {
                 return Err(Refusal::new(RefusalCode::BadEntry).at(key));
             };
@@ -900,8 +888,7 @@ fn check_touched_keys(
         for bytes in new.iter().filter(|b| !old.contains(b)) {
             let entry = SignedEntry::from_bytes(bytes)
                 .map_err(|_| Refusal::new(RefusalCode::BadEntry).at(key))?;
-            let (opened, verification) =
-                entry.verify_in(&batch, Reading::Full, livret, section, key, |_| true);
+            let (opened, verification) = entry.verify_at(livret, section, key, |_| true);
             let opened = match (opened, verification) {
                 (Some(o), Verification::Valid) => o,
                 (_, Verification::Invalid(why)) => {
@@ -1545,10 +1532,10 @@ mod tests {
         }
     }
 
-    /// A received batch is verified in one equation, which must refuse what strict
-    /// verification refuses: here an entry whose author put a torsion component in its
-    /// signature's R, chosen so that a plain batch equation over this batch accepts it. The
-    /// batch is refused, the entry named, nothing kept.
+    /// A received entry whose author put a torsion component in its signature's R, chosen so
+    /// that a plain batch equation over this batch accepts it: strict verification refuses
+    /// it, the batch is refused, the entry named, nothing kept. (Fails if received entries are
+    /// verified with a plain batch equation.)
     #[test]
     fn a_signature_with_torsion_among_good_ones_is_refused_by_name() {
         use crate::cose::{Envelope, Kind};

@@ -879,23 +879,6 @@ impl BatchVerified {
     /// verified and each is verified on its own when opened, which names the bad one. An entry
     /// that does not even parse is left out (its opening refuses it).
     pub fn verify<'a>(entries: impl IntoIterator<Item = &'a SignedEntry>) -> BatchVerified {
-        Self::verify_with(entries, crate::identity::verify_signatures_batch)
-    }
-
-    /// Like [`BatchVerified::verify`], for entries arriving from another device: the batch
-    /// accepts exactly what strict verification one by one accepts
-    /// ([`crate::identity::verify_signatures_batch_strict`]), so no device takes in an entry
-    /// another would refuse.
-    pub fn verify_received<'a>(
-        entries: impl IntoIterator<Item = &'a SignedEntry>,
-    ) -> BatchVerified {
-        Self::verify_with(entries, crate::identity::verify_signatures_batch_strict)
-    }
-
-    fn verify_with<'a>(
-        entries: impl IntoIterator<Item = &'a SignedEntry>,
-        verify_batch: fn(&[(DeviceId, Vec<u8>, [u8; 64])]) -> bool,
-    ) -> BatchVerified {
         let mut short_forms = HashSet::new();
         let mut items = Vec::new();
         for entry in entries {
@@ -908,7 +891,7 @@ impl BatchVerified {
             }
         }
         // One signature gains nothing from a batch: it is verified when opened.
-        if items.len() < 2 || !verify_batch(&items) {
+        if items.len() < 2 || !crate::identity::verify_signatures_batch(&items) {
             return BatchVerified::default();
         }
         BatchVerified { short_forms }

@@ -122,13 +122,43 @@ impl DeviceIdentity {
 
 /// Verifies an ed25519 signature by `key` (strict verification: no malleable signatures).
 pub fn verify_signature(key: &DeviceId, message: &[u8], signature: &[u8]) -> bool {
-    let Ok(vk) = key.verifying_key() else {
+    let Some(vk) = decoded_key(key) else {
         return false;
     };
     let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
         return false;
     };
     vk.verify_strict(message, &sig).is_ok()
+}
+
+thread_local! {
+    /// Keys decoded lately, most recent last: the authors whose signatures a device verifies
+    /// are few (a livret's family and teachers), and decoding a key (a point decompression: a
+    /// square root in the field) costs a tenth of a verification.
+    static DECODED_KEYS: std::cell::RefCell<Vec<(DeviceId, ed25519_dalek::VerifyingKey)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many decoded keys a thread keeps.
+const DECODED_KEYS_KEPT: usize = 32;
+
+/// `key` decoded (decompressed), from the thread's recent keys when it is there. A key that
+/// does not decode is not kept.
+fn decoded_key(key: &DeviceId) -> Option<ed25519_dalek::VerifyingKey> {
+    DECODED_KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(i) = keys.iter().position(|(k, _)| k == key) {
+            let found = keys.remove(i);
+            keys.push(found);
+            return Some(found.1);
+        }
+        let vk = key.verifying_key().ok()?;
+        if keys.len() >= DECODED_KEYS_KEPT {
+            keys.remove(0);
+        }
+        keys.push((*key, vk));
+        Some(vk)
+    })
 }
 
 /// Verifies many signatures together: one multiscalar equation (ed25519-dalek's
@@ -181,8 +211,10 @@ pub fn verify_signatures_batch(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -> bool 
 }
 
 /// Verifies many signatures together, accepting exactly what [`verify_signature`] accepts one
-/// by one: for what arrives from another device. True only if every signature verifies; a
-/// false answer names none (the caller then verifies one by one, strictly, which decides).
+/// by one. True only if every signature verifies; a false answer names none (the caller then
+/// verifies one by one, strictly, which decides). Measured slower than [`verify_signature`]
+/// one by one (proving each R torsion-free is a scalar multiplication), so sessions verify
+/// what arrives one by one: `cargo bench -p livret-core --bench signatures` (BENCHMARKS.md).
 ///
 /// Strict verification checks `R == [s]B - [k]A` with no cofactor. A batch equation, even
 /// without a cofactor, weighs each signature by a coefficient the batch draws, so a difference
