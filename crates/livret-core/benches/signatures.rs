@@ -4,6 +4,8 @@
 //! entries), and ed25519-dalek alone. `cargo bench -p livret-core --bench signatures
 //! [-- --batch N --signatures N]`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Instant;
 
 use livret_core::identity::{

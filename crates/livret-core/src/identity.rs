@@ -264,6 +264,43 @@ pub fn verify_signatures_batch_strict(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -
     ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok()
 }
 
+/// The point (0, -1), of order 2.
+#[cfg(test)]
+fn order_two_point() -> curve25519_dalek::EdwardsPoint {
+    let mut bytes = [0xffu8; 32];
+    bytes[0] = 0xec;
+    bytes[31] = 0x7f;
+    curve25519_dalek::edwards::CompressedEdwardsY(bytes)
+        .decompress()
+        .expect("(0, -1) is on the curve")
+}
+
+/// What a signer can build on purpose: an Ed25519 signature by `secret` whose R holds the
+/// point of order 2 besides `[r]B`. Strict verification refuses it; a batch equation accepts
+/// it when the coefficient the batch draws for it is even.
+#[cfg(test)]
+pub(crate) fn sign_with_torsion(secret: &DeviceSecret, message: &[u8], nonce: u8) -> [u8; 64] {
+    use curve25519_dalek::{EdwardsPoint, Scalar};
+    use sha2::{Digest, Sha512};
+    let wide = |parts: &[&[u8]]| {
+        let mut h = Sha512::new();
+        for p in parts {
+            h.update(p);
+        }
+        let mut out = [0u8; 64];
+        out.copy_from_slice(&h.finalize());
+        Scalar::from_bytes_mod_order_wide(&out)
+    };
+    let r = wide(&[b"nonce", &[nonce], message]);
+    let big_r = (EdwardsPoint::mul_base(&r) + order_two_point()).compress();
+    let k = wide(&[big_r.as_bytes(), &secret.device_id().0, message]);
+    let s = r + k * secret.0.to_scalar();
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(big_r.as_bytes());
+    sig[32..].copy_from_slice(s.as_bytes());
+    sig
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,41 +375,4 @@ mod tests {
             (key, b"bonne".to_vec(), sig)
         ]));
     }
-}
-
-/// The point (0, -1), of order 2.
-#[cfg(test)]
-fn order_two_point() -> curve25519_dalek::EdwardsPoint {
-    let mut bytes = [0xffu8; 32];
-    bytes[0] = 0xec;
-    bytes[31] = 0x7f;
-    curve25519_dalek::edwards::CompressedEdwardsY(bytes)
-        .decompress()
-        .expect("(0, -1) is on the curve")
-}
-
-/// What a signer can build on purpose: an Ed25519 signature by `secret` whose R holds the
-/// point of order 2 besides `[r]B`. Strict verification refuses it; a batch equation accepts
-/// it when the coefficient the batch draws for it is even.
-#[cfg(test)]
-pub(crate) fn sign_with_torsion(secret: &DeviceSecret, message: &[u8], nonce: u8) -> [u8; 64] {
-    use curve25519_dalek::{EdwardsPoint, Scalar};
-    use sha2::{Digest, Sha512};
-    let wide = |parts: &[&[u8]]| {
-        let mut h = Sha512::new();
-        for p in parts {
-            h.update(p);
-        }
-        let mut out = [0u8; 64];
-        out.copy_from_slice(&h.finalize());
-        Scalar::from_bytes_mod_order_wide(&out)
-    };
-    let r = wide(&[b"nonce", &[nonce], message]);
-    let big_r = (EdwardsPoint::mul_base(&r) + order_two_point()).compress();
-    let k = wide(&[big_r.as_bytes(), &secret.device_id().0, message]);
-    let s = r + k * secret.0.to_scalar();
-    let mut sig = [0u8; 64];
-    sig[..32].copy_from_slice(big_r.as_bytes());
-    sig[32..].copy_from_slice(s.as_bytes());
-    sig
 }
