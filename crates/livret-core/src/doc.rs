@@ -941,11 +941,14 @@ fn check_touched_keys(
 ) -> Result<(), Refusal> {
     let (livret, section) = check.place();
     let sender = check.sender();
-    // What arrives is verified one signature at a time, strictly: a batch equation can accept
-    // a signature strict verification refuses (a torsion component its author put in on
-    // purpose), and what one device accepted and another refused would stall their syncs.
-    // Stored entries, all strictly verified on arrival, are re-read in batches
-    // ([`SectionDoc::checked_entries`]).
+    // What arrives is verified one signature at a time, strictly: a plain batch equation can
+    // accept a signature strict verification refuses (a torsion component its author put in
+    // on purpose), and what one device accepted and another refused would stall their syncs.
+    // A batch that accepts exactly what strict verification accepts
+    // (`identity::verify_signatures_batch_strict`) must prove every R torsion-free, a scalar
+    // multiplication each: measured slower than strict verification one by one (BENCHMARKS.md,
+    // « Issue 17, third step »). Stored entries, all strictly verified on arrival, are re-read
+    // in plain batches ([`SectionDoc::checked_entries`]).
     for (key, puts) in touched {
         let old: Vec<Vec<u8>> = fork
             .get_all_at(ROOT, key.as_str(), before)
@@ -1620,6 +1623,64 @@ mod tests {
             let valid = c.verification == Verification::Valid;
             assert_eq!(valid, c.key != bad_key, "{}", c.key);
         }
+    }
+
+    /// A received entry whose author put a torsion component in its signature's R, chosen so
+    /// that a plain batch equation over this batch accepts it: strict verification refuses
+    /// it, the batch is refused, the entry named, nothing kept. (Fails if received entries are
+    /// verified with a plain batch equation.)
+    #[test]
+    fn a_signature_with_torsion_among_good_ones_is_refused_by_name() {
+        use crate::cose::{Envelope, Kind};
+        let family = DeviceSecret::from_bytes(&[9; 32]);
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let rules = Rules {
+            sender: t1.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id()],
+        };
+        let good: Vec<(String, SignedEntry)> = ["FRANCS", "MATHEM", "HISGEO", "ANGLV1"]
+            .iter()
+            .enumerate()
+            .map(|(i, code)| entry(&t1, code, 3, &format!("texte {i}")))
+            .collect();
+        let (bad_key, signed) = entry(&t1, "PHYCHI", 2, "avec torsion");
+        let parts = |e: &SignedEntry| {
+            let env = Envelope::parse(&e.short_form, Kind::Entry, 4096).unwrap();
+            let sig: [u8; 64] = env.signature().try_into().unwrap();
+            (t1.device_id(), env.signed_bytes(), sig)
+        };
+        let tbs = parts(&signed).1;
+        let n = signed.short_form.len();
+        // The batch's entries in the order it verifies them (by key); a signature the plain
+        // equation accepts over them (half the nonces).
+        let bad = (0..64u8)
+            .map(|nonce| {
+                let mut e = signed.clone();
+                e.short_form[n - 64..]
+                    .copy_from_slice(&crate::identity::sign_with_torsion(&t1, &tbs, nonce));
+                e
+            })
+            .find(|bad| {
+                let mut all: Vec<(&String, &SignedEntry)> =
+                    good.iter().map(|(k, e)| (k, e)).collect();
+                all.push((&bad_key, bad));
+                all.sort_by(|a, b| a.0.cmp(b.0));
+                let items: Vec<_> = all.iter().map(|(_, e)| parts(e)).collect();
+                crate::identity::verify_signatures_batch(&items)
+            })
+            .expect("a torsion signature the plain batch accepts (1 chance in 2^64 of none)");
+        assert!(matches!(bad.open(), Err(CoreError::BadSignature { .. })));
+        let mut teacher = SectionDoc::new();
+        for (k, e) in &good {
+            teacher.put(k, e).unwrap();
+        }
+        teacher.put(&bad_key, &bad).unwrap();
+        let mut fam = SectionDoc::new();
+        let refusal = push(&mut teacher, &mut fam, &rules).unwrap_err();
+        assert_eq!(refusal.code, RefusalCode::BadEntry);
+        assert_eq!(refusal.key.as_deref(), Some(bad_key.as_str()));
+        assert!(fam.keys().is_empty());
     }
 
     #[test]

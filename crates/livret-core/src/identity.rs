@@ -122,13 +122,43 @@ impl DeviceIdentity {
 
 /// Verifies an ed25519 signature by `key` (strict verification: no malleable signatures).
 pub fn verify_signature(key: &DeviceId, message: &[u8], signature: &[u8]) -> bool {
-    let Ok(vk) = key.verifying_key() else {
+    let Some(vk) = decoded_key(key) else {
         return false;
     };
     let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
         return false;
     };
     vk.verify_strict(message, &sig).is_ok()
+}
+
+thread_local! {
+    /// Keys decoded lately, most recent last: the authors whose signatures a device verifies
+    /// are few (a livret's family and teachers), and decoding a key (a point decompression: a
+    /// square root in the field) costs a tenth of a verification.
+    static DECODED_KEYS: std::cell::RefCell<Vec<(DeviceId, ed25519_dalek::VerifyingKey)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many decoded keys a thread keeps.
+const DECODED_KEYS_KEPT: usize = 32;
+
+/// `key` decoded (decompressed), from the thread's recent keys when it is there. A key that
+/// does not decode is not kept.
+fn decoded_key(key: &DeviceId) -> Option<ed25519_dalek::VerifyingKey> {
+    DECODED_KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(i) = keys.iter().position(|(k, _)| k == key) {
+            let found = keys.remove(i);
+            keys.push(found);
+            return Some(found.1);
+        }
+        let vk = key.verifying_key().ok()?;
+        if keys.len() >= DECODED_KEYS_KEPT {
+            keys.remove(0);
+        }
+        keys.push((*key, vk));
+        Some(vk)
+    })
 }
 
 /// Verifies many signatures together: one multiscalar equation (ed25519-dalek's
@@ -180,6 +210,97 @@ pub fn verify_signatures_batch(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -> bool 
     ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok()
 }
 
+/// Verifies many signatures together, accepting exactly what [`verify_signature`] accepts one
+/// by one. True only if every signature verifies; a false answer names none (the caller then
+/// verifies one by one, strictly, which decides). Measured slower than [`verify_signature`]
+/// one by one (proving each R torsion-free is a scalar multiplication), so sessions verify
+/// what arrives one by one: `cargo bench -p livret-core --bench signatures` (BENCHMARKS.md).
+///
+/// Strict verification checks `R == [s]B - [k]A` with no cofactor. A batch equation, even
+/// without a cofactor, weighs each signature by a coefficient the batch draws, so a difference
+/// of small order (a torsion component its signer put in R or in the key) can cancel out:
+/// [`verify_signatures_batch`] then accepts what strict verification refuses. Here every key
+/// and every R must also lie in the prime-order subgroup (torsion-free): each signature's
+/// difference `[s]B - R - [k]A` then does too, and the batch holds only if each is zero,
+/// which is the strict equation (up to the batch's 2^-128 chance). A torsion-free key is
+/// checked once per batch; a key that is not sends the batch to the one-by-one verification,
+/// which stays the judge, so nothing is refused that strict verification accepts.
+pub fn verify_signatures_batch_strict(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -> bool {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    if items.is_empty() {
+        return true;
+    }
+    let mut keys = Vec::with_capacity(items.len());
+    let mut sigs = Vec::with_capacity(items.len());
+    let mut messages: Vec<&[u8]> = Vec::with_capacity(items.len());
+    // The authors of a batch are few: each key's checks run once.
+    let mut checked: Vec<(DeviceId, ed25519_dalek::VerifyingKey)> = Vec::new();
+    for (key, message, signature) in items {
+        let vk = match checked.iter().find(|(k, _)| k == key) {
+            Some((_, vk)) => *vk,
+            None => {
+                let Ok(vk) = key.verifying_key() else {
+                    return false;
+                };
+                if vk.is_weak() || !vk.to_edwards().is_torsion_free() {
+                    return false;
+                }
+                checked.push((*key, vk));
+                vk
+            }
+        };
+        let mut r = [0u8; 32];
+        r.copy_from_slice(&signature[..32]);
+        let Some(point) = CompressedEdwardsY(r).decompress() else {
+            return false;
+        };
+        if point.is_small_order() || !point.is_torsion_free() || point.compress().to_bytes() != r {
+            return false;
+        }
+        keys.push(vk);
+        sigs.push(ed25519_dalek::Signature::from_bytes(signature));
+        messages.push(message);
+    }
+    ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok()
+}
+
+/// The point (0, -1), of order 2.
+#[cfg(test)]
+fn order_two_point() -> curve25519_dalek::EdwardsPoint {
+    let mut bytes = [0xffu8; 32];
+    bytes[0] = 0xec;
+    bytes[31] = 0x7f;
+    curve25519_dalek::edwards::CompressedEdwardsY(bytes)
+        .decompress()
+        .expect("(0, -1) is on the curve")
+}
+
+/// What a signer can build on purpose: an Ed25519 signature by `secret` whose R holds the
+/// point of order 2 besides `[r]B`. Strict verification refuses it; a batch equation accepts
+/// it when the coefficient the batch draws for it is even.
+#[cfg(test)]
+pub(crate) fn sign_with_torsion(secret: &DeviceSecret, message: &[u8], nonce: u8) -> [u8; 64] {
+    use curve25519_dalek::{EdwardsPoint, Scalar};
+    use sha2::{Digest, Sha512};
+    let wide = |parts: &[&[u8]]| {
+        let mut h = Sha512::new();
+        for p in parts {
+            h.update(p);
+        }
+        let mut out = [0u8; 64];
+        out.copy_from_slice(&h.finalize());
+        Scalar::from_bytes_mod_order_wide(&out)
+    };
+    let r = wide(&[b"nonce", &[nonce], message]);
+    let big_r = (EdwardsPoint::mul_base(&r) + order_two_point()).compress();
+    let k = wide(&[big_r.as_bytes(), &secret.device_id().0, message]);
+    let s = r + k * secret.0.to_scalar();
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(big_r.as_bytes());
+    sig[32..].copy_from_slice(s.as_bytes());
+    sig
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +323,56 @@ mod tests {
         assert!(verify_signature(&a.device_id(), b"bonjour", &sig));
         assert!(!verify_signature(&b.device_id(), b"bonjour", &sig));
         assert!(!verify_signature(&a.device_id(), b"bonjouR", &sig));
+    }
+
+    /// A signer can put a torsion component in R so that a batch equation accepts its
+    /// signature while strict verification refuses it (half the time, with the point of order
+    /// 2). The batch for received entries refuses it, as strict verification does. Fails with
+    /// [`verify_signatures_batch`] in its place.
+    #[test]
+    fn the_strict_batch_refuses_a_signature_with_torsion_in_r() {
+        let a = DeviceSecret::from_bytes(&[1u8; 32]);
+        let good = (a.device_id(), b"bonne".to_vec(), a.sign(b"bonne"));
+        let message = b"avec torsion".to_vec();
+        let accepted_by_plain_batch = (0..64u8)
+            .map(|nonce| {
+                (
+                    a.device_id(),
+                    message.clone(),
+                    sign_with_torsion(&a, &message, nonce),
+                )
+            })
+            .find(|bad| verify_signatures_batch(&[good.clone(), bad.clone()]));
+        let Some(bad) = accepted_by_plain_batch else {
+            panic!("no torsion signature the plain batch accepts in 64 tries (1 chance in 2^64)");
+        };
+        assert!(!verify_signature(&bad.0, &bad.1, &bad.2));
+        assert!(!verify_signatures_batch_strict(&[
+            good.clone(),
+            bad.clone()
+        ]));
+        assert!(!verify_signatures_batch_strict(&[bad, good.clone()]));
+        let other = (a.device_id(), b"autre".to_vec(), a.sign(b"autre"));
+        assert!(verify_signatures_batch_strict(&[good, other]));
+    }
+
+    /// A key with a torsion component sends the batch to one-by-one verification (which
+    /// alone decides for such a key), even for signatures strict verification accepts.
+    #[test]
+    fn the_strict_batch_leaves_a_key_with_torsion_to_strict_verification() {
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+        let a = DeviceSecret::from_bytes(&[1u8; 32]);
+        let key = a.device_id();
+        let point = CompressedEdwardsY(key.0).decompress().unwrap();
+        let twisted = DeviceId((point + order_two_point()).compress().to_bytes());
+        let sig = a.sign(b"bonne");
+        assert!(!verify_signatures_batch_strict(&[
+            (key, b"bonne".to_vec(), sig),
+            (twisted, b"bonne".to_vec(), sig)
+        ]));
+        assert!(verify_signatures_batch_strict(&[
+            (key, b"bonne".to_vec(), sig),
+            (key, b"bonne".to_vec(), sig)
+        ]));
     }
 }
