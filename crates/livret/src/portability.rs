@@ -78,6 +78,14 @@ fn record_view(record: &ManifestRecord) -> Value {
                "rights": g.rights.as_str(), "not_before": rfc3339(g.not_before),
                "until": rfc3339(g.until), "issued_at": rfc3339(g.issued_at),
                "subject_name": g.subject_name, "jury": g.jury})
+    } else if let ManifestRecord::TeamGrant(g) = record {
+        json!({"type": "team_grant", "grant_id": g.grant_id().to_string(),
+               "issuer": g.issuer_id().to_string(), "team_id": g.team_id().to_string(),
+               "school": g.school_id().to_string(), "class": g.class.to_string(),
+               "sections": g.sections.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+               "rights": g.rights.as_str(), "not_before": rfc3339(g.not_before),
+               "until": rfc3339(g.until), "issued_at": rfc3339(g.issued_at),
+               "own_subjects": g.own_subjects, "subject_name": g.subject_name})
     } else if let ManifestRecord::Revocation(r) = record {
         json!({"type": "revocation", "grant_id": livret_core::GrantId(r.grant).to_string(),
                "audience": DeviceId(r.audience).to_string(),

@@ -29,7 +29,7 @@ fn schema_path() -> std::path::PathBuf {
 
 /// Validates with Python's `jsonschema` (Draft 2020-12) when it is installed; the required
 /// fields are checked by hand in any case.
-fn validate(export: &Value) {
+pub(crate) fn validate(export: &Value) {
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(schema_path()).unwrap()).unwrap();
     for field in schema["required"].as_array().unwrap() {

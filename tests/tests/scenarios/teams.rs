@@ -323,6 +323,26 @@ async fn granted_team(
     (school, family, teachers, livret, team)
 }
 
+/// The family's JSON export shows its team grant readably (`team_grant`), valid against
+/// docs/export-livret.schema.json.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_familys_json_export_shows_the_team_grant() {
+    let (_school, family, _t, livret, team) = granted_team(1).await;
+    let export = family.with(|d| d.export_json(livret)).unwrap();
+    crate::portability::validate(&export);
+    let views: Vec<&serde_json::Value> = export["manifest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["record"])
+        .filter(|r| r["type"] == "team_grant")
+        .collect();
+    assert_eq!(views.len(), 1, "{export}");
+    assert_eq!(views[0]["team_id"], team.as_str());
+    assert_eq!(views[0]["class"], "5B");
+    assert_eq!(views[0]["subject_name"], "Jade Faure");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_teacher_receives_nothing_more_and_its_later_entry_is_refused_its_earlier_ones_stay(
 ) {
