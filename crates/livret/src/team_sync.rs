@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use livret_core::grant::{Manifest, ManifestRecord, Opening};
+use livret_core::grant::{Grant, Manifest, ManifestRecord, Opening, Rights};
 use livret_core::policy::dropped_removed_members_entries;
 use livret_core::team::{TeamProblem, TeamRoster, TeamRosters};
 use livret_core::{CoreError, DeviceId, LivretId, Section, SignedRecord};
@@ -87,6 +87,32 @@ impl Device {
             .filter(|s| s.is_sensitive())
             .map(|s| Opening::key_of(*s))
             .collect();
+        // The device grants of whoever may write the team's sections (a teacher invited on its
+        // own, before the team or beside it), with their revocations: a member that receives
+        // their entries from a colleague judges them by these, as the family's device does.
+        let team_sections: BTreeSet<Section> = grants
+            .iter()
+            .flat_map(|g| g.sections.iter().copied())
+            .collect();
+        let writers: Vec<&Grant> = manifest
+            .grants()
+            .filter(|g| {
+                !g.jury
+                    && g.rights != Rights::Read
+                    && g.sections.iter().any(|s| team_sections.contains(s))
+            })
+            .collect();
+        let writer_keys: BTreeSet<String> = writers
+            .iter()
+            .map(|g| ManifestRecord::Grant((*g).clone()).key())
+            .chain(
+                manifest
+                    .revocations()
+                    .iter()
+                    .filter(|r| writers.iter().any(|g| g.audience == r.audience))
+                    .map(|r| ManifestRecord::Revocation(r.clone()).key()),
+            )
+            .collect();
         let mut out: Vec<(String, Vec<u8>)> = self
             .load_manifest_doc(livret)?
             .records()
@@ -96,6 +122,7 @@ impl Device {
                     || k.starts_with("owner/")
                     || k.starts_with("owner-revocation/")
                     || grant_keys.contains(k)
+                    || writer_keys.contains(k)
                     || openings.contains(k)
             })
             .collect();

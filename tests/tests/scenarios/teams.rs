@@ -831,3 +831,70 @@ async fn sync_with_no_peer_dials_the_colleagues_met_once_and_not_a_removed_one()
     assert!(ids.contains(&colleague.node.peer_id()), "{ids:?}");
     assert!(!ids.contains(&other.node.peer_id()), "{ids:?}");
 }
+
+/// A teacher invited on its own before the team (a device grant) and a tutor outside the team
+/// (a device grant too) wrote in the section the family then grants the team. A colleague that
+/// receives those entries from a member can judge them: the family hands members, with the
+/// team grant, the device grants of whoever may write the team's sections. No refusal between
+/// members, every entry valid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_written_under_device_grants_pass_between_members() {
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let pp = TestDevice::new(Role::Teacher, "Professeur principal").await;
+    let colleague = TestDevice::new(Role::Teacher, "Collègue").await;
+    let tutor = TestDevice::new(Role::Teacher, "Tuteur").await;
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    for t in [&pp, &tutor] {
+        let inv = family.invite(livret, "annee/2025", Rights::Write);
+        t.accept(&inv, Some("5B")).await.unwrap();
+    }
+    assess(&pp, livret, "FRANCS").unwrap();
+    assess(&tutor, livret, "ESPLV2").unwrap();
+    for t in [&pp, &tutor] {
+        let report = t.sync_with(&family).await.unwrap();
+        assert!(report.refused.is_empty(), "{report:?}");
+    }
+    let (_team, card) = team_of(
+        &school,
+        &family,
+        "5B",
+        &[(&pp, "FRANCS"), (&colleague, "MATHEM")],
+    )
+    .await;
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &card,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                "2099-06-30",
+                false,
+            )
+        })
+        .unwrap();
+    let report = pp.sync_with(&family).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    // The colleague meets the PP only: the grant, then the section with the PP's and the
+    // tutor's entries, both written under device grants before the team existed.
+    let report = colleague.sync_with(&pp).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    assess(&pp, livret, "HISGEO").unwrap();
+    let report = colleague.sync_with(&pp).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let got = entries_of(&colleague, livret, "annee/2025");
+    for subject in ["FRANCS", "ESPLV2", "HISGEO"] {
+        assert!(
+            got.iter()
+                .any(|(k, _, s)| k.contains(subject) && s == "valid"),
+            "{subject}: {got:?}"
+        );
+    }
+    // And the other way: the colleague's entry reaches the PP, which checks it.
+    assess(&colleague, livret, "MATHEM").unwrap();
+    let report = pp.sync_with(&colleague).await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+}
