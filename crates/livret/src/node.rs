@@ -129,7 +129,9 @@ impl Device {
         if fresh.is_empty() {
             return Ok(());
         }
-        for (livret, mut meta) in self.held_livrets()? {
+        // Not every livret a teacher holds: those it owns, and those the peer owns by their
+        // metadata (as a session's policy finds them).
+        for (livret, mut meta) in self.held_livrets_near(peer)?.0 {
             let owner =
                 meta.owners.contains(peer) || self.manifest(livret).is_ok_and(|m| m.is_owner(peer));
             if !owner {
