@@ -36,14 +36,26 @@ fn appreciation(seed: usize) -> String {
 }
 
 fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+/// A memory figure of this process's `/proc/self/status` (`VmHWM:`, `VmRSS:`), in KiB.
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// Sets the process's peak memory (VmHWM) back to what it uses now (Linux: `clear_refs` 5), so
+/// that the next [`peak_rss_kib`] is the peak of what ran since: a sync's own peak, not the
+/// benchmark's set-up (the drafts written, the baseline's documents).
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 fn main() {
@@ -387,8 +399,13 @@ async fn teacher() {
         }
     }
     let write_ms = t_write.elapsed().as_secs_f64() * 1000.0;
+    // The drafts are not needed any more: what the syncs below hold is the device's own.
+    drop(periods);
 
+    let first_base = status_kib("VmRSS:");
+    let reset_first = reset_peak_rss();
     let first = sync_all(&dev, &node_handle, &peers).await;
+    let first_peak = peak_rss_kib();
     let mut docs = Vec::new();
     {
         let d = dev.lock().unwrap();
@@ -399,6 +416,7 @@ async fn teacher() {
         }
     }
     let (base_ms, base_bytes) = baseline(&mut docs);
+    drop(docs);
 
     {
         let mut d = dev.lock().unwrap();
@@ -406,7 +424,10 @@ async fn teacher() {
             d.attest_or_assess_for_bench(*l);
         }
     }
+    let incr_base = status_kib("VmRSS:");
+    let reset_incr = reset_peak_rss();
     let incr = sync_all(&dev, &node_handle, &peers).await;
+    let incr_peak = peak_rss_kib();
     let bare_ms = bare_libp2p(&peers).await;
     let peak = peak_rss_kib();
     // Verifying the store: every entry of every livret (`Device::verify`: load, decrypt,
@@ -492,6 +513,20 @@ async fn teacher() {
         "| teacher process peak memory (VmHWM) | {} MiB | | |",
         peak / 1024
     );
+    if reset_first && reset_incr {
+        println!(
+            "| teacher peak memory during the first sync / the incremental sync (VmHWM reset before each) | {} / {} MiB | | |",
+            first_peak / 1024,
+            incr_peak / 1024
+        );
+        // Freed memory the allocator keeps (the baseline's documents) counts in the resident
+        // size each peak starts from.
+        println!(
+            "| teacher resident memory when each sync began (VmRSS) | {} / {} MiB | | |",
+            first_base / 1024,
+            incr_base / 1024
+        );
+    }
     println!(
         "| verifying the store ({verified} entries), entries/s | {verify_rate:.0} | {dalek_batch:.0} (ed25519-dalek verify_batch), {dalek_single:.0} (verify_strict) | {:.2}× of batch |",
         verify_rate / dalek_batch
@@ -501,6 +536,16 @@ async fn teacher() {
     println!("|---|---|---|");
     for (what, alone, with_open) in &cli {
         println!("| {what} | {alone:.1} ms | {with_open:.1} ms |");
+    }
+    // For profiling the CLI on a store this size: a copy of the teacher's home.
+    if let Ok(dir) = std::env::var("CLASS_SYNC_KEEP_HOME") {
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(home.path()).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_file() {
+                std::fs::copy(&p, std::path::Path::new(&dir).join(p.file_name().unwrap())).unwrap();
+            }
+        }
     }
     assert_eq!(
         first.refused + incr.refused,

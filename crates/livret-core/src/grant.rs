@@ -1543,6 +1543,44 @@ impl Manifest {
             })
             .collect()
     }
+
+    /// The longest period `[from, until)` containing `t` throughout which `key` holds a live
+    /// individual grant by this manifest alone (the union of its grants' periods that meet,
+    /// revoked grants left out), or `None` if no such grant covers `t`.
+    ///
+    /// A grantee keeps it beside the manifest (with the manifest's stored fingerprint) so that
+    /// opening its store need not decode a manifest to know its grants still hold: while the
+    /// stored manifest is the same and the time is within it,
+    /// [`Manifest::live_grants_for`] is not empty. Team grants are left out: whether they hold
+    /// depends on rosters kept apart from the manifest.
+    pub fn individual_cover(&self, key: &DeviceId, t: i64) -> Option<(i64, i64)> {
+        let periods: Vec<(i64, i64)> = self
+            .grants
+            .values()
+            .filter(|g| {
+                g.audience_id() == *key && g.not_before < g.until && self.revocation_of(g).is_none()
+            })
+            .map(|g| (g.not_before, g.until))
+            .collect();
+        let (mut from, mut until) = periods
+            .iter()
+            .copied()
+            .find(|(from, until)| *from <= t && t < *until)?;
+        // Grow it with every period that meets it, until none does.
+        loop {
+            let (f, u) = periods.iter().fold((from, until), |(f, u), (a, b)| {
+                if *a <= u && f <= *b {
+                    (f.min(*a), u.max(*b))
+                } else {
+                    (f, u)
+                }
+            });
+            if (f, u) == (from, until) {
+                return Some((from, until));
+            }
+            (from, until) = (f, u);
+        }
+    }
 }
 
 fn more_telling(a: DenyReason, b: DenyReason) -> DenyReason {
@@ -1665,6 +1703,55 @@ mod tests {
                 kept_owners: vec![],
             };
             self.records.push((r.key(), r.sign(by)));
+        }
+    }
+
+    #[test]
+    fn an_individual_cover_holds_exactly_where_a_grant_is_live() {
+        let mut f = family();
+        let parent = f.parent.clone();
+        let teacher = DeviceSecret::from_bytes(&[5; 32]);
+        let other = DeviceSecret::from_bytes(&[6; 32]);
+        let me = teacher.device_id();
+        let grant = |f: &mut Family, to: &DeviceSecret, id: u8, from: i64, until: i64| {
+            let mut g = f.grant(&parent, to, id, Rights::Write, from);
+            // `grant` signed it until 10,000: the last record under its key is this period's.
+            f.records.pop();
+            g.until = until;
+            f.records
+                .push((format!("grant/{}", g.grant_id()), g.sign(&parent)));
+            g
+        };
+        // Periods [2000, 10000), [9500, 11000) meet; [12000, 13000) meets neither; another
+        // device's grant and a revoked one do not count.
+        grant(&mut f, &teacher, 1, 2_000, 10_000);
+        grant(&mut f, &teacher, 2, 12_000, 13_000);
+        grant(&mut f, &teacher, 3, 9_500, 11_000);
+        grant(&mut f, &other, 4, 1_000, 10_000);
+        let revoked = grant(&mut f, &teacher, 5, 1_500, 14_000);
+        f.revoke(&parent, &revoked, 1_600);
+        let m = f.manifest();
+        assert_eq!(m.individual_cover(&me, 1_999), None);
+        assert_eq!(m.individual_cover(&me, 2_000), Some((2_000, 11_000)));
+        assert_eq!(m.individual_cover(&me, 10_500), Some((2_000, 11_000)));
+        assert_eq!(m.individual_cover(&me, 11_000), None);
+        assert_eq!(m.individual_cover(&me, 12_500), Some((12_000, 13_000)));
+        assert_eq!(
+            m.individual_cover(&other.device_id(), 5_000),
+            Some((1_000, 10_000))
+        );
+        // Wherever a cover is given, a grant is live, and where none is, no grant is.
+        for t in (0..14_000).step_by(250) {
+            let live = !m.live_grants_for(&me, t).is_empty();
+            match m.individual_cover(&me, t) {
+                Some((from, until)) => {
+                    assert!(live, "{t}");
+                    for u in (from..until).step_by(250) {
+                        assert!(!m.live_grants_for(&me, u).is_empty(), "{t} {u}");
+                    }
+                }
+                None => assert!(!live, "{t}"),
+            }
         }
     }
 

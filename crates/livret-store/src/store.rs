@@ -1,5 +1,6 @@
 //! The store: opening, unlocking, and the tables' operations.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -581,9 +582,31 @@ impl Store {
         self.read(|tx| tx.section_fingerprint(livret, section))
     }
 
+    /// [`Store::section_fingerprint`] of the section named `section` of each of `livrets`, in
+    /// their order, read in one transaction (opening a teacher's store asks it of every
+    /// manifest held).
+    pub fn section_fingerprints(
+        &self,
+        livrets: &[String],
+        section: &str,
+    ) -> Result<Vec<Option<Vec<u8>>>> {
+        self.read(|tx| {
+            livrets
+                .iter()
+                .map(|l| tx.section_fingerprint(l, section))
+                .collect()
+        })
+    }
+
     /// The names of the livret's sections, sorted.
     pub fn sections_of(&self, livret: &str) -> Result<Vec<String>> {
         self.read(|tx| tx.sections_of(livret))
+    }
+
+    /// The names of every livret's sections, each list sorted, in one transaction (a list of
+    /// 600 livrets asks them all).
+    pub fn sections_of_all(&self) -> Result<BTreeMap<String, Vec<String>>> {
+        self.read(|tx| tx.sections_of_all())
     }
 
     /// See [`StoreTx::section_heads`].
@@ -1107,6 +1130,35 @@ impl StoreTx<'_> {
         Ok(names)
     }
 
+    /// See [`Store::sections_of_all`].
+    pub fn sections_of_all(&self) -> Result<BTreeMap<String, Vec<String>>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT livret, name_hash, name FROM sections")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (livret, hash, name) in rows {
+            let name = self.keys.open_string(
+                &section_ad("name", &livret, &hash),
+                &name,
+                "sections.name",
+            )?;
+            out.entry(livret).or_default().push(name);
+        }
+        for names in out.values_mut() {
+            names.sort();
+        }
+        Ok(out)
+    }
+
     /// Deletes a section, its increments and its sync states; true if it existed.
     pub fn delete_section(&self, livret: &str, section: &str) -> Result<bool> {
         let hash = self.section_hash(section)?;
@@ -1527,5 +1579,30 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM section_heads", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn every_livrets_sections_and_fingerprints_read_at_once_are_those_read_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        store.put_section_snapshot("A", "manifest", b"m").unwrap();
+        store
+            .append_section_changes("A", "manifest", b"c1")
+            .unwrap();
+        store.put_section_snapshot("A", "annee/2025", b"y").unwrap();
+        store.put_section_snapshot("B", "manifest", b"m").unwrap();
+        store.put_section_snapshot("C", "annee/2025", b"y").unwrap();
+        let all = store.sections_of_all().unwrap();
+        assert_eq!(all.len(), 3);
+        for (livret, names) in &all {
+            assert_eq!(*names, store.sections_of(livret).unwrap());
+        }
+        let livrets: Vec<String> = ["A", "B", "C", "D"].map(String::from).to_vec();
+        let fingerprints = store.section_fingerprints(&livrets, "manifest").unwrap();
+        assert_eq!(fingerprints.len(), 4);
+        for (l, f) in livrets.iter().zip(&fingerprints) {
+            assert_eq!(*f, store.section_fingerprint(l, "manifest").unwrap());
+        }
+        assert!(fingerprints[0].is_some() && fingerprints[2].is_none());
     }
 }

@@ -68,11 +68,48 @@ pub struct Device {
     manifests: Mutex<BTreeMap<LivretId, (Vec<u8>, Manifest)>>,
     /// The livrets held, with the fingerprint of the stored records they were decoded from
     /// (see [`Device::held_livrets`]).
-    held: Mutex<Option<(Vec<u8>, HeldLivrets)>>,
+    held: Mutex<Option<(Vec<u8>, Arc<HeldIndex>)>>,
 }
 
 /// The livrets a device holds, with their metadata.
 type HeldLivrets = Vec<(LivretId, LivretMeta)>;
+
+/// The livrets held, and which of them each peer may concern without a roster (a session
+/// asks at every turn: its cost follows that peer's livrets, not all those held).
+struct HeldIndex {
+    list: HeldLivrets,
+    /// Positions in `list` of the livrets this device owns.
+    owned: Vec<usize>,
+    /// Positions in `list` of the livrets held as grantee, by owner (their metadata's owners).
+    granted_by: BTreeMap<DeviceId, Vec<usize>>,
+    /// How many livrets are held as grantee.
+    granted: usize,
+}
+
+impl HeldIndex {
+    fn new(list: HeldLivrets) -> HeldIndex {
+        let mut owned = Vec::new();
+        let mut granted_by: BTreeMap<DeviceId, Vec<usize>> = BTreeMap::new();
+        let mut granted = 0;
+        for (i, (_, meta)) in list.iter().enumerate() {
+            match meta.relation {
+                Relation::Owner => owned.push(i),
+                Relation::Grantee => {
+                    granted += 1;
+                    for o in &meta.owners {
+                        granted_by.entry(*o).or_default().push(i);
+                    }
+                }
+            }
+        }
+        HeldIndex {
+            list,
+            owned,
+            granted_by,
+            granted,
+        }
+    }
+}
 
 /// The most decoded manifests kept (a teacher holding many classes: 600 livrets).
 const MAX_CACHED_MANIFESTS: usize = 1024;
@@ -314,19 +351,39 @@ impl Device {
     /// kept and used again while the stored records are the same ones (their ids and nonces,
     /// read without decrypting; a write by any process changes them).
     pub(crate) fn held_livrets(&self) -> Result<HeldLivrets> {
+        Ok(self.held_index()?.list.clone())
+    }
+
+    /// The held livrets that may concern `peer` unless a roster this device holds lists it
+    /// (see `Device::knows_team_peer`): those this device owns, and those it holds as grantee
+    /// that `peer` owns. `all_grantee` is false when every livret held as grantee is among
+    /// them (the caller need not ask the rosters then).
+    pub(crate) fn held_livrets_near(&self, peer: &DeviceId) -> Result<(HeldLivrets, bool)> {
+        let index = self.held_index()?;
+        let granted = index.granted_by.get(peer).map(Vec::as_slice).unwrap_or(&[]);
+        let mut positions: Vec<usize> = index.owned.iter().chain(granted).copied().collect();
+        positions.sort_unstable();
+        let list = positions
+            .into_iter()
+            .filter_map(|i| index.list.get(i).cloned())
+            .collect();
+        Ok((list, granted.len() < index.granted))
+    }
+
+    fn held_index(&self) -> Result<Arc<HeldIndex>> {
         let fingerprint = self.store.records_fingerprint("livret")?;
         let mut held = self
             .held
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((f, list)) = held.as_ref() {
+        if let Some((f, index)) = held.as_ref() {
             if *f == fingerprint {
-                return Ok(list.clone());
+                return Ok(index.clone());
             }
         }
-        let list = self.decode_held_livrets()?;
-        *held = Some((fingerprint, list.clone()));
-        Ok(list)
+        let index = Arc::new(HeldIndex::new(self.decode_held_livrets()?));
+        *held = Some((fingerprint, index.clone()));
+        Ok(index)
     }
 
     fn decode_held_livrets(&self) -> Result<HeldLivrets> {
@@ -445,6 +502,13 @@ impl Device {
     /// are the same ones (their fingerprint, read without decrypting, says so; a write by any
     /// process changes it). Decoding the same bytes again would give the same view.
     pub(crate) fn manifest(&self, livret: LivretId) -> Result<Manifest> {
+        Ok(self.manifest_and_fingerprint(livret)?.1)
+    }
+
+    /// [`Device::manifest`], with the fingerprint of the stored bytes read before decoding
+    /// (the decoded bytes are those or newer ones: something tied to this fingerprint is
+    /// never taken for a later manifest's).
+    pub(crate) fn manifest_and_fingerprint(&self, livret: LivretId) -> Result<(Vec<u8>, Manifest)> {
         let l = livret.to_string();
         let Some(fingerprint) = self.store.section_fingerprint(&l, MANIFEST)? else {
             return Err(Error::UnknownLivret(l));
@@ -452,7 +516,7 @@ impl Device {
         if let Some((f, m)) = self.cached_manifests().get(&livret) {
             if *f == fingerprint {
                 let m = m.clone();
-                return self.with_held_rosters(m);
+                return Ok((fingerprint, self.with_held_rosters(m)?));
             }
         }
         let manifest = self.load_manifest_doc(livret)?.manifest()?;
@@ -460,10 +524,10 @@ impl Device {
         if cache.len() >= MAX_CACHED_MANIFESTS {
             cache.clear();
         }
-        cache.insert(livret, (fingerprint, manifest.clone()));
+        cache.insert(livret, (fingerprint.clone(), manifest.clone()));
         drop(cache);
         // Rosters change apart from the manifest: attached at every call.
-        self.with_held_rosters(manifest)
+        Ok((fingerprint, self.with_held_rosters(manifest)?))
     }
 
     fn cached_manifests(&self) -> MutexGuard<'_, BTreeMap<LivretId, (Vec<u8>, Manifest)>> {

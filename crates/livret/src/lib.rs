@@ -6,6 +6,7 @@ mod audit;
 mod batch;
 mod class;
 mod consent;
+mod cover;
 mod device;
 pub mod ecole;
 mod erasure;

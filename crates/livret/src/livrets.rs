@@ -122,15 +122,20 @@ impl Device {
     /// The livrets this device holds.
     pub fn list(&self) -> Result<Vec<LivretSummary>> {
         let mut out = Vec::new();
+        // Every livret's section names in one read (a teacher may hold 600 livrets).
+        let mut names = self.store.sections_of_all()?;
         for (livret, meta) in self.held_livrets()? {
+            let mut sections: Vec<Section> = names
+                .remove(&livret.to_string())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            sections.sort();
             out.push(LivretSummary {
                 livret_id: livret.to_string(),
                 name: meta.name,
-                sections: self
-                    .section_names(livret)?
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
+                sections: sections.iter().map(|s| s.to_string()).collect(),
                 relation: meta.relation,
                 class: meta.class,
             });

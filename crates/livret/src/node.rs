@@ -138,7 +138,15 @@ impl Device {
         }
         let me = self.device_id();
         let mut colleague = false;
-        for (livret, mut meta) in self.held_livrets()? {
+        // Not every livret a teacher holds: those it owns and those the peer owns by their
+        // metadata (as a session's policy finds them); all of them only when a roster this
+        // device holds lists the peer, which may then be a colleague.
+        let held = if self.knows_team_peer(peer)? {
+            self.held_livrets()?
+        } else {
+            self.held_livrets_near(peer)?.0
+        };
+        for (livret, mut meta) in held {
             // The manifest is read only when the metadata does not tell (as before teams).
             let listed = meta.owners.contains(peer);
             let manifest = if listed {

@@ -252,7 +252,15 @@ impl Policy {
         let mut livrets = BTreeMap::new();
         // Whether a roster held lists the peer: asked once, not per livret.
         let mut team_peer = None;
-        for (livret, meta) in dev.held_livrets()? {
+        // Only the livrets that may concern the peer are walked (a teacher holding 600 livrets
+        // meets each family in its own session), all of them if a roster lists it.
+        let (near, others) = dev.held_livrets_near(peer)?;
+        let held = if others && *team_peer.insert(dev.knows_team_peer(peer)?) {
+            dev.held_livrets()?
+        } else {
+            near
+        };
+        for (livret, meta) in held {
             if meta.relation == Relation::Grantee && !meta.owners.contains(peer) {
                 let listed = match team_peer {
                     Some(known) => known,
@@ -612,7 +620,17 @@ impl Ctx {
         let me = dev.device_id();
         let peer = self.peer.to_string();
         let mut out = Vec::new();
-        for (livret, meta) in dev.held_livrets()? {
+        // What follows concerns the livrets this device owns, those the peer owns and, if a
+        // roster held lists the peer, those of its teams: not every livret a teacher holds
+        // (the peer's ownership is read from the livrets' metadata, as in `Policy::load`).
+        let (near, others) = dev.held_livrets_near(&self.peer)?;
+        let held = if others && dev.knows_team_peer(&self.peer)? {
+            dev.held_livrets()?
+        } else {
+            near
+        };
+        for (livret, meta) in &held {
+            let (livret, meta) = (*livret, meta);
             if meta.relation != Relation::Owner || self.peer == me {
                 continue;
             }
@@ -635,7 +653,8 @@ impl Ctx {
         }
         // To a member of a team granted a livret this device owns: what it judges by. From a
         // member to the family or a colleague: the rosters it holds (a newer one travels so).
-        for (livret, meta) in dev.held_livrets()? {
+        for (livret, meta) in &held {
+            let livret = *livret;
             if out.len() >= MAX_INTRODUCTIONS || self.peer == me {
                 continue;
             }
@@ -664,7 +683,8 @@ impl Ctx {
             out.extend(frame);
         }
         // What the recovery key revoked, to every owner: a device it re-admitted is shown so.
-        for (livret, meta) in dev.held_livrets()? {
+        for (livret, meta) in &held {
+            let livret = *livret;
             if meta.relation != Relation::Owner
                 || self.peer == me
                 || out.len() >= MAX_INTRODUCTIONS

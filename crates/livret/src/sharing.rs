@@ -10,7 +10,8 @@ use livret_core::{DeviceId, GrantId, LivretId, Section};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{AuditAction, AuditOutcome};
-use crate::device::{random16, Device, LivretMeta, Relation};
+use crate::cover::Cover;
+use crate::device::{random16, Device, LivretMeta, Relation, MANIFEST};
 use crate::error::{Error, Result};
 
 /// How long an invitation stays valid by default, in minutes.
@@ -647,22 +648,53 @@ impl Device {
     }
 
     /// Grantee side: purges every livret whose grants have all ended (expired). Returns them.
+    ///
+    /// A livret whose recorded cover (`crate::cover`) says a grant is live now, for the
+    /// manifest stored now, is kept without decoding its manifest; the others are decided on
+    /// their decoded manifest, and their cover recorded again.
     pub fn purge_expired(&mut self) -> Result<Vec<LivretId>> {
         let mut purged = Vec::new();
         let now = self.now();
-        for (livret, meta) in self.held_livrets()? {
-            if meta.relation != Relation::Grantee {
+        let me = self.device_id();
+        let held: Vec<LivretId> = self
+            .held_livrets()?
+            .into_iter()
+            .filter(|(_, meta)| meta.relation == Relation::Grantee)
+            .map(|(livret, _)| livret)
+            .collect();
+        let ids: Vec<String> = held.iter().map(LivretId::to_string).collect();
+        let fingerprints = self.store.section_fingerprints(&ids, MANIFEST)?;
+        let covers = self.grant_covers()?;
+        let mut fresh = Vec::new();
+        for (livret, fingerprint) in held.into_iter().zip(fingerprints) {
+            let covered = match (&fingerprint, covers.get(&livret)) {
+                (Some(f), Some(cover)) => cover.holds(f, now),
+                _ => false,
+            };
+            if covered {
                 continue;
             }
-            let manifest = self.manifest(livret)?;
-            if manifest.live_grants_for(&self.device_id(), now).is_empty()
-                && manifest
-                    .live_team_grants_for(&self.device_id(), now)
-                    .is_empty()
+            let (fingerprint, manifest) = self.manifest_and_fingerprint(livret)?;
+            if manifest.live_grants_for(&me, now).is_empty()
+                && manifest.live_team_grants_for(&me, now).is_empty()
             {
                 self.purge_livret(livret, "autorisation expirée")?;
                 purged.push(livret);
+            } else if let Some((from, until)) = manifest.individual_cover(&me, now) {
+                let cover = Cover {
+                    fingerprint,
+                    from,
+                    until,
+                };
+                if covers.get(&livret) != Some(&cover) {
+                    fresh.push((livret, cover));
+                }
             }
+        }
+        // Only a shortcut for the next openings: a store busy with another process's writes
+        // does not make this opening fail (the manifests are decoded again next time).
+        if let Err(e) = self.record_grant_covers(&fresh) {
+            tracing::warn!("grant periods not recorded: {e}");
         }
         Ok(purged)
     }

@@ -512,3 +512,38 @@ async fn a_device_without_a_grant_receives_no_section_data() {
     );
     assert!(audit_has(&family, livret, "refused", "refused"));
 }
+
+/// Opening a teacher's store decodes only the manifests whose recorded grant period (`cover`)
+/// does not say a grant is live now: the livrets stay while their grants last and go once
+/// they end, as when every manifest was decoded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grantee_keeps_its_livrets_while_their_grants_last_and_purges_them_after() {
+    let family = TestDevice::new(Role::Family, "Maman de Lina").await;
+    let teacher = TestDevice::new(Role::Teacher, "M. Martin").await;
+    let livret = family
+        .with(|d| d.add_child("Lina Moreau", "2014-03-02", None))
+        .unwrap();
+    let inv = family.invite(livret, "annee/2025,vie-scolaire/2025", Rights::Write);
+    teacher.accept(&inv, Some("5B")).await.unwrap();
+    // Each opening keeps it: the first decodes the manifest and records its period, the next
+    // ones read that period.
+    let teacher = teacher.switch_off().await.switch_on().await;
+    let teacher = teacher.switch_off().await.switch_on().await;
+    assert_eq!(teacher.with(|d| d.list()).unwrap().len(), 1);
+    assert!(teacher.with(|d| d.purge()).unwrap().is_empty());
+    // Before the grant began (a clock set back), then after it ended (the invitation's grant
+    // ends in 2099): no grant is live, whatever period was recorded.
+    teacher.with(|d| d.set_clock_offset_for_tests(-2 * 24 * 3600));
+    assert_eq!(teacher.with(|d| d.purge()).unwrap(), vec![livret]);
+    assert!(teacher.with(|d| d.list()).unwrap().is_empty());
+
+    let second = TestDevice::new(Role::Teacher, "Mme Durand").await;
+    let inv = family.invite(livret, "annee/2025", Rights::Write);
+    second.accept(&inv, Some("5B")).await.unwrap();
+    assert!(second.with(|d| d.purge()).unwrap().is_empty());
+    let second = second.switch_off().await.switch_on().await;
+    assert_eq!(second.with(|d| d.list()).unwrap().len(), 1);
+    second.with(|d| d.set_clock_offset_for_tests(80 * 366 * 24 * 3600));
+    assert_eq!(second.with(|d| d.purge()).unwrap(), vec![livret]);
+    assert!(second.with(|d| d.list()).unwrap().is_empty());
+}
