@@ -172,42 +172,7 @@ fn decoded_key(key: &DeviceId) -> Option<ed25519_dalek::VerifyingKey> {
 /// holder built with a torsion component in R or in the key (ARCHITECTURE.md, « A sync
 /// session »).
 pub fn verify_signatures_batch(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -> bool {
-    use curve25519_dalek::edwards::CompressedEdwardsY;
-    if items.is_empty() {
-        return true;
-    }
-    let mut keys = Vec::with_capacity(items.len());
-    let mut sigs = Vec::with_capacity(items.len());
-    let mut messages: Vec<&[u8]> = Vec::with_capacity(items.len());
-    // The authors of a batch are few: each key's checks run once.
-    let mut checked: Vec<(DeviceId, ed25519_dalek::VerifyingKey)> = Vec::new();
-    for (key, message, signature) in items {
-        let vk = match checked.iter().find(|(k, _)| k == key) {
-            Some((_, vk)) => *vk,
-            None => {
-                let Ok(vk) = key.verifying_key() else {
-                    return false;
-                };
-                if vk.is_weak() {
-                    return false;
-                }
-                checked.push((*key, vk));
-                vk
-            }
-        };
-        let mut r = [0u8; 32];
-        r.copy_from_slice(&signature[..32]);
-        let Some(point) = CompressedEdwardsY(r).decompress() else {
-            return false;
-        };
-        if point.is_small_order() || point.compress().to_bytes() != r {
-            return false;
-        }
-        keys.push(vk);
-        sigs.push(ed25519_dalek::Signature::from_bytes(signature));
-        messages.push(message);
-    }
-    ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok()
+    batch_equation(items, false)
 }
 
 /// Verifies many signatures together, accepting exactly what [`verify_signature`] accepts one
@@ -226,6 +191,12 @@ pub fn verify_signatures_batch(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -> bool 
 /// checked once per batch; a key that is not sends the batch to the one-by-one verification,
 /// which stays the judge, so nothing is refused that strict verification accepts.
 pub fn verify_signatures_batch_strict(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -> bool {
+    batch_equation(items, true)
+}
+
+/// The two batches' one body: `torsion_free` also proves every key and every R in the
+/// prime-order subgroup.
+fn batch_equation(items: &[(DeviceId, Vec<u8>, [u8; 64])], torsion_free: bool) -> bool {
     use curve25519_dalek::edwards::CompressedEdwardsY;
     if items.is_empty() {
         return true;
@@ -242,7 +213,7 @@ pub fn verify_signatures_batch_strict(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -
                 let Ok(vk) = key.verifying_key() else {
                     return false;
                 };
-                if vk.is_weak() || !vk.to_edwards().is_torsion_free() {
+                if vk.is_weak() || (torsion_free && !vk.to_edwards().is_torsion_free()) {
                     return false;
                 }
                 checked.push((*key, vk));
@@ -254,7 +225,10 @@ pub fn verify_signatures_batch_strict(items: &[(DeviceId, Vec<u8>, [u8; 64])]) -
         let Some(point) = CompressedEdwardsY(r).decompress() else {
             return false;
         };
-        if point.is_small_order() || !point.is_torsion_free() || point.compress().to_bytes() != r {
+        if point.is_small_order()
+            || (torsion_free && !point.is_torsion_free())
+            || point.compress().to_bytes() != r
+        {
             return false;
         }
         keys.push(vk);
