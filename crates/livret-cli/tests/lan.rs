@@ -1,0 +1,472 @@
+//! Members of a teaching team find each other on the local network (mDNS): Linux network
+//! namespaces made by this test (as root) on one LAN, the real `livret` binary run inside them
+//! with `ip netns exec`.
+//!
+//! ```text
+//!   switch (192.168.63.1, a bridge; no uplink)
+//!    |-- PP (192.168.63.2): livret serve
+//!    |-- colleague (192.168.63.3): livret serve, a bilan written while the family was away
+//!    `-- another teacher, not a member (192.168.63.4): livret serve
+//! ```
+//!
+//! The homes are prepared first with the CLI over 127.0.0.1 (the school's team, the family's
+//! team grant, each member's first sync with the family); then the family is stopped. Without
+//! any `--peer`, the PP receives the colleague's bilan, verified; the device that is not a member
+//! gets nothing: discovery is not authorization. Only private addresses, inside namespaces the
+//! test makes and removes; nothing leaves the machine. Not root, or no `ip netns`: skipped with
+//! a message, or failed under CI=true.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHILD: &str = "Anatole Réseau-Local";
+const TEXT: &str = "Anatole participe avec enthousiasme aux débats de la classe.";
+const LATER: &str = "Anatole a gagné en assurance à l'oral ce trimestre.";
+
+fn skip_or_fail(why: &str) {
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("LAN test cannot run under CI=true: {why}");
+    }
+    eprintln!("SKIPPED: the LAN (mDNS) test needs root and `ip netns` ({why})");
+}
+
+fn ok(cmd: &mut Command) -> bool {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn sh(line: &str) {
+    let out = Command::new("sh").arg("-c").arg(line).output().unwrap();
+    assert!(
+        out.status.success(),
+        "`{line}` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// The devices of the LAN, one namespace each, and the switch between them.
+const DEVICES: [(&str, &str); 3] = [
+    ("pp", "192.168.63.2"),
+    ("col", "192.168.63.3"),
+    ("out", "192.168.63.4"),
+];
+
+/// The namespaces and processes of one run; removed on drop, even when the test fails.
+struct Lan {
+    prefix: String,
+    children: Vec<Child>,
+    dir: tempfile::TempDir,
+}
+
+impl Lan {
+    fn ns(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    fn new() -> Lan {
+        Lan {
+            prefix: format!("lvl{}-", std::process::id()),
+            children: vec![],
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// One LAN: a bridge in the switch's namespace, a veth pair to each device.
+    fn build(&self) {
+        let sw = self.ns("sw");
+        sh(&format!("ip netns add {sw}"));
+        sh(&format!("ip -n {sw} link set lo up"));
+        sh(&format!("ip -n {sw} link add br0 type bridge"));
+        sh(&format!("ip -n {sw} addr add 192.168.63.1/24 dev br0"));
+        sh(&format!("ip -n {sw} link set br0 up"));
+        for (name, addr) in DEVICES {
+            let ns = self.ns(name);
+            sh(&format!("ip netns add {ns}"));
+            sh(&format!("ip -n {ns} link set lo up"));
+            sh(&format!(
+                "ip link add p{name} netns {sw} type veth peer name eth0 netns {ns}"
+            ));
+            sh(&format!("ip -n {sw} link set p{name} master br0"));
+            sh(&format!("ip -n {sw} link set p{name} up"));
+            sh(&format!("ip -n {ns} addr add {addr}/24 dev eth0"));
+            sh(&format!("ip -n {ns} link set eth0 up"));
+            // A route for multicast (mDNS sends to 224.0.0.251); the switch has no uplink.
+            sh(&format!("ip -n {ns} route add default via 192.168.63.1"));
+        }
+    }
+
+    fn home(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `livret` in namespace `ns`, or in this one (127.0.0.1) when `ns` is `None`.
+    fn livret(&self, ns: Option<&str>, home: &Path) -> Command {
+        let mut c = match ns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", &self.ns(ns)])
+                    .arg(env!("CARGO_BIN_EXE_livret"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_livret")),
+        };
+        c.arg("--home")
+            .arg(home)
+            .env_remove("LIVRET_PASSPHRASE")
+            .env_remove("LIVRET_HOME")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "C");
+        c
+    }
+
+    fn run(&self, ns: Option<&str>, home: &Path, args: &[&str]) -> String {
+        let out = self.livret(ns, home).args(args).output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        );
+        assert!(
+            out.status.success(),
+            "livret {args:?} in {ns:?} failed:\n{stdout}\n{stderr}"
+        );
+        stdout
+    }
+
+    /// Starts a long-running command, its output in a file; returns the file.
+    fn spawn(&mut self, ns: Option<&str>, home: &Path, args: &[&str], log: &str) -> PathBuf {
+        let path = self.dir.path().join(log);
+        let file = std::fs::File::create(&path).unwrap();
+        let err = file.try_clone().unwrap();
+        let child = self
+            .livret(ns, home)
+            .args(args)
+            .stdout(file)
+            .stderr(err)
+            .spawn()
+            .unwrap();
+        self.children.push(child);
+        path
+    }
+
+    /// Stops the `index`-th long-running command as Ctrl-C would, and waits for it.
+    fn stop(&mut self, index: usize) {
+        let child = &mut self.children[index];
+        let _ = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for n in ["pp", "col", "out", "sw"] {
+            let _ = Command::new("ip")
+                .args(["netns", "del", &self.ns(n)])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Waits until the file holds a line containing `needle`; returns that line.
+fn wait_for(path: &Path, needle: &str, within: Duration) -> String {
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains(needle)) {
+            return line.to_string();
+        }
+        assert!(
+            start.elapsed() < within,
+            "no « {needle} » in {} after {within:?}:\n{text}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn device_id(lan: &Lan, home: &Path) -> String {
+    json(&lan.run(None, home, &["id", "--json"]))["device_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn team_members_find_each_other_on_the_local_network_and_a_stranger_gets_nothing() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if !root {
+        return skip_or_fail("not root");
+    }
+    if !ok(Command::new("ip").args(["netns", "list"])) {
+        return skip_or_fail("`ip netns` unavailable");
+    }
+    let mut lan = Lan::new();
+    let (school, fam, pp, col, out) = (
+        lan.home("college"),
+        lan.home("famille"),
+        lan.home("pp"),
+        lan.home("collegue"),
+        lan.home("hors-equipe"),
+    );
+
+    // The school's team: the PP and a colleague. A third teacher's device is in no team.
+    lan.run(
+        None,
+        &school,
+        &[
+            "init",
+            "--role",
+            "school",
+            "--name",
+            "Collège du Réseau",
+            "--uai",
+            "0951099D",
+        ],
+    );
+    for (home, name) in [
+        (&pp, "Mme Principale"),
+        (&col, "M. Collègue"),
+        (&out, "M. Ailleurs"),
+    ] {
+        lan.run(None, home, &["init", "--role", "teacher", "--name", name]);
+    }
+    let team = json(&lan.run(
+        None,
+        &school,
+        &[
+            "team", "create", "--class", "4A", "--year", "2026", "--json",
+        ],
+    ))["team_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for home in [&pp, &col] {
+        let id = device_id(&lan, home);
+        lan.run(None, &school, &["team", "add", &team, &id, "--json"]);
+    }
+    let card = json(&lan.run(None, &school, &["team", "card", &team, "--json"]))["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let school_card = json(&lan.run(None, &school, &["school", "card", "--json"]))["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The family trusts the school and grants the team; each member's first sync with the
+    // family's device (over 127.0.0.1) brings it the team grant and the livret.
+    lan.run(
+        None,
+        &fam,
+        &["init", "--role", "family", "--name", "Parent Local"],
+    );
+    let livret = json(&lan.run(
+        None,
+        &fam,
+        &[
+            "child",
+            "add",
+            "--name",
+            CHILD,
+            "--birth",
+            "2013-09-14",
+            "--json",
+        ],
+    ))["livret_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    lan.run(None, &fam, &["trust", "add", &school_card]);
+    lan.run(
+        None,
+        &fam,
+        &[
+            "grant-team",
+            &livret,
+            "--card",
+            &card,
+            "--sections",
+            "annee/2026",
+            "--rights",
+            "write",
+            "--until",
+            "2099-07-05",
+        ],
+    );
+    let fam_log = lan.spawn(
+        None,
+        &fam,
+        &["serve", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"],
+        "famille.log",
+    );
+    let line = wait_for(&fam_log, "/ip4/127.0.0.1/tcp/", Duration::from_secs(30));
+    let fam_addr = line.trim().to_string();
+    for home in [&pp, &col] {
+        let synced = lan.run(
+            None,
+            home,
+            &["sync", "--once", "--no-mdns", "--peer", &fam_addr],
+        );
+        assert!(!synced.contains("REFUS"), "{synced}");
+        let held = lan.run(None, home, &["list", "--json"]);
+        assert!(held.contains(&livret), "not held after the sync: {held}");
+    }
+    // The family's device goes away.
+    lan.stop(0);
+
+    // The colleague writes a bilan the PP does not have.
+    lan.run(
+        None,
+        &col,
+        &[
+            "assess",
+            &livret,
+            "--year",
+            "2026",
+            "--period",
+            "1/3",
+            "--subject",
+            "FRANCS",
+            "--level",
+            "3",
+            "--text",
+            TEXT,
+        ],
+    );
+    let before = lan.run(None, &pp, &["show", &livret, "--json"]);
+    assert!(!before.contains(TEXT), "the PP has it already: {before}");
+
+    // On one LAN, each device serves on its LAN address; nobody is given an address.
+    lan.build();
+    let start = Instant::now();
+    let mut logs = Vec::new();
+    for (name, addr) in DEVICES {
+        let home = match name {
+            "pp" => &pp,
+            "col" => &col,
+            _ => &out,
+        };
+        let listen = format!("/ip4/{addr}/tcp/4715");
+        let log = lan.spawn(
+            Some(name),
+            home,
+            &["serve", "--listen", &listen],
+            &format!("{name}.log"),
+        );
+        wait_for(&log, "mDNS) active", Duration::from_secs(30));
+        logs.push(log);
+    }
+
+    // The PP receives the colleague's bilan, found through mDNS, within a bounded time.
+    let shown = loop {
+        let shown = lan.run(Some("pp"), &pp, &["show", &livret, "--json"]);
+        if shown.contains(TEXT) {
+            break shown;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the colleague's bilan did not reach the PP within 60 s\n--- PP ---\n{}\n--- colleague ---\n{}",
+            std::fs::read_to_string(&logs[0]).unwrap_or_default(),
+            std::fs::read_to_string(&logs[1]).unwrap_or_default(),
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let arrived = start.elapsed();
+    let by = device_id(&lan, &col);
+    assert!(
+        shown.contains(&by),
+        "not written by the colleague's device: {shown}"
+    );
+    lan.run(Some("pp"), &pp, &["verify", &livret]);
+
+    // A bilan written while both serve waits for a session: `serve` syncs when it discovers a
+    // colleague, not on every change. The colleague's `sync` with no `--peer` and no mDNS
+    // dials the PP at the address it remembered from the session mDNS brought.
+    lan.run(
+        Some("col"),
+        &col,
+        &[
+            "assess",
+            &livret,
+            "--year",
+            "2026",
+            "--period",
+            "2/3",
+            "--subject",
+            "FRANCS",
+            "--level",
+            "4",
+            "--text",
+            LATER,
+        ],
+    );
+    // (The family's device, away, is unreachable: that makes the exit status 1.)
+    let out_of = lan
+        .livret(Some("col"), &col)
+        .args(["sync", "--once", "--no-mdns"])
+        .output()
+        .unwrap();
+    let synced = String::from_utf8_lossy(&out_of.stdout).to_string();
+    assert!(
+        synced.contains("Séance avec « Mme Principale »") && !synced.contains("REFUS"),
+        "{synced}\n{}",
+        String::from_utf8_lossy(&out_of.stderr)
+    );
+    let shown = lan.run(Some("pp"), &pp, &["show", &livret, "--json"]);
+    assert!(shown.contains(LATER), "{synced}\n{shown}");
+    lan.run(Some("pp"), &pp, &["verify", &livret]);
+
+    // Discovery is not authorization: the device in no team, on the same LAN all along and
+    // dialling the PP itself, holds nothing.
+    let pp_addr = wait_for(&logs[0], "/ip4/192.168.63.2/tcp/4715/p2p/", Duration::ZERO);
+    let stranger = lan
+        .livret(Some("out"), &out)
+        .args(["sync", "--once", "--no-mdns", "--peer", pp_addr.trim()])
+        .output()
+        .unwrap();
+    let listed = json(&lan.run(Some("out"), &out, &["list", "--json"]));
+    assert_eq!(
+        listed,
+        serde_json::json!([]),
+        "the stranger got something; its sync said: {}",
+        String::from_utf8_lossy(&stranger.stdout)
+    );
+    let out_log = std::fs::read_to_string(&logs[2]).unwrap();
+    assert!(!out_log.contains(&livret), "{out_log}");
+
+    eprintln!("--- LAN (mDNS) test ---");
+    eprintln!("the colleague's bilan reached the PP {arrived:.1?} after the first serve started");
+    for (log, (name, _)) in logs.iter().zip(DEVICES) {
+        eprintln!(
+            "--- {name} serve ---\n{}",
+            std::fs::read_to_string(log).unwrap()
+        );
+    }
+}
