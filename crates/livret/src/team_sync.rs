@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 
 use livret_core::grant::{Grant, Manifest, ManifestRecord, Opening, Rights};
 use livret_core::policy::dropped_removed_members_entries;
-use livret_core::team::{TeamProblem, TeamRoster, TeamRosters};
+use livret_core::team::{TeamGrant, TeamProblem, TeamRoster, TeamRosters};
 use livret_core::{CoreError, DeviceId, LivretId, Section, SignedRecord};
 use livret_net::protocol::{ByteBuf, Frame, Granted, Revoked};
 
@@ -87,29 +87,41 @@ impl Device {
             .filter(|s| s.is_sensitive())
             .map(|s| Opening::key_of(*s))
             .collect();
-        // The device grants of whoever may write the team's sections (a teacher invited on its
-        // own, before the team or beside it), with their revocations: a member that receives
-        // their entries from a colleague judges them by these, as the family's device does.
+        // The grants of whoever else may write the team's sections, with their revocations and
+        // (for another team: last year's, a second class's) the roster in force: a teacher
+        // invited on its own before the team or beside it, an earlier team. A member that
+        // receives their entries from a colleague, or finds them in the family's copy, judges
+        // them by these, as the family's device does.
         let team_sections: BTreeSet<Section> = grants
             .iter()
             .flat_map(|g| g.sections.iter().copied())
             .collect();
+        let covers_team_sections =
+            |sections: &[Section]| sections.iter().any(|s| team_sections.contains(s));
         let writers: Vec<&Grant> = manifest
             .grants()
+            .filter(|g| !g.jury && g.rights != Rights::Read && covers_team_sections(&g.sections))
+            .collect();
+        let other_teams: Vec<&TeamGrant> = manifest
+            .team_grants()
             .filter(|g| {
-                !g.jury
-                    && g.rights != Rights::Read
-                    && g.sections.iter().any(|s| team_sections.contains(s))
+                g.rights == Rights::Write
+                    && covers_team_sections(&g.sections)
+                    && !grant_keys.contains(&g.key())
             })
             .collect();
         let writer_keys: BTreeSet<String> = writers
             .iter()
             .map(|g| ManifestRecord::Grant((*g).clone()).key())
+            .chain(other_teams.iter().map(|g| g.key()))
             .chain(
                 manifest
                     .revocations()
                     .iter()
-                    .filter(|r| writers.iter().any(|g| g.audience == r.audience))
+                    .filter(|r| {
+                        writers.iter().any(|g| g.audience == r.audience)
+                            || other_teams.iter().any(|g| g.id == r.grant)
+                    })
                     .map(|r| ManifestRecord::Revocation(r.clone()).key()),
             )
             .collect();
@@ -127,7 +139,7 @@ impl Device {
             })
             .collect();
         let mut rosters = BTreeSet::new();
-        for g in &grants {
+        for g in grants.iter().chain(other_teams.iter()) {
             let Some(roster) = manifest.roster_of(g) else {
                 continue;
             };

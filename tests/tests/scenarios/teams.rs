@@ -898,3 +898,78 @@ async fn entries_written_under_device_grants_pass_between_members() {
     let report = pp.sync_with(&colleague).await.unwrap();
     assert!(report.refused.is_empty(), "{report:?}");
 }
+
+/// Issue 15, item 5: the next year. The family grants the new year's team from its card; the
+/// old team's grant ends on its date and the old members purge (after the grace that lets a
+/// late session finish), while the new team's member keeps the livret and the family keeps
+/// every entry the old team wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_next_year_the_old_teams_grant_ends_on_its_date_and_its_members_purge() {
+    let school = TestDevice::school("Collège Jean Moulin", "0951099D").await;
+    let family = TestDevice::new(Role::Family, "Maman").await;
+    let old: Vec<TestDevice> = [
+        TestDevice::new(Role::Teacher, "Professeur de 5e").await,
+        TestDevice::new(Role::Teacher, "Collègue de 5e").await,
+    ]
+    .into();
+    let new = TestDevice::new(Role::Teacher, "Professeur de 4e").await;
+    let livret = family
+        .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
+        .unwrap();
+    let members: Vec<(&TestDevice, &str)> = old.iter().zip(SUBJECTS).collect();
+    let (_old_team, old_card) = team_of(&school, &family, "5B", &members).await;
+    // This school year's team: until the end of the month.
+    let until = family.with(|d| Ok::<_, livret::Error>(d.now())).unwrap() + 20 * 86_400;
+    let until = livret::core::vocab::Date::from_unix_seconds(until)
+        .unwrap()
+        .to_string();
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &old_card,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                &until,
+                false,
+            )
+        })
+        .unwrap();
+    for t in &old {
+        t.sync_with(&family).await.unwrap();
+    }
+    assess(&old[0], livret, "FRANCS").unwrap();
+    old[0].sync_with(&family).await.unwrap();
+    // The next year's team, granted from its card.
+    let (_new_team, new_card) = team_of(&school, &family, "4B", &[(&new, "MATHEM")]).await;
+    family
+        .with(|d| {
+            d.grant_team(
+                livret,
+                &new_card,
+                &[Section::Annee(2025)],
+                Rights::Write,
+                "2099-06-30",
+                false,
+            )
+        })
+        .unwrap();
+    new.sync_with(&family).await.unwrap();
+    // Two months later: the old grant has ended (grace included); its members purge.
+    for t in old.iter().chain([&new]) {
+        t.with(|d| d.set_clock_offset_for_tests(60 * 86_400));
+    }
+    for t in &old {
+        assert_eq!(t.with(|d| d.purge()).unwrap(), vec![livret]);
+        assert!(t.with(|d| d.list()).unwrap().is_empty());
+    }
+    assert!(new.with(|d| d.purge()).unwrap().is_empty());
+    assert_eq!(new.with(|d| d.list()).unwrap().len(), 1);
+    // The new member holds the old team's entry (from the family), verified.
+    let got = entries_of(&new, livret, "annee/2025");
+    assert!(
+        got.iter()
+            .any(|(k, a, s)| k.contains("FRANCS") && *a == old[0].id() && s == "valid"),
+        "{got:?}"
+    );
+}
