@@ -17,39 +17,20 @@
 //! a message, or failed under CI=true.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod netns;
+
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use netns::{json, ok, sh, wait_for, Lab};
 
 const CHILD: &str = "Anatole Réseau-Local";
 const TEXT: &str = "Anatole participe avec enthousiasme aux débats de la classe.";
 const LATER: &str = "Anatole a gagné en assurance à l'oral ce trimestre.";
 
 fn skip_or_fail(why: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("LAN test cannot run under CI=true: {why}");
-    }
-    eprintln!("SKIPPED: the LAN (mDNS) test needs root and `ip netns` ({why})");
-}
-
-fn ok(cmd: &mut Command) -> bool {
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn sh(line: &str) {
-    let out = Command::new("sh").arg("-c").arg(line).output().unwrap();
-    assert!(
-        out.status.success(),
-        "`{line}` failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    netns::skip_or_fail("LAN (mDNS) test", "root and `ip netns`", why);
 }
 
 /// The devices of the LAN, one namespace each, and the switch between them.
@@ -59,155 +40,27 @@ const DEVICES: [(&str, &str); 3] = [
     ("out", "192.168.63.4"),
 ];
 
-/// The namespaces and processes of one run; removed on drop, even when the test fails.
-struct Lan {
-    prefix: String,
-    children: Vec<Child>,
-    dir: tempfile::TempDir,
-}
-
-impl Lan {
-    fn ns(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
-    }
-
-    fn new() -> Lan {
-        Lan {
-            prefix: format!("lvl{}-", std::process::id()),
-            children: vec![],
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// One LAN: a bridge in the switch's namespace, a veth pair to each device.
-    fn build(&self) {
-        let sw = self.ns("sw");
-        sh(&format!("ip netns add {sw}"));
-        sh(&format!("ip -n {sw} link set lo up"));
-        sh(&format!("ip -n {sw} link add br0 type bridge"));
-        sh(&format!("ip -n {sw} addr add 192.168.63.1/24 dev br0"));
-        sh(&format!("ip -n {sw} link set br0 up"));
-        for (name, addr) in DEVICES {
-            let ns = self.ns(name);
-            sh(&format!("ip netns add {ns}"));
-            sh(&format!("ip -n {ns} link set lo up"));
-            sh(&format!(
-                "ip link add p{name} netns {sw} type veth peer name eth0 netns {ns}"
-            ));
-            sh(&format!("ip -n {sw} link set p{name} master br0"));
-            sh(&format!("ip -n {sw} link set p{name} up"));
-            sh(&format!("ip -n {ns} addr add {addr}/24 dev eth0"));
-            sh(&format!("ip -n {ns} link set eth0 up"));
-            // A route for multicast (mDNS sends to 224.0.0.251); the switch has no uplink.
-            sh(&format!("ip -n {ns} route add default via 192.168.63.1"));
-        }
-    }
-
-    fn home(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// `livret` in namespace `ns`, or in this one (127.0.0.1) when `ns` is `None`.
-    fn livret(&self, ns: Option<&str>, home: &Path) -> Command {
-        let mut c = match ns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", &self.ns(ns)])
-                    .arg(env!("CARGO_BIN_EXE_livret"));
-                c
-            }
-            None => Command::new(env!("CARGO_BIN_EXE_livret")),
-        };
-        c.arg("--home")
-            .arg(home)
-            .env_remove("LIVRET_PASSPHRASE")
-            .env_remove("LIVRET_HOME")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env("LANG", "C");
-        c
-    }
-
-    fn run(&self, ns: Option<&str>, home: &Path, args: &[&str]) -> String {
-        let out = self.livret(ns, home).args(args).output().unwrap();
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        );
-        assert!(
-            out.status.success(),
-            "livret {args:?} in {ns:?} failed:\n{stdout}\n{stderr}"
-        );
-        stdout
-    }
-
-    /// Starts a long-running command, its output in a file; returns the file.
-    fn spawn(&mut self, ns: Option<&str>, home: &Path, args: &[&str], log: &str) -> PathBuf {
-        let path = self.dir.path().join(log);
-        let file = std::fs::File::create(&path).unwrap();
-        let err = file.try_clone().unwrap();
-        let child = self
-            .livret(ns, home)
-            .args(args)
-            .stdout(file)
-            .stderr(err)
-            .spawn()
-            .unwrap();
-        self.children.push(child);
-        path
-    }
-
-    /// Stops the `index`-th long-running command as Ctrl-C would, and waits for it.
-    fn stop(&mut self, index: usize) {
-        let child = &mut self.children[index];
-        let _ = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if child.try_wait().ok().flatten().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
+/// One LAN: a bridge in the switch's namespace, a veth pair to each device.
+fn build_lan(lan: &mut Lab) {
+    let sw = lan.add_ns("sw");
+    sh(&format!("ip -n {sw} link add br0 type bridge"));
+    sh(&format!("ip -n {sw} addr add 192.168.63.1/24 dev br0"));
+    sh(&format!("ip -n {sw} link set br0 up"));
+    for (name, addr) in DEVICES {
+        let ns = lan.add_ns(name);
+        sh(&format!(
+            "ip link add p{name} netns {sw} type veth peer name eth0 netns {ns}"
+        ));
+        sh(&format!("ip -n {sw} link set p{name} master br0"));
+        sh(&format!("ip -n {sw} link set p{name} up"));
+        sh(&format!("ip -n {ns} addr add {addr}/24 dev eth0"));
+        sh(&format!("ip -n {ns} link set eth0 up"));
+        // A route for multicast (mDNS sends to 224.0.0.251); the switch has no uplink.
+        sh(&format!("ip -n {ns} route add default via 192.168.63.1"));
     }
 }
 
-impl Drop for Lan {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        for n in ["pp", "col", "out", "sw"] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", &self.ns(n)])
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
-}
-
-/// Waits until the file holds a line containing `needle`; returns that line.
-fn wait_for(path: &Path, needle: &str, within: Duration) -> String {
-    let start = Instant::now();
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if let Some(line) = text.lines().find(|l| l.contains(needle)) {
-            return line.to_string();
-        }
-        assert!(
-            start.elapsed() < within,
-            "no « {needle} » in {} after {within:?}:\n{text}",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn device_id(lan: &Lan, home: &Path) -> String {
+fn device_id(lan: &Lab, home: &Path) -> String {
     json(&lan.run(None, home, &["id", "--json"]))["device_id"]
         .as_str()
         .unwrap()
@@ -227,7 +80,7 @@ fn team_members_find_each_other_on_the_local_network_and_a_stranger_gets_nothing
     if !ok(Command::new("ip").args(["netns", "list"])) {
         return skip_or_fail("`ip netns` unavailable");
     }
-    let mut lan = Lan::new();
+    let mut lan = Lab::new(format!("lvl{}-", std::process::id()));
     let (school, fam, pp, col, out) = (
         lan.home("college"),
         lan.home("famille"),
@@ -364,7 +217,7 @@ fn team_members_find_each_other_on_the_local_network_and_a_stranger_gets_nothing
     assert!(!before.contains(TEXT), "the PP has it already: {before}");
 
     // On one LAN, each device serves on its LAN address; nobody is given an address.
-    lan.build();
+    build_lan(&mut lan);
     let start = Instant::now();
     let mut logs = Vec::new();
     for (name, addr) in DEVICES {

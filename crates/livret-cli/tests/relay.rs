@@ -18,9 +18,13 @@
 //! machine. Not root, or no `ip netns` / `nft`: skipped with a message, or failed under CI=true.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod netns;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use netns::{json, ok, sh, wait_for, Lab};
 
 const CHILD: &str = "Capucine Relais-Lointain";
 const TEXT: &str = "Capucine a beaucoup progressé en lecture à voix haute.";
@@ -31,249 +35,110 @@ const SUBJECTS: [&str; 8] = [
 ];
 
 fn skip_or_fail(why: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("relay test cannot run under CI=true: {why}");
+    netns::skip_or_fail("relay test", "root, `ip netns` and nftables", why);
+}
+
+/// The namespaces of one test (`tag` tells apart the tests of one process).
+fn build_lab(tag: &str) -> Lab {
+    let mut lab = Lab::new(format!("lvr{}{tag}-", std::process::id()));
+    let [p, ra, rb, f, t, d] = ["pub", "ra", "rb", "fam", "tea", "lan"].map(|n| lab.add_ns(n));
+    let link = |a: &str, ia: &str, b: &str, ib: &str| {
+        sh(&format!(
+            "ip link add {ia} netns {a} type veth peer name {ib} netns {b}"
+        ));
+    };
+    link(&p, "wana", &ra, "wan");
+    link(&p, "wanb", &rb, "wan");
+    link(&ra, "lf", &f, "eth0");
+    link(&ra, "ld", &d, "eth0");
+    link(&rb, "lan", &t, "eth0");
+    let cmds = [
+        format!("ip -n {p} addr add 10.77.1.1/24 dev wana"),
+        format!("ip -n {p} addr add 10.77.2.1/24 dev wanb"),
+        format!("ip -n {ra} addr add 10.77.1.2/24 dev wan"),
+        format!("ip -n {rb} addr add 10.77.2.2/24 dev wan"),
+        format!("ip -n {ra} link add br0 type bridge"),
+        format!("ip -n {ra} link set lf master br0"),
+        format!("ip -n {ra} link set ld master br0"),
+        format!("ip -n {ra} addr add 192.168.61.1/24 dev br0"),
+        format!("ip -n {f} addr add 192.168.61.2/24 dev eth0"),
+        format!("ip -n {d} addr add 192.168.61.3/24 dev eth0"),
+        format!("ip -n {rb} addr add 192.168.62.1/24 dev lan"),
+        format!("ip -n {t} addr add 192.168.62.2/24 dev eth0"),
+    ];
+    for c in &cmds {
+        sh(c);
     }
-    eprintln!("SKIPPED: the relay test needs root, `ip netns` and nftables ({why})");
-}
-
-fn ok(cmd: &mut Command) -> bool {
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn sh(line: &str) {
-    let out = Command::new("sh").arg("-c").arg(line).output().unwrap();
-    assert!(
-        out.status.success(),
-        "`{line}` failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// The namespaces and processes of one run; removed on drop, even when the test fails.
-struct Lab {
-    prefix: String,
-    children: Vec<Child>,
-    dir: tempfile::TempDir,
-}
-
-impl Lab {
-    fn ns(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
+    for (ns, ifs) in [
+        (&p, &["wana", "wanb"][..]),
+        (&ra, &["wan", "lf", "ld", "br0"][..]),
+        (&rb, &["wan", "lan"][..]),
+        (&f, &["eth0"][..]),
+        (&t, &["eth0"][..]),
+        (&d, &["eth0"][..]),
+    ] {
+        for i in ifs {
+            sh(&format!("ip -n {ns} link set {i} up"));
+        }
     }
-
-    /// The namespaces of one test (`tag` tells apart the tests of one process).
-    fn build(tag: &str) -> Lab {
-        let lab = Lab {
-            prefix: format!("lvr{}{tag}-", std::process::id()),
-            children: vec![],
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let [p, ra, rb, f, t, d] = ["pub", "ra", "rb", "fam", "tea", "lan"].map(|n| lab.ns(n));
-        for ns in [&p, &ra, &rb, &f, &t, &d] {
-            sh(&format!("ip netns add {ns}"));
-            sh(&format!("ip -n {ns} link set lo up"));
-        }
-        let link = |a: &str, ia: &str, b: &str, ib: &str| {
-            sh(&format!(
-                "ip link add {ia} netns {a} type veth peer name {ib} netns {b}"
-            ));
-        };
-        link(&p, "wana", &ra, "wan");
-        link(&p, "wanb", &rb, "wan");
-        link(&ra, "lf", &f, "eth0");
-        link(&ra, "ld", &d, "eth0");
-        link(&rb, "lan", &t, "eth0");
-        let cmds = [
-            format!("ip -n {p} addr add 10.77.1.1/24 dev wana"),
-            format!("ip -n {p} addr add 10.77.2.1/24 dev wanb"),
-            format!("ip -n {ra} addr add 10.77.1.2/24 dev wan"),
-            format!("ip -n {rb} addr add 10.77.2.2/24 dev wan"),
-            format!("ip -n {ra} link add br0 type bridge"),
-            format!("ip -n {ra} link set lf master br0"),
-            format!("ip -n {ra} link set ld master br0"),
-            format!("ip -n {ra} addr add 192.168.61.1/24 dev br0"),
-            format!("ip -n {f} addr add 192.168.61.2/24 dev eth0"),
-            format!("ip -n {d} addr add 192.168.61.3/24 dev eth0"),
-            format!("ip -n {rb} addr add 192.168.62.1/24 dev lan"),
-            format!("ip -n {t} addr add 192.168.62.2/24 dev eth0"),
-        ];
-        for c in &cmds {
-            sh(c);
-        }
-        for (ns, ifs) in [
-            (&p, &["wana", "wanb"][..]),
-            (&ra, &["wan", "lf", "ld", "br0"][..]),
-            (&rb, &["wan", "lan"][..]),
-            (&f, &["eth0"][..]),
-            (&t, &["eth0"][..]),
-            (&d, &["eth0"][..]),
-        ] {
-            for i in ifs {
-                sh(&format!("ip -n {ns} link set {i} up"));
-            }
-        }
-        sh(&format!("ip -n {ra} route add default via 10.77.1.1"));
-        sh(&format!("ip -n {rb} route add default via 10.77.2.1"));
-        sh(&format!("ip -n {f} route add default via 192.168.61.1"));
-        sh(&format!("ip -n {d} route add default via 192.168.61.1"));
-        sh(&format!("ip -n {t} route add default via 192.168.62.1"));
-        for ns in [&p, &ra, &rb] {
-            sh(&format!(
-                "ip netns exec {ns} sysctl -q -w net.ipv4.ip_forward=1"
-            ));
-        }
-        // A home router: masquerade out, forward only what the home asked for, answer nothing
-        // unasked on the outside (a drop, not a reset, as home routers do).
-        let rules = "table ip home {
+    sh(&format!("ip -n {ra} route add default via 10.77.1.1"));
+    sh(&format!("ip -n {rb} route add default via 10.77.2.1"));
+    sh(&format!("ip -n {f} route add default via 192.168.61.1"));
+    sh(&format!("ip -n {d} route add default via 192.168.61.1"));
+    sh(&format!("ip -n {t} route add default via 192.168.62.1"));
+    for ns in [&p, &ra, &rb] {
+        sh(&format!(
+            "ip netns exec {ns} sysctl -q -w net.ipv4.ip_forward=1"
+        ));
+    }
+    // A home router: masquerade out, forward only what the home asked for, answer nothing
+    // unasked on the outside (a drop, not a reset, as home routers do).
+    let rules = "table ip home {
   chain nat_out { type nat hook postrouting priority srcnat; policy accept; oifname \"wan\" masquerade; }
   chain forward_in { type filter hook forward priority filter; policy drop; ct state established,related accept; iifname != \"wan\" accept; }
   chain router_in { type filter hook input priority filter; policy accept; iifname \"wan\" ct state new drop; }
 }";
-        for ns in [&ra, &rb] {
-            let path = lab.dir.path().join(format!("{ns}.nft"));
-            std::fs::write(&path, rules).unwrap();
-            sh(&format!("ip netns exec {ns} nft -f {}", path.display()));
-        }
-        // The teachers' own traffic, counted by their kernel (IP packets to and from the
-        // device, not frames a bridge floods past it).
-        let meter = "table ip traffic {
+    for ns in [&ra, &rb] {
+        let path = lab.dir.path().join(format!("{ns}.nft"));
+        std::fs::write(&path, rules).unwrap();
+        sh(&format!("ip netns exec {ns} nft -f {}", path.display()));
+    }
+    // The teachers' own traffic, counted by their kernel (IP packets to and from the
+    // device, not frames a bridge floods past it).
+    let meter = "table ip traffic {
   chain meter_in { type filter hook input priority filter; policy accept; iifname \"eth0\" counter; }
   chain meter_out { type filter hook output priority filter; policy accept; oifname \"eth0\" counter; }
 }";
-        for ns in [&t, &d] {
-            let path = lab.dir.path().join(format!("{ns}-meter.nft"));
-            std::fs::write(&path, meter).unwrap();
-            sh(&format!("ip netns exec {ns} nft -f {}", path.display()));
-        }
-        lab
+    for ns in [&t, &d] {
+        let path = lab.dir.path().join(format!("{ns}-meter.nft"));
+        std::fs::write(&path, meter).unwrap();
+        sh(&format!("ip netns exec {ns} nft -f {}", path.display()));
     }
-
-    fn home(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn livret(&self, ns: &str, home: &Path) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.ns(ns)])
-            .arg(env!("CARGO_BIN_EXE_livret"))
-            .arg("--home")
-            .arg(home)
-            .env_remove("LIVRET_PASSPHRASE")
-            .env_remove("LIVRET_HOME")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env("LANG", "C");
-        c
-    }
-
-    fn run(&self, ns: &str, home: &Path, args: &[&str]) -> String {
-        let out = self.livret(ns, home).args(args).output().unwrap();
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        );
-        assert!(
-            out.status.success(),
-            "livret {args:?} in {ns} failed:\n{stdout}\n{stderr}"
-        );
-        stdout
-    }
-
-    /// Starts a long-running command, its output in a file; returns the file.
-    fn spawn(&mut self, ns: &str, home: &Path, args: &[&str], log: &str) -> PathBuf {
-        let path = self.dir.path().join(log);
-        let file = std::fs::File::create(&path).unwrap();
-        let err = file.try_clone().unwrap();
-        let child = self
-            .livret(ns, home)
-            .args(args)
-            .stdout(file)
-            .stderr(err)
-            .spawn()
-            .unwrap();
-        self.children.push(child);
-        path
-    }
-
-    /// Stops the `index`-th long-running command as Ctrl-C would, and waits for it.
-    fn stop(&mut self, index: usize) {
-        let child = &mut self.children[index];
-        let _ = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if child.try_wait().ok().flatten().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-
-    /// Bytes of the IP packets the device received and sent on its interface so far.
-    fn wire_bytes(&self, ns: &str) -> u64 {
-        let out = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.ns(ns),
-                "nft",
-                "list",
-                "table",
-                "ip",
-                "traffic",
-            ])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        let words: Vec<&str> = text.split_whitespace().collect();
-        words
-            .windows(2)
-            .filter(|w| w[0] == "bytes")
-            .map(|w| w[1].parse::<u64>().unwrap())
-            .sum()
-    }
+    lab
 }
 
-impl Drop for Lab {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        for n in ["fam", "tea", "lan", "ra", "rb", "pub"] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", &self.ns(n)])
-                .status();
-        }
-    }
-}
-
-/// Waits until the file holds a line containing `needle`; returns that line.
-fn wait_for(path: &Path, needle: &str, within: Duration) -> String {
-    let start = Instant::now();
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if let Some(line) = text.lines().find(|l| l.contains(needle)) {
-            return line.to_string();
-        }
-        assert!(
-            start.elapsed() < within,
-            "no « {needle} » in {} after {within:?}:\n{text}",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+/// Bytes of the IP packets the device received and sent on its interface so far.
+fn wire_bytes(lab: &Lab, ns: &str) -> u64 {
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &lab.ns(ns),
+            "nft",
+            "list",
+            "table",
+            "ip",
+            "traffic",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|w| w[0] == "bytes")
+        .map(|w| w[1].parse::<u64>().unwrap())
+        .sum()
 }
 
 /// Accepts the invitations, then writes a period's bilans in each livret, then syncs once; (seconds,
@@ -331,11 +196,11 @@ fn teacher_syncs(
             ],
         );
     }
-    let before = lab.wire_bytes(ns);
+    let before = wire_bytes(lab, ns);
     let start = Instant::now();
     let synced = lab.run(ns, home, &["sync", "--once"]);
     let seconds = start.elapsed().as_secs_f64();
-    let bytes = lab.wire_bytes(ns) - before;
+    let bytes = wire_bytes(lab, ns) - before;
     eprintln!("[{ns}] {}", synced.trim());
     (seconds, bytes)
 }
@@ -356,7 +221,7 @@ fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
     if !ok(Command::new("nft").arg("--version")) {
         return skip_or_fail("nft missing (apt-get install nftables)");
     }
-    let mut lab = Lab::build("r");
+    let mut lab = build_lab("r");
 
     // The relay, in the public network.
     let relay_home = lab.home("relay");
@@ -647,7 +512,7 @@ fn devices_never_online_together_sync_through_the_relays_mailbox() {
         return skip_or_fail("nft missing (apt-get install nftables)");
     }
     const EVENING: &str = "Capucine a lu toute seule un album entier ce trimestre.";
-    let mut lab = Lab::build("m");
+    let mut lab = build_lab("m");
     let relay_home = lab.home("relay");
     let mailbox_dir = lab.home("boite");
     let relay_log = lab.spawn(
@@ -663,7 +528,7 @@ fn devices_never_online_together_sync_through_the_relays_mailbox() {
         ],
         "relay.log",
     );
-    let relay_pid = lab.children[0].id();
+    let relay_pid = lab.pid(0);
     let line = wait_for(
         &relay_log,
         "/ip4/10.77.1.1/tcp/4001/p2p/",
@@ -703,7 +568,7 @@ fn devices_never_online_together_sync_through_the_relays_mailbox() {
         &["serve", "--listen", "/ip4/0.0.0.0/tcp/4715", "--no-mdns"],
         "famille.log",
     );
-    let serve_index = lab.children.len() - 1;
+    let serve_index = lab.started() - 1;
     wait_for(
         &serve_log,
         "Réservation obtenue sur le relais",
@@ -797,7 +662,7 @@ fn devices_never_online_together_sync_through_the_relays_mailbox() {
         &["serve", "--listen", "/ip4/0.0.0.0/tcp/4715", "--no-mdns"],
         "famille-soir.log",
     );
-    let serve_index = lab.children.len() - 1;
+    let serve_index = lab.started() - 1;
     wait_for(
         &serve_log,
         "lettre(s) scellée(s) relevée(s)",
