@@ -157,22 +157,16 @@ async fn team_members_sync_with_the_family_under_the_team_grant_and_a_readers_wr
         .unwrap();
     let (_, card) = team_of(&school, &family, "5B", &[(&t1, "FRANCS"), (&t2, "MATHEM")]).await;
     let (_, read_card) = team_of(&school, &family, "5C", &[(&reader, "ANGLV1")]).await;
-    let sections = [Section::Annee(2025)];
-    family
-        .with(|d| d.grant_team(livret, &card, &sections, Rights::Write, "2099-06-30", false))
-        .unwrap();
-    family
-        .with(|d| {
-            d.grant_team(
-                livret,
-                &read_card,
-                &sections,
-                Rights::Read,
-                "2099-06-30",
-                false,
-            )
-        })
-        .unwrap();
+    grant_year(&family, livret, &card, Rights::Write, "2099-06-30", false).unwrap();
+    grant_year(
+        &family,
+        livret,
+        &read_card,
+        Rights::Read,
+        "2099-06-30",
+        false,
+    )
+    .unwrap();
 
     // A member dials the family: it receives the team grant and the roster, then the livret.
     let report = t1.sync_with(&family).await.unwrap();
@@ -226,18 +220,7 @@ async fn ten_teachers_sync_with_each_other_without_the_family_which_then_receive
         .unwrap();
     let members: Vec<(&TestDevice, &str)> = teachers.iter().zip(SUBJECTS).collect();
     let (_, card) = team_of(&school, &family, "5B", &members).await;
-    family
-        .with(|d| {
-            d.grant_team(
-                livret,
-                &card,
-                &[Section::Annee(2025)],
-                Rights::Write,
-                "2099-06-30",
-                false,
-            )
-        })
-        .unwrap();
+    grant_year(&family, livret, &card, Rights::Write, "2099-06-30", false).unwrap();
     // Each teacher's device meets the family's once (the grant and the roster reach it).
     for t in &teachers {
         let report = t.sync_with(&family).await.unwrap();
@@ -277,6 +260,27 @@ async fn ten_teachers_sync_with_each_other_without_the_family_which_then_receive
         .is_empty());
 }
 
+/// The family grants the team of `card` the 2025 school year's section.
+fn grant_year(
+    family: &TestDevice,
+    livret: livret::core::LivretId,
+    card: &str,
+    rights: Rights,
+    until: &str,
+    own_subjects: bool,
+) -> livret::Result<livret::TeamGrantView> {
+    family.with(|d| {
+        d.grant_team(
+            livret,
+            card,
+            &[Section::Annee(2025)],
+            rights,
+            until,
+            own_subjects,
+        )
+    })
+}
+
 /// The family, a team of `n` teachers (subjects in order) granted write on annee/2025, every
 /// member synced once with the family.
 async fn granted_team(
@@ -299,18 +303,7 @@ async fn granted_team(
         .unwrap();
     let members: Vec<(&TestDevice, &str)> = teachers.iter().zip(SUBJECTS).collect();
     let (team, card) = team_of(&school, &family, "5B", &members).await;
-    family
-        .with(|d| {
-            d.grant_team(
-                livret,
-                &card,
-                &[Section::Annee(2025)],
-                Rights::Write,
-                "2099-06-30",
-                false,
-            )
-        })
-        .unwrap();
+    grant_year(&family, livret, &card, Rights::Write, "2099-06-30", false).unwrap();
     for t in &teachers {
         let report = t.sync_with(&family).await.unwrap();
         assert!(report.refused.is_empty(), "{report:?}");
@@ -520,18 +513,7 @@ async fn a_member_of_a_read_only_team_writes_refused_by_its_colleague_and_by_the
         .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
         .unwrap();
     let (_, card) = team_of(&school, &family, "5B", &[(&r1, "ANGLV1"), (&r2, "ESPLV2")]).await;
-    family
-        .with(|d| {
-            d.grant_team(
-                livret,
-                &card,
-                &[Section::Annee(2025)],
-                Rights::Read,
-                "2099-06-30",
-                false,
-            )
-        })
-        .unwrap();
+    grant_year(&family, livret, &card, Rights::Read, "2099-06-30", false).unwrap();
     // The family writes (an owner may), the readers receive it.
     livret_tests::write_subject_unchecked(&family, livret, "1/3", "FRANCS", 3, "Très bien.");
     r1.sync_with(&family).await.unwrap();
@@ -560,18 +542,7 @@ async fn under_own_subjects_a_member_writes_only_its_subjects_checked_by_colleag
         .with(|d| d.add_child("Jade Faure", "2012-09-30", None))
         .unwrap();
     let (_, card) = team_of(&school, &family, "5B", &[(&t1, "FRANCS"), (&t2, "MATHEM")]).await;
-    family
-        .with(|d| {
-            d.grant_team(
-                livret,
-                &card,
-                &[Section::Annee(2025)],
-                Rights::Write,
-                "2099-06-30",
-                true,
-            )
-        })
-        .unwrap();
+    grant_year(&family, livret, &card, Rights::Write, "2099-06-30", true).unwrap();
     t1.sync_with(&family).await.unwrap();
     t2.sync_with(&family).await.unwrap();
     assess(&t1, livret, "FRANCS").unwrap();
@@ -864,18 +835,7 @@ async fn entries_written_under_device_grants_pass_between_members() {
         &[(&pp, "FRANCS"), (&colleague, "MATHEM")],
     )
     .await;
-    family
-        .with(|d| {
-            d.grant_team(
-                livret,
-                &card,
-                &[Section::Annee(2025)],
-                Rights::Write,
-                "2099-06-30",
-                false,
-            )
-        })
-        .unwrap();
+    grant_year(&family, livret, &card, Rights::Write, "2099-06-30", false).unwrap();
     let report = pp.sync_with(&family).await.unwrap();
     assert!(report.refused.is_empty(), "{report:?}");
     // The colleague meets the PP only: the grant, then the section with the PP's and the
@@ -923,18 +883,7 @@ async fn at_the_next_year_the_old_teams_grant_ends_on_its_date_and_its_members_p
     let until = livret::core::vocab::Date::from_unix_seconds(until)
         .unwrap()
         .to_string();
-    family
-        .with(|d| {
-            d.grant_team(
-                livret,
-                &old_card,
-                &[Section::Annee(2025)],
-                Rights::Write,
-                &until,
-                false,
-            )
-        })
-        .unwrap();
+    grant_year(&family, livret, &old_card, Rights::Write, &until, false).unwrap();
     for t in &old {
         t.sync_with(&family).await.unwrap();
     }
@@ -942,18 +891,15 @@ async fn at_the_next_year_the_old_teams_grant_ends_on_its_date_and_its_members_p
     old[0].sync_with(&family).await.unwrap();
     // The next year's team, granted from its card.
     let (_new_team, new_card) = team_of(&school, &family, "4B", &[(&new, "MATHEM")]).await;
-    family
-        .with(|d| {
-            d.grant_team(
-                livret,
-                &new_card,
-                &[Section::Annee(2025)],
-                Rights::Write,
-                "2099-06-30",
-                false,
-            )
-        })
-        .unwrap();
+    grant_year(
+        &family,
+        livret,
+        &new_card,
+        Rights::Write,
+        "2099-06-30",
+        false,
+    )
+    .unwrap();
     new.sync_with(&family).await.unwrap();
     // Two months later: the old grant has ended (grace included); its members purge.
     for t in old.iter().chain([&new]) {
