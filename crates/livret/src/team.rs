@@ -677,13 +677,24 @@ impl Device {
     /// The teams whose roster this device holds: on a family device, the teams it granted
     /// (the roster received with the card, or a newer one since); on a teacher's device, the
     /// teams it was delivered as a member (« Mes équipes »). One per team, the version in
-    /// force here, with the school's name when this device trusts its card.
+    /// force here, with the school's name when this device trusts its card. Only the teams
+    /// granted a livret this device still holds: a member's rosters outlive the livrets a
+    /// revocation or an ended grant purged, and such a team is not its team any more.
     pub fn held_teams(&self) -> Result<Vec<TeamView>> {
+        let mut granted = std::collections::BTreeSet::new();
+        for (livret, _) in self.held_livrets()? {
+            if let Ok(manifest) = self.manifest(livret) {
+                granted.extend(manifest.team_grants().map(|g| g.team_id()));
+            }
+        }
         let mut out = Vec::new();
         for (_, _, bytes) in self.store.records(GRANTED_ROSTERS)? {
             let Ok(roster) = TeamRoster::open(&bytes) else {
                 continue;
             };
+            if !granted.contains(&roster.team_id()) {
+                continue;
+            }
             let name = self.trusted_school_name(&roster.school_id()).ok().flatten();
             out.push(view(&roster, name));
         }

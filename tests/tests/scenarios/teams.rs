@@ -433,9 +433,13 @@ async fn the_familys_revocation_reaches_every_member_through_any_member() {
         .clone();
     family.with(|d| d.revoke(&grant)).unwrap();
     // The family reaches one member only.
+    assert_eq!(t[0].with(|d| d.held_teams()).unwrap().len(), 1);
     let report = t[0].sync_with(&family).await.unwrap();
     assert_eq!(report.purged, vec![livret.to_string()], "{report:?}");
     assert!(t[0].with(|d| d.list()).unwrap().is_empty());
+    // « Mes équipes » lists the team no more; the family still sees the team it granted.
+    assert!(t[0].with(|d| d.held_teams()).unwrap().is_empty());
+    assert_eq!(family.with(|d| d.held_teams()).unwrap().len(), 1);
     // That member tells the next, which tells the last.
     let report = t[1].sync_with(&t[0]).await.unwrap();
     assert_eq!(report.purged, vec![livret.to_string()], "{report:?}");
