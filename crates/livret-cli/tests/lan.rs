@@ -20,10 +20,9 @@
 mod netns;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use netns::{json, ok, sh, wait_for, Lab};
+use netns::{json, sh, wait_for, Lab};
 
 const CHILD: &str = "Anatole Réseau-Local";
 const TEXT: &str = "Anatole participe avec enthousiasme aux débats de la classe.";
@@ -69,16 +68,8 @@ fn device_id(lan: &Lab, home: &Path) -> String {
 
 #[test]
 fn team_members_find_each_other_on_the_local_network_and_a_stranger_gets_nothing() {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    if !root {
-        return skip_or_fail("not root");
-    }
-    if !ok(Command::new("ip").args(["netns", "list"])) {
-        return skip_or_fail("`ip netns` unavailable");
+    if let Some(why) = netns::unavailable() {
+        return skip_or_fail(why);
     }
     let mut lan = Lab::new(format!("lvl{}-", std::process::id()));
     let (school, fam, pp, col, out) = (

@@ -207,16 +207,8 @@ fn teacher_syncs(
 
 #[test]
 fn a_teacher_at_home_syncs_with_a_family_at_home_through_a_relay() {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    if !root {
-        return skip_or_fail("not root");
-    }
-    if !ok(Command::new("ip").args(["netns", "list"])) {
-        return skip_or_fail("`ip netns` unavailable");
+    if let Some(why) = netns::unavailable() {
+        return skip_or_fail(why);
     }
     if !ok(Command::new("nft").arg("--version")) {
         return skip_or_fail("nft missing (apt-get install nftables)");
@@ -497,16 +489,8 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// personal strings and no livret id.
 #[test]
 fn devices_never_online_together_sync_through_the_relays_mailbox() {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    if !root {
-        return skip_or_fail("not root");
-    }
-    if !ok(Command::new("ip").args(["netns", "list"])) {
-        return skip_or_fail("`ip netns` unavailable");
+    if let Some(why) = netns::unavailable() {
+        return skip_or_fail(why);
     }
     if !ok(Command::new("nft").arg("--version")) {
         return skip_or_fail("nft missing (apt-get install nftables)");

@@ -15,6 +15,22 @@ pub fn skip_or_fail(test: &str, needs: &str, why: &str) {
     eprintln!("SKIPPED: the {test} needs {needs} ({why})");
 }
 
+/// Why the namespace tests cannot run here (not root, no `ip netns`), or `None`.
+pub fn unavailable() -> Option<&'static str> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if !root {
+        return Some("not root");
+    }
+    if !ok(Command::new("ip").args(["netns", "list"])) {
+        return Some("`ip netns` unavailable");
+    }
+    None
+}
+
 pub fn ok(cmd: &mut Command) -> bool {
     cmd.stdout(Stdio::null())
         .stderr(Stdio::null())
