@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 
 use crate::doc::{SectionDoc, WriteCheck};
-use crate::entry::OpenedEntry;
+use crate::entry::{OpenedEntry, SignedEntry};
 use crate::error::CoreError;
 use crate::grant::{Decision, DenyReason, Manifest, Rights};
 use crate::ids::{DeviceId, LivretId};
@@ -302,30 +302,53 @@ pub fn rebuilt_after_erasures(
     doc.erased(|k| forget(k) || others.contains(k))
 }
 
-/// On a grantee's device that just learnt an owner device was revoked: its copy of a section
-/// rebuilt with only its own entries (as [`rebuilt_after_erasures`] does), if it holds an entry
-/// signed by an owner device `manifest` now counts revoked; `None` otherwise.
+/// On a grantee's device that has just learnt that an owner device was revoked (`after` counts
+/// it revoked, `before` did not): its copy of a section without every change that puts an
+/// entry of another author, nor any change made on top of one
+/// ([`SectionDoc::without_changes_putting`]); this device's own entries that went with them
+/// written again ([`SectionDoc::put_again`]). `None` if no owner device was newly revoked, or
+/// if the copy holds no entry of another author (in its history included).
 ///
-/// The family judges what a grantee relays at arrival, and a revoked device's signing time
-/// cannot be trusted: an entry the family never had from that device is refused from the
-/// grantee, and with it every later batch of the grantee for the section. Dropping it there
-/// gives the revoked device no way in (nothing is accepted that was not before); the entries
-/// of that device the family did accept (before the revocation) come back from the family.
+/// Why everything of the others, and not only the revoked device's entries: from a grantee,
+/// the family takes another author's entry only if that author may write *at arrival*, and a
+/// removed value only if the grantee itself wrote it (`SectionDoc::receive_checked`). A revoked
+/// device may have sent this device changes the family never had, and the family refuses
+/// each of them from a grantee, and with it every later batch of the grantee for the section:
+/// - its entries, even overwritten or deleted since (a change in the history is sent too,
+///   and judged; a revoked device's signing time cannot be trusted);
+/// - its deletions and replacements of other authors' entries: a deletion carries no
+///   signature, so nothing tells whose it is;
+/// - what it relayed from others, such as a teacher's entry under a grant revoked since.
+///
+/// Every such change puts an entry of another author or was made on top of one (a deletion
+/// depends on the change that put what it deletes), so dropping those changes drops them all;
+/// this device's own history that depends on nothing else keeps its hashes. The family sends
+/// again everything it holds (the revoked device's entries it accepted before the revocation
+/// included): nothing is accepted anywhere that was not before, and the revoked device's
+/// changes the family never had are lost with it. Run once per revocation learnt (the family's
+/// entries come back, so the copy's history depends on them again).
 pub fn dropped_revoked_owners_entries(
     doc: &SectionDoc,
-    manifest: &Manifest,
+    before: &Manifest,
+    after: &Manifest,
     me: &DeviceId,
 ) -> Result<Option<SectionDoc>, CoreError> {
-    let holds_one = doc.entries().into_iter().any(|s| {
-        s.values.iter().flatten().any(|e| {
-            e.payload_unverified()
-                .is_ok_and(|p| manifest.is_revoked_owner(&p.author_id()))
-        })
-    });
-    if !holds_one {
+    let newly_revoked = after
+        .owners_ever()
+        .keys()
+        .any(|k| after.is_revoked_owner(k) && !before.is_revoked_owner(k));
+    if !newly_revoked {
         return Ok(None);
     }
-    rebuilt_after_erasures(doc, |_| false, Holding::Grantee, me).map(Some)
+    let others = |e: &SignedEntry| {
+        e.payload_unverified()
+            .map_or(true, |p| p.author_id() != *me)
+    };
+    let Some(mut kept) = doc.without_changes_putting(others)? else {
+        return Ok(None);
+    };
+    kept.put_again(doc, |e| !others(e), others)?;
+    Ok(Some(kept))
 }
 
 /// On a device holding a section a team was granted (a member's or the family's), once it
@@ -672,6 +695,101 @@ mod tests {
             may_send_changes(&m, &stranger, S, 600),
             Decision::Denied(DenyReason::NoGrant)
         );
+    }
+
+    /// A signed subject entry of `author` under its key, its appréciation `text`.
+    fn subject_entry(
+        author: &DeviceSecret,
+        livret: LivretId,
+        code: &str,
+        text: &str,
+        time: i64,
+    ) -> (String, SignedEntry) {
+        use crate::entry::{digest_text, Content, PeriodRef};
+        let c = Content::Subject {
+            year: 2025,
+            period: PeriodRef { index: 1, count: 3 },
+            code: code.into(),
+            label: code.into(),
+            level: Some(3),
+            mark: None,
+            appreciation: digest_text(text),
+            election: None,
+            elements: vec![],
+            class_average: None,
+            not_marked: false,
+            class_not_marked: false,
+        };
+        let key = crate::content::entry_key(&c);
+        let e = SignedEntry::sign(author, livret, S, &key, c, vec![text.into()], time);
+        (key, e)
+    }
+
+    /// A teacher's copy holding the phone's entry only in its history (written, then deleted)
+    /// and the phone's deletion of the parent's entry: once the phone's revocation is learnt,
+    /// none of the phone's changes is left, the teacher's own change that depended on nothing
+    /// else keeps its hash, and its own entry written on top of the others' is written again.
+    /// Nothing happens when no owner device was newly revoked.
+    #[test]
+    fn a_grantee_told_of_a_revoked_owner_device_keeps_only_its_own_changes() {
+        use crate::erasure::OwnerRevocation;
+        use crate::grant::{OwnerKind, OwnerRecord};
+        let mut w = World::new();
+        let phone = DeviceSecret::from_bytes(&[6; 32]);
+        let teacher = DeviceSecret::from_bytes(&[2; 32]);
+        let owner = OwnerRecord {
+            livret: w.livret.0,
+            owner: phone.device_id().0,
+            issuer: w.parent.device_id().0,
+            name: "Téléphone".into(),
+            at: 100,
+            kind: OwnerKind::Device,
+        };
+        w.records.push((
+            format!("owner/{}", phone.device_id()),
+            owner.sign(&w.parent),
+        ));
+        w.grant(&teacher, 1, Rights::Write);
+        let before = w.manifest();
+        let r = OwnerRevocation {
+            livret: w.livret.0,
+            device: phone.device_id().0,
+            issuer: w.parent.device_id().0,
+            at: 900,
+            kept_grants: vec![],
+            kept_owners: vec![],
+        };
+        w.records.push((r.key(), r.sign(&w.parent)));
+        let after = w.manifest();
+        assert!(after.is_revoked_owner(&phone.device_id()));
+
+        let mut doc = SectionDoc::new();
+        let (first, mine) = subject_entry(&teacher, w.livret, "FRANCS", "Du professeur.", 200);
+        doc.put(&first, &mine).unwrap();
+        let independent = doc.heads();
+        let (parents, e) = subject_entry(&w.parent, w.livret, "EDMUSI", "Des parents.", 300);
+        doc.put(&parents, &e).unwrap();
+        let (phones, e) = subject_entry(&phone, w.livret, "MATHEM", "Du téléphone.", 400);
+        doc.put(&phones, &e).unwrap();
+        doc.delete(&phones).unwrap();
+        doc.delete(&parents).unwrap();
+        let (second, mine2) = subject_entry(&teacher, w.livret, "HISGEO", "Par-dessus.", 500);
+        doc.put(&second, &mine2).unwrap();
+
+        let me = teacher.device_id();
+        assert!(dropped_revoked_owners_entries(&doc, &after, &after, &me)
+            .unwrap()
+            .is_none());
+        let mut kept = dropped_revoked_owners_entries(&doc, &before, &after, &me)
+            .unwrap()
+            .unwrap();
+        let history = kept.history_bytes();
+        for text in ["Du téléphone.", "Des parents."] {
+            assert!(!history.windows(text.len()).any(|w| w == text.as_bytes()));
+        }
+        assert_eq!(kept.keys(), vec![first.clone(), second.clone()]);
+        assert!(kept.held_at(&first, &independent));
+        assert_eq!(kept.get(&second), Some(mine2));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use livret_core::grant::{ManifestRecord, OwnerKind};
+use livret_core::grant::{Manifest, ManifestRecord, OwnerKind};
 use livret_core::policy::dropped_revoked_owners_entries;
 use livret_core::{DeviceId, LivretId, Section};
 use livret_net::protocol::{ByteBuf, Frame, Granted};
@@ -127,16 +127,23 @@ impl Device {
 }
 
 impl Device {
-    /// On a grantee's device that learnt an owner device was revoked: each section holding an
-    /// entry signed by an owner device now revoked is rebuilt with only this device's own
-    /// entries (`policy::dropped_revoked_owners_entries`), its sync states forgotten. The family
-    /// would refuse such an entry from this device (judged at arrival, and the revoked device's
-    /// signing time is not trusted), and every later batch for the section with it; the
-    /// entries the family holds come back from it. Returns the sections rebuilt.
-    pub(crate) fn drop_revoked_owners_entries(&mut self, livret: LivretId) -> Result<Vec<Section>> {
+    /// On a grantee's device that learnt an owner device was revoked (by owner news: `before`
+    /// is its manifest before that news): each section holding an entry of another author (in
+    /// its history included) is kept without every change putting one, nor any change made on
+    /// top of one, this device's own entries written again
+    /// (`policy::dropped_revoked_owners_entries`), its sync states forgotten. The family would
+    /// refuse from this device what the revoked device sent it and the family never had (its
+    /// entries, even deleted since; its deletions of other authors' entries; what it relayed),
+    /// and every later batch for the section with it; what the family holds comes back from
+    /// it. Returns the sections kept so.
+    pub(crate) fn drop_revoked_owners_entries(
+        &mut self,
+        livret: LivretId,
+        before: &Manifest,
+    ) -> Result<Vec<Section>> {
         self.rebuild_held_sections(
             livret,
-            dropped_revoked_owners_entries,
+            |doc, manifest, me| dropped_revoked_owners_entries(doc, before, manifest, me),
             false,
             AuditAction::Owners,
             "copie reconstruite sans les inscriptions des autres auteurs (un appareil de la famille a été révoqué) : la famille les renvoie",
@@ -150,9 +157,9 @@ impl Device {
     pub(crate) fn rebuild_held_sections(
         &mut self,
         livret: LivretId,
-        rebuild: fn(
+        rebuild: impl Fn(
             &livret_core::doc::SectionDoc,
-            &livret_core::grant::Manifest,
+            &Manifest,
             &livret_core::DeviceId,
         ) -> std::result::Result<
             Option<livret_core::doc::SectionDoc>,

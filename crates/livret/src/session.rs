@@ -757,16 +757,17 @@ impl Ctx {
             .into_iter()
             .map(|(k, v)| (k, v.into_vec()))
             .collect();
-        let changed = lock(&self.dev).accept_owner_news(self.peer, livret, &records)?;
-        if changed {
-            // A revoked owner device counts no more from the next batch on.
-            let dev_arc = self.dev.clone();
-            let mut dev = lock(&dev_arc);
-            // Entries of a revoked owner device the family may never have had are dropped
-            // here (juries hold extracts, sent afresh): the rebuilt sections sync from the
-            // next session.
-            if self.policy.my_jury_sections(livret).is_none() {
-                for section in dev.drop_revoked_owners_entries(livret)? {
+        let dev_arc = self.dev.clone();
+        let mut dev = lock(&dev_arc);
+        // The manifest before the news: the rule below acts on a revocation learnt now.
+        let before = dev.manifest(livret).ok();
+        if dev.accept_owner_news(self.peer, livret, &records)? {
+            // A revoked owner device counts no more from the next batch on. What it sent that
+            // the family may never have had is dropped here, with every other author's entry
+            // (juries hold extracts, sent afresh): the family sends the sections again from
+            // the next session.
+            if let (Some(before), None) = (&before, self.policy.my_jury_sections(livret)) {
+                for section in dev.drop_revoked_owners_entries(livret, before)? {
                     let key = (livret, DocName::Section(section));
                     self.targets.remove(&key);
                     self.refused_targets.insert(key);

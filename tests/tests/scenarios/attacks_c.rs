@@ -164,6 +164,61 @@ mod finding_7_relayed {
         assert!(!contains(&history(&mom, livret), "Jamais chez Maman."));
         assert!(!contains(&history(&teacher, livret), "Jamais chez Maman."));
     }
+
+    /// Found by the property test of convergence: the phone's entry reaches the teacher, which
+    /// writes over it, so the teacher's copy shows none of the phone's entries, but its history
+    /// still holds one. Sent along with the teacher's next batch, the family refused it (a
+    /// revoked device's entry, judged at arrival), and every later batch of the teacher for the
+    /// section. Now the teacher, told of the revocation, drops every change putting another
+    /// author's entry, history included, with those made on top of one, and writes its own
+    /// entry again: its section syncs again and the family never holds the phone's entry.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_teacher_that_wrote_over_an_entry_of_a_since_revoked_phone_syncs_again_without_it() {
+        let mom = TestDevice::new(Role::Family, "Maman").await;
+        let phone = TestDevice::new(Role::Family, "Téléphone de Maman").await;
+        let teacher = TestDevice::new(Role::Teacher, "M. Martin").await;
+        let livret = mom
+            .with(|d| d.add_child("Jade Roche", "2014-05-06", None))
+            .unwrap();
+        phone
+            .accept(&mom.invite(livret, "identite", Rights::Device), None)
+            .await
+            .unwrap();
+        teacher
+            .accept(&mom.invite(livret, "annee/2025", Rights::Write), None)
+            .await
+            .unwrap();
+        write_subject_unchecked(&mom, livret, "1/3", "EDMUSI", 4, "De Maman.");
+        assert!(teacher.sync_with(&mom).await.unwrap().refused.is_empty());
+        assert!(phone.sync_with(&mom).await.unwrap().refused.is_empty());
+        write_subject_unchecked(&phone, livret, "1/3", "FRANCS", 2, "Jamais chez Maman.");
+        let r = phone.sync_with(&teacher).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        assess(&teacher, livret, "FRANCS", "Du professeur, par-dessus.");
+        assert!(!shown(&teacher, livret)
+            .iter()
+            .any(|e| e.contains("Jamais chez Maman.")));
+        assert!(contains(&history(&teacher, livret), "Jamais chez Maman."));
+
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        mom.with(|d| d.revoke_device(&phone.id(), true)).unwrap();
+        // The first session after the revocation tells the teacher of it.
+        let _ = teacher.sync_with(&mom).await.unwrap();
+        assert!(!contains(&history(&teacher, livret), "Jamais chez Maman."));
+        let r = teacher.sync_with(&mom).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        let r = teacher.sync_with(&mom).await.unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+        for text in ["Du professeur, par-dessus.", "De Maman."] {
+            assert!(contains(&history(&mom, livret), text), "{text}");
+            assert!(contains(&history(&teacher, livret), text), "{text}");
+        }
+        assert!(!contains(&history(&mom, livret), "Jamais chez Maman."));
+        // The year's section shows the same on both (the teacher holds no other).
+        let mut moms = shown(&mom, livret);
+        moms.retain(|e| e.starts_with("bilan/"));
+        assert_eq!(shown(&teacher, livret), moms);
+    }
 }
 
 mod finding_3 {
