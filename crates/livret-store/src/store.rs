@@ -107,6 +107,9 @@ pub struct Store {
     conn: Connection,
     keys: Keys,
     home: PathBuf,
+    /// Whether the database is in WAL mode: only then may a commit leave its durability to the
+    /// next durable one ([`Store::transaction_deferred`]).
+    wal: bool,
 }
 
 impl fmt::Debug for Store {
@@ -166,10 +169,12 @@ fn precreate_private_file(path: &Path) -> Result<()> {
     options.open(path).map(drop).map_err(StoreError::io(path))
 }
 
-fn configure(conn: &Connection) -> Result<()> {
+/// Sets the connection up; whether the database is in WAL mode.
+fn configure(conn: &Connection) -> Result<bool> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
+    let wal = mode.eq_ignore_ascii_case("wal");
+    if !wal {
         tracing::warn!(
             mode,
             "WAL unavailable on this file system; using the rollback journal"
@@ -186,7 +191,7 @@ fn configure(conn: &Connection) -> Result<()> {
     // Every statement of the store is prepared once per connection and kept (compiling SQL
     // was about a fifth of a class sync's CPU time): room for all of them.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    Ok(())
+    Ok(wal)
 }
 
 /// How many prepared statements a connection keeps (the store has about fifty).
@@ -355,13 +360,14 @@ impl Store {
         let db_path = home.join(DB_FILE_NAME);
         precreate_private_file(&db_path)?;
         let mut conn = Connection::open(&db_path)?;
-        configure(&conn)?;
+        let wal = configure(&conn)?;
         schema::migrate(&mut conn, &db_path)?;
         let keys = unlock(&mut conn, home, key, options)?;
         Ok(Self {
             conn,
             keys,
             home: home.to_path_buf(),
+            wal,
         })
     }
 
@@ -420,6 +426,34 @@ impl Store {
             keys: &self.keys,
         })?;
         tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// [`Store::transaction`] for what may be lost on a power cut but must never be half
+    /// written (a session's audit lines and sync states): the commit does not wait for the
+    /// disk. It is as atomic as any, survives the process being killed (it is in the WAL, in
+    /// the system's cache), and becomes durable with the next durable commit or checkpoint,
+    /// which syncs the WAL it follows in; a power cut before that loses it, and whatever came
+    /// after it, never what came before. Without WAL, the same as [`Store::transaction`].
+    pub fn transaction_deferred<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&StoreTx<'_>) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        if !self.wal {
+            return self.transaction(f);
+        }
+        self.conn
+            .execute_batch("PRAGMA synchronous = NORMAL")
+            .map_err(StoreError::from)?;
+        let out = self.transaction(f);
+        // Every other commit waits for the disk again, whatever happened above.
+        let restored = self
+            .conn
+            .execute_batch("PRAGMA synchronous = FULL")
+            .map_err(StoreError::from);
+        let out = out?;
+        restored?;
         Ok(out)
     }
 
@@ -1505,6 +1539,36 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "wal");
         assert_eq!(store.schema_version().unwrap(), schema::SCHEMA_VERSION);
+    }
+
+    /// A deferred commit is a commit like any other (kept, or nothing of it on an error), and
+    /// every later commit waits for the disk again.
+    #[test]
+    fn a_deferred_transaction_commits_and_restores_full_synchronous() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        let synchronous = |s: &Store| -> i64 {
+            s.conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap()
+        };
+        store
+            .transaction_deferred(|tx| tx.put_sync_state("P", "L", "s", b"kept"))
+            .unwrap();
+        assert_eq!(synchronous(&store), 2);
+        let failed: Result<()> = store.transaction_deferred(|tx| {
+            tx.put_sync_state("P", "L", "t", b"lost")?;
+            Err(StoreError::Corrupt("test".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(synchronous(&store), 2);
+        drop(store);
+        let store = open(dir.path());
+        assert_eq!(
+            store.sync_state("P", "L", "s").unwrap().as_deref(),
+            Some(&b"kept"[..])
+        );
+        assert_eq!(store.sync_state("P", "L", "t").unwrap(), None);
     }
 
     #[test]

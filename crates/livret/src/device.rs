@@ -595,8 +595,10 @@ impl Device {
             return;
         }
         let entries = std::mem::take(audit);
-        // One transaction, so one durable commit (a commit waits for the disk).
-        let result = self.store.transaction(|tx| -> Result<()> {
+        // One transaction, which does not wait for the disk: nothing here is acknowledged to
+        // anyone. A power cut may lose it (a lost sync state only makes the next session send
+        // again), never leave it half written; the next durable commit carries it.
+        let result = self.store.transaction_deferred(|tx| -> Result<()> {
             for e in &entries {
                 tx.append_audit(e)?;
             }
