@@ -51,6 +51,15 @@ macro_rules! livret_document {
                 self.doc.save()
             }
 
+            /// A full snapshot without compression, for the device's own store: compressing
+            /// was most of the cost of a save (each received section and each batch write
+            /// saves one), and the store seals what it keeps anyway. What leaves the device (a
+            /// file, an extract) is [`Self::save`]d.
+            pub fn save_for_store(&mut self) -> Vec<u8> {
+                self.saved = self.doc.get_heads();
+                self.doc.save_nocompress()
+            }
+
             /// The changes since the last load, save or incremental save.
             pub fn save_incremental(&mut self) -> Vec<u8> {
                 let out = self.doc.save_after(&self.saved);

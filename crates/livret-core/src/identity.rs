@@ -225,9 +225,11 @@ fn batch_equation(items: &[(DeviceId, Vec<u8>, [u8; 64])], torsion_free: bool) -
         let Some(point) = CompressedEdwardsY(r).decompress() else {
             return false;
         };
+        // Canonical: what strict verification's comparison of R's bytes with a compression
+        // checks, without compressing again (an inversion per signature).
         if point.is_small_order()
             || (torsion_free && !point.is_torsion_free())
-            || point.compress().to_bytes() != r
+            || !y_is_canonical(&r)
         {
             return false;
         }
@@ -236,6 +238,17 @@ fn batch_equation(items: &[(DeviceId, Vec<u8>, [u8; 64])], torsion_free: bool) -
         messages.push(message);
     }
     ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok()
+}
+
+/// Whether the y of a point's encoding (its low 255 bits) is below the field's modulus
+/// p = 2^255 - 19. Of a point that decodes and is not of small order, this is exactly whether
+/// its encoding is the canonical one: an encoding decodes y modulo p, and the sign bit of a
+/// non-zero x is kept as given (only (0, 1) and (0, -1), both of small order, have x = 0).
+fn y_is_canonical(encoded: &[u8; 32]) -> bool {
+    // p is ed ff … ff 7f in little-endian bytes: y >= p only if every bit above the low byte
+    // is set and the low byte is at least 0xed.
+    let high_all_set = encoded[31] & 0x7f == 0x7f && encoded[1..31].iter().all(|&b| b == 0xff);
+    !(high_all_set && encoded[0] >= 0xed)
 }
 
 /// The point (0, -1), of order 2.
@@ -303,6 +316,52 @@ mod tests {
     /// signature while strict verification refuses it (half the time, with the point of order
     /// 2). The batch for received entries refuses it, as strict verification does. Fails with
     /// [`verify_signatures_batch`] in its place.
+    #[test]
+    fn a_canonical_y_is_a_canonical_encoding_for_points_not_of_small_order() {
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+        use curve25519_dalek::{EdwardsPoint, Scalar};
+        let mut encodings: Vec<[u8; 32]> = Vec::new();
+        // Every y from p to 2^255 - 1, with either sign bit: the only non-canonical y.
+        for low in 0xedu8..=0xff {
+            for sign in [0u8, 0x80] {
+                let mut e = [0xffu8; 32];
+                e[0] = low;
+                e[31] = 0x7f | sign;
+                encodings.push(e);
+            }
+        }
+        // Their canonical counterparts (y from 0 to 18), and points of the group.
+        for y in 0u8..19 {
+            for sign in [0u8, 0x80] {
+                let mut e = [0u8; 32];
+                e[0] = y;
+                e[31] = sign;
+                encodings.push(e);
+            }
+        }
+        for i in 1u64..200 {
+            let p = EdwardsPoint::mul_base(&Scalar::from(i * 7919));
+            encodings.push(p.compress().to_bytes());
+            let mut negated_sign = p.compress().to_bytes();
+            negated_sign[31] ^= 0x80;
+            encodings.push(negated_sign);
+        }
+        let mut decoded_non_canonical = 0;
+        for e in encodings {
+            let Some(point) = CompressedEdwardsY(e).decompress() else {
+                continue;
+            };
+            if point.is_small_order() {
+                continue;
+            }
+            let canonical = point.compress().to_bytes() == e;
+            assert_eq!(y_is_canonical(&e), canonical, "{e:02x?}");
+            decoded_non_canonical += usize::from(!canonical);
+        }
+        // Some non-canonical encodings do decode to points not of small order.
+        assert!(decoded_non_canonical > 0);
+    }
+
     #[test]
     fn the_strict_batch_refuses_a_signature_with_torsion_in_r() {
         let a = DeviceSecret::from_bytes(&[1u8; 32]);

@@ -228,7 +228,7 @@ impl Device {
             heads.push((s.clone(), doc.saved_heads().to_vec(), doc.heads()));
             let fresh = !*stored || self.store.section_increment_count(&l, &s)? >= COMPACT_AFTER;
             if fresh {
-                chunks.push((s, true, doc.save()));
+                chunks.push((s, true, doc.save_for_store()));
             } else {
                 chunks.push((s, false, doc.save_incremental()));
             }

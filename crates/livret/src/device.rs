@@ -467,7 +467,7 @@ impl Device {
                 MANIFEST,
                 |full| {
                     if full {
-                        doc.save()
+                        doc.save_for_store()
                     } else {
                         doc.save_incremental()
                     }
@@ -657,7 +657,7 @@ fn save_section_in(
         &section.to_string(),
         |full| {
             if full {
-                doc.save()
+                doc.save_for_store()
             } else {
                 doc.save_incremental()
             }
