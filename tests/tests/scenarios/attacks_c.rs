@@ -109,15 +109,9 @@ mod finding_7 {
 mod finding_7_relayed {
     use super::*;
 
-    /// Found by the property test of convergence: the phone hands its entry straight to a
-    /// teacher and is revoked before that entry reached another family device. The family
-    /// judges it at arrival (a revoked device's signing time cannot be trusted) and refuses
-    /// the teacher's batch holding it; the teacher, told of the revocation in that session,
-    /// drops the entries it holds of others (the phone's among them) and gets again from the
-    /// family those the family holds. From the next session on, its section syncs both ways;
-    /// the phone's entry never enters the family's copy.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_teacher_holding_an_entry_of_a_since_revoked_phone_syncs_again_without_it() {
+    /// A mother's device, her phone (an owner device) and a teacher writing in the year, the
+    /// mother's entry written in the year.
+    async fn mom_phone_and_teacher() -> (TestDevice, TestDevice, TestDevice, LivretId) {
         let mom = TestDevice::new(Role::Family, "Maman").await;
         let phone = TestDevice::new(Role::Family, "Téléphone de Maman").await;
         let teacher = TestDevice::new(Role::Teacher, "M. Martin").await;
@@ -133,6 +127,19 @@ mod finding_7_relayed {
             .await
             .unwrap();
         write_subject_unchecked(&mom, livret, "1/3", "EDMUSI", 4, "De Maman.");
+        (mom, phone, teacher, livret)
+    }
+
+    /// Found by the property test of convergence: the phone hands its entry straight to a
+    /// teacher and is revoked before that entry reached another family device. The family
+    /// judges it at arrival (a revoked device's signing time cannot be trusted) and refuses
+    /// the teacher's batch holding it; the teacher, told of the revocation in that session,
+    /// drops the entries it holds of others (the phone's among them) and gets again from the
+    /// family those the family holds. From the next session on, its section syncs both ways;
+    /// the phone's entry never enters the family's copy.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_teacher_holding_an_entry_of_a_since_revoked_phone_syncs_again_without_it() {
+        let (mom, phone, teacher, livret) = mom_phone_and_teacher().await;
         assess(&teacher, livret, "FRANCS", "Du professeur, avant.");
         assert!(teacher.sync_with(&mom).await.unwrap().refused.is_empty());
         assert!(phone.sync_with(&mom).await.unwrap().refused.is_empty());
@@ -174,21 +181,7 @@ mod finding_7_relayed {
     /// entry again: its section syncs again and the family never holds the phone's entry.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_teacher_that_wrote_over_an_entry_of_a_since_revoked_phone_syncs_again_without_it() {
-        let mom = TestDevice::new(Role::Family, "Maman").await;
-        let phone = TestDevice::new(Role::Family, "Téléphone de Maman").await;
-        let teacher = TestDevice::new(Role::Teacher, "M. Martin").await;
-        let livret = mom
-            .with(|d| d.add_child("Jade Roche", "2014-05-06", None))
-            .unwrap();
-        phone
-            .accept(&mom.invite(livret, "identite", Rights::Device), None)
-            .await
-            .unwrap();
-        teacher
-            .accept(&mom.invite(livret, "annee/2025", Rights::Write), None)
-            .await
-            .unwrap();
-        write_subject_unchecked(&mom, livret, "1/3", "EDMUSI", 4, "De Maman.");
+        let (mom, phone, teacher, livret) = mom_phone_and_teacher().await;
         assert!(teacher.sync_with(&mom).await.unwrap().refused.is_empty());
         assert!(phone.sync_with(&mom).await.unwrap().refused.is_empty());
         write_subject_unchecked(&phone, livret, "1/3", "FRANCS", 2, "Jamais chez Maman.");
