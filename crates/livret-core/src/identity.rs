@@ -312,10 +312,9 @@ mod tests {
         assert!(!verify_signature(&a.device_id(), b"bonjouR", &sig));
     }
 
-    /// A signer can put a torsion component in R so that a batch equation accepts its
-    /// signature while strict verification refuses it (half the time, with the point of order
-    /// 2). The batch for received entries refuses it, as strict verification does. Fails with
-    /// [`verify_signatures_batch`] in its place.
+    /// `y_is_canonical` answers as compressing the decoded point again would, for every
+    /// encoding the batch keeps (it decodes, not of small order): every non-canonical y, its
+    /// canonical counterpart, and points of the group with either sign bit.
     #[test]
     fn a_canonical_y_is_a_canonical_encoding_for_points_not_of_small_order() {
         use curve25519_dalek::edwards::CompressedEdwardsY;
@@ -362,6 +361,10 @@ mod tests {
         assert!(decoded_non_canonical > 0);
     }
 
+    /// A signer can put a torsion component in R so that a batch equation accepts its
+    /// signature while strict verification refuses it (half the time, with the point of order
+    /// 2). The batch for received entries refuses it, as strict verification does. Fails with
+    /// [`verify_signatures_batch`] in its place.
     #[test]
     fn the_strict_batch_refuses_a_signature_with_torsion_in_r() {
         let a = DeviceSecret::from_bytes(&[1u8; 32]);
