@@ -186,24 +186,7 @@ fn team_members_find_each_other_on_the_local_network_and_a_stranger_gets_nothing
     lan.stop(0);
 
     // The colleague writes a bilan the PP does not have.
-    lan.run(
-        None,
-        &col,
-        &[
-            "assess",
-            &livret,
-            "--year",
-            "2026",
-            "--period",
-            "1/3",
-            "--subject",
-            "FRANCS",
-            "--level",
-            "3",
-            "--text",
-            TEXT,
-        ],
-    );
+    lan.assess(None, &col, &livret, "1/3", "FRANCS", "3", TEXT);
     let before = lan.run(None, &pp, &["show", &livret, "--json"]);
     assert!(!before.contains(TEXT), "the PP has it already: {before}");
 
@@ -253,24 +236,7 @@ fn team_members_find_each_other_on_the_local_network_and_a_stranger_gets_nothing
     // A bilan written while both serve waits for a session: `serve` syncs when it discovers a
     // colleague, not on every change. The colleague's `sync` with no `--peer` and no mDNS
     // dials the PP at the address it remembered from the session mDNS brought.
-    lan.run(
-        Some("col"),
-        &col,
-        &[
-            "assess",
-            &livret,
-            "--year",
-            "2026",
-            "--period",
-            "2/3",
-            "--subject",
-            "FRANCS",
-            "--level",
-            "4",
-            "--text",
-            LATER,
-        ],
-    );
+    lan.assess(Some("col"), &col, &livret, "2/3", "FRANCS", "4", LATER);
     // (The family's device, away, is unreachable: that makes the exit status 1.)
     let out_of = lan
         .livret(Some("col"), &col)

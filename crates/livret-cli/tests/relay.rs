@@ -162,24 +162,7 @@ fn teacher_syncs(
     for (livret, _) in invitations {
         for (i, subject) in SUBJECTS.iter().enumerate() {
             let level = (i % 4 + 1).to_string();
-            lab.run(
-                ns,
-                home,
-                &[
-                    "assess",
-                    livret,
-                    "--year",
-                    "2026",
-                    "--period",
-                    period,
-                    "--subject",
-                    subject,
-                    "--level",
-                    &level,
-                    "--text",
-                    TEXT,
-                ],
-            );
+            lab.assess(ns, home, livret, period, subject, &level, TEXT);
         }
         lab.run(
             ns,
@@ -591,24 +574,7 @@ fn devices_never_online_together_sync_through_the_relays_mailbox() {
 
     // 16:00: the family device is off; the teacher writes and syncs: a letter is left.
     lab.stop(serve_index);
-    lab.run(
-        "tea",
-        &far,
-        &[
-            "assess",
-            &livret,
-            "--year",
-            "2026",
-            "--period",
-            "1/3",
-            "--subject",
-            "FRANCS",
-            "--level",
-            "3",
-            "--text",
-            EVENING,
-        ],
-    );
+    lab.assess("tea", &far, &livret, "1/3", "FRANCS", "3", EVENING);
     let synced = lab.run("tea", &far, &["sync", "--once"]);
     assert!(synced.contains("lettre scellée déposée"), "{synced}");
     let letters: Vec<PathBuf> = files_under(&mailbox_dir)

@@ -1219,7 +1219,7 @@ impl ManifestDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entry::{digest_text, Content, PeriodRef};
+    use crate::entry::{digest_text, Content};
     use crate::identity::DeviceSecret;
     use crate::SignedRecord;
     use proptest::prelude::*;
@@ -1227,31 +1227,7 @@ mod tests {
     const LIVRET: LivretId = LivretId([4; 16]);
 
     fn entry(author: &DeviceSecret, code: &str, level: u8, text: &str) -> (String, SignedEntry) {
-        let content = Content::Subject {
-            year: 2025,
-            period: PeriodRef { index: 1, count: 3 },
-            code: code.into(),
-            label: code.into(),
-            level: Some(level),
-            mark: None,
-            appreciation: digest_text(text),
-            election: None,
-            elements: vec![],
-            class_average: None,
-            not_marked: false,
-            class_not_marked: false,
-        };
-        let key = crate::content::entry_key(&content);
-        let e = SignedEntry::sign(
-            author,
-            LIVRET,
-            Section::Annee(2025),
-            &key,
-            content,
-            vec![text.into()],
-            1,
-        );
-        (key, e)
+        crate::entry::subject_entry_for_tests(author, LIVRET, code, level, text, 1)
     }
 
     /// Every value under every key, in a canonical order.

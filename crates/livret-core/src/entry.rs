@@ -902,6 +902,44 @@ impl BatchVerified {
     }
 }
 
+/// A signed subject entry of the 2025 year section, first period, under its key: `author`'s
+/// level and appréciation `text` in `code`, signed at `time` (the core's tests share it).
+#[cfg(test)]
+pub(crate) fn subject_entry_for_tests(
+    author: &DeviceSecret,
+    livret: LivretId,
+    code: &str,
+    level: u8,
+    text: &str,
+    time: i64,
+) -> (String, SignedEntry) {
+    let content = Content::Subject {
+        year: 2025,
+        period: PeriodRef { index: 1, count: 3 },
+        code: code.into(),
+        label: code.into(),
+        level: Some(level),
+        mark: None,
+        appreciation: digest_text(text),
+        election: None,
+        elements: vec![],
+        class_average: None,
+        not_marked: false,
+        class_not_marked: false,
+    };
+    let key = crate::content::entry_key(&content);
+    let e = SignedEntry::sign(
+        author,
+        livret,
+        Section::Annee(2025),
+        &key,
+        content,
+        vec![text.into()],
+        time,
+    );
+    (key, e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -705,24 +705,7 @@ mod tests {
         text: &str,
         time: i64,
     ) -> (String, SignedEntry) {
-        use crate::entry::{digest_text, Content, PeriodRef};
-        let c = Content::Subject {
-            year: 2025,
-            period: PeriodRef { index: 1, count: 3 },
-            code: code.into(),
-            label: code.into(),
-            level: Some(3),
-            mark: None,
-            appreciation: digest_text(text),
-            election: None,
-            elements: vec![],
-            class_average: None,
-            not_marked: false,
-            class_not_marked: false,
-        };
-        let key = crate::content::entry_key(&c);
-        let e = SignedEntry::sign(author, livret, S, &key, c, vec![text.into()], time);
-        (key, e)
+        crate::entry::subject_entry_for_tests(author, livret, code, 3, text, time)
     }
 
     /// A teacher's copy holding the phone's entry only in its history (written, then deleted)

@@ -126,6 +126,38 @@ impl Lab {
         c
     }
 
+    /// `livret assess` of a 2026 subject bilan, run to its end (see [`Lab::run`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn assess<'a>(
+        &self,
+        ns: impl Into<Option<&'a str>>,
+        home: &Path,
+        livret: &str,
+        period: &str,
+        subject: &str,
+        level: &str,
+        text: &str,
+    ) -> String {
+        self.run(
+            ns,
+            home,
+            &[
+                "assess",
+                livret,
+                "--year",
+                "2026",
+                "--period",
+                period,
+                "--subject",
+                subject,
+                "--level",
+                level,
+                "--text",
+                text,
+            ],
+        )
+    }
+
     /// Runs a command to its end; its standard output. Fails the test if the command fails.
     pub fn run<'a>(&self, ns: impl Into<Option<&'a str>>, home: &Path, args: &[&str]) -> String {
         let ns = ns.into();
