@@ -278,6 +278,15 @@ fn dalek_rates(n: usize, batch: usize) -> (f64, f64) {
     (single, batched)
 }
 
+/// The threads rayon runs on: `RAYON_NUM_THREADS` if set, else one per core.
+fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// The class of the `i`-th livret accepted: classes of 30.
 fn class_of(i: usize) -> String {
     format!("5-{}", i / 30 + 1)
@@ -430,20 +439,29 @@ async fn teacher() {
     let incr_peak = peak_rss_kib();
     let bare_ms = bare_libp2p(&peers).await;
     let peak = peak_rss_kib();
-    // Verifying the store: every entry of every livret (`Device::verify`: load, decrypt,
-    // signatures, texts, places, certification), beside ed25519-dalek alone on as many
-    // signatures (batches the size of a year section: 39).
-    let t_verify = Instant::now();
-    let mut verified = 0usize;
-    {
+    // Verifying the store: every entry of every livret (`Device::verify_all`, what
+    // `livret verify --all` runs: load, decrypt, signatures, texts, places, certification;
+    // on rayon's threads, RAYON_NUM_THREADS=1 for one core), beside ed25519-dalek alone on as
+    // many signatures (batches the size of a year section: 39), on one core. Then the same
+    // livrets one `Device::verify` at a time.
+    let (verified, verify_rate, one_by_one_rate) = {
         let d = dev.lock().unwrap();
-        for l in &livrets {
-            let r = d.verify(*l).unwrap();
+        let t = Instant::now();
+        let all = d.verify_all().unwrap();
+        let elapsed = t.elapsed().as_secs_f64();
+        assert_eq!(all.len(), livrets.len());
+        let mut verified = 0usize;
+        for (_, r) in &all {
             assert!(r.failures.is_empty(), "{:?}", r.failures);
             verified += r.checked;
         }
-    }
-    let verify_rate = verified as f64 / t_verify.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for l in &livrets {
+            assert!(d.verify(*l).unwrap().failures.is_empty());
+        }
+        let one_by_one = verified as f64 / t.elapsed().as_secs_f64();
+        (verified, verified as f64 / elapsed, one_by_one)
+    };
     let (dalek_single, dalek_batch) = dalek_rates(verified, 39);
     let cli = cli_answer_times(home.path(), livrets[0]);
     // A teacher typing: single writes, each its own check, signature and durable commit.
@@ -528,8 +546,13 @@ async fn teacher() {
         );
     }
     println!(
-        "| verifying the store ({verified} entries), entries/s | {verify_rate:.0} | {dalek_batch:.0} (ed25519-dalek verify_batch), {dalek_single:.0} (verify_strict) | {:.2}× of batch |",
+        "| verifying the store ({verified} entries, `verify_all`, {} threads), entries/s | {verify_rate:.0} | {dalek_batch:.0} (ed25519-dalek verify_batch, one core), {dalek_single:.0} (verify_strict) | {:.2}× of batch |",
+        rayon_threads(),
         verify_rate / dalek_batch
+    );
+    println!(
+        "| the same livrets one `verify` at a time, entries/s | {one_by_one_rate:.0} | | {:.2}× of batch |",
+        one_by_one_rate / dalek_batch
     );
     println!();
     println!("| on this store ({n} livrets) | the API alone | with the store's opening (a CLI command) |");

@@ -99,11 +99,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Vérifie la signature de chaque inscription d'un livret (code de sortie 1 en cas d'échec)
+    /// Vérifie la signature de chaque inscription d'un livret, ou de tous avec --all (code de sortie 1 en cas d'échec)
     Verify {
         /// Identifiant du livret
-        #[arg(value_name = "LIVRET")]
-        livret: String,
+        #[arg(
+            value_name = "LIVRET",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        livret: Option<String>,
+        /// Tous les livrets de l'appareil
+        #[arg(long)]
+        all: bool,
         /// Sortie JSON
         #[arg(long)]
         json: bool,

@@ -335,14 +335,78 @@ pub fn show(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
 
 /// `livret verify`
 pub fn verify(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
-    let lang = ctx.lang;
     let dev = ctx.open()?;
     let id = dev.resolve_livret(livret)?;
     let report = dev.verify(id)?;
     let ok = report.failures.is_empty();
     if json {
         print_json(&report)?;
-    } else if ok {
+    } else {
+        print_verify_report(ctx.lang, id, &report);
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `livret verify --all`: every livret of the device, one report each (`--json`: a list of
+/// `{ "livret_id", "report" }`); exit 1 if any entry of any livret does not verify.
+pub fn verify_all(ctx: &Ctx, json: bool) -> Result<ExitCode> {
+    let lang = ctx.lang;
+    let dev = ctx.open()?;
+    let reports = dev.verify_all()?;
+    let ok = reports.iter().all(|(_, r)| r.failures.is_empty());
+    if json {
+        let list: Vec<serde_json::Value> = reports
+            .iter()
+            .map(|(id, report)| {
+                Ok(serde_json::json!({
+                    "livret_id": id.to_string(),
+                    "report": serde_json::to_value(report)?,
+                }))
+            })
+            .collect::<std::result::Result<_, serde_json::Error>>()?;
+        print_json(&list)?;
+    } else {
+        for (id, report) in &reports {
+            print_verify_report(lang, *id, report);
+        }
+        let (n, bad) = (
+            reports.len(),
+            reports
+                .iter()
+                .filter(|(_, r)| !r.failures.is_empty())
+                .count(),
+        );
+        outln!(
+            "{}",
+            if ok {
+                tr!(
+                    lang,
+                    "{n} livret(s) vérifié(s), tous valides.",
+                    "{n} livret(s) checked, all valid."
+                )
+            } else {
+                tr!(
+                    lang,
+                    "{n} livret(s) vérifié(s) : {bad} avec des inscriptions qui ne se vérifient pas.",
+                    "{n} livret(s) checked: {bad} with entries that do not verify."
+                )
+            }
+        );
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// What `livret verify` prints of one livret's report.
+fn print_verify_report(lang: Lang, id: livret::core::LivretId, report: &livret::VerifyReport) {
+    if report.failures.is_empty() {
         let (n, c) = (report.checked, report.certified);
         outln!(
             "{}",
@@ -392,11 +456,6 @@ pub fn verify(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
             );
         }
     }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }
 
 /// `livret export`

@@ -102,7 +102,10 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         } => commands::child_add(&ctx, &name, &birth, ine.as_deref(), json),
         Command::List { json } => commands::list(&ctx, json),
         Command::Show { livret, json } => commands::show(&ctx, &livret, json),
-        Command::Verify { livret, json } => commands::verify(&ctx, &livret, json),
+        Command::Verify { livret, json, .. } => match livret {
+            Some(livret) => commands::verify(&ctx, &livret, json),
+            None => commands::verify_all(&ctx, json),
+        },
         Command::Export(args) => formats::export(&ctx, &args),
         Command::VerifySeal(args) => formats::verify_seal(&ctx, &args),
         Command::ImportLsu(args) => formats::import_lsu(&ctx, &args),

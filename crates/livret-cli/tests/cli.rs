@@ -264,6 +264,19 @@ fn init_id_child_list_show_verify_export_round_trip() {
     let vj = json(&home, &["verify", &livret_id, "--json"]);
     assert_eq!(vj["failures"].as_array().unwrap().len(), 0);
     assert_eq!(vj["checked"], 1);
+    // Every livret of the device: the same report for each, and a closing line.
+    let all = ok(&home, &["verify", "--all"]);
+    assert!(all.contains("toutes valides"), "{all}");
+    assert!(
+        all.contains("1 livret(s) vérifié(s), tous valides."),
+        "{all}"
+    );
+    let all_json = json(&home, &["verify", "--all", "--json"]);
+    assert_eq!(all_json[0]["livret_id"], livret_id.as_str());
+    assert_eq!(all_json[0]["report"], vj);
+    // Neither a livret nor --all, or both: refused by the parser.
+    assert_eq!(run(&home, &["verify"]).code, 2);
+    assert_eq!(run(&home, &["verify", &livret_id, "--all"]).code, 2);
 
     // Export: whole file, same view as `show`.
     let exports = dir.path().join("exports");

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
 
-use crate::entry::{BatchVerified, OpenedEntry, Reading, SignedEntry, Verification};
+use crate::entry::{OpenedEntry, Reading, SignedEntry, Verification};
 use crate::error::CoreError;
 use crate::ids::{DeviceId, LivretId};
 use crate::lang::{Lang, Localized};
@@ -217,10 +217,17 @@ impl SectionDoc {
 
     /// Every key with every value found there, the one shown first (see [`shown_first`]).
     pub fn entries(&self) -> Vec<StoredEntry> {
-        self.keys()
-            .into_iter()
-            .map(|key| {
-                let values = self.values_of(&key);
+        // One pass over the map (a seek per key costs more than the read); a key holding
+        // concurrent values is read again whole.
+        self.doc
+            .map_range(ROOT, ..)
+            .map(|item| {
+                let key = item.key.into_owned();
+                let values = if item.conflict {
+                    self.values_of(&key)
+                } else {
+                    vec![decode_value_ref(&item.value)]
+                };
                 StoredEntry { key, values }
             })
             .collect()
@@ -286,11 +293,18 @@ impl SectionDoc {
         let stored_entries = self.entries();
         // Every signature of the document verified together (one equation); on failure each
         // is verified on its own, as before, and the bad one is marked.
-        let batch = BatchVerified::verify(
-            stored_entries
-                .iter()
-                .flat_map(|s| s.values.iter().filter_map(|v| v.as_ref().ok())),
-        );
+        let placed: Vec<(&str, &SignedEntry)> = stored_entries
+            .iter()
+            .flat_map(|s| {
+                s.values
+                    .iter()
+                    .filter_map(|v| v.as_ref().ok())
+                    .map(|v| (s.key.as_str(), v))
+            })
+            .collect();
+        let mut judged =
+            crate::entry::verify_together(reading, livret, section, &placed, is_known_author)
+                .into_iter();
         for stored in stored_entries {
             let conflicted = stored.values.len() > 1;
             for value in stored.values {
@@ -304,20 +318,15 @@ impl SectionDoc {
                         signed: None,
                     }),
                     Ok(signed) => {
-                        let author = signed.payload_unverified().ok().map(|p| p.author_id());
-                        let (opened, verification) = signed.verify_in(
-                            &batch,
-                            reading,
-                            livret,
-                            section,
-                            &stored.key,
-                            is_known_author,
-                        );
+                        // In the order `placed` holds them: one verdict per readable value.
+                        let Some(j) = judged.next() else {
+                            continue;
+                        };
                         out.push(CheckedEntry {
                             key: stored.key.clone(),
-                            opened,
-                            author,
-                            verification,
+                            opened: j.opened,
+                            author: j.author,
+                            verification: j.verification,
                             conflicted,
                             signed: Some(signed),
                         });
@@ -898,6 +907,23 @@ fn check_bloom(bytes: &[u8]) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// [`decode_value`] of a value as a map's range gives it.
+fn decode_value_ref(v: &automerge::ValueRef<'_>) -> Result<SignedEntry, CoreError> {
+    match v {
+        automerge::ValueRef::Scalar(automerge::ScalarValueRef::Bytes(b)) => {
+            SignedEntry::from_bytes(b)
+        }
+        automerge::ValueRef::Scalar(_) => Err(CoreError::Malformed {
+            what: "entry",
+            detail: "not a byte string".into(),
+        }),
+        automerge::ValueRef::Object(_) => Err(CoreError::Malformed {
+            what: "entry",
+            detail: "an object where an entry was expected".into(),
+        }),
+    }
+}
+
 fn decode_value(v: &Value<'_>) -> Result<SignedEntry, CoreError> {
     match v {
         Value::Scalar(s) => match s.as_ref() {
@@ -1377,6 +1403,29 @@ mod tests {
             (any::<bool>(), 0u8..5)
                 .prop_map(|(replica, subject)| Edit::Delete { replica, subject }),
         ]
+    }
+
+    /// A writer whose stored copy changed under it (another writer appended) appends its whole
+    /// document as an increment rather than replacing the copy (`batch.rs`): loading merges
+    /// both, nothing of the other writer's is lost.
+    #[test]
+    fn a_whole_document_appended_as_an_increment_merges_with_the_others() {
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let (k1, e1) = entry(&t1, "FRANCS", 3, "un");
+        let (k2, e2) = entry(&t1, "MATHEM", 2, "deux");
+        let (k3, e3) = entry(&t1, "HISGEO", 4, "trois");
+        let mut base = SectionDoc::new();
+        base.put(&k1, &e1).unwrap();
+        let snapshot = base.save_for_store();
+        let mut mine = SectionDoc::load(&snapshot, &[]).unwrap();
+        mine.put(&k2, &e2).unwrap();
+        let mut other = SectionDoc::load(&snapshot, &[]).unwrap();
+        other.put(&k3, &e3).unwrap();
+        let theirs = other.save_incremental();
+        let loaded = SectionDoc::load(&snapshot, &[theirs, mine.save_for_store()]).unwrap();
+        let mut keys = vec![k1, k2, k3];
+        keys.sort();
+        assert_eq!(loaded.keys(), keys);
     }
 
     const SUBJECTS: [&str; 5] = ["FRANCS", "MATHEM", "HISGEO", "ANGLV1", "PHYCHI"];

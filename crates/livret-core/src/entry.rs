@@ -5,8 +5,6 @@
 //! travel beside it. The short form alone can be printed in a paper seal or carried in an
 //! extract and still be checked.
 
-use std::collections::HashSet;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -749,30 +747,38 @@ impl SignedEntry {
 
     /// Opens the entry as read in `reading`.
     pub fn open_as(&self, reading: Reading) -> Result<OpenedEntry, CoreError> {
-        self.open_in(reading, &BatchVerified::default())
+        self.open_in(reading, false)
+    }
+
+    /// The envelope and payload, decoded once for the checks that follow.
+    fn decode(&self) -> Result<Decoded, CoreError> {
+        let env = Envelope::parse(&self.short_form, Kind::Entry, MAX_SHORT_FORM_BYTES)?;
+        let payload: EntryPayload = cbor::from_slice(env.payload(), MAX_SHORT_FORM_BYTES, "entry")?;
+        Ok(Decoded { env, payload })
     }
 
     /// The signed bytes, the signature and the stated author, for a batch verification.
+    #[cfg(test)]
     fn signed_parts(&self) -> Option<(DeviceId, Vec<u8>, [u8; 64])> {
-        let env = Envelope::parse(&self.short_form, Kind::Entry, MAX_SHORT_FORM_BYTES).ok()?;
-        let payload: EntryPayload =
-            cbor::from_slice(env.payload(), MAX_SHORT_FORM_BYTES, "entry").ok()?;
-        let signature: [u8; 64] = env.signature().try_into().ok()?;
-        Some((payload.author_id(), env.signed_bytes(), signature))
+        self.decode().ok()?.signed_parts()
     }
 
-    /// Like [`SignedEntry::open_as`]; the signature is not verified again if it is among those
-    /// `batch` verified together.
-    fn open_in(&self, reading: Reading, batch: &BatchVerified) -> Result<OpenedEntry, CoreError> {
-        let env = Envelope::parse(&self.short_form, Kind::Entry, MAX_SHORT_FORM_BYTES)?;
-        let payload: EntryPayload = cbor::from_slice(env.payload(), MAX_SHORT_FORM_BYTES, "entry")?;
+    /// Opens the entry from its decoded form; the signature is not verified again when
+    /// `signature_verified` (a batch holding it held).
+    fn open_decoded(
+        &self,
+        decoded: Decoded,
+        reading: Reading,
+        signature_verified: bool,
+    ) -> Result<OpenedEntry, CoreError> {
+        let Decoded { env, payload } = decoded;
         if payload.version != 1 {
             return Err(CoreError::Malformed {
                 what: "entry",
                 detail: format!("unknown version {}", payload.version),
             });
         }
-        if !batch.holds(&self.short_form) && !env.verify(&payload.author_id()) {
+        if !signature_verified && !env.verify(&payload.author_id()) {
             return Err(CoreError::BadSignature { what: "entry" });
         }
         let digests = payload.content.digests();
@@ -802,6 +808,16 @@ impl SignedEntry {
         })
     }
 
+    /// Like [`SignedEntry::open_as`]; the signature is not verified again when
+    /// `signature_verified`.
+    fn open_in(
+        &self,
+        reading: Reading,
+        signature_verified: bool,
+    ) -> Result<OpenedEntry, CoreError> {
+        self.open_decoded(self.decode()?, reading, signature_verified)
+    }
+
     /// Verifies the entry where it was found (`livret`, `section`, `key`): the signature, the
     /// texts, the place, and whether `is_known_author` knows its author.
     pub fn verify_at(
@@ -824,82 +840,137 @@ impl SignedEntry {
         key: &str,
         is_known_author: impl Fn(&DeviceId) -> bool,
     ) -> (Option<OpenedEntry>, Verification) {
-        self.verify_in(
-            &BatchVerified::default(),
-            reading,
-            livret,
-            section,
-            key,
-            is_known_author,
-        )
+        let opened = self.open_in(reading, false);
+        judged(opened, livret, section, key, &is_known_author)
     }
+}
 
-    /// Like [`SignedEntry::verify_as`], the signature taken as verified if `batch` verified it
-    /// (everything else is checked as always).
-    pub fn verify_in(
-        &self,
-        batch: &BatchVerified,
-        reading: Reading,
-        livret: LivretId,
-        section: Section,
-        key: &str,
-        is_known_author: impl Fn(&DeviceId) -> bool,
-    ) -> (Option<OpenedEntry>, Verification) {
-        match self.open_in(reading, batch) {
-            Err(e) => (None, Verification::Invalid(e.localized(Lang::Fr))),
-            Ok(opened) => {
-                let p = &opened.payload;
-                if p.livret_id() != livret || p.section != section || p.key != key {
-                    let v = Verification::Invalid(
-                        "inscription déplacée (autre livret, section ou clé)".into(),
-                    );
-                    return (Some(opened), v);
-                }
-                let v = if is_known_author(&p.author_id()) {
-                    Verification::Valid
-                } else {
-                    Verification::UnknownAuthor
-                };
-                (Some(opened), v)
+/// The verdict on an entry found at (`livret`, `section`, `key`), from its opening: the
+/// place it claims must be where it was found, its author known.
+fn judged(
+    opened: Result<OpenedEntry, CoreError>,
+    livret: LivretId,
+    section: Section,
+    key: &str,
+    is_known_author: &dyn Fn(&DeviceId) -> bool,
+) -> (Option<OpenedEntry>, Verification) {
+    match opened {
+        Err(e) => (None, Verification::Invalid(e.localized(Lang::Fr))),
+        Ok(opened) => {
+            let p = &opened.payload;
+            if p.livret_id() != livret || p.section != section || p.key != key {
+                let v = Verification::Invalid(
+                    "inscription déplacée (autre livret, section ou clé)".into(),
+                );
+                return (Some(opened), v);
             }
+            let v = if is_known_author(&p.author_id()) {
+                Verification::Valid
+            } else {
+                Verification::UnknownAuthor
+            };
+            (Some(opened), v)
         }
     }
 }
 
-/// Entries whose signatures were verified together, in one batch equation
-/// ([`crate::identity::verify_signatures_batch`]): all of them held, or none counts.
-#[derive(Debug, Default)]
-pub struct BatchVerified {
-    short_forms: HashSet<Vec<u8>>,
+/// An entry's envelope and payload, decoded once.
+struct Decoded {
+    env: Envelope,
+    payload: EntryPayload,
 }
 
-impl BatchVerified {
-    /// Verifies the signatures of `entries` together. If the batch holds, opening any of these
-    /// entries with it skips its signature (nothing else); if it fails, none is taken as
-    /// verified and each is verified on its own when opened, which names the bad one. An entry
-    /// that does not even parse is left out (its opening refuses it).
-    pub fn verify<'a>(entries: impl IntoIterator<Item = &'a SignedEntry>) -> BatchVerified {
-        let mut short_forms = HashSet::new();
-        let mut items = Vec::new();
-        for entry in entries {
-            if short_forms.contains(&entry.short_form) {
-                continue;
-            }
-            if let Some(parts) = entry.signed_parts() {
-                items.push(parts);
-                short_forms.insert(entry.short_form.clone());
-            }
-        }
-        // One signature gains nothing from a batch: it is verified when opened.
-        if items.len() < 2 || !crate::identity::verify_signatures_batch(&items) {
-            return BatchVerified::default();
-        }
-        BatchVerified { short_forms }
+impl Decoded {
+    fn signed_parts(&self) -> Option<(DeviceId, Vec<u8>, [u8; 64])> {
+        let signature: [u8; 64] = self.env.signature().try_into().ok()?;
+        Some((self.payload.author_id(), self.env.signed_bytes(), signature))
     }
+}
 
-    fn holds(&self, short_form: &[u8]) -> bool {
-        self.short_forms.contains(short_form)
-    }
+/// What [`verify_together`] says of one entry.
+#[derive(Debug)]
+pub struct Judged {
+    /// Its author as stated, when the payload decodes.
+    pub author: Option<DeviceId>,
+    /// Its content, when it opened.
+    pub opened: Option<OpenedEntry>,
+    /// The verdict, as [`SignedEntry::verify_as`] gives it.
+    pub verification: Verification,
+}
+
+/// Verifies entries found in one section of `livret` (each with its key), as
+/// [`SignedEntry::verify_as`] would one by one, each decoded once and their signatures
+/// verified together in one batch equation ([`crate::identity::verify_signatures_batch`]).
+/// If the batch fails, each signature is verified on its own, strictly, which names the bad
+/// ones; everything else (texts, place, author) is checked as always.
+///
+/// For entries this device already holds: the batch may accept a signature its own key's
+/// holder built with a torsion component, which strict verification refuses (see the batch).
+/// What arrives from a peer is verified one by one.
+///
+/// From [`SHARED_FROM`] entries on, when the machine has several cores, the two halves are
+/// opened side by side on rayon's threads (each its own batch): a year section holds about
+/// forty entries, and their signatures are most of the cost of reading a livret.
+pub fn verify_together(
+    reading: Reading,
+    livret: LivretId,
+    section: Section,
+    entries: &[(&str, &SignedEntry)],
+    is_known_author: &dyn Fn(&DeviceId) -> bool,
+) -> Vec<Judged> {
+    let refs: Vec<&SignedEntry> = entries.iter().map(|(_, e)| *e).collect();
+    let opened = if refs.len() >= SHARED_FROM && rayon::current_num_threads() > 1 {
+        let (first, second) = refs.split_at(refs.len() / 2);
+        let (mut opened, rest) = rayon::join(
+            || open_together(reading, first),
+            || open_together(reading, second),
+        );
+        opened.extend(rest);
+        opened
+    } else {
+        open_together(reading, &refs)
+    };
+    entries
+        .iter()
+        .zip(opened)
+        .map(|((key, _), (author, opened))| {
+            let (opened, verification) = judged(opened, livret, section, key, is_known_author);
+            Judged {
+                author,
+                opened,
+                verification,
+            }
+        })
+        .collect()
+}
+
+/// How many entries [`verify_together`] opens in two halves side by side from.
+pub const SHARED_FROM: usize = 24;
+
+/// Each entry's stated author and opening, the signatures verified together.
+fn open_together(
+    reading: Reading,
+    entries: &[&SignedEntry],
+) -> Vec<(Option<DeviceId>, Result<OpenedEntry, CoreError>)> {
+    let decoded: Vec<Result<Decoded, CoreError>> = entries.iter().map(|e| e.decode()).collect();
+    let parts: Vec<_> = decoded
+        .iter()
+        .map(|d| d.as_ref().ok().and_then(Decoded::signed_parts))
+        .collect();
+    let in_batch: Vec<bool> = parts.iter().map(Option::is_some).collect();
+    let items: Vec<_> = parts.into_iter().flatten().collect();
+    // One signature gains nothing from a batch: it is verified when opened.
+    let held = items.len() >= 2 && crate::identity::verify_signatures_batch(&items);
+    entries
+        .iter()
+        .zip(decoded)
+        .zip(in_batch)
+        .map(|((entry, decoded), in_batch)| {
+            let author = decoded.as_ref().ok().map(|d| d.payload.author_id());
+            let opened = decoded.and_then(|d| entry.open_decoded(d, reading, held && in_batch));
+            (author, opened)
+        })
+        .collect()
 }
 
 /// A signed subject entry of the 2025 year section, first period, under its key: `author`'s
@@ -945,26 +1016,64 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_batch_holds_only_if_every_signature_does() {
+    fn entries_verified_together_are_judged_as_one_by_one() {
         let a = DeviceSecret::from_bytes(&[1u8; 32]);
         let b = DeviceSecret::from_bytes(&[2u8; 32]);
-        let good = vec![sample(&a), sample(&b), sample(&a)];
-        let batch = BatchVerified::verify(&good);
-        assert!(good.iter().all(|e| batch.holds(&e.short_form)));
-
+        let livret = LivretId([9; 16]);
+        let key = "bilan/1-3/FRANCS";
+        let known = |_: &DeviceId| true;
+        let mut valid = 0;
+        let good = [sample(&a), sample(&b), sample(&a)];
         let mut bad = sample(&b);
         let n = bad.short_form.len();
         bad.short_form[n - 32] ^= 1;
-        let mixed: Vec<&SignedEntry> = good.iter().chain([&bad]).collect();
-        let batch = BatchVerified::verify(mixed.iter().copied());
-        assert!(mixed.iter().all(|e| !batch.holds(&e.short_form)));
-        // Each is then verified on its own: only the bad one fails.
-        for e in &good {
-            assert!(e.open_in(Reading::Full, &batch).is_ok());
+        // A signature of another length: refused, never in a batch.
+        let mut short_signature = sample(&a);
+        {
+            use coset::{CborSerializable, TaggedCborSerializable};
+            let mut sign1 = coset::CoseSign1::from_tagged_slice(&short_signature.short_form)
+                .or_else(|_| coset::CoseSign1::from_slice(&short_signature.short_form))
+                .unwrap();
+            sign1.signature.truncate(63);
+            short_signature.short_form = sign1.to_vec().unwrap();
         }
+        // Sets large enough to be opened in two halves (a bad entry in one half, in both).
+        let many: Vec<&SignedEntry> = (0..SHARED_FROM + 6).map(|i| &good[i % 3]).collect();
+        let mut bad_in_second = many.clone();
+        bad_in_second[SHARED_FROM] = &bad;
+        let mut bad_in_both = bad_in_second.clone();
+        bad_in_both[2] = &short_signature;
+        let large_valid = 3 * many.len() - 2 - 1;
+        for set in [
+            vec![&good[0], &good[1], &good[2]],
+            vec![&good[0], &bad, &good[1], &good[2]],
+            vec![&good[0], &short_signature, &good[1]],
+            vec![&bad],
+            vec![&good[0]],
+            many,
+            bad_in_second,
+            bad_in_both,
+        ] {
+            let placed: Vec<(&str, &SignedEntry)> = set.iter().map(|e| (key, *e)).collect();
+            let together =
+                verify_together(Reading::Full, livret, Section::Annee(2025), &placed, &known);
+            assert_eq!(together.len(), set.len());
+            for (e, judged) in set.iter().zip(together) {
+                let (opened, alone) =
+                    e.verify_as(Reading::Full, livret, Section::Annee(2025), key, known);
+                valid += usize::from(alone == Verification::Valid);
+                assert_eq!(judged.verification, alone);
+                assert_eq!(judged.opened.is_some(), opened.is_some());
+                assert_eq!(
+                    judged.author,
+                    e.payload_unverified().ok().map(|p| p.author_id())
+                );
+            }
+        }
+        assert_eq!(valid, 9 + large_valid);
         assert!(matches!(
-            bad.open_in(Reading::Full, &batch),
-            Err(CoreError::BadSignature { .. })
+            short_signature.open(),
+            Err(CoreError::Malformed { .. })
         ));
     }
 

@@ -62,7 +62,9 @@ use zeroize::Zeroizing;
 pub use crypto::{KdfParams, StorageKey};
 pub use error::StoreError;
 pub use schema::SCHEMA_VERSION;
-pub use store::{AuditEntry, DeviceRecord, OpenOptions, RecordRow, SectionData, Store, StoreTx};
+pub use store::{
+    AuditEntry, DeviceRecord, OpenOptions, RecordRow, SectionData, SectionWeight, Store, StoreTx,
+};
 
 /// Environment variable naming the device home directory.
 pub const HOME_ENV: &str = "LIVRET_HOME";

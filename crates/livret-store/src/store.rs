@@ -60,6 +60,18 @@ pub struct SectionData {
     pub increments: Vec<Vec<u8>>,
 }
 
+/// What a section's stored copy weighs (sealed bytes, read without decrypting): what a
+/// writer needs to choose between appending and rewriting it whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SectionWeight {
+    /// The snapshot's size.
+    pub snapshot_bytes: usize,
+    /// How many increments follow it.
+    pub increments: usize,
+    /// Their total size.
+    pub increment_bytes: usize,
+}
+
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -608,6 +620,11 @@ impl Store {
         self.read(|tx| tx.section_exists(livret, section))
     }
 
+    /// What the section's stored copy weighs, or `None` if it is not stored.
+    pub fn section_weight(&self, livret: &str, section: &str) -> Result<Option<SectionWeight>> {
+        self.read(|tx| tx.section_weight(livret, section))
+    }
+
     /// What identifies the section's stored bytes, read without decrypting them: the nonces
     /// of its snapshot and of each increment, with their sequence numbers (every write seals
     /// with a fresh random nonce, so a rewrite, an appended increment or a compaction changes
@@ -1055,6 +1072,33 @@ impl StoreTx<'_> {
             .query_row(params![livret, hash], |_| Ok(()))
             .optional()?
             .is_some())
+    }
+
+    /// See [`Store::section_weight`].
+    pub fn section_weight(&self, livret: &str, section: &str) -> Result<Option<SectionWeight>> {
+        let hash = self.section_hash(section)?;
+        let row: Option<(i64, i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT length(s.snapshot),
+                        (SELECT COUNT(*) FROM section_increments i
+                          WHERE i.livret = s.livret AND i.name_hash = s.name_hash),
+                        (SELECT COALESCE(SUM(length(i.data)), 0) FROM section_increments i
+                          WHERE i.livret = s.livret AND i.name_hash = s.name_hash)
+                   FROM sections s WHERE s.livret = ?1 AND s.name_hash = ?2",
+            )?
+            .query_row(params![livret, hash], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        row.map(|(snapshot, increments, increment_bytes)| {
+            Ok(SectionWeight {
+                snapshot_bytes: count(snapshot)?,
+                increments: count(increments)?,
+                increment_bytes: count(increment_bytes)?,
+            })
+        })
+        .transpose()
     }
 
     /// See [`Store::section_fingerprint`].

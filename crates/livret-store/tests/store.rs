@@ -510,6 +510,19 @@ fn snapshot_increments_compaction_round_trip() {
     assert_eq!(data.snapshot, b"S1");
     assert_eq!(data.increments, vec![b"c3".to_vec(), b"c4".to_vec()]);
     assert_eq!(store.section_increment_count(LIVRET, "cycles").unwrap(), 2);
+    // Its weight, in sealed bytes: each value gains the same seal (nonce and tag).
+    let weight = store.section_weight(LIVRET, "cycles").unwrap().unwrap();
+    let seal = weight.snapshot_bytes - 2;
+    assert!(seal > 0);
+    assert_eq!(
+        weight,
+        livret_store::SectionWeight {
+            snapshot_bytes: 2 + seal,
+            increments: 2,
+            increment_bytes: 2 * (2 + seal),
+        }
+    );
+    assert_eq!(store.section_weight(OTHER, "cycles").unwrap(), None);
     // Other sections and livrets are independent.
     store
         .append_section_changes(OTHER, "cycles", b"o1")

@@ -13,7 +13,7 @@ use livret_core::grant::Decision;
 use livret_core::{LivretId, Role, Section};
 
 use crate::audit::AuditAction;
-use crate::device::{Device, COMPACT_AFTER};
+use crate::device::{rewrite_whole, Device, COMPACT_AFTER};
 use crate::error::{Error, Result};
 
 /// One entry to write: a draft (built from the official vocabulary, see
@@ -226,11 +226,23 @@ impl Device {
             let s = section.to_string();
             // Recorded if the stored copy is still the one loaded (`crate::heads`).
             heads.push((s.clone(), doc.saved_heads().to_vec(), doc.heads()));
-            let fresh = !*stored || self.store.section_increment_count(&l, &s)? >= COMPACT_AFTER;
-            if fresh {
-                chunks.push((s, true, doc.save_for_store()));
+            let weight = if *stored {
+                self.store.section_weight(&l, &s)?
             } else {
-                chunks.push((s, false, doc.save_incremental()));
+                None
+            };
+            if weight.is_none_or(|w| w.increments >= COMPACT_AFTER) {
+                chunks.push((s, Written::Snapshot(doc.save_for_store())));
+                continue;
+            }
+            let changes = doc.save_incremental();
+            // Rewritten whole if it then weighs enough and the stored copy is still the one
+            // loaded when committed.
+            if rewrite_whole(weight, changes.len(), true) {
+                drop(changes);
+                chunks.push((s, Written::SnapshotIfLoaded(doc.save_for_store())));
+            } else {
+                chunks.push((s, Written::Changes(changes)));
             }
         }
         let audit: Vec<_> = drafts
@@ -274,19 +286,31 @@ impl Device {
                 // The sections whose stored copy is the one the drafts were added to (a
                 // snapshot replaces it whole): their heads are then known.
                 let mut same = BTreeSet::new();
-                for ((s, snapshot, _), (_, saved, _)) in p.chunks.iter().zip(&p.heads) {
-                    if *snapshot || crate::heads::stored_are(tx, &p.livret, s, saved)? {
+                for ((s, written), (_, saved, _)) in p.chunks.iter().zip(&p.heads) {
+                    if matches!(written, Written::Snapshot(_))
+                        || crate::heads::stored_are(tx, &p.livret, s, saved)?
+                    {
                         same.insert(s.clone());
                     }
                 }
                 for id in &p.drafts_done {
                     tx.delete_record(crate::class::DRAFT_KIND, id)?;
                 }
-                for (s, snapshot, bytes) in &p.chunks {
-                    if *snapshot {
-                        tx.put_section_snapshot(&p.livret, s, bytes)?;
-                    } else if !bytes.is_empty() {
-                        tx.append_section_changes(&p.livret, s, bytes)?;
+                for (s, written) in &p.chunks {
+                    match written {
+                        Written::Snapshot(snapshot) => {
+                            tx.put_section_snapshot(&p.livret, s, snapshot)?
+                        }
+                        Written::SnapshotIfLoaded(snapshot) if same.contains(s) => {
+                            tx.put_section_snapshot(&p.livret, s, snapshot)?
+                        }
+                        // Another writer appended meanwhile: the whole document is appended
+                        // as an increment (loading merges it), which loses nothing of theirs.
+                        Written::SnapshotIfLoaded(changes) | Written::Changes(changes) => {
+                            if !changes.is_empty() {
+                                tx.append_section_changes(&p.livret, s, changes)?;
+                            }
+                        }
                     }
                 }
                 for (s, _, heads) in &p.heads {
@@ -303,13 +327,25 @@ impl Device {
     }
 }
 
+/// What a batch writes of one section.
+enum Written {
+    /// A whole snapshot (a new section, or one with `COMPACT_AFTER` increments).
+    Snapshot(Vec<u8>),
+    /// The changes since it was loaded, appended.
+    Changes(Vec<u8>),
+    /// A whole snapshot ([`rewrite_whole`]): replacing the stored copy if it is still the one
+    /// loaded at commit time, else appended to it (one copy in memory, not two, for a batch
+    /// of hundreds of livrets).
+    SnapshotIfLoaded(Vec<u8>),
+}
+
 /// What storing one livret's signed drafts writes.
 struct PreparedLivret {
     livret: String,
     /// The draft records the signed cells replace.
     drafts_done: Vec<String>,
-    /// Per section: its name, whether the bytes are a whole snapshot, the bytes.
-    chunks: Vec<(String, bool, Vec<u8>)>,
+    /// Per section: its name and what is written of it.
+    chunks: Vec<(String, Written)>,
     /// Per section, in the order of `chunks`: its name, its heads when loaded, its heads once
     /// written (`crate::heads`).
     heads: Vec<(

@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 
 use automerge::ChangeHash;
 use livret_core::content;
-use livret_core::entry::BatchVerified;
 use livret_core::grant::Decision;
 use livret_core::vocab::{DisciplineCode, Millesime, Period};
 use livret_core::{LivretId, Section};
@@ -494,23 +493,29 @@ impl Device {
                 synthesis: None,
                 vie_scolaire: None,
             };
-            let opened = |doc: &livret_core::doc::SectionDoc,
-                          batch: &BatchVerified,
-                          section: Section,
-                          key: &str| {
-                let signed = doc.get(key)?;
-                let (opened, verification) = signed.verify_in(
-                    batch,
+            // The entries at `keys` of `section` that open and verify, signatures verified
+            // together (one equation; on failure each on its own).
+            let opened = |doc: &livret_core::doc::SectionDoc, section: Section, keys: &[String]| {
+                let placed: Vec<(&str, livret_core::entry::SignedEntry)> = keys
+                    .iter()
+                    .filter_map(|k| Some((k.as_str(), doc.get(k)?)))
+                    .collect();
+                let refs: Vec<(&str, &livret_core::entry::SignedEntry)> =
+                    placed.iter().map(|(k, e)| (*k, e)).collect();
+                livret_core::entry::verify_together(
                     livret_core::entry::Reading::Full,
                     livret,
                     section,
-                    key,
-                    known,
-                );
-                match verification {
+                    &refs,
+                    &known,
+                )
+                .into_iter()
+                .zip(placed.iter().map(|(k, _)| *k))
+                .filter_map(|(j, key)| match j.verification {
                     livret_core::entry::Verification::Invalid(_) => None,
-                    _ => opened,
-                }
+                    _ => j.opened.map(|o| (key.to_string(), o)),
+                })
+                .collect::<Vec<_>>()
             };
             if let Some(doc) = self.load_section(livret, annee)? {
                 let keys: Vec<String> = doc
@@ -518,15 +523,8 @@ impl Device {
                     .into_iter()
                     .filter(|k| k.starts_with(&prefix) || *k == synthesis_key)
                     .collect();
-                // The period's signatures verified together (one equation); on failure each
-                // is verified on its own when opened.
-                let shown: Vec<_> = keys.iter().filter_map(|k| doc.get(k)).collect();
-                let batch = BatchVerified::verify(&shown);
-                for key in keys {
+                for (key, o) in opened(&doc, annee, &keys) {
                     let is_subject = key.starts_with(&prefix);
-                    let Some(o) = opened(&doc, &batch, annee, &key) else {
-                        continue;
-                    };
                     let text = o.texts.first().cloned().unwrap_or_default();
                     match o.payload.content {
                         livret_core::entry::Content::Subject {
@@ -544,7 +542,8 @@ impl Device {
                 }
             }
             if let Some(doc) = self.load_section(livret, vie)? {
-                if let Some(o) = opened(&doc, &BatchVerified::default(), vie, &vie_key) {
+                let vie_keys = [vie_key.clone()];
+                if let Some((_, o)) = opened(&doc, vie, &vie_keys).into_iter().next() {
                     if let livret_core::entry::Content::VieScolaire {
                         late,
                         justified,

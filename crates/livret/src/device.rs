@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use livret_core::doc::{ManifestDoc, SectionDoc};
 use livret_core::grant::Manifest;
 use livret_core::{DeviceId, DeviceIdentity, DeviceSecret, LivretId, Role, Section};
-use livret_store::{AuditEntry, DeviceRecord, KeySource, OpenOptions, Store, StoreTx};
+use livret_store::{
+    AuditEntry, DeviceRecord, KeySource, OpenOptions, SectionWeight, Store, StoreTx,
+};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -639,10 +641,6 @@ impl Device {
     }
 }
 
-/// Writes a document in `tx` (a whole snapshot when it is new or has [`COMPACT_AFTER`]
-/// increments, else what changed since it was last saved: `bytes(full)` gives them), then
-/// its heads beside it when the stored copy is then known to be that document (`saved`: its
-/// heads at its last load or save; see [`crate::heads::stored_are`]).
 /// Stores a section document and its heads in `tx` (see [`save_doc_in`]).
 fn save_section_in(
     tx: &StoreTx<'_>,
@@ -667,24 +665,58 @@ fn save_section_in(
     )
 }
 
+/// Whether a write rewrites a section whole (a snapshot) rather than appending the `next`
+/// bytes of changes it makes: when the section is not stored yet or has [`COMPACT_AFTER`]
+/// increments; or, when the stored copy is known to be the document written
+/// (`is_loaded_copy`: nothing another writer appended meanwhile would be lost), once its
+/// increments with these weigh a quarter of its snapshot. Loading increments (Automerge
+/// applies them change by change) costs several times loading a snapshot as large, and every
+/// reading of the section pays it (BENCHMARKS.md, « a store's verification »).
+pub(crate) fn rewrite_whole(
+    weight: Option<SectionWeight>,
+    next: usize,
+    is_loaded_copy: bool,
+) -> bool {
+    match weight {
+        None => true,
+        Some(w) => {
+            w.increments >= COMPACT_AFTER
+                || (is_loaded_copy
+                    && next > 0
+                    && 4 * (w.increment_bytes + next) >= w.snapshot_bytes)
+        }
+    }
+}
+
+/// Writes a document in `tx` (a whole snapshot or what changed since it was last saved, as
+/// [`rewrite_whole`] decides: `bytes(full)` gives them), then its heads beside it when the
+/// stored copy is then known to be that document (`saved`: its heads at its last load or
+/// save; see [`crate::heads::stored_are`]).
 fn save_doc_in(
     tx: &StoreTx<'_>,
     livret: &str,
     name: &str,
-    bytes: impl FnOnce(bool) -> Vec<u8>,
+    mut bytes: impl FnMut(bool) -> Vec<u8>,
     saved: &[automerge::ChangeHash],
     heads: &[automerge::ChangeHash],
 ) -> Result<()> {
-    let full = tx.section_increment_count(livret, name)? >= COMPACT_AFTER
-        || !tx.section_exists(livret, name)?;
-    let same = full || crate::heads::stored_are(tx, livret, name, saved)?;
-    let b = bytes(full);
+    let weight = tx.section_weight(livret, name)?;
+    let same = match weight {
+        Some(_) => crate::heads::stored_are(tx, livret, name, saved)?,
+        None => true,
+    };
+    // What changed since the load, unless the section is rewritten whole anyway.
+    let changes = match weight {
+        Some(w) if w.increments < COMPACT_AFTER => Some(bytes(false)),
+        _ => None,
+    };
+    let full = rewrite_whole(weight, changes.as_ref().map_or(0, Vec::len), same);
     if full {
-        tx.put_section_snapshot(livret, name, &b)?;
-    } else if !b.is_empty() {
-        tx.append_section_changes(livret, name, &b)?;
+        tx.put_section_snapshot(livret, name, &bytes(true))?;
+    } else if let Some(c) = changes.filter(|c| !c.is_empty()) {
+        tx.append_section_changes(livret, name, &c)?;
     }
-    if same {
+    if full || same {
         crate::heads::record(tx, livret, name, heads)?;
     }
     Ok(())
@@ -695,4 +727,31 @@ pub(crate) fn system_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A section is rewritten whole when new, at [`COMPACT_AFTER`] increments, or when its
+    /// increments with the next would weigh a quarter of its snapshot, and then only if the
+    /// stored copy is the one the writer loaded: another writer's appended changes are never
+    /// dropped by a rewrite for size.
+    #[test]
+    fn a_section_is_rewritten_whole_for_size_only_over_the_copy_loaded() {
+        let w = |snapshot_bytes, increments, increment_bytes| {
+            Some(SectionWeight {
+                snapshot_bytes,
+                increments,
+                increment_bytes,
+            })
+        };
+        assert!(rewrite_whole(None, 10, false));
+        assert!(rewrite_whole(w(1000, COMPACT_AFTER, 10), 0, false));
+        assert!(!rewrite_whole(w(1000, 1, 100), 100, true));
+        assert!(rewrite_whole(w(1000, 1, 100), 150, true));
+        assert!(!rewrite_whole(w(1000, 1, 100), 150, false));
+        // Nothing to write: nothing rewritten for size.
+        assert!(!rewrite_whole(w(1000, 3, 900), 0, true));
+    }
 }

@@ -429,3 +429,142 @@ async fn a_grid_file_imports_all_or_nothing_per_pupil_with_each_problem_at_its_p
         .unwrap_err();
     assert!(crate::fr(&err).contains("matière"), "{err}");
 }
+
+/// The year section's stored copy, as the store holds it: (increments, snapshot bytes).
+fn year_section_weight(dev: &TestDevice, livret: LivretId) -> (usize, usize) {
+    let store =
+        livret_store::Store::open(dev.home.path(), livret_store::KeySource::KeyFile).unwrap();
+    let w = store
+        .section_weight(&livret.to_string(), "annee/2025")
+        .unwrap()
+        .unwrap();
+    (w.increments, w.snapshot_bytes)
+}
+
+/// A section is rewritten whole once its increments would weigh a quarter of its snapshot
+/// (loading increments costs several times a snapshot as large), and what it holds is the
+/// same: a second period's grid compacts the year section, a single cell then appends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_section_is_rewritten_whole_once_its_increments_weigh_a_quarter_of_it() {
+    let (_family, teacher, livrets) = class_of(1).await;
+    let l = livrets[0];
+    let text = "Travail sérieux et régulier, des progrès nets à l'oral comme à l'écrit. ".repeat(6);
+    let grid = |period: &str| -> Vec<BatchWrite> {
+        ["FRANCS", "MATHEM", "HISGEO", "ANGLV1", "SVTERR", "PHYCHI"]
+            .iter()
+            .map(|s| BatchWrite {
+                livret: l,
+                draft: drafts::assessment(2025, period, s, None, Some(3), None, &text).unwrap(),
+            })
+            .collect()
+    };
+    let write = |items: Vec<BatchWrite>| {
+        let results = teacher
+            .with(|d| d.write_batch(&items, BatchMode::PerLivret))
+            .unwrap();
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+    };
+    write(grid("1/3"));
+    let (increments, first) = year_section_weight(&teacher, l);
+    assert_eq!(increments, 0, "a new section is a snapshot");
+    // A grid as large as the section: rewritten whole.
+    write(grid("2/3"));
+    let (increments, second) = year_section_weight(&teacher, l);
+    assert_eq!(increments, 0, "the second grid was appended, not compacted");
+    assert!(second > first);
+    // One cell, well under a quarter of it: appended; so are the next while under the
+    // quarter, and the write reaching it rewrites the section.
+    let one = |subject: &str| {
+        vec![BatchWrite {
+            livret: l,
+            draft: drafts::assessment(2025, "3/3", subject, None, Some(2), None, "Bien.").unwrap(),
+        }]
+    };
+    let mut singles = 0;
+    let mut most_appended = 0;
+    for subject in [
+        "FRANCS", "MATHEM", "HISGEO", "ANGLV1", "SVTERR", "PHYCHI", "TECHNO", "ARTPLA",
+    ] {
+        write(one(subject));
+        singles += 1;
+        let (increments, _) = year_section_weight(&teacher, l);
+        if increments == 0 {
+            break;
+        }
+        assert_eq!(increments, singles, "each small write appends");
+        most_appended = increments;
+    }
+    assert!(
+        most_appended >= 2 && singles <= 8 && year_section_weight(&teacher, l).0 == 0,
+        "small writes are appended until they weigh a quarter of the section, then it is \
+         rewritten: {most_appended} appended, {singles} written"
+    );
+    // Every cell is there, signed.
+    assert_eq!(keys(&teacher, l).len(), 6 + 6 + singles);
+    let report = teacher.with(|d| d.verify(l)).unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+}
+
+/// `verify_all` (every livret of the device, read a few at a time while the others are
+/// checked on the other cores) reports each livret as `verify` does alone: a text changed in
+/// the store fails in its own livret only, at its key. The year sections hold enough entries
+/// to be opened in two halves side by side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verifying_every_livret_reports_each_as_verifying_it_alone() {
+    let (_family, teacher, livrets) = class_of(3).await;
+    let subjects = [
+        "FRANCS", "MATHEM", "HISGEO", "ANGLV1", "ESPLV2", "SVTERR", "PHYCHI", "TECHNO", "ARTPLA",
+    ];
+    let mut items = Vec::new();
+    for l in &livrets {
+        for period in ["1/3", "2/3", "3/3"] {
+            for s in subjects {
+                let draft =
+                    drafts::assessment(2025, period, s, None, Some(3), None, "Bon travail.")
+                        .unwrap();
+                items.push(BatchWrite { livret: *l, draft });
+            }
+        }
+    }
+    let written = teacher
+        .with(|d| d.write_batch(&items, BatchMode::PerLivret))
+        .unwrap();
+    assert!(written.iter().all(Result::is_ok));
+    assert!(subjects.len() * 3 >= livret::core::entry::SHARED_FROM);
+    // A text of the second livret changed in the store, its signature kept.
+    let tampered_key = keys(&teacher, livrets[1])[4].clone();
+    {
+        let mut store =
+            livret_store::Store::open(teacher.home.path(), livret_store::KeySource::KeyFile)
+                .unwrap();
+        let l = livrets[1].to_string();
+        let data = store.load_section(&l, "annee/2025").unwrap().unwrap();
+        let mut doc =
+            livret::core::doc::SectionDoc::load(&data.snapshot, &data.increments).unwrap();
+        let mut entry = doc.get(&tampered_key).unwrap();
+        entry.texts[0].push_str(" Ajouté après coup.");
+        doc.put(&tampered_key, &entry).unwrap();
+        store
+            .put_section_snapshot(&l, "annee/2025", &doc.save_for_store())
+            .unwrap();
+    }
+    let all = teacher.with(|d| d.verify_all()).unwrap();
+    let ids: Vec<LivretId> = all.iter().map(|(l, _)| *l).collect();
+    let mut expected = livrets.clone();
+    expected.sort_by_key(|l| ids.iter().position(|i| i == l));
+    assert_eq!(ids, expected, "every livret, once");
+    for (l, report) in &all {
+        let alone = teacher.with(|d| d.verify(*l)).unwrap();
+        assert_eq!(
+            serde_json::to_value(report).unwrap(),
+            serde_json::to_value(&alone).unwrap()
+        );
+        let failed: Vec<&str> = report.failures.iter().map(|f| f.key.as_str()).collect();
+        if *l == livrets[1] {
+            assert_eq!(failed, vec![tampered_key.as_str()]);
+        } else {
+            assert!(failed.is_empty(), "{failed:?}");
+        }
+        assert!(report.checked >= 27, "{}", report.checked);
+    }
+}
