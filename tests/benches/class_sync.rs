@@ -452,6 +452,7 @@ async fn teacher() {
         assert_eq!(all.len(), livrets.len());
         let mut verified = 0usize;
         for (_, r) in &all {
+            let r = r.as_ref().unwrap();
             assert!(r.failures.is_empty(), "{:?}", r.failures);
             verified += r.checked;
         }

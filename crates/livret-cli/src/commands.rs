@@ -352,37 +352,54 @@ pub fn verify(ctx: &Ctx, livret: &str, json: bool) -> Result<ExitCode> {
 }
 
 /// `livret verify --all`: every livret of the device, one report each (`--json`: a list of
-/// `{ "livret_id", "report" }`); exit 1 if any entry of any livret does not verify.
+/// `{ "livret_id", "report" }`, or `{ "livret_id", "error" }` for a livret that cannot be
+/// read); exit 1 if any entry of any livret does not verify or a livret cannot be read.
 pub fn verify_all(ctx: &Ctx, json: bool) -> Result<ExitCode> {
     let lang = ctx.lang;
     let dev = ctx.open()?;
     let reports = dev.verify_all()?;
-    let ok = reports.iter().all(|(_, r)| r.failures.is_empty());
+    let bad = reports
+        .iter()
+        .filter(|(_, r)| r.as_ref().map_or(true, |r| !r.failures.is_empty()))
+        .count();
     if json {
         let list: Vec<serde_json::Value> = reports
             .iter()
             .map(|(id, report)| {
-                Ok(serde_json::json!({
-                    "livret_id": id.to_string(),
-                    "report": serde_json::to_value(report)?,
-                }))
+                Ok(match report {
+                    Ok(report) => serde_json::json!({
+                        "livret_id": id.to_string(),
+                        "report": serde_json::to_value(report)?,
+                    }),
+                    Err(e) => serde_json::json!({
+                        "livret_id": id.to_string(),
+                        "error": e.localized(lang),
+                    }),
+                })
             })
             .collect::<std::result::Result<_, serde_json::Error>>()?;
         print_json(&list)?;
     } else {
         for (id, report) in &reports {
-            print_verify_report(lang, *id, report);
+            match report {
+                Ok(report) => print_verify_report(lang, *id, report),
+                Err(e) => {
+                    let e = e.localized(lang);
+                    outln!(
+                        "{}",
+                        tr!(
+                            lang,
+                            "Livret {id} : illisible — {e}",
+                            "Livret {id}: unreadable — {e}"
+                        )
+                    );
+                }
+            }
         }
-        let (n, bad) = (
-            reports.len(),
-            reports
-                .iter()
-                .filter(|(_, r)| !r.failures.is_empty())
-                .count(),
-        );
+        let n = reports.len();
         outln!(
             "{}",
-            if ok {
+            if bad == 0 {
                 tr!(
                     lang,
                     "{n} livret(s) vérifié(s), tous valides.",
@@ -391,13 +408,13 @@ pub fn verify_all(ctx: &Ctx, json: bool) -> Result<ExitCode> {
             } else {
                 tr!(
                     lang,
-                    "{n} livret(s) vérifié(s) : {bad} avec des inscriptions qui ne se vérifient pas.",
-                    "{n} livret(s) checked: {bad} with entries that do not verify."
+                    "{n} livret(s) vérifié(s) : {bad} illisible(s) ou avec des inscriptions qui ne se vérifient pas.",
+                    "{n} livret(s) checked: {bad} unreadable or with entries that do not verify."
                 )
             }
         );
     }
-    Ok(if ok {
+    Ok(if bad == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -326,40 +326,44 @@ impl Device {
 
     /// Verifies every livret this device holds, each as [`Device::verify`] does, in the order
     /// of [`Device::list`]. The livrets are read from the store a few at a time while those
-    /// read before are checked on the other cores (a teacher may hold 600 livrets).
-    pub fn verify_all(&self) -> Result<Vec<(LivretId, VerifyReport)>> {
+    /// read before are checked on the other cores (a teacher may hold 600 livrets). A livret
+    /// that cannot be read (a damaged document) has its error in its place; the others are
+    /// verified all the same.
+    pub fn verify_all(&self) -> Result<Vec<(LivretId, Result<VerifyReport>)>> {
         /// Livrets read from the store at a time.
         const GROUP: usize = 8;
         let trusted = self.trusted_schools();
         let livrets: Vec<LivretId> = self.held_livrets()?.into_iter().map(|(l, _)| l).collect();
         let mut groups = livrets.chunks(GROUP);
-        let read = |group: Option<&[LivretId]>| -> Result<Vec<StoredLivret>> {
+        let read = |group: Option<&[LivretId]>| -> Vec<(LivretId, Result<StoredLivret>)> {
             group
                 .unwrap_or_default()
                 .iter()
-                .map(|l| self.stored_livret(*l))
+                .map(|l| (*l, self.stored_livret(*l)))
                 .collect()
         };
         let mut out = Vec::with_capacity(livrets.len());
-        let mut ready = read(groups.next())?;
+        let mut ready = read(groups.next());
         while !ready.is_empty() {
             let mut checked = Vec::new();
-            let mut next = Ok(Vec::new());
+            let mut next = Vec::new();
             rayon::in_place_scope(|scope| {
                 scope.spawn(|_| {
                     checked = ready
                         .par_iter()
-                        .map(StoredLivret::checked)
+                        .map(|(_, stored)| stored.as_ref().ok().map(StoredLivret::checked))
                         .collect::<Vec<_>>();
                 });
                 next = read(groups.next());
             });
-            for (stored, checked) in ready.into_iter().zip(checked) {
-                let livret = stored.livret;
-                let view = self.livret_view(stored, checked, &trusted)?;
-                out.push((livret, VerifyReport::of(view)));
+            for ((livret, stored), checked) in ready.into_iter().zip(checked) {
+                let report = stored.and_then(|stored| {
+                    let view = self.livret_view(stored, checked.unwrap_or_default(), &trusted)?;
+                    Ok(VerifyReport::of(view))
+                });
+                out.push((livret, report));
             }
-            ready = next?;
+            ready = next;
         }
         Ok(out)
     }

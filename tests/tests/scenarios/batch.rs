@@ -507,8 +507,9 @@ async fn a_section_is_rewritten_whole_once_its_increments_weigh_a_quarter_of_it(
 
 /// `verify_all` (every livret of the device, read a few at a time while the others are
 /// checked on the other cores) reports each livret as `verify` does alone: a text changed in
-/// the store fails in its own livret only, at its key. The year sections hold enough entries
-/// to be opened in two halves side by side.
+/// the store fails in its own livret only, at its key; a damaged document is that livret's
+/// error, the others are verified all the same. The year sections hold enough entries to be
+/// opened in two halves side by side.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verifying_every_livret_reports_each_as_verifying_it_alone() {
     let (_family, teacher, livrets) = class_of(3).await;
@@ -548,12 +549,35 @@ async fn verifying_every_livret_reports_each_as_verifying_it_alone() {
             .put_section_snapshot(&l, "annee/2025", &doc.save_for_store())
             .unwrap();
     }
+    // The third livret's year section damaged in the store: not a document any more.
+    {
+        let mut store =
+            livret_store::Store::open(teacher.home.path(), livret_store::KeySource::KeyFile)
+                .unwrap();
+        store
+            .put_section_snapshot(&livrets[2].to_string(), "annee/2025", b"pas un document")
+            .unwrap();
+    }
     let all = teacher.with(|d| d.verify_all()).unwrap();
     let ids: Vec<LivretId> = all.iter().map(|(l, _)| *l).collect();
     let mut expected = livrets.clone();
     expected.sort_by_key(|l| ids.iter().position(|i| i == l));
     assert_eq!(ids, expected, "every livret, once");
     for (l, report) in &all {
+        if *l == livrets[2] {
+            // Its error in its place, as `verify` gives it alone; the others verified.
+            let (all_says, alone_says) = (
+                report.as_ref().map(|_| ()).unwrap_err().to_string(),
+                teacher
+                    .with(|d| d.verify(*l))
+                    .map(|_| ())
+                    .unwrap_err()
+                    .to_string(),
+            );
+            assert_eq!(all_says, alone_says);
+            continue;
+        }
+        let report = report.as_ref().unwrap();
         let alone = teacher.with(|d| d.verify(*l)).unwrap();
         assert_eq!(
             serde_json::to_value(report).unwrap(),
