@@ -1610,6 +1610,72 @@ mod tests {
 
     /// One bad signature among good ones in a received batch: the bad one is named, nothing is
     /// kept. (Were signatures skipped, the batch would be accepted.)
+    /// A batch of many entries is refused at its first bad value in key order, a value put
+    /// and overwritten within the batch included, and nothing of it is kept.
+    #[test]
+    fn a_large_batch_is_refused_at_its_first_bad_value_in_key_order() {
+        let family = DeviceSecret::from_bytes(&[9; 32]);
+        let t1 = DeviceSecret::from_bytes(&[1; 32]);
+        let rules = Rules {
+            sender: t1.device_id(),
+            owner: family.device_id(),
+            writers: vec![t1.device_id()],
+        };
+        let codes = [
+            "FRANCS", "MATHEM", "HISGEO", "ANGLV1", "ESPLV2", "SVTERR", "PHYCHI", "TECHNO",
+            "ARTPLA", "EDMUSI", "EPSPOR", "LATINL",
+        ];
+        let mut entries: Vec<(String, SignedEntry)> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, code)| entry(&t1, code, 3, &format!("texte {i}")))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let spoil = |e: &SignedEntry| {
+            let mut bad = e.clone();
+            let n = bad.short_form.len();
+            bad.short_form[n - 32] ^= 1;
+            bad
+        };
+        // Two bad signatures: the refusal names the first key.
+        let mut teacher = SectionDoc::new();
+        for (i, (k, e)) in entries.iter().enumerate() {
+            let e = if i == 4 || i == 9 {
+                spoil(e)
+            } else {
+                e.clone()
+            };
+            teacher.put(k, &e).unwrap();
+        }
+        let mut fam = SectionDoc::new();
+        let refusal = push(&mut teacher, &mut fam, &rules).unwrap_err();
+        assert_eq!(refusal.code, RefusalCode::BadEntry);
+        assert_eq!(refusal.key.as_deref(), Some(entries[4].0.as_str()));
+        assert!(fam.keys().is_empty());
+        // A bad value put then overwritten within the batch, after a bad one at a later key:
+        // the overwritten one, first in key order, is refused.
+        let mut teacher = SectionDoc::new();
+        for (i, (k, e)) in entries.iter().enumerate() {
+            if i == 2 {
+                teacher.put(k, &spoil(e)).unwrap();
+            }
+            let e = if i == 7 { spoil(e) } else { e.clone() };
+            teacher.put(k, &e).unwrap();
+        }
+        let mut fam = SectionDoc::new();
+        let refusal = push(&mut teacher, &mut fam, &rules).unwrap_err();
+        assert_eq!(refusal.code, RefusalCode::BadEntry);
+        assert_eq!(refusal.key.as_deref(), Some(entries[2].0.as_str()));
+        // All good: accepted whole.
+        let mut teacher = SectionDoc::new();
+        for (k, e) in &entries {
+            teacher.put(k, e).unwrap();
+        }
+        let mut fam = SectionDoc::new();
+        push(&mut teacher, &mut fam, &rules).unwrap();
+        assert_eq!(fam.keys().len(), entries.len());
+    }
+
     #[test]
     fn a_bad_signature_among_good_ones_is_refused_by_name() {
         let family = DeviceSecret::from_bytes(&[9; 32]);
