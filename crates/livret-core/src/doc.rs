@@ -1608,8 +1608,6 @@ mod tests {
         assert_eq!(fam.keys(), vec![k]);
     }
 
-    /// One bad signature among good ones in a received batch: the bad one is named, nothing is
-    /// kept. (Were signatures skipped, the batch would be accepted.)
     /// A batch of many entries is refused at its first bad value in key order, a value put
     /// and overwritten within the batch included, and nothing of it is kept.
     #[test]
@@ -1676,6 +1674,8 @@ mod tests {
         assert_eq!(fam.keys().len(), entries.len());
     }
 
+    /// One bad signature among good ones in a received batch: the bad one is named, nothing is
+    /// kept. (Were signatures skipped, the batch would be accepted.)
     #[test]
     fn a_bad_signature_among_good_ones_is_refused_by_name() {
         let family = DeviceSecret::from_bytes(&[9; 32]);
