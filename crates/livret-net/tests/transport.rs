@@ -487,12 +487,28 @@ async fn a_node_is_reached_through_a_relay_by_its_compact_address() {
     let mut sa = incoming(&mut ea).await;
     assert_eq!(sa.peer(), b.peer_id());
     assert_eq!(sa.recv().await.unwrap().unwrap(), b"par le relais");
-    let learnt = b.peer_addresses(&a.peer_id());
+    // Identify runs beside the session: its answer may come after the first frame, so wait
+    // for it rather than read the addresses once.
+    let circuit = |learnt: &[Multiaddr]| {
+        learnt.iter().any(|m| {
+            m.iter()
+                .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit))
+        })
+    };
+    let learnt = tokio::time::timeout(WAIT, async {
+        loop {
+            let learnt = b.peer_addresses(&a.peer_id());
+            if circuit(&learnt) {
+                return learnt;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
     assert!(
-        learnt.iter().any(|m| m
-            .iter()
-            .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2pCircuit))),
-        "{learnt:?}"
+        learnt.is_ok(),
+        "the relayed address never came through identify: {:?}",
+        b.peer_addresses(&a.peer_id())
     );
     a.shutdown().await;
     b.shutdown().await;
