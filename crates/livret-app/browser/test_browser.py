@@ -210,7 +210,18 @@ def wait_for(driver, predicate, timeout=20, what="condition"):
     # A page being replaced makes elements stale for a moment: try again.
     wait = WebDriverWait(driver, timeout,
                          ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
-    return wait.until(lambda d: predicate(d), message=what)
+
+    def between_pages(d):
+        try:
+            return predicate(d)
+        except WebDriverException as e:
+            # Chromium tears the old document down under a running query: "Node with given id
+            # does not belong to the document" (an "unknown error", not a stale element).
+            if "does not belong to the document" in str(e):
+                return False
+            raise
+
+    return wait.until(between_pages, message=what)
 
 
 def text_of(driver):
